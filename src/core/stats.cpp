@@ -1,0 +1,60 @@
+#include "core/stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace revest::stats {
+
+double quantile(std::span<const double> values, double p) {
+  std::vector<double> v;
+  v.reserve(values.size());
+  for (double x : values)
+    if (!std::isnan(x)) v.push_back(x);
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::sort(v.begin(), v.end());
+  const double h = (static_cast<double>(v.size()) - 1.0) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+MeanSd mean_sd(std::span<const double> values) {
+  double sum = 0.0;
+  std::size_t n = 0;
+  for (double x : values)
+    if (!std::isnan(x)) {
+      sum += x;
+      ++n;
+    }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (n == 0) return {nan, nan, 0};
+  const double mean = sum / static_cast<double>(n);
+  if (n < 2) return {mean, nan, n};
+  double ss = 0.0;
+  for (double x : values)
+    if (!std::isnan(x)) ss += (x - mean) * (x - mean);
+  return {mean, std::sqrt(ss / static_cast<double>(n - 1)), n};
+}
+
+std::vector<double> rank_descending(std::span<const double> values) {
+  const std::size_t n = values.size();
+  std::vector<std::size_t> idx;
+  idx.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isnan(values[i])) idx.push_back(i);
+  // Stable sort so the order of exactly tied values is deterministic.
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+  std::vector<double> rank(n, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t k = 0; k < idx.size(); ++k) {
+    if (k > 0 && values[idx[k]] == values[idx[k - 1]])
+      rank[idx[k]] = rank[idx[k - 1]];
+    else
+      rank[idx[k]] = static_cast<double>(k + 1);
+  }
+  return rank;
+}
+
+}  // namespace revest::stats

@@ -1,0 +1,126 @@
+#include "io/geography.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.hpp"
+#include "io/csv.hpp"
+
+namespace revest::io {
+
+void Geography::build_index() {
+  by_code_.clear();
+  for (std::size_t i = 0; i < counties.size(); ++i) {
+    const auto& c = counties[i];
+    REVEST_REQUIRE(by_code_.emplace(c.adcode, i).second,
+                   "geography: duplicate adcode " << c.adcode << " (" << c.name << ")");
+  }
+  // 2022 codes: only where they do not collide with a source code of another county.
+  for (std::size_t i = 0; i < counties.size(); ++i) {
+    const auto& c = counties[i];
+    if (c.adcode_ref != c.adcode) by_code_.emplace(c.adcode_ref, i);
+  }
+}
+
+std::optional<std::size_t> Geography::index_of(std::int64_t adcode) const {
+  auto it = by_code_.find(adcode);
+  if (it == by_code_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> Geography::provinces() const {
+  std::vector<std::string> out;
+  for (const auto& c : counties)
+    if (std::find(out.begin(), out.end(), c.province_en) == out.end()) out.push_back(c.province_en);
+  return out;
+}
+
+std::vector<int> Geography::province_index() const {
+  const auto p = provinces();
+  std::vector<int> idx;
+  idx.reserve(counties.size());
+  for (const auto& c : counties)
+    idx.push_back(static_cast<int>(std::find(p.begin(), p.end(), c.province_en) - p.begin()));
+  return idx;
+}
+
+std::vector<std::vector<std::uint32_t>> Geography::adjacency(const std::vector<Edge>& edges,
+                                                             std::size_t n) {
+  std::vector<std::vector<std::uint32_t>> adj(n);
+  for (const auto& e : edges) {
+    adj[e.i].push_back(e.j);
+    adj[e.j].push_back(e.i);
+  }
+  for (auto& a : adj) std::sort(a.begin(), a.end());
+  return adj;
+}
+
+namespace {
+std::vector<Edge> load_edges(const std::filesystem::path& path, const Geography& geo,
+                             const char* weight_column, const char* graph) {
+  const CsvTable t = read_csv(path);
+  const std::size_t ci = t.column("adcode_i"), cj = t.column("adcode_j");
+  std::optional<std::size_t> cw;
+  if (weight_column) cw = t.column(weight_column);
+  std::vector<Edge> edges;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> seen;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto a = t.integer(r, ci), b = t.integer(r, cj);
+    auto ia = geo.index_of(a), ib = geo.index_of(b);
+    REVEST_REQUIRE(ia, t.where(r, ci) << ": unknown county adcode " << a);
+    REVEST_REQUIRE(ib, t.where(r, cj) << ": unknown county adcode " << b);
+    REVEST_REQUIRE(*ia != *ib, t.where(r, cj) << ": self-loop on county " << a);
+    Edge e;
+    e.i = static_cast<std::uint32_t>(std::min(*ia, *ib));
+    e.j = static_cast<std::uint32_t>(std::max(*ia, *ib));
+    e.weight = cw ? t.number(r, *cw) : 1.0;
+    if (cw) REVEST_REQUIRE(e.weight > 0, t.where(r, *cw) << ": border length must be positive");
+    REVEST_REQUIRE(seen.emplace(e.i, e.j).second,
+                   t.where(r, ci) << ": duplicate " << graph << " edge " << a << "-" << b);
+    edges.push_back(e);
+  }
+  std::sort(edges.begin(), edges.end(),
+            [](const Edge& x, const Edge& y) { return std::tie(x.i, x.j) < std::tie(y.i, y.j); });
+  // Islands are an error here: every county of the region borders another one.
+  const auto adj = Geography::adjacency(edges, geo.size());
+  for (std::size_t i = 0; i < adj.size(); ++i)
+    REVEST_REQUIRE(!adj[i].empty(), path.string() << ": county " << geo.counties[i].adcode << " ("
+                                                  << geo.counties[i].name << ") has no "
+                                                  << graph << " neighbour (island)");
+  return edges;
+}
+}  // namespace
+
+Geography load_geography(const std::filesystem::path& dir) {
+  Geography geo;
+  const CsvTable t = read_csv(dir / "counties.csv");
+  const std::size_t c_code = t.column("adcode"), c_ref = t.column("adcode_ref"),
+                    c_name = t.column("name"), c_nref = t.column("name_ref"),
+                    c_prov = t.column("province"), c_prov_en = t.column("province_en"),
+                    c_pref = t.column("prefecture"), c_lon = t.column("centroid_lon"),
+                    c_lat = t.column("centroid_lat"), c_area = t.column("area_km2"),
+                    c_per = t.column("perimeter_km");
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    County c;
+    c.adcode = t.integer(r, c_code);
+    c.adcode_ref = t.integer(r, c_ref);
+    c.name = t.rows[r][c_name];
+    c.name_ref = t.rows[r][c_nref];
+    c.province = t.rows[r][c_prov];
+    c.province_en = t.rows[r][c_prov_en];
+    c.prefecture = t.rows[r][c_pref];
+    c.lon = t.number(r, c_lon);
+    c.lat = t.number(r, c_lat);
+    c.area_km2 = t.number(r, c_area);
+    c.perimeter_km = t.number(r, c_per);
+    REVEST_REQUIRE(c.area_km2 > 0, t.where(r, c_area) << ": area must be positive");
+    geo.counties.push_back(std::move(c));
+  }
+  REVEST_REQUIRE(!geo.counties.empty(), t.path << ": no counties");
+  geo.build_index();
+  geo.queen = load_edges(dir / "queen.csv", geo, nullptr, "queen");
+  geo.rook = load_edges(dir / "rook.csv", geo, "shared_border_km", "rook");
+  return geo;
+}
+
+}  // namespace revest::io

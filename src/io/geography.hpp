@@ -1,0 +1,86 @@
+#pragma once
+/// \file geography.hpp
+/// \brief The 512 Southwest county-level units: county table and queen / rook neighbour graphs.
+///
+/// Loaded from data/southwest/ (counties.csv, queen.csv, rook.csv). Counties are kept in file order
+/// (sorted by source adcode); everything else in revest refers to a county by its index here. Both
+/// the source adcode and its 2022 official code (`adcode_ref`) are accepted for look-ups, since
+/// statistical yearbooks use the new codes after the 2016-2021 county-to-district changes.
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace revest::io {
+
+struct County {
+  std::int64_t adcode = 0;      ///< GB/T 2260 code as in the source geometry
+  std::int64_t adcode_ref = 0;  ///< 2022 official code (equal to adcode unless the code changed)
+  std::string name;             ///< Chinese name (source)
+  std::string name_ref;         ///< 2022 official name
+  std::string province;         ///< Chinese province name
+  std::string province_en;      ///< Sichuan, Chongqing, Guizhou, Yunnan, Tibet
+  std::string prefecture;       ///< prefecture-level unit (Chinese)
+  double lon = 0, lat = 0;      ///< area-weighted centroid (degrees)
+  double area_km2 = 0;          ///< area (WGS84 Albers)
+  double perimeter_km = 0;
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & adcode & adcode_ref & name & name_ref & province & province_en & prefecture & lon & lat &
+        area_km2 & perimeter_km;
+  }
+  bool operator==(const County&) const = default;
+};
+
+/// An undirected edge between county indices i < j with a weight (1 for queen; shared border
+/// length in km for rook).
+struct Edge {
+  std::uint32_t i = 0, j = 0;
+  double weight = 1.0;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & i & j & weight;
+  }
+  bool operator==(const Edge&) const = default;
+};
+
+class Geography {
+ public:
+  std::vector<County> counties;
+  std::vector<Edge> queen;
+  std::vector<Edge> rook;  ///< weight = shared border length, km (200 m tolerance)
+
+  std::size_t size() const { return counties.size(); }
+  /// Index of the county with source code or 2022 code `adcode`; nullopt if unknown.
+  std::optional<std::size_t> index_of(std::int64_t adcode) const;
+  /// Distinct provinces (English names) in order of first appearance; province_of()[i] indexes it.
+  std::vector<std::string> provinces() const;
+  std::vector<int> province_index() const;
+  /// Neighbour lists (sorted) of a graph given as edges.
+  static std::vector<std::vector<std::uint32_t>> adjacency(const std::vector<Edge>& edges,
+                                                           std::size_t n);
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & counties & queen & rook;
+    if constexpr (Ar::is_loading::value) build_index();
+  }
+  void build_index();
+  bool operator==(const Geography& o) const {
+    return counties == o.counties && queen == o.queen && rook == o.rook;
+  }
+
+ private:
+  std::unordered_map<std::int64_t, std::size_t> by_code_;
+};
+
+/// Loads counties.csv, queen.csv and rook.csv from `dir`, checking that edges reference known
+/// counties, are not duplicated, and that no county is an island.
+Geography load_geography(const std::filesystem::path& dir);
+
+}  // namespace revest::io

@@ -1,0 +1,79 @@
+#pragma once
+/// \file job.hpp
+/// \brief TOML job files: parsing, validation against config/defaults.toml, effective config.
+///
+/// A job file names the run, its seed (required, never from the clock), the output archive, the
+/// data sources and a list of [[analysis]] tables. config/defaults.toml is the schema: every key a
+/// job may set appears there with its default value and type; an unknown key or a value of the
+/// wrong type is an error naming the job file and line. Relative paths in a job are resolved
+/// against the directory of the job file. The effective configuration (every default filled in)
+/// is a TOML text written into every archive and broadcast to all ranks.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace revest::io {
+
+/// "FILE:LINE:COL" of a TOML node (or "FILE" if it has no source position).
+std::string where(const toml::node& node);
+
+enum class Schedule { kStatic, kDynamic };
+const char* to_string(Schedule s);
+
+struct AnalysisConfig {
+  std::string kind;      ///< e.g. "entropy_index"
+  std::string name;      ///< unique within the job; default = kind
+  toml::table options;   ///< effective options (job values over defaults; keeps source positions)
+};
+
+struct Job {
+  std::string file;                   ///< path of the job file as given ("" if from text)
+  std::string text;                   ///< the job file's text, verbatim
+  std::string name;
+  std::uint64_t seed = 0;
+  std::filesystem::path output;       ///< resolved archive path
+  // [data]
+  std::filesystem::path geography;    ///< directory with counties.csv, queen.csv, rook.csv
+  std::filesystem::path panel;        ///< panel CSV
+  std::filesystem::path indicators;   ///< indicator system TOML
+  int first_year = 2011, last_year = 2022;
+  // [runtime]
+  Schedule schedule = Schedule::kStatic;
+  double progress_seconds = 10.0;     ///< interval of plain progress lines (non-terminal)
+  std::size_t chunk_tasks = 0;        ///< tasks per round between checkpoints (0 = automatic)
+  std::vector<AnalysisConfig> analyses;
+
+  /// The effective configuration as TOML text (defaults filled in, paths resolved).
+  std::string effective_toml() const;
+};
+
+/// Parses and validates `job_path` against the defaults file. Throws revest::Error naming file
+/// and line on any problem.
+Job load_job(const std::filesystem::path& job_path, const std::filesystem::path& defaults_path);
+
+/// Rebuilds a Job from its effective TOML (what rank 0 broadcasts); no file is read.
+Job job_from_effective(const std::string& effective_toml, const std::string& job_text);
+
+/// Typed access to an analysis's effective options, with errors naming the source line.
+class OptionView {
+ public:
+  OptionView(const AnalysisConfig& cfg) : cfg_(cfg) {}
+  std::string get_string(const std::string& key) const;
+  std::int64_t get_int(const std::string& key) const;
+  double get_double(const std::string& key) const;  ///< accepts integers too
+  bool get_bool(const std::string& key) const;
+  std::vector<std::string> get_strings(const std::string& key) const;
+  /// A string that must be one of `allowed`.
+  std::string get_choice(const std::string& key, const std::vector<std::string>& allowed) const;
+  /// Location prefix for a message about `key` ("FILE:LINE:COL: analysis 'NAME' option 'KEY'").
+  std::string where(const std::string& key) const;
+
+ private:
+  const toml::node& node(const std::string& key) const;
+  const AnalysisConfig& cfg_;
+};
+
+}  // namespace revest::io

@@ -1,0 +1,119 @@
+#include "io/panel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+
+#include "core/error.hpp"
+#include "io/csv.hpp"
+
+namespace revest::io {
+
+std::size_t Panel::variable_index(const std::string& name) const {
+  for (std::size_t v = 0; v < variables.size(); ++v)
+    if (variables[v] == name) return v;
+  REVEST_FAIL("panel has no variable '" << name << "'");
+}
+
+bool Panel::has(const std::string& name) const {
+  return std::find(variables.begin(), variables.end(), name) != variables.end();
+}
+
+void Panel::add(const std::string& name, std::vector<double> data) {
+  REVEST_REQUIRE(!has(name), "panel already has variable '" << name << "'");
+  REVEST_REQUIRE(data.size() == num_counties * years.size(),
+                 "panel variable '" << name << "' has " << data.size() << " values, expected "
+                                    << num_counties * years.size());
+  variables.push_back(name);
+  values.push_back(std::move(data));
+}
+
+Panel load_panel(const std::filesystem::path& path, const Geography& geo,
+                 const PanelRequirements& req) {
+  REVEST_REQUIRE(req.last_year >= req.first_year,
+                 "years: last year " << req.last_year << " before first year " << req.first_year);
+  const CsvTable t = read_csv(path);
+  const std::size_t c_code = t.column("adcode"), c_year = t.column("year");
+  std::vector<std::size_t> cols;
+  for (const auto& v : req.variables) cols.push_back(t.column(v));
+
+  Panel p;
+  for (int y = req.first_year; y <= req.last_year; ++y) p.years.push_back(y);
+  p.num_counties = geo.size();
+  const std::size_t T = p.years.size(), N = geo.size();
+  p.variables = req.variables;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  p.values.assign(req.variables.size(), std::vector<double>(N * T, nan));
+  std::vector<std::size_t> row_of(N * T, std::numeric_limits<std::size_t>::max());
+
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const long long code = t.integer(r, c_code);
+    const long long year = t.integer(r, c_year);
+    const auto i = geo.index_of(code);
+    REVEST_REQUIRE(i, t.where(r, c_code) << ": unknown county adcode " << code
+                                         << " (neither a source nor a 2022 code of the region)");
+    if (year < req.first_year || year > req.last_year) continue;  // outside the job's years
+    const std::size_t k = *i * T + static_cast<std::size_t>(year - req.first_year);
+    if (row_of[k] != std::numeric_limits<std::size_t>::max())
+      REVEST_FAIL(t.where(r, c_code) << ": duplicate (adcode, year) = (" << code << ", " << year
+                                     << "), first seen at line " << t.line[row_of[k]]
+                                     << (geo.counties[*i].adcode != code ||
+                                                 geo.counties[*i].adcode_ref != code
+                                             ? " (old and new codes name the same county)"
+                                             : ""));
+    row_of[k] = r;
+    for (std::size_t v = 0; v < cols.size(); ++v) {
+      const double x = t.number(r, cols[v]);
+      auto d = req.domains.find(req.variables[v]);
+      if (d != req.domains.end()) {
+        const auto& [dom, who] = d->second;
+        if (dom == Domain::kPositive)
+          REVEST_REQUIRE(x > 0, t.where(r, cols[v]) << " (county " << code << ", year " << year
+                                                    << "): value " << x
+                                                    << " must be positive for " << who);
+        if (dom == Domain::kNonNegative)
+          REVEST_REQUIRE(x >= 0, t.where(r, cols[v]) << " (county " << code << ", year " << year
+                                                     << "): value " << x
+                                                     << " must be non-negative for " << who);
+      }
+      p.values[v][k] = x;
+    }
+  }
+  // Balanced panel: every county of the region in every year of the job.
+  for (std::size_t i = 0; i < N; ++i) {
+    std::size_t present = 0;
+    for (std::size_t tt = 0; tt < T; ++tt) present += row_of[i * T + tt] != std::numeric_limits<std::size_t>::max();
+    if (present == T) continue;
+    const auto& c = geo.counties[i];
+    if (present == 0)
+      REVEST_FAIL(path.string() << ": county " << c.adcode_ref << " (" << c.name_ref << ", "
+                                << c.province_en << ") is missing (no row for years "
+                                << req.first_year << "-" << req.last_year << ")");
+    for (std::size_t tt = 0; tt < T; ++tt)
+      REVEST_REQUIRE(row_of[i * T + tt] != std::numeric_limits<std::size_t>::max(),
+                     path.string() << ": county " << c.adcode_ref << " (" << c.name_ref
+                                   << ") is missing year " << p.years[tt]);
+  }
+  return p;
+}
+
+void write_panel(const std::filesystem::path& path, const Geography& geo, const Panel& panel) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  REVEST_REQUIRE(out, path.string() << ": cannot open for writing");
+  out << "adcode,year";
+  for (const auto& v : panel.variables) out << "," << csv_escape(v);
+  out << "\n";
+  const std::size_t T = panel.years.size();
+  for (std::size_t i = 0; i < panel.num_counties; ++i)
+    for (std::size_t t = 0; t < T; ++t) {
+      out << geo.counties[i].adcode_ref << "," << panel.years[t];
+      for (std::size_t v = 0; v < panel.variables.size(); ++v)
+        out << "," << format_double(panel.values[v][i * T + t]);
+      out << "\n";
+    }
+  REVEST_REQUIRE(out.good(), path.string() << ": write failed");
+}
+
+}  // namespace revest::io

@@ -1,0 +1,65 @@
+#pragma once
+/// \file panel.hpp
+/// \brief A balanced county x year panel of numeric variables, and its strict CSV loader.
+///
+/// Panel CSV files are keyed by `adcode` and `year` (either the source or the 2022 adcode), with
+/// one column per variable. Loading validates everything before any analysis runs and reports the
+/// first problem with file, line and column: unknown county, duplicate (adcode, year), a county or
+/// year missing, a non-numeric or NaN cell, a value outside the variable's domain.
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/geography.hpp"
+#include "io/indicators.hpp"
+
+namespace revest::io {
+
+class Panel {
+ public:
+  std::vector<int> years;               ///< consecutive, ascending
+  std::size_t num_counties = 0;         ///< = geography size; county order = geography order
+  std::vector<std::string> variables;   ///< variable names
+  /// values[v][i * years.size() + t]: variable v, county i, year index t.
+  std::vector<std::vector<double>> values;
+
+  std::size_t num_years() const { return years.size(); }
+  std::size_t variable_index(const std::string& name) const;  ///< throws if absent
+  bool has(const std::string& name) const;
+  const std::vector<double>& var(const std::string& name) const {
+    return values[variable_index(name)];
+  }
+  double at(std::size_t v, std::size_t county, std::size_t t) const {
+    return values[v][county * years.size() + t];
+  }
+  void add(const std::string& name, std::vector<double> data);
+
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & years & num_counties & variables & values;
+  }
+  bool operator==(const Panel&) const = default;
+};
+
+/// What a loader must check. `domains` maps a variable to (domain, the analysis that needs it),
+/// e.g. {"sown_area", {kPositive, "DEA input"}}.
+struct PanelRequirements {
+  int first_year = 2011;
+  int last_year = 2022;
+  std::vector<std::string> variables;  ///< columns that must exist (others are ignored)
+  std::map<std::string, std::pair<Domain, std::string>> domains;
+};
+
+/// Loads and validates a panel CSV for all counties of `geo`.
+Panel load_panel(const std::filesystem::path& path, const Geography& geo,
+                 const PanelRequirements& req);
+
+/// Writes a panel as CSV (adcode = 2022 code, year, variables...), values in shortest round-trip
+/// form so reading it back gives the same doubles.
+void write_panel(const std::filesystem::path& path, const Geography& geo, const Panel& panel);
+
+}  // namespace revest::io
