@@ -9,8 +9,8 @@
 ///
 /// References:
 /// - Entropy weights: Shannon, C. E. (1948), A mathematical theory of communication, Bell System
-///   Technical Journal 27; the entropy weight method as in Zeleny, M. (1982), Multiple Criteria
-///   Decision Making, McGraw-Hill, ch. 7.
+///   Technical Journal 27; the entropy weight method as presented in Hwang & Yoon (1981, below)
+///   and Zeleny, M. (1982), Multiple Criteria Decision Making, McGraw-Hill.
 /// - TOPSIS: Hwang, C.-L. & Yoon, K. (1981), Multiple Attribute Decision Making: Methods and
 ///   Applications, Springer, Lecture Notes in Economics and Mathematical Systems 186.
 ///

@@ -1,6 +1,7 @@
 #include "io/job.hpp"
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -42,26 +43,34 @@ toml::table parse_toml_file(const std::filesystem::path& path) {
 }
 
 /// Merges `job` over `defaults` (the schema) into `out`: unknown keys and type mismatches are
-/// errors naming the job file and line. `context` names the enclosing table for messages.
+/// errors naming the job file and line. Keys in `skip` are left out. `context` names the
+/// enclosing table for messages. Iterates the parsed job nodes themselves (toml++ copies drop
+/// source positions), recording each job key's position in `where_out` (dotted key -> FILE:LINE:COL).
 void merge(const toml::table& job, const toml::table& defaults, toml::table& out,
-           const std::string& context) {
-  for (auto&& [k, v] : defaults) out.insert_or_assign(k.str(), v);
+           const std::string& context, const std::vector<std::string>& skip,
+           std::map<std::string, std::string>* where_out, const std::string& prefix = "") {
+  for (auto&& [k, v] : defaults)
+    if (std::find(skip.begin(), skip.end(), std::string(k.str())) == skip.end())
+      out.insert_or_assign(k.str(), v);
   for (auto&& [k, v] : job) {
-    const toml::node* d = defaults.get(k.str());
-    REVEST_REQUIRE(d, where(v) << ": unknown key '" << k.str() << "'" << context);
+    const std::string key(k.str());
+    if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
+    const toml::node* d = defaults.get(key);
+    REVEST_REQUIRE(d, where(v) << ": unknown key '" << key << "'" << context);
     const bool num_ok = d->is_floating_point() && v.is_integer();
     REVEST_REQUIRE(d->type() == v.type() || num_ok,
-                   where(v) << ": key '" << k.str() << "'" << context << " must be a "
+                   where(v) << ": key '" << key << "'" << context << " must be a "
                             << type_name(d->type()) << ", not a " << type_name(v.type()));
+    if (where_out) (*where_out)[prefix + key] = where(v);
     if (d->is_table()) {
       toml::table sub;
-      merge(*v.as_table(), *d->as_table(), sub, context);
-      out.insert_or_assign(k.str(), std::move(sub));
+      merge(*v.as_table(), *d->as_table(), sub, context, {}, where_out, prefix + key + ".");
+      out.insert_or_assign(key, std::move(sub));
     } else if (num_ok) {
       toml::value<double> f(static_cast<double>(v.as_integer()->get()));
-      out.insert_or_assign(k.str(), f);
+      out.insert_or_assign(key, f);
     } else {
-      out.insert_or_assign(k.str(), v);
+      out.insert_or_assign(key, v);
     }
   }
 }
@@ -185,13 +194,10 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
   REVEST_REQUIRE(seed->as_integer()->get() >= 0, where(*seed) << ": 'seed' must be non-negative");
 
   // Everything but name, seed and analysis is checked against the defaults.
-  toml::table top_job, top_defaults;
-  for (auto&& [k, v] : job)
-    if (k.str() != "name" && k.str() != "seed" && k.str() != "analysis") top_job.insert(k.str(), v);
-  for (auto&& [k, v] : defaults)
-    if (k.str() != "analysis") top_defaults.insert(k.str(), v);
+  const toml::table& top_job = job;
   toml::table eff;
-  merge(top_job, top_defaults, eff, "");
+  std::map<std::string, std::string> top_where;
+  merge(job, defaults, eff, "", {"name", "seed", "analysis"}, &top_where);
   eff.insert_or_assign("name", job_name);
   eff.insert_or_assign("seed", seed->as_integer()->get());
 
@@ -225,6 +231,7 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
 
   // Analyses.
   toml::array analyses;
+  std::vector<std::map<std::string, std::string>> where_by_analysis;
   const toml::table* kinds = defaults["analysis"].as_table();
   if (const toml::node* an = job.get("analysis")) {
     const toml::array* arr = an->as_array();
@@ -258,11 +265,14 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
                      where(n) << ": duplicate analysis name '" << nm
                               << "' (set a distinct 'name' for each analysis)");
       names.push_back(nm);
-      toml::table opts_job;
-      for (auto&& [kk, vv] : at)
-        if (kk.str() != "kind" && kk.str() != "name") opts_job.insert(kk.str(), vv);
       toml::table merged;
-      merge(opts_job, *kd, merged, " in analysis '" + nm + "' (kind " + k + ")");
+      std::map<std::string, std::string> opt_where;
+      merge(at, *kd, merged, " in analysis '" + nm + "' (kind " + k + ")", {"kind", "name"},
+            &opt_where);
+      for (auto&& [kk, vv] : *kd)
+        if (!opt_where.count(std::string(kk.str())))
+          opt_where[std::string(kk.str())] = io::where(vv) + " (default)";
+      where_by_analysis.push_back(std::move(opt_where));
       toml::table full;
       full.insert("kind", k);
       full.insert("name", nm);
@@ -272,6 +282,7 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
   }
   eff.insert_or_assign("analysis", std::move(analyses));
   Job out = job_from_table(eff);
+  for (std::size_t a = 0; a < out.analyses.size(); ++a) out.analyses[a].where = where_by_analysis[a];
   out.file = job_path.string();
   out.text = std::move(text);
   return out;
@@ -300,7 +311,8 @@ const toml::node& OptionView::node(const std::string& key) const {
 
 std::string OptionView::where(const std::string& key) const {
   std::ostringstream os;
-  os << io::where(node(key)) << ": analysis '" << cfg_.name << "' option '" << key << "'";
+  auto it = cfg_.where.find(key);
+  os << (it != cfg_.where.end() ? it->second : io::where(node(key))) << ": analysis '" << cfg_.name << "' option '" << key << "'";
   return os.str();
 }
 

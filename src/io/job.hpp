@@ -10,6 +10,7 @@
 /// is a TOML text written into every archive and broadcast to all ranks.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,10 @@ const char* to_string(Schedule s);
 struct AnalysisConfig {
   std::string kind;      ///< e.g. "entropy_index"
   std::string name;      ///< unique within the job; default = kind
-  toml::table options;   ///< effective options (job values over defaults; keeps source positions)
+  toml::table options;   ///< effective options (job values over defaults)
+  /// Source position ("FILE:LINE:COL") of each option as written in the job file (or the
+  /// defaults file), for error messages. Empty when rebuilt from the effective configuration.
+  std::map<std::string, std::string> where;
 };
 
 struct Job {

@@ -1,0 +1,52 @@
+#include "driver/analyses.hpp"
+
+#include "core/error.hpp"
+#include "index/entropy_index.hpp"
+
+namespace revest::driver {
+
+io::PanelRequirements panel_requirements(const io::Job& job, const io::IndicatorSystem& ind) {
+  io::PanelRequirements req;
+  req.first_year = job.first_year;
+  req.last_year = job.last_year;
+  auto need = [&](const std::string& var, const std::string& who) {
+    const io::Indicator& i = ind.get(var, who);
+    if (std::find(req.variables.begin(), req.variables.end(), var) == req.variables.end())
+      req.variables.push_back(var);
+    auto it = req.domains.find(var);
+    if (it == req.domains.end() || static_cast<int>(i.domain) > static_cast<int>(it->second.first))
+      req.domains[var] = {i.domain, who};
+  };
+  for (const auto& a : job.analyses) {
+    const io::OptionView opt(a);
+    if (a.kind == "entropy_index") {
+      auto vars = opt.get_strings("indicators");
+      if (vars.empty()) vars = ind.used_by("index");
+      REVEST_REQUIRE(!vars.empty(), opt.where("indicators")
+                                        << ": no indicators given and none in the indicator system "
+                                           "has use \"index\"");
+      for (const auto& v : vars) {
+        try {
+          need(v, "entropy index '" + a.name + "'");
+        } catch (const Error& e) {
+          REVEST_FAIL(opt.where("indicators") << ": " << e.what());
+        }
+      }
+    } else {
+      REVEST_FAIL("analysis '" << a.name << "': unknown kind '" << a.kind << "'");
+    }
+  }
+  return req;
+}
+
+std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inputs& in) {
+  const io::OptionView opt(cfg);
+  if (cfg.kind == "entropy_index") {
+    auto o = index::EntropyIndexOptions::from(opt);
+    return std::make_unique<index::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
+                                                         std::move(o));
+  }
+  REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
+}
+
+}  // namespace revest::driver

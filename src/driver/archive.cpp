@@ -1,0 +1,496 @@
+#include "driver/archive.hpp"
+
+#include <openssl/evp.h>
+#include <petscversion.h>
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <boost/version.hpp>
+#include <chrono>
+#include <coin/ClpConfig.h>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+#include <spdlog/version.h>
+#include <toml++/toml.h>
+
+#include "build_info.hpp"
+#include "core/error.hpp"
+
+namespace revest::driver {
+
+using h5::Handle;
+
+std::size_t AnalysisLayout::chunk_rows(std::size_t spec) const {
+  const std::size_t bytes = std::max<std::size_t>(1, specs[spec].row_size() * sizeof(double));
+  const std::size_t rows = std::max<std::size_t>(1, (1u << 20) / bytes);  // ~1 MiB chunks
+  return std::min(rows, std::max<std::size_t>(1, num_tasks));
+}
+
+std::string now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream os;
+  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return os.str();
+}
+
+std::string sha256_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REVEST_REQUIRE(in, path.string() << ": cannot open file");
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    if (in.gcount() > 0) EVP_DigestUpdate(ctx, buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  std::ostringstream os;
+  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
+  return os.str();
+}
+
+Handle archive_open(const std::filesystem::path& path, bool write) {
+  h5::quiet();
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fapl_sec2(fapl);
+  hid_t f = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
+  REVEST_REQUIRE(f >= 0, path.string() << ": cannot open as an HDF5 archive");
+  return Handle(f);
+}
+
+ArchiveState archive_state(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) return ArchiveState::kAbsent;
+  h5::quiet();
+  if (H5Fis_hdf5(path.c_str()) <= 0) return ArchiveState::kNotAnArchive;
+  try {
+    Handle f = archive_open(path, false);
+    if (!h5::has_attr(f, "format") || h5::attr_string(f, "format") != "revest-archive")
+      return ArchiveState::kNotAnArchive;
+    return h5::attr_int(f, "complete") == 1 ? ArchiveState::kComplete : ArchiveState::kIncomplete;
+  } catch (const Error&) {
+    return ArchiveState::kNotAnArchive;
+  }
+}
+
+namespace {
+
+std::string library_versions(const RunInfo& info) {
+  std::ostringstream os;
+  os << "hdf5 " << h5::library_version() << "; mpi " << info.mpi_version << "; petsc "
+     << PETSC_VERSION_MAJOR << "." << PETSC_VERSION_MINOR << "." << PETSC_VERSION_SUBMINOR
+     << "; eigen " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
+     << "; boost " << BOOST_VERSION / 100000 << "." << BOOST_VERSION / 100 % 1000 << "."
+     << BOOST_VERSION % 100 << "; clp " << CLP_VERSION << "; toml++ " << TOML_LIB_MAJOR << "."
+     << TOML_LIB_MINOR << "." << TOML_LIB_PATCH << "; spdlog " << SPDLOG_VER_MAJOR << "."
+     << SPDLOG_VER_MINOR << "." << SPDLOG_VER_PATCH << "; openssl "
+     << OpenSSL_version(OPENSSL_VERSION);
+  return os.str();
+}
+
+void write_run_segment(hid_t meta, const RunInfo& info) {
+  // Each run or resume of the archive appends one segment.
+  std::vector<std::string> hosts_joined;
+  std::string hosts;
+  for (std::size_t r = 0; r < info.hosts.size(); ++r) hosts += (r ? "," : "") + info.hosts[r];
+  std::vector<std::string> segments;
+  if (h5::has_attr(meta, "run_segments")) segments = h5::attr_strings(meta, "run_segments");
+  std::ostringstream os;
+  os << "start=" << info.start_time << " mpi_size=" << info.mpi_size << " hosts=" << hosts;
+  segments.push_back(os.str());
+  h5::attr(meta, "run_segments", segments);
+  h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
+  h5::attr(meta, "hosts", info.hosts);
+  h5::attr(meta, "start_time", info.start_time);
+  h5::attr(meta, "git_describe", std::string(build::kGitDescribe));
+  h5::attr(meta, "revest_version", std::string(build::kVersion));
+  h5::attr(meta, "compiler", std::string(build::kCompiler) + " (" + build::kBuildType + ")");
+  h5::attr(meta, "libraries", library_versions(info));
+}
+
+void write_inputs(hid_t file, const Inputs& in) {
+  Handle data = h5::group(file, "/data");
+  h5::attr(data, "description", std::string("the inputs exactly as the analyses used them"));
+  const auto& geo = in.geo;
+  Table counties{"counties", "county table (order = county index used everywhere)", {}};
+  std::vector<std::int64_t> code, ref;
+  std::vector<std::string> name, name_ref, prov, pref;
+  std::vector<double> lon, lat, area;
+  for (const auto& c : geo.counties) {
+    code.push_back(c.adcode);
+    ref.push_back(c.adcode_ref);
+    name.push_back(c.name);
+    name_ref.push_back(c.name_ref);
+    prov.push_back(c.province_en);
+    pref.push_back(c.prefecture);
+    lon.push_back(c.lon);
+    lat.push_back(c.lat);
+    area.push_back(c.area_km2);
+  }
+  counties.columns = {{"adcode", code, "source GB/T 2260 code"},
+                      {"adcode_ref", ref, "2022 official code"},
+                      {"name", name, ""},
+                      {"name_ref", name_ref, "2022 official name"},
+                      {"province", prov, ""},
+                      {"prefecture", pref, ""},
+                      {"centroid_lon", lon, "degrees"},
+                      {"centroid_lat", lat, "degrees"},
+                      {"area_km2", area, "km2"}};
+  h5::write_table(data, counties);
+  auto edges = [&](const std::vector<io::Edge>& es, const char* nm, const char* wdesc) {
+    std::vector<std::int64_t> i, j;
+    std::vector<double> w;
+    for (const auto& e : es) {
+      i.push_back(e.i);
+      j.push_back(e.j);
+      w.push_back(e.weight);
+    }
+    h5::write_table(data, Table{nm, std::string(nm) + " contiguity edges (county indices, i < j)",
+                                {{"i", i, ""}, {"j", j, ""}, {"weight", w, wdesc}}});
+  };
+  edges(geo.queen, "queen", "1");
+  edges(geo.rook, "rook", "shared border length, km");
+  const auto& p = in.panel;
+  Table panel{"panel", "county x year panel as used (rows county-major)", {}};
+  std::vector<std::int64_t> pc, py;
+  for (std::size_t i = 0; i < p.num_counties; ++i)
+    for (int y : p.years) {
+      pc.push_back(geo.counties[i].adcode_ref);
+      py.push_back(y);
+    }
+  panel.columns.push_back({"adcode", pc, "2022 code"});
+  panel.columns.push_back({"year", py, ""});
+  for (std::size_t v = 0; v < p.variables.size(); ++v) {
+    const io::Indicator* ind = in.indicators.find(p.variables[v]);
+    panel.columns.push_back({p.variables[v], p.values[v], ind ? ind->label + " (" + ind->unit + ")" : ""});
+  }
+  h5::write_table(data, panel);
+  Table ind{"indicators", "indicator system", {}};
+  std::vector<std::string> n, l, u, g, dom, uses;
+  std::vector<std::int64_t> dir;
+  for (const auto& x : in.indicators.indicators) {
+    n.push_back(x.name);
+    l.push_back(x.label);
+    u.push_back(x.unit);
+    g.push_back(x.group);
+    dom.push_back(io::to_string(x.domain));
+    dir.push_back(x.direction);
+    std::string us;
+    for (const auto& s : x.uses) us += (us.empty() ? "" : ",") + s;
+    uses.push_back(us);
+  }
+  ind.columns = {{"name", n, ""}, {"label", l, ""}, {"unit", u, ""}, {"group", g, ""},
+                 {"direction", dir, "+1 benefit, -1 cost"}, {"domain", dom, ""}, {"uses", uses, ""}};
+  h5::write_table(data, ind);
+}
+
+Handle dcpl_chunked(int rank, const hsize_t* chunk) {
+  Handle p(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(p, 0);
+  H5Pset_chunk(p, rank, chunk);
+  H5Pset_shuffle(p);
+  H5Pset_deflate(p, 4);
+  // Chunks are allocated when first written; parallel HDF5 requires early allocation for
+  // datasets written collectively with filters only when created in parallel (we create serially).
+  return p;
+}
+
+Handle message_type() {
+  Handle t(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t, kMessageLength);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  return t;
+}
+
+void create_analysis_datasets(hid_t file, const AnalysisLayout& a) {
+  Handle g = h5::group(file, "/analyses/" + a.name);
+  h5::attr(g, "kind", a.kind);
+  h5::attr(g, "options", a.options_toml);
+  h5::attr(g, "num_tasks", static_cast<std::int64_t>(a.num_tasks));
+  Handle reps = h5::group(g, "replications");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t s = 0; s < a.specs.size(); ++s) {
+    const auto& spec = a.specs[s];
+    std::vector<hsize_t> dims{a.num_tasks}, chunk{a.chunk_rows(s)};
+    for (auto d : spec.shape) {
+      dims.push_back(d);
+      chunk.push_back(d);
+    }
+    Handle sp(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    Handle dcpl = dcpl_chunked(static_cast<int>(dims.size()), chunk.data());
+    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+    Handle d(h5::check(H5Dcreate2(reps, spec.name.c_str(), H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                       "create replications " + spec.name));
+    h5::attr(d, "description", spec.description);
+  }
+  const hsize_t n = a.num_tasks;
+  {
+    const hsize_t chunk = std::min<hsize_t>(std::max<hsize_t>(n, 1), 16384);
+    Handle sp(H5Screate_simple(1, &n, nullptr));
+    Handle dcpl = dcpl_chunked(1, &chunk);
+    const std::int32_t fill = static_cast<std::int32_t>(TaskStatus::kNotRun);
+    H5Pset_fill_value(dcpl, H5T_NATIVE_INT32, &fill);
+    Handle d(h5::check(H5Dcreate2(g, "status", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status"));
+    h5::attr(d, "codes", std::string("-1 not_run, 0 ok, 1 no_convergence, 2 numerical_failure, 3 infeasible"));
+  }
+  {
+    const hsize_t chunk = std::min<hsize_t>(std::max<hsize_t>(n, 1), 2048);
+    Handle sp(H5Screate_simple(1, &n, nullptr));
+    Handle dcpl = dcpl_chunked(1, &chunk);
+    Handle t = message_type();
+    Handle d(h5::check(H5Dcreate2(g, "status_message", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status_message"));
+  }
+}
+
+}  // namespace
+
+void archive_create(const std::filesystem::path& path, const io::Job& job, const Inputs& inputs,
+                    const std::vector<InputFile>& files, const std::vector<AnalysisLayout>& layouts,
+                    const RunInfo& info) {
+  h5::quiet();
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
+  H5Pset_obj_track_times(fcpl, 0);
+  H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fapl_sec2(fapl);
+  Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
+  REVEST_REQUIRE(f.get() >= 0, path.string() << ": cannot create archive (check the directory exists and is writable)");
+  h5::attr(f, "format", std::string("revest-archive"));
+  h5::attr(f, "format_version", kArchiveFormatVersion);
+  h5::attr(f, "complete", std::int64_t{0});
+  Handle meta = h5::group(f, "/meta");
+  h5::write_text(meta, "job_file", job.text);
+  h5::write_text(meta, "effective_config", job.effective_toml());
+  h5::attr(meta, "job_name", job.name);
+  h5::attr(meta, "job_path", job.file);
+  h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
+  {
+    std::vector<std::string> p, s;
+    for (const auto& x : files) {
+      p.push_back(x.path);
+      s.push_back(x.sha256);
+    }
+    h5::write_table(meta, Table{"inputs", "input files and their SHA-256", {{"path", p, ""}, {"sha256", s, ""}}});
+  }
+  write_run_segment(meta, info);
+  write_inputs(f, inputs);
+  Handle an = h5::group(f, "/analyses");
+  std::vector<std::string> names;
+  for (const auto& a : layouts) {
+    create_analysis_datasets(f, a);
+    names.push_back(a.name);
+  }
+  h5::attr(an, "order", names);
+  h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+}
+
+std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::path& path,
+                                                      const io::Job& job,
+                                                      const std::vector<InputFile>& files,
+                                                      const std::vector<AnalysisLayout>& layouts,
+                                                      const RunInfo& info) {
+  Handle f = archive_open(path, true);
+  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  const std::string stored = h5::read_text(meta, "effective_config");
+  REVEST_REQUIRE(stored == job.effective_toml(),
+                 path.string() << ": cannot resume: the archive was written by a different job "
+                                  "configuration (compare /meta/effective_config); use --force to start over");
+  const Table inputs = h5::read_table(meta, "inputs");
+  const auto& sp = std::get<std::vector<std::string>>(inputs.columns[0].data);
+  const auto& ss = std::get<std::vector<std::string>>(inputs.columns[1].data);
+  REVEST_REQUIRE(sp.size() == files.size(), path.string() << ": cannot resume: different input files");
+  for (std::size_t k = 0; k < files.size(); ++k)
+    REVEST_REQUIRE(sp[k] == files[k].path && ss[k] == files[k].sha256,
+                   path.string() << ": cannot resume: input file " << files[k].path
+                                 << " changed since the archive was started (SHA-256 differs)");
+  write_run_segment(meta, info);
+  std::vector<std::vector<std::size_t>> pending;
+  for (const auto& a : layouts) {
+    Handle g(h5::check(H5Gopen2(f, ("/analyses/" + a.name).c_str(), H5P_DEFAULT), "open analysis " + a.name));
+    std::vector<std::int32_t> st(a.num_tasks);
+    Handle d(h5::check(H5Dopen2(g, "status", H5P_DEFAULT), "open status"));
+    if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read status");
+    std::vector<std::size_t> todo;
+    for (std::size_t t = 0; t < st.size(); ++t)
+      if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) todo.push_back(t);
+    pending.push_back(std::move(todo));
+  }
+  h5::attr(f, "complete", std::int64_t{0});
+  h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+  return pending;
+}
+
+// ---------------------------------------------------------------- parallel writes
+
+ParallelArchive::ParallelArchive(const std::filesystem::path& path, MPI_Comm comm) {
+  h5::quiet();
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+  H5Pset_all_coll_metadata_ops(fapl, 1);
+  H5Pset_coll_metadata_write(fapl, 1);
+  file_ = Handle(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl));
+  REVEST_REQUIRE(file_.get() >= 0, path.string() << ": cannot open archive with MPI-IO");
+  dxpl_ = Handle(H5Pcreate(H5P_DATASET_XFER));
+  H5Pset_dxpl_mpio(dxpl_, H5FD_MPIO_COLLECTIVE);
+}
+
+ParallelArchive::~ParallelArchive() {
+  // Errors on destruction cannot be reported; close() is the checked path.
+}
+
+void ParallelArchive::close() { file_.reset(); }
+
+void ParallelArchive::flush() { h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)"); }
+
+namespace {
+/// Selects rows `tasks` (sorted) of a dataset with trailing dims `rest` in `space`.
+void select_rows(hid_t space, const std::vector<std::size_t>& tasks, const std::vector<hsize_t>& rest) {
+  if (tasks.empty()) {
+    H5Sselect_none(space);
+    return;
+  }
+  std::vector<hsize_t> start(rest.size() + 1, 0), count(rest.size() + 1);
+  for (std::size_t k = 0; k < rest.size(); ++k) count[k + 1] = rest[k];
+  bool first = true;
+  for (std::size_t a = 0; a < tasks.size();) {
+    std::size_t b = a + 1;
+    while (b < tasks.size() && tasks[b] == tasks[b - 1] + 1) ++b;
+    start[0] = tasks[a];
+    count[0] = b - a;
+    H5Sselect_hyperslab(space, first ? H5S_SELECT_SET : H5S_SELECT_OR, start.data(), nullptr, count.data(), nullptr);
+    first = false;
+    a = b;
+  }
+}
+}  // namespace
+
+void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
+                                 const std::vector<std::vector<double>>& rows,
+                                 const std::vector<std::int32_t>& status,
+                                 const std::vector<std::string>& messages) {
+  const std::string base = "/analyses/" + layout.name;
+  auto write_one = [&](const std::string& path, hid_t mem_type, const void* buf, std::size_t row_elems,
+                       const std::vector<hsize_t>& rest) {
+    Handle d(h5::check(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), "open " + path));
+    Handle fs(H5Dget_space(d));
+    select_rows(fs, tasks, rest);
+    const hsize_t nmem = std::max<hsize_t>(1, tasks.size() * row_elems);
+    Handle ms(H5Screate_simple(1, &nmem, nullptr));
+    if (tasks.empty()) H5Sselect_none(ms);
+    h5::check_status(H5Dwrite(d, mem_type, ms, fs, dxpl_, buf), "collective write of " + path);
+  };
+  static const double dummy_d = 0;
+  for (std::size_t s = 0; s < layout.specs.size(); ++s) {
+    std::vector<hsize_t> rest(layout.specs[s].shape.begin(), layout.specs[s].shape.end());
+    const void* buf = tasks.empty() ? static_cast<const void*>(&dummy_d) : rows[s].data();
+    write_one(base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf,
+              layout.specs[s].row_size(), rest);
+  }
+  static const std::int32_t dummy_i = 0;
+  write_one(base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(), 1, {});
+  std::vector<char> msg(std::max<std::size_t>(1, tasks.size()) * kMessageLength, 0);
+  for (std::size_t k = 0; k < messages.size(); ++k)
+    std::memcpy(msg.data() + k * kMessageLength, messages[k].data(), std::min(messages[k].size(), kMessageLength));
+  Handle mt = message_type();
+  write_one(base + "/status_message", mt, msg.data(), 1, {});
+}
+
+// ---------------------------------------------------------------- reading, summaries
+
+ArchiveReader::ArchiveReader(hid_t file, const AnalysisLayout& layout) : file_(file), layout_(layout) {}
+
+std::vector<TaskStatus> ArchiveReader::status() {
+  Handle d(h5::check(H5Dopen2(file_, ("/analyses/" + layout_.name + "/status").c_str(), H5P_DEFAULT), "open status"));
+  std::vector<std::int32_t> st(layout_.num_tasks);
+  if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read status");
+  std::vector<TaskStatus> out;
+  out.reserve(st.size());
+  for (auto s : st) out.push_back(static_cast<TaskStatus>(s));
+  return out;
+}
+
+std::vector<double> ArchiveReader::read_columns(std::size_t dataset, std::size_t c0, std::size_t c1) {
+  const auto& spec = layout_.specs.at(dataset);
+  REVEST_ASSERT(c0 <= c1 && c1 <= spec.row_size());
+  const std::size_t B = layout_.num_tasks, w = c1 - c0;
+  std::vector<double> out(B * w);
+  if (B == 0 || w == 0) return out;
+  Handle d(h5::check(H5Dopen2(file_, ("/analyses/" + layout_.name + "/replications/" + spec.name).c_str(), H5P_DEFAULT),
+                     "open replications " + spec.name));
+  Handle fs(H5Dget_space(d));
+  const std::size_t nd = spec.shape.size();
+  if (nd == 0) {
+    H5Sselect_all(fs);
+  } else {
+    // Flat element range [c0, c1) of the row = union of hyperslabs along the last dimension.
+    const std::size_t L = spec.shape.back();
+    std::vector<hsize_t> start(nd + 1, 0), count(nd + 1, 1);
+    count[0] = B;
+    bool first = true;
+    for (std::size_t c = c0; c < c1;) {
+      const std::size_t o = c / L, l = c % L;
+      const std::size_t len = std::min(L - l, c1 - c);
+      std::size_t rem = o;
+      for (std::size_t k = nd - 1; k-- > 0;) {
+        start[k + 1] = rem % spec.shape[k];
+        rem /= spec.shape[k];
+      }
+      start[nd] = l;
+      count[nd] = len;
+      H5Sselect_hyperslab(fs, first ? H5S_SELECT_SET : H5S_SELECT_OR, start.data(), nullptr, count.data(), nullptr);
+      first = false;
+      c += len;
+    }
+  }
+  const hsize_t n = out.size();
+  Handle ms(H5Screate_simple(1, &n, nullptr));
+  h5::check_status(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, out.data()), "read replications " + spec.name);
+  // Rows of failed tasks are NaN for the estimator's summaries.
+  const auto st = status();
+  for (std::size_t b = 0; b < B; ++b)
+    if (st[b] != TaskStatus::kOk)
+      std::fill(out.begin() + static_cast<std::ptrdiff_t>(b * w), out.begin() + static_cast<std::ptrdiff_t>((b + 1) * w),
+                std::numeric_limits<double>::quiet_NaN());
+  return out;
+}
+
+void archive_write_summary(hid_t file, const AnalysisLayout& layout, const std::vector<Table>& tables,
+                           double wall_seconds, double cpu_seconds) {
+  Handle g(h5::check(H5Gopen2(file, ("/analyses/" + layout.name).c_str(), H5P_DEFAULT), "open analysis"));
+  if (H5Lexists(g, "summary", H5P_DEFAULT) > 0) H5Ldelete(g, "summary", H5P_DEFAULT);
+  Handle s = h5::group(g, "summary");
+  std::vector<std::string> names;
+  for (const auto& t : tables) {
+    h5::write_table(s, t);
+    names.push_back(t.name);
+  }
+  h5::attr(s, "tables", names);
+  // Accumulated over run segments (a resume adds the time of the missing tasks).
+  const double w0 = h5::has_attr(g, "wall_seconds") ? h5::attr_double(g, "wall_seconds") : 0.0;
+  const double c0 = h5::has_attr(g, "cpu_seconds") ? h5::attr_double(g, "cpu_seconds") : 0.0;
+  h5::attr(g, "wall_seconds", w0 + wall_seconds);
+  h5::attr(g, "cpu_seconds", c0 + cpu_seconds);
+}
+
+void archive_finish(hid_t file, const std::string& end_time, double wall_seconds, double cpu_seconds) {
+  Handle meta(h5::check(H5Gopen2(file, "/meta", H5P_DEFAULT), "open /meta"));
+  h5::attr(meta, "end_time", end_time);
+  const double w0 = h5::has_attr(meta, "wall_seconds") ? h5::attr_double(meta, "wall_seconds") : 0.0;
+  const double c0 = h5::has_attr(meta, "cpu_seconds") ? h5::attr_double(meta, "cpu_seconds") : 0.0;
+  h5::attr(meta, "wall_seconds", w0 + wall_seconds);
+  h5::attr(meta, "cpu_seconds", c0 + cpu_seconds);
+  h5::attr(file, "complete", std::int64_t{1});
+  h5::check_status(H5Fflush(file, H5F_SCOPE_GLOBAL), "flush");
+}
+
+}  // namespace revest::driver

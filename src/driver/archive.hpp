@@ -1,0 +1,147 @@
+#pragma once
+/// \file archive.hpp
+/// \brief The HDF5 archive of a run: layout, creation, checkpoints, resume, summaries.
+///
+/// One file per run:
+///   /                     attrs format="revest-archive", format_version, complete (0 until the end)
+///   /meta                 job file text, effective configuration, seed, build and library
+///                         versions, SHA-256 of every input file, MPI size, hosts, times
+///   /data                 the inputs as used (counties, queen, rook, panel, indicators)
+///   /analyses/NAME        attrs kind, options, num_tasks, wall_seconds, cpu_seconds
+///     replications/SPEC   [num_tasks x shape...] doubles, chunked along tasks, shuffle+deflate
+///     status              [num_tasks] int32 (TaskStatus; -1 = not run yet)
+///     status_message      [num_tasks] fixed-length strings (empty when ok)
+///     summary/TABLE/COL   summary tables, one 1-D dataset per column
+/// Replication rows are written collectively by all ranks (parallel HDF5, MPI-IO); everything
+/// else is written by rank 0 alone while no other rank has the file open. Object time tracking is
+/// off, so datasets depend only on (job, data, seed).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+
+#include "core/analysis.hpp"
+#include "driver/h5.hpp"
+#include "driver/mpi_env.hpp"
+#include "io/geography.hpp"
+#include "io/indicators.hpp"
+#include "io/job.hpp"
+#include "io/panel.hpp"
+
+namespace revest::driver {
+
+inline constexpr std::int64_t kArchiveFormatVersion = 1;
+inline constexpr std::size_t kMessageLength = 160;  ///< bytes kept of a task's status message
+
+/// Everything an analysis reads, loaded once by rank 0 and broadcast.
+struct Inputs {
+  io::Geography geo;
+  io::Panel panel;
+  io::IndicatorSystem indicators;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & geo & panel & indicators;
+  }
+};
+
+struct InputFile {
+  std::string path;
+  std::string sha256;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & path & sha256;
+  }
+};
+
+/// What the archive needs to know of an analysis to lay out its datasets.
+struct AnalysisLayout {
+  std::string name, kind, options_toml;
+  std::size_t num_tasks = 0;
+  std::vector<ReplicationSpec> specs;
+  /// Rows per chunk of replication dataset `spec` (depends only on the shapes, not on MPI size).
+  std::size_t chunk_rows(std::size_t spec) const;
+};
+
+/// Facts about this run written into /meta.
+struct RunInfo {
+  int mpi_size = 1;
+  std::vector<std::string> hosts;
+  std::string start_time;  ///< ISO 8601 UTC
+  std::string mpi_version;
+};
+
+/// Rank 0 only. Creates a new archive with /meta, /data and empty replication datasets.
+void archive_create(const std::filesystem::path& path, const io::Job& job, const Inputs& inputs,
+                    const std::vector<InputFile>& files, const std::vector<AnalysisLayout>& layouts,
+                    const RunInfo& info);
+
+/// Rank 0 only. Opens an interrupted archive for --resume: checks that it was written by the same
+/// effective configuration and the same input files, records this run segment in /meta, and
+/// returns, per analysis, the tasks that still have to be computed.
+std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::path& path,
+                                                      const io::Job& job,
+                                                      const std::vector<InputFile>& files,
+                                                      const std::vector<AnalysisLayout>& layouts,
+                                                      const RunInfo& info);
+
+/// Is there a file at `path`, and is it a complete archive?
+enum class ArchiveState { kAbsent, kIncomplete, kComplete, kNotAnArchive };
+ArchiveState archive_state(const std::filesystem::path& path);
+
+/// Collective (all ranks): the archive opened with MPI-IO for writing replication rows.
+class ParallelArchive {
+ public:
+  ParallelArchive(const std::filesystem::path& path, MPI_Comm comm);
+  ~ParallelArchive();
+  /// Collective. Writes this rank's rows: `tasks` sorted ascending; rows[s] holds
+  /// tasks.size() * specs[s].row_size() doubles in task order; status/messages per task. A rank
+  /// with no tasks passes empty vectors and still takes part.
+  void write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
+                  const std::vector<std::vector<double>>& rows,
+                  const std::vector<std::int32_t>& status,
+                  const std::vector<std::string>& messages);
+  /// Collective. Flushes everything to disk (a checkpoint).
+  void flush();
+  void close();
+
+ private:
+  h5::Handle file_;
+  h5::Handle dxpl_;
+};
+
+/// Rank 0 only: replications of one analysis read back from a serially opened archive.
+class ArchiveReader : public ReplicationReader {
+ public:
+  ArchiveReader(hid_t file, const AnalysisLayout& layout);
+  std::size_t num_tasks() const override { return layout_.num_tasks; }
+  std::vector<TaskStatus> status() override;
+  std::vector<double> read_columns(std::size_t dataset, std::size_t col_begin,
+                                   std::size_t col_end) override;
+
+ private:
+  hid_t file_;
+  const AnalysisLayout& layout_;
+};
+
+/// Rank 0 only: writes an analysis's summary tables and timing.
+void archive_write_summary(hid_t file, const AnalysisLayout& layout,
+                           const std::vector<Table>& tables, double wall_seconds,
+                           double cpu_seconds);
+
+/// Rank 0 only: end time, totals, and the complete flag. Call last.
+void archive_finish(hid_t file, const std::string& end_time, double wall_seconds,
+                    double cpu_seconds);
+
+/// Opens an archive serially (rank 0, or a single-process tool).
+h5::Handle archive_open(const std::filesystem::path& path, bool write);
+
+/// SHA-256 of a file, lower-case hex.
+std::string sha256_file(const std::filesystem::path& path);
+
+/// Current time, ISO 8601 UTC (for /meta only: never used as a seed).
+std::string now_iso8601();
+
+}  // namespace revest::driver

@@ -1,0 +1,249 @@
+#include "driver/commands.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <algorithm>
+#include <map>
+
+#include "core/error.hpp"
+#include "driver/archive.hpp"
+#include "driver/h5.hpp"
+#include "io/csv.hpp"
+
+#ifndef REVEST_SOURCE_DIR_DEFAULT
+#define REVEST_SOURCE_DIR_DEFAULT "."
+#endif
+
+namespace revest::driver {
+
+using h5::Handle;
+
+std::filesystem::path find_defaults(const std::string& explicit_path, const std::filesystem::path& job) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (const char* env = std::getenv("REVEST_DEFAULTS")) return env;
+  const auto near = job.parent_path() / ".." / "config" / "defaults.toml";
+  if (std::filesystem::exists(near)) return near.lexically_normal();
+  return std::filesystem::path(REVEST_SOURCE_DIR_DEFAULT) / "config" / "defaults.toml";
+}
+
+namespace {
+
+std::vector<std::string> list_children(hid_t g) {
+  std::vector<std::string> names;
+  H5G_info_t info;
+  H5Gget_info(g, &info);
+  for (hsize_t k = 0; k < info.nlinks; ++k) {
+    char buf[512];
+    // Creation order where tracked, else by name.
+    ssize_t n = H5Lget_name_by_idx(g, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, k, buf, sizeof buf, H5P_DEFAULT);
+    if (n < 0) n = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, k, buf, sizeof buf, H5P_DEFAULT);
+    if (n >= 0) names.emplace_back(buf);
+  }
+  return names;
+}
+
+std::string cell(const Column& c, std::size_t r) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::vector<double>>) return io::format_double(v[r]);
+        else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) return std::to_string(v[r]);
+        else return v[r];
+      },
+      c.data);
+}
+
+void write_table_csv(const Table& t, const std::filesystem::path& path) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  REVEST_REQUIRE(out, path.string() << ": cannot open for writing");
+  for (std::size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << io::csv_escape(t.columns[c].name);
+  out << "\n";
+  const std::size_t n = t.columns.empty() ? 0 : t.columns[0].size();
+  for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << io::csv_escape(cell(t.columns[c], r));
+    out << "\n";
+  }
+  REVEST_REQUIRE(out.good(), path.string() << ": write failed");
+}
+
+std::vector<std::int32_t> read_status(hid_t f, const std::string& analysis) {
+  const std::string p = "/analyses/" + analysis + "/status";
+  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
+  Handle sp(H5Dget_space(d));
+  std::vector<std::int32_t> st(static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp)));
+  if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read " + p);
+  return st;
+}
+
+std::vector<std::string> read_messages(hid_t f, const std::string& analysis, std::size_t n) {
+  const std::string p = "/analyses/" + analysis + "/status_message";
+  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
+  Handle t(H5Dget_type(d));
+  const std::size_t len = H5Tget_size(t);
+  std::vector<char> buf(std::max<std::size_t>(n, 1) * len, 0);
+  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + p);
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < n; ++k) {
+    const char* s = buf.data() + k * len;
+    out.emplace_back(s, strnlen(s, len));
+  }
+  return out;
+}
+
+}  // namespace
+
+void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::size_t rows) {
+  REVEST_REQUIRE(std::filesystem::exists(path), path.string() << ": no such file");
+  const auto state = archive_state(path);
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string() << ": not a revest archive");
+  Handle f = archive_open(path, false);
+  Handle meta(H5Gopen2(f, "/meta", H5P_DEFAULT));
+  out << "archive     " << path.string() << "\n";
+  out << "status      " << (state == ArchiveState::kComplete ? "complete" : "INCOMPLETE (interrupted: finish it with `revest run JOB --resume`)") << "\n";
+  out << "job         " << h5::attr_string(meta, "job_name") << "  (" << h5::attr_string(meta, "job_path") << ")\n";
+  out << "seed        " << h5::attr_int(meta, "seed") << "\n";
+  out << "build       revest " << h5::attr_string(meta, "revest_version") << " (" << h5::attr_string(meta, "git_describe") << "), " << h5::attr_string(meta, "compiler") << "\n";
+  out << "mpi size    " << h5::attr_int(meta, "mpi_size") << "\n";
+  out << "started     " << h5::attr_string(meta, "start_time") << "\n";
+  if (h5::has_attr(meta, "end_time"))
+    out << "finished    " << h5::attr_string(meta, "end_time") << "  (wall " << std::fixed << std::setprecision(1)
+        << h5::attr_double(meta, "wall_seconds") << " s, cpu " << h5::attr_double(meta, "cpu_seconds") << " s)\n";
+  out.unsetf(std::ios::fixed);
+  out << "run segments " << h5::attr_strings(meta, "run_segments").size() << "\n";
+  const Table inputs = h5::read_table(meta, "inputs");
+  out << "inputs:\n";
+  for (std::size_t r = 0; r < inputs.columns[0].size(); ++r)
+    out << "  " << cell(inputs.columns[1], r).substr(0, 16) << "  " << cell(inputs.columns[0], r) << "\n";
+  Handle an(H5Gopen2(f, "/analyses", H5P_DEFAULT));
+  for (const auto& name : h5::attr_strings(an, "order")) {
+    Handle g(H5Gopen2(an, name.c_str(), H5P_DEFAULT));
+    const auto st = read_status(f, name);
+    std::map<std::int32_t, std::size_t> counts;
+    for (auto s : st) ++counts[s];
+    out << "\nanalysis '" << name << "' (" << h5::attr_string(g, "kind") << "): " << st.size() << " tasks";
+    for (auto [code, n] : counts) out << ", " << n << " " << to_string(static_cast<TaskStatus>(code));
+    out << "\n";
+    if (h5::has_attr(g, "wall_seconds"))
+      out << "  wall " << h5::attr_double(g, "wall_seconds") << " s, cpu " << h5::attr_double(g, "cpu_seconds") << " s\n";
+    if (H5Lexists(g, "summary", H5P_DEFAULT) <= 0) continue;
+    Handle s(H5Gopen2(g, "summary", H5P_DEFAULT));
+    for (const auto& tn : h5::attr_strings(s, "tables")) {
+      const Table t = h5::read_table(s, tn);
+      const std::size_t n = t.columns.empty() ? 0 : t.columns[0].size();
+      out << "  table '" << tn << "' (" << n << " rows): " << t.description << "\n    ";
+      for (std::size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << t.columns[c].name;
+      out << "\n";
+      for (std::size_t r = 0; r < std::min(n, rows); ++r) {
+        out << "    ";
+        for (std::size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << cell(t.columns[c], r);
+        out << "\n";
+      }
+    }
+  }
+}
+
+std::size_t export_csv(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  const auto state = archive_state(path);
+  REVEST_REQUIRE(state != ArchiveState::kAbsent, path.string() << ": no such file");
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string() << ": not a revest archive");
+  Handle f = archive_open(path, false);
+  std::size_t files = 0;
+  {
+    Handle d(H5Gopen2(f, "/data", H5P_DEFAULT));
+    for (const auto& tn : list_children(d)) {
+      write_table_csv(h5::read_table(d, tn), dir / "data" / (tn + ".csv"));
+      ++files;
+    }
+    Handle meta(H5Gopen2(f, "/meta", H5P_DEFAULT));
+    write_table_csv(h5::read_table(meta, "inputs"), dir / "meta" / "inputs.csv");
+    std::ofstream(dir / "meta" / "effective_config.toml") << h5::read_text(meta, "effective_config");
+    files += 2;
+  }
+  Handle an(H5Gopen2(f, "/analyses", H5P_DEFAULT));
+  for (const auto& name : h5::attr_strings(an, "order")) {
+    const auto st = read_status(f, name);
+    const auto msg = read_messages(f, name, st.size());
+    std::vector<std::int64_t> task, code;
+    std::vector<std::string> label;
+    for (std::size_t k = 0; k < st.size(); ++k) {
+      task.push_back(static_cast<std::int64_t>(k));
+      code.push_back(st[k]);
+      label.push_back(to_string(static_cast<TaskStatus>(st[k])));
+    }
+    write_table_csv(Table{"status", "", {{"task", task, ""}, {"code", code, ""}, {"status", label, ""}, {"message", msg, ""}}},
+                    dir / name / "status.csv");
+    ++files;
+    Handle g(H5Gopen2(an, name.c_str(), H5P_DEFAULT));
+    if (H5Lexists(g, "summary", H5P_DEFAULT) <= 0) continue;
+    Handle s(H5Gopen2(g, "summary", H5P_DEFAULT));
+    for (const auto& tn : h5::attr_strings(s, "tables")) {
+      write_table_csv(h5::read_table(s, tn), dir / name / (tn + ".csv"));
+      ++files;
+    }
+  }
+  return files;
+}
+
+}  // namespace revest::driver
+
+namespace revest::driver {
+namespace {
+struct Visit {
+  std::vector<std::string> datasets;
+};
+herr_t visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) {
+  if (info->type == H5O_TYPE_DATASET) static_cast<Visit*>(data)->datasets.emplace_back(name);
+  return 0;
+}
+std::vector<std::string> all_datasets(hid_t f) {
+  Visit v;
+  H5Ovisit(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &v);
+  std::vector<std::string> out;
+  for (auto& d : v.datasets)
+    if (d.rfind("meta", 0) != 0) out.push_back("/" + d);
+  return out;
+}
+/// Raw bytes of a dataset as stored (strings: their characters, NUL separated).
+std::string raw_bytes(hid_t f, const std::string& path) {
+  Handle d(h5::check(H5Dopen2(f, path.c_str(), H5P_DEFAULT), "open " + path));
+  Handle t(H5Dget_type(d));
+  Handle sp(H5Dget_space(d));
+  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp));
+  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+    std::string out;
+    const auto parent = path.substr(0, path.rfind('/'));
+    const auto leaf = path.substr(path.rfind('/') + 1);
+    Handle g(H5Gopen2(f, parent.empty() ? "/" : parent.c_str(), H5P_DEFAULT));
+    if (H5Sget_simple_extent_ndims(sp) == 0) return h5::read_text(g, leaf);
+    for (const auto& s : h5::read_strings(g, leaf)) out += s + '\0';
+    return out;
+  }
+  std::string buf(n * H5Tget_size(t), '\0');
+  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
+  return buf;
+}
+}  // namespace
+
+std::vector<std::string> compare_archives(const std::filesystem::path& a, const std::filesystem::path& b) {
+  Handle fa = archive_open(a, false), fb = archive_open(b, false);
+  std::vector<std::string> diffs;
+  if (h5::attr_int(fa, "complete") != h5::attr_int(fb, "complete")) diffs.push_back("complete flag differs");
+  const auto da = all_datasets(fa), db = all_datasets(fb);
+  for (const auto& d : da)
+    if (std::find(db.begin(), db.end(), d) == db.end()) diffs.push_back(d + ": only in " + a.string());
+  for (const auto& d : db)
+    if (std::find(da.begin(), da.end(), d) == da.end()) diffs.push_back(d + ": only in " + b.string());
+  for (const auto& d : da) {
+    if (std::find(db.begin(), db.end(), d) == db.end()) continue;
+    if (h5::dims(fa, d) != h5::dims(fb, d)) {
+      diffs.push_back(d + ": shapes differ");
+      continue;
+    }
+    if (raw_bytes(fa, d) != raw_bytes(fb, d)) diffs.push_back(d + ": values differ");
+  }
+  return diffs;
+}
+}  // namespace revest::driver

@@ -1,0 +1,286 @@
+#include "driver/h5.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace revest::driver::h5 {
+
+void Handle::reset() {
+  if (id_ < 0) return;
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE: H5Fclose(id_); break;
+    case H5I_GROUP: H5Gclose(id_); break;
+    case H5I_DATASET: H5Dclose(id_); break;
+    case H5I_DATASPACE: H5Sclose(id_); break;
+    case H5I_DATATYPE: H5Tclose(id_); break;
+    case H5I_ATTR: H5Aclose(id_); break;
+    case H5I_GENPROP_LST: H5Pclose(id_); break;
+    default: break;
+  }
+  id_ = -1;
+}
+
+hid_t check(hid_t id, const std::string& what) {
+  REVEST_REQUIRE(id >= 0, "HDF5: " << what);
+  return id;
+}
+void check_status(herr_t st, const std::string& what) { REVEST_REQUIRE(st >= 0, "HDF5: " << what); }
+
+void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+bool exists(hid_t loc, const std::string& path) {
+  // Check each component (H5Lexists fails if an intermediate link is missing).
+  std::string cur;
+  std::stringstream ss(path);
+  std::string part;
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) {
+      if (cur.empty()) cur = "/";
+      continue;
+    }
+    cur += (cur.empty() || cur.back() == '/' ? "" : "/") + part;
+    if (H5Lexists(loc, cur.c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return true;
+}
+
+hid_t gcpl() {
+  hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+  H5Pset_obj_track_times(p, 0);
+  H5Pset_link_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  return p;
+}
+
+Handle group(hid_t loc, const std::string& path) {
+  if (exists(loc, path)) return Handle(check(H5Gopen2(loc, path.c_str(), H5P_DEFAULT), "open group " + path));
+  Handle lcpl(H5Pcreate(H5P_LINK_CREATE));
+  H5Pset_create_intermediate_group(lcpl, 1);
+  Handle cp(gcpl());
+  return Handle(check(H5Gcreate2(loc, path.c_str(), lcpl, cp, H5P_DEFAULT), "create group " + path));
+}
+
+namespace {
+Handle vlen_string_type() {
+  Handle t(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+void delete_attr_if_exists(hid_t obj, const std::string& name) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+}
+
+template <class T>
+void attr_scalar(hid_t obj, const std::string& name, hid_t type, const T& v) {
+  delete_attr_if_exists(obj, name);
+  Handle sp(H5Screate(H5S_SCALAR));
+  Handle a(check(H5Acreate2(obj, name.c_str(), type, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name));
+  check_status(H5Awrite(a, type, &v), "write attribute " + name);
+}
+
+hid_t dcpl_for(hid_t type_size_hint, std::size_t n, std::size_t elem) {
+  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(p, 0);
+  if (n * elem > 4096) {
+    const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, (1 << 20) / std::max<std::size_t>(elem, 1)));
+    H5Pset_chunk(p, 1, &chunk);
+    H5Pset_shuffle(p);
+    H5Pset_deflate(p, 4);
+  }
+  (void)type_size_hint;
+  return p;
+}
+
+template <class T>
+void write_1d(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type, const std::vector<T>& v) {
+  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
+  const hsize_t n = v.size();
+  Handle sp(H5Screate_simple(1, &n, nullptr));
+  Handle dcpl(dcpl_for(0, v.size(), sizeof(T)));
+  Handle d(check(H5Dcreate2(loc, name.c_str(), file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
+  if (n > 0) check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write dataset " + name);
+}
+}  // namespace
+
+void attr(hid_t obj, const std::string& name, const std::string& value) {
+  Handle t = vlen_string_type();
+  const char* p = value.c_str();
+  attr_scalar(obj, name, t, p);
+}
+void attr(hid_t obj, const std::string& name, std::int64_t value) { attr_scalar(obj, name, H5T_NATIVE_INT64, value); }
+void attr(hid_t obj, const std::string& name, double value) { attr_scalar(obj, name, H5T_NATIVE_DOUBLE, value); }
+void attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  delete_attr_if_exists(obj, name);
+  Handle t = vlen_string_type();
+  const hsize_t n = values.size();
+  Handle sp(H5Screate_simple(1, &n, nullptr));
+  Handle a(check(H5Acreate2(obj, name.c_str(), t, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name));
+  std::vector<const char*> ptrs;
+  for (const auto& s : values) ptrs.push_back(s.c_str());
+  if (n > 0) check_status(H5Awrite(a, t, ptrs.data()), "write attribute " + name);
+}
+
+bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+
+std::string attr_string(hid_t obj, const std::string& name) {
+  Handle a(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+  Handle t = vlen_string_type();
+  char* p = nullptr;
+  check_status(H5Aread(a, t, &p), "read attribute " + name);
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  return s;
+}
+std::int64_t attr_int(hid_t obj, const std::string& name) {
+  Handle a(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+  std::int64_t v = 0;
+  check_status(H5Aread(a, H5T_NATIVE_INT64, &v), "read attribute " + name);
+  return v;
+}
+double attr_double(hid_t obj, const std::string& name) {
+  Handle a(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+  double v = 0;
+  check_status(H5Aread(a, H5T_NATIVE_DOUBLE, &v), "read attribute " + name);
+  return v;
+}
+std::vector<std::string> attr_strings(hid_t obj, const std::string& name) {
+  Handle a(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+  Handle sp(H5Aget_space(a));
+  const hssize_t n = H5Sget_simple_extent_npoints(sp);
+  Handle t = vlen_string_type();
+  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+  if (n > 0) check_status(H5Aread(a, t, ptrs.data()), "read attribute " + name);
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+void write(hid_t loc, const std::string& name, const std::vector<double>& v) { write_1d(loc, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, v); }
+void write(hid_t loc, const std::string& name, const std::vector<std::int64_t>& v) { write_1d(loc, name, H5T_NATIVE_INT64, H5T_STD_I64LE, v); }
+void write(hid_t loc, const std::string& name, const std::vector<std::int32_t>& v) { write_1d(loc, name, H5T_NATIVE_INT32, H5T_STD_I32LE, v); }
+void write(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
+  std::vector<const char*> ptrs;
+  for (const auto& s : v) ptrs.push_back(s.c_str());
+  Handle t = vlen_string_type();
+  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
+  const hsize_t n = v.size();
+  Handle sp(H5Screate_simple(1, &n, nullptr));
+  Handle dcpl(dcpl_for(0, v.size(), 16));
+  Handle d(check(H5Dcreate2(loc, name.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
+  if (n > 0) check_status(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "write dataset " + name);
+}
+
+void write_text(hid_t loc, const std::string& name, const std::string& text) {
+  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
+  Handle t = vlen_string_type();
+  Handle sp(H5Screate(H5S_SCALAR));
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(dcpl, 0);
+  Handle d(check(H5Dcreate2(loc, name.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
+  const char* p = text.c_str();
+  check_status(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), "write dataset " + name);
+}
+
+std::string read_text(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  Handle t = vlen_string_type();
+  char* p = nullptr;
+  check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), "read dataset " + name);
+  std::string s = p ? p : "";
+  H5free_memory(p);
+  return s;
+}
+
+std::vector<hsize_t> dims(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  Handle sp(H5Dget_space(d));
+  const int rank = H5Sget_simple_extent_ndims(sp);
+  std::vector<hsize_t> out(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(sp, out.data(), nullptr);
+  return out;
+}
+
+namespace {
+std::size_t npoints(hid_t loc, const std::string& name) {
+  std::size_t n = 1;
+  for (auto d : dims(loc, name)) n *= d;
+  return n;
+}
+}  // namespace
+
+std::vector<double> read_doubles(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  std::vector<double> v(npoints(loc, name));
+  if (!v.empty()) check_status(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+  return v;
+}
+std::vector<std::int64_t> read_ints(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  std::vector<std::int64_t> v(npoints(loc, name));
+  if (!v.empty()) check_status(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+  return v;
+}
+std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  Handle t = vlen_string_type();
+  std::vector<char*> ptrs(npoints(loc, name), nullptr);
+  if (!ptrs.empty()) check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read " + name);
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+void write_table(hid_t loc, const Table& table) {
+  table.check();
+  if (H5Lexists(loc, table.name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, table.name.c_str(), H5P_DEFAULT);
+  Handle g = group(loc, table.name);
+  std::vector<std::string> names;
+  for (const auto& c : table.columns) {
+    std::visit([&](const auto& v) { write(g, c.name, v); }, c.data);
+    if (!c.description.empty()) {
+      Handle d(H5Dopen2(g, c.name.c_str(), H5P_DEFAULT));
+      attr(d, "description", c.description);
+    }
+    names.push_back(c.name);
+  }
+  attr(g, "columns", names);
+  attr(g, "description", table.description);
+  attr(g, "kind", std::string("table"));
+}
+
+Table read_table(hid_t loc, const std::string& name) {
+  Handle g(check(H5Gopen2(loc, name.c_str(), H5P_DEFAULT), "open table " + name));
+  Table t;
+  t.name = name;
+  if (has_attr(g, "description")) t.description = attr_string(g, "description");
+  for (const auto& c : attr_strings(g, "columns")) {
+    Column col;
+    col.name = c;
+    Handle d(check(H5Dopen2(g, c.c_str(), H5P_DEFAULT), "open column " + c));
+    Handle ty(H5Dget_type(d));
+    const H5T_class_t cls = H5Tget_class(ty);
+    if (cls == H5T_STRING) col.data = read_strings(g, c);
+    else if (cls == H5T_INTEGER) col.data = read_ints(g, c);
+    else col.data = read_doubles(g, c);
+    t.columns.push_back(std::move(col));
+  }
+  return t;
+}
+
+std::string library_version() {
+  unsigned maj = 0, min = 0, rel = 0;
+  H5get_libversion(&maj, &min, &rel);
+  return std::to_string(maj) + "." + std::to_string(min) + "." + std::to_string(rel);
+}
+
+}  // namespace revest::driver::h5

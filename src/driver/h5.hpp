@@ -1,0 +1,88 @@
+#pragma once
+/// \file h5.hpp
+/// \brief Thin RAII and error-checking layer over the HDF5 C API (driver only: the parallel HDF5
+/// headers include <mpi.h>).
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/analysis.hpp"
+
+namespace revest::driver::h5 {
+
+/// Owns an HDF5 identifier and closes it with the right H5*close.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  Handle(Handle&& o) noexcept : id_(o.id_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.id_;
+      o.id_ = -1;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+  void reset();
+
+ private:
+  hid_t id_ = -1;
+};
+
+/// Throws revest::Error "HDF5: what" if id < 0.
+hid_t check(hid_t id, const std::string& what);
+void check_status(herr_t st, const std::string& what);
+
+/// Silences HDF5's own error stack printing (we report errors ourselves).
+void quiet();
+
+bool exists(hid_t loc, const std::string& path);
+/// Creates (or opens, if it exists) the group at `path` (intermediate groups included). Object
+/// time tracking is off so identical runs give identical files.
+Handle group(hid_t loc, const std::string& path);
+hid_t gcpl();  ///< group creation properties: no time tracking, creation order tracked
+
+// Attributes (scalar or 1-D). String attributes are variable-length UTF-8.
+void attr(hid_t obj, const std::string& name, const std::string& value);
+void attr(hid_t obj, const std::string& name, std::int64_t value);
+void attr(hid_t obj, const std::string& name, double value);
+void attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+std::string attr_string(hid_t obj, const std::string& name);
+std::int64_t attr_int(hid_t obj, const std::string& name);
+double attr_double(hid_t obj, const std::string& name);
+std::vector<std::string> attr_strings(hid_t obj, const std::string& name);
+bool has_attr(hid_t obj, const std::string& name);
+
+// Whole 1-D datasets, written serially, compressed when larger than a few KiB.
+void write(hid_t loc, const std::string& name, const std::vector<double>& v);
+void write(hid_t loc, const std::string& name, const std::vector<std::int64_t>& v);
+void write(hid_t loc, const std::string& name, const std::vector<std::int32_t>& v);
+void write(hid_t loc, const std::string& name, const std::vector<std::string>& v);
+/// A scalar string dataset (for long texts such as the job file).
+void write_text(hid_t loc, const std::string& name, const std::string& text);
+std::string read_text(hid_t loc, const std::string& name);
+std::vector<double> read_doubles(hid_t loc, const std::string& name);
+std::vector<std::int64_t> read_ints(hid_t loc, const std::string& name);
+std::vector<std::string> read_strings(hid_t loc, const std::string& name);
+
+/// Writes a summary table as a group of equal-length column datasets with an attribute
+/// `columns` listing them in order (replacing the group if it exists).
+void write_table(hid_t loc, const Table& table);
+/// Reads a table group back (columns in stored order).
+Table read_table(hid_t loc, const std::string& name);
+
+/// Dimensions of a dataset.
+std::vector<hsize_t> dims(hid_t loc, const std::string& name);
+
+/// HDF5 library version "1.10.8".
+std::string library_version();
+
+}  // namespace revest::driver::h5

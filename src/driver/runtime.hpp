@@ -1,0 +1,53 @@
+#pragma once
+/// \file runtime.hpp
+/// \brief Runs a job across MPI ranks: rank 0 reads and broadcasts the inputs, tasks are split
+/// across ranks in rounds, each round is written collectively to the archive and checkpointed,
+/// rank 0 summarises and marks the archive complete.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/analysis.hpp"
+#include "driver/archive.hpp"
+#include "io/job.hpp"
+
+namespace revest::driver {
+
+struct RunOptions {
+  bool resume = false;   ///< continue an interrupted archive (only missing tasks are computed)
+  bool force = false;    ///< overwrite an existing archive
+  std::optional<std::filesystem::path> output;  ///< overrides the job's output path
+  std::filesystem::path defaults;               ///< config/defaults.toml
+  bool progress = true;
+  /// Builds analyses from their configuration (default: the registry, make_analysis). Tests
+  /// substitute analyses that fail or throw on chosen tasks.
+  std::function<std::unique_ptr<Analysis>(const io::AnalysisConfig&, const Inputs&)> factory;
+  /// Test hook: called on every rank after each checkpointed round with (analysis, tasks done).
+  std::function<void(const std::string&, std::size_t)> after_round;
+};
+
+/// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
+struct LoadedJob {
+  io::Job job;
+  Inputs inputs;
+  std::vector<InputFile> files;
+};
+LoadedJob load_and_validate(const std::filesystem::path& job_path,
+                            const std::filesystem::path& defaults,
+                            const std::optional<std::filesystem::path>& output = std::nullopt);
+
+/// Collective: runs the job. Returns normally on success; throws revest::Error (on every rank,
+/// with the same message) on failure.
+void run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
+
+/// Splits `todo` (sorted) into rounds of `round` tasks and, per round, assigns this rank its tasks
+/// (static: contiguous blocks). Exposed for tests.
+std::vector<std::size_t> static_block(const std::vector<std::size_t>& round_tasks, int rank,
+                                      int size);
+
+/// Automatic round size: ~2 % of the tasks, at least 4 per rank, at most all.
+std::size_t auto_round_size(std::size_t num_tasks, int size);
+
+}  // namespace revest::driver
