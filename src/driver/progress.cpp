@@ -34,6 +34,7 @@ void Progress::update(std::size_t done, std::size_t failed) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const double since = std::chrono::duration<double>(now - last_).count();
+  if (done_ >= total_) return;  // finish() prints the final line
   if (tty_ || since >= interval_) {
     print(false);
     last_ = now;

@@ -244,10 +244,16 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   info.mpi_version = mpi_library_version();
   std::vector<std::vector<std::size_t>> pending;
   std::string pending_bytes;
+  int already_complete = 0;
   collective_try([&] {
     if (rank != 0) return;
     const auto state = archive_state(job.output);
-    if (opt.resume && state == ArchiveState::kIncomplete) {
+    if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
+      // Nothing to compute: --resume means "make sure the archive is finished".
+      spdlog::info("{} is already complete; nothing to do", job.output.string());
+      for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
+      already_complete = 1;
+    } else if (opt.resume && state == ArchiveState::kIncomplete) {
       pending = archive_pending(job.output, job, files, layouts, info);
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
@@ -262,8 +268,6 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
       if (state == ArchiveState::kNotAnArchive && !opt.force)
         REVEST_FAIL(job.output.string() << ": file exists and is not a revest archive (use --force to "
                                            "overwrite it)");
-      if (opt.resume && state == ArchiveState::kComplete)
-        spdlog::warn("{} is complete; --force given: starting over", job.output.string());
       archive_create(job.output, job, inputs, files, layouts, info);
       for (const auto& l : layouts) {
         std::vector<std::size_t> all(l.num_tasks);
@@ -275,6 +279,8 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   }, comm);
   broadcast(pending_bytes, 0, comm);
   from_bytes(pending_bytes, pending);
+  MPI_Bcast(&already_complete, 1, MPI_INT, 0, comm);
+  if (already_complete) return;
 
   // 4. Tasks, round by round, written collectively and checkpointed.
   std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);

@@ -35,21 +35,22 @@ enum class Gradient {
   kWest,   // w = max(0, ref_lon - lon) / span
 };
 
-/// Province calibration (level in 2011 and geography). GDP per capita and rural income levels
-/// are rounded from the provincial statistical yearbooks 2012; the rest are design choices that
-/// give realistic county magnitudes.
+/// Province calibration (level in 2011 and geography). The rural income levels are the 2011
+/// provincial rural per-capita net incomes, rounded (statistical yearbooks 2012); GDP per capita
+/// is about 85 % of the 2011 provincial average (counties without the main cities); the rest are
+/// design choices that give realistic county magnitudes.
 struct Province {
-  const char* name;         // province_en
-  double dig_alpha;         // province effect of D
-  double cropland_share;    // cropland share of a flat, rural county
-  double terrain_base;      // ruggedness (TRI, m) where the upland gradient w is 0
-  Gradient gradient;        // how w is measured
-  double west_ref;          // kWest: reference longitude, degrees E
-  double west_span;         // kWest: degrees per unit of w
-  double terrain_slope;     // d ln TRI / d w
-  double cropland_slope;    // - d ln cropland share / d w
-  double gdp_pc_2011;       // GDP per capita of a rural county in 2011, yuan
-  double income_2011;       // rural per-capita income target in 2011, yuan
+  const char* name;       // province_en
+  double dig_alpha;       // province effect of D
+  double cropland_share;  // cropland share of a flat, rural county
+  double terrain_base;    // ruggedness (TRI, m) where the upland gradient w is 0
+  Gradient gradient;      // how w is measured
+  double west_ref;        // kWest: reference longitude, degrees E
+  double west_span;       // kWest: degrees per unit of w
+  double terrain_slope;   // d ln TRI / d w
+  double cropland_slope;  // - d ln cropland share / d w
+  double gdp_pc_2011;     // GDP per capita of a rural county in 2011, yuan
+  double income_2011;     // rural per-capita income target in 2011, yuan
 };
 constexpr std::array<Province, 5> kProvinces = {{
     {"Sichuan", -0.75, 0.55, 30.0, Gradient::kBasin, 0, 0, 1.2, 0.5, 22000.0, 6100.0},
@@ -65,8 +66,8 @@ constexpr double kBasinLon = 105.5, kBasinLat = 30.3, kBasinAxisLon = 2.0, kBasi
                  kBasinInner = 0.8, kUplandCap = 1.5;
 
 // Plateau counties (all of Tibet and the prefectures below) are rougher and farm much less.
-constexpr std::array<const char*, 4> kPlateauPrefectures = {
-    "甘孜藏族自治州", "阿坝藏族羌族自治州", "迪庆藏族自治州", "怒江傈僳族自治州"};
+constexpr std::array<const char*, 4> kPlateauPrefectures = {"甘孜藏族自治州", "阿坝藏族羌族自治州",
+                                                            "迪庆藏族自治州", "怒江傈僳族自治州"};
 constexpr double kPlateauTerrain = 0.5;    // shift of ln TRI on the plateau
 constexpr double kPlateauCropland = 0.15;  // cropland multiplier on the plateau
 
@@ -211,8 +212,7 @@ Eigen::MatrixXd solve_sar(const std::vector<std::vector<std::uint32_t>>& adj, do
   Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
   lu.analyzePattern(a);
   lu.factorize(a);
-  REVEST_REQUIRE(lu.info() == Eigen::Success,
-                 "generate: I - rho W is singular for rho = " << rho);
+  REVEST_REQUIRE(lu.info() == Eigen::Success, "generate: I - rho W is singular for rho = " << rho);
   Eigen::MatrixXd x = lu.solve(b);
   REVEST_REQUIRE(lu.info() == Eigen::Success, "generate: SAR solve failed for rho = " << rho);
   return x;
@@ -312,15 +312,19 @@ bool GenerateOptions::is_valid(std::string* why) const {
   if (!finite(va_sigma) || va_sigma < 0) return fail("va_sigma must be >= 0");
   if (!finite(riskless_rate) || !(riskless_rate > 0) || riskless_rate >= 0.2)
     return fail("riskless_rate must lie in (0, 0.2)");
-  if (!finite(project_horizon) || !(project_horizon > 0)) return fail("project_horizon must be > 0");
+  if (!finite(project_horizon) || !(project_horizon > 0))
+    return fail("project_horizon must be > 0");
   return true;
 }
 
 const char* to_string(ProjectMode m) {
   switch (m) {
-    case ProjectMode::kPrimary: return "primary";
-    case ProjectMode::kSecondary: return "secondary";
-    case ProjectMode::kTertiary: return "tertiary";
+    case ProjectMode::kPrimary:
+      return "primary";
+    case ProjectMode::kSecondary:
+      return "secondary";
+    case ProjectMode::kTertiary:
+      return "tertiary";
   }
   return "primary";
 }
@@ -387,17 +391,18 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       const bool high = plateau(c);
       upland_w[i] = w;
       plateau_v[i] = high ? 1.0 : 0.0;
-      terrain[i] = std::exp(std::log(p.terrain_base) + p.terrain_slope * w +
-                            (high ? kPlateauTerrain : 0.0) + field(static_cast<Eigen::Index>(i), 0));
+      terrain[i] =
+          std::exp(std::log(p.terrain_base) + p.terrain_slope * w + (high ? kPlateauTerrain : 0.0) +
+                   field(static_cast<Eigen::Index>(i), 0));
       Rng rng = county_stream(seed, "generate/cropland", c);
       const double z = stdnorm(rng);
-      const double rugged = 1.0 + std::pow(terrain[i] / kCroplandTerrainScale, kCroplandTerrainPower);
+      const double rugged =
+          1.0 + std::pow(terrain[i] / kCroplandTerrainScale, kCroplandTerrainPower);
       const double area_eff = c.area_km2 / (1.0 + c.area_km2 / kCroplandAreaScale);
-      cropland[i] = std::max(kCroplandFloor, area_eff * p.cropland_share *
-                                                 std::exp(-p.cropland_slope * w) *
-                                                 (high ? kPlateauCropland : 1.0) *
-                                                 (1.0 - kCroplandUrban * urban[i]) / rugged *
-                                                 std::exp(kCroplandSigma * z));
+      cropland[i] = std::max(
+          kCroplandFloor, area_eff * p.cropland_share * std::exp(-p.cropland_slope * w) *
+                              (high ? kPlateauCropland : 1.0) * (1.0 - kCroplandUrban * urban[i]) /
+                              rugged * std::exp(kCroplandSigma * z));
     }
   }
 
@@ -420,7 +425,8 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       const auto ii = static_cast<Eigen::Index>(i), tt = static_cast<Eigen::Index>(t);
       E[at(i, t)] = espat(ii, tt);
       EPS[at(i, t)] = eps(ii, tt);
-      D[at(i, t)] = prov[i]->dig_alpha + kDigUrban * urban[i] + opt.dig_trend * s_of(t) + E[at(i, t)];
+      D[at(i, t)] =
+          prov[i]->dig_alpha + kDigUrban * urban[i] + opt.dig_trend * s_of(t) + E[at(i, t)];
       dig[at(i, t)] = logistic(D[at(i, t)]);
     }
 
@@ -435,8 +441,12 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
         const double d = D[at(i, t)];
         double x = 0;
         switch (s.link) {
-          case Link::kLogLinear: x = std::exp(s.a + s.b * d + s.sd * stdnorm(rng)); break;
-          case Link::kLogistic: x = s.cap * logistic(s.a + s.b * d + s.sd * stdnorm(rng)); break;
+          case Link::kLogLinear:
+            x = std::exp(s.a + s.b * d + s.sd * stdnorm(rng));
+            break;
+          case Link::kLogistic:
+            x = s.cap * logistic(s.a + s.b * d + s.sd * stdnorm(rng));
+            break;
           case Link::kPoisson: {
             boost::random::poisson_distribution<int, double> pois(std::exp(s.a + s.b * d));
             x = static_cast<double>(pois(rng_pois));
@@ -460,16 +470,20 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       const double s = s_of(t);
       const double w_infra = stdnorm(rng), w_lit = stdnorm(rng), w_fisc = stdnorm(rng),
                    w_gdp = stdnorm(rng);
-      infra[k] = kInfraLevel * std::exp(kInfraDig * D[k] + kInfraCounty * z_infra + kInfraYear * w_infra);
-      literacy[k] = 100.0 * logistic(kLitA + kLitDig * D[k] + kLitUrban * urban[i] + kLitYear * w_lit);
+      infra[k] =
+          kInfraLevel * std::exp(kInfraDig * D[k] + kInfraCounty * z_infra + kInfraYear * w_infra);
+      literacy[k] =
+          100.0 * logistic(kLitA + kLitDig * D[k] + kLitUrban * urban[i] + kLitYear * w_lit);
       fiscal[k] = 100.0 * logistic(kFiscA + kFiscDig * D[k] + kFiscUrban * urban[i] +
                                    kFiscCounty * z_fisc + kFiscYear * w_fisc);
       terr[k] = terrain[i];
-      gdp[k] = prov[i]->gdp_pc_2011 * std::exp(kGdpGrowth * s + kGdpSpatial * E[k] + kGdpUrban * urban[i] +
-                                               kGdpCounty * z_gdp + kGdpYear * w_gdp);
+      gdp[k] = prov[i]->gdp_pc_2011 *
+               std::exp(kGdpGrowth * s + kGdpSpatial * E[k] + kGdpUrban * urban[i] +
+                        kGdpCounty * z_gdp + kGdpYear * w_gdp);
       const double w_urb = stdnorm(rc), w_road = stdnorm(rc);
-      urbanisation[k] = 100.0 * logistic(kUrbA + kUrbUrban * urban[i] + kUrbTrend * s +
-                                         kUrbSpatial * E[k] + kUrbCounty * z_urb + kUrbYear * w_urb);
+      urbanisation[k] =
+          100.0 * logistic(kUrbA + kUrbUrban * urban[i] + kUrbTrend * s + kUrbSpatial * E[k] +
+                           kUrbCounty * z_urb + kUrbYear * w_urb);
       road[k] = kRoadLevel * std::exp(kRoadTerrain * (std::log(terrain[i]) - std::log(100.0)) +
                                       kRoadUrban * urban[i] + kRoadTrend * s +
                                       kRoadCounty * z_road + kRoadYear * w_road);
@@ -513,10 +527,10 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       }
       u[c] = opt.sigma_u * std::abs(stdnorm(ru));
       q[c] = std::exp(lnq);
-      income_target[c] = prov[i]->income_2011 * std::exp(kIncomeGrowth * s + kIncomeSpatial * E[c] +
-                                                         kIncomeUrban * urban[i] +
-                                                         kIncomeCounty * z_inc +
-                                                         kIncomeYear * stdnorm(ri));
+      income_target[c] =
+          prov[i]->income_2011 *
+          std::exp(kIncomeGrowth * s + kIncomeSpatial * E[c] + kIncomeUrban * urban[i] +
+                   kIncomeCounty * z_inc + kIncomeYear * stdnorm(ri));
       theta[c] = std::atan(income_target[c] / (kIncomeScale * q[c]));
       agri[c] = q[c] * std::cos(theta[c]);
       income[c] = kIncomeScale * q[c] * std::sin(theta[c]);
@@ -590,7 +604,8 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   }
   std::vector<double> year_fe(nt);
   for (std::size_t t = 0; t < nt; ++t) {
-    Rng rng(seed, "generate/year_fe", static_cast<std::uint32_t>(opt.first_year + static_cast<int>(t)));
+    Rng rng(seed, "generate/year_fe",
+            static_cast<std::uint32_t>(opt.first_year + static_cast<int>(t)));
     year_fe[t] = kVaYearTrend * s_of(t) + kVaYearSigma * stdnorm(rng);
   }
   std::vector<double> va = var(), va_fe = var(), va_yfe = var(), va_noise = var();
@@ -601,12 +616,13 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
     for (std::size_t t = 0; t < nt; ++t) {
       const std::size_t c = at(i, t);
       const double d = dig[c];
-      const double thr = d <= opt.threshold_gamma ? opt.threshold_theta1 * d : opt.threshold_theta2 * d;
+      const double thr =
+          d <= opt.threshold_gamma ? opt.threshold_theta1 * d : opt.threshold_theta2 * d;
       va_noise[c] = opt.va_sigma * stdnorm(rng);
       va_fe[c] = fe;
       va_yfe[c] = year_fe[t];
-      va[c] = fe + year_fe[t] + opt.did_tau * pilot[c] + thr + kVaBetaUrbanisation * urbanisation[c] +
-              kVaBetaRoad * road[c] + va_noise[c];
+      va[c] = fe + year_fe[t] + opt.did_tau * pilot[c] + thr +
+              kVaBetaUrbanisation * urbanisation[c] + kVaBetaRoad * road[c] + va_noise[c];
     }
   }
 
@@ -708,13 +724,17 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   par.add("last_year", opt.last_year, "last year of the panel");
   par.add("base_year", kBaseYear, "trends are counted as s = year - base_year");
   // Latent digital development.
-  par.add("sar_rho", opt.sar_rho, "SAR parameter of the spatial component e_t = (I - rho W)^-1 eps_t, W = row-standardised queen");
-  par.add("dig_sigma_eps", opt.dig_sigma_eps, "sd of the SAR innovations eps_it (each year's margin)");
+  par.add("sar_rho", opt.sar_rho,
+          "SAR parameter of the spatial component e_t = (I - rho W)^-1 eps_t, W = row-standardised "
+          "queen");
+  par.add("dig_sigma_eps", opt.dig_sigma_eps,
+          "sd of the SAR innovations eps_it (each year's margin)");
   par.add("dig_phi", opt.dig_phi, "AR(1) coefficient of eps_it over years");
   par.add("dig_trend", opt.dig_trend, "trend of D per year");
   par.add("dig_urban", kDigUrban, "shift of D per unit of the urban score");
   for (const auto& p : kProvinces)
-    par.add(std::string("dig_alpha_") + p.name, p.dig_alpha, std::string("province effect of D, ") + p.name);
+    par.add(std::string("dig_alpha_") + p.name, p.dig_alpha,
+            std::string("province effect of D, ") + p.name);
   // Terrain and cropland.
   par.add("terrain_rho", kTerrainRho, "SAR parameter of the ln terrain field");
   par.add("terrain_sigma", kTerrainSigma, "sd of the ln terrain innovations");
@@ -729,33 +749,41 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
     par.add("terrain_base_" + nm, p.terrain_base, "terrain ruggedness where w = 0, m, " + nm);
     par.add("terrain_slope_" + nm, p.terrain_slope, "d ln terrain / d w, " + nm);
     par.add("cropland_slope_" + nm, p.cropland_slope, "- d ln cropland share / d w, " + nm);
-    par.add("cropland_share_" + nm, p.cropland_share, "cropland share of a flat rural county, " + nm);
+    par.add("cropland_share_" + nm, p.cropland_share,
+            "cropland share of a flat rural county, " + nm);
     if (p.gradient == Gradient::kWest) {
-      par.add("west_ref_" + nm, p.west_ref, "w = max(0, west_ref - lon) / west_span: reference longitude, " + nm);
+      par.add("west_ref_" + nm, p.west_ref,
+              "w = max(0, west_ref - lon) / west_span: reference longitude, " + nm);
       par.add("west_span_" + nm, p.west_span, "degrees of longitude per unit of w, " + nm);
     }
   }
-  par.add("plateau_terrain", kPlateauTerrain, "shift of ln terrain in plateau counties (Tibet, Ganzi, Aba, Diqing, Nujiang)");
+  par.add("plateau_terrain", kPlateauTerrain,
+          "shift of ln terrain in plateau counties (Tibet, Ganzi, Aba, Diqing, Nujiang)");
   par.add("plateau_cropland", kPlateauCropland, "cropland multiplier in plateau counties");
-  par.add("cropland_area_scale", kCroplandAreaScale, "effective area = area / (1 + area / scale), km^2");
-  par.add("cropland_terrain_scale", kCroplandTerrainScale, "terrain (m) at which the cropland share halves");
-  par.add("cropland_terrain_power", kCroplandTerrainPower, "power of terrain in the cropland share");
+  par.add("cropland_area_scale", kCroplandAreaScale,
+          "effective area = area / (1 + area / scale), km^2");
+  par.add("cropland_terrain_scale", kCroplandTerrainScale,
+          "terrain (m) at which the cropland share halves");
+  par.add("cropland_terrain_power", kCroplandTerrainPower,
+          "power of terrain in the cropland share");
   par.add("cropland_urban", kCroplandUrban, "cropland reduction per unit of urban score");
   par.add("cropland_sigma", kCroplandSigma, "sd of the county cropland noise (log)");
   par.add("cropland_floor", kCroplandFloor, "minimum cropland, km^2");
   // Index indicators.
   for (const auto& s : kIndex) {
     const std::string nm = std::string("idx_") + s.name;
-    const char* link = s.link == Link::kLogLinear ? "exp(a + b D + sd n)"
+    const char* link = s.link == Link::kLogLinear  ? "exp(a + b D + sd n)"
                        : s.link == Link::kLogistic ? "cap logistic(a + b D + sd n)"
-                                                    : "Poisson(exp(a + b D))";
+                                                   : "Poisson(exp(a + b D))";
     par.add(nm + "_a", s.a, std::string(s.name) + " = " + link + ": intercept a");
     par.add(nm + "_b", s.b, std::string(s.name) + ": loading b on D");
     if (s.link != Link::kPoisson) par.add(nm + "_sd", s.sd, std::string(s.name) + ": noise sd");
-    if (s.link == Link::kLogistic) par.add(nm + "_cap", s.cap, std::string(s.name) + ": upper bound cap");
+    if (s.link == Link::kLogistic)
+      par.add(nm + "_cap", s.cap, std::string(s.name) + ": upper bound cap");
   }
   // Environment and controls.
-  par.add("env_infra_level", kInfraLevel, "dig_infra = level exp(b D + c z_i + w n_it): level, ports per 100 persons");
+  par.add("env_infra_level", kInfraLevel,
+          "dig_infra = level exp(b D + c z_i + w n_it): level, ports per 100 persons");
   par.add("env_infra_dig", kInfraDig, "dig_infra: loading on D");
   par.add("env_infra_county_sd", kInfraCounty, "dig_infra: county effect sd (log)");
   par.add("env_infra_year_sd", kInfraYear, "dig_infra: yearly noise sd (log)");
@@ -763,13 +791,15 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   par.add("env_literacy_dig", kLitDig, "dig_literacy: loading on D");
   par.add("env_literacy_urban", kLitUrban, "dig_literacy: loading on urban score");
   par.add("env_literacy_year_sd", kLitYear, "dig_literacy: noise sd");
-  par.add("env_fiscal_a", kFiscA, "fiscal_support = 100 logistic(a + b D + c urban + z_i + n_it): a");
+  par.add("env_fiscal_a", kFiscA,
+          "fiscal_support = 100 logistic(a + b D + c urban + z_i + n_it): a");
   par.add("env_fiscal_dig", kFiscDig, "fiscal_support: loading on D");
   par.add("env_fiscal_urban", kFiscUrban, "fiscal_support: loading on urban score");
   par.add("env_fiscal_county_sd", kFiscCounty, "fiscal_support: county effect sd");
   par.add("env_fiscal_year_sd", kFiscYear, "fiscal_support: yearly noise sd");
   for (const auto& p : kProvinces)
-    par.add(std::string("gdp_pc_2011_") + p.name, p.gdp_pc_2011, std::string("GDP per capita level in 2011, yuan, ") + p.name);
+    par.add(std::string("gdp_pc_2011_") + p.name, p.gdp_pc_2011,
+            std::string("GDP per capita level in 2011, yuan, ") + p.name);
   par.add("gdp_pc_growth", kGdpGrowth, "ln gdp_pc growth per year");
   par.add("gdp_pc_spatial", kGdpSpatial, "ln gdp_pc loading on e_it");
   par.add("gdp_pc_urban", kGdpUrban, "ln gdp_pc loading on urban score");
@@ -794,54 +824,70 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   for (std::size_t k = 0; k < kNumInputs; ++k) {
     const std::string nm = kInputs[k];
     par.add("alpha_" + nm, alpha[k], "frontier output elasticity of " + nm);
-    par.add("input_base_" + nm, kInputBase[k], "frontier " + nm + " per km^2 of cropland in 2011 (panel units)");
+    par.add("input_base_" + nm, kInputBase[k],
+            "frontier " + nm + " per km^2 of cropland in 2011 (panel units)");
     par.add("input_trend_" + nm, kInputTrend[k], "trend of ln frontier " + nm + " per year");
   }
   par.add("input_mix_sd", kInputMixSigma, "sd of the county-specific ln frontier input mix");
   par.add("input_year_sd", kInputYearSigma, "sd of the yearly ln frontier input noise");
-  par.add("input_digital_spatial", kDigInvSpatial, "loading of ln frontier digital_investment on e_it");
+  par.add("input_digital_spatial", kDigInvSpatial,
+          "loading of ln frontier digital_investment on e_it");
   par.add("sigma_u", opt.sigma_u, "scale of the half-normal managerial inefficiency u");
   par.add("sigma_v", opt.sigma_v, "sd of the input noise v_k");
-  par.add("mean_eff_managerial_theory", 2.0 * std::exp(opt.sigma_u * opt.sigma_u / 2) *
-                                            0.5 * std::erfc(opt.sigma_u / std::sqrt(2.0)),
-          "E exp(-u) = 2 exp(sigma_u^2/2) Phi(-sigma_u)");
+  par.add(
+      "mean_eff_managerial_theory",
+      2.0 * std::exp(opt.sigma_u * opt.sigma_u / 2) * 0.5 * std::erfc(opt.sigma_u / std::sqrt(2.0)),
+      "E exp(-u) = 2 exp(sigma_u^2/2) Phi(-sigma_u)");
   for (std::size_t k = 0; k < kNumInputs; ++k)
     for (std::size_t j = 0; j < kNumEnv; ++j)
       par.add(std::string("delta_") + kInputs[k] + "__" + kEnv[j], kDelta[k][j],
               std::string("excess of ln ") + kInputs[k] + " per unit of " + kEnv[j]);
   for (std::size_t k = 0; k < kNumInputs; ++k)
     par.add(std::string("g_shift_") + kInputs[k], -lin_min[k],
-            std::string("g = shift + sum_j delta_kj z_j for ") + kInputs[k] + " (= -min of the linear part)");
+            std::string("g = shift + sum_j delta_kj z_j for ") + kInputs[k] +
+                " (= -min of the linear part)");
   par.add("income_scale", kIncomeScale, "s2: rural_income = s2 Q sin(theta), yuan per unit of Q");
   for (const auto& p : kProvinces)
-    par.add(std::string("income_2011_") + p.name, p.income_2011, std::string("rural income target level in 2011, yuan, ") + p.name);
+    par.add(std::string("income_2011_") + p.name, p.income_2011,
+            std::string("rural income target level in 2011, yuan, ") + p.name);
   par.add("income_growth", kIncomeGrowth, "ln income target growth per year");
   par.add("income_spatial", kIncomeSpatial, "ln income target loading on e_it");
   par.add("income_urban", kIncomeUrban, "ln income target loading on urban score");
   par.add("income_county_sd", kIncomeCounty, "ln income target county effect sd");
   par.add("income_year_sd", kIncomeYear, "ln income target yearly noise sd");
   // Pilot and outcome.
-  par.add("pilot_share", opt.pilot_share, "average selection probability (logit intercept = logit(share))");
-  par.add("pilot_selection_slope", opt.pilot_selection_slope, "selection logit slope on the standardised county mean of D");
-  par.add("pilot_dbar_mean", dbar_mean, "mean over counties of the county mean of D (standardisation)");
+  par.add("pilot_share", opt.pilot_share,
+          "average selection probability (logit intercept = logit(share))");
+  par.add("pilot_selection_slope", opt.pilot_selection_slope,
+          "selection logit slope on the standardised county mean of D");
+  par.add("pilot_dbar_mean", dbar_mean,
+          "mean over counties of the county mean of D (standardisation)");
   par.add("pilot_dbar_sd", dbar_sd, "sd over counties of the county mean of D (standardisation)");
   std::size_t treated = 0;
   for (std::size_t k = 0; k < opt.pilot_cohorts.size(); ++k) {
     const std::string y = std::to_string(opt.pilot_cohorts[k]);
-    par.add("pilot_cohort_" + y + "_share", opt.pilot_cohort_shares[k], "share of treated counties in cohort " + y);
-    par.add("pilot_cohort_" + y + "_counties", static_cast<double>(cohort_count[k]), "realised number of counties in cohort " + y);
+    par.add("pilot_cohort_" + y + "_share", opt.pilot_cohort_shares[k],
+            "share of treated counties in cohort " + y);
+    par.add("pilot_cohort_" + y + "_counties", static_cast<double>(cohort_count[k]),
+            "realised number of counties in cohort " + y);
     treated += cohort_count[k];
   }
-  par.add("pilot_never_treated_counties", static_cast<double>(n - treated), "realised number of never-treated counties");
+  par.add("pilot_never_treated_counties", static_cast<double>(n - treated),
+          "realised number of never-treated counties");
   par.add("did_tau", opt.did_tau, "treatment effect of the pilot on industry_va (log points)");
-  par.add("threshold_gamma", opt.threshold_gamma, "threshold of dig_index in the industry_va equation");
+  par.add("threshold_gamma", opt.threshold_gamma,
+          "threshold of dig_index in the industry_va equation");
   par.add("threshold_theta1", opt.threshold_theta1, "slope on dig_index where dig_index <= gamma");
   par.add("threshold_theta2", opt.threshold_theta2, "slope on dig_index where dig_index > gamma");
-  par.add("threshold_share_below", share_below, "realised share of county-years with dig_index <= gamma");
-  par.add("va_beta_urbanisation", kVaBetaUrbanisation, "industry_va coefficient on urbanisation (per pp)");
-  par.add("va_beta_road_density", kVaBetaRoad, "industry_va coefficient on road_density (per km/km^2)");
+  par.add("threshold_share_below", share_below,
+          "realised share of county-years with dig_index <= gamma");
+  par.add("va_beta_urbanisation", kVaBetaUrbanisation,
+          "industry_va coefficient on urbanisation (per pp)");
+  par.add("va_beta_road_density", kVaBetaRoad,
+          "industry_va coefficient on road_density (per km/km^2)");
   par.add("va_sigma", opt.va_sigma, "sd of the industry_va noise");
-  par.add("va_fe_intercept", kVaIntercept, "county FE = a + b ln(cropland/ref) + c urban + sd n: a");
+  par.add("va_fe_intercept", kVaIntercept,
+          "county FE = a + b ln(cropland/ref) + c urban + sd n: a");
   par.add("va_fe_cropland", kVaCropland, "county FE: b");
   par.add("va_fe_cropland_ref", kVaCroplandRef, "county FE: reference cropland, km^2");
   par.add("va_fe_urban", kVaUrban, "county FE: c");
@@ -859,7 +905,8 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   par.add("ro_cost_sd", kRoCostSigma, "sd of the ln I county noise");
   par.add("ro_vol_sd", kRoVolSigma, "sd of the ln sigma county noise");
   par.add("ro_tertiary_terrain_ref", kRoTertiaryTerrainRef, "tertiary base: terrain reference, m");
-  par.add("ro_tertiary_terrain_power", kRoTertiaryTerrainPower, "tertiary base: scenery elasticity to terrain");
+  par.add("ro_tertiary_terrain_power", kRoTertiaryTerrainPower,
+          "tertiary base: scenery elasticity to terrain");
   for (std::size_t m = 0; m < 3; ++m) {
     const std::string nm = std::string("ro_") + to_string(static_cast<ProjectMode>(m)) + "_";
     const ModeSpec& ms = kModes[m];
@@ -867,7 +914,8 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
     par.add(nm + "cost_ratio", ms.cost_ratio, "I / V0 at dig_index = ro_dig_ref");
     par.add(nm + "sigma", ms.sigma, "volatility at dig_index = ro_dig_ref");
     par.add(nm + "mu", ms.mu, "real-world drift at dig_index = ro_dig_ref");
-    par.add(nm + "required_return", ms.required_return, "risk-adjusted expected return; delta = required_return - mu");
+    par.add(nm + "required_return", ms.required_return,
+            "risk-adjusted expected return; delta = required_return - mu");
     par.add(nm + "cost_semi_elasticity", ms.eta_cost, "d ln I / d dig_index");
     par.add(nm + "vol_semi_elasticity", ms.eta_vol, "d ln sigma / d dig_index");
     par.add(nm + "drift_semi_elasticity", ms.eta_drift, "d mu / d dig_index");
@@ -890,10 +938,10 @@ std::string toml_float(double x) {
 
 void write_synthetic(const SyntheticData& data, const io::Geography& geo,
                      const std::filesystem::path& dir) {
-  REVEST_REQUIRE(data.panel.num_counties == geo.size(),
-                 "write_synthetic: the data have " << data.panel.num_counties
-                                                   << " counties but the geography has "
-                                                   << geo.size());
+  REVEST_REQUIRE(data.panel.num_counties == geo.size(), "write_synthetic: the data have "
+                                                            << data.panel.num_counties
+                                                            << " counties but the geography has "
+                                                            << geo.size());
   std::filesystem::create_directories(dir);
   io::write_panel(dir / "panel.csv", geo, data.panel);
   io::write_panel(dir / "truth_panel.csv", geo, data.truth);
@@ -906,9 +954,9 @@ void write_synthetic(const SyntheticData& data, const io::Geography& geo,
           "cost_semi_elasticity,drift_semi_elasticity,vol_semi_elasticity\n";
     for (const auto& p : data.projects) {
       os << p.adcode << "," << to_string(p.mode);
-      for (double v : {p.v0, p.investment, p.sigma, p.mu, p.required_return, p.delta, p.r,
-                       p.horizon, p.dig_index, p.cost_semi_elasticity, p.drift_semi_elasticity,
-                       p.vol_semi_elasticity})
+      for (double v :
+           {p.v0, p.investment, p.sigma, p.mu, p.required_return, p.delta, p.r, p.horizon,
+            p.dig_index, p.cost_semi_elasticity, p.drift_semi_elasticity, p.vol_semi_elasticity})
         os << "," << io::format_double(v);
       os << "\n";
     }
@@ -921,7 +969,8 @@ void write_synthetic(const SyntheticData& data, const io::Geography& geo,
     REVEST_REQUIRE(os, path.string() << ": cannot open for writing");
     os << "# True parameters of the synthetic panel written by `revest generate`.\n"
           "# The data-generating process and every symbol are documented in data/README.md.\n"
-          "# Values are shortest round-trip decimals: reading them back gives the exact doubles.\n\n";
+          "# Values are shortest round-trip decimals: reading them back gives the exact "
+          "doubles.\n\n";
     os << "# Seed of every random stream (Rng(seed, \"generate/<component>\", adcode or year)).\n";
     if (data.options.seed <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       os << "seed = " << data.options.seed << "\n";

@@ -38,3 +38,6 @@ set -e
 "$REVEST" inspect "$OUT/killed.h5" --rows 0 | grep -E "run segments 2"
 "$REVEST" compare "$OUT/reference.h5" "$OUT/killed.h5"
 echo "kill -9 and resume (np=2 -> np=3): identical to the uninterrupted run"
+# --resume on a complete archive is a no-op that succeeds.
+"$MPIEXEC" -n 1 "$REVEST" run "$JOB" --defaults "$DEF" --resume -o "$OUT/killed.h5" 2>&1 | grep -q "already complete"
+"$REVEST" compare "$OUT/reference.h5" "$OUT/killed.h5"
