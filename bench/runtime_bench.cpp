@@ -4,7 +4,7 @@
 //   mpirun -np P bench_runtime throughput TASKS ROW  -> MB/s of replication rows written
 //
 // Both run the real runtime (run_job: broadcast, rounds, collective filtered writes, checkpoints,
-// summaries) on the smoke job's configuration with its analysis replaced by a synthetic one.
+// summaries) on bench/bench.toml's data with its analysis replaced by a synthetic one.
 #include <mpi.h>
 
 #include <chrono>
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   };
   MPI_Barrier(MPI_COMM_WORLD);
   const auto t0 = std::chrono::steady_clock::now();
-  driver::run_job(std::filesystem::path(REVEST_SOURCE_DIR) / "jobs" / "smoke.toml", opt, MPI_COMM_WORLD);
+  driver::run_job(std::filesystem::path(REVEST_SOURCE_DIR) / "bench" / "bench.toml", opt, MPI_COMM_WORLD);
   MPI_Barrier(MPI_COMM_WORLD);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (mpi.rank() == 0) {

@@ -13,11 +13,14 @@ double quantile(std::span<const double> values, double p) {
   for (double x : values)
     if (!std::isnan(x)) v.push_back(x);
   if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
   const double h = (static_cast<double>(v.size()) - 1.0) * p;
   const auto lo = static_cast<std::size_t>(std::floor(h));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  // Selection instead of a full sort: O(n) for the two order statistics needed.
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double x_lo = v[lo];
+  if (lo + 1 >= v.size() || h == static_cast<double>(lo)) return x_lo;
+  const double x_hi = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return x_lo + (h - static_cast<double>(lo)) * (x_hi - x_lo);
 }
 
 MeanSd mean_sd(std::span<const double> values) {

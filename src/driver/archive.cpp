@@ -198,7 +198,7 @@ Handle dcpl_chunked(int rank, const hsize_t* chunk) {
   H5Pset_obj_track_times(p, 0);
   H5Pset_chunk(p, rank, chunk);
   H5Pset_shuffle(p);
-  H5Pset_deflate(p, 4);
+  H5Pset_deflate(p, 1);
   // Chunks are allocated when first written; parallel HDF5 requires early allocation for
   // datasets written collectively with filters only when created in parallel (we create serially).
   return p;

@@ -111,7 +111,7 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
   if (h5::has_attr(meta, "end_time"))
     out << "finished    " << h5::attr_string(meta, "end_time") << "  (wall " << std::fixed << std::setprecision(1)
         << h5::attr_double(meta, "wall_seconds") << " s, cpu " << h5::attr_double(meta, "cpu_seconds") << " s)\n";
-  out.unsetf(std::ios::fixed);
+  out << std::defaultfloat << std::setprecision(6);
   out << "run segments " << h5::attr_strings(meta, "run_segments").size() << "\n";
   const Table inputs = h5::read_table(meta, "inputs");
   out << "inputs:\n";
@@ -127,7 +127,8 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
     for (auto [code, n] : counts) out << ", " << n << " " << to_string(static_cast<TaskStatus>(code));
     out << "\n";
     if (h5::has_attr(g, "wall_seconds"))
-      out << "  wall " << h5::attr_double(g, "wall_seconds") << " s, cpu " << h5::attr_double(g, "cpu_seconds") << " s\n";
+      out << "  wall " << std::fixed << std::setprecision(1) << h5::attr_double(g, "wall_seconds") << " s, cpu "
+          << h5::attr_double(g, "cpu_seconds") << " s\n" << std::defaultfloat << std::setprecision(6);
     if (H5Lexists(g, "summary", H5P_DEFAULT) <= 0) continue;
     Handle s(H5Gopen2(g, "summary", H5P_DEFAULT));
     for (const auto& tn : h5::attr_strings(s, "tables")) {

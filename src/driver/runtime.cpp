@@ -336,6 +336,7 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   MPI_Reduce(&cpu_all, &cpu_all_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
   collective_try([&] {
     if (rank != 0) return;
+    const double cpu_summary0 = cpu_seconds();
     h5::Handle f = archive_open(job.output, true);
     for (std::size_t ai = 0; ai < analyses.size(); ++ai) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -346,7 +347,7 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
       archive_write_summary(f, layouts[ai], tables, w, cpu_sum[ai] + (cpu_seconds() - c0));
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    archive_finish(f, now_iso8601(), wall, cpu_all_sum);
+    archive_finish(f, now_iso8601(), wall, cpu_all_sum + (cpu_seconds() - cpu_summary0));
     spdlog::info("archive complete: {} ({} analyses, wall {})", job.output.string(), analyses.size(),
                  Progress::format_seconds(wall));
   }, comm);
