@@ -74,6 +74,8 @@ CsvTable read_csv(const std::filesystem::path& path) {
       in_quotes = true;
       field_quoted = true;
       field.clear();
+    } else if (c == '\r' && k + 1 < text.size() && text[k + 1] == '\n') {
+      // CRLF line ending: the '\r' belongs to the line break, not to the field.
     } else if (c == ',') {
       fields.push_back(field_quoted ? field : trim(field));
       field.clear();
@@ -122,7 +124,10 @@ double CsvTable::number(std::size_t row, std::size_t col) const {
   double v = 0.0;
   const char* b = s.data();
   const char* e = s.data() + s.size();
-  if (*b == '+') ++b;
+  if (*b == '+') {
+    ++b;
+    REVEST_REQUIRE(b != e && *b != '+' && *b != '-', where(row, col) << ": non-numeric value '" << s << "'");
+  }
   auto [p, ec] = std::from_chars(b, e, v);
   REVEST_REQUIRE(ec == std::errc() && p == e, where(row, col) << ": non-numeric value '" << s << "'");
   REVEST_REQUIRE(!std::isnan(v), where(row, col) << ": value is NaN");
@@ -141,7 +146,9 @@ long long CsvTable::integer(std::size_t row, std::size_t col) const {
 }
 
 std::string csv_escape(const std::string& f) {
-  if (f.find_first_of(",\"\n\r") == std::string::npos) return f;
+  const bool padded = !f.empty() && (f.front() == ' ' || f.front() == '\t' || f.back() == ' ' ||
+                                     f.back() == '\t');
+  if (!padded && f.find_first_of(",\"\n\r") == std::string::npos) return f;
   std::string out = "\"";
   for (char c : f) {
     if (c == '"') out += '"';

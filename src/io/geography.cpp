@@ -15,10 +15,15 @@ void Geography::build_index() {
     REVEST_REQUIRE(by_code_.emplace(c.adcode, i).second,
                    "geography: duplicate adcode " << c.adcode << " (" << c.name << ")");
   }
-  // 2022 codes: only where they do not collide with a source code of another county.
+  // 2022 codes: a 2022 code that is another county's code would make look-ups ambiguous.
   for (std::size_t i = 0; i < counties.size(); ++i) {
     const auto& c = counties[i];
-    if (c.adcode_ref != c.adcode) by_code_.emplace(c.adcode_ref, i);
+    if (c.adcode_ref == c.adcode) continue;
+    auto [it, fresh] = by_code_.emplace(c.adcode_ref, i);
+    REVEST_REQUIRE(fresh || it->second == i,
+                   "geography: 2022 code " << c.adcode_ref << " of county " << c.adcode << " ("
+                                           << c.name << ") is also the code of county "
+                                           << counties[it->second].adcode);
   }
 }
 
@@ -100,9 +105,13 @@ Geography load_geography(const std::filesystem::path& dir) {
                     c_pref = t.column("prefecture"), c_lon = t.column("centroid_lon"),
                     c_lat = t.column("centroid_lat"), c_area = t.column("area_km2"),
                     c_per = t.column("perimeter_km");
+  std::unordered_map<std::int64_t, std::size_t> first_line;
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     County c;
     c.adcode = t.integer(r, c_code);
+    auto [it, fresh] = first_line.emplace(c.adcode, t.line[r]);
+    REVEST_REQUIRE(fresh, t.where(r, c_code) << ": duplicate adcode " << c.adcode << " (first at line "
+                                             << it->second << ")");
     c.adcode_ref = t.integer(r, c_ref);
     c.name = t.rows[r][c_name];
     c.name_ref = t.rows[r][c_nref];

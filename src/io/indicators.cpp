@@ -81,6 +81,7 @@ IndicatorSystem load_indicators(const std::filesystem::path& path) {
       return x->as_string()->get();
     };
     ind.name = str("name", true);
+    REVEST_REQUIRE(!ind.name.empty(), where(*t->get("name")) << ": indicator 'name' must not be empty");
     ind.label = str("label", false);
     ind.unit = str("unit", false);
     ind.group = str("group", false);

@@ -33,6 +33,10 @@ const char* type_name(toml::node_type t) {
   }
 }
 
+const char* article(const char* noun) {
+  return (noun[0] == 'a' || noun[0] == 'i' || noun[0] == 'e' || noun[0] == 'o' || noun[0] == 'u') ? "an " : "a ";
+}
+
 toml::table parse_toml_file(const std::filesystem::path& path) {
   try {
     return toml::parse_file(path.string());
@@ -56,11 +60,13 @@ void merge(const toml::table& job, const toml::table& defaults, toml::table& out
     const std::string key(k.str());
     if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
     const toml::node* d = defaults.get(key);
-    REVEST_REQUIRE(d, where(v) << ": unknown key '" << key << "'" << context);
+    REVEST_REQUIRE(d, where(v) << ": unknown key '" << key << "'"
+                                << (prefix.empty() ? "" : " in [" + prefix.substr(0, prefix.size() - 1) + "]")
+                                << context);
     const bool num_ok = d->is_floating_point() && v.is_integer();
     REVEST_REQUIRE(d->type() == v.type() || num_ok,
-                   where(v) << ": key '" << key << "'" << context << " must be a "
-                            << type_name(d->type()) << ", not a " << type_name(v.type()));
+                   where(v) << ": key '" << key << "'" << context << " must be " << article(type_name(d->type()))
+                            << type_name(d->type()) << ", not " << article(type_name(v.type())) << type_name(v.type()));
     if (where_out) (*where_out)[prefix + key] = where(v);
     if (d->is_table()) {
       toml::table sub;
@@ -98,6 +104,7 @@ Job job_from_table(const toml::table& eff) {
   job.name = eff["name"].value_or(std::string());
   job.seed = static_cast<std::uint64_t>(eff["seed"].value_or(std::int64_t{0}));
   job.output = eff["output"].value_or(std::string());
+  job.description = eff["description"].value_or(std::string());
   const toml::table& data = *eff["data"].as_table();
   job.geography = data["geography"].value_or(std::string());
   job.panel = data["panel"].value_or(std::string());
@@ -127,6 +134,7 @@ toml::table effective_table(const Job& job) {
   t.insert("name", job.name);
   t.insert("seed", static_cast<std::int64_t>(job.seed));
   t.insert("output", job.output.string());
+  t.insert("description", job.description);
   toml::table data;
   data.insert("geography", job.geography.string());
   data.insert("panel", job.panel.string());
@@ -219,14 +227,21 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
                    where(yn) << ": 'years': first year after last year");
   }
   {
+    // Messages point at the job's own node when it sets the key, else at the default.
     const toml::table& rt = *eff["runtime"].as_table();
+    const toml::table* jrt = job["runtime"].as_table();
+    const toml::table* drt = defaults["runtime"].as_table();
+    auto src = [&](const char* key) -> std::string {
+      if (jrt && jrt->get(key)) return where(*jrt->get(key));
+      return (drt && drt->get(key)) ? where(*drt->get(key)) + " (default)" : std::string("[runtime]");
+    };
     const std::string s = rt["schedule"].value_or(std::string());
     REVEST_REQUIRE(s == "static" || s == "dynamic",
-                   where(*rt.get("schedule")) << ": 'schedule' must be \"static\" or \"dynamic\"");
+                   src("schedule") << ": 'schedule' must be \"static\" or \"dynamic\", not \"" << s << "\"");
     REVEST_REQUIRE(rt["progress_seconds"].value_or(0.0) > 0,
-                   where(*rt.get("progress_seconds")) << ": 'progress_seconds' must be positive");
+                   src("progress_seconds") << ": 'progress_seconds' must be positive");
     REVEST_REQUIRE(rt["chunk_tasks"].value_or(std::int64_t{-1}) >= 0,
-                   where(*rt.get("chunk_tasks")) << ": 'chunk_tasks' must be >= 0");
+                   src("chunk_tasks") << ": 'chunk_tasks' must be >= 0");
   }
 
   // Analyses.

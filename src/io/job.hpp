@@ -37,6 +37,7 @@ struct Job {
   std::string file;                   ///< path of the job file as given ("" if from text)
   std::string text;                   ///< the job file's text, verbatim
   std::string name;
+  std::string description;            ///< free text, copied into the archive
   std::uint64_t seed = 0;
   std::filesystem::path output;       ///< resolved archive path
   // [data]

@@ -55,13 +55,14 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
                                          << " (neither a source nor a 2022 code of the region)");
     if (year < req.first_year || year > req.last_year) continue;  // outside the job's years
     const std::size_t k = *i * T + static_cast<std::size_t>(year - req.first_year);
-    if (row_of[k] != std::numeric_limits<std::size_t>::max())
+    if (row_of[k] != std::numeric_limits<std::size_t>::max()) {
+      const long long first_code = t.integer(row_of[k], c_code);
       REVEST_FAIL(t.where(r, c_code) << ": duplicate (adcode, year) = (" << code << ", " << year
                                      << "), first seen at line " << t.line[row_of[k]]
-                                     << (geo.counties[*i].adcode != code ||
-                                                 geo.counties[*i].adcode_ref != code
-                                             ? " (old and new codes name the same county)"
-                                             : ""));
+                                     << (first_code != code ? " as " + std::to_string(first_code) +
+                                                                  " (old and new codes name the same county)"
+                                                            : std::string()));
+    }
     row_of[k] = r;
     for (std::size_t v = 0; v < cols.size(); ++v) {
       const double x = t.number(r, cols[v]);
