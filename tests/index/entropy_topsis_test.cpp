@@ -89,6 +89,15 @@ TEST(Topsis, PublishedVectorBenefitCost) {
 // Min-max standardisation
 // ---------------------------------------------------------------------------------------------
 
+// A standardised 4 x 2 matrix: column 0 (benefit) and column 1 (cost) equal the expected values.
+void expect_benefit_cost(const Eigen::MatrixXd& x, const double (&expected_benefit)[4],
+                         const double (&expected_cost)[4]) {
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(x(i, 0), expected_benefit[i]) << "row " << i;
+    EXPECT_DOUBLE_EQ(x(i, 1), expected_cost[i]) << "row " << i;
+  }
+}
+
 TEST(MinMax, BenefitAndCost) {
   Eigen::MatrixXd raw(4, 2);
   raw << 1, 10,  //
@@ -96,12 +105,7 @@ TEST(MinMax, BenefitAndCost) {
       3, 30,     //
       5, 50;
   const Eigen::MatrixXd x = minmax_standardize(raw, {1, -1});
-  const double expected_benefit[] = {0.0, 0.25, 0.5, 1.0};
-  const double expected_cost[] = {1.0, 0.75, 0.5, 0.0};
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_DOUBLE_EQ(x(i, 0), expected_benefit[i]);
-    EXPECT_DOUBLE_EQ(x(i, 1), expected_cost[i]);
-  }
+  expect_benefit_cost(x, {0.0, 0.25, 0.5, 1.0}, {1.0, 0.75, 0.5, 0.0});
 }
 
 TEST(MinMax, ConstantColumnIsAnError) {
@@ -136,12 +140,7 @@ TEST(MinMax, ExplicitBoundsClip) {
       3, 3;
   const Eigen::MatrixXd x =
       minmax_standardize(raw, {1, -1}, Eigen::Vector2d(0.0, 0.0), Eigen::Vector2d(2.0, 2.0));
-  const double expected_benefit[] = {0.0, 0.0, 0.25, 1.0};
-  const double expected_cost[] = {1.0, 1.0, 0.75, 0.0};
-  for (int i = 0; i < 4; ++i) {
-    EXPECT_DOUBLE_EQ(x(i, 0), expected_benefit[i]);
-    EXPECT_DOUBLE_EQ(x(i, 1), expected_cost[i]);
-  }
+  expect_benefit_cost(x, {0.0, 0.0, 0.25, 1.0}, {1.0, 1.0, 0.75, 0.0});
 }
 
 TEST(MinMax, ExplicitBoundsMatchPooled) {

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -16,48 +15,25 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using revest::io::csv_escape;
 using revest::io::CsvTable;
 using revest::io::format_double;
 using revest::io::read_csv;
+using revest::test::error_of;
 using testing::AllOf;
 using testing::HasSubstr;
 
 namespace {
 
 /// A fresh directory per test: REVEST_BINARY_DIR/test-output/io/csv/<Suite>.<Test>.
-fs::path test_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "io" / "csv" /
-                     (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+fs::path test_dir() { return revest::test::test_dir("io/csv"); }
 
-/// Writes `text` byte for byte and returns the path.
+/// Writes `text` byte for byte into a fresh test_dir() and returns the path.
 fs::path write_file(const std::string& name, const std::string& text) {
-  const fs::path p = test_dir() / name;
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return p;
-}
-
-/// what() of the revest::Error thrown by f (fails the test if none is thrown).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const revest::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected revest::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected revest::Error, nothing was thrown";
-  return {};
+  return revest::test::write_file(test_dir(), name, text);
 }
 
 std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }

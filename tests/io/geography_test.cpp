@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <queue>
 #include <set>
@@ -15,11 +14,15 @@
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using revest::io::Edge;
 using revest::io::Geography;
 using revest::io::load_geography;
+using revest::test::error_of;
+using revest::test::replaced;
+using revest::test::write_file;
 using testing::AllOf;
 using testing::HasSubstr;
 
@@ -33,33 +36,8 @@ const Geography& southwest() {
   return geo;
 }
 
-fs::path test_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "io" / "geography" /
-                     (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const revest::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected revest::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected revest::Error, nothing was thrown";
-  return {};
-}
+/// A fresh directory per test: REVEST_BINARY_DIR/test-output/io/geography/<Suite>.<Test>.
+fs::path test_dir() { return revest::test::test_dir("io/geography"); }
 
 // A four-county fixture: 1 - 2 - 3 - 4 - 1 (a ring), county 2 recoded (old 500228, new 500155).
 const std::string kCountiesHeader =
@@ -83,21 +61,13 @@ const std::string kRook =
     "510104,510105,8.25,8.0\n"
     "500101,510105,3.125,3.0\n";
 
-/// `s` with the first occurrence of `from` replaced by `to`.
-std::string replaced(const std::string& s, const std::string& from, const std::string& to) {
-  const auto p = s.find(from);
-  EXPECT_NE(p, std::string::npos) << from;
-  if (p == std::string::npos) return s;
-  return s.substr(0, p) + to + s.substr(p + from.size());
-}
-
 /// Writes the fixture (with any file replaced) into a fresh directory and returns it.
 fs::path fixture(const std::string& counties = kCountiesHeader + kCountiesRows,
                  const std::string& queen = kQueen, const std::string& rook = kRook) {
   const fs::path d = test_dir();
-  write_file(d / "counties.csv", counties);
-  write_file(d / "queen.csv", queen);
-  write_file(d / "rook.csv", rook);
+  write_file(d, "counties.csv", counties);
+  write_file(d, "queen.csv", queen);
+  write_file(d, "rook.csv", rook);
   return d;
 }
 

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using revest::io::Domain;
@@ -18,6 +18,8 @@ using revest::io::domain_from_string;
 using revest::io::Indicator;
 using revest::io::IndicatorSystem;
 using revest::io::load_indicators;
+using revest::test::error_of;
+using revest::test::replaced;
 using testing::AllOf;
 using testing::HasSubstr;
 
@@ -30,42 +32,12 @@ const IndicatorSystem& real_system() {
   return sys;
 }
 
-fs::path test_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "io" / "indicators" /
-                     (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+/// A fresh directory per test: REVEST_BINARY_DIR/test-output/io/indicators/<Suite>.<Test>.
+fs::path test_dir() { return revest::test::test_dir("io/indicators"); }
 
+/// Writes `text` as indicators.toml into a fresh test_dir() and returns the path.
 fs::path write_toml(const std::string& text) {
-  const fs::path p = test_dir() / "indicators.toml";
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return p;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const revest::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected revest::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected revest::Error, nothing was thrown";
-  return {};
-}
-
-/// `s` with the first occurrence of `from` replaced by `to`.
-std::string replaced(const std::string& s, const std::string& from, const std::string& to) {
-  const auto p = s.find(from);
-  EXPECT_NE(p, std::string::npos) << from;
-  if (p == std::string::npos) return s;
-  return s.substr(0, p) + to + s.substr(p + from.size());
+  return revest::test::write_file(test_dir(), "indicators.toml", text);
 }
 
 /// Loads `text` as an indicator file and returns the error; the message must name the file and
@@ -269,9 +241,7 @@ TEST(Indicators, DuplicateNameNamesTheSecondTable) {
 
 TEST(Indicators, MissingNameNamesTheTable) {
   const std::string text = replaced(kGood, "name = \"gap\"\n", "");  // second table: line 10
-  const fs::path p = write_toml(text);
-  const std::string msg = error_of([&] { load_indicators(p); });
-  EXPECT_THAT(msg, AllOf(HasSubstr(p.string() + ":10:"), HasSubstr("missing 'name'")));
+  EXPECT_THAT(error_at_line(text, 10), HasSubstr("missing 'name'"));
 }
 
 TEST(Indicators, NameNotAString) {

@@ -6,12 +6,12 @@
 #include <bit>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using revest::io::AnalysisConfig;
@@ -20,6 +20,8 @@ using revest::io::job_from_effective;
 using revest::io::load_job;
 using revest::io::OptionView;
 using revest::io::Schedule;
+using revest::test::error_of;
+using revest::test::read_file;
 using testing::AllOf;
 using testing::HasSubstr;
 using testing::Not;
@@ -31,42 +33,17 @@ const fs::path kDefaults = kSource / "config" / "defaults.toml";
 const fs::path kSmoke = kSource / "jobs" / "smoke.toml";
 const fs::path kSouthwest = kSource / "jobs" / "southwest.toml";
 
+/// A fresh directory per test, REVEST_BINARY_DIR/test-output/io/job/<Suite>.<Test>, with an empty
+/// jobs/ subdirectory.
 fs::path test_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "io" / "job" /
-                     (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(d);
+  const fs::path d = revest::test::test_dir("io/job");
   fs::create_directories(d / "jobs");
   return d;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 /// Writes `text` as DIR/jobs/job.toml (a fresh DIR per test) and returns the path.
 fs::path write_job(const std::string& text) {
-  const fs::path p = test_dir() / "jobs" / "job.toml";
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  return p;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const revest::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected revest::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected revest::Error, nothing was thrown";
-  return {};
+  return revest::test::write_file(test_dir() / "jobs", "job.toml", text);
 }
 
 /// Loads `text` as a job and returns the error, which must contain "JOBFILE:LINE:".

@@ -7,14 +7,14 @@
 #include <bit>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using revest::io::Domain;
@@ -24,46 +24,17 @@ using revest::io::load_panel;
 using revest::io::Panel;
 using revest::io::PanelRequirements;
 using revest::io::write_panel;
+using revest::test::error_of;
+using revest::test::read_file;
+using revest::test::write_file;
 using testing::AllOf;
 using testing::HasSubstr;
 using testing::Not;
 
 namespace {
 
-fs::path test_dir() {
-  const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "io" / "panel" /
-                     (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const revest::Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected revest::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected revest::Error, nothing was thrown";
-  return {};
-}
+/// A fresh directory per test: REVEST_BINARY_DIR/test-output/io/panel/<Suite>.<Test>.
+fs::path test_dir() { return revest::test::test_dir("io/panel"); }
 
 std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
 
@@ -75,7 +46,7 @@ const std::int64_t kNewCodes[4] = {500101, 500155, 510104, 510105};
 Geography tiny_geography(const fs::path& dir) {
   const fs::path g = dir / "geo";
   fs::create_directories(g);
-  write_file(g / "counties.csv",
+  write_file(g, "counties.csv",
              "adcode,name,province,province_en,prefecture,centroid_lon,centroid_lat,area_km2,"
              "perimeter_km,adcode_ref,name_ref\n"
              "500101,万州区,重庆市,Chongqing,重庆,108.4,30.7,3455.34,420.63,500101,万州区\n"
@@ -83,8 +54,8 @@ Geography tiny_geography(const fs::path& dir) {
              "510104,锦江区,四川省,Sichuan,成都市,104.1,30.6,62.1,40.3,510104,锦江区\n"
              "510105,青羊区,四川省,Sichuan,成都市,104.0,30.7,67.8,45.0,510105,青羊区\n");
   const std::string edges = "500101,500228,1\n500228,510104,1\n510104,510105,1\n500101,510105,1\n";
-  write_file(g / "queen.csv", "adcode_i,adcode_j,exact_vertex\n" + edges);
-  write_file(g / "rook.csv", "adcode_i,adcode_j,shared_border_km\n" + edges);
+  write_file(g, "queen.csv", "adcode_i,adcode_j,exact_vertex\n" + edges);
+  write_file(g, "rook.csv", "adcode_i,adcode_j,shared_border_km\n" + edges);
   return load_geography(g);
 }
 
@@ -116,6 +87,14 @@ struct Row {
 };
 const char* kHeader = "adcode,year,x_pos,x_any,note,x_nonneg";
 
+/// The field of `r` under the file column `column` (throws std::out_of_range for another name).
+std::string& cell(Row& r, const std::string& column) {
+  static const std::map<std::string, std::string Row::*> kFields = {
+      {"adcode", &Row::adcode}, {"year", &Row::year}, {"x_pos", &Row::x_pos},
+      {"x_any", &Row::x_any},   {"note", &Row::note}, {"x_nonneg", &Row::x_nonneg}};
+  return r.*kFields.at(column);
+}
+
 std::string num(double x) { return revest::io::format_double(x); }
 
 Row make_row(std::int64_t code, std::size_t i, int year) {
@@ -143,9 +122,7 @@ fs::path write_rows(const fs::path& dir, const std::vector<Row>& rows,
   for (const Row& r : rows)
     text += r.adcode + "," + r.year + "," + r.x_pos + "," + r.x_any + "," + r.note + "," +
             r.x_nonneg + "\n";
-  const fs::path p = dir / "panel.csv";
-  write_file(p, text);
-  return p;
+  return write_file(dir, "panel.csv", text);
 }
 
 /// "PATH:LINE: column 'NAME'", the location every cell error must start with.
@@ -163,9 +140,26 @@ class PanelTest : public testing::Test {
     return load_panel(write_rows(dir_, rows), geo_, req);
   }
   std::string load_error(const std::vector<Row>& rows,
-                         const PanelRequirements& req = requirements()) {
-    path_ = write_rows(dir_, rows);
+                         const PanelRequirements& req = requirements(),
+                         const std::string& header = kHeader) {
+    path_ = write_rows(dir_, rows, header);
     return error_of([&] { load_panel(path_, geo_, req); });
+  }
+  /// The load error of the good rows with the `column` cell of county i, `year` set to `value`;
+  /// the message must start at that cell ("PATH:LINE: column 'NAME'").
+  std::string cell_error(std::size_t i, int year, const std::string& column,
+                         const std::string& value) {
+    auto rows = rows_for(kNewCodes);
+    cell(rows[row_index(i, year)], column) = value;
+    const std::string msg = load_error(rows);
+    EXPECT_THAT(msg, HasSubstr(at(path_, line_of(i, year), column)));
+    return msg;
+  }
+  /// The load error of the good rows under `header`; the message must name line 1 ("PATH:1:").
+  std::string header_error(const std::string& header) {
+    const std::string msg = load_error(rows_for(kNewCodes), requirements(), header);
+    EXPECT_THAT(msg, HasSubstr(path_.string() + ":1:"));
+    return msg;
   }
   fs::path dir_, path_;
   Geography geo_;
@@ -247,7 +241,7 @@ TEST_F(PanelTest, CrlfAndBomFile) {
   for (const Row& r : rows_for(kNewCodes))
     text +=
         r.adcode + "," + r.year + "," + r.x_pos + "," + r.x_any + ",plain," + r.x_nonneg + "\r\n";
-  write_file(dir_ / "panel.csv", text);
+  write_file(dir_, "panel.csv", text);
   EXPECT_EQ(load_panel(dir_ / "panel.csv", geo_, requirements()), load(rows_for(kNewCodes)));
 }
 
@@ -262,10 +256,7 @@ TEST_F(PanelTest, UnknownCounty) {
 }
 
 TEST_F(PanelTest, UnknownCountyInTheMiddle) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2020)].adcode = "510199";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(2, 2020), "adcode")), HasSubstr("510199")));
+  EXPECT_THAT(cell_error(2, 2020, "adcode", "510199"), HasSubstr("510199"));
 }
 
 TEST_F(PanelTest, DuplicateAdcodeYear) {
@@ -323,78 +314,49 @@ TEST_F(PanelTest, CountyMissingEntirely) {
 }
 
 TEST_F(PanelTest, NonNumericCell) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2021)].x_any = "abc";
-  EXPECT_THAT(load_error(rows), AllOf(HasSubstr(at(path_, line_of(2, 2021), "x_any")),
-                                      HasSubstr("non-numeric value 'abc'")));
+  EXPECT_THAT(cell_error(2, 2021, "x_any", "abc"), HasSubstr("non-numeric value 'abc'"));
 }
 
 TEST_F(PanelTest, NumberWithTrailingText) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(0, 2022)].x_pos = "3.5kg";
-  EXPECT_THAT(load_error(rows), AllOf(HasSubstr(at(path_, line_of(0, 2022), "x_pos")),
-                                      HasSubstr("non-numeric value '3.5kg'")));
+  EXPECT_THAT(cell_error(0, 2022, "x_pos", "3.5kg"), HasSubstr("non-numeric value '3.5kg'"));
 }
 
 TEST_F(PanelTest, EmptyCell) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(3, 2020)].x_pos = "";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(3, 2020), "x_pos")), HasSubstr("empty cell")));
+  EXPECT_THAT(cell_error(3, 2020, "x_pos", ""), HasSubstr("empty cell"));
 }
 
 TEST_F(PanelTest, NaNCell) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(1, 2022)].x_nonneg = "NaN";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(1, 2022), "x_nonneg")), HasSubstr("NaN")));
+  EXPECT_THAT(cell_error(1, 2022, "x_nonneg", "NaN"), HasSubstr("NaN"));
 }
 
 TEST_F(PanelTest, NaNCellInAnAnyColumn) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(0, 2020)].x_any = "nan";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(0, 2020), "x_any")), HasSubstr("NaN")));
+  EXPECT_THAT(cell_error(0, 2020, "x_any", "nan"), HasSubstr("NaN"));
 }
 
 TEST_F(PanelTest, InfiniteCell) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2020)].x_any = "-inf";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(2, 2020), "x_any")), HasSubstr("infinite")));
+  EXPECT_THAT(cell_error(2, 2020, "x_any", "-inf"), HasSubstr("infinite"));
 }
 
 TEST_F(PanelTest, NegativeWhereNonNegativeRequired) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2021)].x_nonneg = "-1";
-  const std::string msg = load_error(rows);
-  EXPECT_THAT(msg, AllOf(HasSubstr(at(path_, line_of(2, 2021), "x_nonneg")),
-                         HasSubstr("county 510104, year 2021"), HasSubstr("value -1"),
-                         HasSubstr("must be non-negative for the index")));
+  EXPECT_THAT(cell_error(2, 2021, "x_nonneg", "-1"),
+              AllOf(HasSubstr("county 510104, year 2021"), HasSubstr("value -1"),
+                    HasSubstr("must be non-negative for the index")));
 }
 
 TEST_F(PanelTest, ZeroWherePositiveRequired) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(1, 2020)].x_pos = "0";
-  const std::string msg = load_error(rows);
-  EXPECT_THAT(msg, AllOf(HasSubstr(at(path_, line_of(1, 2020), "x_pos")),
-                         HasSubstr("county 500155, year 2020"),
-                         HasSubstr("must be positive for DEA input")));
+  EXPECT_THAT(
+      cell_error(1, 2020, "x_pos", "0"),
+      AllOf(HasSubstr("county 500155, year 2020"), HasSubstr("must be positive for DEA input")));
 }
 
 TEST_F(PanelTest, NegativeZeroWherePositiveRequired) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(3, 2022)].x_pos = "-0";
-  EXPECT_THAT(load_error(rows), AllOf(HasSubstr(at(path_, line_of(3, 2022), "x_pos")),
-                                      HasSubstr("must be positive")));
+  EXPECT_THAT(cell_error(3, 2022, "x_pos", "-0"), HasSubstr("must be positive"));
 }
 
 TEST_F(PanelTest, NegativeWherePositiveRequired) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(0, 2021)].x_pos = "-2.5";
-  EXPECT_THAT(load_error(rows), AllOf(HasSubstr(at(path_, line_of(0, 2021), "x_pos")),
-                                      HasSubstr("county 500101, year 2021"),
-                                      HasSubstr("value -2.5"), HasSubstr("must be positive")));
+  EXPECT_THAT(cell_error(0, 2021, "x_pos", "-2.5"),
+              AllOf(HasSubstr("county 500101, year 2021"), HasSubstr("value -2.5"),
+                    HasSubstr("must be positive")));
 }
 
 TEST_F(PanelTest, NoDomainCheckWithoutARequirement) {
@@ -415,42 +377,30 @@ TEST_F(PanelTest, MissingColumn) {
 }
 
 TEST_F(PanelTest, MissingRequiredVariableColumn) {
-  const fs::path p = write_rows(dir_, rows_for(kNewCodes), "adcode,year,x_pos,x_any,note,x_nn");
-  EXPECT_THAT(error_of([&] { load_panel(p, geo_, requirements()); }),
-              AllOf(HasSubstr(p.string() + ":1:"), HasSubstr("missing column 'x_nonneg'")));
+  EXPECT_THAT(header_error("adcode,year,x_pos,x_any,note,x_nn"),
+              HasSubstr("missing column 'x_nonneg'"));
 }
 
 TEST_F(PanelTest, MissingYearColumn) {
-  const fs::path p = write_rows(dir_, rows_for(kNewCodes), "adcode,yr,x_pos,x_any,note,x_nonneg");
-  EXPECT_THAT(error_of([&] { load_panel(p, geo_, requirements()); }),
-              AllOf(HasSubstr(p.string() + ":1:"), HasSubstr("missing column 'year'")));
+  EXPECT_THAT(header_error("adcode,yr,x_pos,x_any,note,x_nonneg"),
+              HasSubstr("missing column 'year'"));
 }
 
 TEST_F(PanelTest, MissingAdcodeColumn) {
-  const fs::path p = write_rows(dir_, rows_for(kNewCodes), "code,year,x_pos,x_any,note,x_nonneg");
-  EXPECT_THAT(error_of([&] { load_panel(p, geo_, requirements()); }),
-              AllOf(HasSubstr(p.string() + ":1:"), HasSubstr("missing column 'adcode'")));
+  EXPECT_THAT(header_error("code,year,x_pos,x_any,note,x_nonneg"),
+              HasSubstr("missing column 'adcode'"));
 }
 
 TEST_F(PanelTest, MissingYearCell) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2022)].year = "";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(2, 2022), "year")), HasSubstr("empty cell")));
+  EXPECT_THAT(cell_error(2, 2022, "year", ""), HasSubstr("empty cell"));
 }
 
 TEST_F(PanelTest, NonIntegerYear) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(2, 2022)].year = "2022.5";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(2, 2022), "year")), HasSubstr("not an integer")));
+  EXPECT_THAT(cell_error(2, 2022, "year", "2022.5"), HasSubstr("not an integer"));
 }
 
 TEST_F(PanelTest, NonIntegerAdcode) {
-  auto rows = rows_for(kNewCodes);
-  rows[row_index(1, 2021)].adcode = "5001 55";
-  EXPECT_THAT(load_error(rows),
-              AllOf(HasSubstr(at(path_, line_of(1, 2021), "adcode")), HasSubstr("not an integer")));
+  EXPECT_THAT(cell_error(1, 2021, "adcode", "5001 55"), HasSubstr("not an integer"));
 }
 
 TEST_F(PanelTest, WrongFieldCount) {
