@@ -271,6 +271,7 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   Handle meta = h5::group(f, "/meta");
   h5::write_text(meta, "job_file", job.text);
   h5::write_text(meta, "effective_config", job.effective_toml());
+  h5::write_text(meta, "config_fingerprint", job.fingerprint_toml());
   h5::attr(meta, "job_name", job.name);
   h5::attr(meta, "job_path", job.file);
   h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
@@ -294,6 +295,30 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
 }
 
+void archive_check_same_run(hid_t f, const std::filesystem::path& path, const io::Job& job,
+                            const std::vector<InputFile>& files) {
+  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  REVEST_REQUIRE(h5::exists(meta, "config_fingerprint"),
+                 path.string() << ": archive has no configuration fingerprint (written by an older revest); "
+                                  "use --force to start over");
+  REVEST_REQUIRE(h5::read_text(meta, "config_fingerprint") == job.fingerprint_toml(),
+                 path.string() << ": the archive was written by a different job configuration (compare "
+                                  "/meta/effective_config with `revest validate`); use --force to start over, "
+                                  "or another --output");
+  const Table inputs = h5::read_table(meta, "inputs");
+  const auto& sp = std::get<std::vector<std::string>>(inputs.columns[0].data);
+  const auto& ss = std::get<std::vector<std::string>>(inputs.columns[1].data);
+  REVEST_REQUIRE(sp.size() == files.size(), path.string() << ": the archive was written from other input files; "
+                                                             "use --force to start over");
+  // The job and defaults files are covered by the fingerprint (comments may change); the data
+  // files must have the same content wherever they are now.
+  for (std::size_t k = 2; k < files.size(); ++k)
+    REVEST_REQUIRE(ss[k] == files[k].sha256,
+                   path.string() << ": input " << files[k].path << " has changed since the archive was written (SHA-256 "
+                                 << files[k].sha256.substr(0, 12) << " now, " << ss[k].substr(0, 12) << " then, file "
+                                 << sp[k] << "); use --force to start over");
+}
+
 std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::path& path,
                                                       const io::Job& job,
                                                       const std::vector<InputFile>& files,
@@ -301,18 +326,7 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
                                                       const RunInfo& info) {
   Handle f = archive_open(path, true);
   Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
-  const std::string stored = h5::read_text(meta, "effective_config");
-  REVEST_REQUIRE(stored == job.effective_toml(),
-                 path.string() << ": cannot resume: the archive was written by a different job "
-                                  "configuration (compare /meta/effective_config); use --force to start over");
-  const Table inputs = h5::read_table(meta, "inputs");
-  const auto& sp = std::get<std::vector<std::string>>(inputs.columns[0].data);
-  const auto& ss = std::get<std::vector<std::string>>(inputs.columns[1].data);
-  REVEST_REQUIRE(sp.size() == files.size(), path.string() << ": cannot resume: different input files");
-  for (std::size_t k = 0; k < files.size(); ++k)
-    REVEST_REQUIRE(sp[k] == files[k].path && ss[k] == files[k].sha256,
-                   path.string() << ": cannot resume: input file " << files[k].path
-                                 << " changed since the archive was started (SHA-256 differs)");
+  archive_check_same_run(f, path, job, files);
   write_run_segment(meta, info);
   std::vector<std::vector<std::size_t>> pending;
   for (const auto& a : layouts) {
@@ -396,11 +410,19 @@ void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector
     write_one(base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf,
               layout.specs[s].row_size(), rest);
   }
+  // Rows reach the disk before the status that marks them done: a kill between the two flushes
+  // leaves tasks marked not run, which a resume computes again.
+  h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (rows)");
   static const std::int32_t dummy_i = 0;
   write_one(base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(), 1, {});
   std::vector<char> msg(std::max<std::size_t>(1, tasks.size()) * kMessageLength, 0);
-  for (std::size_t k = 0; k < messages.size(); ++k)
-    std::memcpy(msg.data() + k * kMessageLength, messages[k].data(), std::min(messages[k].size(), kMessageLength));
+  for (std::size_t k = 0; k < messages.size(); ++k) {
+    std::size_t n = std::min(messages[k].size(), kMessageLength);
+    // Never cut a UTF-8 character in two: back up over continuation bytes.
+    if (n < messages[k].size())
+      while (n > 0 && (static_cast<unsigned char>(messages[k][n]) & 0xC0) == 0x80) --n;
+    std::memcpy(msg.data() + k * kMessageLength, messages[k].data(), n);
+  }
   Handle mt = message_type();
   write_one(base + "/status_message", mt, msg.data(), 1, {});
 }

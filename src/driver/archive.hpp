@@ -87,6 +87,12 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
                                                       const std::vector<AnalysisLayout>& layouts,
                                                       const RunInfo& info);
 
+/// Rank 0 only. Throws unless the archive in `f` was written by the same configuration
+/// (fingerprint: effective configuration without file locations) from data files of the same
+/// content (SHA-256).
+void archive_check_same_run(hid_t f, const std::filesystem::path& path, const io::Job& job,
+                            const std::vector<InputFile>& files);
+
 /// Is there a file at `path`, and is it a complete archive?
 enum class ArchiveState { kAbsent, kIncomplete, kComplete, kNotAnArchive };
 ArchiveState archive_state(const std::filesystem::path& path);

@@ -23,7 +23,7 @@ using h5::Handle;
 std::filesystem::path find_defaults(const std::string& explicit_path, const std::filesystem::path& job) {
   if (!explicit_path.empty()) return explicit_path;
   if (const char* env = std::getenv("REVEST_DEFAULTS")) return env;
-  const auto near = job.parent_path() / ".." / "config" / "defaults.toml";
+  const auto near = std::filesystem::absolute(job).parent_path() / ".." / "config" / "defaults.toml";
   if (std::filesystem::exists(near)) return near.lexically_normal();
   return std::filesystem::path(REVEST_SOURCE_DIR_DEFAULT) / "config" / "defaults.toml";
 }

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "build_info.hpp"
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "archive path (overrides the job's `output`)");
   run->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
   run->add_flag("--quiet,-q", quiet, "no progress output");
+  int kill_after_round = 0;  // test hook (hidden): SIGKILL rank 0 after this many checkpoints
+  run->add_option("--test-kill-after-round", kill_after_round, "")->group("");
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
@@ -93,7 +96,23 @@ int main(int argc, char** argv) {
       if (!output.empty()) opt.output = output;
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
-      driver::run_job(job_path, opt, MPI_COMM_WORLD);
+      int rounds = 0;
+      if (kill_after_round > 0)
+        opt.after_round = [&](const std::string&, std::size_t) {
+          if (++rounds == kill_after_round && root) std::raise(SIGKILL);
+        };
+      try {
+        driver::run_job(job_path, opt, MPI_COMM_WORLD);
+      } catch (const driver::CollectiveError& e) {
+        if (root) std::cerr << "revest: error: " << e.what() << "\n";
+        return 1;  // every rank agreed on the error: end normally
+      } catch (const std::exception& e) {
+        // Only this rank knows: the others may be waiting in a collective call. Abort them all.
+        std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
+        std::cerr.flush();
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return 1;
+      }
       return 0;
     }
     if (!root) return 0;  // the other sub-commands are single-process

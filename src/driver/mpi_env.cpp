@@ -64,7 +64,7 @@ void collective_try(const std::function<void()>& fn, MPI_Comm comm) {
   MPI_Allreduce(&first_failed, &lowest, 1, MPI_INT, MPI_MIN, comm);
   if (lowest == INT_MAX) return;
   broadcast(message, lowest, comm);
-  throw Error(message);
+  throw CollectiveError(message);
 }
 
 std::vector<std::string> gather_hosts(MPI_Comm comm) {

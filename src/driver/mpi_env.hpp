@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace revest::driver {
 
 /// RAII guard: MPI_Init_thread in the constructor, MPI_Finalize in the destructor.
@@ -32,7 +34,15 @@ int comm_size(MPI_Comm comm = MPI_COMM_WORLD);
 /// Broadcasts a byte string from `root`.
 void broadcast(std::string& data, int root = 0, MPI_Comm comm = MPI_COMM_WORLD);
 
-/// Runs `fn` on every rank; if it throws on any rank, every rank throws revest::Error with the
+/// An error that every rank of a communicator has agreed on (thrown by collective_try on all
+/// ranks): the ranks are in step and can end normally. Any other error escaping a collective run
+/// means ranks may have diverged, and the driver ends the job with MPI_Abort.
+class CollectiveError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Runs `fn` on every rank; if it throws on any rank, every rank throws CollectiveError with the
 /// message of the lowest failing rank. Use around non-collective work that precedes a collective
 /// step, so that an error on one rank cannot leave the others waiting.
 void collective_try(const std::function<void()>& fn, MPI_Comm comm = MPI_COMM_WORLD);

@@ -249,7 +249,8 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
     if (rank != 0) return;
     const auto state = archive_state(job.output);
     if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
-      // Nothing to compute: --resume means "make sure the archive is finished".
+      // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
+      archive_check_same_run(archive_open(job.output, false), job.output, job, files);
       spdlog::info("{} is already complete; nothing to do", job.output.string());
       for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
       already_complete = 1;

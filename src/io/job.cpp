@@ -167,6 +167,16 @@ std::string Job::effective_toml() const {
   return os.str();
 }
 
+std::string Job::fingerprint_toml() const {
+  toml::table t = effective_table(*this);
+  t.erase("output");
+  toml::table& data = *t["data"].as_table();
+  for (const char* k : {"geography", "panel", "indicators"}) data.erase(k);
+  std::ostringstream os;
+  os << t << "\n";
+  return os.str();
+}
+
 Job load_job(const std::filesystem::path& job_path, const std::filesystem::path& defaults_path) {
   const toml::table defaults = parse_toml_file(defaults_path);
   std::string text;

@@ -53,6 +53,10 @@ struct Job {
 
   /// The effective configuration as TOML text (defaults filled in, paths resolved).
   std::string effective_toml() const;
+  /// The effective configuration without file locations (output and data paths): what must be
+  /// equal for a run to be resumed or recognised, wherever the files live and whatever the working
+  /// directory. The contents of the data files are compared separately, by SHA-256.
+  std::string fingerprint_toml() const;
 };
 
 /// Parses and validates `job_path` against the defaults file. Throws revest::Error naming file

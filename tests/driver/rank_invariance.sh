@@ -23,3 +23,7 @@ set -e
 [ "$rc" -eq 3 ] || { echo "compare should report differences for another seed (rc=$rc)"; exit 1; }
 grep -q "replications/scores: values differ" "$OUT/seed8.diff"
 echo "rank invariance: np=1, np=3 static and np=3 dynamic identical; another seed differs"
+# Beyond results: the same job file text and input contents are recorded at every rank count.
+h5diff "$OUT/np1.h5" "$OUT/np3.h5" /meta/job_file /meta/job_file
+h5diff "$OUT/np1.h5" "$OUT/np3.h5" /meta/inputs/sha256 /meta/inputs/sha256
+h5diff "$OUT/np1.h5" "$OUT/np3.h5" /meta/config_fingerprint /meta/config_fingerprint
