@@ -24,8 +24,10 @@ namespace revest::driver {
 
 using h5::Handle;
 
-std::size_t AnalysisLayout::chunk_rows(std::size_t spec) const {
-  const std::size_t bytes = std::max<std::size_t>(1, specs[spec].row_size() * sizeof(double));
+std::size_t AnalysisLayout::chunk_rows() const {
+  std::size_t widest = 1;
+  for (const auto& s : specs) widest = std::max(widest, s.row_size());
+  const std::size_t bytes = widest * sizeof(double);
   const std::size_t rows = std::max<std::size_t>(1, (1u << 20) / bytes);  // ~1 MiB chunks
   return std::min(rows, std::max<std::size_t>(1, num_tasks));
 }
@@ -220,7 +222,7 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (std::size_t s = 0; s < a.specs.size(); ++s) {
     const auto& spec = a.specs[s];
-    std::vector<hsize_t> dims{a.num_tasks}, chunk{a.chunk_rows(s)};
+    std::vector<hsize_t> dims{a.num_tasks}, chunk{a.chunk_rows()};
     for (auto d : spec.shape) {
       dims.push_back(d);
       chunk.push_back(d);
@@ -388,33 +390,42 @@ void select_rows(hid_t space, const std::vector<std::size_t>& tasks, const std::
 }
 }  // namespace
 
+namespace {
+void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_type, const void* buf,
+                     const std::vector<std::size_t>& tasks, std::size_t row_elems,
+                     const std::vector<hsize_t>& rest) {
+  Handle d(h5::check(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "open " + path));
+  Handle fs(H5Dget_space(d));
+  select_rows(fs, tasks, rest);
+  const hsize_t nmem = std::max<hsize_t>(1, tasks.size() * row_elems);
+  Handle ms(H5Screate_simple(1, &nmem, nullptr));
+  if (tasks.empty()) H5Sselect_none(ms);
+  h5::check_status(H5Dwrite(d, mem_type, ms, fs, dxpl, buf), "collective write of " + path);
+}
+}  // namespace
+
 void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
-                                 const std::vector<std::vector<double>>& rows,
-                                 const std::vector<std::int32_t>& status,
-                                 const std::vector<std::string>& messages) {
+                                 const std::vector<std::vector<double>>& rows) {
   const std::string base = "/analyses/" + layout.name;
-  auto write_one = [&](const std::string& path, hid_t mem_type, const void* buf, std::size_t row_elems,
-                       const std::vector<hsize_t>& rest) {
-    Handle d(h5::check(H5Dopen2(file_, path.c_str(), H5P_DEFAULT), "open " + path));
-    Handle fs(H5Dget_space(d));
-    select_rows(fs, tasks, rest);
-    const hsize_t nmem = std::max<hsize_t>(1, tasks.size() * row_elems);
-    Handle ms(H5Screate_simple(1, &nmem, nullptr));
-    if (tasks.empty()) H5Sselect_none(ms);
-    h5::check_status(H5Dwrite(d, mem_type, ms, fs, dxpl_, buf), "collective write of " + path);
-  };
   static const double dummy_d = 0;
   for (std::size_t s = 0; s < layout.specs.size(); ++s) {
     std::vector<hsize_t> rest(layout.specs[s].shape.begin(), layout.specs[s].shape.end());
     const void* buf = tasks.empty() ? static_cast<const void*>(&dummy_d) : rows[s].data();
-    write_one(base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf,
-              layout.specs[s].row_size(), rest);
+    write_selection(file_, dxpl_, base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf,
+                    tasks, layout.specs[s].row_size(), rest);
   }
+}
+
+void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
+                                 const std::vector<std::int32_t>& status,
+                                 const std::vector<std::string>& messages) {
+  const std::string base = "/analyses/" + layout.name;
   // Rows reach the disk before the status that marks them done: a kill between the two flushes
   // leaves tasks marked not run, which a resume computes again.
   h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (rows)");
   static const std::int32_t dummy_i = 0;
-  write_one(base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(), 1, {});
+  write_selection(file_, dxpl_, base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(),
+                  tasks, 1, {});
   std::vector<char> msg(std::max<std::size_t>(1, tasks.size()) * kMessageLength, 0);
   for (std::size_t k = 0; k < messages.size(); ++k) {
     std::size_t n = std::min(messages[k].size(), kMessageLength);
@@ -424,7 +435,8 @@ void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector
     std::memcpy(msg.data() + k * kMessageLength, messages[k].data(), n);
   }
   Handle mt = message_type();
-  write_one(base + "/status_message", mt, msg.data(), 1, {});
+  write_selection(file_, dxpl_, base + "/status_message", mt, msg.data(), tasks, 1, {});
+  h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)");
 }
 
 // ---------------------------------------------------------------- reading, summaries

@@ -61,8 +61,10 @@ struct AnalysisLayout {
   std::string name, kind, options_toml;
   std::size_t num_tasks = 0;
   std::vector<ReplicationSpec> specs;
-  /// Rows per chunk of replication dataset `spec` (depends only on the shapes, not on MPI size).
-  std::size_t chunk_rows(std::size_t spec) const;
+  /// Rows (tasks) per chunk, the same for every replication dataset of the analysis so that
+  /// rounds and rank blocks can follow chunk boundaries: chunks of the widest row are ~1 MiB.
+  /// Depends only on the shapes, never on the MPI size.
+  std::size_t chunk_rows() const;
 };
 
 /// Facts about this run written into /meta.
@@ -102,11 +104,14 @@ class ParallelArchive {
  public:
   ParallelArchive(const std::filesystem::path& path, MPI_Comm comm);
   ~ParallelArchive();
-  /// Collective. Writes this rank's rows: `tasks` sorted ascending; rows[s] holds
-  /// tasks.size() * specs[s].row_size() doubles in task order; status/messages per task. A rank
-  /// with no tasks passes empty vectors and still takes part.
+  /// Collective. Writes this rank's replication rows: `tasks` sorted ascending; rows[s] holds
+  /// tasks.size() * specs[s].row_size() doubles in task order. A rank with no tasks passes empty
+  /// vectors and still takes part.
   void write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
-                  const std::vector<std::vector<double>>& rows,
+                  const std::vector<std::vector<double>>& rows);
+  /// Collective. Marks tasks done: flushes the rows written so far, writes status and messages
+  /// of `tasks` (sorted), flushes again. A resume trusts exactly the tasks marked here.
+  void checkpoint(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
                   const std::vector<std::int32_t>& status,
                   const std::vector<std::string>& messages);
   /// Collective. Flushes everything to disk (a checkpoint).

@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "archive path (overrides the job's `output`)");
   run->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
   run->add_flag("--quiet,-q", quiet, "no progress output");
-  int kill_after_round = 0;  // test hook (hidden): SIGKILL rank 0 after this many checkpoints
-  run->add_option("--test-kill-after-round", kill_after_round, "")->group("");
+  int kill_after_checkpoint = 0;  // test hook (hidden): SIGKILL rank 0 after this many checkpoints
+  run->add_option("--test-kill-after-checkpoint", kill_after_checkpoint, "")->group("");
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
@@ -97,9 +97,9 @@ int main(int argc, char** argv) {
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
       int rounds = 0;
-      if (kill_after_round > 0)
+      if (kill_after_checkpoint > 0)
         opt.after_round = [&](const std::string&, std::size_t) {
-          if (++rounds == kill_after_round && root) std::raise(SIGKILL);
+          if (++rounds == kill_after_checkpoint && root) std::raise(SIGKILL);
         };
       try {
         driver::run_job(job_path, opt, MPI_COMM_WORLD);

@@ -53,6 +53,7 @@ struct RoundBuffer {
 
   /// Sorts by task index (dynamic scheduling delivers tasks out of order).
   void sort(const std::vector<ReplicationSpec>& specs) {
+    if (std::is_sorted(tasks.begin(), tasks.end())) return;  // static blocks arrive in order
     std::vector<std::size_t> perm(tasks.size());
     std::iota(perm.begin(), perm.end(), 0);
     std::sort(perm.begin(), perm.end(), [&](auto a, auto b) { return tasks[a] < tasks[b]; });
@@ -150,16 +151,21 @@ void run_dynamic(const Analysis& a, const std::vector<ReplicationSpec>& specs, s
 
 }  // namespace
 
-std::vector<std::size_t> static_block(const std::vector<std::size_t>& round, int rank, int size) {
+std::vector<std::size_t> static_block(const std::vector<std::size_t>& round, int rank, int size,
+                                      std::size_t unit) {
+  unit = std::max<std::size_t>(1, unit);
   const std::size_t n = round.size(), p = static_cast<std::size_t>(size), r = static_cast<std::size_t>(rank);
-  const std::size_t b = n * r / p, e = n * (r + 1) / p;
+  const std::size_t units = (n + unit - 1) / unit;
+  const std::size_t b = std::min(n, units * r / p * unit), e = std::min(n, units * (r + 1) / p * unit);
   return {round.begin() + static_cast<std::ptrdiff_t>(b), round.begin() + static_cast<std::ptrdiff_t>(e)};
 }
 
-std::size_t auto_round_size(std::size_t num_tasks, int size) {
+std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
   const std::size_t by_fraction = (num_tasks + 49) / 50;
   const std::size_t minimum = 4 * static_cast<std::size_t>(size);
-  return std::max<std::size_t>(1, std::min(num_tasks, std::max(by_fraction, minimum)));
+  const std::size_t step = std::max<std::size_t>(1, unit) * static_cast<std::size_t>(size);
+  const std::size_t want = (std::max(by_fraction, minimum) + step - 1) / step * step;
+  return std::max<std::size_t>(1, std::min(num_tasks, want));
 }
 
 LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
@@ -293,18 +299,23 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
       const auto& todo = pending[ai];
       const auto t0 = std::chrono::steady_clock::now();
       const double c0 = cpu_seconds();
-      const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(lay.num_tasks, size);
+      const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(lay.num_tasks, size, lay.chunk_rows());
       Progress progress(a.name() + " (" + a.kind() + ")", lay.num_tasks, lay.num_tasks - todo.size(),
                         job.progress_seconds, opt.progress && rank == 0);
       std::size_t done = lay.num_tasks - todo.size();
       unsigned long long failed_total = 0;
+      // Status of this rank's tasks written since the last checkpoint (marked done at the next).
+      std::vector<std::size_t> ck_tasks;
+      std::vector<std::int32_t> ck_status;
+      std::vector<std::string> ck_messages;
+      auto last_checkpoint = std::chrono::steady_clock::now();
       for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
         const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
                                              todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
         RoundBuffer buf;
         buf.rows.resize(lay.specs.size());
         if (job.schedule == io::Schedule::kStatic) {
-          for (auto t : static_block(slice, rank, size)) run_one_task(a, lay.specs, job.seed, t, buf);
+          for (auto t : static_block(slice, rank, size, lay.chunk_rows())) run_one_task(a, lay.specs, job.seed, t, buf);
         } else {
           run_dynamic(a, lay.specs, job.seed, slice, comm, threads, buf);
         }
@@ -313,15 +324,31 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
         collective_try([&] {
           if (!buf.error.empty()) throw Error(buf.error);
         }, comm);
-        archive.write_rows(lay, buf.tasks, buf.rows, buf.status, buf.messages);
-        archive.flush();
+        archive.write_rows(lay, buf.tasks, buf.rows);
+        ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
+        ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
+        ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
+        // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
+        const bool last_round = r0 + round >= todo.size();
+        int ck = last_round || job.checkpoint_seconds <= 0 ||
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
+                     job.checkpoint_seconds;
+        MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
+        if (ck) {
+          // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
+          archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
+          ck_tasks.clear();
+          ck_status.clear();
+          ck_messages.clear();
+          last_checkpoint = std::chrono::steady_clock::now();
+        }
         unsigned long long failed = 0, mine = 0;
         for (auto s : buf.status) mine += s != 0;
         MPI_Allreduce(&mine, &failed, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
         failed_total += failed;
         done += slice.size();
         progress.update(done, failed_total);
-        if (opt.after_round) opt.after_round(a.name(), done);
+        if (ck && opt.after_round) opt.after_round(a.name(), done);
       }
       progress.finish();
       wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -24,7 +24,7 @@ struct RunOptions {
   /// Builds analyses from their configuration (default: the registry, make_analysis). Tests
   /// substitute analyses that fail or throw on chosen tasks.
   std::function<std::unique_ptr<Analysis>(const io::AnalysisConfig&, const Inputs&)> factory;
-  /// Test hook: called on every rank after each checkpointed round with (analysis, tasks done).
+  /// Test hook: called on every rank after each checkpoint with (analysis, tasks done).
   std::function<void(const std::string&, std::size_t)> after_round;
 };
 
@@ -42,12 +42,14 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path,
 /// with the same message) on failure.
 void run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
 
-/// Splits `todo` (sorted) into rounds of `round` tasks and, per round, assigns this rank its tasks
-/// (static: contiguous blocks). Exposed for tests.
+/// This rank's share of a round under the static schedule: a contiguous block made of whole
+/// units of `unit` consecutive tasks (the archive's chunk height), so that no compressed chunk is
+/// written by two ranks. Exposed for tests.
 std::vector<std::size_t> static_block(const std::vector<std::size_t>& round_tasks, int rank,
-                                      int size);
+                                      int size, std::size_t unit = 1);
 
-/// Automatic round size: ~2 % of the tasks, at least 4 per rank, at most all.
-std::size_t auto_round_size(std::size_t num_tasks, int size);
+/// Automatic round size: ~2 % of the tasks and at least 4 per rank, rounded up to whole chunks
+/// for every rank (a multiple of unit * size), at most all tasks.
+std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit = 1);
 
 }  // namespace revest::driver

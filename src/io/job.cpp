@@ -116,6 +116,7 @@ Job job_from_table(const toml::table& eff) {
                                                                              : Schedule::kStatic;
   job.progress_seconds = rt["progress_seconds"].value_or(10.0);
   job.chunk_tasks = static_cast<std::size_t>(rt["chunk_tasks"].value_or(std::int64_t{0}));
+  job.checkpoint_seconds = rt["checkpoint_seconds"].value_or(10.0);
   if (const toml::array* arr = eff["analysis"].as_array())
     for (const toml::node& n : *arr) {
       AnalysisConfig a;
@@ -145,6 +146,7 @@ toml::table effective_table(const Job& job) {
   rt.insert("schedule", std::string(to_string(job.schedule)));
   rt.insert("progress_seconds", job.progress_seconds);
   rt.insert("chunk_tasks", static_cast<std::int64_t>(job.chunk_tasks));
+  rt.insert("checkpoint_seconds", job.checkpoint_seconds);
   t.insert("runtime", std::move(rt));
   toml::array analyses;
   for (const auto& a : job.analyses) {
@@ -252,6 +254,8 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
                    src("progress_seconds") << ": 'progress_seconds' must be positive");
     REVEST_REQUIRE(rt["chunk_tasks"].value_or(std::int64_t{-1}) >= 0,
                    src("chunk_tasks") << ": 'chunk_tasks' must be >= 0");
+    REVEST_REQUIRE(rt["checkpoint_seconds"].value_or(-1.0) >= 0,
+                   src("checkpoint_seconds") << ": 'checkpoint_seconds' must be >= 0");
   }
 
   // Analyses.

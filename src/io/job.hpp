@@ -48,7 +48,8 @@ struct Job {
   // [runtime]
   Schedule schedule = Schedule::kStatic;
   double progress_seconds = 10.0;     ///< interval of plain progress lines (non-terminal)
-  std::size_t chunk_tasks = 0;        ///< tasks per round between checkpoints (0 = automatic)
+  std::size_t chunk_tasks = 0;        ///< tasks per round of collective writes (0 = automatic)
+  double checkpoint_seconds = 10.0;   ///< seconds between checkpoints (0 = every round)
   std::vector<AnalysisConfig> analyses;
 
   /// The effective configuration as TOML text (defaults filled in, paths resolved).

@@ -8,11 +8,11 @@ JOB="$SRC/tests/driver/resume.toml"
 DEF="$SRC/config/defaults.toml"
 "$MPIEXEC" -n 2 --oversubscribe "$REVEST" run "$JOB" --defaults "$DEF" -q --force -o "$OUT/reference.h5"
 
-# Rank 0 kills itself with SIGKILL after the 5th checkpointed round (a hidden test hook), which
+# Rank 0 kills itself with SIGKILL after the 5th checkpoint (every round is one in this job) (a hidden test hook), which
 # takes the whole MPI job down mid-way, as a node failure or `scancel -s KILL` would.
 set +e
 "$MPIEXEC" -n 2 --oversubscribe "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/killed.h5" \
-  --test-kill-after-round 5 > "$OUT/killed.log" 2>&1
+  --test-kill-after-checkpoint 5 > "$OUT/killed.log" 2>&1
 rc=$?
 set -e
 [ "$rc" -ne 0 ] || { echo "the killed run should not exit 0"; exit 1; }

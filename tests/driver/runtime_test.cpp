@@ -83,11 +83,34 @@ TEST(StaticBlock, PartitionsEveryRoundExactlyOnce) {
     }
 }
 
+TEST(StaticBlock, BlocksFollowChunkBoundaries) {
+  // 100 tasks in units (chunks) of 21 rows across 2 and 3 ranks: every block but the last
+  // ends on a multiple of 21, so no chunk is shared between ranks.
+  std::vector<std::size_t> round(100);
+  std::iota(round.begin(), round.end(), 0);
+  for (int size : {2, 3, 7}) {
+    std::vector<std::size_t> all;
+    for (int r = 0; r < size; ++r) {
+      auto b = static_block(round, r, size, 21);
+      if (!b.empty()) {
+        EXPECT_EQ(b.front() % 21, 0u) << "rank " << r << " of " << size;
+        EXPECT_TRUE(b.back() == 99 || (b.back() + 1) % 21 == 0) << "rank " << r << " of " << size;
+      }
+      all.insert(all.end(), b.begin(), b.end());
+    }
+    EXPECT_EQ(all, round);
+  }
+}
+
 TEST(AutoRoundSize, Bounds) {
   EXPECT_EQ(auto_round_size(0, 3), 1u);
   EXPECT_EQ(auto_round_size(5, 3), 5u);
   EXPECT_EQ(auto_round_size(2000, 2), 40u);
   EXPECT_EQ(auto_round_size(100, 8), 32u);
+  // Whole chunks for every rank: 2000 tasks, chunks of 21, 2 ranks -> 42 (>= 40, multiple of 42).
+  EXPECT_EQ(auto_round_size(2000, 2, 21), 42u);
+  EXPECT_EQ(auto_round_size(2000, 3, 21), 63u);
+  EXPECT_EQ(auto_round_size(30, 2, 21), 30u);
 }
 
 TEST(CollectiveTry, ErrorOnOneRankReachesAll) {
