@@ -1,0 +1,155 @@
+// Serial unit tests of the archive layer: HDF5 tables and attributes round-trip, archive states,
+// column-block reads of N-D replications, compare_archives, progress formatting.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <iterator>
+#include <numeric>
+
+#include "driver/archive.hpp"
+#include "driver/commands.hpp"
+#include "driver/h5.hpp"
+#include "driver/progress.hpp"
+
+using namespace revest;
+using namespace revest::driver;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path out(const std::string& name) {
+  const fs::path d = fs::path(REVEST_BINARY_DIR) / "test-output" / "archive_unit";
+  fs::create_directories(d);
+  return d / name;
+}
+h5::Handle create(const fs::path& p) {
+  h5::quiet();
+  return h5::Handle(H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+}
+}  // namespace
+
+TEST(H5, TableRoundTripKeepsTypesOrderAndValues) {
+  const auto p = out("table.h5");
+  Table t{"scores", "a test table", {}};
+  t.columns.push_back({"adcode", std::vector<std::int64_t>{500101, 513300}, "code"});
+  t.columns.push_back({"name", std::vector<std::string>{"万州区", "甘孜藏族自治州"}, ""});
+  t.columns.push_back({"score", std::vector<double>{0.1, std::numeric_limits<double>::quiet_NaN()}, ""});
+  {
+    auto f = create(p);
+    ASSERT_GE(f.get(), 0);
+    h5::write_table(f, t);
+    h5::write_table(f, t);  // replacing an existing table works
+  }
+  auto f = archive_open(p, false);
+  const Table r = h5::read_table(f, "scores");
+  ASSERT_EQ(r.columns.size(), 3u);
+  EXPECT_EQ(r.columns[0].name, "adcode");
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(r.columns[0].data), (std::vector<std::int64_t>{500101, 513300}));
+  EXPECT_EQ(std::get<std::vector<std::string>>(r.columns[1].data)[1], "甘孜藏族自治州");
+  const auto& s = std::get<std::vector<double>>(r.columns[2].data);
+  EXPECT_EQ(s[0], 0.1);
+  EXPECT_TRUE(std::isnan(s[1]));
+  EXPECT_EQ(r.description, "a test table");
+}
+
+TEST(H5, AttributesRoundTrip) {
+  const auto p = out("attrs.h5");
+  {
+    auto f = create(p);
+    h5::attr(f, "s", std::string("text"));
+    h5::attr(f, "i", std::int64_t{-7});
+    h5::attr(f, "d", 2.5);
+    h5::attr(f, "v", std::vector<std::string>{"a", "bb", ""});
+    h5::attr(f, "i", std::int64_t{8});  // overwrite
+  }
+  auto f = archive_open(p, false);
+  EXPECT_EQ(h5::attr_string(f, "s"), "text");
+  EXPECT_EQ(h5::attr_int(f, "i"), 8);
+  EXPECT_EQ(h5::attr_double(f, "d"), 2.5);
+  EXPECT_EQ(h5::attr_strings(f, "v"), (std::vector<std::string>{"a", "bb", ""}));
+  EXPECT_FALSE(h5::has_attr(f, "nope"));
+}
+
+TEST(Archive, StatesOfFiles) {
+  EXPECT_EQ(archive_state(out("absent.h5")), ArchiveState::kAbsent);
+  std::ofstream(out("text.h5")) << "not hdf5";
+  EXPECT_EQ(archive_state(out("text.h5")), ArchiveState::kNotAnArchive);
+  { auto f = create(out("plain.h5")); }
+  EXPECT_EQ(archive_state(out("plain.h5")), ArchiveState::kNotAnArchive);
+  {
+    auto f = create(out("incomplete.h5"));
+    h5::attr(f, "format", std::string("revest-archive"));
+    h5::attr(f, "complete", std::int64_t{0});
+  }
+  EXPECT_EQ(archive_state(out("incomplete.h5")), ArchiveState::kIncomplete);
+}
+
+// A 3-D replication dataset [B x 3 x 4] read back in arbitrary flat column blocks.
+TEST(Archive, ReadColumnsOfNdReplications) {
+  const auto p = out("reps.h5");
+  AnalysisLayout lay;
+  lay.name = "a";
+  lay.num_tasks = 5;
+  lay.specs = {{"x", {3, 4}, ""}};
+  std::vector<double> all(5 * 12);
+  std::iota(all.begin(), all.end(), 0.0);
+  {
+    auto f = create(p);
+    auto g = h5::group(f, "/analyses/a/replications");
+    const hsize_t dims[3] = {5, 3, 4};
+    h5::Handle sp(H5Screate_simple(3, dims, nullptr));
+    h5::Handle d(H5Dcreate2(g, "x", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, all.data());
+    std::vector<std::int32_t> st = {0, 0, 2, 0, 0};
+    auto ag = h5::group(f, "/analyses/a");
+    h5::write(ag, "status", st);
+  }
+  auto f = archive_open(p, false);
+  ArchiveReader reader(f, lay);
+  for (auto [c0, c1] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 12}, {3, 9}, {5, 6}, {4, 12}, {0, 1}}) {
+    const auto got = reader.read_columns(0, c0, c1);
+    ASSERT_EQ(got.size(), 5 * (c1 - c0));
+    for (std::size_t b = 0; b < 5; ++b)
+      for (std::size_t c = c0; c < c1; ++c) {
+        const double v = got[b * (c1 - c0) + (c - c0)];
+        if (b == 2) EXPECT_TRUE(std::isnan(v)) << "failed task 2 must read as NaN";
+        else EXPECT_EQ(v, all[b * 12 + c]) << "b=" << b << " c=" << c;
+      }
+  }
+  EXPECT_EQ(reader.status()[2], TaskStatus::kNumericalFailure);
+}
+
+TEST(Progress, FormatsSeconds) {
+  EXPECT_EQ(Progress::format_seconds(12.34), "12.3s");
+  EXPECT_EQ(Progress::format_seconds(185), "3m05s");
+  EXPECT_EQ(Progress::format_seconds(3720), "1h02m");
+  EXPECT_EQ(Progress::format_seconds(std::nan("")), "?");
+}
+
+TEST(Progress, PlainLinesForLogs) {
+  const auto p = out("progress.log");
+  std::FILE* f = std::fopen(p.c_str(), "w");
+  {
+    Progress pr("idx", 100, 20, 0.0, true, f);
+    pr.update(60, 1);
+    pr.update(100, 1);  // the last round: finish() prints the final line, once
+    pr.finish();
+  }
+  std::fclose(f);
+  std::ifstream in(p);
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(all.find("idx: 100 tasks (20 already done, resuming)"), std::string::npos) << all;
+  EXPECT_NE(all.find("60/100 tasks (60.0%)"), std::string::npos) << all;
+  EXPECT_NE(all.find("1 failed"), std::string::npos) << all;
+  const auto first = all.find("100/100");
+  ASSERT_NE(first, std::string::npos) << all;
+  EXPECT_EQ(all.find("100/100", first + 1), std::string::npos) << "final line printed twice:\n" << all;
+}
+
+TEST(Sha256, EmptyFile) {
+  std::ofstream(out("empty.txt")).close();
+  // FIPS 180-2: SHA-256 of the empty message.
+  EXPECT_EQ(sha256_file(out("empty.txt")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
