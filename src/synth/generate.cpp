@@ -92,8 +92,9 @@ constexpr double kDigUrban = 0.5;  // kappa: shift of D per unit of the urban sc
 
 /// An evaluation-index indicator as a monotone function of D:
 ///   loglinear: exp(a + b D + sd n);  logistic: cap * logistic(a + b D + sd n);
-///   poisson:   Poisson(exp(a + b D)).
-enum class Link { kLogLinear, kLogistic, kPoisson };
+///   stock:     a cumulative count, x_t = x_{t-1} + Poisson(exp(a + b D_t)), x_{-1} = 0 (new
+///              certifications each year add to the stock, as Taobao villages do).
+enum class Link { kLogLinear, kLogistic, kStock };
 struct IndexSpec {
   const char* name;
   Link link;
@@ -103,7 +104,7 @@ constexpr std::array<IndexSpec, 8> kIndex = {{
     {"broadband_users", Link::kLogistic, 120.0, 0.2, 1.1, 0.2},
     {"mobile_penetration", Link::kLogLinear, 0.0, 4.4427, 0.22, 0.06},  // a = ln 85
     {"ecommerce_sales", Link::kLogLinear, 0.0, 6.8024, 1.1, 0.3},       // a = ln 900
-    {"taobao_villages", Link::kPoisson, 0.0, -2.0, 1.5, 0.0},
+    {"taobao_villages", Link::kStock, 0.0, -2.0, 1.5, 0.0},
     {"digital_finance", Link::kLogLinear, 0.0, 4.5539, 0.2, 0.05},  // a = ln 95
     {"express_points", Link::kLogLinear, 0.0, 0.4055, 0.8, 0.25},   // a = ln 1.5
     {"fibre_village_share", Link::kLogistic, 100.0, 1.2, 1.8, 0.35},
@@ -447,9 +448,10 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
           case Link::kLogistic:
             x = s.cap * logistic(s.a + s.b * d + s.sd * stdnorm(rng));
             break;
-          case Link::kPoisson: {
+          case Link::kStock: {
             boost::random::poisson_distribution<int, double> pois(std::exp(s.a + s.b * d));
-            x = static_cast<double>(pois(rng_pois));
+            const double before = t > 0 ? index[j][at(i, t - 1)] : 0.0;
+            x = before + static_cast<double>(pois(rng_pois));
             break;
           }
         }
@@ -774,10 +776,10 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
     const std::string nm = std::string("idx_") + s.name;
     const char* link = s.link == Link::kLogLinear  ? "exp(a + b D + sd n)"
                        : s.link == Link::kLogistic ? "cap logistic(a + b D + sd n)"
-                                                   : "Poisson(exp(a + b D))";
+                                                   : "stock: x_{t-1} + Poisson(exp(a + b D_t))";
     par.add(nm + "_a", s.a, std::string(s.name) + " = " + link + ": intercept a");
     par.add(nm + "_b", s.b, std::string(s.name) + ": loading b on D");
-    if (s.link != Link::kPoisson) par.add(nm + "_sd", s.sd, std::string(s.name) + ": noise sd");
+    if (s.link != Link::kStock) par.add(nm + "_sd", s.sd, std::string(s.name) + ": noise sd");
     if (s.link == Link::kLogistic)
       par.add(nm + "_cap", s.cap, std::string(s.name) + ": upper bound cap");
   }
