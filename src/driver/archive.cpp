@@ -366,6 +366,11 @@ ParallelArchive::~ParallelArchive() {
 
 void ParallelArchive::close() { file_.reset(); }
 
+void ParallelArchive::abandon() {
+  file_.release();
+  dxpl_.reset();
+}
+
 void ParallelArchive::flush() { h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)"); }
 
 namespace {

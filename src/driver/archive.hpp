@@ -117,6 +117,9 @@ class ParallelArchive {
   /// Collective. Flushes everything to disk (a checkpoint).
   void flush();
   void close();
+  /// For a divergent error on this rank only: drop the file without the collective close (the
+  /// job is about to be aborted; closing would wait for ranks that never come).
+  void abandon();
 
  private:
   h5::Handle file_;

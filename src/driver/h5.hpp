@@ -32,6 +32,9 @@ class Handle {
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }
   void reset();
+  /// Forgets the identifier without closing it (for an abort path where closing would be a
+  /// collective call that other ranks never make).
+  void release() { id_ = -1; }
 
  private:
   hid_t id_ = -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <stdexcept>
 #include <iostream>
 
 #include "build_info.hpp"
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
   run->add_flag("--quiet,-q", quiet, "no progress output");
   int kill_after_checkpoint = 0;  // test hook (hidden): SIGKILL rank 0 after this many checkpoints
   run->add_option("--test-kill-after-checkpoint", kill_after_checkpoint, "")->group("");
+  int fail_rank = -1;  // test hook (hidden): this rank throws alone after the first checkpoint
+  run->add_option("--test-fail-rank", fail_rank, "")->group("");
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
@@ -97,9 +100,12 @@ int main(int argc, char** argv) {
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
       int rounds = 0;
-      if (kill_after_checkpoint > 0)
+      if (kill_after_checkpoint > 0 || fail_rank >= 0)
         opt.after_round = [&](const std::string&, std::size_t) {
-          if (++rounds == kill_after_checkpoint && root) std::raise(SIGKILL);
+          ++rounds;
+          if (rounds == kill_after_checkpoint && root) std::raise(SIGKILL);
+          if (rounds == 1 && mpi.rank() == fail_rank)
+            throw std::runtime_error("injected error on rank " + std::to_string(fail_rank) + " alone");
         };
       try {
         driver::run_job(job_path, opt, MPI_COMM_WORLD);

@@ -190,7 +190,10 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   MPI_Comm_dup(comm_in, &comm);
   struct CommGuard {
     MPI_Comm* c;
-    ~CommGuard() { MPI_Comm_free(c); }
+    bool diverged = false;  // skip the free: other ranks may never reach it
+    ~CommGuard() {
+      if (!diverged) MPI_Comm_free(c);
+    }
   } guard{&comm};
   const int rank = comm_rank(comm), size = comm_size(comm);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -293,66 +296,76 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);
   {
     ParallelArchive archive(job.output, comm);
-    for (std::size_t ai = 0; ai < analyses.size(); ++ai) {
-      const Analysis& a = *analyses[ai];
-      const AnalysisLayout& lay = layouts[ai];
-      const auto& todo = pending[ai];
-      const auto t0 = std::chrono::steady_clock::now();
-      const double c0 = cpu_seconds();
-      const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(lay.num_tasks, size, lay.chunk_rows());
-      Progress progress(a.name() + " (" + a.kind() + ")", lay.num_tasks, lay.num_tasks - todo.size(),
-                        job.progress_seconds, opt.progress && rank == 0);
-      std::size_t done = lay.num_tasks - todo.size();
-      unsigned long long failed_total = 0;
-      // Status of this rank's tasks written since the last checkpoint (marked done at the next).
-      std::vector<std::size_t> ck_tasks;
-      std::vector<std::int32_t> ck_status;
-      std::vector<std::string> ck_messages;
-      auto last_checkpoint = std::chrono::steady_clock::now();
-      for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
-        const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
-                                             todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
-        RoundBuffer buf;
-        buf.rows.resize(lay.specs.size());
-        if (job.schedule == io::Schedule::kStatic) {
-          for (auto t : static_block(slice, rank, size, lay.chunk_rows())) run_one_task(a, lay.specs, job.seed, t, buf);
-        } else {
-          run_dynamic(a, lay.specs, job.seed, slice, comm, threads, buf);
+    try {
+      for (std::size_t ai = 0; ai < analyses.size(); ++ai) {
+        const Analysis& a = *analyses[ai];
+        const AnalysisLayout& lay = layouts[ai];
+        const auto& todo = pending[ai];
+        const auto t0 = std::chrono::steady_clock::now();
+        const double c0 = cpu_seconds();
+        const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(lay.num_tasks, size, lay.chunk_rows());
+        Progress progress(a.name() + " (" + a.kind() + ")", lay.num_tasks, lay.num_tasks - todo.size(),
+                          job.progress_seconds, opt.progress && rank == 0);
+        std::size_t done = lay.num_tasks - todo.size();
+        unsigned long long failed_total = 0;
+        // Status of this rank's tasks written since the last checkpoint (marked done at the next).
+        std::vector<std::size_t> ck_tasks;
+        std::vector<std::int32_t> ck_status;
+        std::vector<std::string> ck_messages;
+        auto last_checkpoint = std::chrono::steady_clock::now();
+        for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
+          const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
+                                               todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
+          RoundBuffer buf;
+          buf.rows.resize(lay.specs.size());
+          if (job.schedule == io::Schedule::kStatic) {
+            for (auto t : static_block(slice, rank, size, lay.chunk_rows())) run_one_task(a, lay.specs, job.seed, t, buf);
+          } else {
+            run_dynamic(a, lay.specs, job.seed, slice, comm, threads, buf);
+          }
+          buf.sort(lay.specs);
+          // A real error on any rank ends the run on all ranks, before the collective write.
+          collective_try([&] {
+            if (!buf.error.empty()) throw Error(buf.error);
+          }, comm);
+          archive.write_rows(lay, buf.tasks, buf.rows);
+          ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
+          ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
+          ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
+          // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
+          const bool last_round = r0 + round >= todo.size();
+          int ck = last_round || job.checkpoint_seconds <= 0 ||
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
+                       job.checkpoint_seconds;
+          MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
+          if (ck) {
+            // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
+            archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
+            ck_tasks.clear();
+            ck_status.clear();
+            ck_messages.clear();
+            last_checkpoint = std::chrono::steady_clock::now();
+          }
+          unsigned long long failed = 0, mine = 0;
+          for (auto s : buf.status) mine += s != 0;
+          MPI_Allreduce(&mine, &failed, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+          failed_total += failed;
+          done += slice.size();
+          progress.update(done, failed_total);
+          if (ck && opt.after_round) opt.after_round(a.name(), done);
         }
-        buf.sort(lay.specs);
-        // A real error on any rank ends the run on all ranks, before the collective write.
-        collective_try([&] {
-          if (!buf.error.empty()) throw Error(buf.error);
-        }, comm);
-        archive.write_rows(lay, buf.tasks, buf.rows);
-        ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
-        ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
-        ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
-        // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
-        const bool last_round = r0 + round >= todo.size();
-        int ck = last_round || job.checkpoint_seconds <= 0 ||
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
-                     job.checkpoint_seconds;
-        MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
-        if (ck) {
-          // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
-          archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
-          ck_tasks.clear();
-          ck_status.clear();
-          ck_messages.clear();
-          last_checkpoint = std::chrono::steady_clock::now();
-        }
-        unsigned long long failed = 0, mine = 0;
-        for (auto s : buf.status) mine += s != 0;
-        MPI_Allreduce(&mine, &failed, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
-        failed_total += failed;
-        done += slice.size();
-        progress.update(done, failed_total);
-        if (ck && opt.after_round) opt.after_round(a.name(), done);
+        progress.finish();
+        wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        cpu_per[ai] = cpu_seconds() - c0;
       }
-      progress.finish();
-      wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      cpu_per[ai] = cpu_seconds() - c0;
+    } catch (const CollectiveError&) {
+      throw;  // every rank is here: normal unwinding (collective close) is safe
+    } catch (...) {
+      // Only this rank failed: the others wait in a collective call. Leave without collective
+      // clean-up; the caller ends the job with MPI_Abort.
+      archive.abandon();
+      guard.diverged = true;
+      throw;
     }
     archive.close();
   }

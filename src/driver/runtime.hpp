@@ -38,8 +38,10 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path,
                             const std::filesystem::path& defaults,
                             const std::optional<std::filesystem::path>& output = std::nullopt);
 
-/// Collective: runs the job. Returns normally on success; throws revest::Error (on every rank,
-/// with the same message) on failure.
+/// Collective: runs the job. Returns normally on success. On an error that the ranks agreed on
+/// (bad input, a task that threw, ...) it throws CollectiveError on every rank with the same
+/// message. Any other exception means this rank failed alone while others may wait in a collective
+/// call: the caller must end the job with MPI_Abort (main does; tests/driver/divergent_error.sh).
 void run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
 
 /// This rank's share of a round under the static schedule: a contiguous block made of whole
