@@ -41,7 +41,8 @@ bool exists(hid_t loc, const std::string& path) {
       if (cur.empty()) cur = "/";
       continue;
     }
-    cur += (cur.empty() || cur.back() == '/' ? "" : "/") + part;
+    if (!cur.empty() && cur.back() != '/') cur.push_back('/');
+    cur.append(part);
     if (H5Lexists(loc, cur.c_str(), H5P_DEFAULT) <= 0) return false;
   }
   return true;

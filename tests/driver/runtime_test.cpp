@@ -216,7 +216,9 @@ TEST(RunJob, RealErrorOnAnyRankEndsAllRanksWithTheMessage) {
     EXPECT_NE(std::string(e.what()).find("injected error in task 21"), std::string::npos) << e.what();
   }
   MPI_Barrier(MPI_COMM_WORLD);
-  if (comm_rank() == 0) EXPECT_EQ(archive_state(out), ArchiveState::kIncomplete);
+  if (comm_rank() == 0) {
+    EXPECT_EQ(archive_state(out), ArchiveState::kIncomplete);
+  }
 }
 
 TEST(RunJob, RefusesToOverwriteACompleteArchive) {
