@@ -38,7 +38,7 @@ bool exists(hid_t loc, const std::string& path) {
   std::string part;
   while (std::getline(ss, part, '/')) {
     if (part.empty()) {
-      if (cur.empty()) cur = "/";
+      if (cur.empty()) cur.push_back('/');
       continue;
     }
     if (!cur.empty() && cur.back() != '/') cur.push_back('/');
