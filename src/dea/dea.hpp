@@ -1,0 +1,87 @@
+#pragma once
+/// \file dea.hpp
+/// \brief Data envelopment analysis: radial envelopment models solved with COIN-OR Clp.
+///
+/// For an evaluated unit o with inputs x_o (m) and outputs y_o (s), against a reference set of
+/// n units with inputs X (n x m) and outputs Y (n x s):
+///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >= y_o
+///   output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi y_o
+/// with l >= 0 and, for the returns to scale, CRS: no further constraint; VRS: sum l = 1;
+/// NIRS: sum l <= 1 (Charnes, Cooper & Rhodes 1978; Banker, Charnes & Cooper 1984).
+/// Phase 2 (optional) keeps the radial score fixed and maximises the sum of the input and output
+/// slacks; the slacks, peers (l_j > 0) and targets come from that solution.
+///
+/// One Clp model is built per reference set and reused for every evaluated unit: only the
+/// coefficients of the score column and the right-hand sides change, so each LP starts from the
+/// previous optimal basis (warm start). The reference set may differ from the evaluated set (the
+/// bootstrap evaluates observed units against pseudo-samples). Super-efficiency (Andersen &
+/// Petersen 1993) removes the unit itself from the reference set; an infeasible LP (common for VRS
+/// super-efficiency) is a status on that unit, not an error.
+///
+/// \test tests/dea/dea_test.cpp: Coelli's DEAP 2.1 example EG1 (CRS input: scores, slacks, peers,
+/// weights, targets as printed), closed forms for one input and one output (CRS, VRS, NIRS, both
+/// orientations), CRS input/output reciprocity, scale efficiency, super-efficiency and infeasible
+/// cases, a reference set different from the evaluated set, warm start equal to cold start, bad data.
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+namespace revest::dea {
+
+enum class Returns { kCrs, kVrs, kNirs };
+enum class Orientation { kInput, kOutput };
+const char* to_string(Returns r);
+const char* to_string(Orientation o);
+Returns returns_from_string(const std::string& s);          ///< "crs" | "vrs" | "nirs"
+Orientation orientation_from_string(const std::string& s);  ///< "input" | "output"
+
+struct DeaOptions {
+  /// Returns to scale of the technology. Default VRS.
+  Returns returns = Returns::kVrs;
+  /// Input (contract inputs) or output (expand outputs) orientation. Default input.
+  Orientation orientation = Orientation::kInput;
+  /// Second phase: maximise the sum of slacks at the optimal radial score. Default on.
+  bool slacks = true;
+  /// Andersen-Petersen super-efficiency: each evaluated unit that is also in the reference set
+  /// (see `self` in solve_dea) is removed from it. Default off.
+  bool super_efficiency = false;
+  /// Peer weights below this are reported as zero. Default 1e-9.
+  double peer_tolerance = 1e-9;
+  bool is_valid(std::string* why) const;
+};
+
+enum class DeaStatus { kOptimal = 0, kInfeasible = 1, kUnbounded = 2, kSolverFailure = 3 };
+const char* to_string(DeaStatus s);
+
+/// Results for the evaluated units (rows in the order given).
+struct DeaResult {
+  std::vector<DeaStatus> status;
+  /// Farrell measure: theta (input; <= 1 unless super-efficiency) or phi (output; >= 1).
+  std::vector<double> farrell;
+  /// Efficiency in (0, 1] for ordinary models: theta (input) or 1/phi (output).
+  std::vector<double> efficiency;
+  Eigen::MatrixXd input_slacks;   ///< n_eval x m (phase 2; zero if slacks = false)
+  Eigen::MatrixXd output_slacks;  ///< n_eval x s
+  Eigen::MatrixXd input_targets;  ///< n_eval x m: projected inputs (radial and slack movement)
+  Eigen::MatrixXd output_targets; ///< n_eval x s
+  /// Peers of each unit: (reference index, weight l_j) with l_j > peer_tolerance.
+  std::vector<std::vector<std::pair<int, double>>> peers;
+  std::size_t lps_solved = 0;  ///< linear programs solved (phase 1 and 2)
+};
+
+/// Evaluates the units (x_eval, y_eval) against the reference set (x_ref, y_ref); rows are units.
+/// `self[k]` is the reference index of evaluated unit k (or -1), used by super-efficiency.
+/// `labels` name the evaluated units in error messages (e.g. "county 510104, year 2015"); the
+/// reference units are named "reference unit j". Throws revest::Error on bad data: a zero,
+/// negative or non-finite input or output, mismatched dimensions, or fewer reference units than
+/// inputs + outputs.
+DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval,
+                    const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref,
+                    const DeaOptions& options, const std::vector<int>& self = {},
+                    const std::vector<std::string>& labels = {});
+
+/// Evaluates every unit of a data set against the data set itself (self[k] = k).
+DeaResult solve_dea(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const DeaOptions& options,
+                    const std::vector<std::string>& labels = {});
+
+}  // namespace revest::dea
