@@ -83,6 +83,17 @@ echo "| revest np=2 | $r2 | $(awk -v a="$pr" -v b="$r2" 'BEGIN{printf "%.2f", a/
 echo
 echo "Agreement of the full-sample estimates (max |revest - NumPy|): weights $(echo "$peer" | kv max_abs_diff_weights), scores $(echo "$peer" | kv max_abs_diff_scores)."
 echo
+echo "## 5. DEA engine: linear programs per second (one core; issue 3, first part)"
+echo
+echo "One DEA of 512 units x 5 inputs x 2 outputs (uniform data), input orientation, every unit"
+echo "against all 512, one warm-started Clp model. The slack phase is a second LP per unit."
+echo
+echo "| model | slack phase | seconds | LPs | LPs/s |"
+echo "|---|---|---|---|---|"
+$BUILD/bench/bench_dea_lp | while read -r line; do
+  echo "| $(echo "$line" | kv model) | $(echo "$line" | kv slacks) | $(echo "$line" | kv seconds) | $(echo "$line" | kv lps) | $(echo "$line" | kv lps_per_s) |"
+done
+echo
 echo "## Reading these figures"
 echo
 echo "- The runtime itself is cheap: tens of microseconds per task, including the collective writes"
