@@ -101,7 +101,6 @@ std::string library_versions(const RunInfo& info) {
 
 void write_run_segment(hid_t meta, const RunInfo& info) {
   // Each run or resume of the archive appends one segment.
-  std::vector<std::string> hosts_joined;
   std::string hosts;
   for (std::size_t r = 0; r < info.hosts.size(); ++r) hosts += (r ? "," : "") + info.hosts[r];
   std::vector<std::string> segments;
@@ -332,10 +331,7 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
   write_run_segment(meta, info);
   std::vector<std::vector<std::size_t>> pending;
   for (const auto& a : layouts) {
-    Handle g(h5::check(H5Gopen2(f, ("/analyses/" + a.name).c_str(), H5P_DEFAULT), "open analysis " + a.name));
-    std::vector<std::int32_t> st(a.num_tasks);
-    Handle d(h5::check(H5Dopen2(g, "status", H5P_DEFAULT), "open status"));
-    if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read status");
+    const std::vector<std::int32_t> st = archive_read_status(f, a.name);
     std::vector<std::size_t> todo;
     for (std::size_t t = 0; t < st.size(); ++t)
       if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) todo.push_back(t);
@@ -371,7 +367,6 @@ void ParallelArchive::abandon() {
   dxpl_.reset();
 }
 
-void ParallelArchive::flush() { h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)"); }
 
 namespace {
 /// Selects rows `tasks` (sorted) of a dataset with trailing dims `rest` in `space`.
@@ -448,14 +443,15 @@ void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector
 
 ArchiveReader::ArchiveReader(hid_t file, const AnalysisLayout& layout) : file_(file), layout_(layout) {}
 
+std::vector<std::int32_t> archive_read_status(hid_t file, const std::string& name) {
+  Handle g(h5::check(H5Gopen2(file, ("/analyses/" + name).c_str(), H5P_DEFAULT), "open analysis " + name));
+  return h5::read_int32s(g, "status");
+}
+
 std::vector<TaskStatus> ArchiveReader::status() {
-  Handle d(h5::check(H5Dopen2(file_, ("/analyses/" + layout_.name + "/status").c_str(), H5P_DEFAULT), "open status"));
-  std::vector<std::int32_t> st(layout_.num_tasks);
-  if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read status");
-  std::vector<TaskStatus> out;
-  out.reserve(st.size());
-  for (auto s : st) out.push_back(static_cast<TaskStatus>(s));
-  return out;
+  if (status_.empty() && layout_.num_tasks > 0)
+    for (auto s : archive_read_status(file_, layout_.name)) status_.push_back(static_cast<TaskStatus>(s));
+  return status_;
 }
 
 std::vector<double> ArchiveReader::read_columns(std::size_t dataset, std::size_t c0, std::size_t c1) {

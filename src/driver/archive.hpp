@@ -114,8 +114,6 @@ class ParallelArchive {
   void checkpoint(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
                   const std::vector<std::int32_t>& status,
                   const std::vector<std::string>& messages);
-  /// Collective. Flushes everything to disk (a checkpoint).
-  void flush();
   void close();
   /// For a divergent error on this rank only: drop the file without the collective close (the
   /// job is about to be aborted; closing would wait for ranks that never come).
@@ -125,6 +123,9 @@ class ParallelArchive {
   h5::Handle file_;
   h5::Handle dxpl_;
 };
+
+/// The status codes of every task of analysis `name` (TaskStatus values; -1 = not run yet).
+std::vector<std::int32_t> archive_read_status(hid_t file, const std::string& name);
 
 /// Rank 0 only: replications of one analysis read back from a serially opened archive.
 class ArchiveReader : public ReplicationReader {
@@ -138,6 +139,7 @@ class ArchiveReader : public ReplicationReader {
  private:
   hid_t file_;
   const AnalysisLayout& layout_;
+  std::vector<TaskStatus> status_;  ///< read once, on first use (the tasks are finished)
 };
 
 /// Rank 0 only: writes an analysis's summary tables and timing.

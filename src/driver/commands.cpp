@@ -69,14 +69,6 @@ void write_table_csv(const Table& t, const std::filesystem::path& path) {
   REVEST_REQUIRE(out.good(), path.string() << ": write failed");
 }
 
-std::vector<std::int32_t> read_status(hid_t f, const std::string& analysis) {
-  const std::string p = "/analyses/" + analysis + "/status";
-  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
-  Handle sp(H5Dget_space(d));
-  std::vector<std::int32_t> st(static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp)));
-  if (!st.empty()) h5::check_status(H5Dread(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, st.data()), "read " + p);
-  return st;
-}
 
 std::vector<std::string> read_messages(hid_t f, const std::string& analysis, std::size_t n) {
   const std::string p = "/analyses/" + analysis + "/status_message";
@@ -120,7 +112,7 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
   Handle an(H5Gopen2(f, "/analyses", H5P_DEFAULT));
   for (const auto& name : h5::attr_strings(an, "order")) {
     Handle g(H5Gopen2(an, name.c_str(), H5P_DEFAULT));
-    const auto st = read_status(f, name);
+    const auto st = archive_read_status(f, name);
     std::map<std::int32_t, std::size_t> counts;
     for (auto s : st) ++counts[s];
     out << "\nanalysis '" << name << "' (" << h5::attr_string(g, "kind") << "): " << st.size() << " tasks";
@@ -165,7 +157,7 @@ std::size_t export_csv(const std::filesystem::path& path, const std::filesystem:
   }
   Handle an(H5Gopen2(f, "/analyses", H5P_DEFAULT));
   for (const auto& name : h5::attr_strings(an, "order")) {
-    const auto st = read_status(f, name);
+    const auto st = archive_read_status(f, name);
     const auto msg = read_messages(f, name, st.size());
     std::vector<std::int64_t> task, code;
     std::vector<std::string> label;

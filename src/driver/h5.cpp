@@ -83,7 +83,7 @@ void attr_scalar(hid_t obj, const std::string& name, hid_t type, const T& v) {
   check_status(H5Awrite(a, type, &v), "write attribute " + name);
 }
 
-hid_t dcpl_for(hid_t type_size_hint, std::size_t n, std::size_t elem) {
+hid_t dcpl_for(std::size_t n, std::size_t elem) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_obj_track_times(p, 0);
   if (n * elem > 4096) {
@@ -92,18 +92,19 @@ hid_t dcpl_for(hid_t type_size_hint, std::size_t n, std::size_t elem) {
     H5Pset_shuffle(p);
     H5Pset_deflate(p, 4);
   }
-  (void)type_size_hint;
   return p;
 }
 
-template <class T>
-void write_1d(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type, const std::vector<T>& v) {
+/// Replaces dataset `name` with a 1-D dataset of n elements of `file_type` written from `buf`
+/// (in `mem_type`); `elem` is the element size used to choose chunking and compression.
+void write_1d(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type, std::size_t count,
+              std::size_t elem, const void* buf) {
   if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
-  const hsize_t n = v.size();
+  const hsize_t n = count;
   Handle sp(H5Screate_simple(1, &n, nullptr));
-  Handle dcpl(dcpl_for(0, v.size(), sizeof(T)));
+  Handle dcpl(dcpl_for(count, elem));
   Handle d(check(H5Dcreate2(loc, name.c_str(), file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
-  if (n > 0) check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "write dataset " + name);
+  if (n > 0) check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "write dataset " + name);
 }
 }  // namespace
 
@@ -163,19 +164,20 @@ std::vector<std::string> attr_strings(hid_t obj, const std::string& name) {
   return out;
 }
 
-void write(hid_t loc, const std::string& name, const std::vector<double>& v) { write_1d(loc, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, v); }
-void write(hid_t loc, const std::string& name, const std::vector<std::int64_t>& v) { write_1d(loc, name, H5T_NATIVE_INT64, H5T_STD_I64LE, v); }
-void write(hid_t loc, const std::string& name, const std::vector<std::int32_t>& v) { write_1d(loc, name, H5T_NATIVE_INT32, H5T_STD_I32LE, v); }
+void write(hid_t loc, const std::string& name, const std::vector<double>& v) {
+  write_1d(loc, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, v.size(), sizeof(double), v.data());
+}
+void write(hid_t loc, const std::string& name, const std::vector<std::int64_t>& v) {
+  write_1d(loc, name, H5T_NATIVE_INT64, H5T_STD_I64LE, v.size(), sizeof(std::int64_t), v.data());
+}
+void write(hid_t loc, const std::string& name, const std::vector<std::int32_t>& v) {
+  write_1d(loc, name, H5T_NATIVE_INT32, H5T_STD_I32LE, v.size(), sizeof(std::int32_t), v.data());
+}
 void write(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
   std::vector<const char*> ptrs;
-  for (const auto& s : v) ptrs.push_back(s.c_str());
+  for (const auto& x : v) ptrs.push_back(x.c_str());
   Handle t = vlen_string_type();
-  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
-  const hsize_t n = v.size();
-  Handle sp(H5Screate_simple(1, &n, nullptr));
-  Handle dcpl(dcpl_for(0, v.size(), 16));
-  Handle d(check(H5Dcreate2(loc, name.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
-  if (n > 0) check_status(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "write dataset " + name);
+  write_1d(loc, name, t, t, v.size(), 16, ptrs.data());
 }
 
 void write_text(hid_t loc, const std::string& name, const std::string& text) {
@@ -216,17 +218,24 @@ std::size_t npoints(hid_t loc, const std::string& name) {
 }
 }  // namespace
 
-std::vector<double> read_doubles(hid_t loc, const std::string& name) {
+namespace {
+template <class T>
+std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t mem_type) {
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
-  std::vector<double> v(npoints(loc, name));
-  if (!v.empty()) check_status(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+  std::vector<T> v(npoints(loc, name));
+  if (!v.empty()) check_status(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
   return v;
 }
+}  // namespace
+
+std::vector<double> read_doubles(hid_t loc, const std::string& name) {
+  return read_1d<double>(loc, name, H5T_NATIVE_DOUBLE);
+}
 std::vector<std::int64_t> read_ints(hid_t loc, const std::string& name) {
-  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
-  std::vector<std::int64_t> v(npoints(loc, name));
-  if (!v.empty()) check_status(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
-  return v;
+  return read_1d<std::int64_t>(loc, name, H5T_NATIVE_INT64);
+}
+std::vector<std::int32_t> read_int32s(hid_t loc, const std::string& name) {
+  return read_1d<std::int32_t>(loc, name, H5T_NATIVE_INT32);
 }
 std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));

@@ -74,6 +74,7 @@ void write_text(hid_t loc, const std::string& name, const std::string& text);
 std::string read_text(hid_t loc, const std::string& name);
 std::vector<double> read_doubles(hid_t loc, const std::string& name);
 std::vector<std::int64_t> read_ints(hid_t loc, const std::string& name);
+std::vector<std::int32_t> read_int32s(hid_t loc, const std::string& name);
 std::vector<std::string> read_strings(hid_t loc, const std::string& name);
 
 /// Writes a summary table as a group of equal-length column datasets with an attribute

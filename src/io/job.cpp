@@ -216,8 +216,7 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
   // Everything but name, seed and analysis is checked against the defaults.
   const toml::table& top_job = job;
   toml::table eff;
-  std::map<std::string, std::string> top_where;
-  merge(job, defaults, eff, "", {"name", "seed", "analysis"}, &top_where);
+  merge(job, defaults, eff, "", {"name", "seed", "analysis"}, nullptr);
   eff.insert_or_assign("name", job_name);
   eff.insert_or_assign("seed", seed->as_integer()->get());
 
