@@ -20,8 +20,7 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
   for (const auto& a : job.analyses) {
     const io::OptionView opt(a);
     if (a.kind == "entropy_index") {
-      auto vars = opt.get_strings("indicators");
-      if (vars.empty()) vars = ind.used_by("index");
+      const auto vars = index::EntropyIndexOptions::from(opt).resolved_indicators(ind);
       REVEST_REQUIRE(!vars.empty(), opt.where("indicators")
                                         << ": no indicators given and none in the indicator system "
                                            "has use \"index\"");

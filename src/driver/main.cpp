@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     if (validate->parsed()) {
       const auto L = driver::load_and_validate(job_path, driver::find_defaults(defaults, job_path));
       std::size_t tasks = 0;
-      for (const auto& a : L.job.analyses) tasks += driver::make_analysis(a, L.inputs)->num_tasks();
+      for (const auto& a : L.analyses) tasks += a->num_tasks();
       std::cout << job_path << ": OK: job '" << L.job.name << "', seed " << L.job.seed << ", "
                 << L.job.analyses.size() << " analysis(es), " << tasks << " tasks; panel "
                 << L.inputs.panel.num_counties << " counties x " << L.inputs.panel.num_years()

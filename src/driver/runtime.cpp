@@ -169,7 +169,7 @@ std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
 }
 
 LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
-                            const std::optional<std::filesystem::path>& output) {
+                            const std::optional<std::filesystem::path>& output, bool build_analyses) {
   LoadedJob L;
   L.job = io::load_job(job_path, defaults);
   if (output) L.job.output = *output;
@@ -177,8 +177,8 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::fi
   L.inputs.geo = io::load_geography(L.job.geography);
   const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
-  // Build every analysis once: validates options and data before anything runs.
-  for (const auto& a : L.job.analyses) (void)make_analysis(a, L.inputs);
+  if (build_analyses)
+    for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
   for (const auto& p : {job_path, defaults, L.job.indicators, L.job.geography / "counties.csv",
                         L.job.geography / "queen.csv", L.job.geography / "rook.csv", L.job.panel})
     L.files.push_back({p.lexically_normal().string(), sha256_file(p)});
@@ -207,7 +207,8 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   LoadedJob L;
   collective_try([&] {
     if (rank != 0) return;
-    L = load_and_validate(job_path, opt.defaults, opt.output);
+    // The analyses are built in step 2, on every rank, before anything is written.
+    L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
     effective = L.job.effective_toml();
     job_text = L.job.text;
     inputs_bytes = to_bytes(L.inputs);

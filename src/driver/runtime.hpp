@@ -5,6 +5,7 @@
 /// rank 0 summarises and marks the archive complete.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,14 +30,19 @@ struct RunOptions {
 };
 
 /// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
+/// With `build_analyses`, every analysis is also built (which validates its options against the
+/// data) and kept; run_job skips this because it builds them on every rank itself, collectively,
+/// before anything is written.
 struct LoadedJob {
   io::Job job;
   Inputs inputs;
   std::vector<InputFile> files;
+  std::vector<std::unique_ptr<Analysis>> analyses;  ///< empty unless build_analyses
 };
 LoadedJob load_and_validate(const std::filesystem::path& job_path,
                             const std::filesystem::path& defaults,
-                            const std::optional<std::filesystem::path>& output = std::nullopt);
+                            const std::optional<std::filesystem::path>& output = std::nullopt,
+                            bool build_analyses = true);
 
 /// Collective: runs the job. Returns normally on success. On an error that the ranks agreed on
 /// (bad input, a task that threw, ...) it throws CollectiveError on every rank with the same

@@ -194,6 +194,11 @@ bool EntropyIndexOptions::is_valid(std::string* why) const {
   return true;
 }
 
+std::vector<std::string> EntropyIndexOptions::resolved_indicators(
+    const io::IndicatorSystem& system) const {
+  return indicators.empty() ? system.used_by("index") : indicators;
+}
+
 EntropyIndexOptions EntropyIndexOptions::from(const io::OptionView& view) {
   EntropyIndexOptions o;
   o.indicators = view.get_strings("indicators");
@@ -300,14 +305,13 @@ EntropyIndexAnalysis::EntropyIndexAnalysis(std::string name, const io::Geography
   REVEST_REQUIRE(T_ >= 1, ctx << ": the panel has no years");
 
   // Indicators and their directions.
+  indicators_ = options_.resolved_indicators(indicators);
   if (options_.indicators.empty()) {
-    indicators_ = indicators.used_by("index");
     REVEST_REQUIRE(indicators_.size() >= 2,
                    ctx << ": needs at least 2 indicators; no 'indicators' option is given and the "
                           "indicator system has "
                        << indicators_.size() << " indicator(s) with \"index\" in their uses");
   } else {
-    indicators_ = options_.indicators;
     REVEST_REQUIRE(indicators_.size() >= 2, ctx << ": needs at least 2 indicators, option "
                                                    "'indicators' lists "
                                                 << indicators_.size());

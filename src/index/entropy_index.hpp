@@ -68,6 +68,9 @@ struct EntropyIndexOptions {
   /// revest::Error naming the job file and line on a wrong type or an invalid value.
   /// \test entropy_index_test.cpp: EntropyIndexOptions.FromOptionView
   static EntropyIndexOptions from(const io::OptionView& view);
+  /// The indicators to combine: `indicators` if given, else every indicator of `system` whose
+  /// `uses` contains "index" (in file order). May be empty; callers check the count they need.
+  std::vector<std::string> resolved_indicators(const io::IndicatorSystem& system) const;
 };
 
 /// Output of one evaluation of the index (full sample or one bootstrap resample).
