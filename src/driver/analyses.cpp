@@ -1,6 +1,7 @@
 #include "driver/analyses.hpp"
 
 #include "core/error.hpp"
+#include "dea/three_stage.hpp"
 #include "index/entropy_index.hpp"
 
 namespace revest::driver {
@@ -31,6 +32,20 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           REVEST_FAIL(opt.where("indicators") << ": " << e.what());
         }
       }
+    } else if (a.kind == "three_stage_dea") {
+      const auto o = dea::ThreeStageOptions::from(opt);
+      for (const char* which : {"inputs", "outputs", "environment"}) {
+        const auto vars = o.resolved(which, ind);
+        REVEST_REQUIRE(!vars.empty(), opt.where(which) << ": no variables given and none in the "
+                                                          "indicator system has the default use");
+        for (const auto& v : vars) {
+          try {
+            need(v, "three-stage DEA '" + a.name + "' (" + which + ")");
+          } catch (const Error& e) {
+            REVEST_FAIL(opt.where(which) << ": " << e.what());
+          }
+        }
+      }
     } else {
       REVEST_FAIL("analysis '" << a.name << "': unknown kind '" << a.kind << "'");
     }
@@ -43,6 +58,11 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
   if (cfg.kind == "entropy_index") {
     auto o = index::EntropyIndexOptions::from(opt);
     return std::make_unique<index::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
+                                                         std::move(o));
+  }
+  if (cfg.kind == "three_stage_dea") {
+    auto o = dea::ThreeStageOptions::from(opt);
+    return std::make_unique<dea::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
                                                          std::move(o));
   }
   REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");

@@ -1,5 +1,7 @@
 #include "driver/mpi_env.hpp"
 
+#include "optim/minimize.hpp"
+
 #include <algorithm>
 #include <climits>
 
@@ -23,7 +25,10 @@ MpiEnv::MpiEnv(int* argc, char*** argv) {
 MpiEnv::~MpiEnv() {
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (finalize_ && !finalized) MPI_Finalize();
+  if (finalize_ && !finalized) {
+    optim::finalize();  // PETSc (TAO) before MPI
+    MPI_Finalize();
+  }
 }
 
 int comm_rank(MPI_Comm comm) {

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "core/analysis.hpp"
+#include "core/replication_summary.hpp"
 #include "io/geography.hpp"
 #include "io/indicators.hpp"
 #include "io/job.hpp"
@@ -100,28 +101,10 @@ EntropyIndexResult compute_entropy_index(const Eigen::MatrixXd& raw, std::size_t
                                          const EntropyIndexOptions& options,
                                          const std::vector<std::size_t>* county_sample);
 
-/// Bootstrap summary of each column of a replication dataset, over the tasks whose values are not
-/// NaN (failed replications are NaN).
-struct ReplicationColumnSummary {
-  std::vector<double> mean;  ///< bootstrap mean
-  std::vector<double> se;    ///< bootstrap standard error (sample sd, n - 1)
-  std::vector<double> lo;    ///< percentile interval: type-7 quantile at (1 - confidence) / 2
-  std::vector<double> hi;    ///< ... and at (1 + confidence) / 2
-  std::vector<std::size_t> n;  ///< number of finite replications
-};
-
-/// Number of columns summarize() reads per read_columns call for `num_tasks` tasks: at most 4096
-/// columns and at most 2^22 doubles (32 MiB) per block, at least 1 column.
-std::size_t summary_block_columns(std::size_t num_tasks);
-
-/// Summarises columns [0, num_columns) of replication dataset `dataset`, reading them in blocks of
-/// at most `block_columns` columns so memory stays bounded (R x block_columns doubles at a time,
-/// R = reader.num_tasks()).
-/// \test entropy_index_test.cpp: EntropyIndexAnalysis.BlockedSummaryEqualsOneBlock
-ReplicationColumnSummary summarize_replication_columns(ReplicationReader& reader,
-                                                       std::size_t dataset,
-                                                       std::size_t num_columns, double confidence,
-                                                       std::size_t block_columns);
+// The replication summaries moved to core/replication_summary.hpp; kept visible here.
+using revest::ReplicationColumnSummary;
+using revest::summarize_replication_columns;
+using revest::summary_block_columns;
 
 /// The entropy-weight TOPSIS index as a revest Analysis (kind "entropy_index"): one task per
 /// bootstrap replication over counties.

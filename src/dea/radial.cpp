@@ -1,0 +1,262 @@
+#include "dea/radial.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace revest::dea {
+namespace {
+constexpr double kPriceTol = 1e-9;   // reduced costs below -kPriceTol improve (scaled data)
+constexpr double kPivotTol = 1e-11;  // smallest usable pivot element
+constexpr double kFeasTol = 1e-9;    // primal feasibility of the final basis
+constexpr int kRefactorEvery = 16;
+constexpr int kBlandAfter = 50;
+constexpr int kMaxPivots = 600;
+}  // namespace
+
+RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref,
+                           Returns returns)
+    : returns_(returns),
+      n_(static_cast<int>(x_ref.rows())),
+      m_(static_cast<int>(x_ref.cols())),
+      s_(static_cast<int>(y_ref.cols())) {
+  // Each input and output is scaled by its largest reference value: theta is invariant to units.
+  xt_ = x_ref.transpose();
+  yt_ = y_ref.transpose();
+  sx_ = xt_.rowwise().maxCoeff();
+  sy_ = yt_.rowwise().maxCoeff();
+  for (int i = 0; i < m_; ++i) xt_.row(i) /= sx_[i];
+  for (int r = 0; r < s_; ++r) yt_.row(r) /= sy_[r];
+  xo_.resize(m_);
+  yo_.resize(s_);
+  rows_ = m_ + s_ + (returns_ == Returns::kCrs ? 0 : 1);
+  cols_ = 1 + n_ + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
+  in_basis_.assign(static_cast<std::size_t>(cols_), 0);
+  in_candidates_.assign(static_cast<std::size_t>(n_), 0);
+  rhs_ = Eigen::VectorXd::Zero(rows_);
+  alam_.resize(rows_, n_);
+  alam_.topRows(m_) = -xt_;
+  alam_.middleRows(m_, s_) = yt_;
+  if (returns_ != Returns::kCrs) alam_.row(m_ + s_).setOnes();
+  acand_.resize(rows_, n_);
+  if (returns_ != Returns::kCrs) rhs_[m_ + s_] = 1.0;
+}
+
+void RadialSolver::column(int c, Eigen::VectorXd& a) const {
+  a.setZero(rows_);
+  if (c == 0) {
+    a.head(m_) = xo_;
+  } else if (c <= n_) {
+    a = alam_.col(c - 1);
+  } else if (c <= n_ + m_) {
+    a[c - n_ - 1] = -1.0;
+  } else if (c <= n_ + m_ + s_) {
+    a[m_ + (c - n_ - m_ - 1)] = -1.0;
+  } else {
+    a[m_ + s_] = 1.0;  // NIRS convexity slack
+  }
+}
+
+double RadialSolver::reduced_cost(int c, const Eigen::VectorXd& pi) const {
+  if (c == 0) return 1.0 - pi.head(m_).dot(xo_);
+  if (c <= n_) {
+    double d = pi.head(m_).dot(xt_.col(c - 1)) - pi.segment(m_, s_).dot(yt_.col(c - 1));
+    if (returns_ != Returns::kCrs) d -= pi[m_ + s_];
+    return d;
+  }
+  if (c <= n_ + m_) return pi[c - n_ - 1];
+  if (c <= n_ + m_ + s_) return pi[m_ + (c - n_ - m_ - 1)];
+  return -pi[m_ + s_];
+}
+
+void RadialSolver::remember_basis() {
+  for (int c : basis_) {
+    if (c < 1 || c > n_) continue;
+    const int j = c - 1;
+    if (in_candidates_[static_cast<std::size_t>(j)]) continue;
+    in_candidates_[static_cast<std::size_t>(j)] = 1;
+    acand_.col(static_cast<Eigen::Index>(candidate_.size())) = alam_.col(j);
+    candidate_.push_back(j);
+  }
+}
+
+bool RadialSolver::refactor() {
+  Eigen::MatrixXd B(rows_, rows_);
+  Eigen::VectorXd a;
+  for (int p = 0; p < rows_; ++p) {
+    column(basis_[static_cast<std::size_t>(p)], a);
+    B.col(p) = a;
+  }
+  Eigen::FullPivLU<Eigen::MatrixXd> lu(B);
+  if (!lu.isInvertible()) return false;
+  binv_ = lu.inverse();
+  xb_ = binv_ * rhs_;
+  return binv_.allFinite();
+}
+
+RadialSolver::Solution RadialSolver::solve(const Eigen::VectorXd& x_o, const Eigen::VectorXd& y_o,
+                                           int start, const std::vector<int>& hint) {
+  ++lps_;
+  Solution sol;
+  xo_ = x_o.cwiseQuotient(sx_);
+  yo_ = y_o.cwiseQuotient(sy_);
+  rhs_.segment(m_, s_) = yo_;
+
+  // Start vertex from reference unit k.
+  int k = start;
+  if (k < 0) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int j = 0; j < n_; ++j) {
+      if (returns_ != Returns::kCrs && (yt_.col(j).array() < yo_.array()).any()) continue;
+      const double t = (xt_.col(j).array() / xo_.array()).maxCoeff();
+      if (t < best) {
+        best = t;
+        k = j;
+      }
+    }
+    if (k < 0) return sol;
+  } else if (k >= n_ || (returns_ != Returns::kCrs && (yt_.col(k).array() < yo_.array()).any())) {
+    return sol;
+  }
+  std::fill(in_basis_.begin(), in_basis_.end(), 0);
+  basis_.clear();
+  Eigen::Index istar = 0, rstar = -1;
+  (xt_.col(k).array() / xo_.array()).maxCoeff(&istar);
+  if (returns_ == Returns::kCrs) (yo_.array() / yt_.col(k).array()).maxCoeff(&rstar);
+  basis_.push_back(0);
+  basis_.push_back(1 + k);
+  for (int i = 0; i < m_; ++i)
+    if (i != istar) basis_.push_back(1 + n_ + i);
+  for (int r = 0; r < s_; ++r)
+    if (r != rstar) basis_.push_back(1 + n_ + m_ + r);
+  if (static_cast<int>(basis_.size()) != rows_ || !refactor()) return sol;
+  for (int c : basis_) in_basis_[static_cast<std::size_t>(c)] = 1;
+  if ((xb_.array() < -kFeasTol).any()) return sol;
+  xb_ = xb_.cwiseMax(0.0);
+
+  Eigen::VectorXd pi(rows_), a(rows_), alpha(rows_);
+  const int fixed_cols = 1 + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
+  auto fixed_col = [&](int f) { return f == 0 ? 0 : n_ + f; };  // theta and the slack columns
+  int pivots = 0, since_refactor = 0;
+  bool hint_phase = !hint.empty();
+  std::vector<std::pair<double, int>> found;
+  while (true) {
+    // pi = c_B' B^-1 (only theta has a cost).
+    pi.setZero();
+    for (int p = 0; p < rows_; ++p)
+      if (basis_[static_cast<std::size_t>(p)] == 0) pi = binv_.row(p).transpose();
+    int q = -1;
+    double dq = -kPriceTol;
+    const bool bland = pivots >= kBlandAfter;
+    if (bland) {
+      for (int c = 0; c < cols_ && q < 0; ++c)
+        if (!in_basis_[static_cast<std::size_t>(c)] && reduced_cost(c, pi) < -kPriceTol) q = c;
+    } else {
+      for (int f = 0; f < fixed_cols; ++f) {
+        const int c = fixed_col(f);
+        if (in_basis_[static_cast<std::size_t>(c)]) continue;
+        const double d = reduced_cost(c, pi);
+        if (d < dq) {
+          dq = d;
+          q = c;
+        }
+      }
+      if (hint_phase) {
+        for (int j : hint) {
+          const int c = 1 + j;
+          if (j < 0 || j >= n_ || in_basis_[static_cast<std::size_t>(c)]) continue;
+          const double d = reduced_cost(c, pi);
+          if (d < dq) {
+            dq = d;
+            q = c;
+          }
+        }
+        if (q < 0) {
+          hint_phase = false;
+          continue;
+        }
+      }
+      const auto nc = static_cast<Eigen::Index>(candidate_.size());
+      if (q < 0 && nc > 0) {
+        dcand_.noalias() = -(acand_.leftCols(nc).transpose() * pi);
+        for (Eigen::Index t = 0; t < nc; ++t) {
+          if (dcand_[t] < dq) {
+            const int c = 1 + candidate_[static_cast<std::size_t>(t)];
+            if (in_basis_[static_cast<std::size_t>(c)]) continue;
+            dq = dcand_[t];
+            q = c;
+          }
+        }
+      }
+      if (q < 0 && !hint_phase) {
+        // Price the whole reference set: the proof of optimality, or new candidates.
+        found.clear();
+        dall_.noalias() = -(alam_.transpose() * pi);
+        for (int j = 0; j < n_; ++j) {
+          if (dall_[j] < -kPriceTol && !in_candidates_[static_cast<std::size_t>(j)])
+            found.emplace_back(dall_[j], j);
+        }
+        // The most negative column enters; the candidate list keeps only columns that are basic
+        // at an optimum (the frontier of this reference set), so it stays short.
+        if (!found.empty()) {
+          std::nth_element(found.begin(), found.begin(), found.end());
+          q = 1 + found[0].second;
+        }
+      }
+    }
+    if (q < 0) {
+      // Optimal for every column: confirm on a fresh factorisation, re-pricing with exact duals.
+      if (since_refactor > 0) {
+        if (!refactor()) return sol;
+        since_refactor = 0;
+        if ((xb_.array() < -kFeasTol).any()) return sol;
+        xb_ = xb_.cwiseMax(0.0);
+        continue;
+      }
+      for (int p = 0; p < rows_; ++p)
+        if (basis_[static_cast<std::size_t>(p)] == 0) sol.theta = xb_[p];
+      sol.ok = sol.theta > 0.0 && std::isfinite(sol.theta);
+      sol.pivots = pivots;
+      remember_basis();
+      return sol;
+    }
+    // Ratio test.
+    column(q, a);
+    alpha.noalias() = binv_ * a;
+    int p_out = -1;
+    double best = std::numeric_limits<double>::infinity();
+    for (int p = 0; p < rows_; ++p) {
+      if (alpha[p] <= kPivotTol) continue;
+      const double r = xb_[p] / alpha[p];
+      if (p_out < 0 || r < best - 1e-12 ||
+          (r <= best + 1e-12 &&
+           (bland ? basis_[static_cast<std::size_t>(p)] < basis_[static_cast<std::size_t>(p_out)]
+                  : alpha[p] > alpha[p_out]))) {
+        best = std::min(best, r);
+        p_out = p;
+      }
+    }
+    if (p_out < 0) return sol;  // unbounded: cannot happen for theta >= 0; fall back
+    const double step = std::max(0.0, xb_[p_out] / alpha[p_out]);
+    xb_ -= step * alpha;
+    xb_[p_out] = step;
+    xb_ = xb_.cwiseMax(0.0);
+    const double piv = alpha[p_out];
+    binv_.row(p_out) /= piv;
+    for (int p = 0; p < rows_; ++p)
+      if (p != p_out && alpha[p] != 0.0) binv_.row(p) -= alpha[p] * binv_.row(p_out);
+    in_basis_[static_cast<std::size_t>(basis_[static_cast<std::size_t>(p_out)])] = 0;
+    basis_[static_cast<std::size_t>(p_out)] = q;
+    in_basis_[static_cast<std::size_t>(q)] = 1;
+    ++pivots;
+    if (++since_refactor >= kRefactorEvery) {
+      if (!refactor()) return sol;
+      since_refactor = 0;
+      if ((xb_.array() < -kFeasTol).any()) return sol;
+      xb_ = xb_.cwiseMax(0.0);
+    }
+    if (pivots > kMaxPivots) return sol;
+  }
+}
+
+}  // namespace revest::dea

@@ -1,0 +1,599 @@
+#include "dea/three_stage.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/replication_summary.hpp"
+#include "core/stats.hpp"
+#include "dea/radial.hpp"
+#include "optim/minimize.hpp"
+
+namespace revest::dea {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kDeltaTol = 1e-9;  // delta > 1 + kDeltaTol enters the truncated regression
+
+const char* default_use(const std::string& which) {
+  if (which == "inputs") return "dea_input";
+  if (which == "outputs") return "dea_output";
+  return "environment";
+}
+
+Returns other_returns(Returns r) { return r == Returns::kVrs ? Returns::kCrs : Returns::kVrs; }
+
+void write(std::span<double> out, std::size_t offset, const std::vector<double>& v) {
+  std::copy(v.begin(), v.end(), out.begin() + static_cast<std::ptrdiff_t>(offset));
+}
+
+std::string peers_string(const std::vector<std::pair<int, double>>& peers,
+                         const std::vector<std::int64_t>& adcode) {
+  std::ostringstream os;
+  os.precision(6);
+  for (std::size_t k = 0; k < peers.size(); ++k)
+    os << (k ? ";" : "") << adcode[static_cast<std::size_t>(peers[k].first)] << ":" << peers[k].second;
+  return os.str();
+}
+
+}  // namespace
+
+// ---- options ----
+
+ThreeStageOptions ThreeStageOptions::from(const io::OptionView& view) {
+  ThreeStageOptions o;
+  o.inputs = view.get_strings("inputs");
+  o.outputs = view.get_strings("outputs");
+  o.environment = view.get_strings("environment");
+  o.returns = view.get_choice("returns", {"vrs", "crs"});
+  o.sfa_distribution = view.get_choice("sfa_distribution", {"half_normal", "truncated_normal"});
+  const std::int64_t reps = view.get_int("replications");
+  REVEST_REQUIRE(reps >= 1 && reps <= (std::int64_t{1} << 32),
+                 view.where("replications") << ": must be in [1, 2^32], got " << reps);
+  o.replications = static_cast<std::size_t>(reps);
+  o.confidence = view.get_double("confidence");
+  REVEST_REQUIRE(o.confidence > 0 && o.confidence < 1,
+                 view.where("confidence") << ": " << o.confidence << " is not in (0, 1)");
+  o.bandwidth = view.get_double("bandwidth");
+  REVEST_REQUIRE(std::isfinite(o.bandwidth) && o.bandwidth >= 0,
+                 view.where("bandwidth") << ": must be >= 0 (0 = rule of thumb), got " << o.bandwidth);
+  o.truncated_regression = view.get_bool("truncated_regression");
+  return o;
+}
+
+std::vector<std::string> ThreeStageOptions::resolved(const std::string& which,
+                                                     const io::IndicatorSystem& s) const {
+  const std::vector<std::string>& given =
+      which == "inputs" ? inputs : which == "outputs" ? outputs : environment;
+  if (!given.empty()) return given;
+  return s.used_by(default_use(which));
+}
+
+// ---- truncated regression ----
+
+TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                                             double lower, bool standard_errors) {
+  const Eigen::Index n = y.size(), k = X.cols();
+  TruncatedRegression r;
+  REVEST_REQUIRE(X.rows() == n, "truncated regression: " << n << " values, " << X.rows() << " rows");
+  if (n < k + 2) {
+    r.message = "too few units (" + std::to_string(n) + ") above the truncation point";
+    return r;
+  }
+  // Rescale the regressors (constant columns keep scale 1).
+  Eigen::VectorXd sx(k);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double m = X.col(j).mean();
+    const double sd = std::sqrt((X.col(j).array() - m).square().sum() / double(std::max<Eigen::Index>(1, n - 1)));
+    sx[j] = sd > 0 ? sd : 1.0;
+  }
+  const Eigen::MatrixXd Xs = X * sx.cwiseInverse().asDiagonal();
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(Xs);
+  if (qr.rank() < k) {
+    r.message = "the regressors are collinear on the truncated sample";
+    return r;
+  }
+  Eigen::VectorXd b0 = qr.solve(y);
+  const double s0 = std::sqrt(std::max(1e-12, (y - Xs * b0).squaredNorm() / double(n)));
+  // phi = (b, ln s); negative log-likelihood.
+  const optim::Objective f = [&](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
+    const Eigen::VectorXd b = phi.head(k);
+    const double s = std::exp(phi[k]);
+    const Eigen::VectorXd xb = Xs * b;
+    double ll = 0, dls = 0;
+    Eigen::VectorXd db = Eigen::VectorXd::Zero(k);
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const double rr = (y[i] - xb[i]) / s, c = (xb[i] - lower) / s;
+      const double mc = sfa::mills_ratio(c);
+      ll += -std::log(s) - 0.5 * rr * rr - sfa::log_norm_cdf(c);
+      db += ((rr - mc) / s) * Xs.row(i).transpose();
+      dls += -1.0 + rr * rr + mc * c;
+    }
+    g.head(k) = -db;
+    g[k] = -dls;
+    return -ll;
+  };
+  Eigen::VectorXd phi(k + 1);
+  phi.head(k) = b0;
+  phi[k] = std::log(s0);
+  optim::MinimizeOptions mo;
+  mo.gradient_tolerance = 1e-8;
+  mo.acceptable_gradient = 1e-5 * double(n);
+  const auto mr = optim::minimize(f, phi, mo);
+  r.converged = mr.converged;
+  r.message = mr.reason;
+  r.beta = mr.x.head(k).cwiseQuotient(sx);
+  r.sigma = std::exp(mr.x[k]);
+  r.loglik = -mr.value - 0.5 * double(n) * std::log(2.0 * 3.14159265358979323846);
+  r.beta_se = Eigen::VectorXd::Constant(k, kNaN);
+  r.sigma_se = kNaN;
+  if (standard_errors && r.converged) {
+    const Eigen::MatrixXd H = optim::hessian_from_gradient(f, mr.x, 1e-5);
+    Eigen::LLT<Eigen::MatrixXd> llt(H);
+    if (llt.info() == Eigen::Success) {
+      const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(k + 1, k + 1));
+      for (Eigen::Index j = 0; j < k; ++j) r.beta_se[j] = std::sqrt(cov(j, j)) / sx[j];
+      r.sigma_se = std::sqrt(cov(k, k)) * r.sigma;  // delta method from ln s
+    }
+  }
+  return r;
+}
+
+// ---- SW98 pieces ----
+
+double ThreeStageDeaAnalysis::bandwidth_rule(const std::vector<double>& theta) {
+  std::vector<double> refl;
+  refl.reserve(2 * theta.size());
+  for (double t : theta) {
+    refl.push_back(t);
+    refl.push_back(2.0 - t);
+  }
+  const auto ms = stats::mean_sd(refl);
+  const double iqr = stats::quantile(refl, 0.75) - stats::quantile(refl, 0.25);
+  double spread = ms.sd;
+  if (iqr > 0) spread = std::min(spread, iqr / 1.34);
+  return 0.9 * spread * std::pow(static_cast<double>(theta.size()), -0.2);
+}
+
+std::vector<double> ThreeStageDeaAnalysis::draw_pseudo_scores(const std::vector<double>& theta,
+                                                              double h, Rng& rng) {
+  const std::size_t n = theta.size();
+  double mr = 0, vr = 0;  // mean is 1 by symmetry; variance of the reflected set
+  for (double t : theta) vr += (t - 1.0) * (t - 1.0);
+  mr = 1.0;
+  vr /= static_cast<double>(n);  // population variance of the 2n reflected values
+  (void)mr;
+  boost::random::uniform_int_distribution<std::size_t> pick(0, 2 * n - 1);
+  boost::random::normal_distribution<double> nd;
+  std::vector<double> beta(n), out(n);
+  double bbar = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t j = pick(rng);
+    beta[i] = j < n ? theta[j] : 2.0 - theta[j - n];
+    bbar += beta[i];
+  }
+  bbar /= static_cast<double>(n);
+  const double corr = vr > 0 ? 1.0 / std::sqrt(1.0 + h * h / vr) : 1.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = bbar + (beta[i] + h * nd(rng) - bbar) * corr;
+    out[i] = t <= 1.0 ? t : 2.0 - t;
+  }
+  return out;
+}
+
+std::vector<double> ThreeStageDeaAnalysis::bootstrap_scores(const Eigen::MatrixXd& x,
+                                                            const Eigen::MatrixXd& y,
+                                                            const std::vector<double>& theta,
+                                                            double h, const DeaResult& point,
+                                                            Rng& rng) const {
+  const std::size_t n = theta.size();
+  const std::vector<double> ts = draw_pseudo_scores(theta, h, rng);
+  Eigen::MatrixXd xs = x;
+  for (std::size_t i = 0; i < n; ++i) {
+    // A unit whose LP failed in the point estimate keeps its observed inputs.
+    const double ratio = std::isfinite(theta[i]) && ts[i] > 0 ? theta[i] / ts[i] : 1.0;
+    xs.row(static_cast<Eigen::Index>(i)) *= ratio;
+  }
+  RadialSolver solver(xs, y, main_);
+  std::vector<double> out(n, kNaN);
+  std::vector<int> hint;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    hint.clear();
+    for (const auto& p : point.peers[i]) hint.push_back(p.first);
+    const auto sol = solver.solve(x.row(ii).transpose(), y.row(ii).transpose(),
+                                  static_cast<int>(i), hint);
+    if (sol.ok) {
+      out[i] = sol.theta;
+    } else {
+      DeaOptions o;
+      o.returns = main_;
+      o.slacks = false;
+      const DeaResult r = solve_dea(x.row(ii), y.row(ii), xs, y, o);
+      if (r.status[0] == DeaStatus::kOptimal) out[i] = r.farrell[0];
+    }
+  }
+  return out;
+}
+
+// ---- analysis ----
+
+ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geography& geo,
+                                             const io::Panel& panel,
+                                             const io::IndicatorSystem& indicators,
+                                             ThreeStageOptions options)
+    : name_(std::move(name)), options_(std::move(options)) {
+  const std::string ctx = "three_stage_dea '" + name_ + "'";
+  main_ = returns_from_string(options_.returns);
+  inputs_ = options_.resolved("inputs", indicators);
+  outputs_ = options_.resolved("outputs", indicators);
+  env_ = options_.resolved("environment", indicators);
+  REVEST_REQUIRE(!inputs_.empty(), ctx << ": no inputs (option 'inputs' or use \"dea_input\")");
+  REVEST_REQUIRE(!outputs_.empty(), ctx << ": no outputs (option 'outputs' or use \"dea_output\")");
+  REVEST_REQUIRE(!env_.empty(), ctx << ": no environment variables (option 'environment' or use "
+                                       "\"environment\")");
+  N_ = panel.num_counties;
+  T_ = panel.num_years();
+  REVEST_REQUIRE(geo.size() == N_, ctx << ": the panel has " << N_ << " counties, the geography "
+                                       << geo.size());
+  const std::size_t m = inputs_.size(), s = outputs_.size(), p = env_.size();
+  REVEST_REQUIRE(N_ >= m + s + p + 2, ctx << ": " << N_ << " counties are too few for " << m
+                                          << " inputs, " << s << " outputs and " << p
+                                          << " environment variables");
+  for (const auto& c : geo.counties) {
+    adcode_.push_back(c.adcode_ref);
+    county_name_.push_back(c.name_ref);
+    province_.push_back(c.province_en);
+  }
+  auto fill = [&](const std::vector<std::string>& vars, std::size_t t, bool positive,
+                  Eigen::MatrixXd& M) {
+    M.resize(static_cast<Eigen::Index>(N_), static_cast<Eigen::Index>(vars.size()));
+    for (std::size_t k = 0; k < vars.size(); ++k) {
+      REVEST_REQUIRE(panel.has(vars[k]), ctx << ": variable '" << vars[k] << "' is not in the panel");
+      const auto v = panel.variable_index(vars[k]);
+      for (std::size_t i = 0; i < N_; ++i) {
+        const double val = panel.at(v, i, t);
+        REVEST_REQUIRE(std::isfinite(val) && (!positive || val > 0),
+                       ctx << ": " << vars[k] << " = " << val << " for county "
+                           << county_name_[i] << " (" << adcode_[i] << "), year "
+                           << panel.years[t]
+                           << (positive ? " (DEA inputs and outputs must be positive)" : ""));
+        M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) = val;
+      }
+    }
+  };
+  sfa::SfaOptions so;
+  so.frontier = sfa::Frontier::kCost;
+  so.distribution = sfa::distribution_from_string(options_.sfa_distribution);
+  DeaOptions main_opts;
+  main_opts.returns = main_;
+  DeaOptions other_opts;
+  other_opts.returns = other_returns(main_);
+  other_opts.slacks = false;
+
+  years_.resize(T_);
+  for (std::size_t t = 0; t < T_; ++t) {
+    ThreeStageYear& Y = years_[t];
+    Y.year = panel.years[t];
+    fill(inputs_, t, true, Y.x);
+    fill(outputs_, t, true, Y.y);
+    fill(env_, t, false, Y.z);
+    std::vector<std::string> labels(N_);
+    for (std::size_t i = 0; i < N_; ++i)
+      labels[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) + "), year " +
+                  std::to_string(Y.year);
+    // Stage 1.
+    Y.stage1 = solve_dea(Y.x, Y.y, main_opts, labels);
+    Y.stage1_other = solve_dea(Y.x, Y.y, other_opts, labels).farrell;
+    Y.slack1 = Y.x - Y.stage1.input_targets;
+    // Stage 2.
+    Eigen::MatrixXd Z(static_cast<Eigen::Index>(N_), static_cast<Eigen::Index>(p + 1));
+    Z.col(0).setOnes();
+    Z.rightCols(static_cast<Eigen::Index>(p)) = Y.z;
+    std::vector<std::string> znames{"(intercept)"};
+    znames.insert(znames.end(), env_.begin(), env_.end());
+    Y.x_adj = Y.x;
+    Y.sfa.resize(m);
+    Y.sfa_status.resize(m);
+    for (std::size_t k = 0; k < m; ++k) {
+      const auto kk = static_cast<Eigen::Index>(k);
+      Eigen::VectorXd S = Y.slack1.col(kk);
+      for (std::size_t i = 0; i < N_; ++i)
+        if (Y.stage1.status[i] != DeaStatus::kOptimal) S[static_cast<Eigen::Index>(i)] = 0.0;
+      S = S.cwiseMax(0.0);
+      if (S.maxCoeff() - S.minCoeff() <= 0.0) {
+        Y.sfa_status[k] = "no_variation";
+        continue;
+      }
+      Y.sfa[k] = sfa::fit_sfa(S, Z, so, znames,
+                              ctx + ", stage 2, input '" + inputs_[k] + "', year " +
+                                  std::to_string(Y.year));
+      Y.sfa_status[k] = sfa::to_string(Y.sfa[k].status);
+      const Eigen::VectorXd zb = Z * Y.sfa[k].beta;
+      const Eigen::VectorXd& v = Y.sfa[k].noise;
+      Y.x_adj.col(kk) = Y.x.col(kk).array() + (zb.maxCoeff() - zb.array()) + (v.maxCoeff() - v.array());
+    }
+    // Stage 3.
+    Y.stage3 = solve_dea(Y.x_adj, Y.y, main_opts, labels);
+    Y.stage3_other = solve_dea(Y.x_adj, Y.y, other_opts, labels).farrell;
+    Y.slack3 = Y.x_adj - Y.stage3.input_targets;
+    // Bandwidths.
+    auto finite = [](const std::vector<double>& v) {
+      std::vector<double> f;
+      for (double a : v)
+        if (std::isfinite(a)) f.push_back(a);
+      return f;
+    };
+    Y.h1 = options_.bandwidth > 0 ? options_.bandwidth : bandwidth_rule(finite(Y.stage1.farrell));
+    Y.h3 = options_.bandwidth > 0 ? options_.bandwidth : bandwidth_rule(finite(Y.stage3.farrell));
+    // SW2007 Algorithm 1, step 2.
+    if (options_.truncated_regression) {
+      std::vector<double> d;
+      for (std::size_t i = 0; i < N_; ++i) {
+        const double th = Y.stage1.farrell[i];
+        if (std::isfinite(th) && 1.0 / th > 1.0 + kDeltaTol) {
+          Y.truncreg_units.push_back(static_cast<int>(i));
+          d.push_back(1.0 / th);
+        }
+      }
+      Eigen::MatrixXd Zt(static_cast<Eigen::Index>(d.size()), Z.cols());
+      for (std::size_t r = 0; r < d.size(); ++r)
+        Zt.row(static_cast<Eigen::Index>(r)) = Z.row(Y.truncreg_units[r]);
+      Y.truncreg = fit_truncated_regression(Eigen::Map<Eigen::VectorXd>(d.data(), static_cast<Eigen::Index>(d.size())), Zt);
+    }
+  }
+}
+
+std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
+  std::vector<ReplicationSpec> specs{
+      {"scores", {T_, 2, N_},
+       "bootstrap DEA score (" + options_.returns + ", input) of each county (last index) in "
+       "stage 1 / stage 3 (middle index) and year (first index)"}};
+  if (options_.truncated_regression)
+    specs.push_back({"truncreg", {T_, env_.size() + 2},
+                     "SW2007 bootstrap estimates per year: intercept, environment coefficients, sigma"});
+  return specs;
+}
+
+TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
+                                            std::span<const std::span<double>> out) const {
+  const std::size_t p = env_.size();
+  for (std::size_t t = 0; t < T_; ++t) {
+    const ThreeStageYear& Y = years_[t];
+    write(out[0], (t * 2 + 0) * N_, bootstrap_scores(Y.x, Y.y, Y.stage1.farrell, Y.h1, Y.stage1, rng));
+    write(out[0], (t * 2 + 1) * N_, bootstrap_scores(Y.x_adj, Y.y, Y.stage3.farrell, Y.h3, Y.stage3, rng));
+    if (options_.truncated_regression && Y.truncreg.converged) {
+      const auto& tr = Y.truncreg;
+      const auto mu = static_cast<Eigen::Index>(Y.truncreg_units.size());
+      Eigen::MatrixXd Zt(mu, static_cast<Eigen::Index>(p + 1));
+      Eigen::VectorXd d(mu);
+      boost::math::normal_distribution<double> stdn;
+      for (Eigen::Index r = 0; r < mu; ++r) {
+        const auto i = static_cast<Eigen::Index>(Y.truncreg_units[static_cast<std::size_t>(r)]);
+        Zt(r, 0) = 1.0;
+        Zt.row(r).tail(static_cast<Eigen::Index>(p)) = Y.z.row(i);
+        const double zb = Zt.row(r).dot(tr.beta);
+        // e >= 1 - z'b: e / s = -Phi^-1(u Phi(-a)), a = (1 - z'b) / s, u in (0, 1].
+        const double a = (1.0 - zb) / tr.sigma;
+        const double tail = boost::math::cdf(stdn, -a);
+        double u = 1.0 - rng.uniform01();
+        double e = tail > 0 ? -boost::math::quantile(stdn, std::max(u * tail, 1e-300)) : a;
+        d[r] = zb + tr.sigma * std::max(e, a);
+      }
+      const TruncatedRegression b = fit_truncated_regression(d, Zt, 1.0, false);
+      std::vector<double> row(p + 2, kNaN);
+      if (b.converged) {
+        for (std::size_t j = 0; j <= p; ++j) row[j] = b.beta[static_cast<Eigen::Index>(j)];
+        row[p + 1] = b.sigma;
+      }
+      write(out[1], t * (p + 2), row);
+    }
+  }
+  return {};
+}
+
+std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) const {
+  const std::size_t m = inputs_.size(), p = env_.size();
+  const std::size_t block = summary_block_columns(reader.num_tasks());
+  const double conf = options_.confidence;
+  const auto sc = summarize_replication_columns(reader, 0, T_ * 2 * N_, conf, block);
+  std::ostringstream lv;
+  lv << conf * 100 << "%";
+  const std::string level = lv.str(), main = options_.returns;
+  const std::string other = main == "vrs" ? "crs" : "vrs";
+
+  Table eff{"efficiency",
+            "three-stage DEA per county and year: stage-1 and stage-3 input efficiency (" + main +
+                " main model with bootstrap; " + other + "; scale = crs / vrs), SW98 bootstrap "
+                "bias, bias-corrected score, variance and " + level + " intervals (SW 2000)",
+            {}};
+  {
+    std::vector<std::int64_t> adcode, year, nboot1, nboot3;
+    std::vector<std::string> name, province, status1, status3, peers1, peers3;
+    std::vector<double> cols[16];
+    for (std::size_t i = 0; i < N_; ++i)
+      for (std::size_t t = 0; t < T_; ++t) {
+        const ThreeStageYear& Y = years_[t];
+        adcode.push_back(adcode_[i]);
+        name.push_back(county_name_[i]);
+        province.push_back(province_[i]);
+        year.push_back(Y.year);
+        status1.push_back(to_string(Y.stage1.status[i]));
+        status3.push_back(to_string(Y.stage3.status[i]));
+        peers1.push_back(peers_string(Y.stage1.peers[i], adcode_));
+        peers3.push_back(peers_string(Y.stage3.peers[i], adcode_));
+        const double v1 = Y.stage1.farrell[i], o1 = Y.stage1_other[i];
+        const double v3 = Y.stage3.farrell[i], o3 = Y.stage3_other[i];
+        const double crs1 = main == "vrs" ? o1 : v1, vrs1 = main == "vrs" ? v1 : o1;
+        const double crs3 = main == "vrs" ? o3 : v3, vrs3 = main == "vrs" ? v3 : o3;
+        const std::size_t f1 = (t * 2 + 0) * N_ + i, f3 = (t * 2 + 1) * N_ + i;
+        const double vals[16] = {vrs1, crs1, crs1 / vrs1, sc.mean[f1] - v1, 2 * v1 - sc.mean[f1],
+                                 sc.se[f1] * sc.se[f1], 2 * v1 - sc.hi[f1], 2 * v1 - sc.lo[f1],
+                                 vrs3, crs3, crs3 / vrs3, sc.mean[f3] - v3, 2 * v3 - sc.mean[f3],
+                                 sc.se[f3] * sc.se[f3], 2 * v3 - sc.hi[f3], 2 * v3 - sc.lo[f3]};
+        for (int c = 0; c < 16; ++c) cols[c].push_back(vals[c]);
+        nboot1.push_back(static_cast<std::int64_t>(sc.n[f1]));
+        nboot3.push_back(static_cast<std::int64_t>(sc.n[f3]));
+      }
+    eff.columns = {{"adcode", adcode, "2022 official county code"},
+                   {"name", name, "2022 official county name"},
+                   {"province", province, "province (English)"},
+                   {"year", year, "year"}};
+    const char* names[16] = {"stage1_vrs", "stage1_crs", "stage1_scale", "stage1_bias",
+                             "stage1_bc", "stage1_var", "stage1_ci_lo", "stage1_ci_hi",
+                             "stage3_vrs", "stage3_crs", "stage3_scale", "stage3_bias",
+                             "stage3_bc", "stage3_var", "stage3_ci_lo", "stage3_ci_hi"};
+    for (int st = 0; st < 2; ++st) {
+      const std::string S = st == 0 ? "stage 1" : "stage 3";
+      const std::string B = " of the " + main + " score (SW98 bootstrap)";
+      const std::string desc[8] = {S + " VRS input efficiency", S + " CRS input efficiency",
+                                   S + " scale efficiency (CRS / VRS)", S + " bias" + B,
+                                   S + " bias-corrected score" + B, S + " variance" + B,
+                                   S + " lower end of the " + level + " interval" + B,
+                                   S + " upper end of the " + level + " interval" + B};
+      for (int c = 0; c < 8; ++c)
+        eff.columns.push_back({names[st * 8 + c], cols[st * 8 + c], desc[c]});
+    }
+    eff.columns.push_back({"stage1_boot_n", nboot1, "stage-1 replications with a score"});
+    eff.columns.push_back({"stage3_boot_n", nboot3, "stage-3 replications with a score"});
+    eff.columns.push_back({"stage1_status", status1, "stage-1 LP status (" + main + ")"});
+    eff.columns.push_back({"stage3_status", status3, "stage-3 LP status (" + main + ")"});
+    eff.columns.push_back({"stage1_peers", peers1, "stage-1 peers adcode:lambda (" + main + ")"});
+    eff.columns.push_back({"stage3_peers", peers3, "stage-3 peers adcode:lambda (" + main + ")"});
+  }
+
+  Table slacks{"slacks", "per county, year and input: observed input, stage-1 total slack (" + main +
+                             "), adjusted input (stage 2), stage-3 total slack", {}};
+  {
+    std::vector<std::int64_t> adcode, year;
+    std::vector<std::string> input;
+    std::vector<double> x, s1, xa, s3;
+    for (std::size_t i = 0; i < N_; ++i)
+      for (std::size_t t = 0; t < T_; ++t)
+        for (std::size_t k = 0; k < m; ++k) {
+          const auto ii = static_cast<Eigen::Index>(i), kk = static_cast<Eigen::Index>(k);
+          const ThreeStageYear& Y = years_[t];
+          adcode.push_back(adcode_[i]);
+          year.push_back(Y.year);
+          input.push_back(inputs_[k]);
+          x.push_back(Y.x(ii, kk));
+          s1.push_back(Y.slack1(ii, kk));
+          xa.push_back(Y.x_adj(ii, kk));
+          s3.push_back(Y.slack3(ii, kk));
+        }
+    slacks.columns = {{"adcode", adcode, "2022 official county code"},
+                      {"year", year, "year"},
+                      {"input", input, "DEA input"},
+                      {"x", x, "observed input"},
+                      {"slack1", s1, "stage-1 total slack (radial + non-radial)"},
+                      {"x_adjusted", xa, "input adjusted for environment and noise (stage 2)"},
+                      {"slack3", s3, "stage-3 total slack"}};
+  }
+
+  Table coef{"stage2_coefficients", "stage-2 SFA of each input's total slack on the environment", {}};
+  Table fits{"stage2_fits", "stage-2 SFA fit per year and input (boundary policy in status)", {}};
+  {
+    std::vector<std::int64_t> year, fyear, nzero;
+    std::vector<std::string> input, term, finput, status, message;
+    std::vector<double> est, se, sig, sig_se, gam, gam_se, mu, ll, lr, lrp, meanu;
+    for (std::size_t t = 0; t < T_; ++t)
+      for (std::size_t k = 0; k < m; ++k) {
+        const ThreeStageYear& Y = years_[t];
+        const sfa::SfaResult& r = Y.sfa[k];
+        const bool fitted = Y.sfa_status[k] != "no_variation";
+        for (std::size_t j = 0; j <= p; ++j) {
+          year.push_back(Y.year);
+          input.push_back(inputs_[k]);
+          term.push_back(j == 0 ? "(intercept)" : env_[j - 1]);
+          est.push_back(fitted ? r.beta[static_cast<Eigen::Index>(j)] : 0.0);
+          se.push_back(fitted ? r.beta_se[static_cast<Eigen::Index>(j)] : kNaN);
+        }
+        fyear.push_back(Y.year);
+        finput.push_back(inputs_[k]);
+        status.push_back(Y.sfa_status[k]);
+        message.push_back(fitted ? r.message : "the slack is zero for every unit: no adjustment");
+        sig.push_back(fitted ? r.sigma2 : kNaN);
+        sig_se.push_back(fitted ? r.sigma2_se : kNaN);
+        gam.push_back(fitted ? r.gamma : kNaN);
+        gam_se.push_back(fitted ? r.gamma_se : kNaN);
+        mu.push_back(fitted ? r.mu : kNaN);
+        ll.push_back(fitted ? r.loglik : kNaN);
+        lr.push_back(fitted ? r.lr_statistic : kNaN);
+        lrp.push_back(fitted ? r.lr_pvalue : kNaN);
+        meanu.push_back(fitted ? r.u_mean.mean() : 0.0);
+        std::int64_t z = 0;
+        for (Eigen::Index i = 0; i < Y.slack1.rows(); ++i) z += Y.slack1(i, static_cast<Eigen::Index>(k)) <= 0.0;
+        nzero.push_back(z);
+      }
+    coef.columns = {{"year", year, "year"},
+                    {"input", input, "input whose total slack is the dependent variable"},
+                    {"term", term, "regressor"},
+                    {"estimate", est, "ML estimate"},
+                    {"se", se, "asymptotic standard error (inverse Hessian)"}};
+    fits.columns = {{"year", fyear, "year"},
+                    {"input", finput, "input"},
+                    {"status", status, "converged | boundary_gamma_0 | boundary_gamma_1 | "
+                                       "no_convergence | no_variation"},
+                    {"message", message, "optimiser / boundary explanation"},
+                    {"sigma2", sig, "sigma_u^2 + sigma_v^2"},
+                    {"sigma2_se", sig_se, "standard error"},
+                    {"gamma", gam, "sigma_u^2 / sigma^2"},
+                    {"gamma_se", gam_se, "standard error"},
+                    {"mu", mu, "mean of the pre-truncation normal (0 for half-normal)"},
+                    {"loglik", ll, "log-likelihood"},
+                    {"lr_gamma0", lr, "one-sided LR statistic of gamma = 0"},
+                    {"lr_pvalue", lrp, "p-value (mixed chi-square)"},
+                    {"mean_u", meanu, "mean JLMS E[u|e]"},
+                    {"zero_slack_units", nzero, "units with zero total slack (included in the fit)"}};
+  }
+  std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(coef), std::move(fits)};
+
+  if (options_.truncated_regression) {
+    const auto st = summarize_replication_columns(reader, 1, T_ * (p + 2), conf, block);
+    Table tr{"truncated_regression",
+             "Simar-Wilson (2007) Algorithm 1: truncated regression of 1 / stage-1 score on the "
+             "environment, per year, with bootstrap percentile intervals", {}};
+    std::vector<std::int64_t> year, nunits, nboot;
+    std::vector<std::string> term, message;
+    std::vector<double> est, se, bmean, bse, lo, hi;
+    for (std::size_t t = 0; t < T_; ++t)
+      for (std::size_t j = 0; j < p + 2; ++j) {
+        const ThreeStageYear& Y = years_[t];
+        const std::size_t f = t * (p + 2) + j;
+        year.push_back(Y.year);
+        term.push_back(j == 0 ? "(intercept)" : j <= p ? env_[j - 1] : "sigma");
+        const bool ok = Y.truncreg.converged;
+        est.push_back(!ok ? kNaN : j <= p ? Y.truncreg.beta[static_cast<Eigen::Index>(j)] : Y.truncreg.sigma);
+        se.push_back(!ok ? kNaN : j <= p ? Y.truncreg.beta_se[static_cast<Eigen::Index>(j)] : Y.truncreg.sigma_se);
+        bmean.push_back(st.mean[f]);
+        bse.push_back(st.se[f]);
+        lo.push_back(st.lo[f]);
+        hi.push_back(st.hi[f]);
+        nunits.push_back(static_cast<std::int64_t>(Y.truncreg_units.size()));
+        nboot.push_back(static_cast<std::int64_t>(st.n[f]));
+        message.push_back(Y.truncreg.message);
+      }
+    tr.columns = {{"year", year, "year"},
+                  {"term", term, "regressor (or sigma)"},
+                  {"estimate", est, "truncated-normal ML estimate"},
+                  {"se", se, "asymptotic standard error"},
+                  {"boot_mean", bmean, "bootstrap mean"},
+                  {"boot_se", bse, "bootstrap standard error"},
+                  {"ci_lo", lo, "lower end of the " + level + " percentile interval"},
+                  {"ci_hi", hi, "upper end of the " + level + " percentile interval"},
+                  {"units", nunits, "units with 1 / score > 1 (the truncated sample)"},
+                  {"boot_n", nboot, "replications that converged"},
+                  {"message", message, "optimiser status of the point estimate"}};
+    tables.push_back(std::move(tr));
+  }
+  for (const auto& t : tables) t.check();
+  return tables;
+}
+
+}  // namespace revest::dea

@@ -1,0 +1,145 @@
+#pragma once
+/// \file three_stage.hpp
+/// \brief Three-stage DEA (Fried, Lovell, Schmidt & Yaisawarng 2002) per year, with the
+/// Simar-Wilson (1998) smoothed bootstrap of the stage-1 and stage-3 scores and the Simar-Wilson
+/// (2007) Algorithm 1 truncated regression of the stage-1 scores on the environment.
+///
+/// For each year t (every county is a unit; inputs x, outputs y, environment z):
+///  Stage 1. Input-oriented DEA of (x, y): the model of `returns` (VRS by default) with the
+///    max-slack phase, and the other of CRS/VRS for the scale efficiency CRS / VRS. Total slack
+///    of input k: S_k = x_k - target_k (radial plus non-radial movement).
+///  Stage 2. For each input k, a cost-type SFA S_k = b0 + z'b + v + u (sfa::fit_sfa; u half-
+///    normal or truncated normal). All units enter, including those with zero slack; a boundary
+///    fit follows the SFA boundary policy (gamma = 0: u = 0, the whole residual is noise) and is
+///    reported; an input whose slack is zero for every unit is not adjusted ("no_variation").
+///    Adjusted inputs: x_adj = x + [max_i(z_i'b) - z'b] + [max_i(v_i) - v], v = JLMS noise.
+///  Stage 3. The same DEA on (x_adj, y).
+///
+/// Bootstrap (one task = one replication b, all years): for stage 1 and stage 3 separately, the
+/// SW98 smoothed bootstrap of the main-model scores theta_i (in (0, 1]):
+///   reflected set R = {theta_i, 2 - theta_i} (2n values), bandwidth h (below);
+///   draw beta*_i from R, e_i ~ N(0, 1); t_i = beta*_i + h e_i;
+///   variance correction t*_i = mean(beta*) + (t_i - mean(beta*)) / sqrt(1 + h^2 / var(R));
+///   reflect: theta*_i = t*_i if t*_i <= 1, else 2 - t*_i;
+///   pseudo-sample x*_i = x_i theta_i / theta*_i, y*_i = y_i;
+///   theta^b_i = score of the OBSERVED (x_i, y_i) against the pseudo-sample (RadialSolver, Clp
+///   as the fallback).
+/// Bandwidth rule: h = 0.9 min(sd(R), IQR(R) / 1.34) n^(-1/5) (Silverman's rule of thumb on the
+/// reflected scores, at the original sample size n), unless the option `bandwidth` > 0 fixes it.
+/// Summaries per county-year (Simar & Wilson 2000): bias = mean_b(theta^b) - theta, bias-corrected
+/// theta - bias, variance var_b(theta^b), and the interval [2 theta - q_hi, 2 theta - q_lo], where
+/// q_lo, q_hi are the (1 -+ confidence)/2 quantiles of theta^b (type 7).
+/// The stage-2 estimates are held fixed in the stage-3 bootstrap (stage-3 intervals do not carry
+/// the stage-2 estimation uncertainty).
+///
+/// SW2007 Algorithm 1 (option truncated_regression): delta_i = 1 / theta_i (Farrell output-type
+/// measure >= 1) of the main stage-1 model, regressed on (1, z) by truncated-normal ML on the
+/// m units with delta_i > 1 + 1e-9; each replication draws e_i ~ N(0, s^2) left-truncated at
+/// 1 - z_i'b, sets delta*_i = z_i'b + e_i and re-estimates; percentile intervals of b*, s*.
+///
+/// \test tests/dea/three_stage_test.cpp
+#include <Eigen/Dense>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/analysis.hpp"
+#include "dea/dea.hpp"
+#include "io/geography.hpp"
+#include "io/indicators.hpp"
+#include "io/job.hpp"
+#include "io/panel.hpp"
+#include "sfa/sfa.hpp"
+
+namespace revest::dea {
+
+struct ThreeStageOptions {
+  /// DEA inputs; empty (default) = every indicator with use "dea_input".
+  std::vector<std::string> inputs;
+  /// DEA outputs; empty (default) = every indicator with use "dea_output".
+  std::vector<std::string> outputs;
+  /// Environment of stage 2; empty (default) = every indicator with use "environment".
+  std::vector<std::string> environment;
+  /// Returns to scale of the main model (slacks, bootstrap): "vrs" (default) or "crs".
+  std::string returns = "vrs";
+  /// Distribution of the stage-2 inefficiency: "half_normal" (default) or "truncated_normal".
+  std::string sfa_distribution = "half_normal";
+  /// Bootstrap replications (tasks). Default 2000.
+  std::size_t replications = 2000;
+  /// Level of the intervals. Default 0.95.
+  double confidence = 0.95;
+  /// SW98 bandwidth; 0 (default) = the rule of thumb in the file comment.
+  double bandwidth = 0.0;
+  /// SW2007 Algorithm 1 truncated regression. Default true.
+  bool truncated_regression = true;
+
+  static ThreeStageOptions from(const io::OptionView& view);
+  /// Resolved variable lists (defaults from the indicator system).
+  std::vector<std::string> resolved(const std::string& which, const io::IndicatorSystem& s) const;
+};
+
+/// Maximum-likelihood truncated-normal regression y = X b + e, e ~ N(0, s^2), y >= 1 observed
+/// (Simar & Wilson 2007). Returns false (and leaves b, s) if the optimiser does not converge.
+struct TruncatedRegression {
+  Eigen::VectorXd beta, beta_se;
+  double sigma = 0, sigma_se = 0;
+  double loglik = 0;
+  bool converged = false;
+  std::string message;
+};
+TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                                             double lower = 1.0, bool standard_errors = true);
+
+/// Point estimates of one year.
+struct ThreeStageYear {
+  int year = 0;
+  Eigen::MatrixXd x, y, z, x_adj;       ///< N x m, N x s, N x p, N x m
+  DeaResult stage1, stage3;              ///< main model (with slacks)
+  std::vector<double> stage1_other, stage3_other;  ///< the other of CRS / VRS (radial)
+  Eigen::MatrixXd slack1, slack3;        ///< N x m total input slack
+  std::vector<sfa::SfaResult> sfa;       ///< per input (empty result for no_variation)
+  std::vector<std::string> sfa_status;   ///< per input: SfaStatus name or "no_variation"
+  double h1 = 0, h3 = 0;                 ///< SW98 bandwidths
+  TruncatedRegression truncreg;
+  std::vector<int> truncreg_units;       ///< units with delta > 1
+};
+
+class ThreeStageDeaAnalysis : public Analysis {
+ public:
+  ThreeStageDeaAnalysis(std::string name, const io::Geography& geo, const io::Panel& panel,
+                        const io::IndicatorSystem& indicators, ThreeStageOptions options);
+  std::string kind() const override { return "three_stage_dea"; }
+  std::string name() const override { return name_; }
+  std::size_t num_tasks() const override { return options_.replications; }
+  std::vector<ReplicationSpec> replication_specs() const override;
+  TaskOutcome run_task(std::size_t task, Rng& rng,
+                       std::span<const std::span<double>> out) const override;
+  std::vector<Table> summarize(ReplicationReader& reader) const override;
+
+  const std::vector<ThreeStageYear>& years() const { return years_; }
+  const ThreeStageOptions& options() const { return options_; }
+  std::size_t num_counties() const { return N_; }
+  const std::vector<std::string>& inputs() const { return inputs_; }
+  const std::vector<std::string>& environment() const { return env_; }
+
+  /// SW98 pseudo-sample draw for scores `theta` with bandwidth h (exposed for tests).
+  static std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double h,
+                                                Rng& rng);
+  /// The bandwidth rule of the file comment.
+  static double bandwidth_rule(const std::vector<double>& theta);
+
+ private:
+  std::vector<double> bootstrap_scores(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                                       const std::vector<double>& theta, double h,
+                                       const DeaResult& point, Rng& rng) const;
+  std::string name_;
+  ThreeStageOptions options_;
+  Returns main_ = Returns::kVrs;
+  std::vector<std::string> inputs_, outputs_, env_;
+  std::size_t N_ = 0, T_ = 0;
+  std::vector<std::int64_t> adcode_;
+  std::vector<std::string> county_name_, province_;
+  std::vector<ThreeStageYear> years_;
+};
+
+}  // namespace revest::dea

@@ -1,0 +1,354 @@
+#include "sfa/sfa.hpp"
+
+#include <boost/math/distributions/chi_squared.hpp>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "optim/minimize.hpp"
+
+namespace revest::sfa {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kLog2Pi = std::log(2.0 * std::numbers::pi);
+
+// Production-form data: y_p = sgn y, X_p = sgn X, so that e_p = v - u for both frontiers.
+double sign_of(Frontier f) { return f == Frontier::kProduction ? 1.0 : -1.0; }
+
+struct Surface {
+  const Eigen::VectorXd& y;  // production form
+  const Eigen::MatrixXd& X;  // production form
+  bool truncated;
+  // Log-likelihood at theta = (b, S, gamma[, mu]) and its gradient (if grad != nullptr).
+  double operator()(const Eigen::VectorXd& theta, Eigen::VectorXd* grad) const {
+    const Eigen::Index k = X.cols();
+    const Eigen::VectorXd b = theta.head(k);
+    const double S = theta[k], g = theta[k + 1], mu = truncated ? theta[k + 2] : 0.0;
+    if (!(S > 0.0) || !(g > 0.0 && g < 1.0)) {
+      if (grad) grad->setZero(theta.size());
+      return -std::numeric_limits<double>::infinity();
+    }
+    const double sigma = std::sqrt(S), sstar = std::sqrt(S * g * (1.0 - g));
+    const double b0 = truncated ? mu / std::sqrt(S * g) : 0.0;
+    const double lb0 = truncated ? log_norm_cdf(b0) : std::log(0.5);
+    const double mb0 = truncated ? mills_ratio(b0) : 0.0;
+    const Eigen::VectorXd e = y - X * b;
+    const auto N = static_cast<double>(y.size());
+    double ll = -0.5 * N * (kLog2Pi + std::log(S)) - N * lb0;
+    Eigen::VectorXd db = Eigen::VectorXd::Zero(k);
+    double dS = 0, dg = 0, dmu = 0;
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      const double r = (e[i] + mu) / sigma;
+      const double a = (mu * (1.0 - g) - g * e[i]) / sstar;
+      ll += -0.5 * r * r + log_norm_cdf(a);
+      if (grad) {
+        const double ma = mills_ratio(a);
+        db += (r / sigma + ma * g / sstar) * X.row(i).transpose();
+        dS += (-1.0 + r * r - ma * a + mb0 * b0) / (2.0 * S);
+        dg += ma * ((-mu - e[i]) / sstar - a * (1.0 - 2.0 * g) / (2.0 * g * (1.0 - g))) +
+              mb0 * b0 / (2.0 * g);
+        dmu += -r / sigma + ma * (1.0 - g) / sstar - mb0 / std::sqrt(S * g);
+      }
+    }
+    if (grad) {
+      grad->resize(theta.size());
+      grad->head(k) = db;
+      (*grad)[k] = dS;
+      (*grad)[k + 1] = dg;
+      if (truncated) (*grad)[k + 2] = dmu;
+    }
+    return ll;
+  }
+};
+
+double logistic(double t) { return 1.0 / (1.0 + std::exp(-t)); }
+
+double sample_sd(const Eigen::VectorXd& v) {
+  const double m = v.mean();
+  return std::sqrt((v.array() - m).square().sum() / std::max<double>(1.0, double(v.size()) - 1.0));
+}
+
+}  // namespace
+
+const char* to_string(Distribution d) {
+  return d == Distribution::kHalfNormal ? "half_normal" : "truncated_normal";
+}
+const char* to_string(Frontier f) { return f == Frontier::kProduction ? "production" : "cost"; }
+Distribution distribution_from_string(const std::string& s) {
+  if (s == "half_normal") return Distribution::kHalfNormal;
+  if (s == "truncated_normal") return Distribution::kTruncatedNormal;
+  REVEST_FAIL("unknown SFA distribution '" << s << "' (expected \"half_normal\" or "
+                                                   "\"truncated_normal\")");
+}
+const char* to_string(SfaStatus s) {
+  switch (s) {
+    case SfaStatus::kConverged: return "converged";
+    case SfaStatus::kGammaZero: return "boundary_gamma_0";
+    case SfaStatus::kGammaOne: return "boundary_gamma_1";
+    case SfaStatus::kNoConvergence: return "no_convergence";
+  }
+  return "?";
+}
+
+double log_norm_cdf(double a) {
+  if (a > -35.0) return std::log(0.5 * std::erfc(-a / std::numbers::sqrt2));
+  const double a2 = a * a;
+  return -0.5 * a2 - std::log(-a) - 0.5 * kLog2Pi +
+         std::log1p(-1.0 / a2 + 3.0 / (a2 * a2) - 15.0 / (a2 * a2 * a2));
+}
+
+double mills_ratio(double a) {
+  if (a > -35.0) {
+    const double phi = std::exp(-0.5 * a * a) / std::sqrt(2.0 * std::numbers::pi);
+    return phi / (0.5 * std::erfc(-a / std::numbers::sqrt2));
+  }
+  const double a2 = a * a;
+  return -a / (1.0 - 1.0 / a2 + 3.0 / (a2 * a2) - 15.0 / (a2 * a2 * a2));
+}
+
+double sfa_loglik(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaOptions& options,
+                  const Eigen::VectorXd& theta, Eigen::VectorXd* grad) {
+  const bool truncated = options.distribution == Distribution::kTruncatedNormal;
+  REVEST_REQUIRE(theta.size() == X.cols() + (truncated ? 3 : 2),
+                 "sfa_loglik: theta has " << theta.size() << " entries for " << X.cols()
+                                          << " regressors");
+  const double sg = sign_of(options.frontier);
+  const Eigen::VectorXd yp = sg * y;
+  const Eigen::MatrixXd Xp = sg * X;
+  Surface s{yp, Xp, truncated};
+  const double ll = s(theta, grad);
+  // d/db of the production-form likelihood is w.r.t. the same b (X_p b = sg X b): no change.
+  return ll;
+}
+
+SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaOptions& options,
+                  const std::vector<std::string>& names, const std::string& context) {
+  const Eigen::Index N = y.size(), k = X.cols();
+  const bool truncated = options.distribution == Distribution::kTruncatedNormal;
+  const Eigen::Index p = k + (truncated ? 3 : 2);
+  auto col = [&](Eigen::Index j) {
+    return static_cast<std::size_t>(j) < names.size() ? "'" + names[static_cast<std::size_t>(j)] + "'"
+                                                      : "column " + std::to_string(j);
+  };
+  REVEST_REQUIRE(X.rows() == N, context << ": y has " << N << " rows, X has " << X.rows());
+  REVEST_REQUIRE(k >= 1, context << ": no regressors");
+  REVEST_REQUIRE(N >= p + 1, context << ": " << N << " observations for " << p
+                                     << " parameters; need at least " << p + 1);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    REVEST_REQUIRE(std::isfinite(y[i]), context << ": dependent variable is not finite at row " << i);
+    for (Eigen::Index j = 0; j < k; ++j)
+      REVEST_REQUIRE(std::isfinite(X(i, j)), context << ": regressor " << col(j)
+                                                     << " is not finite at row " << i);
+  }
+  REVEST_REQUIRE(options.boundary > 0 && options.boundary < 0.5,
+                 context << ": boundary " << options.boundary << " not in (0, 0.5)");
+
+  // Rescale: y~ = y_p / s_y, X~_j = X_p,j / s_j (s_j = 1 for constant columns).
+  const double sg = sign_of(options.frontier);
+  const double sy = sample_sd(y);
+  REVEST_REQUIRE(sy > 0.0, context << ": the dependent variable is constant (every value is "
+                                   << y[0] << "); there is nothing to fit");
+  Eigen::VectorXd sx(k);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double s = sample_sd(X.col(j));
+    sx[j] = s > 0.0 ? s : 1.0;
+  }
+  const Eigen::VectorXd ys = sg * y / sy;
+  const Eigen::MatrixXd Xs = sg * X * sx.cwiseInverse().asDiagonal();
+
+  // OLS.
+  Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(Xs);
+  REVEST_REQUIRE(qr.rank() == k, context << ": the regressors are collinear (rank " << qr.rank()
+                                         << " < " << k << " columns)");
+  const Eigen::VectorXd b_ols = qr.solve(ys);
+  const Eigen::VectorXd e_ols = ys - Xs * b_ols;
+  const double ssr = e_ols.squaredNorm();
+  const double dN = static_cast<double>(N);
+  const double ll_ols_s = -0.5 * dN * (kLog2Pi + std::log(ssr / dN) + 1.0);
+  const double e_mean = e_ols.mean();
+  const double m3 = (e_ols.array() - e_mean).cube().mean();
+
+  SfaResult res;
+  res.lr_df = truncated ? 2 : 1;
+  Eigen::VectorXd theta_s(p);  // scaled natural parameters at the end
+  Eigen::Index intercept = -1;
+  for (Eigen::Index j = 0; j < k && intercept < 0; ++j)
+    if ((Xs.col(j).array() == Xs(0, j)).all() && Xs(0, j) != 0.0) intercept = j;
+
+  auto ols_boundary = [&](const std::string& why) {
+    res.status = SfaStatus::kGammaZero;
+    res.message = why;
+    theta_s.head(k) = b_ols;
+    theta_s[k] = ssr / dN;
+    theta_s[k + 1] = 0.0;
+    if (truncated) theta_s[k + 2] = 0.0;
+  };
+
+  Surface surf{ys, Xs, truncated};
+  if (m3 >= 0.0) {
+    ols_boundary("the OLS residuals have the wrong skewness for a " +
+                 std::string(to_string(options.frontier)) +
+                 " frontier (third moment " + std::to_string(sg * m3 * sy * sy * sy) +
+                 "), so the ML estimate is OLS with gamma = 0 (Waldman 1982)");
+  } else {
+    // FRONTIER's grid search over gamma for the starting point (half-normal).
+    const double s2 = ssr / static_cast<double>(N - k);
+    Eigen::VectorXd best;
+    double best_ll = -std::numeric_limits<double>::infinity();
+    for (int gi = 1; gi <= 19; ++gi) {
+      const double g = 0.05 * gi;
+      Eigen::VectorXd th(p);
+      th.head(k) = b_ols;
+      const double S = s2 / (1.0 - 2.0 * g / std::numbers::pi);
+      if (intercept >= 0) th[intercept] += std::sqrt(2.0 * g * S / std::numbers::pi) / Xs(0, intercept);
+      th[k] = S;
+      th[k + 1] = g;
+      if (truncated) th[k + 2] = 0.0;
+      const double ll = surf(th, nullptr);
+      if (ll > best_ll) {
+        best_ll = ll;
+        best = th;
+      }
+    }
+    // Minimise -ll in phi = (b, ln S, logit gamma[, mu]).
+    auto to_theta = [&](const Eigen::VectorXd& phi) {
+      Eigen::VectorXd th = phi;
+      th[k] = std::exp(phi[k]);
+      th[k + 1] = logistic(phi[k + 1]);
+      return th;
+    };
+    auto make_objective = [&](bool trunc) {
+      return [&, trunc](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
+        Surface s{ys, Xs, trunc};
+        const Eigen::VectorXd th = to_theta(phi);
+        Eigen::VectorXd gt;
+        const double ll = s(th, &gt);
+        if (!std::isfinite(ll)) return std::numeric_limits<double>::infinity();
+        g = -gt;
+        g[k] *= th[k];
+        g[k + 1] *= th[k + 1] * (1.0 - th[k + 1]);
+        return -ll;
+      };
+    };
+    optim::MinimizeOptions mo;
+    mo.gradient_tolerance = options.gradient_tolerance;
+    mo.acceptable_gradient = 1e-6 * dN;
+    Eigen::VectorXd phi(k + 2);
+    phi.head(k) = best.head(k);
+    phi[k] = std::log(best[k]);
+    phi[k + 1] = std::log(best[k + 1] / (1.0 - best[k + 1]));
+    optim::MinimizeResult mr = optim::minimize(make_objective(false), phi, mo);
+    res.iterations = mr.iterations;
+    if (truncated) {
+      Eigen::VectorXd phi2(k + 3);
+      phi2.head(k + 2) = mr.x;
+      phi2[k + 2] = 0.0;
+      mr = optim::minimize(make_objective(true), phi2, mo);
+      res.iterations += mr.iterations;
+    }
+    theta_s = to_theta(mr.x);
+    res.message = "TAO: " + mr.reason;
+    const double g = theta_s[k + 1];
+    if (g < options.boundary) {
+      ols_boundary("the likelihood is maximised at gamma -> 0 (gamma = " + std::to_string(g) +
+                   "): no inefficiency is identified; OLS with gamma = 0 is used");
+    } else if (g > 1.0 - options.boundary) {
+      res.status = SfaStatus::kGammaOne;
+      res.message = "the likelihood is maximised at gamma -> 1 (1 - gamma = " +
+                    std::to_string(1.0 - g) + "): no noise is identified; " + res.message;
+    } else if (!mr.converged) {
+      res.status = SfaStatus::kNoConvergence;
+    }
+  }
+
+  // Back to the original units.
+  Eigen::VectorXd D(p);
+  for (Eigen::Index j = 0; j < k; ++j) D[j] = sy / sx[j];
+  D[k] = sy * sy;
+  D[k + 1] = 1.0;
+  if (truncated) D[k + 2] = sy;
+  const Eigen::VectorXd theta = D.cwiseProduct(theta_s);
+  res.beta = theta.head(k);
+  res.sigma2 = theta[k];
+  res.gamma = theta[k + 1];
+  res.mu = truncated ? theta[k + 2] : 0.0;
+  res.loglik_ols = ll_ols_s - dN * std::log(sy);
+
+  // Standard errors.
+  Eigen::VectorXd se = Eigen::VectorXd::Constant(p, kNaN);
+  if (res.status == SfaStatus::kGammaZero) {
+    res.loglik = res.loglik_ols;
+    const Eigen::MatrixXd XtX = Xs.transpose() * Xs;
+    const Eigen::VectorXd v = XtX.inverse().diagonal() * (ssr / dN);
+    for (Eigen::Index j = 0; j < k; ++j) se[j] = std::sqrt(v[j]) * D[j];
+    se[k] = std::sqrt(2.0 / dN) * theta[k];
+  } else {
+    res.loglik = surf(theta_s, nullptr) - dN * std::log(sy);
+    const optim::Objective negll = [&](const Eigen::VectorXd& th, Eigen::VectorXd& g) {
+      Eigen::VectorXd gt;
+      const double ll = surf(th, &gt);
+      g = -gt;
+      return -ll;
+    };
+    const Eigen::MatrixXd H = optim::hessian_from_gradient(negll, theta_s, 1e-5);
+    Eigen::LLT<Eigen::MatrixXd> llt(H);
+    if (llt.info() == Eigen::Success && H.allFinite()) {
+      const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(p, p));
+      for (Eigen::Index j = 0; j < p; ++j) se[j] = std::sqrt(cov(j, j)) * D[j];
+    } else if (res.message.find("Hessian") == std::string::npos) {
+      res.message += "; the Hessian is not positive definite: standard errors are NaN";
+    }
+  }
+  res.beta_se = se.head(k);
+  res.sigma2_se = se[k];
+  res.gamma_se = se[k + 1];
+  res.mu_se = truncated ? se[k + 2] : kNaN;
+  res.lr_statistic = std::max(0.0, 2.0 * (res.loglik - res.loglik_ols));
+  if (res.lr_statistic <= 0.0) {
+    res.lr_pvalue = 1.0;
+  } else {
+    using boost::math::chi_squared;
+    using boost::math::cdf;
+    using boost::math::complement;
+    const double p1 = cdf(complement(chi_squared(1.0), res.lr_statistic));
+    res.lr_pvalue = truncated ? 0.5 * p1 + 0.5 * cdf(complement(chi_squared(2.0), res.lr_statistic))
+                              : 0.5 * p1;
+  }
+
+  // Unit estimates (original units; production-form residual e_p = sg * e).
+  res.residual = y - X * res.beta;
+  res.u_mean.resize(N);
+  res.te.resize(N);
+  res.noise.resize(N);
+  if (res.status == SfaStatus::kGammaZero) {
+    res.u_mean.setZero();
+    res.te.setOnes();
+    res.noise = res.residual;
+  } else {
+    const double S = res.sigma2, g = res.gamma, mu = res.mu;
+    const double sstar = std::sqrt(S * g * (1.0 - g));
+    for (Eigen::Index i = 0; i < N; ++i) {
+      const double ep = sg * res.residual[i];
+      const double mstar = mu * (1.0 - g) - g * ep;
+      double eu, te;
+      if (sstar > 0.0) {
+        const double a = mstar / sstar;
+        eu = mstar + sstar * mills_ratio(a);
+        te = std::exp(-mstar + 0.5 * sstar * sstar + log_norm_cdf(a - sstar) - log_norm_cdf(a));
+      } else {
+        eu = std::max(mstar, 0.0);
+        te = std::exp(-eu);
+      }
+      res.u_mean[i] = std::max(eu, 0.0);
+      res.te[i] = te;
+      // e_p = v - u  =>  v = e_p + u;  in the caller's sign: v = e + sg u... e = sg e_p.
+      res.noise[i] = sg * (ep + res.u_mean[i]);
+    }
+  }
+  return res;
+}
+
+}  // namespace revest::sfa
