@@ -12,6 +12,7 @@ constexpr double kFeasTol = 1e-9;    // primal feasibility of the final basis
 constexpr int kRefactorEvery = 16;
 constexpr int kBlandAfter = 50;
 constexpr int kMaxPivots = 600;
+constexpr Eigen::Index kBlock = 32;
 }  // namespace
 
 RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref,
@@ -33,7 +34,7 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   cols_ = 1 + n_ + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
   in_basis_.assign(static_cast<std::size_t>(cols_), 0);
   in_candidates_.assign(static_cast<std::size_t>(n_), 0);
-  rhs_ = Eigen::VectorXd::Zero(rows_);
+  rhs_ = Vec::Zero(rows_);
   alam_.resize(rows_, n_);
   alam_.topRows(m_) = -xt_;
   alam_.middleRows(m_, s_) = yt_;
@@ -42,7 +43,7 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   if (returns_ != Returns::kCrs) rhs_[m_ + s_] = 1.0;
 }
 
-void RadialSolver::column(int c, Eigen::VectorXd& a) const {
+void RadialSolver::column(int c, Vec& a) const {
   a.setZero(rows_);
   if (c == 0) {
     a.head(m_) = xo_;
@@ -57,7 +58,7 @@ void RadialSolver::column(int c, Eigen::VectorXd& a) const {
   }
 }
 
-double RadialSolver::reduced_cost(int c, const Eigen::VectorXd& pi) const {
+double RadialSolver::reduced_cost(int c, const Vec& pi) const {
   if (c == 0) return 1.0 - pi.head(m_).dot(xo_);
   if (c <= n_) {
     double d = pi.head(m_).dot(xt_.col(c - 1)) - pi.segment(m_, s_).dot(yt_.col(c - 1));
@@ -70,8 +71,9 @@ double RadialSolver::reduced_cost(int c, const Eigen::VectorXd& pi) const {
 }
 
 void RadialSolver::remember_basis() {
-  for (int c : basis_) {
-    if (c < 1 || c > n_) continue;
+  for (int p = 0; p < rows_; ++p) {
+    const int c = basis_[static_cast<std::size_t>(p)];
+    if (c < 1 || c > n_ || xb_[p] <= 1e-12) continue;  // peers only (lambda > 0)
     const int j = c - 1;
     if (in_candidates_[static_cast<std::size_t>(j)]) continue;
     in_candidates_[static_cast<std::size_t>(j)] = 1;
@@ -80,24 +82,38 @@ void RadialSolver::remember_basis() {
   }
 }
 
+bool RadialSolver::accurate(const Vec& pi) const {
+  Vec r = -rhs_, a;
+  double dual = 0.0;
+  for (int p = 0; p < rows_; ++p) {
+    const int c = basis_[static_cast<std::size_t>(p)];
+    column(c, a);
+    r += xb_[p] * a;
+    dual = std::max(dual, std::abs((c == 0 ? 1.0 : 0.0) - pi.dot(a)));
+  }
+  return r.lpNorm<Eigen::Infinity>() <= 1e-10 && dual <= 1e-10;
+}
+
 bool RadialSolver::refactor() {
-  Eigen::MatrixXd B(rows_, rows_);
-  Eigen::VectorXd a;
+  Mat B(rows_, rows_);
+  Vec a;
   for (int p = 0; p < rows_; ++p) {
     column(basis_[static_cast<std::size_t>(p)], a);
     B.col(p) = a;
   }
-  Eigen::FullPivLU<Eigen::MatrixXd> lu(B);
-  if (!lu.isInvertible()) return false;
+  Eigen::PartialPivLU<Mat> lu(B);
+  if (!(lu.rcond() > 1e-13)) return false;
   binv_ = lu.inverse();
   xb_ = binv_ * rhs_;
   return binv_.allFinite();
 }
 
-RadialSolver::Solution RadialSolver::solve(const Eigen::VectorXd& x_o, const Eigen::VectorXd& y_o,
-                                           int start, const std::vector<int>& hint) {
+RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o,
+                                           Eigen::Ref<const Eigen::VectorXd> y_o, int start,
+                                           const std::vector<int>& hint) {
   ++lps_;
   Solution sol;
+  if (rows_ > kMaxRows) return sol;
   xo_ = x_o.cwiseQuotient(sx_);
   yo_ = y_o.cwiseQuotient(sy_);
   rhs_.segment(m_, s_) = yo_;
@@ -118,23 +134,25 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::VectorXd& x_o, const Eig
   } else if (k >= n_ || (returns_ != Returns::kCrs && (yt_.col(k).array() < yo_.array()).any())) {
     return sol;
   }
+  {
+    basis_.clear();
+    Eigen::Index istar = 0, rstar = -1;
+    (xt_.col(k).array() / xo_.array()).maxCoeff(&istar);
+    if (returns_ == Returns::kCrs) (yo_.array() / yt_.col(k).array()).maxCoeff(&rstar);
+    basis_.push_back(0);
+    basis_.push_back(1 + k);
+    for (int i = 0; i < m_; ++i)
+      if (i != istar) basis_.push_back(1 + n_ + i);
+    for (int r = 0; r < s_; ++r)
+      if (r != rstar) basis_.push_back(1 + n_ + m_ + r);
+    if (static_cast<int>(basis_.size()) != rows_ || !refactor()) return sol;
+    if ((xb_.array() < -kFeasTol).any()) return sol;
+  }
   std::fill(in_basis_.begin(), in_basis_.end(), 0);
-  basis_.clear();
-  Eigen::Index istar = 0, rstar = -1;
-  (xt_.col(k).array() / xo_.array()).maxCoeff(&istar);
-  if (returns_ == Returns::kCrs) (yo_.array() / yt_.col(k).array()).maxCoeff(&rstar);
-  basis_.push_back(0);
-  basis_.push_back(1 + k);
-  for (int i = 0; i < m_; ++i)
-    if (i != istar) basis_.push_back(1 + n_ + i);
-  for (int r = 0; r < s_; ++r)
-    if (r != rstar) basis_.push_back(1 + n_ + m_ + r);
-  if (static_cast<int>(basis_.size()) != rows_ || !refactor()) return sol;
   for (int c : basis_) in_basis_[static_cast<std::size_t>(c)] = 1;
-  if ((xb_.array() < -kFeasTol).any()) return sol;
   xb_ = xb_.cwiseMax(0.0);
 
-  Eigen::VectorXd pi(rows_), a(rows_), alpha(rows_);
+  Vec pi(rows_), a(rows_), alpha(rows_);
   const int fixed_cols = 1 + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
   auto fixed_col = [&](int f) { return f == 0 ? 0 : n_ + f; };  // theta and the slack columns
   int pivots = 0, since_refactor = 0;
@@ -178,14 +196,21 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::VectorXd& x_o, const Eig
       }
       const auto nc = static_cast<Eigen::Index>(candidate_.size());
       if (q < 0 && nc > 0) {
-        dcand_.noalias() = -(acand_.leftCols(nc).transpose() * pi);
-        for (Eigen::Index t = 0; t < nc; ++t) {
-          if (dcand_[t] < dq) {
-            const int c = 1 + candidate_[static_cast<std::size_t>(t)];
-            if (in_basis_[static_cast<std::size_t>(c)]) continue;
-            dq = dcand_[t];
-            q = c;
+        // Partial pricing: blocks of kBlock candidates from a rotating start; the most negative
+        // reduced cost of the first block that has one enters.
+        for (Eigen::Index done = 0; done < nc && q < 0; done += kBlock) {
+          const Eigen::Index b0 = (block_start_ + done) % nc, w = std::min<Eigen::Index>(kBlock, nc - b0);
+          dcand_.noalias() = -(acand_.middleCols(b0, w).transpose() * pi);
+          for (Eigen::Index t = 0; t < w; ++t) {
+            if (dcand_[t] < dq) {
+              const int c = 1 + candidate_[static_cast<std::size_t>(b0 + t)];
+              if (in_basis_[static_cast<std::size_t>(c)]) continue;
+              dq = dcand_[t];
+              q = c;
+            }
           }
+          if (q >= 0) block_start_ = b0;
+          if (w < kBlock && q < 0) done -= kBlock - w;  // wrapped: continue from column 0
         }
       }
       if (q < 0 && !hint_phase) {
@@ -205,8 +230,9 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::VectorXd& x_o, const Eig
       }
     }
     if (q < 0) {
-      // Optimal for every column: confirm on a fresh factorisation, re-pricing with exact duals.
-      if (since_refactor > 0) {
+      // Optimal for every column. Accept if the updated inverse is still accurate (primal and
+      // dual residuals of the basis below 1e-10); otherwise refactorise and price again.
+      if (since_refactor > 0 && !accurate(pi)) {
         if (!refactor()) return sol;
         since_refactor = 0;
         if ((xb_.array() < -kFeasTol).any()) return sol;

@@ -7,11 +7,12 @@
 /// this LP:
 ///   theta* = min theta  s.t.  theta x_o - sum_j l_j x_j >= 0,  sum_j l_j y_j >= y_o,
 ///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | free (CRS),  l >= 0,
-/// with the explicit inverse of the (m+s+1)^2 basis, refactorised by LU every few pivots and
-/// before the final check. It starts from a feasible vertex built from a reference unit k with
+/// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by LU
+/// every 16 pivots; an optimum is accepted only when the primal and dual residuals of the basis
+/// are below 1e-10 (otherwise it refactorises and prices again). It starts from a feasible vertex built from a reference unit k with
 /// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
-/// has the same outputs), prices a candidate list of columns (the units that were basic in earlier
-/// solves: the frontier, found as it goes), and proves optimality by pricing every column of the
+/// has the same outputs), prices a candidate list of columns in blocks of 32 (the units that were
+/// peers in earlier solves: the frontier, found as it goes), and proves optimality by pricing every column of the
 /// reference set against the final duals: the frontier restriction is therefore exact. Dantzig's
 /// rule, switching to Bland's rule after 50 pivots (no cycling). Any trouble (no start vertex,
 /// iteration limit, a singular basis, a final check that fails) is reported as not ok and the
@@ -30,6 +31,11 @@ namespace revest::dea {
 
 class RadialSolver {
  public:
+  /// Largest number of LP rows (inputs + outputs + 1) handled; larger models are not ok (Clp).
+  static constexpr int kMaxRows = 16;
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kMaxRows, kMaxRows>;
+  using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, kMaxRows, 1>;
+
   /// Reference set: rows are units (n x m inputs, n x s outputs), all positive (not checked
   /// here: the callers have validated the data). Input orientation only.
   RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref, Returns returns);
@@ -44,8 +50,9 @@ class RadialSolver {
   /// `hint` (optional) lists reference units likely to be peers (e.g. the unit's peers in the DEA
   /// of the observed data): the simplex first works on those columns only, which saves pivots;
   /// the result does not depend on it.
-  Solution solve(const Eigen::VectorXd& x_o, const Eigen::VectorXd& y_o, int start = -1,
-                 const std::vector<int>& hint = {});
+  /// x_o, y_o: pass columns of column-major matrices (no copy).
+  Solution solve(Eigen::Ref<const Eigen::VectorXd> x_o, Eigen::Ref<const Eigen::VectorXd> y_o,
+                 int start = -1, const std::vector<int>& hint = {});
 
   std::size_t candidates() const { return candidate_.size(); }
   std::size_t lps() const { return lps_; }
@@ -53,10 +60,11 @@ class RadialSolver {
  private:
   // Column c of the standard-form matrix: 0 = theta, 1..n = lambda, then m input slacks, s output
   // surpluses, and (NIRS) the convexity slack.
-  void column(int c, Eigen::VectorXd& a) const;
+  void column(int c, Vec& a) const;
   bool refactor();
+  bool accurate(const Vec& pi) const;
   void remember_basis();
-  double reduced_cost(int c, const Eigen::VectorXd& pi) const;
+  double reduced_cost(int c, const Vec& pi) const;
 
   Eigen::MatrixXd xt_, yt_;  // m x n, s x n (column per unit), scaled
   Eigen::VectorXd sx_, sy_;  // scale of each input / output (largest reference value)
@@ -65,13 +73,14 @@ class RadialSolver {
   Eigen::VectorXd dcand_, dall_;
   Returns returns_;
   int n_, m_, s_, rows_, cols_;
-  Eigen::VectorXd xo_, yo_, rhs_;
+  Vec xo_, yo_, rhs_;
   std::vector<int> basis_;
   std::vector<char> in_basis_, in_candidates_;
   std::vector<int> candidate_;
-  Eigen::MatrixXd binv_;
-  Eigen::VectorXd xb_;
+  Mat binv_;
+  Vec xb_;
   std::size_t lps_ = 0;
+  Eigen::Index block_start_ = 0;
 };
 
 }  // namespace revest::dea

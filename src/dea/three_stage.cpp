@@ -201,14 +201,14 @@ std::vector<double> ThreeStageDeaAnalysis::bootstrap_scores(const Eigen::MatrixX
     xs.row(static_cast<Eigen::Index>(i)) *= ratio;
   }
   RadialSolver solver(xs, y, main_);
+  const Eigen::MatrixXd xT = x.transpose(), yT = y.transpose();
   std::vector<double> out(n, kNaN);
   std::vector<int> hint;
   for (std::size_t i = 0; i < n; ++i) {
     const auto ii = static_cast<Eigen::Index>(i);
     hint.clear();
     for (const auto& p : point.peers[i]) hint.push_back(p.first);
-    const auto sol = solver.solve(x.row(ii).transpose(), y.row(ii).transpose(),
-                                  static_cast<int>(i), hint);
+    const auto sol = solver.solve(xT.col(ii), yT.col(ii), static_cast<int>(i), hint);
     if (sol.ok) {
       out[i] = sol.theta;
     } else {
