@@ -153,18 +153,30 @@ class EnvelopmentModel {
     lp_.primal();
     ++res.lps_solved;
     DeaStatus st = status();
+    if (st != DeaStatus::kOptimal) {
+      // A warm start from the previous unit's basis can mislead Clp on badly scaled data: retry
+      // once from the slack basis with the dual simplex before reporting a status.
+      lp_.allSlackBasis(true);
+      lp_.dual();
+      ++res.lps_solved;
+      st = status();
+    }
     double score = std::numeric_limits<double>::quiet_NaN();
     if (st == DeaStatus::kOptimal) {
       score = lp_.getColSolution()[0];
       if (opt_.slacks) {
         // Phase 2: fix the score, maximise the slack sum = minimise sum_j l_j c_j with
         // c_j = sum_i x_ij - sum_r y_rj (the constant terms do not matter).
+        phase1_.assign(lp_.getColSolution(), lp_.getColSolution() + n_ + 1);
         lp_.setColumnBounds(0, score, score);
         lp_.setObjectiveCoefficient(0, 0.0);
         for (int j = 0; j < n_; ++j) lp_.setObjectiveCoefficient(j + 1, xr_.row(j).sum() - yr_.row(j).sum());
         lp_.primal();
         ++res.lps_solved;
-        st = status();
+        // Phase 2 starts at a feasible point (the phase-1 optimum), so a failure is numerical
+        // (theta fixed at its computed optimum can be infeasible by rounding): keep the phase-1
+        // solution, whose slacks are valid though not maximal.
+        phase2_failed_ = status() != DeaStatus::kOptimal;
       }
     }
     if (self >= 0) lp_.setColumnBounds(self + 1, 0.0, COIN_DBL_MAX);
@@ -180,7 +192,8 @@ class EnvelopmentModel {
       lp_.allSlackBasis(true);
       return;
     }
-    const double* sol = lp_.getColSolution();
+    const double* sol = phase2_failed_ ? phase1_.data() : lp_.getColSolution();
+    phase2_failed_ = false;
     Eigen::Map<const Eigen::VectorXd> lambda(sol + 1, n_);
     const Eigen::RowVectorXd xl = lambda.transpose() * xr_, yl = lambda.transpose() * yr_;
     res.farrell[k] = score;
@@ -214,6 +227,8 @@ class EnvelopmentModel {
   const Eigen::MatrixXd& xr_;
   const Eigen::MatrixXd& yr_;
   ClpSimplex lp_;
+  std::vector<double> phase1_;
+  bool phase2_failed_ = false;
 };
 
 }  // namespace

@@ -53,6 +53,8 @@ ThreeStageOptions ThreeStageOptions::from(const io::OptionView& view) {
   o.environment = view.get_strings("environment");
   o.returns = view.get_choice("returns", {"vrs", "crs"});
   o.sfa_distribution = view.get_choice("sfa_distribution", {"half_normal", "truncated_normal"});
+  o.zero_slacks = view.get_choice("zero_slacks", {"exclude", "include"});
+  o.slack_scale = view.get_choice("slack_scale", {"level", "ratio"});
   const std::int64_t reps = view.get_int("replications");
   REVEST_REQUIRE(reps >= 1 && reps <= (std::int64_t{1} << 32),
                  view.where("replications") << ": must be in [1, 2^32], got " << reps);
@@ -301,23 +303,42 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     Y.x_adj = Y.x;
     Y.sfa.resize(m);
     Y.sfa_status.resize(m);
+    Y.sfa_units.assign(m, 0);
     for (std::size_t k = 0; k < m; ++k) {
       const auto kk = static_cast<Eigen::Index>(k);
       Eigen::VectorXd S = Y.slack1.col(kk);
       for (std::size_t i = 0; i < N_; ++i)
         if (Y.stage1.status[i] != DeaStatus::kOptimal) S[static_cast<Eigen::Index>(i)] = 0.0;
       S = S.cwiseMax(0.0);
-      if (S.maxCoeff() - S.minCoeff() <= 0.0) {
+      const bool ratio = options_.slack_scale == "ratio";
+      if (ratio) S = S.cwiseQuotient(Y.x.col(kk));  // share of the input that is slack
+      // Units entering the fit: all, or (zero_slacks = "exclude") those with positive slack.
+      std::vector<Eigen::Index> rows;
+      for (Eigen::Index i = 0; i < S.size(); ++i)
+        if (options_.zero_slacks == "include" || S[i] > 0.0) rows.push_back(i);
+      Eigen::VectorXd Sf(static_cast<Eigen::Index>(rows.size()));
+      Eigen::MatrixXd Zf(Sf.size(), Z.cols());
+      for (std::size_t r = 0; r < rows.size(); ++r) {
+        Sf[static_cast<Eigen::Index>(r)] = S[rows[r]];
+        Zf.row(static_cast<Eigen::Index>(r)) = Z.row(rows[r]);
+      }
+      Y.sfa_units[k] = static_cast<int>(rows.size());
+      if (Sf.size() < Z.cols() + 4 || Sf.maxCoeff() - Sf.minCoeff() <= 0.0) {
         Y.sfa_status[k] = "no_variation";
         continue;
       }
-      Y.sfa[k] = sfa::fit_sfa(S, Z, so, znames,
+      Y.sfa[k] = sfa::fit_sfa(Sf, Zf, so, znames,
                               ctx + ", stage 2, input '" + inputs_[k] + "', year " +
                                   std::to_string(Y.year));
       Y.sfa_status[k] = sfa::to_string(Y.sfa[k].status);
+      sfa::unit_estimates(Y.sfa[k], S, Z, so);  // every unit is adjusted
       const Eigen::VectorXd zb = Z * Y.sfa[k].beta;
       const Eigen::VectorXd& v = Y.sfa[k].noise;
-      Y.x_adj.col(kk) = Y.x.col(kk).array() + (zb.maxCoeff() - zb.array()) + (v.maxCoeff() - v.array());
+      const Eigen::ArrayXd add = (zb.maxCoeff() - zb.array()) + (v.maxCoeff() - v.array());
+      if (ratio)
+        Y.x_adj.col(kk) = (Y.x.col(kk).array() * (1.0 + add)).matrix();
+      else
+        Y.x_adj.col(kk) = (Y.x.col(kk).array() + add).matrix();
     }
     // Stage 3.
     Y.stage3 = solve_dea(Y.x_adj, Y.y, main_opts, labels);
@@ -499,7 +520,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
   Table coef{"stage2_coefficients", "stage-2 SFA of each input's total slack on the environment", {}};
   Table fits{"stage2_fits", "stage-2 SFA fit per year and input (boundary policy in status)", {}};
   {
-    std::vector<std::int64_t> year, fyear, nzero;
+    std::vector<std::int64_t> year, fyear, nzero, nfit;
     std::vector<std::string> input, term, finput, status, message;
     std::vector<double> est, se, sig, sig_se, gam, gam_se, mu, ll, lr, lrp, meanu;
     for (std::size_t t = 0; t < T_; ++t)
@@ -517,7 +538,9 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         fyear.push_back(Y.year);
         finput.push_back(inputs_[k]);
         status.push_back(Y.sfa_status[k]);
-        message.push_back(fitted ? r.message : "the slack is zero for every unit: no adjustment");
+        message.push_back(fitted ? r.message
+                                 : "too few units with positive slack, or no variation: no "
+                                   "adjustment of this input");
         sig.push_back(fitted ? r.sigma2 : kNaN);
         sig_se.push_back(fitted ? r.sigma2_se : kNaN);
         gam.push_back(fitted ? r.gamma : kNaN);
@@ -530,6 +553,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         std::int64_t z = 0;
         for (Eigen::Index i = 0; i < Y.slack1.rows(); ++i) z += Y.slack1(i, static_cast<Eigen::Index>(k)) <= 0.0;
         nzero.push_back(z);
+        nfit.push_back(Y.sfa_units[k]);
       }
     coef.columns = {{"year", year, "year"},
                     {"input", input, "input whose total slack is the dependent variable"},
@@ -550,7 +574,9 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                     {"lr_gamma0", lr, "one-sided LR statistic of gamma = 0"},
                     {"lr_pvalue", lrp, "p-value (mixed chi-square)"},
                     {"mean_u", meanu, "mean JLMS E[u|e]"},
-                    {"zero_slack_units", nzero, "units with zero total slack (included in the fit)"}};
+                    {"zero_slack_units", nzero, "units with zero total slack"},
+                    {"fit_units", nfit, "units in the fit (zero_slacks = " + options_.zero_slacks +
+                                            "); every unit is adjusted"}};
   }
   std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(coef), std::move(fits)};
 

@@ -9,9 +9,11 @@
 ///    max-slack phase, and the other of CRS/VRS for the scale efficiency CRS / VRS. Total slack
 ///    of input k: S_k = x_k - target_k (radial plus non-radial movement).
 ///  Stage 2. For each input k, a cost-type SFA S_k = b0 + z'b + v + u (sfa::fit_sfa; u half-
-///    normal or truncated normal). All units enter, including those with zero slack; a boundary
-///    fit follows the SFA boundary policy (gamma = 0: u = 0, the whole residual is noise) and is
-///    reported; an input whose slack is zero for every unit is not adjusted ("no_variation").
+///    normal or truncated normal), fitted on the units with positive slack (option zero_slacks;
+///    see there) and applied to every unit (JLMS noise of each unit's own residual). A boundary
+///    fit follows the SFA boundary policy (gamma = 0: u = 0, the whole residual is noise; gamma =
+///    1: no noise) and is reported; an input with fewer than p + 5 units with positive slack is
+///    not adjusted ("no_variation", reported).
 ///    Adjusted inputs: x_adj = x + [max_i(z_i'b) - z'b] + [max_i(v_i) - v], v = JLMS noise.
 ///  Stage 3. The same DEA on (x_adj, y).
 ///
@@ -64,6 +66,18 @@ struct ThreeStageOptions {
   std::string returns = "vrs";
   /// Distribution of the stage-2 inefficiency: "half_normal" (default) or "truncated_normal".
   std::string sfa_distribution = "half_normal";
+  /// Units with zero total slack of an input: "exclude" (default) fits the SFA of that input on
+  /// the units with positive slack (a point mass at zero does not fit a model with continuous u
+  /// and v: with it the likelihood runs to gamma -> 1 and b -> 0, i.e. no adjustment at all);
+  /// "include" fits on every unit (Fried et al. 2002 as printed). Every unit is adjusted with the
+  /// fitted b and its own JLMS noise either way.
+  std::string zero_slacks = "exclude";
+  /// Dependent variable of stage 2: "level" (default; the total slack S_k, as in Fried et al.
+  /// 2002) or "ratio" (S_k / x_k, the share of the input that is slack; the adjustment is then
+  /// proportional: x_adj = x (1 + [max(z'b) - z'b] + [max(v) - v])). Use "ratio" when unit sizes
+  /// differ by orders of magnitude: in levels the lower envelope of the slacks is near zero at
+  /// every z (small efficient units), and the fit ends at b ~ 0, gamma -> 1 (no adjustment).
+  std::string slack_scale = "level";
   /// Bootstrap replications (tasks). Default 2000.
   std::size_t replications = 2000;
   /// Level of the intervals. Default 0.95.
@@ -99,6 +113,7 @@ struct ThreeStageYear {
   Eigen::MatrixXd slack1, slack3;        ///< N x m total input slack
   std::vector<sfa::SfaResult> sfa;       ///< per input (empty result for no_variation)
   std::vector<std::string> sfa_status;   ///< per input: SfaStatus name or "no_variation"
+  std::vector<int> sfa_units;            ///< per input: units in the fit
   double h1 = 0, h3 = 0;                 ///< SW98 bandwidths
   TruncatedRegression truncreg;
   std::vector<int> truncreg_units;       ///< units with delta > 1

@@ -318,20 +318,31 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
                               : 0.5 * p1;
   }
 
-  // Unit estimates (original units; production-form residual e_p = sg * e).
-  res.residual = y - X * res.beta;
-  res.u_mean.resize(N);
-  res.te.resize(N);
-  res.noise.resize(N);
-  if (res.status == SfaStatus::kGammaZero) {
-    res.u_mean.setZero();
-    res.te.setOnes();
-    res.noise = res.residual;
+  unit_estimates(res, y, X, options);
+  return res;
+}
+
+void unit_estimates(SfaResult& fit, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                    const SfaOptions& options) {
+  // Production-form residual e_p = sg * e.
+  REVEST_REQUIRE(X.rows() == y.size() && X.cols() == fit.beta.size(),
+                 "SFA unit estimates: " << y.size() << " values, X " << X.rows() << " x "
+                                        << X.cols() << ", " << fit.beta.size() << " coefficients");
+  const double sg = sign_of(options.frontier);
+  const Eigen::Index N = y.size();
+  fit.residual = y - X * fit.beta;
+  fit.u_mean.resize(N);
+  fit.te.resize(N);
+  fit.noise.resize(N);
+  if (fit.status == SfaStatus::kGammaZero) {
+    fit.u_mean.setZero();
+    fit.te.setOnes();
+    fit.noise = fit.residual;
   } else {
-    const double S = res.sigma2, g = res.gamma, mu = res.mu;
+    const double S = fit.sigma2, g = fit.gamma, mu = fit.mu;
     const double sstar = std::sqrt(S * g * (1.0 - g));
     for (Eigen::Index i = 0; i < N; ++i) {
-      const double ep = sg * res.residual[i];
+      const double ep = sg * fit.residual[i];
       const double mstar = mu * (1.0 - g) - g * ep;
       double eu, te;
       if (sstar > 0.0) {
@@ -342,13 +353,12 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
         eu = std::max(mstar, 0.0);
         te = std::exp(-eu);
       }
-      res.u_mean[i] = std::max(eu, 0.0);
-      res.te[i] = te;
+      fit.u_mean[i] = std::max(eu, 0.0);
+      fit.te[i] = te;
       // e_p = v - u  =>  v = e_p + u;  in the caller's sign: v = e + sg u... e = sg e_p.
-      res.noise[i] = sg * (ep + res.u_mean[i]);
+      fit.noise[i] = sg * (ep + fit.u_mean[i]);
     }
   }
-  return res;
 }
 
 }  // namespace revest::sfa

@@ -94,6 +94,12 @@ struct SfaResult {
 SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaOptions& options,
                   const std::vector<std::string>& names = {}, const std::string& context = "SFA");
 
+/// Fills the unit estimates of `fit` (residual, JLMS u_mean, te, noise) for the units (y, X),
+/// which need not be the units it was fitted on (e.g. three-stage DEA fits the slacks of the units
+/// with positive slack and adjusts every unit).
+void unit_estimates(SfaResult& fit, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                    const SfaOptions& options);
+
 /// Log-likelihood of the model in the FRONTIER parameters theta = (b, sigma2, gamma[, mu]) and
 /// its gradient (grad sized like theta). For tests and for callers that need the surface.
 double sfa_loglik(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaOptions& options,

@@ -201,3 +201,25 @@ TEST(Dea, EnumStrings) {
   EXPECT_EQ(orientation_from_string(to_string(Orientation::kOutput)), Orientation::kOutput);
   EXPECT_THROW(returns_from_string("drs"), revest::Error);
 }
+
+// Coelli (1996), "A Guide to DEAP Version 2.1", example EG2 (eg2-dta.txt: 5 firms, one output y
+// = 1 2 3 4 5, one input x = 2 4 3 5 6), input orientation with CRS and VRS, printed to 3
+// decimals: crste 0.500 0.500 1.000 0.800 0.833; vrste 1.000 0.625 1.000 0.900 1.000;
+// scale 0.500 0.800 1.000 0.889 0.833. (By hand: the CRS frontier is the ray of firm 3,
+// y/x = 1; the VRS frontier joins (2, 1), (3, 3), (6, 5), e.g. firm 4 at y = 4 needs x = 4.5.)
+// Tolerance 5e-4 = half a unit in the printed last digit.
+TEST(Dea, CoelliDeapEg2VrsAndScale) {
+  MatrixXd y = col({1, 2, 3, 4, 5}), x = col({2, 4, 3, 5, 6});
+  const auto crs = solve_dea(x, y, opts(Returns::kCrs, Orientation::kInput));
+  const auto vrs = solve_dea(x, y, opts(Returns::kVrs, Orientation::kInput));
+  const double te_crs[] = {0.500, 0.500, 1.000, 0.800, 0.833};
+  const double te_vrs[] = {1.000, 0.625, 1.000, 0.900, 1.000};
+  const double scale[] = {0.500, 0.800, 1.000, 0.889, 0.833};
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_NEAR(crs.efficiency[static_cast<std::size_t>(i)], te_crs[i], 5e-4) << "firm " << i + 1;
+    EXPECT_NEAR(vrs.efficiency[static_cast<std::size_t>(i)], te_vrs[i], 5e-4) << "firm " << i + 1;
+    EXPECT_NEAR(crs.efficiency[static_cast<std::size_t>(i)] / vrs.efficiency[static_cast<std::size_t>(i)],
+                scale[i], 5e-4)
+        << "firm " << i + 1;
+  }
+}

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "synth/dea_design.hpp"
 
 using namespace revest;
 using namespace revest::dea;
@@ -16,64 +17,11 @@ using Eigen::VectorXd;
 namespace {
 
 constexpr std::size_t kN = 150;
-const std::vector<int> kYears = {2021, 2022};
 
-struct Fixture {
-  io::Geography geo;
-  io::Panel panel;
-  io::IndicatorSystem system;
-  std::vector<double> eff_true;  // exp(-u), county-major like the panel
-};
-
-io::Indicator indicator(const std::string& name, const std::string& use, io::Domain d) {
-  io::Indicator ind;
-  ind.name = ind.label = name;
-  ind.domain = d;
-  ind.uses = {use};
-  return ind;
-}
-
-// Known truth: two inputs, one output y = x1*^0.5 x2*^0.4 on the frontier bundle x*; observed
-// x_k = x*_k exp(u + d_k z1 + v_k), u ~ |N(0, 0.3^2)| (managerial), v ~ N(0, 0.03^2), z1 an
-// environment that raises input use, z2 a placebo.
-Fixture make_fixture() {
-  Fixture f;
-  for (std::size_t i = 0; i < kN; ++i) {
-    io::County c;
-    c.adcode = c.adcode_ref = 520100 + static_cast<std::int64_t>(i);
-    c.name = c.name_ref = "County " + std::to_string(i);
-    c.province = "贵州省";
-    c.province_en = "Guizhou";
-    f.geo.counties.push_back(c);
-  }
-  f.geo.build_index();
-  f.system.indicators = {indicator("x1", "dea_input", io::Domain::kPositive),
-                         indicator("x2", "dea_input", io::Domain::kPositive),
-                         indicator("y", "dea_output", io::Domain::kPositive),
-                         indicator("z1", "environment", io::Domain::kAny),
-                         indicator("z2", "environment", io::Domain::kAny)};
-  const std::size_t T = kYears.size();
-  f.panel.years = kYears;
-  f.panel.num_counties = kN;
-  f.panel.variables = {"x1", "x2", "y", "z1", "z2"};
-  f.panel.values.assign(5, std::vector<double>(kN * T));
-  f.eff_true.resize(kN * T);
-  Rng rng(11, "three_stage_test", 0);
-  boost::random::normal_distribution<double> nd;
-  for (std::size_t i = 0; i < kN; ++i)
-    for (std::size_t t = 0; t < T; ++t) {
-      const std::size_t r = i * T + t;
-      const double a1 = std::exp(nd(rng)), a2 = std::exp(nd(rng));
-      const double u = 0.3 * std::abs(nd(rng)), z1 = rng.uniform01(), z2 = rng.uniform01();
-      f.panel.values[0][r] = a1 * std::exp(u + 0.3 * z1 + 0.03 * nd(rng));
-      f.panel.values[1][r] = a2 * std::exp(u + 0.2 * z1 + 0.03 * nd(rng));
-      f.panel.values[2][r] = std::pow(a1, 0.5) * std::pow(a2, 0.4);
-      f.panel.values[3][r] = z1;
-      f.panel.values[4][r] = z2;
-      f.eff_true[r] = std::exp(-u);
-    }
-  return f;
-}
+// Known truth: synth::make_dea_design (two inputs, one output, an environment z1 that raises
+// input use, a placebo z2, managerial efficiency exp(-u)), 150 counties, 2021-2022.
+using Fixture = synth::DeaDesignData;
+Fixture make_fixture() { return synth::make_dea_design(synth::DeaDesign{}); }
 
 ThreeStageOptions small_options() {
   ThreeStageOptions o;
