@@ -28,9 +28,10 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   sy_ = yt_.rowwise().maxCoeff();
   for (int i = 0; i < m_; ++i) xt_.row(i) /= sx_[i];
   for (int r = 0; r < s_; ++r) yt_.row(r) /= sy_[r];
+  rows_ = m_ + s_ + (returns_ == Returns::kCrs ? 0 : 1);
+  if (rows_ > kMaxRows) return;  // too large for the fixed-size basis: solve() is never ok
   xo_.resize(m_);
   yo_.resize(s_);
-  rows_ = m_ + s_ + (returns_ == Returns::kCrs ? 0 : 1);
   cols_ = 1 + n_ + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
   in_basis_.assign(static_cast<std::size_t>(cols_), 0);
   in_candidates_.assign(static_cast<std::size_t>(n_), 0);

@@ -55,6 +55,7 @@ ThreeStageOptions ThreeStageOptions::from(const io::OptionView& view) {
   o.sfa_distribution = view.get_choice("sfa_distribution", {"half_normal", "truncated_normal"});
   o.zero_slacks = view.get_choice("zero_slacks", {"exclude", "include"});
   o.slack_scale = view.get_choice("slack_scale", {"level", "ratio"});
+  o.bootstrap = view.get_choice("bootstrap", {"scores", "three_stage"});
   const std::int64_t reps = view.get_int("replications");
   REVEST_REQUIRE(reps >= 1 && reps <= (std::int64_t{1} << 32),
                  view.where("replications") << ": must be in [1, 2^32], got " << reps);
@@ -80,7 +81,8 @@ std::vector<std::string> ThreeStageOptions::resolved(const std::string& which,
 // ---- truncated regression ----
 
 TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                                             double lower, bool standard_errors) {
+                                             double lower, bool standard_errors,
+                                             const Eigen::VectorXd* start) {
   const Eigen::Index n = y.size(), k = X.cols();
   TruncatedRegression r;
   REVEST_REQUIRE(X.rows() == n, "truncated regression: " << n << " values, " << X.rows() << " rows");
@@ -124,6 +126,10 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
   Eigen::VectorXd phi(k + 1);
   phi.head(k) = b0;
   phi[k] = std::log(s0);
+  if (start && start->size() == k + 1 && start->allFinite() && (*start)[k] > 0) {
+    phi.head(k) = start->head(k).cwiseProduct(sx);  // scaled coefficients
+    phi[k] = std::log((*start)[k]);
+  }
   optim::MinimizeOptions mo;
   mo.gradient_tolerance = 1e-8;
   mo.acceptable_gradient = 1e-5 * double(n);
@@ -165,43 +171,60 @@ double ThreeStageDeaAnalysis::bandwidth_rule(const std::vector<double>& theta) {
 
 std::vector<double> ThreeStageDeaAnalysis::draw_pseudo_scores(const std::vector<double>& theta,
                                                               double h, Rng& rng) {
-  const std::size_t n = theta.size();
-  double mr = 0, vr = 0;  // mean is 1 by symmetry; variance of the reflected set
-  for (double t : theta) vr += (t - 1.0) * (t - 1.0);
-  mr = 1.0;
-  vr /= static_cast<double>(n);  // population variance of the 2n reflected values
-  (void)mr;
-  boost::random::uniform_int_distribution<std::size_t> pick(0, 2 * n - 1);
+  // Units whose LP failed (NaN) are not drawn from; they get NaN (and keep their inputs).
+  std::vector<double> fin;
+  for (double t : theta)
+    if (std::isfinite(t)) fin.push_back(t);
+  const std::size_t n = theta.size(), nf = fin.size();
+  std::vector<double> out(n, kNaN);
+  if (nf == 0) return out;
+  double vr = 0;  // variance of the 2 nf reflected values (their mean is 1 by symmetry)
+  for (double t : fin) vr += (t - 1.0) * (t - 1.0);
+  vr /= static_cast<double>(nf);
+  boost::random::uniform_int_distribution<std::size_t> pick(0, 2 * nf - 1);
   boost::random::normal_distribution<double> nd;
-  std::vector<double> beta(n), out(n);
+  std::vector<double> beta(n);
   double bbar = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(theta[i])) continue;
     const std::size_t j = pick(rng);
-    beta[i] = j < n ? theta[j] : 2.0 - theta[j - n];
-    bbar += beta[i];
+    beta[i] = j < nf ? fin[j] : 2.0 - fin[j - nf];
+    bbar += beta[i] / static_cast<double>(nf);
   }
-  bbar /= static_cast<double>(n);
   const double corr = vr > 0 ? 1.0 / std::sqrt(1.0 + h * h / vr) : 1.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double t = bbar + (beta[i] + h * nd(rng) - bbar) * corr;
-    out[i] = t <= 1.0 ? t : 2.0 - t;
+    if (!std::isfinite(theta[i])) continue;
+    // A draw beyond the reflection (t* > 2 or <= 0, theta* <= 0) is redrawn: theta* in (0, 1].
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      const double t = bbar + (beta[i] + h * nd(rng) - bbar) * corr;
+      const double r = t <= 1.0 ? t : 2.0 - t;
+      if (r > 0.0) {
+        out[i] = r;
+        break;
+      }
+    }
   }
   return out;
 }
 
-std::vector<double> ThreeStageDeaAnalysis::bootstrap_scores(const Eigen::MatrixXd& x,
-                                                            const Eigen::MatrixXd& y,
-                                                            const std::vector<double>& theta,
-                                                            double h, const DeaResult& point,
-                                                            Rng& rng) const {
-  const std::size_t n = theta.size();
+Eigen::MatrixXd ThreeStageDeaAnalysis::pseudo_inputs(const Eigen::MatrixXd& x,
+                                                     const std::vector<double>& theta, double h,
+                                                     Rng& rng) {
   const std::vector<double> ts = draw_pseudo_scores(theta, h, rng);
   Eigen::MatrixXd xs = x;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < theta.size(); ++i) {
     // A unit whose LP failed in the point estimate keeps its observed inputs.
-    const double ratio = std::isfinite(theta[i]) && ts[i] > 0 ? theta[i] / ts[i] : 1.0;
+    const double ratio = std::isfinite(theta[i]) && std::isfinite(ts[i]) ? theta[i] / ts[i] : 1.0;
     xs.row(static_cast<Eigen::Index>(i)) *= ratio;
   }
+  return xs;
+}
+
+std::vector<double> ThreeStageDeaAnalysis::scores_against(const Eigen::MatrixXd& x,
+                                                          const Eigen::MatrixXd& y,
+                                                          const Eigen::MatrixXd& xs,
+                                                          const DeaResult& point) const {
+  const auto n = static_cast<std::size_t>(x.rows());
   RadialSolver solver(xs, y, main_);
   const Eigen::MatrixXd xT = x.transpose(), yT = y.transpose();
   std::vector<double> out(n, kNaN);
@@ -217,11 +240,103 @@ std::vector<double> ThreeStageDeaAnalysis::bootstrap_scores(const Eigen::MatrixX
       DeaOptions o;
       o.returns = main_;
       o.slacks = false;
-      const DeaResult r = solve_dea(x.row(ii), y.row(ii), xs, y, o);
-      if (r.status[0] == DeaStatus::kOptimal) out[i] = r.farrell[0];
+      try {
+        const DeaResult r = solve_dea(x.row(ii), y.row(ii), xs, y, o);
+        if (r.status[0] == DeaStatus::kOptimal) out[i] = r.farrell[0];
+      } catch (const Error&) {
+        // Bad data for Clp (cannot happen for validated inputs): the score stays NaN.
+      }
     }
   }
   return out;
+}
+
+// ---- stage 2 ----
+
+Eigen::MatrixXd ThreeStageDeaAnalysis::usable_slacks(const Eigen::MatrixXd& slack,
+                                                     const std::vector<DeaStatus>& status,
+                                                     const Eigen::MatrixXd& x) const {
+  Eigen::MatrixXd S = slack.cwiseMax(0.0);
+  for (std::size_t i = 0; i < status.size(); ++i)
+    if (status[i] != DeaStatus::kOptimal) S.row(static_cast<Eigen::Index>(i)).setZero();
+  if (options_.slack_scale == "ratio") S = S.cwiseQuotient(x);  // share of the input that is slack
+  return S;
+}
+
+ThreeStageDeaAnalysis::Stage2 ThreeStageDeaAnalysis::fit_stage2(
+    const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z, const std::vector<std::string>& znames,
+    const std::string& ctx) const {
+  const auto m = static_cast<std::size_t>(S.cols());
+  sfa::SfaOptions so;
+  so.frontier = sfa::Frontier::kCost;
+  so.distribution = sfa::distribution_from_string(options_.sfa_distribution);
+  Stage2 st;
+  st.fit.resize(m);
+  st.status.resize(m);
+  st.units.assign(m, 0);
+  for (std::size_t k = 0; k < m; ++k) {
+    const auto kk = static_cast<Eigen::Index>(k);
+    // Units entering the fit: all, or (zero_slacks = "exclude") those with positive slack.
+    std::vector<Eigen::Index> rows;
+    for (Eigen::Index i = 0; i < S.rows(); ++i)
+      if (options_.zero_slacks == "include" || S(i, kk) > 0.0) rows.push_back(i);
+    Eigen::VectorXd Sf(static_cast<Eigen::Index>(rows.size()));
+    Eigen::MatrixXd Zf(Sf.size(), Z.cols());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      Sf[static_cast<Eigen::Index>(r)] = S(rows[r], kk);
+      Zf.row(static_cast<Eigen::Index>(r)) = Z.row(rows[r]);
+    }
+    st.units[k] = static_cast<int>(rows.size());
+    if (Sf.size() < Z.cols() + 4 || Sf.maxCoeff() - Sf.minCoeff() <= 0.0) {
+      st.status[k] = "no_variation";
+      continue;
+    }
+    st.fit[k] = sfa::fit_sfa(Sf, Zf, so, znames, ctx + ", input '" + inputs_[k] + "'");
+    st.status[k] = sfa::to_string(st.fit[k].status);
+  }
+  return st;
+}
+
+Eigen::MatrixXd ThreeStageDeaAnalysis::adjust_inputs(const Stage2& st, const Eigen::MatrixXd& S,
+                                                     const Eigen::MatrixXd& x,
+                                                     const Eigen::MatrixXd& Z,
+                                                     const Eigen::MatrixXd* worst) const {
+  sfa::SfaOptions so;
+  so.frontier = sfa::Frontier::kCost;
+  Eigen::MatrixXd x_adj = x;
+  for (std::size_t k = 0; k < st.fit.size(); ++k) {
+    if (st.status[k] == "no_variation") continue;
+    const auto kk = static_cast<Eigen::Index>(k);
+    sfa::SfaResult f = st.fit[k];
+    sfa::unit_estimates(f, S.col(kk), Z, so);  // every unit, with its own JLMS noise
+    const Eigen::VectorXd zb = Z * f.beta;
+    // The least favourable environment and the unluckiest noise: of these units, or of the
+    // units given in `worst` (row 0: max z'b per input, row 1: max v per input).
+    const double zmax = worst ? (*worst)(0, kk) : zb.maxCoeff();
+    const double vmax = worst ? (*worst)(1, kk) : f.noise.maxCoeff();
+    const Eigen::ArrayXd add = (zmax - zb.array()) + (vmax - f.noise.array());
+    if (options_.slack_scale == "ratio")
+      x_adj.col(kk) = (x.col(kk).array() * (1.0 + add)).matrix();
+    else
+      x_adj.col(kk) = (x.col(kk).array() + add).matrix();
+  }
+  return x_adj;
+}
+
+Eigen::MatrixXd ThreeStageDeaAnalysis::worst_case(const Stage2& st, const Eigen::MatrixXd& S,
+                                                  const Eigen::MatrixXd& Z) const {
+  sfa::SfaOptions so;
+  so.frontier = sfa::Frontier::kCost;
+  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(2, static_cast<Eigen::Index>(st.fit.size()));
+  for (std::size_t k = 0; k < st.fit.size(); ++k) {
+    if (st.status[k] == "no_variation") continue;
+    const auto kk = static_cast<Eigen::Index>(k);
+    sfa::SfaResult f = st.fit[k];
+    sfa::unit_estimates(f, S.col(kk), Z, so);
+    w(0, kk) = (Z * f.beta).maxCoeff();
+    w(1, kk) = f.noise.maxCoeff();
+  }
+  return w;
 }
 
 // ---- analysis ----
@@ -270,9 +385,6 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
       }
     }
   };
-  sfa::SfaOptions so;
-  so.frontier = sfa::Frontier::kCost;
-  so.distribution = sfa::distribution_from_string(options_.sfa_distribution);
   DeaOptions main_opts;
   main_opts.returns = main_;
   DeaOptions other_opts;
@@ -300,46 +412,13 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     Z.rightCols(static_cast<Eigen::Index>(p)) = Y.z;
     std::vector<std::string> znames{"(intercept)"};
     znames.insert(znames.end(), env_.begin(), env_.end());
-    Y.x_adj = Y.x;
-    Y.sfa.resize(m);
-    Y.sfa_status.resize(m);
-    Y.sfa_units.assign(m, 0);
-    for (std::size_t k = 0; k < m; ++k) {
-      const auto kk = static_cast<Eigen::Index>(k);
-      Eigen::VectorXd S = Y.slack1.col(kk);
-      for (std::size_t i = 0; i < N_; ++i)
-        if (Y.stage1.status[i] != DeaStatus::kOptimal) S[static_cast<Eigen::Index>(i)] = 0.0;
-      S = S.cwiseMax(0.0);
-      const bool ratio = options_.slack_scale == "ratio";
-      if (ratio) S = S.cwiseQuotient(Y.x.col(kk));  // share of the input that is slack
-      // Units entering the fit: all, or (zero_slacks = "exclude") those with positive slack.
-      std::vector<Eigen::Index> rows;
-      for (Eigen::Index i = 0; i < S.size(); ++i)
-        if (options_.zero_slacks == "include" || S[i] > 0.0) rows.push_back(i);
-      Eigen::VectorXd Sf(static_cast<Eigen::Index>(rows.size()));
-      Eigen::MatrixXd Zf(Sf.size(), Z.cols());
-      for (std::size_t r = 0; r < rows.size(); ++r) {
-        Sf[static_cast<Eigen::Index>(r)] = S[rows[r]];
-        Zf.row(static_cast<Eigen::Index>(r)) = Z.row(rows[r]);
-      }
-      Y.sfa_units[k] = static_cast<int>(rows.size());
-      if (Sf.size() < Z.cols() + 4 || Sf.maxCoeff() - Sf.minCoeff() <= 0.0) {
-        Y.sfa_status[k] = "no_variation";
-        continue;
-      }
-      Y.sfa[k] = sfa::fit_sfa(Sf, Zf, so, znames,
-                              ctx + ", stage 2, input '" + inputs_[k] + "', year " +
-                                  std::to_string(Y.year));
-      Y.sfa_status[k] = sfa::to_string(Y.sfa[k].status);
-      sfa::unit_estimates(Y.sfa[k], S, Z, so);  // every unit is adjusted
-      const Eigen::VectorXd zb = Z * Y.sfa[k].beta;
-      const Eigen::VectorXd& v = Y.sfa[k].noise;
-      const Eigen::ArrayXd add = (zb.maxCoeff() - zb.array()) + (v.maxCoeff() - v.array());
-      if (ratio)
-        Y.x_adj.col(kk) = (Y.x.col(kk).array() * (1.0 + add)).matrix();
-      else
-        Y.x_adj.col(kk) = (Y.x.col(kk).array() + add).matrix();
-    }
+    Y.z1 = Z;
+    Stage2 st2 = fit_stage2(usable_slacks(Y.slack1, Y.stage1.status, Y.x), Z, znames,
+                            ctx + ", stage 2, year " + std::to_string(Y.year));
+    Y.x_adj = adjust_inputs(st2, usable_slacks(Y.slack1, Y.stage1.status, Y.x), Y.x, Z, nullptr);
+    Y.sfa = std::move(st2.fit);
+    Y.sfa_status = std::move(st2.status);
+    Y.sfa_units = std::move(st2.units);
     // Stage 3.
     Y.stage3 = solve_dea(Y.x_adj, Y.y, main_opts, labels);
     Y.stage3_other = solve_dea(Y.x_adj, Y.y, other_opts, labels).farrell;
@@ -387,8 +466,34 @@ TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
   const std::size_t p = env_.size();
   for (std::size_t t = 0; t < T_; ++t) {
     const ThreeStageYear& Y = years_[t];
-    write(out[0], (t * 2 + 0) * N_, bootstrap_scores(Y.x, Y.y, Y.stage1.farrell, Y.h1, Y.stage1, rng));
-    write(out[0], (t * 2 + 1) * N_, bootstrap_scores(Y.x_adj, Y.y, Y.stage3.farrell, Y.h3, Y.stage3, rng));
+    const Eigen::MatrixXd xs1 = pseudo_inputs(Y.x, Y.stage1.farrell, Y.h1, rng);
+    write(out[0], (t * 2 + 0) * N_, scores_against(Y.x, Y.y, xs1, Y.stage1));
+    if (options_.bootstrap == "scores") {
+      const Eigen::MatrixXd xs3 = pseudo_inputs(Y.x_adj, Y.stage3.farrell, Y.h3, rng);
+      write(out[0], (t * 2 + 1) * N_, scores_against(Y.x_adj, Y.y, xs3, Y.stage3));
+    } else {
+      // The whole procedure on the stage-1 pseudo-sample: its DEA with slacks, the SFA of its
+      // slacks, its adjusted inputs; the observed units are adjusted with the replication's
+      // stage-2 estimates (to the pseudo-sample's least favourable environment and noise) and
+      // scored against the adjusted pseudo-sample.
+      DeaOptions o;
+      o.returns = main_;
+      const DeaResult ds = solve_dea(xs1, Y.y, o);
+      const Eigen::MatrixXd Ss = usable_slacks(xs1 - ds.input_targets, ds.status, xs1);
+      Stage2 st;
+      try {
+        st = fit_stage2(Ss, Y.z1, {}, "replication stage 2, year " + std::to_string(Y.year));
+      } catch (const Error& e) {
+        return {TaskStatus::kNumericalFailure, e.what()};
+      }
+      // Worst environment and noise over the pseudo-sample and the observed units, so that no
+      // adjustment is negative.
+      const Eigen::MatrixXd So = usable_slacks(Y.slack1, Y.stage1.status, Y.x);
+      const Eigen::MatrixXd worst = worst_case(st, Ss, Y.z1).cwiseMax(worst_case(st, So, Y.z1));
+      const Eigen::MatrixXd xs3 = adjust_inputs(st, Ss, xs1, Y.z1, &worst);
+      const Eigen::MatrixXd xo3 = adjust_inputs(st, So, Y.x, Y.z1, &worst);
+      write(out[0], (t * 2 + 1) * N_, scores_against(xo3, Y.y, xs3, Y.stage3));
+    }
     if (options_.truncated_regression && Y.truncreg.converged) {
       const auto& tr = Y.truncreg;
       const auto mu = static_cast<Eigen::Index>(Y.truncreg_units.size());
@@ -407,7 +512,10 @@ TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
         double e = tail > 0 ? -boost::math::quantile(stdn, std::max(u * tail, 1e-300)) : a;
         d[r] = zb + tr.sigma * std::max(e, a);
       }
-      const TruncatedRegression b = fit_truncated_regression(d, Zt, 1.0, false);
+      Eigen::VectorXd start(static_cast<Eigen::Index>(p + 2));
+      start.head(static_cast<Eigen::Index>(p + 1)) = tr.beta;
+      start[static_cast<Eigen::Index>(p + 1)] = tr.sigma;
+      const TruncatedRegression b = fit_truncated_regression(d, Zt, 1.0, false, &start);
       std::vector<double> row(p + 2, kNaN);
       if (b.converged) {
         for (std::size_t j = 0; j <= p; ++j) row[j] = b.beta[static_cast<Eigen::Index>(j)];

@@ -22,7 +22,8 @@
 ///   reflected set R = {theta_i, 2 - theta_i} (2n values), bandwidth h (below);
 ///   draw beta*_i from R, e_i ~ N(0, 1); t_i = beta*_i + h e_i;
 ///   variance correction t*_i = mean(beta*) + (t_i - mean(beta*)) / sqrt(1 + h^2 / var(R));
-///   reflect: theta*_i = t*_i if t*_i <= 1, else 2 - t*_i;
+///   reflect: theta*_i = t*_i if t*_i <= 1, else 2 - t*_i (a draw with theta*_i <= 0, possible
+///   only for t*_i > 2 or <= 0, is redrawn); units whose LP failed are left out of the draws;
 ///   pseudo-sample x*_i = x_i theta_i / theta*_i, y*_i = y_i;
 ///   theta^b_i = score of the OBSERVED (x_i, y_i) against the pseudo-sample (RadialSolver, Clp
 ///   as the fallback).
@@ -31,8 +32,9 @@
 /// Summaries per county-year (Simar & Wilson 2000): bias = mean_b(theta^b) - theta, bias-corrected
 /// theta - bias, variance var_b(theta^b), and the interval [2 theta - q_hi, 2 theta - q_lo], where
 /// q_lo, q_hi are the (1 -+ confidence)/2 quantiles of theta^b (type 7).
-/// The stage-2 estimates are held fixed in the stage-3 bootstrap (stage-3 intervals do not carry
-/// the stage-2 estimation uncertainty).
+/// With bootstrap = "scores" (default) the stage-2 estimates are held fixed in the stage-3
+/// bootstrap; bootstrap = "three_stage" re-runs stages 1-3 on each stage-1 pseudo-sample (see the
+/// option), so that stage-3 intervals carry the stage-2 estimation uncertainty.
 ///
 /// SW2007 Algorithm 1 (option truncated_regression): delta_i = 1 / theta_i (Farrell output-type
 /// measure >= 1) of the main stage-1 model, regressed on (1, z) by truncated-normal ML on the
@@ -84,6 +86,12 @@ struct ThreeStageOptions {
   double confidence = 0.95;
   /// SW98 bandwidth; 0 (default) = the rule of thumb in the file comment.
   double bandwidth = 0.0;
+  /// What a replication re-estimates: "scores" (default): SW98 for stage 1 and for stage 3 with
+  /// the stage-2 estimates held fixed; "three_stage": stage 1 as before, then the whole
+  /// procedure on the stage-1 pseudo-sample (its DEA with slacks by Clp, the SFA of its slacks,
+  /// its adjusted inputs), so stage-3 intervals carry the stage-2 estimation uncertainty. About
+  /// an order of magnitude slower (Clp slack phase and SFA fits in every replication).
+  std::string bootstrap = "scores";
   /// SW2007 Algorithm 1 truncated regression. Default true.
   bool truncated_regression = true;
 
@@ -101,13 +109,17 @@ struct TruncatedRegression {
   bool converged = false;
   std::string message;
 };
+/// `start` (optional: b then sigma) replaces the OLS starting point (the bootstrap starts at the
+/// point estimate).
 TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                                             double lower = 1.0, bool standard_errors = true);
+                                             double lower = 1.0, bool standard_errors = true,
+                                             const Eigen::VectorXd* start = nullptr);
 
 /// Point estimates of one year.
 struct ThreeStageYear {
   int year = 0;
   Eigen::MatrixXd x, y, z, x_adj;       ///< N x m, N x s, N x p, N x m
+  Eigen::MatrixXd z1;                    ///< N x (1 + p): intercept and environment
   DeaResult stage1, stage3;              ///< main model (with slacks)
   std::vector<double> stage1_other, stage3_other;  ///< the other of CRS / VRS (radial)
   Eigen::MatrixXd slack1, slack3;        ///< N x m total input slack
@@ -144,9 +156,28 @@ class ThreeStageDeaAnalysis : public Analysis {
   static double bandwidth_rule(const std::vector<double>& theta);
 
  private:
-  std::vector<double> bootstrap_scores(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
-                                       const std::vector<double>& theta, double h,
-                                       const DeaResult& point, Rng& rng) const;
+  struct Stage2 {
+    std::vector<sfa::SfaResult> fit;
+    std::vector<std::string> status;
+    std::vector<int> units;
+  };
+  /// SW98 pseudo-sample inputs x theta / theta* (draws from rng).
+  static Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta,
+                                       double h, Rng& rng);
+  /// Radial scores of the units (x, y) against the reference set (xs, y); unit i's own
+  /// pseudo-observation starts the simplex; Clp is the fallback.
+  std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                                     const Eigen::MatrixXd& xs, const DeaResult& point) const;
+  /// Stage-2 dependent variables: slacks >= 0 (0 for units whose LP failed), as ratios if asked.
+  Eigen::MatrixXd usable_slacks(const Eigen::MatrixXd& slack, const std::vector<DeaStatus>& status,
+                                const Eigen::MatrixXd& x) const;
+  Stage2 fit_stage2(const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z,
+                    const std::vector<std::string>& znames, const std::string& ctx) const;
+  /// x adjusted with the stage-2 fits; `worst` (2 x m: max z'b, max v) defaults to these units'.
+  Eigen::MatrixXd adjust_inputs(const Stage2& st, const Eigen::MatrixXd& S, const Eigen::MatrixXd& x,
+                                const Eigen::MatrixXd& Z, const Eigen::MatrixXd* worst) const;
+  Eigen::MatrixXd worst_case(const Stage2& st, const Eigen::MatrixXd& S,
+                             const Eigen::MatrixXd& Z) const;
   std::string name_;
   ThreeStageOptions options_;
   Returns main_ = Returns::kVrs;

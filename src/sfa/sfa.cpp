@@ -287,17 +287,31 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
     se[k] = std::sqrt(2.0 / dN) * theta[k];
   } else {
     res.loglik = surf(theta_s, nullptr) - dN * std::log(sy);
-    const optim::Objective negll = [&](const Eigen::VectorXd& th, Eigen::VectorXd& g) {
+    // Hessian in the optimiser's parameters (b, ln S, logit gamma[, mu]), which no finite-
+    // difference step can push out of the domain, then the delta method back to (b, S, gamma, mu).
+    Eigen::VectorXd phi_hat = theta_s;
+    phi_hat[k] = std::log(theta_s[k]);
+    phi_hat[k + 1] = std::log(theta_s[k + 1] / (1.0 - theta_s[k + 1]));
+    const optim::Objective negll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
+      Eigen::VectorXd th = phi;
+      th[k] = std::exp(phi[k]);
+      th[k + 1] = logistic(phi[k + 1]);
       Eigen::VectorXd gt;
       const double ll = surf(th, &gt);
+      if (!std::isfinite(ll)) return std::numeric_limits<double>::infinity();
       g = -gt;
+      g[k] *= th[k];
+      g[k + 1] *= th[k + 1] * (1.0 - th[k + 1]);
       return -ll;
     };
-    const Eigen::MatrixXd H = optim::hessian_from_gradient(negll, theta_s, 1e-5);
+    const Eigen::MatrixXd H = optim::hessian_from_gradient(negll, phi_hat, 1e-5);
     Eigen::LLT<Eigen::MatrixXd> llt(H);
     if (llt.info() == Eigen::Success && H.allFinite()) {
+      Eigen::VectorXd J = Eigen::VectorXd::Ones(p);
+      J[k] = theta_s[k];
+      J[k + 1] = theta_s[k + 1] * (1.0 - theta_s[k + 1]);
       const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(p, p));
-      for (Eigen::Index j = 0; j < p; ++j) se[j] = std::sqrt(cov(j, j)) * D[j];
+      for (Eigen::Index j = 0; j < p; ++j) se[j] = std::sqrt(cov(j, j)) * J[j] * D[j];
     } else if (res.message.find("Hessian") == std::string::npos) {
       res.message += "; the Hessian is not positive definite: standard errors are NaN";
     }

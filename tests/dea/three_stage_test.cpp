@@ -4,6 +4,7 @@
 
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
+#include <span>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -181,4 +182,38 @@ TEST(ThreeStageDea, BadDataNamesCountyAndYear) {
   f.system.indicators.pop_back();
   f.system.indicators.pop_back();  // no environment
   EXPECT_THROW(ThreeStageDeaAnalysis("eff", f.geo, f.panel, f.system, small_options()), Error);
+}
+
+// bootstrap = "three_stage": the first year's stage-1 draws are the same as with "scores" (same
+// stream, drawn first; later years differ because "scores" also draws a stage-3 pseudo-sample);
+// stage 3 re-runs DEA and SFA on the pseudo-sample, so its rows differ; all finite.
+TEST(ThreeStageDea, WholeProcedureBootstrap) {
+  const Fixture f = make_fixture();
+  ThreeStageOptions o = small_options();
+  o.truncated_regression = false;
+  const ThreeStageDeaAnalysis plain("eff", f.geo, f.panel, f.system, o);
+  o.bootstrap = "three_stage";
+  const ThreeStageDeaAnalysis whole("eff", f.geo, f.panel, f.system, o);
+  auto run = [&](const ThreeStageDeaAnalysis& a) {
+    std::vector<double> row(a.replication_specs()[0].row_size(), std::nan(""));
+    std::vector<std::span<double>> spans{std::span<double>(row)};
+    Rng rng(5, a.name(), 3);
+    const TaskOutcome out = a.run_task(3, rng, spans);
+    EXPECT_EQ(out.status, TaskStatus::kOk) << out.message;
+    return row;
+  };
+  const auto p = run(plain), w = run(whole), w2 = run(whole);
+  EXPECT_EQ(w, w2);
+  std::size_t differ = 0;
+  for (std::size_t t = 0; t < 2; ++t)
+    for (std::size_t i = 0; i < kN; ++i) {
+      if (t == 0) {
+        EXPECT_EQ(p[i], w[i]);  // stage 1 of the first year
+      }
+      const double s3 = w[(t * 2 + 1) * kN + i];
+      ASSERT_TRUE(std::isfinite(s3));
+      EXPECT_GT(s3, 0.0);
+      differ += s3 != p[(t * 2 + 1) * kN + i];
+    }
+  EXPECT_GT(differ, kN);
 }

@@ -37,4 +37,18 @@ with h5py.File(path, "r") as f:
     for year in np.unique(s["year"][:]):
         r = np.sort(ranks[s["year"][:] == year])
         assert r[0] == 1 and r[-1] <= 512
+    # Three-stage DEA: B x years x (stage 1, stage 3) x counties bootstrap scores, and the tables.
+    d = f["analyses/efficiency"]
+    assert (d["status"][:] == 0).all()
+    sc = d["replications/scores"]
+    assert sc.shape == (16, 5, 2, 512), sc.shape
+    assert np.isfinite(sc[:]).all() and (sc[:] > 0).all()
+    e = d["summary/efficiency"]
+    assert e["stage1_vrs"].shape == (512 * 5,)
+    v1, c1 = e["stage1_vrs"][:], e["stage1_crs"][:]
+    assert ((v1 > 0) & (v1 <= 1 + 1e-9)).all() and (c1 <= v1 + 1e-9).all()
+    assert (e["stage1_ci_lo"][:] <= e["stage1_ci_hi"][:]).all()
+    assert np.allclose(e["stage1_scale"][:], c1 / v1)
+    for t in ("slacks", "stage2_coefficients", "stage2_fits", "truncated_regression"):
+        assert t in d["summary"], t
 print("h5py read OK:", path)
