@@ -31,6 +31,9 @@ DeaOptions opts(Returns r, Orientation o, bool slacks = true) {
 //   TE = 0.500 1.000 0.833 0.714 1.000; input slacks: firm 1 input 2 = 0.500, all others 0;
 //   peers (weights): 1: 2 (0.500); 3: 5 (0.500), 2 (1.000); 4: 5 (0.286), 2 (0.214);
 //   input targets of firm 4: 2.143 1.429.
+// The same five firms are the worked CRS example of the textbook Coelli, Rao, O'Donnell &
+// Battese (2005), "An Introduction to Efficiency and Productivity Analysis", 2nd ed., ch. 6,
+// which prints this DEAP output.
 // Tolerance 5e-4 = half a unit in the printed last digit.
 TEST(Dea, CoelliDeapEg1CrsInput) {
   MatrixXd y = col({1, 2, 3, 1, 2});
