@@ -61,11 +61,7 @@ void RadialSolver::column(int c, Vec& a) const {
 
 double RadialSolver::reduced_cost(int c, const Vec& pi) const {
   if (c == 0) return 1.0 - pi.head(m_).dot(xo_);
-  if (c <= n_) {
-    double d = pi.head(m_).dot(xt_.col(c - 1)) - pi.segment(m_, s_).dot(yt_.col(c - 1));
-    if (returns_ != Returns::kCrs) d -= pi[m_ + s_];
-    return d;
-  }
+  if (c <= n_) return -pi.dot(alam_.col(c - 1));
   if (c <= n_ + m_) return pi[c - n_ - 1];
   if (c <= n_ + m_ + s_) return pi[m_ + (c - n_ - m_ - 1)];
   return -pi[m_ + s_];
@@ -158,7 +154,6 @@ RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o
   auto fixed_col = [&](int f) { return f == 0 ? 0 : n_ + f; };  // theta and the slack columns
   int pivots = 0, since_refactor = 0;
   bool hint_phase = !hint.empty();
-  std::vector<std::pair<double, int>> found;
   while (true) {
     // pi = c_B' B^-1 (only theta has a cost).
     pi.setZero();
@@ -215,18 +210,15 @@ RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o
         }
       }
       if (q < 0 && !hint_phase) {
-        // Price the whole reference set: the proof of optimality, or new candidates.
-        found.clear();
+        // Price the whole reference set: the proof of optimality, or the most negative column
+        // enters. The candidate list keeps only columns that are peers at an optimum (the
+        // frontier of this reference set), so it stays short.
         dall_.noalias() = -(alam_.transpose() * pi);
         for (int j = 0; j < n_; ++j) {
-          if (dall_[j] < -kPriceTol && !in_candidates_[static_cast<std::size_t>(j)])
-            found.emplace_back(dall_[j], j);
-        }
-        // The most negative column enters; the candidate list keeps only columns that are basic
-        // at an optimum (the frontier of this reference set), so it stays short.
-        if (!found.empty()) {
-          std::nth_element(found.begin(), found.begin(), found.end());
-          q = 1 + found[0].second;
+          if (dall_[j] < dq && !in_candidates_[static_cast<std::size_t>(j)]) {
+            dq = dall_[j];
+            q = 1 + j;
+          }
         }
       }
     }

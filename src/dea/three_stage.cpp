@@ -93,8 +93,8 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
   // Rescale the regressors (constant columns keep scale 1).
   Eigen::VectorXd sx(k);
   for (Eigen::Index j = 0; j < k; ++j) {
-    const double m = X.col(j).mean();
-    const double sd = std::sqrt((X.col(j).array() - m).square().sum() / double(std::max<Eigen::Index>(1, n - 1)));
+    const double sd =
+        stats::mean_sd(std::span<const double>(X.col(j).data(), static_cast<std::size_t>(n))).sd;
     sx[j] = sd > 0 ? sd : 1.0;
   }
   const Eigen::MatrixXd Xs = X * sx.cwiseInverse().asDiagonal();
@@ -297,46 +297,41 @@ ThreeStageDeaAnalysis::Stage2 ThreeStageDeaAnalysis::fit_stage2(
   return st;
 }
 
-Eigen::MatrixXd ThreeStageDeaAnalysis::adjust_inputs(const Stage2& st, const Eigen::MatrixXd& S,
-                                                     const Eigen::MatrixXd& x,
-                                                     const Eigen::MatrixXd& Z,
-                                                     const Eigen::MatrixXd* worst) const {
+ThreeStageDeaAnalysis::Stage2Terms ThreeStageDeaAnalysis::stage2_terms(
+    const Stage2& st, const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z) const {
   sfa::SfaOptions so;
   so.frontier = sfa::Frontier::kCost;
-  Eigen::MatrixXd x_adj = x;
+  Stage2Terms t{Eigen::MatrixXd::Zero(S.rows(), S.cols()), Eigen::MatrixXd::Zero(S.rows(), S.cols())};
   for (std::size_t k = 0; k < st.fit.size(); ++k) {
-    if (st.status[k] == "no_variation") continue;
+    if (st.status[k] == "no_variation") continue;  // zero terms: the input is not adjusted
     const auto kk = static_cast<Eigen::Index>(k);
     sfa::SfaResult f = st.fit[k];
     sfa::unit_estimates(f, S.col(kk), Z, so);  // every unit, with its own JLMS noise
-    const Eigen::VectorXd zb = Z * f.beta;
-    // The least favourable environment and the unluckiest noise: of these units, or of the
-    // units given in `worst` (row 0: max z'b per input, row 1: max v per input).
-    const double zmax = worst ? (*worst)(0, kk) : zb.maxCoeff();
-    const double vmax = worst ? (*worst)(1, kk) : f.noise.maxCoeff();
-    const Eigen::ArrayXd add = (zmax - zb.array()) + (vmax - f.noise.array());
-    if (options_.slack_scale == "ratio")
-      x_adj.col(kk) = (x.col(kk).array() * (1.0 + add)).matrix();
-    else
-      x_adj.col(kk) = (x.col(kk).array() + add).matrix();
+    t.zb.col(kk) = Z * f.beta;
+    t.v.col(kk) = f.noise;
   }
-  return x_adj;
+  return t;
 }
 
-Eigen::MatrixXd ThreeStageDeaAnalysis::worst_case(const Stage2& st, const Eigen::MatrixXd& S,
-                                                  const Eigen::MatrixXd& Z) const {
-  sfa::SfaOptions so;
-  so.frontier = sfa::Frontier::kCost;
-  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(2, static_cast<Eigen::Index>(st.fit.size()));
-  for (std::size_t k = 0; k < st.fit.size(); ++k) {
-    if (st.status[k] == "no_variation") continue;
-    const auto kk = static_cast<Eigen::Index>(k);
-    sfa::SfaResult f = st.fit[k];
-    sfa::unit_estimates(f, S.col(kk), Z, so);
-    w(0, kk) = (Z * f.beta).maxCoeff();
-    w(1, kk) = f.noise.maxCoeff();
-  }
+Eigen::MatrixXd ThreeStageDeaAnalysis::Stage2Terms::worst() const {
+  Eigen::MatrixXd w(2, zb.cols());
+  w.row(0) = zb.colwise().maxCoeff();
+  w.row(1) = v.colwise().maxCoeff();
   return w;
+}
+
+Eigen::MatrixXd ThreeStageDeaAnalysis::adjust_inputs(const Stage2Terms& t, const Eigen::MatrixXd& x,
+                                                     const Eigen::MatrixXd& worst) const {
+  Eigen::MatrixXd x_adj = x;
+  for (Eigen::Index k = 0; k < x.cols(); ++k) {
+    const Eigen::ArrayXd add =
+        (worst(0, k) - t.zb.col(k).array()) + (worst(1, k) - t.v.col(k).array());
+    if (options_.slack_scale == "ratio")
+      x_adj.col(k) = (x.col(k).array() * (1.0 + add)).matrix();
+    else
+      x_adj.col(k) = (x.col(k).array() + add).matrix();
+  }
+  return x_adj;
 }
 
 // ---- analysis ----
@@ -413,9 +408,10 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     std::vector<std::string> znames{"(intercept)"};
     znames.insert(znames.end(), env_.begin(), env_.end());
     Y.z1 = Z;
-    Stage2 st2 = fit_stage2(usable_slacks(Y.slack1, Y.stage1.status, Y.x), Z, znames,
-                            ctx + ", stage 2, year " + std::to_string(Y.year));
-    Y.x_adj = adjust_inputs(st2, usable_slacks(Y.slack1, Y.stage1.status, Y.x), Y.x, Z, nullptr);
+    Y.dep = usable_slacks(Y.slack1, Y.stage1.status, Y.x);
+    Stage2 st2 = fit_stage2(Y.dep, Z, znames, ctx + ", stage 2, year " + std::to_string(Y.year));
+    const Stage2Terms terms = stage2_terms(st2, Y.dep, Z);
+    Y.x_adj = adjust_inputs(terms, Y.x, terms.worst());
     Y.sfa = std::move(st2.fit);
     Y.sfa_status = std::move(st2.status);
     Y.sfa_units = std::move(st2.units);
@@ -488,10 +484,10 @@ TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
       }
       // Worst environment and noise over the pseudo-sample and the observed units, so that no
       // adjustment is negative.
-      const Eigen::MatrixXd So = usable_slacks(Y.slack1, Y.stage1.status, Y.x);
-      const Eigen::MatrixXd worst = worst_case(st, Ss, Y.z1).cwiseMax(worst_case(st, So, Y.z1));
-      const Eigen::MatrixXd xs3 = adjust_inputs(st, Ss, xs1, Y.z1, &worst);
-      const Eigen::MatrixXd xo3 = adjust_inputs(st, So, Y.x, Y.z1, &worst);
+      const Stage2Terms ts = stage2_terms(st, Ss, Y.z1), to = stage2_terms(st, Y.dep, Y.z1);
+      const Eigen::MatrixXd worst = ts.worst().cwiseMax(to.worst());
+      const Eigen::MatrixXd xs3 = adjust_inputs(ts, xs1, worst);
+      const Eigen::MatrixXd xo3 = adjust_inputs(to, Y.x, worst);
       write(out[0], (t * 2 + 1) * N_, scores_against(xo3, Y.y, xs3, Y.stage3));
     }
     if (options_.truncated_regression && Y.truncreg.converged) {

@@ -120,6 +120,7 @@ struct ThreeStageYear {
   int year = 0;
   Eigen::MatrixXd x, y, z, x_adj;       ///< N x m, N x s, N x p, N x m
   Eigen::MatrixXd z1;                    ///< N x (1 + p): intercept and environment
+  Eigen::MatrixXd dep;                   ///< N x m: stage-2 dependent variables (usable_slacks)
   DeaResult stage1, stage3;              ///< main model (with slacks)
   std::vector<double> stage1_other, stage3_other;  ///< the other of CRS / VRS (radial)
   Eigen::MatrixXd slack1, slack3;        ///< N x m total input slack
@@ -173,11 +174,17 @@ class ThreeStageDeaAnalysis : public Analysis {
                                 const Eigen::MatrixXd& x) const;
   Stage2 fit_stage2(const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z,
                     const std::vector<std::string>& znames, const std::string& ctx) const;
-  /// x adjusted with the stage-2 fits; `worst` (2 x m: max z'b, max v) defaults to these units'.
-  Eigen::MatrixXd adjust_inputs(const Stage2& st, const Eigen::MatrixXd& S, const Eigen::MatrixXd& x,
-                                const Eigen::MatrixXd& Z, const Eigen::MatrixXd* worst) const;
-  Eigen::MatrixXd worst_case(const Stage2& st, const Eigen::MatrixXd& S,
-                             const Eigen::MatrixXd& Z) const;
+  /// Per unit and input: the fitted environment term z'b and the JLMS noise v (zero for an input
+  /// that is not adjusted).
+  struct Stage2Terms {
+    Eigen::MatrixXd zb, v;  ///< N x m
+    /// 2 x m: the least favourable environment (max z'b) and the unluckiest noise (max v).
+    Eigen::MatrixXd worst() const;
+  };
+  Stage2Terms stage2_terms(const Stage2& st, const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z) const;
+  /// x adjusted to `worst`: x + [max z'b - z'b] + [max v - v] (proportionally for "ratio").
+  Eigen::MatrixXd adjust_inputs(const Stage2Terms& t, const Eigen::MatrixXd& x,
+                                const Eigen::MatrixXd& worst) const;
   std::string name_;
   ThreeStageOptions options_;
   Returns main_ = Returns::kVrs;

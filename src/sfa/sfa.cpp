@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <span>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "optim/minimize.hpp"
 
 namespace revest::sfa {
@@ -66,9 +68,37 @@ struct Surface {
 
 double logistic(double t) { return 1.0 / (1.0 + std::exp(-t)); }
 
-double sample_sd(const Eigen::VectorXd& v) {
-  const double m = v.mean();
-  return std::sqrt((v.array() - m).square().sum() / std::max<double>(1.0, double(v.size()) - 1.0));
+// Sample standard deviation (n - 1) of a contiguous column.
+double sample_sd(const Eigen::Ref<const Eigen::VectorXd>& v) {
+  return stats::mean_sd(std::span<const double>(v.data(), static_cast<std::size_t>(v.size()))).sd;
+}
+
+// The optimiser works in phi = (b, ln S, logit gamma[, mu]), where S > 0 and 0 < gamma < 1 hold
+// by construction; b has k entries.
+Eigen::VectorXd theta_from_phi(const Eigen::VectorXd& phi, Eigen::Index k) {
+  Eigen::VectorXd th = phi;
+  th[k] = std::exp(phi[k]);
+  th[k + 1] = logistic(phi[k + 1]);
+  return th;
+}
+Eigen::VectorXd phi_from_theta(const Eigen::VectorXd& th, Eigen::Index k) {
+  Eigen::VectorXd phi = th;
+  phi[k] = std::log(th[k]);
+  phi[k + 1] = std::log(th[k + 1] / (1.0 - th[k + 1]));
+  return phi;
+}
+// -log-likelihood in phi and its gradient (chain rule); +inf outside the surface's domain.
+optim::Objective negloglik_phi(const Surface& surface, Eigen::Index k) {
+  return [surface, k](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
+    const Eigen::VectorXd th = theta_from_phi(phi, k);
+    Eigen::VectorXd gt;
+    const double ll = surface(th, &gt);
+    if (!std::isfinite(ll)) return std::numeric_limits<double>::infinity();
+    g = -gt;
+    g[k] *= th[k];
+    g[k + 1] *= th[k + 1] * (1.0 - th[k + 1]);
+    return -ll;
+  };
 }
 
 }  // namespace
@@ -213,43 +243,21 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
         best = th;
       }
     }
-    // Minimise -ll in phi = (b, ln S, logit gamma[, mu]).
-    auto to_theta = [&](const Eigen::VectorXd& phi) {
-      Eigen::VectorXd th = phi;
-      th[k] = std::exp(phi[k]);
-      th[k + 1] = logistic(phi[k + 1]);
-      return th;
-    };
-    auto make_objective = [&](bool trunc) {
-      return [&, trunc](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
-        Surface s{ys, Xs, trunc};
-        const Eigen::VectorXd th = to_theta(phi);
-        Eigen::VectorXd gt;
-        const double ll = s(th, &gt);
-        if (!std::isfinite(ll)) return std::numeric_limits<double>::infinity();
-        g = -gt;
-        g[k] *= th[k];
-        g[k + 1] *= th[k + 1] * (1.0 - th[k + 1]);
-        return -ll;
-      };
-    };
+    // Minimise -ll in phi (the half-normal first; its optimum starts the truncated normal).
     optim::MinimizeOptions mo;
     mo.gradient_tolerance = options.gradient_tolerance;
     mo.acceptable_gradient = 1e-6 * dN;
-    Eigen::VectorXd phi(k + 2);
-    phi.head(k) = best.head(k);
-    phi[k] = std::log(best[k]);
-    phi[k + 1] = std::log(best[k + 1] / (1.0 - best[k + 1]));
-    optim::MinimizeResult mr = optim::minimize(make_objective(false), phi, mo);
+    optim::MinimizeResult mr = optim::minimize(
+        negloglik_phi(Surface{ys, Xs, false}, k), phi_from_theta(best.head(k + 2), k), mo);
     res.iterations = mr.iterations;
     if (truncated) {
       Eigen::VectorXd phi2(k + 3);
       phi2.head(k + 2) = mr.x;
       phi2[k + 2] = 0.0;
-      mr = optim::minimize(make_objective(true), phi2, mo);
+      mr = optim::minimize(negloglik_phi(Surface{ys, Xs, true}, k), phi2, mo);
       res.iterations += mr.iterations;
     }
-    theta_s = to_theta(mr.x);
+    theta_s = theta_from_phi(mr.x, k);
     res.message = "TAO: " + mr.reason;
     const double g = theta_s[k + 1];
     if (g < options.boundary) {
@@ -289,22 +297,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
     res.loglik = surf(theta_s, nullptr) - dN * std::log(sy);
     // Hessian in the optimiser's parameters (b, ln S, logit gamma[, mu]), which no finite-
     // difference step can push out of the domain, then the delta method back to (b, S, gamma, mu).
-    Eigen::VectorXd phi_hat = theta_s;
-    phi_hat[k] = std::log(theta_s[k]);
-    phi_hat[k + 1] = std::log(theta_s[k + 1] / (1.0 - theta_s[k + 1]));
-    const optim::Objective negll = [&](const Eigen::VectorXd& phi, Eigen::VectorXd& g) {
-      Eigen::VectorXd th = phi;
-      th[k] = std::exp(phi[k]);
-      th[k + 1] = logistic(phi[k + 1]);
-      Eigen::VectorXd gt;
-      const double ll = surf(th, &gt);
-      if (!std::isfinite(ll)) return std::numeric_limits<double>::infinity();
-      g = -gt;
-      g[k] *= th[k];
-      g[k + 1] *= th[k + 1] * (1.0 - th[k + 1]);
-      return -ll;
-    };
-    const Eigen::MatrixXd H = optim::hessian_from_gradient(negll, phi_hat, 1e-5);
+    const Eigen::MatrixXd H =
+        optim::hessian_from_gradient(negloglik_phi(surf, k), phi_from_theta(theta_s, k), 1e-5);
     Eigen::LLT<Eigen::MatrixXd> llt(H);
     if (llt.info() == Eigen::Success && H.allFinite()) {
       Eigen::VectorXd J = Eigen::VectorXd::Ones(p);
