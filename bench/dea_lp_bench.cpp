@@ -72,8 +72,9 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     RadialSolver rs(xs, y, Returns::kVrs);
     std::vector<double> th(n);
+    std::vector<int> hint;  // reused, as in three_stage.cpp
     for (int k = 0; k < n; ++k) {
-      std::vector<int> hint;
+      hint.clear();
       for (const auto& pw : d.peers[static_cast<std::size_t>(k)]) hint.push_back(pw.first);
       const auto sol = rs.solve(xT.col(k), yT.col(k), k, hint);
       if (!sol.ok) ++fallbacks;

@@ -40,7 +40,13 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   alam_.topRows(m_) = -xt_;
   alam_.middleRows(m_, s_) = yt_;
   if (returns_ != Returns::kCrs) alam_.row(m_ + s_).setOnes();
-  acand_.resize(rows_, n_);
+  acand_.resize(n_, rows_);
+  aunk_ = -alam_.transpose();
+  unknown_.resize(static_cast<std::size_t>(n_));
+  unknown_pos_.resize(static_cast<std::size_t>(n_));
+  for (int j = 0; j < n_; ++j) unknown_[static_cast<std::size_t>(j)] = unknown_pos_[static_cast<std::size_t>(j)] = j;
+  dcand_.resize(kBlock);
+  dall_.resize(n_);
   if (returns_ != Returns::kCrs) rhs_[m_ + s_] = 1.0;
 }
 
@@ -74,7 +80,8 @@ void RadialSolver::remember_basis() {
     const int j = c - 1;
     if (in_candidates_[static_cast<std::size_t>(j)]) continue;
     in_candidates_[static_cast<std::size_t>(j)] = 1;
-    acand_.col(static_cast<Eigen::Index>(candidate_.size())) = alam_.col(j);
+    drop_unknown(j);
+    acand_.row(static_cast<Eigen::Index>(candidate_.size())) = -alam_.col(j).transpose();
     candidate_.push_back(j);
   }
 }
@@ -92,17 +99,66 @@ bool RadialSolver::accurate(const Vec& pi) const {
 }
 
 bool RadialSolver::refactor() {
+  // Gauss-Jordan elimination with partial pivoting on the (at most 16 x 16) basis: no heap
+  // allocation, unlike a general LU followed by inverse().
   Mat B(rows_, rows_);
   Vec a;
   for (int p = 0; p < rows_; ++p) {
     column(basis_[static_cast<std::size_t>(p)], a);
     B.col(p) = a;
   }
-  Eigen::PartialPivLU<Mat> lu(B);
-  if (!(lu.rcond() > 1e-13)) return false;
-  binv_ = lu.inverse();
+  const double norm_b = B.cwiseAbs().colwise().sum().maxCoeff();
+  Mat M = B;
+  binv_ = Mat::Identity(rows_, rows_);
+  for (int k = 0; k < rows_; ++k) {
+    Eigen::Index piv = 0;
+    const double big = M.col(k).tail(rows_ - k).cwiseAbs().maxCoeff(&piv);
+    if (!(big > 1e-14 * norm_b)) return false;
+    piv += k;
+    if (piv != k) {
+      M.row(k).swap(M.row(piv));
+      binv_.row(k).swap(binv_.row(piv));
+    }
+    const double inv = 1.0 / M(k, k);
+    M.row(k) *= inv;
+    binv_.row(k) *= inv;
+    for (int i = 0; i < rows_; ++i) {
+      if (i == k || M(i, k) == 0.0) continue;
+      const double f = M(i, k);
+      M.row(i) -= f * M.row(k);
+      binv_.row(i) -= f * binv_.row(k);
+    }
+  }
+  // Exact 1-norm reciprocal condition number (the matrix is tiny).
+  const double rcond = 1.0 / (norm_b * binv_.cwiseAbs().colwise().sum().maxCoeff());
+  if (!(rcond > 1e-13)) return false;
   xb_ = binv_ * rhs_;
   return binv_.allFinite();
+}
+
+void RadialSolver::drop_if_dominated(int k, double theta) {
+  // When (x_o, y_o) lies on the ray of reference unit k (same outputs, inputs a common multiple
+  // c of x_k, as for the Simar-Wilson twin of a pseudo-observation), unit k's own score is
+  // theta * c. A score below 1 means unit k is dominated by a combination of other units, so its
+  // column can never improve any later LP on this reference set: it leaves the full pricing.
+  if (unknown_pos_[static_cast<std::size_t>(k)] < 0) return;
+  if (yo_ != yt_.col(k)) return;
+  const Eigen::ArrayXd ratio = xo_.array() / xt_.col(k).array();
+  const double c = ratio.maxCoeff();
+  if (c - ratio.minCoeff() > 1e-12 * c) return;
+  if (theta * c < 1.0 - 1e-8) drop_unknown(k);
+}
+
+void RadialSolver::drop_unknown(int j) {
+  const int pos = unknown_pos_[static_cast<std::size_t>(j)];
+  if (pos < 0) return;
+  const int last = static_cast<int>(unknown_.size()) - 1;
+  const int moved = unknown_[static_cast<std::size_t>(last)];
+  unknown_[static_cast<std::size_t>(pos)] = moved;
+  unknown_pos_[static_cast<std::size_t>(moved)] = pos;
+  aunk_.row(pos) = aunk_.row(last);
+  unknown_.pop_back();
+  unknown_pos_[static_cast<std::size_t>(j)] = -1;
 }
 
 RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o,
@@ -196,7 +252,7 @@ RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o
         // reduced cost of the first block that has one enters.
         for (Eigen::Index done = 0; done < nc && q < 0; done += kBlock) {
           const Eigen::Index b0 = (block_start_ + done) % nc, w = std::min<Eigen::Index>(kBlock, nc - b0);
-          dcand_.noalias() = -(acand_.middleCols(b0, w).transpose() * pi);
+          dcand_.head(w).noalias() = acand_.middleRows(b0, w) * pi;
           for (Eigen::Index t = 0; t < w; ++t) {
             if (dcand_[t] < dq) {
               const int c = 1 + candidate_[static_cast<std::size_t>(b0 + t)];
@@ -213,11 +269,12 @@ RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o
         // Price the whole reference set: the proof of optimality, or the most negative column
         // enters. The candidate list keeps only columns that are peers at an optimum (the
         // frontier of this reference set), so it stays short.
-        dall_.noalias() = -(alam_.transpose() * pi);
-        for (int j = 0; j < n_; ++j) {
-          if (dall_[j] < dq && !in_candidates_[static_cast<std::size_t>(j)]) {
-            dq = dall_[j];
-            q = 1 + j;
+        const auto nu = static_cast<Eigen::Index>(unknown_.size());
+        dall_.head(nu).noalias() = aunk_.topRows(nu) * pi;
+        for (Eigen::Index t = 0; t < nu; ++t) {
+          if (dall_[t] < dq) {
+            dq = dall_[t];
+            q = 1 + unknown_[static_cast<std::size_t>(t)];
           }
         }
       }
@@ -237,6 +294,7 @@ RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o
       sol.ok = sol.theta > 0.0 && std::isfinite(sol.theta);
       sol.pivots = pivots;
       remember_basis();
+      if (sol.ok && start >= 0) drop_if_dominated(start, sol.theta);
       return sol;
     }
     // Ratio test.

@@ -13,7 +13,12 @@
 /// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
 /// has the same outputs), prices a candidate list of columns in blocks of 32 (the units that were
 /// peers in earlier solves: the frontier, found as it goes), and proves optimality by pricing every column of the
-/// reference set against the final duals: the frontier restriction is therefore exact. Dantzig's
+/// reference set against the final duals: the frontier restriction is therefore exact. That final
+/// pricing skips the candidates (already priced) and the units known to be dominated: when the
+/// evaluated point lies on the ray of the start unit k (as the observed unit and its pseudo-
+/// observation do), unit k's own score follows from theta, and a score below 1 means unit k is
+/// dominated by a combination of other units and can never lower theta in any later LP on this
+/// reference set (Dula and others' "frontier first" reduction; exact). Dantzig's
 /// rule, switching to Bland's rule after 50 pivots (no cycling). Any trouble (no start vertex,
 /// iteration limit, a singular basis, a final check that fails) is reported as not ok and the
 /// caller falls back to Clp (solve_dea), so results never depend on this solver's limits.
@@ -56,6 +61,8 @@ class RadialSolver {
 
   std::size_t candidates() const { return candidate_.size(); }
   std::size_t lps() const { return lps_; }
+  /// Reference units found dominated so far (left out of the final pricing).
+  std::size_t dominated() const { return static_cast<std::size_t>(n_) - unknown_.size() - candidate_.size(); }
 
  private:
   // Column c of the standard-form matrix: 0 = theta, 1..n = lambda, then m input slacks, s output
@@ -64,12 +71,18 @@ class RadialSolver {
   bool refactor();
   bool accurate(const Vec& pi) const;
   void remember_basis();
+  void drop_unknown(int j);
+  void drop_if_dominated(int k, double theta);
   double reduced_cost(int c, const Vec& pi) const;
 
   Eigen::MatrixXd xt_, yt_;  // m x n, s x n (column per unit), scaled
   Eigen::VectorXd sx_, sy_;  // scale of each input / output (largest reference value)
   Eigen::MatrixXd alam_;     // rows x n: the lambda columns of the standard form
-  Eigen::MatrixXd acand_;    // rows x capacity: the candidate columns, in candidate_ order
+  // Negated, transposed lambda columns (one row per unit, so pricing is a column-major
+  // matrix-vector product giving reduced costs directly):
+  Eigen::MatrixXd acand_;    // capacity x rows: the candidates, in candidate_ order
+  Eigen::MatrixXd aunk_;     // n x rows: units neither candidates nor known dominated
+  std::vector<int> unknown_, unknown_pos_;  // their units; position of each unit (-1: gone)
   Eigen::VectorXd dcand_, dall_;
   Returns returns_;
   int n_, m_, s_, rows_, cols_;

@@ -115,6 +115,34 @@ TEST(RadialSolver, EqualsClpOnPseudoSamples) {
     expect_equal_to_clp(x, y, xs, y, Returns::kVrs, start, &fb);
     EXPECT_EQ(fb, 0u);
   }
+  // The dominated-unit reduction is exercised: most pseudo-observations are inefficient.
+  MatrixXd xs = x;
+  for (int j = 0; j < 300; ++j) xs.row(j) *= d.farrell[static_cast<std::size_t>(j)] / (1.0 - 0.3 * rng.uniform01());
+  RadialSolver rs(xs, y, Returns::kVrs);
+  for (int k = 0; k < 300; ++k) ASSERT_TRUE(rs.solve(x.row(k).transpose(), y.row(k).transpose(), k).ok);
+  EXPECT_GT(rs.dominated(), 100u);
+}
+
+// Each unit against its own sample, starting from itself (the dominated-unit reduction applies to
+// every LP), on degenerate data: duplicates and units on one ray must not be dropped wrongly.
+TEST(RadialSolver, SelfEvaluationWithDominatedUnitsLeftOut) {
+  MatrixXd x, y;
+  make_data(11, 120, 3, 2, x, y);
+  for (int j = 0; j < 20; ++j) {
+    x.row(20 + j) = x.row(j);
+    y.row(20 + j) = y.row(j);
+  }
+  for (int j = 40; j < 50; ++j) {
+    x.row(j) = (1.0 + 0.1 * j) * x.row(0);
+    y.row(j) = (1.0 + 0.1 * j) * y.row(0);
+  }
+  std::vector<int> start(120);
+  for (int j = 0; j < 120; ++j) start[static_cast<std::size_t>(j)] = j;
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs}) {
+    std::size_t fb = 0;
+    expect_equal_to_clp(x, y, x, y, ret, start, &fb);
+    EXPECT_EQ(fb, 0u) << to_string(ret);
+  }
 }
 
 // No start vertex (an output above every reference unit, VRS): not ok, so the caller uses Clp
