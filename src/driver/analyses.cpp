@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "dea/three_stage.hpp"
 #include "index/entropy_index.hpp"
+#include "realopt/real_options.hpp"
 
 namespace revest::driver {
 
@@ -46,6 +47,8 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           }
         }
       }
+    } else if (a.kind == "real_options") {
+      (void)realopt::RealOptionsOptions::from(opt);  // reads projects.csv, not the panel
     } else {
       REVEST_FAIL("analysis '" << a.name << "': unknown kind '" << a.kind << "'");
     }
@@ -64,6 +67,10 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
     auto o = dea::ThreeStageOptions::from(opt);
     return std::make_unique<dea::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
                                                          std::move(o));
+  }
+  if (cfg.kind == "real_options") {
+    auto o = realopt::RealOptionsOptions::from(opt);
+    return std::make_unique<realopt::RealOptionsAnalysis>(cfg.name, in.geo, in.projects, std::move(o));
   }
   REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
 }

@@ -192,6 +192,29 @@ void write_inputs(hid_t file, const Inputs& in) {
   ind.columns = {{"name", n, ""}, {"label", l, ""}, {"unit", u, ""}, {"group", g, ""},
                  {"direction", dir, "+1 benefit, -1 cost"}, {"domain", dom, ""}, {"uses", uses, ""}};
   h5::write_table(data, ind);
+  if (!in.projects.params.empty()) {
+    Table pt{"projects", "real-option project parameters as used (rows county-major, modes primary, "
+                         "secondary, tertiary); columns as in projects.csv", {}};
+    std::vector<std::int64_t> code;
+    std::vector<std::string> mode;
+    std::vector<double> c[12];
+    for (std::size_t i = 0; i < in.projects.num_counties(); ++i)
+      for (std::size_t m = 0; m < io::kModes.size(); ++m) {
+        const io::ProjectParams& p = in.projects.at(i, m);
+        code.push_back(geo.counties[i].adcode_ref);
+        mode.push_back(io::kModes[m]);
+        const double v[12] = {p.v0, p.investment, p.sigma, p.mu, p.required_return, p.delta, p.r,
+                              p.horizon, p.dig_index, p.cost_semi_elasticity,
+                              p.drift_semi_elasticity, p.vol_semi_elasticity};
+        for (int k = 0; k < 12; ++k) c[k].push_back(v[k]);
+      }
+    const char* names[12] = {"v0", "investment", "sigma", "mu", "required_return", "delta", "r",
+                             "horizon", "dig_index", "cost_semi_elasticity",
+                             "drift_semi_elasticity", "vol_semi_elasticity"};
+    pt.columns = {{"adcode", code, "2022 code"}, {"mode", mode, ""}};
+    for (int k = 0; k < 12; ++k) pt.columns.push_back({names[k], c[k], ""});
+    h5::write_table(data, pt);
+  }
 }
 
 Handle dcpl_chunked(int rank, const hsize_t* chunk) {

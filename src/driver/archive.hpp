@@ -6,7 +6,8 @@
 ///   /                     attrs format="revest-archive", format_version, complete (0 until the end)
 ///   /meta                 job file text, effective configuration, seed, build and library
 ///                         versions, SHA-256 of every input file, MPI size, hosts, times
-///   /data                 the inputs as used (counties, queen, rook, panel, indicators)
+///   /data                 the inputs as used (counties, queen, rook, panel, indicators, and
+///                         projects when a real_options analysis runs)
 ///   /analyses/NAME        attrs kind, options, num_tasks, wall_seconds, cpu_seconds
 ///     replications/SPEC   [num_tasks x shape...] doubles, chunked along tasks, shuffle+deflate
 ///     status              [num_tasks] int32 (TaskStatus; -1 = not run yet)
@@ -30,6 +31,7 @@
 #include "io/indicators.hpp"
 #include "io/job.hpp"
 #include "io/panel.hpp"
+#include "io/projects.hpp"
 
 namespace revest::driver {
 
@@ -41,9 +43,10 @@ struct Inputs {
   io::Geography geo;
   io::Panel panel;
   io::IndicatorSystem indicators;
+  io::Projects projects;  ///< empty unless an analysis values real options
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & geo & panel & indicators;
+    ar & geo & panel & indicators & projects;
   }
 };
 

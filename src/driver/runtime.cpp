@@ -177,11 +177,16 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::fi
   L.inputs.geo = io::load_geography(L.job.geography);
   const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
+  const bool real_options = std::any_of(L.job.analyses.begin(), L.job.analyses.end(),
+                                        [](const io::AnalysisConfig& a) { return a.kind == "real_options"; });
+  if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
   if (build_analyses)
     for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
   for (const auto& p : {job_path, defaults, L.job.indicators, L.job.geography / "counties.csv",
                         L.job.geography / "queen.csv", L.job.geography / "rook.csv", L.job.panel})
     L.files.push_back({p.lexically_normal().string(), sha256_file(p)});
+  if (real_options)
+    L.files.push_back({L.job.projects.lexically_normal().string(), sha256_file(L.job.projects)});
   return L;
 }
 

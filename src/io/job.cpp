@@ -109,6 +109,7 @@ Job job_from_table(const toml::table& eff) {
   job.geography = data["geography"].value_or(std::string());
   job.panel = data["panel"].value_or(std::string());
   job.indicators = data["indicators"].value_or(std::string());
+  job.projects = data["projects"].value_or(std::string());
   job.first_year = static_cast<int>(data["years"][0].value_or(std::int64_t{0}));
   job.last_year = static_cast<int>(data["years"][1].value_or(std::int64_t{0}));
   const toml::table& rt = *eff["runtime"].as_table();
@@ -140,6 +141,7 @@ toml::table effective_table(const Job& job) {
   data.insert("geography", job.geography.string());
   data.insert("panel", job.panel.string());
   data.insert("indicators", job.indicators.string());
+  data.insert("projects", job.projects.string());
   data.insert("years", toml::array{job.first_year, job.last_year});
   t.insert("data", std::move(data));
   toml::table rt;
@@ -173,7 +175,7 @@ std::string Job::fingerprint_toml() const {
   toml::table t = effective_table(*this);
   t.erase("output");
   toml::table& data = *t["data"].as_table();
-  for (const char* k : {"geography", "panel", "indicators"}) data.erase(k);
+  for (const char* k : {"geography", "panel", "indicators", "projects"}) data.erase(k);
   std::ostringstream os;
   os << t << "\n";
   return os.str();
@@ -227,7 +229,7 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
     toml::table& data = *eff["data"].as_table();
     const toml::table empty;
     const toml::table* jd = top_job["data"].as_table();
-    for (const char* k : {"geography", "panel", "indicators"})
+    for (const char* k : {"geography", "panel", "indicators", "projects"})
       set_path(data, k, job_dir, def_dir, jd ? *jd : empty);
     const toml::array* years = data["years"].as_array();
     const toml::node& yn = (jd && jd->get("years")) ? *jd->get("years") : *data.get("years");

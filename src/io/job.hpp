@@ -44,6 +44,7 @@ struct Job {
   std::filesystem::path geography;    ///< directory with counties.csv, queen.csv, rook.csv
   std::filesystem::path panel;        ///< panel CSV
   std::filesystem::path indicators;   ///< indicator system TOML
+  std::filesystem::path projects;     ///< real-option projects CSV (read if a job values them)
   int first_year = 2011, last_year = 2022;
   // [runtime]
   Schedule schedule = Schedule::kStatic;

@@ -1,0 +1,739 @@
+#include "realopt/lsm.hpp"
+
+#include <algorithm>
+#include <boost/random/normal_distribution.hpp>
+// GCC 12 reports false "may be used uninitialized" warnings inside Boost's Poisson sampler (members
+// of its PTRD branch, which small means never use); the header's lines are exempted.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <boost/random/poisson_distribution.hpp>
+#pragma GCC diagnostic pop
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace revest::realopt {
+
+const char* to_string(Basis b) {
+  switch (b) {
+    case Basis::kLaguerreUnweighted:
+      return "laguerre_unweighted";
+    case Basis::kMonomial:
+      return "monomial";
+    case Basis::kLogMonomial:
+      return "log_monomial";
+    case Basis::kSpline:
+      return "spline";
+    default:
+      return "laguerre";
+  }
+}
+
+int LsmOptions::dates() const {
+  return std::max(1, static_cast<int>(std::lround(horizon * dates_per_year)));
+}
+
+void Project::validate(const std::string& what) const {
+  const int S = static_cast<int>(states.size());
+  REVEST_REQUIRE(S >= 2, what << ": a project needs at least two states");
+  REVEST_REQUIRE(initial >= 0 && initial < S, what << ": initial state out of range");
+  REVEST_REQUIRE(basis_scale > 0.0 && std::isfinite(basis_scale),
+                 what << ": basis scale must be positive");
+  for (const auto& s : states)
+    REVEST_REQUIRE(std::isfinite(s.scale), what << ": state '" << s.name << "' has a non-finite scale");
+  for (const auto& a : actions) {
+    REVEST_REQUIRE(a.from >= 0 && a.to < S && a.from < a.to,
+                   what << ": action '" << a.name << "' must lead to a later state");
+    REVEST_REQUIRE(std::isfinite(a.cost), what << ": action '" << a.name << "' has a non-finite cost");
+    REVEST_REQUIRE(a.first_time <= a.last_time,
+                   what << ": action '" << a.name << "' has an empty exercise window");
+  }
+}
+
+bool Project::single_exercise() const {
+  for (const auto& a : actions) {
+    if (a.from != initial) continue;
+    for (const auto& b : actions)
+      if (b.from == a.to) return false;
+  }
+  return true;
+}
+
+Project deferral_project(double investment) {
+  Project p;
+  p.states = {{"idle", 0.0}, {"invested", 1.0}};
+  p.actions = {{"invest", 0, 1, investment, 0.0, std::numeric_limits<double>::infinity()}};
+  p.basis_scale = investment;
+  return p;
+}
+
+Project american_put(double strike) {
+  Project p;
+  p.states = {{"holding", 0.0}, {"exercised", -1.0}};
+  p.actions = {{"exercise", 0, 1, -strike, 0.0, std::numeric_limits<double>::infinity()}};
+  p.basis_scale = strike;
+  return p;
+}
+
+namespace {
+
+constexpr double kTimeEps = 1e-9;
+
+// Coefficients of the Laguerre recurrence, so that the basis needs no division.
+struct LaguerreCoefficients {
+  double c[33][3];
+  constexpr LaguerreCoefficients() : c{} {
+    for (int n = 0; n < 33; ++n) {
+      c[n][0] = (2.0 * n + 1.0) / (n + 1.0);
+      c[n][1] = 1.0 / (n + 1.0);
+      c[n][2] = n / (n + 1.0);
+    }
+  }
+  const double* operator[](int n) const { return c[n]; }
+};
+constexpr LaguerreCoefficients kLaguerre{};
+
+class Engine {
+ public:
+  Engine(const Process& p, const Project& pr, const LsmOptions& o)
+      : p_(p), pr_(pr), o_(o), K_(o.dates()), S_(static_cast<int>(pr.states.size())),
+        nb_(o.order + 1) {
+    dt_ = o.horizon / K_;
+    disc_ = std::exp(-p.r * dt_);
+    from_.assign(static_cast<std::size_t>(S_), {});
+    for (std::size_t a = 0; a < pr.actions.size(); ++a)
+      from_[static_cast<std::size_t>(pr.actions[a].from)].push_back(static_cast<int>(a));
+    centre_.assign(static_cast<std::size_t>(K_ + 1), 0.0);
+    knots_.assign(static_cast<std::size_t>(K_ + 1), std::vector<std::vector<double>>(static_cast<std::size_t>(S_)));
+    spread_.assign(static_cast<std::size_t>(K_ + 1), 1.0);
+    beta_.assign(static_cast<std::size_t>(K_ + 1),
+                 std::vector<Eigen::VectorXd>(static_cast<std::size_t>(S_)));
+  }
+
+  int dates() const { return K_; }
+  double time(int k) const { return o_.horizon * k / K_; }
+
+  bool active(int a, int k) const {
+    const auto& act = pr_.actions[static_cast<std::size_t>(a)];
+    const double t = time(k);
+    return t >= act.first_time - kTimeEps && t <= act.last_time + kTimeEps;
+  }
+  bool terminal(int s) const { return from_[static_cast<std::size_t>(s)].empty(); }
+  bool own_active(int s, int k) const {
+    for (int a : from_[static_cast<std::size_t>(s)])
+      if (active(a, k)) return true;
+    return false;
+  }
+  // Some other non-terminal state can move into s at date k (so s's value is needed there).
+  bool needed_by_others(int s, int k) const {
+    for (std::size_t a = 0; a < pr_.actions.size(); ++a)
+      if (pr_.actions[a].to == s && active(static_cast<int>(a), k)) return true;
+    return false;
+  }
+  double gain(int a, double v) const {
+    const auto& act = pr_.actions[static_cast<std::size_t>(a)];
+    return (pr_.states[static_cast<std::size_t>(act.to)].scale -
+            pr_.states[static_cast<std::size_t>(act.from)].scale) * v - act.cost;
+  }
+
+  bool standardised() const { return o_.basis == Basis::kMonomial || o_.basis == Basis::kLogMonomial; }
+  double state_variable(double v) const {
+    return o_.basis == Basis::kLogMonomial ? std::log(v / pr_.basis_scale) : v / pr_.basis_scale;
+  }
+  // Monomial bases use the state variable standardised by its mean and sd over the regression
+  // paths at each date (so the normal equations stay well conditioned however wide the
+  // distribution of V is at long horizons).
+  void set_standardisation(int k, const double* v, std::size_t n) {
+    double m = 0.0, m2 = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = state_variable(v[i]);
+      const double d = x - m;
+      m += d / static_cast<double>(i + 1);
+      m2 += d * (x - m);
+    }
+    const double sd = n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0;
+    centre_[static_cast<std::size_t>(k)] = m;
+    spread_[static_cast<std::size_t>(k)] = sd > 0.0 ? sd : 1.0;
+  }
+
+  // Linear spline: knots at the quantiles j / (order + 1), j = 1..order-1, of V / scale over the
+  // regression paths at date k.
+  void set_knots(int k, int s, const double* v, const std::vector<std::size_t>& sel) {
+    std::vector<double> x;
+    x.reserve(sel.size());
+    for (std::size_t i : sel) x.push_back(v[i] / pr_.basis_scale);
+    auto& kn = knots_[static_cast<std::size_t>(k)][static_cast<std::size_t>(s)];
+    kn.clear();
+    if (x.empty()) return;
+    const std::size_t m = x.size();
+    for (int j = 1; j < nb_ - 1; ++j) {
+      const std::size_t q = std::min(m - 1, static_cast<std::size_t>(static_cast<double>(m) * j / (nb_ - 1)));
+      std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(q), x.end());
+      kn.push_back(x[q]);
+    }
+  }
+
+  void basis(double v, int k, int s, double* phi) const {
+    phi[0] = 1.0;
+    if (o_.basis == Basis::kSpline) {
+      const double x = v / pr_.basis_scale;
+      phi[1] = x;
+      const auto& kn = knots_[static_cast<std::size_t>(k)][static_cast<std::size_t>(s)];
+      for (std::size_t j = 0; j < kn.size(); ++j) phi[2 + j] = std::max(0.0, x - kn[j]);
+      return;
+    }
+    if (standardised()) {
+      const double x = (state_variable(v) - centre_[static_cast<std::size_t>(k)]) / spread_[static_cast<std::size_t>(k)];
+      for (int j = 1; j < nb_; ++j) phi[j] = phi[j - 1] * x;
+      return;
+    }
+    const double x = v / pr_.basis_scale;
+    // Laguerre polynomials by L_{n+1} = ((2n + 1 - x) L_n - n L_{n-1}) / (n + 1).
+    double L[32];
+    L[0] = 1.0;
+    L[1] = 1.0 - x;
+    for (int n = 1; n + 1 < nb_; ++n) {
+      const auto& c = kLaguerre[n];  // ((2n + 1) / (n + 1), 1 / (n + 1), n / (n + 1))
+      L[n + 1] = (c[0] - c[1] * x) * L[n] - c[2] * L[n - 1];
+    }
+    if (o_.basis == Basis::kLaguerre) {
+      // Longstaff-Schwartz (2001): a constant and exp(-x/2) L_0 .. L_{order-1}.
+      const double w = std::exp(-0.5 * x);
+      for (int j = 1; j < nb_; ++j) phi[j] = w * L[j - 1];
+    } else {
+      for (int j = 1; j < nb_; ++j) phi[j] = L[j];  // L_1 .. L_order (L_0 is the constant)
+    }
+  }
+
+  double cont(int s, int k, double v) const {
+    const Eigen::VectorXd& b = beta_[static_cast<std::size_t>(k)][static_cast<std::size_t>(s)];
+    if (b.size() == 0) return 0.0;
+    if (b.size() == 1) return std::max(0.0, b[0]);
+    double phi[32];
+    basis(v, k, s, phi);
+    double c = 0.0;
+    for (int j = 0; j < b.size(); ++j) c += b[j] * phi[j];
+    return std::max(0.0, c);
+  }
+
+  // Estimated value of state s at date k and value v (decisions of all later states included).
+  double estimate(int s, int k, double v, int* chosen = nullptr) const {
+    if (terminal(s)) return 0.0;
+    double best = k < K_ ? cont(s, k, v) : 0.0;
+    if (chosen) *chosen = -1;
+    for (int a : from_[static_cast<std::size_t>(s)]) {
+      if (!active(a, k)) continue;
+      const double e = gain(a, v) + estimate(pr_.actions[static_cast<std::size_t>(a)].to, k, v);
+      if (e > best) {
+        best = e;
+        if (chosen) *chosen = a;
+      }
+    }
+    return best;
+  }
+
+  // Simulates n paths (antithetic pairs if asked) from V at time index k0 to K; date-major V.
+  void simulate(std::size_t n, Rng& rng, bool real_world, double v_start, int k0,
+                std::vector<double>& V) const {
+    const int steps = K_ - k0;
+    V.resize(static_cast<std::size_t>(steps + 1) * n);  // every element is written below
+    const Stepper st(p_, dt_, real_world);
+    boost::random::normal_distribution<double> nd;
+    boost::random::poisson_distribution<int, double> pd(st.has_jumps() ? st.lambda_dt() : 1.0);
+    auto jumps = [&]() {
+      const int m = pd(rng);
+      return m == 0 ? 0.0 : m * p_.jump_mean + std::sqrt(static_cast<double>(m)) * p_.jump_sd * nd(rng);
+    };
+    const bool jumpy = st.has_jumps();
+    const double sa = st.a(), sb = st.b(), sc = st.c();
+    const double x0 = std::log(v_start);
+    const bool anti = o_.antithetic && n % 2 == 0;
+    const std::size_t half = anti ? n / 2 : n;
+    // Blocks of paths advance date by date, so each date's row of V is written contiguously and
+    // exp runs vectorised over the block. The draw order (block, date, path) is fixed, so the
+    // paths do not depend on anything but the stream.
+    constexpr std::size_t kBlock = 256;
+    Eigen::ArrayXd x1(static_cast<Eigen::Index>(kBlock)), x2(static_cast<Eigen::Index>(kBlock));
+    Eigen::ArrayXd e(static_cast<Eigen::Index>(kBlock));
+    for (std::size_t i = 0; i < half; ++i) {
+      V[i] = v_start;
+      if (anti) V[i + half] = v_start;
+    }
+    for (std::size_t b0 = 0; b0 < half; b0 += kBlock) {
+      const std::size_t w = std::min(kBlock, half - b0);
+      const auto W = static_cast<Eigen::Index>(w);
+      x1.head(W).setConstant(x0);
+      x2.head(W).setConstant(x0);
+      for (int k = 1; k <= steps; ++k) {
+        const std::size_t row = static_cast<std::size_t>(k) * n + b0;
+        if (jumpy) {
+          for (std::size_t j = 0; j < w; ++j) {
+            const double z = nd(rng);
+            const auto jj = static_cast<Eigen::Index>(j);
+            x1[jj] = sa + sb * x1[jj] + sc * z + jumps();
+            if (anti) x2[jj] = sa + sb * x2[jj] - sc * z + jumps();
+          }
+        } else if (anti) {
+          for (std::size_t j = 0; j < w; ++j) {
+            const double z = nd(rng);
+            const auto jj = static_cast<Eigen::Index>(j);
+            x1[jj] = sa + sb * x1[jj] + sc * z;
+            x2[jj] = sa + sb * x2[jj] - sc * z;
+          }
+        } else {
+          for (std::size_t j = 0; j < w; ++j) {
+            const auto jj = static_cast<Eigen::Index>(j);
+            x1[jj] = sa + sb * x1[jj] + sc * nd(rng);
+          }
+        }
+        e.head(W) = x1.head(W).exp();
+        std::copy(e.data(), e.data() + w, V.begin() + static_cast<std::ptrdiff_t>(row));
+        if (anti) {
+          e.head(W) = x2.head(W).exp();
+          std::copy(e.data(), e.data() + w, V.begin() + static_cast<std::ptrdiff_t>(row + half));
+        }
+      }
+    }
+  }
+
+  // Backward induction over the n paths in V (from date 0). fit: estimate and store the
+  // coefficients; else use the stored ones. Returns the realised O_initial(0) of each path.
+  bool backward(const std::vector<double>& V, std::size_t n, bool fit, std::vector<double>& out,
+                std::string& message) {
+    std::vector<std::vector<double>> P(static_cast<std::size_t>(S_), std::vector<double>(n, 0.0));
+    std::vector<std::vector<double>> E(static_cast<std::size_t>(S_), std::vector<double>(n, 0.0));
+    for (int k = K_; k >= 0; --k) {
+      const double* v = &V[static_cast<std::size_t>(k) * n];
+      if (fit && k > 0 && standardised()) set_standardisation(k, v, n);
+      if (k < K_)
+        for (int s = 0; s < S_; ++s)
+          if (!terminal(s))
+            for (double& x : P[static_cast<std::size_t>(s)]) x *= disc_;
+      for (int s = S_ - 1; s >= 0; --s) {
+        if (terminal(s)) continue;
+        const bool own = own_active(s, k), others = needed_by_others(s, k);
+        if (!own && !others) continue;  // nothing decided or read here: P carries on
+        auto& Ps = P[static_cast<std::size_t>(s)];
+        auto& Es = E[static_cast<std::size_t>(s)];
+        // The actions open at this date, as (dq, cost, E_to, P_to) for the path loops.
+        struct Open {
+          double dq, cost;
+          const double* e;
+          const double* p;
+        };
+        Open open[8];
+        int nopen = 0;
+        for (int a : from_[static_cast<std::size_t>(s)]) {
+          if (!active(a, k) || nopen == 8) continue;
+          const auto& act = pr_.actions[static_cast<std::size_t>(a)];
+          open[nopen++] = {pr_.states[static_cast<std::size_t>(act.to)].scale - pr_.states[static_cast<std::size_t>(s)].scale,
+                           act.cost, E[static_cast<std::size_t>(act.to)].data(), P[static_cast<std::size_t>(act.to)].data()};
+        }
+        // The paths where exercising could pay (every path when another state reads this
+        // state's value): only there are the continuation estimate and a decision needed, since
+        // elsewhere continuing (worth >= 0) beats every action (worth <= 0).
+        idx_.resize(n);
+        std::size_t m = 0;
+        if (others) {
+          for (std::size_t i = 0; i < n; ++i) idx_[i] = i;
+          m = n;
+        } else if (nopen == 1) {
+          const Open& a = open[0];
+          for (std::size_t i = 0; i < n; ++i) {
+            idx_[m] = i;
+            m += a.dq * v[i] - a.cost + a.e[i] > 0.0;
+          }
+        } else {
+          for (std::size_t i = 0; i < n; ++i) {
+            double best = -std::numeric_limits<double>::infinity();
+            for (int j = 0; j < nopen; ++j)
+              best = std::max(best, open[j].dq * v[i] - open[j].cost + open[j].e[i]);
+            idx_[m] = i;
+            m += best > 0.0;
+          }
+        }
+        idx_.resize(m);
+        chat_.assign(m, 0.0);
+        if (k < K_ && m > 0) {
+          Eigen::VectorXd& b = beta_[static_cast<std::size_t>(k)][static_cast<std::size_t>(s)];
+          const auto nbs = static_cast<std::size_t>(nb_);
+          if (fit && k == 0) {
+            double sum = 0.0;
+            for (std::size_t i : idx_) sum += Ps[i];
+            b = Eigen::VectorXd::Constant(1, sum / static_cast<double>(m));
+          } else if (fit) {
+            if (o_.basis == Basis::kSpline) set_knots(k, s, v, idx_);
+            phi_.resize(m * nbs);
+            for (std::size_t t = 0; t < m; ++t) basis(v[idx_[t]], k, s, &phi_[t * nbs]);
+            if (!regress(v, Ps.data(), b)) {
+              message = "singular regression at t = " + std::to_string(time(k)) + " in state '" +
+                        pr_.states[static_cast<std::size_t>(s)].name + "'";
+              return false;
+            }
+          } else if (b.size() > 1) {
+            phi_.resize(m * nbs);
+            for (std::size_t t = 0; t < m; ++t) basis(v[idx_[t]], k, s, &phi_[t * nbs]);
+          }
+          if (b.size() == 1) {
+            std::fill(chat_.begin(), chat_.end(), std::max(0.0, b[0]));
+          } else if (b.size() > 1) {
+            const int mb = static_cast<int>(b.size());
+            for (std::size_t t = 0; t < m; ++t) {
+              const double* f = &phi_[t * nbs];
+              double c = 0.0;
+              for (int j = 0; j < mb; ++j) c += b[j] * f[j];
+              chat_[t] = std::max(0.0, c);
+            }
+          }
+        }
+        for (std::size_t t = 0; t < m; ++t) {
+          const std::size_t i = idx_[t];
+          double best = chat_[t], real = k < K_ ? Ps[i] : 0.0;
+          for (int j = 0; j < nopen; ++j) {
+            const double g = open[j].dq * v[i] - open[j].cost;
+            const double e = g + open[j].e[i];
+            if (e > best) {
+              best = e;
+              real = g + open[j].p[i];
+            }
+          }
+          Es[i] = best;
+          Ps[i] = real;
+        }
+      }
+    }
+    out = P[static_cast<std::size_t>(pr_.initial)];
+    return true;
+  }
+
+  // Weighted least squares of y on phi over the selected paths, weights 1 / max(1, x^2) with
+  // x = V / scale: the spread of the realised continuation values grows with V, and unweighted
+  // least squares lets the deep in-the-money paths of long horizons dominate the fit near the
+  // exercise threshold (measured: perpetual case 2 of realopt_closed_forms.md at T = 100, 38.5
+  // unweighted against 44.2 weighted; closed form 45.1). Paths with x <= 1 (all in-the-money
+  // paths of a put) have weight 1, so the Longstaff-Schwartz put regressions are unchanged.
+  bool regress(const double* v, const double* y, Eigen::VectorXd& b) {
+    using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const std::size_t m = idx_.size();
+    const auto M = static_cast<Eigen::Index>(m);
+    const Eigen::Map<const RowMat> Phi(phi_.data(), M, nb_);
+    w_.resize(M);
+    yc_.resize(M);
+    for (std::size_t t = 0; t < m; ++t) {
+      const double x = v[idx_[t]] / pr_.basis_scale;
+      w_[static_cast<Eigen::Index>(t)] = 1.0 / std::max(1.0, x * x);
+      yc_[static_cast<Eigen::Index>(t)] = y[idx_[t]];
+    }
+    pw_.noalias() = w_.asDiagonal() * Phi;
+    const Eigen::MatrixXd A = Phi.transpose() * pw_;
+    const Eigen::VectorXd r = pw_.transpose() * yc_;
+    // Jacobi scaling, then a rank-revealing solve (complete orthogonal decomposition): collinear
+    // basis functions (e.g. spline knots that coincide) get the minimum-norm solution.
+    Eigen::MatrixXd As = A.selfadjointView<Eigen::Lower>();
+    const Eigen::VectorXd d = As.diagonal().cwiseMax(1e-300).cwiseSqrt().cwiseInverse();
+    As = d.asDiagonal() * As * d.asDiagonal();
+    Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> cod;
+    cod.setThreshold(1e-10);
+    cod.compute(As);
+    b = d.asDiagonal() * cod.solve(d.asDiagonal() * r);
+    return b.allFinite();
+  }
+
+  const Process& p_;
+  const Project& pr_;
+  const LsmOptions& o_;
+  int K_, S_, nb_;
+  double dt_ = 0, disc_ = 1;
+  std::vector<std::vector<int>> from_;
+  std::vector<std::vector<Eigen::VectorXd>> beta_;  // [k][s]
+  std::vector<double> centre_, spread_;             // standardisation of the state variable [k]
+  std::vector<std::vector<std::vector<double>>> knots_;  // spline knots [k][s]
+  // Work buffers of backward(): the selected paths, their basis rows, continuation estimates,
+  // regression weights and responses, and the weighted basis.
+  std::vector<std::size_t> idx_;
+  std::vector<double> phi_, chat_;
+  Eigen::VectorXd w_, yc_;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> pw_;
+};
+
+struct MeanSe {
+  double mean = 0.0, se = 0.0;
+};
+
+// Mean and standard error of y (antithetic pairs averaged first when `pairs`).
+MeanSe mean_se(const std::vector<double>& y, bool pairs) {
+  const std::size_t n = y.size();
+  const std::size_t m = pairs ? n / 2 : n;
+  double mean = 0.0, m2 = 0.0;
+  for (std::size_t i = 0; i < m; ++i) {
+    const double v = pairs ? 0.5 * (y[i] + y[i + m]) : y[i];
+    const double d = v - mean;
+    mean += d / static_cast<double>(i + 1);
+    m2 += d * (v - mean);
+  }
+  MeanSe r;
+  r.mean = mean;
+  r.se = m > 1 ? std::sqrt(m2 / static_cast<double>(m - 1) / static_cast<double>(m)) : 0.0;
+  return r;
+}
+
+}  // namespace
+
+LsmResult value_lsm(const Process& process, const Project& project, const LsmOptions& o, Rng& rng) {
+  LsmResult res;
+  process.validate("real option process");
+  project.validate("real option project");
+  REVEST_REQUIRE(o.horizon > 0.0 && std::isfinite(o.horizon), "LSM: horizon must be positive");
+  REVEST_REQUIRE(o.dates_per_year >= 1, "LSM: dates_per_year must be >= 1");
+  REVEST_REQUIRE(o.order >= 0 && o.order <= 16, "LSM: basis order must be in [0, 16]");
+  REVEST_REQUIRE(o.regression_paths >= 2 && o.pricing_paths >= 2, "LSM: too few paths");
+  Engine eng(process, project, o);
+  const int K = eng.dates();
+  const bool pairs = o.antithetic;
+  const double q0v0 = project.states[static_cast<std::size_t>(project.initial)].scale * process.v0;
+  const double T = o.horizon;
+
+  // Control: European version (exercise at T only) of the initial state's first action that
+  // changes the holding.
+  int cv_action = -1;
+  for (std::size_t a = 0; a < project.actions.size(); ++a) {
+    const auto& act = project.actions[a];
+    if (act.from == project.initial &&
+        project.states[static_cast<std::size_t>(act.to)].scale != project.states[static_cast<std::size_t>(act.from)].scale) {
+      cv_action = static_cast<int>(a);
+      break;
+    }
+  }
+  auto control = [&](const std::vector<double>& V, std::size_t n, std::vector<double>& X) {
+    X.resize(n);
+    const double d = std::exp(-process.r * T);
+    const double* vt = &V[static_cast<std::size_t>(K) * n];
+    for (std::size_t i = 0; i < n; ++i) X[i] = d * std::max(0.0, eng.gain(cv_action, vt[i]));
+  };
+  double a_cv = 0.0, c_cv = 0.0;
+  if (cv_action >= 0) {
+    const auto& act = project.actions[static_cast<std::size_t>(cv_action)];
+    a_cv = project.states[static_cast<std::size_t>(act.to)].scale - project.states[static_cast<std::size_t>(act.from)].scale;
+    c_cv = act.cost;
+    res.european = european_value(process, T, a_cv, c_cv);
+  }
+  // A call-type control (a > 0) has a lognormal tail: when the variance s^2 of ln V_T exceeds 2,
+  // its sample variance converges too slowly for the control to be trusted (one extreme path in
+  // the pricing set can dominate), so it is not used. Put-type controls are bounded.
+  double s2 = 0.0;
+  {
+    double m = 0.0;
+    const double n_jumps = process.kind == ProcessKind::kJumpDiffusion ? process.jump_intensity * T : 0.0;
+    log_moments(process, T, 0, m, s2);
+    s2 += n_jumps * (process.jump_sd * process.jump_sd + process.jump_mean * process.jump_mean);
+  }
+  const bool use_cv = o.control_variate && cv_action >= 0 && std::isfinite(res.european) &&
+                      (a_cv < 0.0 || s2 <= 2.0);
+
+  // 1. Regression paths: the exercise rule.
+  // The path array (paths x dates doubles, e.g. 40 MB) is kept per thread and reused: allocating
+  // it afresh for every valuation costs more in page faults than the simulation itself.
+  thread_local std::vector<double> V;
+  std::vector<double> y, X;
+  eng.simulate(o.regression_paths, rng, false, process.v0, 0, V);
+  res.path_steps += static_cast<double>(o.regression_paths) * K;
+  if (!eng.backward(V, o.regression_paths, true, y, res.message)) return res;
+  if (use_cv) {
+    // Coefficient of the control on the regression paths, on antithetic pair averages when the
+    // pricing estimate averages pairs (the variance that matters is that of the pair means).
+    control(V, o.regression_paths, X);
+    const bool pr = pairs && o.regression_paths % 2 == 0;
+    const std::size_t m = pr ? y.size() / 2 : y.size();
+    auto yy = [&](std::size_t i) { return pr ? 0.5 * (y[i] + y[i + m]) : y[i]; };
+    auto xx = [&](std::size_t i) { return pr ? 0.5 * (X[i] + X[i + m]) : X[i]; };
+    // beta over [b0, b1) of the (pair-averaged) samples, and the variance of y - beta X there.
+    auto fit_beta = [&](std::size_t b0, std::size_t b1) {
+      double mx = 0, my = 0;
+      for (std::size_t i = b0; i < b1; ++i) {
+        mx += xx(i);
+        my += yy(i);
+      }
+      mx /= static_cast<double>(b1 - b0);
+      my /= static_cast<double>(b1 - b0);
+      double sxy = 0, sxx = 0;
+      for (std::size_t i = b0; i < b1; ++i) {
+        sxy += (xx(i) - mx) * (yy(i) - my);
+        sxx += (xx(i) - mx) * (xx(i) - mx);
+      }
+      return sxx > 0.0 ? sxy / sxx : 0.0;
+    };
+    auto variance = [&](std::size_t b0, std::size_t b1, double beta) {
+      double m1 = 0, m2 = 0;
+      for (std::size_t i = b0; i < b1; ++i) {
+        const double z = yy(i) - beta * xx(i), d = z - m1;
+        m1 += d / static_cast<double>(i - b0 + 1);
+        m2 += d * (z - m1);
+      }
+      return m2;
+    };
+    // The control is kept only if a coefficient fitted on one half of the regression paths
+    // lowers the variance on the other half (a heavy-tailed control, e.g. a long-dated call,
+    // can make the in-sample coefficient unstable and the estimate worse).
+    const std::size_t h = m / 2;
+    const bool helps = h >= 2 && variance(h, m, fit_beta(0, h)) < variance(h, m, 0.0);
+    res.cv_beta = helps ? fit_beta(0, m) : 0.0;
+  }
+  // Boundary of the initial state's first action, within the regression paths' range at each date.
+  res.times.resize(static_cast<std::size_t>(K + 1));
+  for (int k = 0; k <= K; ++k) res.times[static_cast<std::size_t>(k)] = eng.time(k);
+  res.boundary.assign(static_cast<std::size_t>(K + 1), std::numeric_limits<double>::quiet_NaN());
+  int a0 = -1;
+  for (std::size_t a = 0; a < project.actions.size(); ++a)
+    if (project.actions[a].from == project.initial) {
+      a0 = static_cast<int>(a);
+      break;
+    }
+  if (o.boundary && a0 >= 0) {
+    const auto& act = project.actions[static_cast<std::size_t>(a0)];
+    const double dq = project.states[static_cast<std::size_t>(act.to)].scale - project.states[static_cast<std::size_t>(act.from)].scale;
+    const std::size_t n = o.regression_paths;
+    for (int k = 1; k <= K; ++k) {
+      if (!eng.active(a0, k) || dq == 0.0) continue;
+      // Search between the 0.5 % and 99.5 % quantiles of the simulated V: beyond them the fit
+      // rests on too few paths to locate a threshold (reported as NaN).
+      std::vector<double> vk(V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k) * n),
+                             V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k + 1) * n));
+      const std::size_t qlo = n / 200, qhi = n - 1 - n / 200;
+      std::nth_element(vk.begin(), vk.begin() + static_cast<std::ptrdiff_t>(qlo), vk.end());
+      const double lo = vk[qlo];
+      std::nth_element(vk.begin(), vk.begin() + static_cast<std::ptrdiff_t>(qhi), vk.end());
+      const double hi = vk[qhi];
+      if (!(hi > lo)) continue;
+      auto exercise = [&](double x) {
+        const double e = eng.gain(a0, x) + eng.estimate(act.to, k, x);
+        const double stay = k < K ? eng.cont(act.from, k, x) : 0.0;
+        return e > 0.0 && e >= stay;
+      };
+      // Call-like (dq > 0): the lowest V at which the rule exercises, scanning up from the
+      // smallest simulated V; put-like: the highest, scanning down from the largest.
+      const int G = 200;
+      auto grid = [&](int g) { return lo * std::pow(hi / lo, static_cast<double>(g) / (G - 1)); };
+      const int start = dq > 0.0 ? 0 : G - 1, step = dq > 0.0 ? 1 : -1;
+      if (exercise(grid(start))) continue;  // exercised over the whole simulated range
+      int g = start;
+      while (g + step >= 0 && g + step < G && !exercise(grid(g + step))) g += step;
+      if (g + step < 0 || g + step >= G) continue;  // never exercised in the range
+      // grid(g) continues, grid(g + step) exercises: bisect between them.
+      double out = grid(g), in = grid(g + step);
+      for (int it = 0; it < 40; ++it) {
+        const double mid = std::sqrt(in * out);
+        (exercise(mid) ? in : out) = mid;
+      }
+      res.boundary[static_cast<std::size_t>(k)] = in;
+    }
+  }
+  // 2. Independent pricing paths: the low estimate.
+  eng.simulate(o.pricing_paths, rng, false, process.v0, 0, V);
+  res.path_steps += static_cast<double>(o.pricing_paths) * K;
+  if (!eng.backward(V, o.pricing_paths, false, y, res.message)) return res;
+  const MeanSe plain = mean_se(y, pairs && o.pricing_paths % 2 == 0);
+  res.value_plain = q0v0 + plain.mean;
+  res.se_plain = plain.se;
+  if (use_cv) {
+    control(V, o.pricing_paths, X);
+    for (std::size_t i = 0; i < y.size(); ++i) y[i] -= res.cv_beta * (X[i] - res.european);
+    const MeanSe adj = mean_se(y, pairs && o.pricing_paths % 2 == 0);
+    res.value = q0v0 + adj.mean;
+    res.se = adj.se;
+  } else {
+    res.value = res.value_plain;
+    res.se = res.se_plain;
+  }
+
+  // 3. Real-world paths: probability and time of leaving the initial state under the rule.
+  if (o.real_world_paths > 0) {
+    const std::size_t n = o.real_world_paths;
+    eng.simulate(n, rng, true, process.v0, 0, V);
+    res.path_steps += static_cast<double>(n) * K;
+    std::size_t hits = 0;
+    double tsum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int k = 0; k <= K; ++k) {
+        int chosen = -1;
+        eng.estimate(project.initial, k, V[static_cast<std::size_t>(k) * n + i], &chosen);
+        if (chosen >= 0) {
+          ++hits;
+          tsum += eng.time(k);
+          break;
+        }
+      }
+    }
+    res.exercise_probability = static_cast<double>(hits) / static_cast<double>(n);
+    res.mean_exercise_time = hits ? tsum / static_cast<double>(hits) : std::numeric_limits<double>::quiet_NaN();
+  }
+
+  // 4. Andersen-Broadie dual upper bound (single-exercise projects).
+  if (o.upper_bound) {
+    REVEST_REQUIRE(project.single_exercise(),
+                   "LSM: the dual upper bound is implemented for single-exercise projects (every "
+                   "action of the initial state ends in a state without actions)");
+    const int s0 = project.initial;
+    const std::size_t no = o.upper_outer, ni = o.upper_inner;
+    std::vector<double> Vo, Vi;
+    eng.simulate(no, rng, false, process.v0, 0, Vo);
+    res.path_steps += static_cast<double>(no) * K;
+    auto payoff = [&](int k, double v, bool& can) {
+      double h = 0.0;
+      can = false;
+      for (std::size_t a = 0; a < project.actions.size(); ++a) {
+        if (project.actions[a].from != s0 || !eng.active(static_cast<int>(a), k)) continue;
+        can = true;
+        h = std::max(h, eng.gain(static_cast<int>(a), v));
+      }
+      return h;
+    };
+    auto exercise_now = [&](int k, double v) {
+      int chosen = -1;
+      eng.estimate(s0, k, v, &chosen);
+      return chosen >= 0;
+    };
+    std::vector<double> delta(no);
+    for (std::size_t i = 0; i < no; ++i) {
+      double M = 0.0, prevC = 0.0, best = -std::numeric_limits<double>::infinity();
+      for (int k = 0; k <= K; ++k) {
+        const double v = Vo[static_cast<std::size_t>(k) * no + i];
+        const double dk = std::exp(-process.r * eng.time(k));
+        bool can = false;
+        const double h = payoff(k, v, can);
+        // Continuation of the rule from k+1, by inner simulation (discounted to 0).
+        double C = 0.0;
+        if (k < K) {
+          eng.simulate(ni, rng, false, v, k, Vi);
+          double sum = 0.0;
+          for (std::size_t j = 0; j < ni; ++j) {
+            for (int kk = k + 1; kk <= K; ++kk) {
+              const double vv = Vi[static_cast<std::size_t>(kk - k) * ni + j];
+              res.path_steps += 1.0;
+              if (exercise_now(kk, vv)) {
+                bool c2 = false;
+                sum += std::exp(-process.r * eng.time(kk)) * payoff(kk, vv, c2);
+                break;
+              }
+            }
+          }
+          C = sum / static_cast<double>(ni);
+        }
+        const bool ex = can && exercise_now(k, v);
+        const double L = ex ? dk * h : C;
+        // The martingale pi_k = L_0 + sum_{j=1..k} (L_j - C_{j-1}) (Andersen-Broadie 2004).
+        M = k == 0 ? L : M + L - prevC;
+        prevC = C;
+        if (can) best = std::max(best, dk * h - M);
+      }
+      delta[i] = best;
+    }
+    const MeanSe d = mean_se(delta, false);
+    res.upper = res.value + d.mean;
+    res.upper_se = std::sqrt(res.se * res.se + d.se * d.se);
+  }
+  res.ok = std::isfinite(res.value) && std::isfinite(res.se);
+  if (!res.ok && res.message.empty()) res.message = "non-finite value";
+  return res;
+}
+
+}  // namespace revest::realopt

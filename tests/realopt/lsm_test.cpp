@@ -1,0 +1,368 @@
+#include "realopt/lsm.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+using namespace revest::realopt;
+
+namespace {
+
+struct PutCase {
+  double S, sigma, T, bermudan50_fd, european_bs, published_lsm;
+};
+
+std::vector<PutCase> table1() {
+  std::ifstream in(std::string(REVEST_SHARED_DIR) + "/validation/longstaff_schwartz_2001_table1.csv");
+  EXPECT_TRUE(in.good());
+  std::vector<PutCase> out;
+  std::string line;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (header) {
+      header = false;  // S,sigma,T,bermudan50_fd,american_fd,european_bs,published_fd,...
+      continue;
+    }
+    std::stringstream ss(line);
+    std::vector<double> v;
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::stod(cell));
+    out.push_back({v[0], v[1], v[2], v[3], v[5], v[8]});
+  }
+  return out;
+}
+
+Process gbm(double v0, double r, double delta, double sigma) {
+  Process p;
+  p.v0 = v0;
+  p.r = r;
+  p.delta = delta;
+  p.sigma = sigma;
+  return p;
+}
+
+}  // namespace
+
+// Longstaff & Schwartz (2001), Table 1: American puts, K = 40, r = 0.06, 50 exercise dates per
+// year. Golden values: the finite-difference Bermudan value on the same dates
+// (../shared/validation/longstaff_schwartz_2001_table1.csv, grid-converged to 2e-5). Tolerance: 3
+// standard errors of the estimate (issue 4), with 100,000 pricing paths and an independent set of
+// 100,000 regression paths, LS's basis (a constant and three weighted Laguerre polynomials).
+TEST(Lsm, LongstaffSchwartzTable1) {
+  const auto cases = table1();
+  ASSERT_EQ(cases.size(), 20u);
+  int c = 0;
+  double worst = 0.0;
+  for (const auto& pc : cases) {
+    LsmOptions o;
+    o.horizon = pc.T;
+    o.dates_per_year = 50;
+    o.regression_paths = 100000;
+    o.pricing_paths = 100000;
+    o.boundary = false;
+    revest::Rng rng(2001, "ls-table1", static_cast<std::uint32_t>(c++));
+    const LsmResult r = value_lsm(gbm(pc.S, 0.06, 0.0, pc.sigma), american_put(40.0), o, rng);
+    ASSERT_TRUE(r.ok) << r.message;
+    // The control is the European put: its closed form equals Black-Scholes (CSV, 6 decimals).
+    EXPECT_NEAR(r.european, pc.european_bs, 5e-7) << "S=" << pc.S;
+    EXPECT_LT(std::abs(r.value - pc.bermudan50_fd), 3.0 * r.se)
+        << "S=" << pc.S << " sigma=" << pc.sigma << " T=" << pc.T << " value " << r.value
+        << " se " << r.se << " FD " << pc.bermudan50_fd;
+    // Without the control variate too (its standard error is larger).
+    EXPECT_LT(std::abs(r.value_plain - pc.bermudan50_fd), 3.0 * r.se_plain) << "S=" << pc.S;
+    EXPECT_LT(r.se, r.se_plain);
+    worst = std::max(worst, std::abs(r.value - pc.bermudan50_fd) / r.se);
+    std::printf("S=%g sigma=%g T=%g: LSM %.4f (se %.4f, without control %.4f se %.4f) FD %.4f z %.2f\n",
+                pc.S, pc.sigma, pc.T, r.value, r.se, r.value_plain, r.se_plain, pc.bermudan50_fd,
+                (r.value - pc.bermudan50_fd) / r.se);
+  }
+  std::printf("largest |LSM - FD| / se over Table 1: %.2f\n", worst);
+}
+
+// McDonald-Siegel deferral (../shared/validation/realopt_closed_forms.md, case 1: r = delta =
+// 0.04, sigma = 0.2, I = V0 = 100): the finite-life option to invest is an American call; FD
+// values T = 5: 15.425, T = 25: 23.430 (continuous exercise). LSM with 250 dates per year for T = 5
+// (QuantLib's reference there: 15.371, se 0.076) and 50 per year for T = 25; tolerance 3 se plus
+// the Bermudan discreteness (0.5 % of the value: 50 dates per year against continuous exercise).
+TEST(Lsm, DeferralAgainstAmericanCall) {
+  struct Case {
+    double T;
+    int per_year;
+    double fd;
+  };
+  int c = 0;
+  for (const Case& k : {Case{5.0, 250, 15.425}, Case{25.0, 20, 23.430}}) {
+    LsmOptions o;
+    o.horizon = k.T;
+    o.dates_per_year = k.per_year;
+    o.basis = Basis::kSpline;
+    o.order = 5;
+    o.regression_paths = 50000;
+    o.pricing_paths = 50000;
+    revest::Rng rng(7, "deferral", static_cast<std::uint32_t>(c++));
+    const LsmResult r = value_lsm(gbm(100, 0.04, 0.04, 0.2), deferral_project(100), o, rng);
+    ASSERT_TRUE(r.ok) << r.message;
+    EXPECT_NEAR(r.value, k.fd, 3.0 * r.se + 0.005 * k.fd) << "T=" << k.T << " se " << r.se;
+    EXPECT_LE(r.value, k.fd + 3.0 * r.se);  // a low estimate of a Bermudan option
+    // The exercise boundary lies between I (its limit at maturity, as r = delta) and the perpetual
+    // threshold V* = 2 I = 200 (5 % margins below and above). The rule's threshold at a single
+    // date is noisy (each date has its own regression; measured: 10 % of the 250-per-year dates
+    // above 210), so the check is on 85 % of the dates and on the median.
+    int seen = 0, inside = 0;
+    std::vector<double> b;
+    for (std::size_t i = 1; i + 1 < r.boundary.size(); ++i) {
+      if (!std::isfinite(r.boundary[i])) continue;
+      ++seen;
+      b.push_back(r.boundary[i]);
+      inside += r.boundary[i] > 95.0 && r.boundary[i] < 210.0;
+    }
+    ASSERT_GT(seen, 0);
+    EXPECT_GE(inside, 0.85 * seen);
+    std::nth_element(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(b.size() / 2), b.end());
+    EXPECT_GT(b[b.size() / 2], 110.0);
+    EXPECT_LT(b[b.size() / 2], 200.0);
+  }
+}
+
+// Long horizons approach the perpetual option: McDonald-Siegel F(100) = 25.000 (case 1) and
+// 45.0970 (case 2: r = 0.05, delta = 0.03, sigma = 0.3), closed form. With T = 100 years and 10
+// dates per year the Bermudan value is below the perpetual one by the finite horizon (FD American
+// T = 100: 24.985 and 45.082), by the discreteness and by the rule's suboptimality over a
+// lognormal spread of sd 3 in ln V (measured 24.72 and 44.22 with a 5-piece spline); tolerance
+// 3 se + 3 %.
+TEST(Lsm, PerpetualDeferralLimit) {
+  struct Case {
+    double r, delta, sigma, perpetual;
+  };
+  int c = 0;
+  for (const Case& k : {Case{0.04, 0.04, 0.2, 25.0}, Case{0.05, 0.03, 0.3, 45.0970}}) {
+    // Closed form first (the golden value is itself derived, so check the formula).
+    const double a = (k.r - k.delta) / (k.sigma * k.sigma);
+    const double beta1 = 0.5 - a + std::sqrt((a - 0.5) * (a - 0.5) + 2 * k.r / (k.sigma * k.sigma));
+    const double vstar = beta1 / (beta1 - 1) * 100;
+    EXPECT_NEAR((vstar - 100) * std::pow(100 / vstar, beta1), k.perpetual, 1e-4);
+    LsmOptions o;
+    o.horizon = 100;
+    o.dates_per_year = 10;
+    o.basis = Basis::kSpline;
+    o.order = 5;
+    o.regression_paths = 20000;
+    o.pricing_paths = 20000;
+    o.boundary = false;
+    revest::Rng rng(8, "perpetual", static_cast<std::uint32_t>(c++));
+    const LsmResult r = value_lsm(gbm(100, k.r, k.delta, k.sigma), deferral_project(100), o, rng);
+    ASSERT_TRUE(r.ok) << r.message;
+    EXPECT_NEAR(r.value, k.perpetual, 3.0 * r.se + 0.03 * k.perpetual) << "se " << r.se;
+    EXPECT_LT(r.value, k.perpetual + 3.0 * r.se);
+  }
+}
+
+// The threshold policy "invest when V first reaches V* = beta1 / (beta1 - 1) I", truncated at H,
+// has the closed form of realopt_closed_forms.md (continuous monitoring): case 1, H = 25: 22.5828;
+// case 2, H = 25: 39.7665. Simulated with the exact GBM stepper on 50 dates per year, 40,000
+// paths; tolerance 3 se + 0.6 % (discrete monitoring crosses later and overshoots V*: the
+// document's own Monte Carlo at H = 100 gives 25.070 (se 0.105) against 24.982).
+TEST(Lsm, ThresholdPolicyMatchesTruncatedClosedForm) {
+  struct Case {
+    double r, delta, sigma, value;
+  };
+  int c = 0;
+  for (const Case& k : {Case{0.04, 0.04, 0.2, 22.5828}, Case{0.05, 0.03, 0.3, 39.7665}}) {
+    const double a = (k.r - k.delta) / (k.sigma * k.sigma);
+    const double beta1 = 0.5 - a + std::sqrt((a - 0.5) * (a - 0.5) + 2 * k.r / (k.sigma * k.sigma));
+    const double vstar = beta1 / (beta1 - 1) * 100, H = 25, dt = 1.0 / 50;
+    // The closed form itself (nu, g, b as in the document).
+    const boost::math::normal N;
+    const double nu = k.r - k.delta - 0.5 * k.sigma * k.sigma;
+    const double g = std::sqrt(nu * nu + 2 * k.r * k.sigma * k.sigma), b = std::log(vstar / 100);
+    const double s2 = k.sigma * k.sigma, sH = k.sigma * std::sqrt(H);
+    const double cf = (vstar - 100) * (std::exp(b * (nu - g) / s2) * boost::math::cdf(N, (g * H - b) / sH) +
+                                       std::exp(b * (nu + g) / s2) * boost::math::cdf(N, (-g * H - b) / sH));
+    EXPECT_NEAR(cf, k.value, 1e-4);
+    const Stepper st(gbm(100, k.r, k.delta, k.sigma), dt, false);
+    revest::Rng rng(13, "threshold", static_cast<std::uint32_t>(c++));
+    boost::random::normal_distribution<double> nd;
+    const int n = 40000, steps = static_cast<int>(H / dt);
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < n; ++i) {
+      double x = std::log(100.0), pay = 0;
+      for (int s = 1; s <= steps; ++s) {
+        x = st.next(x, nd(rng), [] { return 0.0; });
+        if (std::exp(x) >= vstar) {
+          pay = std::exp(-k.r * s * dt) * (std::exp(x) - 100);
+          break;
+        }
+      }
+      sum += pay;
+      sum2 += pay * pay;
+    }
+    const double mean = sum / n, se = std::sqrt((sum2 / n - mean * mean) / n);
+    EXPECT_NEAR(mean, k.value, 3 * se + 0.006 * k.value) << "se " << se;
+  }
+}
+
+// Geske (1979) compound option (../shared/validation/realopt_closed_forms.md): V0 = 100, r =
+// 0.05, delta = 0.03, sigma = 0.3; pay K1 = 10 at T1 = 1 for the right to invest I = 100 at T2 = 3.
+// QuantLib's AnalyticCompoundOptionEngine: 12.9881. As a staged project: a pilot (no value
+// owned) exercisable only at t = 1, then the investment only at t = 3. Tolerance 3 se + 0.5 %
+// (the regression of the daughter call's value at T1 on a cubic).
+TEST(Lsm, GeskeCompoundOption) {
+  Project pr;
+  pr.states = {{"idle", 0.0}, {"pilot", 0.0}, {"invested", 1.0}};
+  pr.actions = {{"pilot", 0, 1, 10.0, 1.0, 1.0}, {"scale_up", 1, 2, 100.0, 3.0, 3.0}};
+  pr.basis_scale = 100;
+  LsmOptions o;
+  o.horizon = 3;
+  o.dates_per_year = 1;
+  o.basis = Basis::kMonomial;
+  o.order = 4;
+  o.regression_paths = 200000;
+  o.pricing_paths = 200000;
+  revest::Rng rng(9, "geske", 0);
+  const LsmResult r = value_lsm(gbm(100, 0.05, 0.03, 0.3), pr, o, rng);
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_NEAR(r.value, 12.9881, 3.0 * r.se + 0.005 * 12.9881) << "se " << r.se;
+}
+
+// A European option (exercise only at T) by LSM equals Black-Scholes (Merton with yield delta)
+// within 3 standard errors; without the control variate, since the control is the option itself.
+TEST(Lsm, EuropeanCallEqualsBlackScholes) {
+  Project pr = deferral_project(100);
+  pr.actions[0].first_time = 2.0;
+  pr.actions[0].last_time = 2.0;
+  LsmOptions o;
+  o.horizon = 2;
+  o.dates_per_year = 4;
+  o.control_variate = false;
+  o.regression_paths = 1000;
+  o.pricing_paths = 100000;
+  revest::Rng rng(10, "european", 0);
+  const Process p = gbm(100, 0.05, 0.03, 0.3);
+  const LsmResult r = value_lsm(p, pr, o, rng);
+  ASSERT_TRUE(r.ok);
+  // Black-Scholes with dividend yield, written out here.
+  const boost::math::normal N;
+  const double d1 = (std::log(100.0 / 100.0) + (0.05 - 0.03 + 0.045) * 2) / (0.3 * std::sqrt(2.0));
+  const double bs = 100 * std::exp(-0.03 * 2) * boost::math::cdf(N, d1) -
+                    100 * std::exp(-0.05 * 2) * boost::math::cdf(N, d1 - 0.3 * std::sqrt(2.0));
+  EXPECT_NEAR(r.european, bs, 1e-12);
+  EXPECT_NEAR(r.value, bs, 3.0 * r.se);
+}
+
+// Andersen-Broadie: the dual upper bound lies above the low estimate, and the bracket is tight
+// for a put (Andersen and Broadie 2004 report gaps of a few cents for these cases).
+TEST(Lsm, DualUpperBoundBracketsThePut) {
+  LsmOptions o;
+  o.horizon = 1;
+  o.dates_per_year = 50;
+  o.regression_paths = 50000;
+  o.pricing_paths = 50000;
+  o.upper_bound = true;
+  o.upper_outer = 200;
+  o.upper_inner = 500;
+  revest::Rng rng(11, "upper", 0);
+  const LsmResult r = value_lsm(gbm(36, 0.06, 0.0, 0.2), american_put(40), o, rng);
+  ASSERT_TRUE(r.ok);
+  EXPECT_GE(r.upper, r.value);
+  EXPECT_LT(r.upper - r.value, 0.05);
+  // The bracket contains the FD value 4.477797 (Table 1 CSV), allowing 3 se on each side.
+  EXPECT_LT(r.value - 3 * r.se, 4.477797);
+  EXPECT_GT(r.upper + 3 * r.upper_se, 4.477797);
+  // Only single-exercise projects have the bound.
+  Project staged;
+  staged.states = {{"idle", 0.0}, {"pilot", 0.0}, {"invested", 1.0}};
+  staged.actions = {{"pilot", 0, 1, 10.0, 0.0, 1.0}, {"scale_up", 1, 2, 100.0, 0.0, 1.0}};
+  staged.basis_scale = 100;
+  EXPECT_THROW(value_lsm(gbm(100, 0.05, 0.03, 0.3), staged, o, rng), revest::Error);
+}
+
+// Same seed, same result; the exercise rule comes from the regression set only, so changing the
+// number of pricing paths does not change the rule (the boundary is identical).
+TEST(Lsm, ReproducibleAndPricingSetIndependent) {
+  LsmOptions o;
+  o.horizon = 1;
+  o.dates_per_year = 10;
+  o.regression_paths = 4000;
+  o.pricing_paths = 4000;
+  o.basis = Basis::kMonomial;
+  const Process p = gbm(100, 0.05, 0.03, 0.3);
+  revest::Rng a(1, "x", 0), b(1, "x", 0);
+  const LsmResult r1 = value_lsm(p, deferral_project(90), o, a);
+  const LsmResult r2 = value_lsm(p, deferral_project(90), o, b);
+  EXPECT_EQ(r1.value, r2.value);
+  ASSERT_EQ(r1.boundary.size(), r2.boundary.size());
+  for (std::size_t i = 0; i < r1.boundary.size(); ++i) {
+    if (std::isnan(r1.boundary[i])) {
+      EXPECT_TRUE(std::isnan(r2.boundary[i]));
+    } else {
+      EXPECT_EQ(r1.boundary[i], r2.boundary[i]);
+    }
+  }
+  o.pricing_paths = 8000;
+  revest::Rng c(1, "x", 0);
+  const LsmResult r3 = value_lsm(p, deferral_project(90), o, c);
+  for (std::size_t i = 0; i < r1.boundary.size(); ++i) {
+    if (std::isfinite(r1.boundary[i])) {
+      EXPECT_EQ(r1.boundary[i], r3.boundary[i]);
+    }
+  }
+  EXPECT_NE(r1.value, r3.value);
+}
+
+// Joint options (Gamba 2002; Trigeorgis 1993: option values are not additive): deferral (within
+// a year) with expansion and abandonment (over five years) is worth at least each alone, and the
+// premia do not add up. (With a five-year deferral window the abandonment premium nearly
+// vanishes: one invests only when V is far above the salvage value.)
+TEST(Lsm, JointOptionsAreNotAdditive) {
+  const Process p = gbm(100, 0.05, 0.03, 0.3);
+  LsmOptions o;
+  o.horizon = 5;
+  o.dates_per_year = 4;
+  o.basis = Basis::kSpline;
+  o.order = 5;
+  o.regression_paths = 40000;
+  o.pricing_paths = 40000;
+  auto value = [&](bool expand, bool abandon) {
+    Project pr;
+    pr.states = {{"idle", 0}, {"invested", 1}, {"expanded", 1.5}, {"abandoned", 0}};
+    pr.actions = {{"invest", 0, 1, 100, 0.0, 1.0}};  // invest within the first year
+    if (expand) pr.actions.push_back({"expand", 1, 2, 40});
+    if (abandon) {
+      pr.actions.push_back({"abandon", 1, 3, -90});
+      pr.actions.push_back({"abandon_expanded", 2, 3, -135});
+    }
+    pr.basis_scale = 100;
+    revest::Rng rng(12, "joint", 0);  // common random numbers
+    const LsmResult r = value_lsm(p, pr, o, rng);
+    EXPECT_TRUE(r.ok) << r.message;
+    return r.value;
+  };
+  const double d = value(false, false), de = value(true, false), da = value(false, true),
+               dea = value(true, true);
+  EXPECT_GT(de, d + 1.0);
+  EXPECT_GT(da, d + 1.0);
+  EXPECT_GT(dea, std::max(de, da) - 0.2);  // at least each alone, up to the rules' noise
+  // Not additive: here the interaction is positive, as expanding also raises the salvage value
+  // (135 against 90, for an expansion cost of 40); measured 23.7 against 19.7 for the sum.
+  EXPECT_GT(std::abs((dea - d) - ((de - d) + (da - d))), 1.0);
+}
+
+TEST(Lsm, RejectsBadProjects) {
+  Project pr = deferral_project(100);
+  pr.actions[0].to = 0;  // a cycle
+  LsmOptions o;
+  revest::Rng rng(1, "bad", 0);
+  EXPECT_THROW(value_lsm(gbm(100, 0.05, 0, 0.2), pr, o, rng), revest::Error);
+  EXPECT_THROW(value_lsm(gbm(-1, 0.05, 0, 0.2), deferral_project(100), o, rng), revest::Error);
+  EXPECT_THROW(value_lsm(gbm(100, 0.05, 0, 0.0), deferral_project(100), o, rng), revest::Error);
+}

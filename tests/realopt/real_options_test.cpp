@@ -1,0 +1,223 @@
+#include "realopt/real_options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <variant>
+
+#include "core/error.hpp"
+#include "core/memory_replications.hpp"
+
+using namespace revest;
+using namespace revest::realopt;
+
+namespace {
+
+constexpr std::uint64_t kSeed = 4242;
+
+io::Geography geography(std::size_t n) {
+  io::Geography g;
+  for (std::size_t i = 0; i < n; ++i) {
+    io::County c;
+    c.adcode = c.adcode_ref = 510100 + static_cast<std::int64_t>(i);
+    c.name = c.name_ref = "county" + std::to_string(i);
+    c.province_en = "Sichuan";
+    g.counties.push_back(c);
+  }
+  g.build_index();
+  return g;
+}
+
+// Three counties. County 0: the tertiary mode dominates (twice the value of the others at the same
+// cost ratio). County 1: ordinary. County 2: its digital index equals the counterfactual, so the
+// two scenarios are the same valuation on the same paths.
+io::Projects projects() {
+  io::Projects p;
+  p.source = "test-projects";
+  auto mk = [](double v0, double k, double sigma, double d) {
+    io::ProjectParams q;
+    q.v0 = v0;
+    q.investment = k * v0;
+    q.sigma = sigma;
+    q.mu = 0.035;
+    q.required_return = 0.09;
+    q.delta = q.required_return - q.mu;
+    q.r = 0.03;
+    q.horizon = 5;
+    q.dig_index = d;
+    q.cost_semi_elasticity = -0.4;
+    q.drift_semi_elasticity = 0.02;
+    q.vol_semi_elasticity = -0.3;
+    return q;
+  };
+  p.params = {mk(100, 1.1, 0.25, 0.6), mk(100, 1.1, 0.3, 0.6), mk(200, 1.05, 0.35, 0.6),
+              mk(80, 1.1, 0.25, 0.5), mk(120, 1.15, 0.3, 0.5), mk(60, 1.05, 0.35, 0.5),
+              mk(90, 1.1, 0.25, 0.3), mk(90, 1.1, 0.3, 0.3), mk(90, 1.05, 0.35, 0.3)};
+  return p;
+}
+
+RealOptionsOptions small_options() {
+  RealOptionsOptions o;
+  o.paths = 4000;
+  o.regression_paths = 4000;
+  o.real_world_paths = 1000;
+  o.batches = 4;
+  o.counterfactual_dig_index = 0.3;
+  return o;
+}
+
+const Table& table(const std::vector<Table>& ts, const std::string& name) {
+  for (const auto& t : ts)
+    if (t.name == name) return t;
+  throw std::runtime_error("no table " + name);
+}
+template <class T>
+const std::vector<T>& col(const Table& t, const std::string& name) {
+  for (const auto& c : t.columns)
+    if (c.name == name) return std::get<std::vector<T>>(c.data);
+  throw std::runtime_error("no column " + name);
+}
+
+}  // namespace
+
+TEST(RealOptions, ValuesMatchingAndDigitalEmpowerment) {
+  const io::Geography geo = geography(3);
+  const RealOptionsAnalysis a("digital_investment", geo, projects(), small_options());
+  ASSERT_EQ(a.num_tasks(), 12u);
+  MemoryReplications rep = run_serial(a, kSeed);
+  for (auto s : rep.status()) ASSERT_EQ(s, TaskStatus::kOk);
+  const auto tables = a.summarize(rep);
+  const Table& val = table(tables, "valuation");
+  ASSERT_EQ(col<std::int64_t>(val, "adcode").size(), 9u);
+  const auto& value = col<double>(val, "value");
+  const auto& se = col<double>(val, "se");
+  const auto& npv = col<double>(val, "static_npv");
+  const auto& prem = col<double>(val, "premium");
+  const auto& dig = col<double>(val, "digital_value");
+  const auto& prob = col<double>(val, "invest_probability");
+  for (std::size_t r = 0; r < 9; ++r) {
+    // Flexibility is worth at least investing now or never (up to the estimate's noise).
+    EXPECT_GT(value[r], std::max(npv[r], 0.0) - 3 * se[r]) << "row " << r;
+    EXPECT_NEAR(prem[r], value[r] - npv[r], 1e-9);
+    EXPECT_GT(se[r], 0.0);
+    EXPECT_GE(prob[r], 0.0);
+    EXPECT_LE(prob[r], 1.0);
+  }
+  // County 0 (index 0.6 > 0.3): digital development lowers cost and volatility and raises the
+  // drift; with these elasticities every mode gains.
+  for (std::size_t m = 0; m < 3; ++m) EXPECT_GT(dig[m], 0.0) << "mode " << m;
+  // County 2 sits at the counterfactual index: the same valuation on the same paths, exactly.
+  for (std::size_t m = 6; m < 9; ++m) EXPECT_EQ(dig[m], 0.0) << "row " << m;
+
+  const Table& match = table(tables, "matching");
+  const auto& best = col<std::string>(match, "best_mode");
+  const auto& pbest = col<double>(match, "prob_best");
+  const auto& pp = col<double>(match, "prob_primary");
+  const auto& ps = col<double>(match, "prob_secondary");
+  const auto& pt = col<double>(match, "prob_tertiary");
+  ASSERT_EQ(best.size(), 3u);
+  EXPECT_EQ(best[0], "tertiary");  // twice the value at a lower cost ratio
+  EXPECT_EQ(pbest[0], 1.0);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(pp[i] + ps[i] + pt[i], 1.0, 1e-12);
+    // The best mode has the highest mean value.
+    std::size_t arg = 0;
+    for (std::size_t m = 1; m < 3; ++m)
+      if (value[i * 3 + m] > value[i * 3 + arg]) arg = m;
+    EXPECT_EQ(best[i], io::kModes[arg]);
+  }
+  // Boundary rows: every county x mode x date (5 years x 4 dates + t = 0).
+  const Table& bt = table(tables, "boundary");
+  EXPECT_EQ(col<double>(bt, "t").size(), 9u * 21u);
+}
+
+TEST(RealOptions, TasksAreReproducibleAndIndependentOfOrder) {
+  const io::Geography geo = geography(3);
+  const RealOptionsAnalysis a("x", geo, projects(), small_options());
+  MemoryReplications r1(a), r2(a);
+  for (std::size_t t = 0; t < a.num_tasks(); ++t) r1.run(a, kSeed, t);
+  for (std::size_t t = a.num_tasks(); t-- > 0;) r2.run(a, kSeed, t);
+  for (std::size_t d = 0; d < 2; ++d) {  // bit for bit (NaN included: memcmp)
+    ASSERT_EQ(r1.data(d).size(), r2.data(d).size());
+    EXPECT_EQ(std::memcmp(r1.data(d).data(), r2.data(d).data(), r1.data(d).size() * sizeof(double)), 0);
+  }
+}
+
+TEST(RealOptions, OptionsSelectTheProjectGraph) {
+  RealOptionsOptions o;
+  o.options = {"defer"};
+  const Project d = make_project(o, 100, 10);
+  EXPECT_EQ(d.states.size(), 2u);
+  EXPECT_TRUE(d.single_exercise());
+  o.options = {"stage", "expand", "abandon"};  // no deferral: enter at t = 0 only
+  const Project all = make_project(o, 100, 10);
+  EXPECT_EQ(all.states.size(), 5u);  // idle, pilot, invested, expanded, abandoned
+  EXPECT_EQ(all.actions[0].name, "pilot");
+  EXPECT_EQ(all.actions[0].last_time, 0.0);
+  EXPECT_NO_THROW(all.validate("test"));
+}
+
+namespace {
+std::filesystem::path write_csv(const std::string& name, const std::string& body) {
+  const auto p = std::filesystem::temp_directory_path() / name;
+  std::ofstream(p) << body;
+  return p;
+}
+const char* kHeader =
+    "adcode,mode,v0,investment,sigma,mu,required_return,delta,r,horizon,dig_index,"
+    "cost_semi_elasticity,drift_semi_elasticity,vol_semi_elasticity\n";
+std::string row(const std::string& code, const std::string& mode, const std::string& v0 = "100") {
+  return code + "," + mode + "," + v0 + ",110,0.3,0.03,0.08,0.05,0.03,10,0.5,-0.4,0.02,-0.3\n";
+}
+std::string error_of(const std::filesystem::path& p, const io::Geography& g) {
+  try {
+    io::load_projects(p, g);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(RealOptions, ProjectsFileErrorsNameFileLineAndColumn) {
+  const io::Geography geo = geography(1);
+  std::string ok = kHeader;
+  for (const char* m : {"primary", "secondary", "tertiary"}) ok += row("510100", m);
+  EXPECT_EQ(error_of(write_csv("revest_projects_ok.csv", ok), geo), "");
+  const io::Projects p = io::load_projects(write_csv("revest_projects_ok.csv", ok), geo);
+  EXPECT_EQ(p.at(0, 2).investment, 110.0);
+  // Counterfactual parameters (data/README.md, section 8).
+  const io::ProjectParams q = p.at(0, 0).at_dig_index(0.2);
+  EXPECT_NEAR(q.investment, 110 * std::exp(-0.4 * (0.2 - 0.5)), 1e-12);
+  EXPECT_NEAR(q.delta, 0.08 - (0.03 + 0.02 * (0.2 - 0.5)), 1e-15);
+
+  std::string unknown = std::string(kHeader) + row("999999", "primary");
+  std::string e = error_of(write_csv("revest_projects_bad1.csv", unknown), geo);
+  EXPECT_NE(e.find("revest_projects_bad1.csv:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown county code 999999"), std::string::npos) << e;
+
+  std::string negative = std::string(kHeader) + row("510100", "primary", "-5");
+  e = error_of(write_csv("revest_projects_bad2.csv", negative), geo);
+  EXPECT_NE(e.find(":2"), std::string::npos) << e;
+  EXPECT_NE(e.find("v0"), std::string::npos) << e;
+
+  std::string nan = std::string(kHeader) + row("510100", "primary", "nan");
+  e = error_of(write_csv("revest_projects_bad3.csv", nan), geo);
+  EXPECT_NE(e.find("v0"), std::string::npos) << e;
+
+  std::string missing = std::string(kHeader) + row("510100", "primary") + row("510100", "secondary");
+  e = error_of(write_csv("revest_projects_bad4.csv", missing), geo);
+  EXPECT_NE(e.find("no row for mode tertiary"), std::string::npos) << e;
+
+  std::string badmode = std::string(kHeader) + row("510100", "quaternary");
+  e = error_of(write_csv("revest_projects_bad5.csv", badmode), geo);
+  EXPECT_NE(e.find("unknown mode 'quaternary'"), std::string::npos) << e;
+
+  std::string twice = ok + row("510100", "primary");
+  e = error_of(write_csv("revest_projects_bad6.csv", twice), geo);
+  EXPECT_NE(e.find("repeats line 2"), std::string::npos) << e;
+}
