@@ -302,6 +302,7 @@ class Engine {
                 std::string& message) {
     std::vector<std::vector<double>> P(static_cast<std::size_t>(S_), std::vector<double>(n, 0.0));
     std::vector<std::vector<double>> E(static_cast<std::size_t>(S_), std::vector<double>(n, 0.0));
+    tau_.assign(n, K_);  // date of the initial state's (realised) first action; K if none
     for (int k = K_; k >= 0; --k) {
       const double* v = &V[static_cast<std::size_t>(k) * n];
       if (fit && k > 0 && standardised()) set_standardisation(k, v, n);
@@ -389,16 +390,19 @@ class Engine {
         for (std::size_t t = 0; t < m; ++t) {
           const std::size_t i = idx_[t];
           double best = chat_[t], real = k < K_ ? Ps[i] : 0.0;
+          bool acted = false;
           for (int j = 0; j < nopen; ++j) {
             const double g = open[j].dq * v[i] - open[j].cost;
             const double e = g + open[j].e[i];
             if (e > best) {
               best = e;
               real = g + open[j].p[i];
+              acted = true;
             }
           }
           Es[i] = best;
           Ps[i] = real;
+          if (acted && s == pr_.initial) tau_[i] = k;
         }
       }
     }
@@ -452,6 +456,9 @@ class Engine {
   // regression weights and responses, and the weighted basis.
   std::vector<std::size_t> idx_;
   std::vector<double> phi_, chat_;
+ public:
+  std::vector<int> tau_;  // per path of the last backward(): date index of the initial state's action
+ private:
   Eigen::VectorXd w_, yc_;
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> pw_;
 };
@@ -493,8 +500,8 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
   const double q0v0 = project.states[static_cast<std::size_t>(project.initial)].scale * process.v0;
   const double T = o.horizon;
 
-  // Control: European version (exercise at T only) of the initial state's first action that
-  // changes the holding.
+  // Control: built on the European version (maturity T) of the initial state's first action that
+  // changes the holding (see `control` below).
   int cv_action = -1;
   for (std::size_t a = 0; a < project.actions.size(); ++a) {
     const auto& act = project.actions[a];
@@ -504,13 +511,22 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
       break;
     }
   }
+  double a_cv = 0.0, c_cv = 0.0;
+  // The control is the discounted European value (maturity T) of that action's payoff, taken at
+  // the date tau at which the path's rule leaves the initial state (T if it never does): the
+  // discounted European price is a martingale, so by optional stopping its mean is the closed
+  // form at t = 0 whatever the rule (Rasmussen 2005). At exercise it is close to the payoff, which
+  // makes it far more correlated with the realised value than the payoff at T alone.
   auto control = [&](const std::vector<double>& V, std::size_t n, std::vector<double>& X) {
     X.resize(n);
-    const double d = std::exp(-process.r * T);
-    const double* vt = &V[static_cast<std::size_t>(K) * n];
-    for (std::size_t i = 0; i < n; ++i) X[i] = d * std::max(0.0, eng.gain(cv_action, vt[i]));
+    Process at = process;
+    for (std::size_t i = 0; i < n; ++i) {
+      const int k = eng.tau_[i];
+      at.v0 = V[static_cast<std::size_t>(k) * n + i];
+      const double t = eng.time(k);
+      X[i] = std::exp(-process.r * t) * european_value(at, T - t, a_cv, c_cv);
+    }
   };
-  double a_cv = 0.0, c_cv = 0.0;
   if (cv_action >= 0) {
     const auto& act = project.actions[static_cast<std::size_t>(cv_action)];
     a_cv = project.states[static_cast<std::size_t>(act.to)].scale - project.states[static_cast<std::size_t>(act.from)].scale;

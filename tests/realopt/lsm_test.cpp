@@ -55,14 +55,19 @@ Process gbm(double v0, double r, double delta, double sigma) {
 
 // Longstaff & Schwartz (2001), Table 1: American puts, K = 40, r = 0.06, 50 exercise dates per
 // year. Golden values: the finite-difference Bermudan value on the same dates
-// (../shared/validation/longstaff_schwartz_2001_table1.csv, grid-converged to 2e-5). Tolerance: 3
-// standard errors of the estimate (issue 4), with 100,000 pricing paths and an independent set of
-// 100,000 regression paths, LS's basis (a constant and three weighted Laguerre polynomials).
+// (../shared/validation/longstaff_schwartz_2001_table1.csv, grid-converged to 2e-5).
+// Issue 4's criterion, in LS's setting (100,000 pricing paths, an independent set of 100,000
+// regression paths, a constant and three weighted Laguerre polynomials, antithetic): the estimate
+// without the control variate lies within 3 of its standard errors of the FD value.
+// With the control (the European put stopped at the rule's exercise date, Rasmussen 2005) the
+// standard error is about 10x smaller, which exposes the rule's own suboptimality: the LSM value
+// is a low estimate, measured 0.002-0.006 below FD over the table (0.1 %). So the controlled
+// estimate is checked to be consistent with the plain one, below FD + 3 se, and within 0.01 of it.
 TEST(Lsm, LongstaffSchwartzTable1) {
   const auto cases = table1();
   ASSERT_EQ(cases.size(), 20u);
   int c = 0;
-  double worst = 0.0;
+  double worst = 0.0, bias = 0.0;
   for (const auto& pc : cases) {
     LsmOptions o;
     o.horizon = pc.T;
@@ -73,20 +78,22 @@ TEST(Lsm, LongstaffSchwartzTable1) {
     revest::Rng rng(2001, "ls-table1", static_cast<std::uint32_t>(c++));
     const LsmResult r = value_lsm(gbm(pc.S, 0.06, 0.0, pc.sigma), american_put(40.0), o, rng);
     ASSERT_TRUE(r.ok) << r.message;
-    // The control is the European put: its closed form equals Black-Scholes (CSV, 6 decimals).
+    // The control's mean is the European put: its closed form equals Black-Scholes (CSV, 6 dp).
     EXPECT_NEAR(r.european, pc.european_bs, 5e-7) << "S=" << pc.S;
-    EXPECT_LT(std::abs(r.value - pc.bermudan50_fd), 3.0 * r.se)
-        << "S=" << pc.S << " sigma=" << pc.sigma << " T=" << pc.T << " value " << r.value
-        << " se " << r.se << " FD " << pc.bermudan50_fd;
-    // Without the control variate too (its standard error is larger).
-    EXPECT_LT(std::abs(r.value_plain - pc.bermudan50_fd), 3.0 * r.se_plain) << "S=" << pc.S;
-    EXPECT_LT(r.se, r.se_plain);
-    worst = std::max(worst, std::abs(r.value - pc.bermudan50_fd) / r.se);
-    std::printf("S=%g sigma=%g T=%g: LSM %.4f (se %.4f, without control %.4f se %.4f) FD %.4f z %.2f\n",
-                pc.S, pc.sigma, pc.T, r.value, r.se, r.value_plain, r.se_plain, pc.bermudan50_fd,
-                (r.value - pc.bermudan50_fd) / r.se);
+    EXPECT_LT(std::abs(r.value_plain - pc.bermudan50_fd), 3.0 * r.se_plain)
+        << "S=" << pc.S << " sigma=" << pc.sigma << " T=" << pc.T << " value " << r.value_plain
+        << " se " << r.se_plain << " FD " << pc.bermudan50_fd;
+    EXPECT_LT(std::abs(r.value - r.value_plain), 3.0 * r.se_plain) << "S=" << pc.S;
+    EXPECT_LT(r.value, pc.bermudan50_fd + 3.0 * r.se) << "S=" << pc.S;
+    EXPECT_GT(r.value, pc.bermudan50_fd - 0.01) << "S=" << pc.S;
+    EXPECT_LT(r.se, r.se_plain / 5.0);
+    worst = std::max(worst, std::abs(r.value_plain - pc.bermudan50_fd) / r.se_plain);
+    bias += (r.value - pc.bermudan50_fd) / 20.0;
+    std::printf("S=%g sigma=%g T=%g: LSM %.4f (se %.4f; without control %.4f, se %.4f) FD %.4f\n", pc.S,
+                pc.sigma, pc.T, r.value, r.se, r.value_plain, r.se_plain, pc.bermudan50_fd);
   }
-  std::printf("largest |LSM - FD| / se over Table 1: %.2f\n", worst);
+  std::printf("largest |LSM - FD| / se without control: %.2f; mean LSM - FD with control: %.4f\n",
+              worst, bias);
 }
 
 // McDonald-Siegel deferral (../shared/validation/realopt_closed_forms.md, case 1: r = delta =
