@@ -29,7 +29,12 @@ std::size_t AnalysisLayout::chunk_rows() const {
   for (const auto& s : specs) widest = std::max(widest, s.row_size());
   const std::size_t bytes = widest * sizeof(double);
   const std::size_t rows = std::max<std::size_t>(1, (1u << 20) / bytes);  // ~1 MiB chunks
-  return std::min(rows, std::max<std::size_t>(1, num_tasks));
+  // At most 1/64 of the tasks per chunk: rounds are whole chunks per rank, so an analysis with
+  // small rows but long tasks (real options: 1 KB rows, a second per task) would otherwise run
+  // rounds of thousands of tasks between checkpoints and progress lines, and give each rank one
+  // contiguous block of them.
+  const std::size_t by_tasks = std::max<std::size_t>(1, (num_tasks + 63) / 64);
+  return std::min({rows, by_tasks, std::max<std::size_t>(1, num_tasks)});
 }
 
 std::string now_iso8601() {

@@ -65,8 +65,9 @@ struct AnalysisLayout {
   std::size_t num_tasks = 0;
   std::vector<ReplicationSpec> specs;
   /// Rows (tasks) per chunk, the same for every replication dataset of the analysis so that
-  /// rounds and rank blocks can follow chunk boundaries: chunks of the widest row are ~1 MiB.
-  /// Depends only on the shapes, never on the MPI size.
+  /// rounds and rank blocks can follow chunk boundaries: chunks of the widest row are ~1 MiB, and
+  /// hold at most 1/64 of the tasks. Depends only on the shapes and the number of tasks, never on
+  /// the MPI size.
   std::size_t chunk_rows() const;
 };
 

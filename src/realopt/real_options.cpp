@@ -193,7 +193,8 @@ LsmOptions RealOptionsAnalysis::lsm_options(double horizon) const {
 
 std::vector<ReplicationSpec> RealOptionsAnalysis::replication_specs() const {
   return {{"values", {kScenarios, kModes, kFields},
-           "per batch: scenario (0: county's digital index, 1: counterfactual) x mode (primary, "
+           "per task (batch * counties + county): scenario (0: county's digital index, 1: "
+           "counterfactual) x mode (primary, "
            "secondary, tertiary) x field (value, se, value without control variate, its se, "
            "European value, real-world probability of investing, mean time of investing, dual "
            "upper bound, its se)"},
@@ -204,7 +205,7 @@ std::vector<ReplicationSpec> RealOptionsAnalysis::replication_specs() const {
 
 TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
                                           std::span<const std::span<double>> out) const {
-  const std::size_t i = task / options_.batches;
+  const std::size_t i = task % N_;  // batch-major: task = batch * N + county
   for (std::size_t s = 0; s < kScenarios; ++s)
     for (std::size_t m = 0; m < kModes; ++m) {
       const io::ProjectParams& pp = projects_.at(i, m);
@@ -264,7 +265,7 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
   const std::size_t brow = kModes * (dates_ + 1);
   const std::vector<double> bnd = reader.read_columns(1, 0, brow);
   auto at = [&](std::size_t i, std::size_t b, std::size_t s, std::size_t m, Field f) {
-    return vals[(i * B + b) * row + (s * kModes + m) * kFields + f];
+    return vals[(b * N_ + i) * row + (s * kModes + m) * kFields + f];
   };
   auto batch_values = [&](std::size_t i, std::size_t s, std::size_t m, Field f) {
     std::vector<double> v(B);
@@ -423,7 +424,7 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
         const std::size_t K = static_cast<std::size_t>(lsm_options(H).dates());
         for (std::size_t k = 0; k <= K; ++k) {
           std::vector<double> v(B);
-          for (std::size_t b = 0; b < B; ++b) v[b] = bnd[(i * B + b) * brow + m * (dates_ + 1) + k];
+          for (std::size_t b = 0; b < B; ++b) v[b] = bnd[(b * N_ + i) * brow + m * (dates_ + 1) + k];
           const Moments mo = moments(v);
           ad.push_back(adcode_[i]);
           md.push_back(io::kModes[m]);

@@ -15,7 +15,8 @@
 ///   - "expand":  after investing, scale the project by expand_scale at cost expand_cost I;
 ///   - "abandon": after investing, sell for abandon_salvage I per unit of the project owned.
 ///
-/// **Tasks.** Task t values county t / batches in batch t % batches: every mode, at the county's
+/// **Tasks.** Task t values county t % N in batch t / N (batch-major, so that the contiguous blocks
+/// of tasks the runtime gives each rank mix counties of every cost): every mode, at the county's
 /// digital index and at the counterfactual index `counterfactual_dig_index`, with
 /// paths / batches pricing paths and regression_paths / batches regression paths (an
 /// independent exercise rule per batch). The six valuations of a task use common random numbers
