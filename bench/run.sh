@@ -58,12 +58,17 @@ only_kinds bench/.southwest_realopt.toml real_options
 trap 'rm -f bench/.southwest_index_dea.toml bench/.southwest_realopt.toml bench/.southwest_realopt_small.toml' EXIT
 # The main job's index and three-stage DEA at np=1 and np=2; sections 3 and 6 read these runs.
 # Peak memory: GNU time's maximum resident set size (the largest rank).
-for np in 1 2; do
-  out=/tmp/revest_bench_sw_np$np.h5
+# Runs job $2 at np=$1 into archive $3 with log $4; writes maxrss_kb= (GNU time's maximum
+# resident set size, the largest rank) and whole_s= into $5.
+timed_run() {
+  local start end
   start=$(date +%s.%N)
-  /usr/bin/time -f "maxrss_kb=%M" -o /tmp/revest_bench_time_np$np mpirun -np $np $R run bench/.southwest_index_dea.toml --force -o $out > /tmp/revest_bench_log_np$np 2>&1
+  /usr/bin/time -f "maxrss_kb=%M" -o "$5" mpirun -np "$1" $R run "$2" --force -o "$3" > "$4" 2>&1
   end=$(date +%s.%N)
-  echo "whole_s=$(awk -v a="$start" -v b="$end" 'BEGIN{print b-a}')" >> /tmp/revest_bench_time_np$np
+  echo "whole_s=$(awk -v a="$start" -v b="$end" 'BEGIN{print b-a}')" >> "$5"
+}
+for np in 1 2; do
+  timed_run $np bench/.southwest_index_dea.toml /tmp/revest_bench_sw_np$np.h5 /tmp/revest_bench_log_np$np /tmp/revest_bench_time_np$np
 done
 # seconds of the last progress line of analysis $1 in log $2 (elapsed: 12.3s, 4m05s, 1h02m03s)
 phase_s() {
@@ -233,18 +238,13 @@ echo "| run | ranks | task phase (s) | whole job (s) | peak memory per rank (MB)
 echo "|---|---|---|---|---|---|"
 t1=""
 for np in 1 2; do
-  start=$(date +%s.%N)
-  /usr/bin/time -f "maxrss_kb=%M" -o /tmp/revest_bench_rt mpirun -np $np $R run bench/.southwest_realopt_small.toml --force -o /tmp/revest_bench_rosmall_np$np.h5 > /tmp/revest_bench_log_ro 2>&1
-  end=$(date +%s.%N)
+  timed_run $np bench/.southwest_realopt_small.toml /tmp/revest_bench_rosmall_np$np.h5 /tmp/revest_bench_log_ro /tmp/revest_bench_rt
   tp=$(phase_s real_options /tmp/revest_bench_log_ro)
   if [ -z "$t1" ]; then t1=$tp; eff="1.00"; else eff=$(awk -v a="$t1" -v n="$np" -v b="$tp" 'BEGIN{printf "%.2f", a/(n*b)}'); fi
-  echo "| 2,000 paths | $np | $tp | $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') | $(( $(kv maxrss_kb < /tmp/revest_bench_rt) / 1024 )) | $eff |"
+  echo "| 2,000 paths | $np | $tp | $(printf %.1f "$(kv whole_s < /tmp/revest_bench_rt)") | $(( $(kv maxrss_kb < /tmp/revest_bench_rt) / 1024 )) | $eff |"
 done
-start=$(date +%s.%N)
-/usr/bin/time -f "maxrss_kb=%M" -o /tmp/revest_bench_rt mpirun -np 2 $R run bench/.southwest_realopt.toml --force -o /tmp/revest_bench_ro_np2.h5 > /tmp/revest_bench_log_ro 2>&1
-end=$(date +%s.%N)
-tp=$(phase_s real_options /tmp/revest_bench_log_ro)
-echo "| 100,000 paths (the job) | 2 | $tp | $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') | $(( $(kv maxrss_kb < /tmp/revest_bench_rt) / 1024 )) | |"
+timed_run 2 bench/.southwest_realopt.toml /tmp/revest_bench_ro_np2.h5 /tmp/revest_bench_log_ro /tmp/revest_bench_rt
+echo "| 100,000 paths (the job) | 2 | $(phase_s real_options /tmp/revest_bench_log_ro) | $(printf %.1f "$(kv whole_s < /tmp/revest_bench_rt)") | $(( $(kv maxrss_kb < /tmp/revest_bench_rt) / 1024 )) | |"
 echo
 $R compare /tmp/revest_bench_rosmall_np1.h5 /tmp/revest_bench_rosmall_np2.h5 > /dev/null && echo "The np=1 and np=2 archives of the 2,000-path job are identical bit for bit (\`revest compare\`)." && echo
 /usr/bin/python3 - /tmp/revest_bench_ro_np2.h5 <<'PY'

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 namespace revest::realopt {
 
@@ -57,6 +58,11 @@ bool Project::single_exercise() const {
       if (b.from == a.to) return false;
   }
   return true;
+}
+
+double Project::scale_change(int a) const {
+  const ProjectAction& act = actions[static_cast<std::size_t>(a)];
+  return states[static_cast<std::size_t>(act.to)].scale - states[static_cast<std::size_t>(act.from)].scale;
 }
 
 Project deferral_project(double investment) {
@@ -131,9 +137,7 @@ class Engine {
     return false;
   }
   double gain(int a, double v) const {
-    const auto& act = pr_.actions[static_cast<std::size_t>(a)];
-    return (pr_.states[static_cast<std::size_t>(act.to)].scale -
-            pr_.states[static_cast<std::size_t>(act.from)].scale) * v - act.cost;
+    return pr_.scale_change(a) * v - pr_.actions[static_cast<std::size_t>(a)].cost;
   }
 
   bool standardised() const { return o_.basis == Basis::kMonomial || o_.basis == Basis::kLogMonomial; }
@@ -144,16 +148,11 @@ class Engine {
   // paths at each date (so the normal equations stay well conditioned however wide the
   // distribution of V is at long horizons).
   void set_standardisation(int k, const double* v, std::size_t n) {
-    double m = 0.0, m2 = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double x = state_variable(v[i]);
-      const double d = x - m;
-      m += d / static_cast<double>(i + 1);
-      m2 += d * (x - m);
-    }
-    const double sd = n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0;
-    centre_[static_cast<std::size_t>(k)] = m;
-    spread_[static_cast<std::size_t>(k)] = sd > 0.0 ? sd : 1.0;
+    std::vector<double> x(n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = state_variable(v[i]);
+    const stats::MeanSd ms = stats::mean_sd(x);
+    centre_[static_cast<std::size_t>(k)] = ms.mean;
+    spread_[static_cast<std::size_t>(k)] = ms.sd > 0.0 ? ms.sd : 1.0;
   }
 
   // Linear spline: knots at the quantiles j / (order + 1), j = 1..order-1, of V / scale over the
@@ -230,6 +229,13 @@ class Engine {
       }
     }
     return best;
+  }
+
+  // True if the rule acts from state s at date k and value v.
+  bool exercises(int s, int k, double v) const {
+    int chosen = -1;
+    estimate(s, k, v, &chosen);
+    return chosen >= 0;
   }
 
   // Simulates n paths (antithetic pairs if asked) from V at time index k0 to K; date-major V.
@@ -317,19 +323,15 @@ class Engine {
         auto& Ps = P[static_cast<std::size_t>(s)];
         auto& Es = E[static_cast<std::size_t>(s)];
         // The actions open at this date, as (dq, cost, E_to, P_to) for the path loops.
-        struct Open {
-          double dq, cost;
-          const double* e;
-          const double* p;
-        };
-        Open open[8];
-        int nopen = 0;
+        open_.clear();
         for (int a : from_[static_cast<std::size_t>(s)]) {
-          if (!active(a, k) || nopen == 8) continue;
+          if (!active(a, k)) continue;
           const auto& act = pr_.actions[static_cast<std::size_t>(a)];
-          open[nopen++] = {pr_.states[static_cast<std::size_t>(act.to)].scale - pr_.states[static_cast<std::size_t>(s)].scale,
-                           act.cost, E[static_cast<std::size_t>(act.to)].data(), P[static_cast<std::size_t>(act.to)].data()};
+          open_.push_back({pr_.scale_change(a), act.cost, E[static_cast<std::size_t>(act.to)].data(),
+                           P[static_cast<std::size_t>(act.to)].data()});
         }
+        const Open* open = open_.data();
+        const int nopen = static_cast<int>(open_.size());
         // The paths where exercising could pay (every path when another state reads this
         // state's value): only there are the continuation estimate and a decision needed, since
         // elsewhere continuing (worth >= 0) beats every action (worth <= 0).
@@ -452,8 +454,15 @@ class Engine {
   std::vector<std::vector<Eigen::VectorXd>> beta_;  // [k][s]
   std::vector<double> centre_, spread_;             // standardisation of the state variable [k]
   std::vector<std::vector<std::vector<double>>> knots_;  // spline knots [k][s]
-  // Work buffers of backward(): the selected paths, their basis rows, continuation estimates,
+  // Work buffers of backward(): the open actions, the selected paths, their basis rows,
+  // continuation estimates,
   // regression weights and responses, and the weighted basis.
+  struct Open {
+    double dq, cost;
+    const double* e;
+    const double* p;
+  };
+  std::vector<Open> open_;
   std::vector<std::size_t> idx_;
   std::vector<double> phi_, chat_;
  public:
@@ -469,19 +478,17 @@ struct MeanSe {
 
 // Mean and standard error of y (antithetic pairs averaged first when `pairs`).
 MeanSe mean_se(const std::vector<double>& y, bool pairs) {
-  const std::size_t n = y.size();
-  const std::size_t m = pairs ? n / 2 : n;
-  double mean = 0.0, m2 = 0.0;
-  for (std::size_t i = 0; i < m; ++i) {
-    const double v = pairs ? 0.5 * (y[i] + y[i + m]) : y[i];
-    const double d = v - mean;
-    mean += d / static_cast<double>(i + 1);
-    m2 += d * (v - mean);
+  std::vector<double> z;
+  if (pairs) {
+    const std::size_t m = y.size() / 2;
+    z.resize(m);
+    for (std::size_t i = 0; i < m; ++i) z[i] = 0.5 * (y[i] + y[i + m]);
   }
-  MeanSe r;
-  r.mean = mean;
-  r.se = m > 1 ? std::sqrt(m2 / static_cast<double>(m - 1) / static_cast<double>(m)) : 0.0;
-  return r;
+  const std::vector<double>& v = pairs ? z : y;
+  const stats::MeanSd ms = stats::mean_sd(v);
+  // mean_sd skips NaN; a NaN here is a failed valuation and must make the result NaN (not ok).
+  if (ms.n != v.size()) return {std::numeric_limits<double>::quiet_NaN(), 0.0};
+  return {ms.mean, ms.n > 1 ? ms.sd / std::sqrt(static_cast<double>(ms.n)) : 0.0};
 }
 
 }  // namespace
@@ -505,8 +512,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
   int cv_action = -1;
   for (std::size_t a = 0; a < project.actions.size(); ++a) {
     const auto& act = project.actions[a];
-    if (act.from == project.initial &&
-        project.states[static_cast<std::size_t>(act.to)].scale != project.states[static_cast<std::size_t>(act.from)].scale) {
+    if (act.from == project.initial && project.scale_change(static_cast<int>(a)) != 0.0) {
       cv_action = static_cast<int>(a);
       break;
     }
@@ -528,9 +534,8 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
     }
   };
   if (cv_action >= 0) {
-    const auto& act = project.actions[static_cast<std::size_t>(cv_action)];
-    a_cv = project.states[static_cast<std::size_t>(act.to)].scale - project.states[static_cast<std::size_t>(act.from)].scale;
-    c_cv = act.cost;
+    a_cv = project.scale_change(cv_action);
+    c_cv = project.actions[static_cast<std::size_t>(cv_action)].cost;
     res.european = european_value(process, T, a_cv, c_cv);
   }
   // A call-type control (a > 0) has a lognormal tail: when the variance s^2 of ln V_T exceeds 2,
@@ -606,7 +611,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
     }
   if (o.boundary && a0 >= 0) {
     const auto& act = project.actions[static_cast<std::size_t>(a0)];
-    const double dq = project.states[static_cast<std::size_t>(act.to)].scale - project.states[static_cast<std::size_t>(act.from)].scale;
+    const double dq = project.scale_change(a0);
     const std::size_t n = o.regression_paths;
     for (int k = 1; k <= K; ++k) {
       if (!eng.active(a0, k) || dq == 0.0) continue;
@@ -670,9 +675,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
     double tsum = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
       for (int k = 0; k <= K; ++k) {
-        int chosen = -1;
-        eng.estimate(project.initial, k, V[static_cast<std::size_t>(k) * n + i], &chosen);
-        if (chosen >= 0) {
+        if (eng.exercises(project.initial, k, V[static_cast<std::size_t>(k) * n + i])) {
           ++hits;
           tsum += eng.time(k);
           break;
@@ -703,11 +706,6 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
       }
       return h;
     };
-    auto exercise_now = [&](int k, double v) {
-      int chosen = -1;
-      eng.estimate(s0, k, v, &chosen);
-      return chosen >= 0;
-    };
     std::vector<double> delta(no);
     for (std::size_t i = 0; i < no; ++i) {
       double M = 0.0, prevC = 0.0, best = -std::numeric_limits<double>::infinity();
@@ -725,7 +723,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
             for (int kk = k + 1; kk <= K; ++kk) {
               const double vv = Vi[static_cast<std::size_t>(kk - k) * ni + j];
               res.path_steps += 1.0;
-              if (exercise_now(kk, vv)) {
+              if (eng.exercises(s0, kk, vv)) {
                 bool c2 = false;
                 sum += std::exp(-process.r * eng.time(kk)) * payoff(kk, vv, c2);
                 break;
@@ -734,7 +732,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
           }
           C = sum / static_cast<double>(ni);
         }
-        const bool ex = can && exercise_now(k, v);
+        const bool ex = can && eng.exercises(s0, k, v);
         const double L = ex ? dk * h : C;
         // The martingale pi_k = L_0 + sum_{j=1..k} (L_j - C_{j-1}) (Andersen-Broadie 2004).
         M = k == 0 ? L : M + L - prevC;

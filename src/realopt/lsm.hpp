@@ -77,6 +77,8 @@ struct Project {
   void validate(const std::string& what) const;
   /// True if every action of the initial state leads to a state with no actions.
   bool single_exercise() const;
+  /// q_to - q_from of action a: the units of V its exercise adds to the holding.
+  double scale_change(int a) const;
 };
 
 /// Regression basis (each with a constant): Longstaff-Schwartz's exp(-x/2)-weighted Laguerre

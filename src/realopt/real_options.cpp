@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 namespace revest::realopt {
 
@@ -237,27 +238,6 @@ TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
   return {};
 }
 
-namespace {
-struct Moments {
-  double mean = kNaN, sd = kNaN;
-  std::size_t n = 0;
-};
-Moments moments(const std::vector<double>& v) {
-  Moments r;
-  double s = 0, s2 = 0;
-  for (double x : v)
-    if (std::isfinite(x)) {
-      s += x;
-      ++r.n;
-    }
-  if (r.n == 0) return r;
-  r.mean = s / static_cast<double>(r.n);
-  for (double x : v)
-    if (std::isfinite(x)) s2 += (x - r.mean) * (x - r.mean);
-  r.sd = r.n > 1 ? std::sqrt(s2 / static_cast<double>(r.n - 1)) : kNaN;
-  return r;
-}
-}  // namespace
 
 std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) const {
   const std::size_t B = options_.batches, row = kScenarios * kModes * kFields;
@@ -273,9 +253,9 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
     return v;
   };
   // Standard error of a batch mean: between batches when B > 1, else the batch's own.
-  auto batch_se = [&](const Moments& mo, std::size_t i, std::size_t s, std::size_t m) {
+  auto batch_se = [&](const stats::MeanSd& mo, std::size_t i, std::size_t s, std::size_t m) {
     if (mo.n > 1) return mo.sd / std::sqrt(static_cast<double>(mo.n));
-    return mo.n == 1 ? moments(batch_values(i, s, m, kSe)).mean : kNaN;
+    return mo.n == 1 ? stats::mean_sd(batch_values(i, s, m, kSe)).mean : kNaN;
   };
 
   Table val{"valuation",
@@ -301,12 +281,12 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       adcode.push_back(adcode_[i]);
       cname.push_back(county_name_[i]);
       mode.push_back(io::kModes[m]);
-      const Moments v = moments(batch_values(i, 0, m, kValue));
-      const Moments vc = moments(batch_values(i, 1, m, kValue));
+      const stats::MeanSd v = stats::mean_sd(batch_values(i, 0, m, kValue));
+      const stats::MeanSd vc = stats::mean_sd(batch_values(i, 1, m, kValue));
       std::vector<double> diff(B);
       for (std::size_t b = 0; b < B; ++b) diff[b] = at(i, b, 0, m, kValue) - at(i, b, 1, m, kValue);
-      const Moments d = moments(diff);
-      const Moments within = moments(batch_values(i, 0, m, kSe));
+      const stats::MeanSd d = stats::mean_sd(diff);
+      const stats::MeanSd within = stats::mean_sd(batch_values(i, 0, m, kSe));
       nbatch.push_back(static_cast<std::int64_t>(v.n));
       col[cV0].push_back(pp.v0);
       col[cI].push_back(pp.investment);
@@ -317,15 +297,15 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       col[cSe].push_back(batch_se(v, i, 0, m));
       col[cWithinSe].push_back(v.n ? within.mean / std::sqrt(static_cast<double>(v.n)) : kNaN);
       col[cPremium].push_back(v.mean - (pp.v0 - pp.investment));
-      col[cEuropean].push_back(moments(batch_values(i, 0, m, kEuropean)).mean);
+      col[cEuropean].push_back(stats::mean_sd(batch_values(i, 0, m, kEuropean)).mean);
       col[cValueCf].push_back(vc.mean);
       col[cSeCf].push_back(batch_se(vc, i, 1, m));
       col[cDigital].push_back(d.mean);
       col[cDigitalSe].push_back(d.n > 1 ? d.sd / std::sqrt(static_cast<double>(d.n)) : kNaN);
-      col[cProb].push_back(moments(batch_values(i, 0, m, kProbability)).mean);
-      col[cTime].push_back(moments(batch_values(i, 0, m, kTime)).mean);
-      col[cUpper].push_back(moments(batch_values(i, 0, m, kUpper)).mean);
-      col[cUpperSe].push_back(moments(batch_values(i, 0, m, kUpperSe)).mean /
+      col[cProb].push_back(stats::mean_sd(batch_values(i, 0, m, kProbability)).mean);
+      col[cTime].push_back(stats::mean_sd(batch_values(i, 0, m, kTime)).mean);
+      col[cUpper].push_back(stats::mean_sd(batch_values(i, 0, m, kUpper)).mean);
+      col[cUpperSe].push_back(stats::mean_sd(batch_values(i, 0, m, kUpperSe)).mean /
                               std::sqrt(static_cast<double>(std::max<std::size_t>(1, v.n))));
       mean_value[i][m] = v.mean;
       mean_cf[i][m] = vc.mean;
@@ -425,7 +405,7 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
         for (std::size_t k = 0; k <= K; ++k) {
           std::vector<double> v(B);
           for (std::size_t b = 0; b < B; ++b) v[b] = bnd[(b * N_ + i) * brow + m * (dates_ + 1) + k];
-          const Moments mo = moments(v);
+          const stats::MeanSd mo = stats::mean_sd(v);
           ad.push_back(adcode_[i]);
           md.push_back(io::kModes[m]);
           t.push_back(H * static_cast<double>(k) / static_cast<double>(K));
