@@ -306,3 +306,4 @@ echo "- Projects with all four options (5 states, 4 regressions per date) run at
 echo "  the put's rate: the main job's valuation is section 10's longest run."
 echo "- Rank 0 computes the summaries alone (a few seconds here). Spreading the column blocks over"
 echo "  the ranks is the next step if summaries ever dominate."
+bash bench/spatial.sh

@@ -4,6 +4,7 @@
 #include "dea/three_stage.hpp"
 #include "index/entropy_index.hpp"
 #include "realopt/real_options.hpp"
+#include "spatial/spatial_analysis.hpp"
 
 namespace revest::driver {
 
@@ -47,6 +48,26 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           }
         }
       }
+    } else if (a.kind == "spatial_models" || a.kind == "spatial_esda") {
+      std::vector<std::string> vars;
+      std::string key = "formulas";
+      if (a.kind == "spatial_models") {
+        vars = spatial::SpatialModelsOptions::from(opt).variables();
+      } else {
+        vars = spatial::SpatialEsdaOptions::from(opt).variables;
+        key = "variables";
+        for (const auto& w : spatial::SpatialEsdaOptions::from(opt).weights) {
+          const auto s = spatial::parse_weights_spec(w, opt.where("weights"));
+          if (s.type == "economic") vars.push_back(s.variable);
+        }
+      }
+      for (const auto& v : vars) {
+        try {
+          need(v, "spatial analysis '" + a.name + "'");
+        } catch (const Error& e) {
+          REVEST_FAIL(opt.where(key) << ": " << e.what());
+        }
+      }
     } else if (a.kind == "real_options") {
       (void)realopt::RealOptionsOptions::from(opt);  // reads projects.csv, not the panel
     } else {
@@ -67,6 +88,14 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
     auto o = dea::ThreeStageOptions::from(opt);
     return std::make_unique<dea::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
                                                          std::move(o));
+  }
+  if (cfg.kind == "spatial_models") {
+    auto o = spatial::SpatialModelsOptions::from(opt);
+    return std::make_unique<spatial::SpatialModelsAnalysis>(cfg.name, in.geo, in.panel, std::move(o), 0);
+  }
+  if (cfg.kind == "spatial_esda") {
+    auto o = spatial::SpatialEsdaOptions::from(opt);
+    return std::make_unique<spatial::SpatialEsdaAnalysis>(cfg.name, in.geo, in.panel, std::move(o), 0);
   }
   if (cfg.kind == "real_options") {
     auto o = realopt::RealOptionsOptions::from(opt);

@@ -5,8 +5,9 @@
 /// revest writes no optimiser of its own: every maximum-likelihood estimator hands its negative
 /// log-likelihood and analytic gradient to minimize(), which runs a TAO limited-memory quasi-
 /// Newton method (TAOLMVM without bounds, TAOBQNLS with bounds) on PETSC_COMM_SELF. The header
-/// exposes no PETSc or MPI type; tao.cpp is the only file outside src/driver whose includes reach
-/// <mpi.h> (PETSc's headers include it), and it makes no MPI call.
+/// exposes no PETSc or MPI type; tao.cpp and src/spatial/logdet_petsc.cpp (a serial MUMPS LU) are
+/// the only files outside src/driver whose includes reach <mpi.h> (PETSc's headers include it),
+/// and they make no MPI call.
 ///
 /// PETSc is initialised on first use with PETSC_COMM_WORLD = MPI_COMM_SELF, so every rank may
 /// optimise on its own at any time without a collective call, and without PETSc's signal
@@ -62,6 +63,11 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
 /// max(1, |x_j|)), symmetrised. Used for asymptotic standard errors.
 Eigen::MatrixXd hessian_from_gradient(const Objective& f, const Eigen::VectorXd& x,
                                       double step = 1e-5);
+
+/// Initialises PETSc as minimize() does (idempotent): PETSC_COMM_WORLD = MPI_COMM_SELF, no
+/// signal handler, errors returned as codes. Code that builds PETSc objects on another
+/// communicator (the driver's distributed SAR) calls it first.
+void initialize_petsc();
 
 /// Finalises PETSc if minimize() initialised it (idempotent). The driver calls it before
 /// MPI_Finalize.

@@ -175,6 +175,8 @@ Eigen::MatrixXd hessian_from_gradient(const Objective& f, const Eigen::VectorXd&
   return 0.5 * (H + H.transpose());
 }
 
+void initialize_petsc() { ensure_initialised(); }
+
 void finalize() {
   std::lock_guard<std::mutex> lock(g_init_mutex);
   PetscBool done = PETSC_FALSE, finalized = PETSC_FALSE;

@@ -1,0 +1,219 @@
+#include "spatial/esda.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/normal.hpp>
+#include <cmath>
+#include <numeric>
+
+#include "core/error.hpp"
+
+namespace revest::spatial {
+
+namespace {
+
+double two_sided_p(double z) {
+  if (!std::isfinite(z)) return std::numeric_limits<double>::quiet_NaN();
+  return 2 * boost::math::cdf(boost::math::complement(boost::math::normal(), std::abs(z)));
+}
+
+void finish(GlobalStatistic& s) {
+  s.z_normal = (s.value - s.expected) / std::sqrt(s.var_normal);
+  s.z_random = (s.value - s.expected) / std::sqrt(s.var_random);
+  s.p_normal = two_sided_p(s.z_normal);
+  s.p_random = two_sided_p(s.z_random);
+}
+
+struct Centered {
+  Eigen::VectorXd z;
+  double m2 = 0, m4 = 0;  // sums of z^2, z^4
+};
+
+Centered center(std::span<const double> x) {
+  const auto n = static_cast<Eigen::Index>(x.size());
+  Centered c;
+  c.z = Eigen::Map<const Eigen::VectorXd>(x.data(), n);
+  REVEST_REQUIRE(c.z.allFinite(), "spatial statistic: non-finite values");
+  c.z.array() -= c.z.mean();
+  c.m2 = c.z.squaredNorm();
+  c.m4 = c.z.array().pow(4).sum();
+  REVEST_REQUIRE(c.m2 > 0, "spatial statistic: the variable is constant");
+  return c;
+}
+
+}  // namespace
+
+WeightsMoments::WeightsMoments(const Weights& w) {
+  const SpMat wt = SpMat(w.W.transpose());
+  const auto n = w.W.rows();
+  Eigen::VectorXd rs = Eigen::VectorXd::Zero(n), cs = Eigen::VectorXd::Zero(n);
+  for (int i = 0; i < w.W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) {
+      S0 += it.value();
+      rs[i] += it.value();
+      cs[it.col()] += it.value();
+    }
+  // S1 = 1/2 sum_ij (w_ij + w_ji)^2 over the union of both patterns.
+  const SpMat sym = w.W + wt;
+  for (int i = 0; i < sym.outerSize(); ++i)
+    for (SpMat::InnerIterator it(sym, i); it; ++it) S1 += 0.5 * it.value() * it.value();
+  S2 = (rs + cs).squaredNorm();
+}
+
+GlobalStatistic moran(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
+  const Centered c = center(x);
+  const double n = static_cast<double>(x.size());
+  GlobalStatistic s;
+  s.value = n / m.S0 * c.z.dot(w.W * c.z) / c.m2;
+  s.expected = -1.0 / (n - 1);
+  const double S02 = m.S0 * m.S0;
+  s.var_normal = (n * n * m.S1 - n * m.S2 + 3 * S02) / ((n * n - 1) * S02) - s.expected * s.expected;
+  const double b2 = n * c.m4 / (c.m2 * c.m2);
+  s.var_random = (n * ((n * n - 3 * n + 3) * m.S1 - n * m.S2 + 3 * S02) -
+                  b2 * ((n * n - n) * m.S1 - 2 * n * m.S2 + 6 * S02)) /
+                     ((n - 1) * (n - 2) * (n - 3) * S02) -
+                 s.expected * s.expected;
+  finish(s);
+  return s;
+}
+
+GlobalStatistic geary(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
+  const Centered c = center(x);
+  const double n = static_cast<double>(x.size());
+  double num = 0;
+  for (int i = 0; i < w.W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) {
+      const double d = c.z[i] - c.z[it.col()];
+      num += it.value() * d * d;
+    }
+  GlobalStatistic s;
+  s.value = (n - 1) * num / (2 * m.S0 * c.m2);
+  s.expected = 1.0;
+  const double S02 = m.S0 * m.S0;
+  s.var_normal = ((2 * m.S1 + m.S2) * (n - 1) - 4 * S02) / (2 * (n + 1) * S02);
+  const double b2 = n * c.m4 / (c.m2 * c.m2);
+  s.var_random = ((n - 1) * m.S1 * (n * n - 3 * n + 3 - (n - 1) * b2) -
+                  0.25 * (n - 1) * m.S2 * (n * n + 3 * n - 6 - (n * n - n + 2) * b2) +
+                  S02 * (n * n - 3 - (n - 1) * (n - 1) * b2)) /
+                 (n * (n - 2) * (n - 3) * S02);
+  finish(s);
+  return s;
+}
+
+GlobalStatistic getis_ord(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
+  GlobalStatistic s;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto nn = static_cast<Eigen::Index>(x.size());
+  const Eigen::Map<const Eigen::VectorXd> v(x.data(), nn);
+  if ((v.array() < 0).any() || !v.allFinite()) {
+    s.value = s.expected = s.var_normal = s.var_random = nan;
+    finish(s);
+    return s;
+  }
+  const double n = static_cast<double>(nn);
+  const double m1 = v.sum(), m2 = v.squaredNorm(), m3 = v.array().cube().sum(),
+               m4 = v.array().pow(4).sum();
+  s.value = v.dot(w.W * v) / (m1 * m1 - m2);
+  s.expected = m.S0 / (n * (n - 1));
+  const double S1 = m.S1, S2 = m.S2, S0 = m.S0, S02 = S0 * S0;
+  const double B0 = (n * n - 3 * n + 3) * S1 - n * S2 + 3 * S02;
+  const double B1 = -((n * n - n) * S1 - 2 * n * S2 + 6 * S02);
+  const double B2 = -(2 * n * S1 - (n + 3) * S2 + 6 * S02);
+  const double B3 = 4 * (n - 1) * S1 - 2 * (n + 1) * S2 + 8 * S02;
+  const double B4 = S1 - S2 + S02;
+  const double eg2 = (B0 * m2 * m2 + B1 * m4 + B2 * m1 * m1 * m2 + B3 * m1 * m3 + B4 * std::pow(m1, 4)) /
+                     (std::pow(m1 * m1 - m2, 2) * n * (n - 1) * (n - 2) * (n - 3));
+  s.var_normal = s.var_random = eg2 - s.expected * s.expected;
+  finish(s);
+  return s;
+}
+
+GlobalValues global_values(std::span<const double> x, const Weights& w, double S0) {
+  const auto nn = static_cast<Eigen::Index>(x.size());
+  const Eigen::Map<const Eigen::VectorXd> v(x.data(), nn);
+  const double n = static_cast<double>(nn);
+  const double mean = v.mean();
+  double m2 = 0, num_c = 0, xwx = 0, zwz = 0;
+  for (Eigen::Index i = 0; i < nn; ++i) m2 += (v[i] - mean) * (v[i] - mean);
+  for (int i = 0; i < w.W.outerSize(); ++i) {
+    const double zi = v[i] - mean;
+    double lz = 0, lx = 0;
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) {
+      const double xj = v[it.col()];
+      lz += it.value() * (xj - mean);
+      lx += it.value() * xj;
+      const double d = v[i] - xj;
+      num_c += it.value() * d * d;
+    }
+    zwz += zi * lz;
+    xwx += v[i] * lx;
+  }
+  const double m1 = v.sum(), sq = v.squaredNorm();
+  GlobalValues g;
+  g.moran = n / S0 * zwz / m2;
+  g.geary = (n - 1) * num_c / (2 * S0 * m2);
+  g.g = (v.array() < 0).any() ? std::numeric_limits<double>::quiet_NaN() : xwx / (m1 * m1 - sq);
+  return g;
+}
+
+LocalMoran local_moran(std::span<const double> x, const Weights& w) {
+  const Centered c = center(x);
+  const double m2n = c.m2 / static_cast<double>(x.size());
+  LocalMoran l;
+  l.z = c.z;
+  l.lag = w.W * c.z;
+  l.I = c.z.cwiseProduct(l.lag) / m2n;
+  return l;
+}
+
+void lisa_permutation_counts(const LocalMoran& obs, const Weights& w, int permutations, Rng& rng,
+                             std::span<double> upper, std::span<double> lower) {
+  const auto n = static_cast<std::size_t>(obs.z.size());
+  const double m2n = obs.z.squaredNorm() / static_cast<double>(n);
+  std::vector<std::uint32_t> pool(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int deg = static_cast<int>(w.W.outerIndexPtr()[i + 1] - w.W.outerIndexPtr()[i]);
+    const double* wv = w.W.valuePtr() + w.W.outerIndexPtr()[i];
+    // Pool of the other n - 1 units; a partial Fisher-Yates shuffle draws deg of them.
+    std::iota(pool.begin(), pool.end(), 0u);
+    std::swap(pool[i], pool[n - 1]);
+    const std::uint32_t m = static_cast<std::uint32_t>(n - 1);
+    for (int p = 0; p < permutations; ++p) {
+      double lag = 0;
+      for (int k = 0; k < deg; ++k) {
+        const std::uint32_t j = static_cast<std::uint32_t>(k) + uniform_index(rng, m - static_cast<std::uint32_t>(k));
+        std::swap(pool[static_cast<std::size_t>(k)], pool[j]);
+        lag += wv[k] * obs.z[pool[static_cast<std::size_t>(k)]];
+      }
+      const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / m2n;
+      if (ii >= obs.I[static_cast<Eigen::Index>(i)]) upper[i] += 1;
+      if (ii <= obs.I[static_cast<Eigen::Index>(i)]) lower[i] += 1;
+    }
+  }
+}
+
+double pseudo_p(double upper, double lower, double permutations) {
+  return (1.0 + std::min(upper, lower)) / (1.0 + permutations);
+}
+
+std::vector<double> bh_adjust(std::span<const double> p) {
+  const std::size_t m = p.size();
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::vector<double> q(m);
+  double running = 1.0;
+  for (std::size_t r = m; r-- > 0;) {
+    const std::size_t i = order[r];
+    running = std::min(running, p[i] * static_cast<double>(m) / static_cast<double>(r + 1));
+    q[i] = running;
+  }
+  return q;
+}
+
+std::string cluster_label(double z, double lag, bool significant) {
+  if (!significant) return "ns";
+  if (z > 0) return lag > 0 ? "HH" : "HL";
+  return lag > 0 ? "LH" : "LL";
+}
+
+}  // namespace revest::spatial

@@ -1,0 +1,448 @@
+#include "spatial/weights.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+#include <unordered_map>
+
+#include "core/error.hpp"
+
+namespace revest::spatial {
+
+namespace {
+
+double to_double(const std::string& v, const std::string& key, const std::string& where) {
+  try {
+    std::size_t used = 0;
+    const double d = std::stod(v, &used);
+    REVEST_REQUIRE(used == v.size() && std::isfinite(d), "");
+    return d;
+  } catch (...) {
+    REVEST_FAIL(where << ": weights key '" << key << "' needs a number, got '" << v << "'");
+  }
+}
+
+const std::vector<std::string> kTypes = {"queen",  "rook",          "rook_length",
+                                         "knn",    "distance_band", "inverse_distance",
+                                         "kernel", "economic",      "block"};
+
+}  // namespace
+
+WeightsSpec parse_weights_spec(const std::string& text, const std::string& where) {
+  WeightsSpec s;
+  s.text = text;
+  std::istringstream is(text);
+  std::string tok;
+  REVEST_REQUIRE(static_cast<bool>(is >> s.type), where << ": empty weights spec");
+  REVEST_REQUIRE(std::find(kTypes.begin(), kTypes.end(), s.type) != kTypes.end(),
+                 where << ": unknown weights type '" << s.type
+                       << "' (queen, rook, rook_length, knn, distance_band, inverse_distance, "
+                          "kernel, economic, block)");
+  while (is >> tok) {
+    const auto eq = tok.find('=');
+    REVEST_REQUIRE(eq != std::string::npos && eq > 0 && eq + 1 < tok.size(),
+                   where << ": weights spec '" << text << "': expected key=value, got '" << tok
+                         << "'");
+    const std::string key = tok.substr(0, eq), v = tok.substr(eq + 1);
+    auto allowed = [&](std::initializer_list<const char*> types) {
+      for (const char* t : types)
+        if (s.type == t) return;
+      REVEST_FAIL(where << ": weights spec '" << text << "': key '" << key
+                        << "' does not apply to type " << s.type);
+    };
+    if (key == "standardise" || key == "standardize") {
+      REVEST_REQUIRE(v == "row" || v == "none",
+                     where << ": weights spec '" << text << "': standardise must be row or none");
+      s.row_standardise = v == "row";
+    } else if (key == "islands") {
+      REVEST_REQUIRE(v == "error" || v == "nearest",
+                     where << ": weights spec '" << text << "': islands must be error or nearest");
+      s.islands_nearest = v == "nearest";
+    } else if (key == "k") {
+      allowed({"knn"});
+      const double k = to_double(v, key, where);
+      REVEST_REQUIRE(k >= 1 && k == std::floor(k) && k < 1000,
+                     where << ": weights spec '" << text << "': k must be a positive integer");
+      s.k = static_cast<int>(k);
+    } else if (key == "d") {
+      allowed({"distance_band"});
+      s.distance_km = to_double(v, key, where);
+      REVEST_REQUIRE(s.distance_km > 0, where << ": weights spec '" << text << "': d must be > 0");
+    } else if (key == "power") {
+      allowed({"inverse_distance"});
+      s.power = to_double(v, key, where);
+      REVEST_REQUIRE(s.power > 0, where << ": weights spec '" << text << "': power must be > 0");
+    } else if (key == "cutoff") {
+      allowed({"inverse_distance"});
+      s.cutoff_km = to_double(v, key, where);
+      REVEST_REQUIRE(s.cutoff_km >= 0,
+                     where << ": weights spec '" << text << "': cutoff must be >= 0");
+    } else if (key == "function") {
+      allowed({"kernel"});
+      REVEST_REQUIRE(v == "gaussian" || v == "exponential",
+                     where << ": weights spec '" << text
+                           << "': function must be gaussian or exponential");
+      s.kernel = v;
+    } else if (key == "bandwidth") {
+      allowed({"kernel"});
+      s.bandwidth_km = to_double(v, key, where);
+      REVEST_REQUIRE(s.bandwidth_km > 0,
+                     where << ": weights spec '" << text << "': bandwidth must be > 0");
+    } else if (key == "variable") {
+      allowed({"economic"});
+      s.variable = v;
+    } else if (key == "base") {
+      allowed({"economic"});
+      REVEST_REQUIRE(v == "queen" || v == "rook" || v == "inverse_distance" || v == "knn",
+                     where << ": weights spec '" << text
+                           << "': base must be queen, rook, inverse_distance or knn");
+      s.base = v;
+    } else if (key == "level") {
+      allowed({"block"});
+      REVEST_REQUIRE(v == "prefecture" || v == "province",
+                     where << ": weights spec '" << text << "': level must be prefecture or province");
+      s.level = v;
+    } else {
+      REVEST_FAIL(where << ": weights spec '" << text << "': unknown key '" << key << "'");
+    }
+  }
+  REVEST_REQUIRE(s.type != "economic" || !s.variable.empty(),
+                 where << ": weights spec '" << text << "': economic weights need variable=NAME");
+  return s;
+}
+
+double great_circle_km(double lon1, double lat1, double lon2, double lat2) {
+  constexpr double kRad = 3.14159265358979323846 / 180.0, kEarth = 6371.0088;
+  const double p1 = lat1 * kRad, p2 = lat2 * kRad;
+  const double dp = p2 - p1, dl = (lon2 - lon1) * kRad;
+  const double a = std::sin(dp / 2) * std::sin(dp / 2) +
+                   std::cos(p1) * std::cos(p2) * std::sin(dl / 2) * std::sin(dl / 2);
+  return 2 * kEarth * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+SpMat Weights::symmetric_form() const {
+  REVEST_REQUIRE(symmetric_similar, "weights '" << label << "' are not similar to a symmetric matrix");
+  SpMat s = W;
+  for (int i = 0; i < s.outerSize(); ++i)
+    for (SpMat::InnerIterator it(s, i); it; ++it)
+      it.valueRef() *= std::sqrt(row_sums[i] / row_sums[it.col()]);
+  return s;
+}
+
+Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec& spec,
+                     const std::vector<std::string>& names,
+                     const std::vector<std::size_t>& nearest) {
+  auto name = [&](std::size_t i) {
+    return i < names.size() ? names[i] : "unit " + std::to_string(i);
+  };
+  for (const auto& t : raw) {
+    REVEST_REQUIRE(t.i < n && t.j < n && t.i != t.j,
+                   "weights '" << spec.text << "': invalid link " << t.i << " -> " << t.j);
+    REVEST_REQUIRE(std::isfinite(t.w) && t.w >= 0,
+                   "weights '" << spec.text << "': weight of " << name(t.i) << " -> " << name(t.j)
+                               << " is " << t.w << " (must be finite and >= 0)");
+  }
+  std::erase_if(raw, [](const Triplet& t) { return t.w == 0.0; });
+  std::vector<int> deg(n, 0);
+  for (const auto& t : raw) ++deg[t.i];
+  WeightsSummary sum;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (deg[i] > 0) continue;
+    REVEST_REQUIRE(spec.islands_nearest && !nearest.empty(),
+                   "weights '" << spec.text << "': " << name(i)
+                               << " has no neighbour (an island); choose a larger distance / "
+                                  "bandwidth, or islands=nearest to link it to its nearest unit");
+    const std::size_t j = nearest[i];
+    raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 1.0});
+    raw.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(i), 1.0});
+    sum.islands_linked.push_back(i);
+  }
+  Weights w;
+  w.label = spec.text;
+  std::vector<Eigen::Triplet<double>> trips;
+  trips.reserve(raw.size());
+  for (const auto& t : raw) trips.emplace_back(static_cast<int>(t.i), static_cast<int>(t.j), t.w);
+  w.W.resize(static_cast<int>(n), static_cast<int>(n));
+  // Duplicates (an island linked to a unit that already links to it) are summed: take the max.
+  std::sort(trips.begin(), trips.end(), [](const auto& a, const auto& b) {
+    return a.row() != b.row() ? a.row() < b.row() : a.col() < b.col();
+  });
+  std::vector<Eigen::Triplet<double>> uniq;
+  for (const auto& t : trips) {
+    if (!uniq.empty() && uniq.back().row() == t.row() && uniq.back().col() == t.col()) {
+      uniq.back() = Eigen::Triplet<double>(t.row(), t.col(), std::max(uniq.back().value(), t.value()));
+    } else {
+      uniq.push_back(t);
+    }
+  }
+  w.W.setFromTriplets(uniq.begin(), uniq.end());
+  w.W.makeCompressed();
+  // Symmetry of pattern and values.
+  const SpMat wt = SpMat(w.W.transpose());
+  const SpMat diff = w.W - wt;
+  double maxdiff = 0, maxw = 0;
+  for (int i = 0; i < diff.outerSize(); ++i)
+    for (SpMat::InnerIterator it(diff, i); it; ++it) maxdiff = std::max(maxdiff, std::abs(it.value()));
+  for (int i = 0; i < w.W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) maxw = std::max(maxw, std::abs(it.value()));
+  sum.symmetric_values = maxdiff <= 1e-14 * maxw;
+  {
+    SpMat pa = w.W, pb = wt;
+    for (int i = 0; i < pa.outerSize(); ++i)
+      for (SpMat::InnerIterator it(pa, i); it; ++it) it.valueRef() = 1.0;
+    for (int i = 0; i < pb.outerSize(); ++i)
+      for (SpMat::InnerIterator it(pb, i); it; ++it) it.valueRef() = 1.0;
+    sum.symmetric_pattern = (pa - pb).norm() == 0.0;
+  }
+  w.row_sums = Eigen::VectorXd::Ones(static_cast<int>(n));
+  w.symmetric_similar = sum.symmetric_values;
+  if (spec.row_standardise) {
+    for (int i = 0; i < w.W.outerSize(); ++i) {
+      double s = 0;
+      for (SpMat::InnerIterator it(w.W, i); it; ++it) s += it.value();
+      w.row_sums[i] = s;
+      for (SpMat::InnerIterator it(w.W, i); it; ++it) it.valueRef() /= s;
+    }
+    w.row_standardised = true;
+  }
+  // Summary.
+  sum.n = n;
+  sum.links = static_cast<std::size_t>(w.W.nonZeros());
+  sum.min_degree = n ? std::numeric_limits<int>::max() : 0;
+  for (int i = 0; i < w.W.outerSize(); ++i) {
+    const int d = static_cast<int>(w.W.outerIndexPtr()[i + 1] - w.W.outerIndexPtr()[i]);
+    sum.min_degree = std::min(sum.min_degree, d);
+    sum.max_degree = std::max(sum.max_degree, d);
+    if (sum.degree_counts.size() <= static_cast<std::size_t>(d)) sum.degree_counts.resize(d + 1, 0);
+    ++sum.degree_counts[d];
+  }
+  sum.mean_degree = n ? static_cast<double>(sum.links) / static_cast<double>(n) : 0.0;
+  sum.percent_nonzero = n ? 100.0 * static_cast<double>(sum.links) / (double(n) * double(n)) : 0.0;
+  // Connected components of the undirected pattern (union-find).
+  std::vector<std::size_t> parent(n);
+  std::iota(parent.begin(), parent.end(), std::size_t{0});
+  auto find = [&](std::size_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  for (int i = 0; i < w.W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) {
+      const std::size_t a = find(static_cast<std::size_t>(i)), b = find(static_cast<std::size_t>(it.col()));
+      if (a != b) parent[a] = b;
+    }
+  for (std::size_t i = 0; i < n; ++i) sum.components += find(i) == i;
+  w.summary = std::move(sum);
+  return w;
+}
+
+namespace {
+
+std::vector<std::size_t> nearest_units(const io::Geography& geo) {
+  const std::size_t n = geo.size();
+  std::vector<std::size_t> out(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    double best = std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const double d = great_circle_km(geo.counties[i].lon, geo.counties[i].lat,
+                                       geo.counties[j].lon, geo.counties[j].lat);
+      if (d < best) best = d, out[i] = j;
+    }
+  }
+  return out;
+}
+
+std::vector<Triplet> from_edges(const std::vector<io::Edge>& edges, bool use_weight) {
+  std::vector<Triplet> t;
+  t.reserve(2 * edges.size());
+  for (const auto& e : edges) {
+    const double w = use_weight ? e.weight : 1.0;
+    t.push_back({e.i, e.j, w});
+    t.push_back({e.j, e.i, w});
+  }
+  return t;
+}
+
+std::vector<Triplet> knn_triplets(const Eigen::MatrixXd& d, int k) {
+  const Eigen::Index n = d.rows();
+  std::vector<Triplet> t;
+  std::vector<Eigen::Index> idx(static_cast<std::size_t>(n));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    idx.resize(static_cast<std::size_t>(n));
+    std::iota(idx.begin(), idx.end(), Eigen::Index{0});
+    std::erase(idx, i);
+    const auto kk = std::min<std::size_t>(static_cast<std::size_t>(k), idx.size());
+    // Ties are broken by index, so the matrix does not depend on the sort's implementation.
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(kk), idx.end(),
+                      [&](Eigen::Index a, Eigen::Index b) {
+                        return d(i, a) != d(i, b) ? d(i, a) < d(i, b) : a < b;
+                      });
+    for (std::size_t m = 0; m < kk; ++m)
+      t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(idx[m]), 1.0});
+  }
+  return t;
+}
+
+}  // namespace
+
+Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
+                      std::span<const double> county_means) {
+  const std::size_t n = geo.size();
+  std::vector<std::string> names(n);
+  for (std::size_t i = 0; i < n; ++i)
+    names[i] = "county " + std::to_string(geo.counties[i].adcode) + " (" + geo.counties[i].name + ")";
+  Eigen::MatrixXd d(static_cast<int>(n), static_cast<int>(n));
+  const bool need_d = spec.type != "queen" && spec.type != "rook" && spec.type != "rook_length" &&
+                      spec.type != "block";
+  if (need_d || spec.islands_nearest) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        d(i, j) = great_circle_km(geo.counties[i].lon, geo.counties[i].lat, geo.counties[j].lon,
+                                  geo.counties[j].lat);
+  }
+  auto geographic = [&](const std::string& type) -> std::vector<Triplet> {
+    std::vector<Triplet> t;
+    if (type == "queen") return from_edges(geo.queen, false);
+    if (type == "rook") return from_edges(geo.rook, false);
+    if (type == "rook_length") return from_edges(geo.rook, true);
+    if (type == "knn") return knn_triplets(d, spec.k);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        if (i == j) continue;
+        const double dij = d(i, j);
+        double w = 0;
+        if (type == "distance_band") {
+          w = dij <= spec.distance_km ? 1.0 : 0.0;
+        } else if (type == "inverse_distance") {
+          REVEST_REQUIRE(dij > 0, "weights '" << spec.text << "': " << names[i] << " and "
+                                              << names[j] << " have the same centroid");
+          if (spec.cutoff_km == 0 || dij <= spec.cutoff_km) w = std::pow(dij, -spec.power);
+        } else if (type == "kernel") {
+          const double z = dij / spec.bandwidth_km;
+          if (dij <= spec.bandwidth_km)
+            w = spec.kernel == "gaussian" ? std::exp(-0.5 * z * z) : std::exp(-z);
+        }
+        if (w > 0) t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), w});
+      }
+    return t;
+  };
+  std::vector<Triplet> raw;
+  if (spec.type == "block") {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        if (i == j) continue;
+        const bool same = spec.level == "prefecture"
+                              ? geo.counties[i].prefecture == geo.counties[j].prefecture
+                              : geo.counties[i].province == geo.counties[j].province;
+        if (same) raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 1.0});
+      }
+  } else if (spec.type == "economic") {
+    REVEST_REQUIRE(county_means.size() == n,
+                   "weights '" << spec.text << "': needs the county means of '" << spec.variable << "'");
+    double mean = 0, m2 = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      REVEST_REQUIRE(std::isfinite(county_means[i]),
+                     "weights '" << spec.text << "': " << names[i] << " has no finite value of '"
+                                 << spec.variable << "' in the job's years");
+      mean += county_means[i];
+    }
+    mean /= static_cast<double>(n);
+    for (std::size_t i = 0; i < n; ++i) m2 += (county_means[i] - mean) * (county_means[i] - mean);
+    const double sd = std::sqrt(m2 / static_cast<double>(n - 1));
+    REVEST_REQUIRE(sd > 0, "weights '" << spec.text << "': '" << spec.variable
+                                       << "' is constant across counties");
+    raw = geographic(spec.base);
+    for (auto& t : raw) t.w *= std::exp(-std::abs(county_means[t.i] - county_means[t.j]) / sd);
+  } else {
+    raw = geographic(spec.type);
+  }
+  return make_weights(n, std::move(raw), spec, names,
+                      spec.islands_nearest ? nearest_units(geo) : std::vector<std::size_t>{});
+}
+
+namespace {
+
+/// Exact k nearest neighbours (Euclidean; ties by index) of the points with index in
+/// [begin, end), by a bucket grid with about 2k points per cell.
+std::vector<Triplet> knn_plane_triplets(std::span<const double> x, std::span<const double> y,
+                                        int k, std::size_t begin, std::size_t end) {
+  const std::size_t n = x.size();
+  REVEST_REQUIRE(y.size() == n && n > static_cast<std::size_t>(k) && k >= 1,
+                 "knn_plane: need more than k points");
+  const double xmin = *std::min_element(x.begin(), x.end()), xmax = *std::max_element(x.begin(), x.end());
+  const double ymin = *std::min_element(y.begin(), y.end()), ymax = *std::max_element(y.begin(), y.end());
+  const double area = std::max(1e-300, (xmax - xmin) * (ymax - ymin));
+  const double cell = std::sqrt(area * 2.0 * k / static_cast<double>(n));
+  const int gx = std::max(1, static_cast<int>((xmax - xmin) / cell) + 1);
+  const int gy = std::max(1, static_cast<int>((ymax - ymin) / cell) + 1);
+  std::vector<std::vector<std::uint32_t>> grid(static_cast<std::size_t>(gx) * static_cast<std::size_t>(gy));
+  auto cx = [&](double v) { return std::min(gx - 1, static_cast<int>((v - xmin) / cell)); };
+  auto cy = [&](double v) { return std::min(gy - 1, static_cast<int>((v - ymin) / cell)); };
+  for (std::size_t i = 0; i < n; ++i)
+    grid[static_cast<std::size_t>(cy(y[i])) * static_cast<std::size_t>(gx) + static_cast<std::size_t>(cx(x[i]))].push_back(static_cast<std::uint32_t>(i));
+  std::vector<Triplet> t;
+  t.reserve((end - begin) * static_cast<std::size_t>(k));
+  std::vector<std::pair<double, std::uint32_t>> cand;
+  for (std::size_t i = begin; i < end; ++i) {
+    const int ix = cx(x[i]), iy = cy(y[i]);
+    for (int r = 1;; ++r) {
+      cand.clear();
+      for (int a = std::max(0, iy - r); a <= std::min(gy - 1, iy + r); ++a)
+        for (int b = std::max(0, ix - r); b <= std::min(gx - 1, ix + r); ++b)
+          for (std::uint32_t j : grid[static_cast<std::size_t>(a) * static_cast<std::size_t>(gx) + static_cast<std::size_t>(b)]) {
+            if (j == i) continue;
+            const double dx = x[j] - x[i], dy = y[j] - y[i];
+            cand.emplace_back(dx * dx + dy * dy, j);
+          }
+      if (cand.size() < static_cast<std::size_t>(k)) {
+        if (r > gx + gy) break;
+        continue;
+      }
+      std::partial_sort(cand.begin(), cand.begin() + k, cand.end());
+      // The k-th distance must lie within the searched square (radius r cells) to be exact.
+      if (std::sqrt(cand[static_cast<std::size_t>(k) - 1].first) <= r * cell || r > gx + gy) break;
+    }
+    for (int m = 0; m < k; ++m)
+      t.push_back({static_cast<std::uint32_t>(i), cand[static_cast<std::size_t>(m)].second, 1.0});
+  }
+  return t;
+}
+
+}  // namespace
+
+Weights knn_plane(std::span<const double> x, std::span<const double> y, int k,
+                  bool row_standardise) {
+  WeightsSpec spec;
+  spec.text = "knn k=" + std::to_string(k);
+  spec.type = "knn";
+  spec.k = k;
+  spec.row_standardise = row_standardise;
+  return make_weights(x.size(), knn_plane_triplets(x, y, k, 0, x.size()), spec, {});
+}
+
+SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k,
+                     std::size_t begin, std::size_t end) {
+  const auto t = knn_plane_triplets(x, y, k, begin, end);
+  std::vector<Eigen::Triplet<double>> trips;
+  trips.reserve(t.size());
+  for (const auto& e : t)
+    trips.emplace_back(static_cast<int>(e.i - begin), static_cast<int>(e.j), 1.0 / k);
+  SpMat w(static_cast<int>(end - begin), static_cast<int>(x.size()));
+  w.setFromTriplets(trips.begin(), trips.end());
+  w.makeCompressed();
+  return w;
+}
+
+std::pair<double, double> rho_interval(const Weights& w) {
+  double r = 0;
+  for (int i = 0; i < w.W.outerSize(); ++i) {
+    double s = 0;
+    for (SpMat::InnerIterator it(w.W, i); it; ++it) s += std::abs(it.value());
+    r = std::max(r, s);
+  }
+  REVEST_REQUIRE(r > 0, "weights '" << w.label << "' are all zero");
+  return {-1.0 / r, 1.0 / r};
+}
+
+}  // namespace revest::spatial

@@ -1,0 +1,121 @@
+#pragma once
+/// \file weights.hpp
+/// \brief Spatial weights matrices built from the bundled county geography.
+///
+/// A matrix is described by a one-line spec, "TYPE key=value ...", as written in job files:
+///
+/// | spec | w_ij (i != j) |
+/// |---|---|
+/// | `queen`, `rook` | 1 if the counties share a vertex (queen) / a border of positive length (rook) |
+/// | `rook_length` | shared border length in km (rook.csv, 200 m tolerance) |
+/// | `knn k=6` | 1 for the k nearest centroids (not symmetric) |
+/// | `distance_band d=100` | 1 if the great-circle centroid distance is at most d km |
+/// | `inverse_distance power=1 cutoff=0` | d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) |
+/// | `kernel function=gaussian bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) = exp(-z) |
+/// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = county mean of panel variable V over the job's years; base is queen, rook, inverse_distance (power 1) or knn (k=6) |
+/// | `block level=prefecture` | 1 if in the same prefecture (or province) |
+///
+/// Distances are great-circle distances (haversine, R = 6371.0088 km) between the area-weighted
+/// centroids of counties.csv. Every spec also takes `standardise=row|none` (default row) and
+/// `islands=error|nearest` (default error): a county with no neighbour is an error naming it,
+/// unless `nearest` links it (both ways) to its nearest county by distance; each such link is
+/// reported. The diagonal is always zero.
+///
+/// \test tests/spatial/weights_test.cpp: link counts against the bundled neighbour files, kNN and
+/// distance-band definitions against brute force, row sums, islands, spec errors.
+#include <Eigen/Sparse>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "io/geography.hpp"
+
+namespace revest::spatial {
+
+using SpMat = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
+
+/// A parsed weights spec.
+struct WeightsSpec {
+  std::string text;  ///< the spec as written (its label in tables)
+  std::string type;  ///< queen, rook, rook_length, knn, distance_band, inverse_distance, kernel,
+                     ///< economic, block
+  int k = 6;                        ///< knn
+  double distance_km = 100.0;       ///< distance_band d
+  double power = 1.0;               ///< inverse_distance
+  double cutoff_km = 0.0;           ///< inverse_distance (0 = none)
+  std::string kernel = "gaussian";  ///< kernel function
+  double bandwidth_km = 100.0;      ///< kernel h
+  std::string variable;             ///< economic: the panel variable
+  std::string base = "inverse_distance";  ///< economic: geographic base
+  std::string level = "prefecture";       ///< block
+  bool row_standardise = true;
+  bool islands_nearest = false;
+};
+
+/// Parses "TYPE key=value ..."; throws revest::Error naming `where` and the bad token.
+WeightsSpec parse_weights_spec(const std::string& text, const std::string& where);
+
+/// Per-matrix summary (archived with every job that uses the matrix).
+struct WeightsSummary {
+  std::size_t n = 0;
+  std::size_t links = 0;  ///< non-zero off-diagonal entries
+  double mean_degree = 0;
+  int min_degree = 0, max_degree = 0;
+  std::vector<std::size_t> degree_counts;  ///< degree_counts[d] = number of units with d links
+  bool symmetric_pattern = false;          ///< w_ij != 0 <=> w_ji != 0
+  bool symmetric_values = false;           ///< the matrix itself is symmetric
+  std::size_t components = 0;              ///< connected components of the undirected pattern
+  std::vector<std::size_t> islands_linked;  ///< units linked by the `nearest` fallback
+  double percent_nonzero = 0;
+};
+
+/// A weights matrix with what the estimators need to know about it.
+struct Weights {
+  std::string label;
+  SpMat W;  ///< n x n, zero diagonal
+  bool row_standardised = false;
+  /// True when W = D^-1 S with S symmetric and D = diag(row sums of S) (or W symmetric, D = I):
+  /// then W is similar to the symmetric D^-1/2 S D^-1/2 and its eigenvalues are real.
+  bool symmetric_similar = false;
+  Eigen::VectorXd row_sums;  ///< D (ones when W is not standardised)
+  WeightsSummary summary;
+  std::size_t size() const { return static_cast<std::size_t>(W.rows()); }
+  /// D^-1/2 S D^-1/2 (only when symmetric_similar).
+  SpMat symmetric_form() const;
+};
+
+/// Builds a matrix from raw non-negative weights (i, j, w), i != j; duplicates are an error.
+/// `names[i]` names unit i in messages; `nearest_of(i)` (if given) returns unit i's nearest unit
+/// for the islands fallback.
+struct Triplet {
+  std::uint32_t i, j;
+  double w;
+};
+Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec& spec,
+                     const std::vector<std::string>& names,
+                     const std::vector<std::size_t>& nearest = {});
+
+/// Great-circle distance in km between two (lon, lat) points in degrees.
+double great_circle_km(double lon1, double lat1, double lon2, double lat2);
+
+/// Builds the matrix described by `spec` for the counties of `geo`. `county_means` is needed by
+/// `economic` (one value per county, geography order; NaN is an error naming the county).
+Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
+                      std::span<const double> county_means = {});
+
+/// k-nearest-neighbour weights of n points in the plane (Euclidean; bucket grid, O(n k)).
+/// Used for the generated large-n graphs (township scale).
+Weights knn_plane(std::span<const double> x, std::span<const double> y, int k,
+                  bool row_standardise = true);
+
+/// Rows [begin, end) of the row-standardised kNN matrix of the points (x, y) (a rank's share of a
+/// distributed graph): (end - begin) x n, each row k entries of 1 / k, columns global.
+SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k,
+                     std::size_t begin, std::size_t end);
+
+/// Spectral bounds used to bracket rho: (lower, upper) with I - rho W non-singular for rho in
+/// the open interval. From eigenvalues when given, else (-1, 1) / (max absolute row sum).
+std::pair<double, double> rho_interval(const Weights& w);
+
+}  // namespace revest::spatial

@@ -1,0 +1,156 @@
+// Spatial weights from the bundled geography (data/southwest): link counts against the neighbour
+// files (README of data/southwest: 1,442 queen and 1,438 rook pairs, connected, degree 2..12).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/rng.hpp"
+#include "io/geography.hpp"
+#include "spatial/weights.hpp"
+#include "test_support.hpp"
+
+namespace revest::spatial {
+namespace {
+
+const io::Geography& geo() {
+  static const io::Geography g = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
+  return g;
+}
+
+Weights build(const std::string& spec, std::span<const double> means = {}) {
+  return build_weights(parse_weights_spec(spec, "test"), geo(), means);
+}
+
+TEST(WeightsTest, ContiguityMatchesTheNeighbourFiles) {
+  const Weights q = build("queen");
+  EXPECT_EQ(q.size(), 512u);
+  EXPECT_EQ(q.summary.links, 2u * 1442u);
+  EXPECT_EQ(q.summary.min_degree, 2);
+  EXPECT_EQ(q.summary.max_degree, 12);
+  EXPECT_EQ(q.summary.components, 1u);
+  EXPECT_TRUE(q.summary.symmetric_values);
+  EXPECT_TRUE(q.symmetric_similar);
+  EXPECT_TRUE(q.row_standardised);
+  for (int i = 0; i < q.W.outerSize(); ++i) EXPECT_NEAR(q.W.row(i).sum(), 1.0, 1e-14);
+  const Weights r = build("rook standardise=none");
+  EXPECT_EQ(r.summary.links, 2u * 1438u);
+  EXPECT_FALSE(r.row_standardised);
+  EXPECT_DOUBLE_EQ(r.W.sum(), 2.0 * 1438);
+  // Border-length weights: the shared border of 500101 and 500154 is 72.714 km (rook.csv).
+  const Weights rl = build("rook_length standardise=none");
+  const auto i = *geo().index_of(500101), j = *geo().index_of(500154);
+  EXPECT_DOUBLE_EQ(rl.W.coeff(static_cast<int>(i), static_cast<int>(j)), 72.714);
+  EXPECT_DOUBLE_EQ(rl.W.coeff(static_cast<int>(j), static_cast<int>(i)), 72.714);
+}
+
+TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
+  const auto& g = geo();
+  const std::size_t n = g.size();
+  auto dist = [&](std::size_t a, std::size_t b) {
+    return great_circle_km(g.counties[a].lon, g.counties[a].lat, g.counties[b].lon, g.counties[b].lat);
+  };
+  const Weights knn = build("knn k=5 standardise=none");
+  EXPECT_EQ(knn.summary.links, 5 * n);
+  EXPECT_FALSE(knn.symmetric_similar);  // kNN is not symmetric on real geography
+  for (std::size_t i = 0; i < n; i += 37) {
+    // Every non-neighbour is at least as far as every neighbour.
+    double far_nb = 0, near_other = 1e300;
+    for (std::size_t j = 0; j < n; ++j) {
+      if (j == i) continue;
+      if (knn.W.coeff(static_cast<int>(i), static_cast<int>(j)) != 0) {
+        far_nb = std::max(far_nb, dist(i, j));
+      } else {
+        near_other = std::min(near_other, dist(i, j));
+      }
+    }
+    EXPECT_LE(far_nb, near_other) << "unit " << i;
+  }
+  const Weights band = build("distance_band d=80 standardise=none islands=nearest");
+  const Weights inv = build("inverse_distance power=2 cutoff=150 standardise=none islands=nearest");
+  const Weights ker = build("kernel function=gaussian bandwidth=120 standardise=none islands=nearest");
+  for (std::size_t i = 0; i < n; i += 29) {
+    for (std::size_t j = 0; j < n; j += 3) {
+      if (i == j) continue;
+      const double d = dist(i, j);
+      const auto bi = static_cast<int>(i), bj = static_cast<int>(j);
+      if (d <= 80) {
+        EXPECT_EQ(band.W.coeff(bi, bj), 1.0);
+      }
+      if (d <= 150) {
+        EXPECT_NEAR(inv.W.coeff(bi, bj), 1.0 / (d * d), 1e-15);
+      }
+      if (d > 150 && inv.W.coeff(bi, bj) != 0) {
+        EXPECT_EQ(inv.W.coeff(bi, bj), 1.0);  // island link
+      }
+      if (d <= 120) {
+        EXPECT_NEAR(ker.W.coeff(bi, bj), std::exp(-0.5 * (d / 120) * (d / 120)), 1e-15);
+      }
+    }
+  }
+  // Great-circle distance: Chengdu (104.066, 30.572) to Chongqing (106.551, 29.563) is about 266 km.
+  EXPECT_NEAR(great_circle_km(104.066, 30.572, 106.551, 29.563), 266.0, 3.0);
+}
+
+TEST(WeightsTest, IslandsAreAnErrorUnlessAFallbackIsChosen) {
+  // Tibet's counties are far apart: a 30 km band leaves islands.
+  const std::string msg = test::error_of([] { build("distance_band d=30"); });
+  EXPECT_NE(msg.find("has no neighbour (an island)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("county "), std::string::npos) << msg;
+  const Weights w = build("distance_band d=30 islands=nearest");
+  EXPECT_GT(w.summary.islands_linked.size(), 0u);
+  EXPECT_EQ(w.summary.min_degree >= 1, true);
+}
+
+TEST(WeightsTest, BlockAndEconomicWeights) {
+  const auto& g = geo();
+  const Weights b = build("block level=province standardise=none");
+  std::size_t expect = 0;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    for (std::size_t j = 0; j < g.size(); ++j)
+      expect += i != j && g.counties[i].province == g.counties[j].province;
+  EXPECT_EQ(b.summary.links, expect);
+  EXPECT_EQ(b.summary.components, 5u);  // Sichuan, Chongqing, Guizhou, Yunnan, Tibet
+  std::vector<double> m(g.size());
+  for (std::size_t i = 0; i < m.size(); ++i) m[i] = g.counties[i].lat;  // any county variable
+  const Weights e = build("economic variable=lat base=queen standardise=none", m);
+  const Weights q = build("queen standardise=none");
+  EXPECT_EQ(e.summary.links, q.summary.links);
+  for (int i = 0; i < e.W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(e.W, i); it; ++it) {
+      EXPECT_GT(it.value(), 0.0);
+      EXPECT_LE(it.value(), 1.0);
+    }
+  m[7] = std::nan("");
+  EXPECT_NE(test::error_of([&] { build("economic variable=lat", m); }).find("no finite value"),
+            std::string::npos);
+}
+
+TEST(WeightsTest, SpecErrorsNameTheProblem) {
+  EXPECT_NE(test::error_of([] { parse_weights_spec("hexagon", "job.toml:3"); }).find("unknown weights type 'hexagon'"), std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k=0", "job.toml:3"); }).find("k must be"), std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("queen k=4", "job.toml:3"); }).find("does not apply"), std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k", "job.toml:3"); }).find("key=value"), std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("economic", "x"); }).find("variable=NAME"), std::string::npos);
+}
+
+TEST(WeightsTest, PlaneKnnIsExact) {
+  // Grid-bucket kNN against brute force on scattered points.
+  const int n = 3000, k = 6;
+  std::vector<double> x(n), y(n);
+  Rng rng(7, "test/knn", 0);
+  for (int i = 0; i < n; ++i) {
+    x[static_cast<std::size_t>(i)] = rng.uniform01() * (i % 3 == 0 ? 10.0 : 1.0);
+    y[static_cast<std::size_t>(i)] = rng.uniform01();
+  }
+  const Weights w = knn_plane(x, y, k, false);
+  for (int i = 0; i < n; i += 97) {
+    std::vector<std::pair<double, int>> d;
+    for (int j = 0; j < n; ++j)
+      if (j != i) d.emplace_back(std::hypot(x[static_cast<std::size_t>(j)] - x[static_cast<std::size_t>(i)], y[static_cast<std::size_t>(j)] - y[static_cast<std::size_t>(i)]), j);
+    std::sort(d.begin(), d.end());
+    for (int m = 0; m < k; ++m) EXPECT_EQ(w.W.coeff(i, d[static_cast<std::size_t>(m)].second), 1.0) << i;
+  }
+}
+
+}  // namespace
+}  // namespace revest::spatial
