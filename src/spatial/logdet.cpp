@@ -54,6 +54,9 @@ struct LogDet::Sparse {
       }
       return s;
     }
+    // PETSc is not thread-safe: one lock for every PetscLu of the process.
+    static std::mutex petsc_mu;
+    std::lock_guard<std::mutex> petsc_lock(petsc_mu);
     return lu->logdet(rho);
   }
 };
@@ -64,6 +67,28 @@ LogDet::LogDet(const Weights& w, const LogDetOptions& opt)
   if (method_ == LogDetMethod::kAuto)
     method_ = n_ <= opt.eigen_max_n ? LogDetMethod::kEigen : LogDetMethod::kSparse;
   interval_ = rho_interval(w);
+  if (method_ != LogDetMethod::kEigen && !w.row_standardised) {
+    // The row-sum bound 1 / max row sum is far inside (1 / lambda_min, 1 / lambda_max) for
+    // unstandardised weights: take the Perron root lambda_max (W >= 0) by power iteration on
+    // (I + W) / 2, whose dominant eigenvalue (1 + lambda_max) / 2 is strictly dominant; then
+    // rho in (-1 / lambda_max, 1 / lambda_max) (|lambda| <= lambda_max for every eigenvalue).
+    Eigen::VectorXd v = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(n_)), u;
+    v.normalize();
+    double mu = 0;
+    for (int it = 0; it < 100000; ++it) {
+      u = 0.5 * (v + w.W * v);
+      const double next = u.norm();
+      v = u / next;
+      if (std::abs(next - mu) <= 1e-13 * next) {
+        mu = next;
+        break;
+      }
+      mu = next;
+    }
+    const double lmax = (2 * mu - 1) * (1 + 1e-9);  // a hair above: keeps I - rho W non-singular
+    REVEST_REQUIRE(lmax > 0, "weights '" << w.label << "': no positive eigenvalue");
+    interval_ = {-1.0 / lmax, 1.0 / lmax};
+  }
   if (method_ == LogDetMethod::kEigen) {
     const int n = static_cast<int>(n_);
     if (w.symmetric_similar) {
@@ -229,7 +254,8 @@ double LogDet::trace_b(double rho) const {
     for (const auto& l : eig_) s += l / (1.0 - rho * l);
     return s.real();
   }
-  const double h = 1e-4;
+  // Central difference with a step that stays inside the admissible interval.
+  const double h = std::min(1e-4, 0.25 * std::min(rho - interval_.first, interval_.second - rho));
   return -((*this)(rho + h) - (*this)(rho - h)) / (2 * h);
 }
 
@@ -242,7 +268,7 @@ double LogDet::trace_b2(double rho) const {
     }
     return s.real();
   }
-  const double h = 1e-3;
+  const double h = std::min(1e-3, 0.25 * std::min(rho - interval_.first, interval_.second - rho));
   return -((*this)(rho + h) - 2 * (*this)(rho) + (*this)(rho - h)) / (h * h);
 }
 

@@ -63,8 +63,9 @@ class LogDet {
   double trace_b(double rho) const;
   /// tr((W (I - rho W)^-1)^2) = -d^2/drho^2 ln|I - rho W|.
   double trace_b2(double rho) const;
-  /// Open interval of admissible rho: (1 / lambda_min, 1 / lambda_max) from the eigenvalues, or
-  /// the bound (-1, 1) / max absolute row sum for the other methods.
+  /// Open interval of admissible rho: (1 / lambda_min, 1 / lambda_max) from the eigenvalues;
+  /// otherwise (-1, 1) for row-standardised W and (-1, 1) / lambda_max (the Perron root, by power
+  /// iteration) for unstandardised W.
   std::pair<double, double> interval() const { return interval_; }
   LogDetMethod method() const { return method_; }
   bool has_eigenvalues() const { return !eig_.empty(); }

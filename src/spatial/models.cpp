@@ -138,7 +138,17 @@ struct ImpactScalars {
 class ImpactCalculator {
  public:
   ImpactCalculator(const Weights& w, const LogDet& ld, int order)
-      : w_(w), ld_(ld), order_(order), q_(ld.row_sum_powers(order + 1)) {}
+      : w_(w), ld_(ld), order_(order) {}
+  /// Sets the series length for draws with |rho| lambda_max up to r: the tail r^M below 1e-10
+  /// (at least `order`, at most 5,000 terms).
+  void prepare_series(double r) const {
+    int m = order_;
+    if (r > 0 && r < 1) m = std::max(m, static_cast<int>(std::ceil(std::log(1e-10) / std::log(r))));
+    if (r >= 1) m = 5000;
+    m = std::min(m, 5000);
+    if (!ld_.has_eigenvalues()) t_ = ld_.traces(m + 1);
+    if (!w_.row_standardised) q_ = ld_.row_sum_powers(m + 1);
+  }
   /// exact: without eigenvalues, m2 = tr(B) / n from the log-determinant's derivative and
   /// m1 = 1 + rho m2 (A^-1 = I + rho W A^-1), instead of the trace series (used for the draws).
   ImpactScalars operator()(double rho, bool exact = false) const {
@@ -164,7 +174,7 @@ class ImpactCalculator {
       s.m1 = (a.real() + ar) / n;
       s.m2 = (b.real() + br) / n;
     } else {
-      if (t_.empty()) t_ = ld_.traces(order_ + 1);  // Monte Carlo traces, once
+      if (t_.empty()) prepare_series(0.0);  // Monte Carlo traces, once
       double p = 1;
       s.m1 = s.m2 = 0;
       for (std::size_t j = 0; j + 1 < t_.size(); ++j, p *= rho) {
@@ -174,7 +184,21 @@ class ImpactCalculator {
     }
     if (w_.row_standardised) {
       s.tau0 = s.tau1 = 1.0 / (1.0 - rho);
+    } else if (exact) {
+      // tau0 = 1'v / n with v = (I - rho W)^-1 1 by the fixed point v = 1 + rho W v (rate
+      // |rho| lambda_max < 1); tau1 = (tau0 - 1) / rho since A^-1 = I + rho A^-1 W.
+      const auto n = static_cast<Eigen::Index>(w_.size());
+      Eigen::VectorXd v = Eigen::VectorXd::Ones(n), next;
+      for (int it = 0; it < 1000000; ++it) {
+        next = Eigen::VectorXd::Ones(n) + rho * (w_.W * v);
+        const double change = (next - v).lpNorm<Eigen::Infinity>();
+        v.swap(next);
+        if (change <= 1e-15 * v.lpNorm<Eigen::Infinity>()) break;
+      }
+      s.tau0 = v.mean();
+      s.tau1 = rho != 0.0 ? (s.tau0 - 1.0) / rho : (w_.W * Eigen::VectorXd::Ones(n)).mean();
     } else {
+      if (q_.empty()) prepare_series(0.0);
       double p = 1;
       s.tau0 = s.tau1 = 0;
       for (std::size_t j = 0; j + 1 < q_.size(); ++j, p *= rho) {
@@ -184,14 +208,15 @@ class ImpactCalculator {
     }
     return s;
   }
-  double mean_row_sum() const { return q_.size() > 1 ? q_[1] : 1.0; }
+  double mean_row_sum() const {
+    return w_.row_standardised ? 1.0 : (w_.W * Eigen::VectorXd::Ones(static_cast<Eigen::Index>(w_.size()))).mean();
+  }
 
  private:
   const Weights& w_;
   const LogDet& ld_;
   int order_;
-  std::vector<double> q_;
-  mutable std::vector<double> t_;
+  mutable std::vector<double> q_, t_;
 };
 
 }  // namespace
@@ -616,6 +641,7 @@ void compute_impacts(SpatialFit& f, const Design& d, const Weights& w, const Log
   const int R = opt.impact_draws;
   std::vector<std::vector<double>> draws(static_cast<std::size_t>(3 * kk), std::vector<double>(R));
   const auto [lo, hi] = ld.interval();
+  if (lagged_y) calc.prepare_series(std::min(1.0, (std::abs(f.rho) + 4 * f.rho_se) / hi));
   Eigen::VectorXd z(p), dir, tot;
   for (int r = 0; r < R; ++r) {
     Eigen::VectorXd th;

@@ -9,7 +9,8 @@
 ///   SEM   y = X b + u, u = lambda W u + e
 ///   SDEM  y = X b + W X t + u, u = lambda W u + e
 ///   SAC   y = rho W y + X b + u, u = lambda W u + e           (e ~ N(0, sigma^2 I))
-/// The Durbin terms W X leave out constant columns. SAR/SDM/SEM/SDEM maximise the likelihood
+/// The Durbin terms W X leave out the constant (column 0 when `constant`; another constant
+/// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM maximise the likelihood
 /// concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
 /// (boost::math::tools::brent_find_minima) on the interval where I - rho W is non-singular; SAC
 /// maximises the likelihood concentrated in (rho, lambda) by nested Brent searches.
@@ -58,7 +59,9 @@ struct ModelOptions {
   int impact_draws = 1000;
   /// Level of the simulated impact intervals. Default 0.95.
   double confidence = 0.95;
-  /// Series length for impacts when there are no eigenvalues. Default 100.
+  /// Least series length of the simulated impacts when there are no eigenvalues (or W is not
+  /// row-standardised): more terms are taken when |rho| lambda_max is close to 1, so that the
+  /// tail is below 1e-10 (at most 5,000). Default 100.
   int trace_order = 100;
 };
 

@@ -502,8 +502,8 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
       a.b.push_back(kb);
       a.positive += kb > 0;
       a.significant += std::abs(kb / ks) > 1.959963984540054;
-      if (!std::isnan(ktot[0])) {
-        a.total.push_back(ktot[0]);
+      if (!std::isnan(ktot[0])) a.total.push_back(ktot[0]);
+      if (!std::isnan(ktot[2]) && !std::isnan(ktot[3])) {  // intervals exist only with impact draws
         ++a.total_n;
         a.total_excludes_zero += (ktot[2] > 0 || ktot[3] < 0);
       }
@@ -555,10 +555,10 @@ SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& 
     for (std::size_t v = 0; v < opt_.variables.size(); ++v)
       for (std::size_t c = 0; c < cs_.labels.size(); ++c) {
         Combo k{w, v, c, cross_section_values(panel, Term{opt_.variables[v], false}, cs_.year_index[c], geo), {}};
-        const double mean = stats::mean_sd(k.x).mean;
-        const bool constant = std::all_of(k.x.begin(), k.x.end(), [&](double x) { return x == mean; });
+        const auto [lo, hi] = std::minmax_element(k.x.begin(), k.x.end());
+        const bool constant = *hi - *lo <= 1e-12 * std::max(std::abs(*lo), std::abs(*hi));
         REVEST_REQUIRE(!constant, "analysis '" << name_ << "': variable '" << opt_.variables[v]
-                                               << "' is constant across counties in "
+                                               << "' is constant across counties (up to rounding) in "
                                                << cs_.labels[c]);
         k.local = local_moran(k.x, *weights_.w[w]);
         combos_.push_back(std::move(k));

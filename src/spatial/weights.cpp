@@ -132,7 +132,8 @@ SpMat Weights::symmetric_form() const {
 
 Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec& spec,
                      const std::vector<std::string>& names,
-                     const std::vector<std::size_t>& nearest) {
+                     const std::vector<std::size_t>& nearest,
+                     const std::function<double(std::size_t, std::size_t)>& link_weight) {
   auto name = [&](std::size_t i) {
     return i < names.size() ? names[i] : "unit " + std::to_string(i);
   };
@@ -154,8 +155,12 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
                                << " has no neighbour (an island); choose a larger distance / "
                                   "bandwidth, or islands=nearest to link it to its nearest unit");
     const std::size_t j = nearest[i];
-    raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 1.0});
-    raw.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(i), 1.0});
+    const double wij = link_weight ? link_weight(i, j) : 1.0, wji = link_weight ? link_weight(j, i) : 1.0;
+    REVEST_REQUIRE(std::isfinite(wij) && wij > 0 && std::isfinite(wji) && wji > 0,
+                   "weights '" << spec.text << "': the fallback link of " << name(i) << " to "
+                               << name(j) << " has weight " << wij << " (must be > 0)");
+    raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), wij});
+    raw.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(i), wji});
     sum.islands_linked.push_back(i);
   }
   Weights w;
@@ -357,8 +362,35 @@ Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
   } else {
     raw = geographic(spec.type);
   }
+  // The islands fallback link weighs what the spec's function gives at that distance, without
+  // its cutoff or bandwidth truncation (contiguity, band, kNN and block weights: 1; border
+  // length: the median shared border of the matrix).
+  double median_weight = 1.0;
+  if (spec.type == "rook_length" && !raw.empty()) {
+    std::vector<double> ws;
+    for (const auto& t : raw) ws.push_back(t.w);
+    std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2), ws.end());
+    median_weight = ws[ws.size() / 2];
+  }
+  auto geo_weight = [&](const std::string& type, std::size_t i, std::size_t j) {
+    if (type == "inverse_distance") return std::pow(d(i, j), -spec.power);
+    if (type == "kernel") {
+      const double z = d(i, j) / spec.bandwidth_km;
+      return spec.kernel == "gaussian" ? std::exp(-0.5 * z * z) : std::exp(-z);
+    }
+    return type == "rook_length" ? median_weight : 1.0;
+  };
+  std::function<double(std::size_t, std::size_t)> link = [&](std::size_t i, std::size_t j) {
+    if (spec.type != "economic") return geo_weight(spec.type, i, j);
+    double mean = 0, m2 = 0;
+    for (double v : county_means) mean += v;
+    mean /= static_cast<double>(n);
+    for (double v : county_means) m2 += (v - mean) * (v - mean);
+    const double sd = std::sqrt(m2 / static_cast<double>(n - 1));
+    return geo_weight(spec.base, i, j) * std::exp(-std::abs(county_means[i] - county_means[j]) / sd);
+  };
   return make_weights(n, std::move(raw), spec, names,
-                      spec.islands_nearest ? nearest_units(geo) : std::vector<std::size_t>{});
+                      spec.islands_nearest ? nearest_units(geo) : std::vector<std::size_t>{}, link);
 }
 
 namespace {

@@ -25,6 +25,7 @@
 /// distance-band definitions against brute force, row sums, islands, spec errors.
 #include <Eigen/Sparse>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -85,16 +86,18 @@ struct Weights {
   SpMat symmetric_form() const;
 };
 
-/// Builds a matrix from raw non-negative weights (i, j, w), i != j; duplicates are an error.
-/// `names[i]` names unit i in messages; `nearest_of(i)` (if given) returns unit i's nearest unit
-/// for the islands fallback.
+/// Builds a matrix from raw non-negative weights (i, j, w), i != j (a repeated link keeps its
+/// largest weight). `names[i]` names unit i in messages; `nearest[i]` (if given) is unit i's
+/// nearest unit for the islands fallback, linked both ways with weight `link_weight(i, j)` (the
+/// spec's own weight function at that pair, ignoring its cutoff; 1 if not given).
 struct Triplet {
   std::uint32_t i, j;
   double w;
 };
 Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec& spec,
                      const std::vector<std::string>& names,
-                     const std::vector<std::size_t>& nearest = {});
+                     const std::vector<std::size_t>& nearest = {},
+                     const std::function<double(std::size_t, std::size_t)>& link_weight = {});
 
 /// Great-circle distance in km between two (lon, lat) points in degrees.
 double great_circle_km(double lon1, double lat1, double lon2, double lat2);

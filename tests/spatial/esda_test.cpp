@@ -121,6 +121,14 @@ TEST(EsdaTest, PermutationDistributionMatchesRandomisationMoments) {
   EXPECT_NEAR(var / I.var_random, 1.0, 0.05);  // sd of a variance estimate ~ sqrt(2/P) ~ 1 %
 }
 
+TEST(EsdaTest, ConstantVariableIsAnErrorEvenWithRounding) {
+  const auto c = test::load_columbus();
+  // 0.1 * 49 / 49 != 0.1 in floating point: the mean differs from every value by rounding.
+  const std::vector<double> x(49, 0.1);
+  EXPECT_NE(test::error_of([&] { moran(x, c.queen, WeightsMoments(c.queen)); }).find("constant"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { local_moran(x, c.queen); }).find("constant"), std::string::npos);
+}
+
 TEST(EsdaTest, FdrAndLabels) {
   const std::vector<double> p = {0.01, 0.04, 0.03, 0.20};
   const auto q = bh_adjust(p);

@@ -283,6 +283,47 @@ TEST(SpatialRecoveryTest, GeneratedPanelIsAnSemWithLambdaSixTenths) {
   EXPECT_NEAR(lam_sum / static_cast<double>(T), data.parameter("sar_rho"), 0.06);
 }
 
+// Unstandardised weights (queen, binary; lambda_max about 6): the sparse path's rho interval is
+// (-1, 1) / lambda_max from power iteration, so it finds the same maximum as the eigenvalues;
+// total impacts are exact: the mean row sum of (I - rho W)^-1 b against a dense solve.
+TEST(SpatialRecoveryTest, UnstandardisedWeightsSparseEqualsEigenAndExactTotals) {
+  const Weights w = build_weights(parse_weights_spec("queen standardise=none", "t"), southwest());
+  const LogDet eig(w, {});
+  LogDetOptions so;
+  so.method = LogDetMethod::kSparse;
+  const LogDet sp(w, so);
+  EXPECT_NEAR(sp.interval().second, eig.interval().second, 1e-6 * eig.interval().second);
+  const auto n = static_cast<Eigen::Index>(w.size());
+  const double rho = 0.12;  // 1 / lambda_max is about 0.17
+  Eigen::MatrixXd A = -rho * Eigen::MatrixXd(w.W);
+  A.diagonal().array() += 1;
+  boost::random::normal_distribution<double> normal;
+  Rng rng(3, "test/unstandardised", 0);
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXd e(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = 1;
+    X(i, 1) = normal(rng);
+    e[i] = normal(rng);
+  }
+  const Eigen::VectorXd y = A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 2.0) + e);
+  ModelOptions opt;
+  opt.impact_draws = 0;
+  const SpatialFit fe = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, eig, opt, nullptr);
+  opt.information = "observed";
+  const SpatialFit fs = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, sp, opt, nullptr);
+  ASSERT_TRUE(fe.ok) << fe.message;
+  ASSERT_TRUE(fs.ok) << fs.message;
+  EXPECT_NEAR(fs.rho, fe.rho, 1e-6);
+  EXPECT_NEAR(fe.rho, rho, 4 * fe.rho_se);
+  Eigen::MatrixXd Ah = -fe.rho * Eigen::MatrixXd(w.W);
+  Ah.diagonal().array() += 1;
+  const Eigen::MatrixXd S = Ah.inverse() * fe.coef[1];
+  EXPECT_NEAR(fe.impacts.total[0], S.rowwise().sum().mean(), 1e-10 * std::abs(S.sum()));
+  EXPECT_NEAR(fe.impacts.direct[0], S.trace() / static_cast<double>(n), 1e-10);
+  EXPECT_NEAR(fs.impacts.total[0], fs.coef[1] * (Eigen::MatrixXd(Eigen::MatrixXd::Identity(n, n) - fs.rho * Eigen::MatrixXd(w.W)).inverse()).rowwise().sum().mean(), 1e-9 * std::abs(fs.impacts.total[0]));
+}
+
 // Spatial panels with two-way fixed effects (Elhorst 2014; Lee and Yu 2010): N = 512 counties,
 // T = 5 years, unit and time effects correlated with the regressor, 30 replications. With the
 // Lee-Yu correction rho, beta and sigma^2 are unbiased (within 4 Monte Carlo se); the direct

@@ -80,7 +80,8 @@ TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
         EXPECT_NEAR(inv.W.coeff(bi, bj), 1.0 / (d * d), 1e-15);
       }
       if (d > 150 && inv.W.coeff(bi, bj) != 0) {
-        EXPECT_EQ(inv.W.coeff(bi, bj), 1.0);  // island link
+        // An island's fallback link weighs the spec's own d^-2 (the cutoff ignored), not 1.
+        EXPECT_NEAR(inv.W.coeff(bi, bj), 1.0 / (d * d), 1e-15);
       }
       if (d <= 120) {
         EXPECT_NEAR(ker.W.coeff(bi, bj), std::exp(-0.5 * (d / 120) * (d / 120)), 1e-15);
