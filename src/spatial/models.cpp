@@ -317,6 +317,16 @@ struct Ctx {
   }
 };
 
+/// tr(W'W + W W) = sum over the links of w_ij (w_ij + w_ji) (Anselin 1988's T of the LM tests).
+double trace_wtw_plus_ww(const SpMat& W) {
+  const SpMat wt = SpMat(W.transpose());
+  double t = 0;
+  for (int i = 0; i < W.outerSize(); ++i)
+    for (SpMat::InnerIterator it(W, i); it; ++it)
+      t += it.value() * (it.value() + wt.coeff(i, static_cast<int>(it.col())));
+  return t;
+}
+
 void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
               bool lm_tests) {
   const double n = c.n_eff;
@@ -338,14 +348,8 @@ void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ct
   // LM tests (s^2 = e'e / n).
   const double s2 = sse / n;
   const Eigen::VectorXd we = c.W(e), wy = c.W(y);
-  double T = 0;  // tr(W'W + W W)
-  {
-    const SpMat wt = SpMat(c.w.W.transpose());
-    for (int i = 0; i < c.w.W.outerSize(); ++i)
-      for (SpMat::InnerIterator it(c.w.W, i); it; ++it)
-        T += it.value() * it.value() + it.value() * wt.coeff(i, static_cast<int>(it.col()));
-    T *= c.t_eff;  // panels: T tr(W'W + WW) (Anselin, Le Gallo and Jayet 2008; Elhorst 2014)
-  }
+  // tr(W'W + W W); panels: T times it (Anselin, Le Gallo and Jayet 2008; Elhorst 2014).
+  const double T = c.t_eff * trace_wtw_plus_ww(c.w.W);
   const Eigen::VectorXd wxb = c.W(Eigen::VectorXd(d.X * b));
   const Eigen::VectorXd mwxb = wxb - d.X * ls.solve(wxb);
   const double nJ = (wxb.dot(mwxb) + T * s2) / s2;
@@ -415,12 +419,11 @@ void fit_lag(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
   if (expected) {
     // LM test of residual autocorrelation after the lag model (Anselin 1988, p. 106):
     // (e'We / s2)^2 / (T22 - T21A^2 var(rho)), T22 = tr(WW + W'W), T21A = tr((WW + W'W) A^-1).
-    double t22 = 0, t21a = 0;
-    const SpMat wt = SpMat(c.w.W.transpose());
+    const double t22 = trace_wtw_plus_ww(c.w.W);
+    double t21a = 0;
     for (int i = 0; i < c.w.W.outerSize(); ++i)
       for (SpMat::InnerIterator it(c.w.W, i); it; ++it) {
         const auto j = static_cast<Eigen::Index>(it.col());
-        t22 += it.value() * (it.value() + wt.coeff(i, static_cast<int>(j)));
         t21a += it.value() * (B(j, i) + B(i, j));
       }
     const double ewe = f.residuals.dot(c.W(f.residuals)) / s2;

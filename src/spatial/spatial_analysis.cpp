@@ -120,7 +120,8 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   }
   o.formulas = v.get_strings("formulas");
   REVEST_REQUIRE(!o.formulas.empty(), v.where("formulas") << ": give at least one formula");
-  for (const auto& f : o.formulas) (void)parse_formula(f, v.where("formulas"));
+  std::vector<Formula> parsed;
+  for (const auto& f : o.formulas) parsed.push_back(parse_formula(f, v.where("formulas")));
   o.cross_section = v.get_choice("cross_section", {"each_year", "last_year", "mean", "panel"});
   o.effects = v.get_choice("effects", {"none", "unit", "time", "twoway"});
   o.bias_correction = v.get_bool("bias_correction");
@@ -133,10 +134,9 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   o.confidence = v.get_double("confidence");
   REVEST_REQUIRE(o.confidence > 0 && o.confidence < 1, v.where("confidence") << ": must be in (0, 1)");
   if (!o.key.empty()) {
-    for (const auto& ftext : o.formulas) {
-      const Formula f = parse_formula(ftext, v.where("formulas"));
+    for (const Formula& f : parsed) {
       const bool has = std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label() == o.key; });
-      REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '" << ftext << "'");
+      REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '" << f.text << "'");
     }
   }
   return o;

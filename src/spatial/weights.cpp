@@ -333,6 +333,10 @@ Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
     return t;
   };
   std::vector<Triplet> raw;
+  double econ_sd = 0;  // economic weights: sd of the county means
+  auto similarity = [&](std::size_t i, std::size_t j) {
+    return std::exp(-std::abs(county_means[i] - county_means[j]) / econ_sd);
+  };
   if (spec.type == "block") {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
@@ -354,11 +358,11 @@ Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
     }
     mean /= static_cast<double>(n);
     for (std::size_t i = 0; i < n; ++i) m2 += (county_means[i] - mean) * (county_means[i] - mean);
-    const double sd = std::sqrt(m2 / static_cast<double>(n - 1));
-    REVEST_REQUIRE(sd > 0, "weights '" << spec.text << "': '" << spec.variable
-                                       << "' is constant across counties");
+    econ_sd = std::sqrt(m2 / static_cast<double>(n - 1));
+    REVEST_REQUIRE(econ_sd > 0, "weights '" << spec.text << "': '" << spec.variable
+                                            << "' is constant across counties");
     raw = geographic(spec.base);
-    for (auto& t : raw) t.w *= std::exp(-std::abs(county_means[t.i] - county_means[t.j]) / sd);
+    for (auto& t : raw) t.w *= similarity(t.i, t.j);
   } else {
     raw = geographic(spec.type);
   }
@@ -382,12 +386,7 @@ Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
   };
   std::function<double(std::size_t, std::size_t)> link = [&](std::size_t i, std::size_t j) {
     if (spec.type != "economic") return geo_weight(spec.type, i, j);
-    double mean = 0, m2 = 0;
-    for (double v : county_means) mean += v;
-    mean /= static_cast<double>(n);
-    for (double v : county_means) m2 += (v - mean) * (v - mean);
-    const double sd = std::sqrt(m2 / static_cast<double>(n - 1));
-    return geo_weight(spec.base, i, j) * std::exp(-std::abs(county_means[i] - county_means[j]) / sd);
+    return geo_weight(spec.base, i, j) * similarity(i, j);
   };
   return make_weights(n, std::move(raw), spec, names,
                       spec.islands_nearest ? nearest_units(geo) : std::vector<std::size_t>{}, link);
