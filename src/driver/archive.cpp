@@ -8,6 +8,7 @@
 #include <boost/version.hpp>
 #include <chrono>
 #include <coin/ClpConfig.h>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -66,12 +67,21 @@ std::string sha256_file(const std::filesystem::path& path) {
   return os.str();
 }
 
+std::string sha256_bytes(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  std::ostringstream os;
+  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
+  return os.str();
+}
+
 Handle archive_open(const std::filesystem::path& path, bool write) {
   h5::quiet();
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   H5Pset_fapl_sec2(fapl);
   hid_t f = H5Fopen(path.c_str(), write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-  REVEST_REQUIRE(f >= 0, path.string() << ": cannot open as an HDF5 archive");
+  REVEST_REQUIRE(f >= 0, path.string() << ": cannot open as an HDF5 archive (corrupt, truncated, or not HDF5)");
   return Handle(f);
 }
 
@@ -102,25 +112,6 @@ std::string library_versions(const RunInfo& info) {
      << SPDLOG_VER_MINOR << "." << SPDLOG_VER_PATCH << "; openssl "
      << OpenSSL_version(OPENSSL_VERSION);
   return os.str();
-}
-
-void write_run_segment(hid_t meta, const RunInfo& info) {
-  // Each run or resume of the archive appends one segment.
-  std::string hosts;
-  for (std::size_t r = 0; r < info.hosts.size(); ++r) hosts += (r ? "," : "") + info.hosts[r];
-  std::vector<std::string> segments;
-  if (h5::has_attr(meta, "run_segments")) segments = h5::attr_strings(meta, "run_segments");
-  std::ostringstream os;
-  os << "start=" << info.start_time << " mpi_size=" << info.mpi_size << " hosts=" << hosts;
-  segments.push_back(os.str());
-  h5::attr(meta, "run_segments", segments);
-  h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
-  h5::attr(meta, "hosts", info.hosts);
-  h5::attr(meta, "start_time", info.start_time);
-  h5::attr(meta, "git_describe", std::string(build::kGitDescribe));
-  h5::attr(meta, "revest_version", std::string(build::kVersion));
-  h5::attr(meta, "compiler", std::string(build::kCompiler) + " (" + build::kBuildType + ")");
-  h5::attr(meta, "libraries", library_versions(info));
 }
 
 void write_inputs(hid_t file, const Inputs& in) {
@@ -233,14 +224,52 @@ Handle dcpl_chunked(int rank, const hsize_t* chunk) {
   return p;
 }
 
-Handle message_type() {
-  Handle t(H5Tcopy(H5T_C_S1));
-  H5Tset_size(t, kMessageLength);
-  H5Tset_strpad(t, H5T_STR_NULLPAD);
-  return t;
+Handle message_type() { return h5::fixed_string_type(kMessageLength); }
+
+constexpr hsize_t kSegmentSlots = 256;     ///< run segments a work file can log
+constexpr std::size_t kSegmentLength = 512;  ///< bytes per segment line
+
+/// Contiguous, allocated at creation: later writes touch raw data only, never HDF5 metadata.
+Handle dcpl_work(hid_t fill_type, const void* fill) {
+  Handle p(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_obj_track_times(p, 0);
+  H5Pset_layout(p, H5D_CONTIGUOUS);
+  H5Pset_alloc_time(p, H5D_ALLOC_TIME_EARLY);
+  if (fill) {
+    H5Pset_fill_value(p, fill_type, fill);
+    H5Pset_fill_time(p, H5D_FILL_TIME_ALLOC);
+  } else {
+    H5Pset_fill_time(p, H5D_FILL_TIME_NEVER);  // rows are read only where the status says done
+  }
+  return p;
 }
 
-void create_analysis_datasets(hid_t file, const AnalysisLayout& a) {
+void write_segment(hid_t file, hsize_t slot, const std::string& text) {
+  REVEST_REQUIRE(slot < kSegmentSlots, "archive: more than " << kSegmentSlots << " run segments (resumes) in one archive");
+  Handle d(h5::check(H5Dopen2(file, "/meta/segments", H5P_DEFAULT), "open /meta/segments"));
+  Handle fs(H5Dget_space(d));
+  const hsize_t one = 1;
+  H5Sselect_hyperslab(fs, H5S_SELECT_SET, &slot, nullptr, &one, nullptr);
+  Handle ms(H5Screate_simple(1, &one, nullptr));
+  std::string buf(kSegmentLength, '\0');
+  std::memcpy(buf.data(), text.data(), std::min(text.size(), kSegmentLength - 1));
+  Handle t = h5::fixed_string_type(kSegmentLength);
+  h5::check_status(H5Dwrite(d, t, ms, fs, H5P_DEFAULT, buf.data()), "write run segment");
+}
+
+std::string segment_text(const RunInfo& info) {
+  std::string hosts;
+  for (std::size_t r = 0; r < info.hosts.size(); ++r) hosts += (r ? "," : "") + info.hosts[r];
+  std::ostringstream os;
+  os << "start=" << info.start_time << " mpi_size=" << info.mpi_size << " hosts=" << hosts;
+  if (const char* j = std::getenv("SLURM_JOB_ID")) os << " slurm_job=" << j;
+  if (const char* r = std::getenv("SLURM_RESTART_COUNT")) os << " restart=" << r;
+  return os.str();
+}
+
+}  // namespace
+
+void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
   Handle g = h5::group(file, "/analyses/" + a.name);
   h5::attr(g, "kind", a.kind);
   h5::attr(g, "options", a.options_toml);
@@ -255,36 +284,43 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a) {
       chunk.push_back(d);
     }
     Handle sp(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-    Handle dcpl = dcpl_chunked(static_cast<int>(dims.size()), chunk.data());
-    H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+    Handle dcpl;
+    if (work) {
+      dcpl = dcpl_work(H5T_NATIVE_DOUBLE, nullptr);
+    } else {
+      dcpl = dcpl_chunked(static_cast<int>(dims.size()), chunk.data());
+      H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
+    }
     Handle d(h5::check(H5Dcreate2(reps, spec.name.c_str(), H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        "create replications " + spec.name));
     h5::attr(d, "description", spec.description);
   }
   const hsize_t n = a.num_tasks;
+  const std::int32_t fill = static_cast<std::int32_t>(TaskStatus::kNotRun);
   {
     const hsize_t chunk = std::min<hsize_t>(std::max<hsize_t>(n, 1), 16384);
     Handle sp(H5Screate_simple(1, &n, nullptr));
-    Handle dcpl = dcpl_chunked(1, &chunk);
-    const std::int32_t fill = static_cast<std::int32_t>(TaskStatus::kNotRun);
-    H5Pset_fill_value(dcpl, H5T_NATIVE_INT32, &fill);
+    Handle dcpl = work ? dcpl_work(H5T_NATIVE_INT32, &fill) : dcpl_chunked(1, &chunk);
+    if (!work) H5Pset_fill_value(dcpl, H5T_NATIVE_INT32, &fill);
     Handle d(h5::check(H5Dcreate2(g, "status", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status"));
     h5::attr(d, "codes", std::string("-1 not_run, 0 ok, 1 no_convergence, 2 numerical_failure, 3 infeasible"));
   }
   {
     const hsize_t chunk = std::min<hsize_t>(std::max<hsize_t>(n, 1), 2048);
     Handle sp(H5Screate_simple(1, &n, nullptr));
-    Handle dcpl = dcpl_chunked(1, &chunk);
     Handle t = message_type();
+    const std::string zero(kMessageLength, '\0');
+    Handle dcpl = work ? dcpl_work(t, zero.data()) : dcpl_chunked(1, &chunk);
     Handle d(h5::check(H5Dcreate2(g, "status_message", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status_message"));
   }
 }
 
+namespace {
 }  // namespace
 
 void archive_create(const std::filesystem::path& path, const io::Job& job, const Inputs& inputs,
                     const std::vector<InputFile>& files, const std::vector<AnalysisLayout>& layouts,
-                    const RunInfo& info) {
+                    const RunInfo& info, ShardSpec shard) {
   h5::quiet();
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE));
@@ -292,11 +328,17 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   H5Pset_fapl_sec2(fapl);
-  Handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
-  REVEST_REQUIRE(f.get() >= 0, path.string() << ": cannot create archive (check the directory exists and is writable)");
+  // Written beside the final name and renamed into place when complete: a kill while the work
+  // file is being laid out leaves no file at `path` (a --resume then simply starts).
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+  Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
+  REVEST_REQUIRE(f.get() >= 0, tmp.string() << ": cannot create archive (check the directory exists and is writable)");
   h5::attr(f, "format", std::string("revest-archive"));
   h5::attr(f, "format_version", kArchiveFormatVersion);
   h5::attr(f, "complete", std::int64_t{0});
+  h5::attr(f, "shard_index", static_cast<std::int64_t>(shard.index));
+  h5::attr(f, "shard_count", static_cast<std::int64_t>(shard.count));
   Handle meta = h5::group(f, "/meta");
   h5::write_text(meta, "job_file", job.text);
   h5::write_text(meta, "effective_config", job.effective_toml());
@@ -305,27 +347,138 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   h5::attr(meta, "job_path", job.file);
   h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
   {
-    std::vector<std::string> p, s;
+    std::vector<std::string> r, p, s;
+    Handle fg = h5::group(meta, "files");
+    h5::attr(fg, "description", std::string("every input file, byte for byte (revest rerun / verify / merge read them)"));
     for (const auto& x : files) {
+      r.push_back(x.role);
       p.push_back(x.path);
       s.push_back(x.sha256);
+      const std::string from = x.read_from.empty() ? x.path : x.read_from;
+      std::ifstream in(from, std::ios::binary);
+      REVEST_REQUIRE(in, from << ": cannot open input file to embed it in the archive");
+      std::stringstream ss;
+      ss << in.rdbuf();
+      const std::string bytes = ss.str();
+      REVEST_REQUIRE(sha256_bytes(bytes) == x.sha256, from << ": changed while the job was being read (SHA-256 differs); run again");
+      h5::write_bytes(fg, x.role, bytes);
+      Handle d(h5::check(H5Dopen2(fg, x.role.c_str(), H5P_DEFAULT), "open embedded " + x.role));
+      h5::attr(d, "path", x.path);
+      h5::attr(d, "sha256", x.sha256);
     }
-    h5::write_table(meta, Table{"inputs", "input files and their SHA-256", {{"path", p, ""}, {"sha256", s, ""}}});
+    h5::write_table(meta, Table{"inputs", "input files and their SHA-256",
+                                {{"path", p, ""}, {"sha256", s, ""}, {"role", r, ""}}});
   }
-  write_run_segment(meta, info);
+  {
+    h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
+    h5::attr(meta, "hosts", info.hosts);
+    h5::attr(meta, "start_time", info.start_time);
+    h5::attr(meta, "git_describe", std::string(build::kGitDescribe));
+    h5::attr(meta, "revest_version", std::string(build::kVersion));
+    h5::attr(meta, "compiler", std::string(build::kCompiler) + " (" + build::kBuildType + ")");
+    h5::attr(meta, "libraries", library_versions(info));
+    const hsize_t n = kSegmentSlots;
+    Handle sp(H5Screate_simple(1, &n, nullptr));
+    Handle t = h5::fixed_string_type(kSegmentLength);
+    const std::string zero(kSegmentLength, '\0');
+    Handle dcpl = dcpl_work(t, zero.data());
+    Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create /meta/segments"));
+  }
   write_inputs(f, inputs);
   Handle an = h5::group(f, "/analyses");
   std::vector<std::string> names;
   for (const auto& a : layouts) {
-    create_analysis_datasets(f, a);
+    create_analysis_datasets(f, a, /*work=*/true);
     names.push_back(a.name);
   }
   h5::attr(an, "order", names);
+  write_segment(f, 0, segment_text(info));
+  h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  REVEST_REQUIRE(!ec, "cannot rename " << tmp.string() << " to " << path.string() << ": " << ec.message());
+}
+
+std::vector<std::string> archive_segments(hid_t file) {
+  std::vector<std::string> out;
+  if (!h5::exists(file, "/meta/segments")) {  // a final archive: the segments are an attribute
+    Handle meta(h5::check(H5Gopen2(file, "/meta", H5P_DEFAULT), "open /meta"));
+    if (h5::has_attr(meta, "run_segments")) out = h5::attr_strings(meta, "run_segments");
+    return out;
+  }
+  Handle d(h5::check(H5Dopen2(file, "/meta/segments", H5P_DEFAULT), "open /meta/segments"));
+  Handle t = h5::fixed_string_type(kSegmentLength);
+  std::string buf(kSegmentSlots * kSegmentLength, '\0');
+  h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read /meta/segments");
+  for (hsize_t k = 0; k < kSegmentSlots; ++k) {
+    const char* p = buf.data() + k * kSegmentLength;
+    const std::size_t len = strnlen(p, kSegmentLength);
+    if (len == 0) break;
+    out.emplace_back(p, len);
+  }
+  return out;
+}
+
+void archive_segment_note(const std::filesystem::path& path, const std::string& text) {
+  Handle f = archive_open(path, true);
+  const auto segs = archive_segments(f);
+  if (segs.empty()) return;
+  write_segment(f, segs.size() - 1, segs.back() + " " + text);
   h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
 }
 
+ShardSpec archive_shard(hid_t f) {
+  ShardSpec s;
+  if (h5::has_attr(f, "shard_count")) {
+    s.index = static_cast<int>(h5::attr_int(f, "shard_index"));
+    s.count = static_cast<int>(h5::attr_int(f, "shard_count"));
+  }
+  return s;
+}
+
+std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s) {
+  const std::size_t K = static_cast<std::size_t>(std::max(1, s.count)), k = static_cast<std::size_t>(s.index);
+  std::vector<std::size_t> out;
+  for (std::size_t t = n * k / K; t < n * (k + 1) / K; ++t) out.push_back(t);
+  return out;
+}
+
+std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec s) {
+  if (!s.sharded()) return output;
+  std::filesystem::path p = output;
+  const std::string ext = p.has_extension() ? p.extension().string() : std::string(".h5");
+  p.replace_filename(output.stem().string() + ".shard-" + std::to_string(s.index) + "-of-" +
+                     std::to_string(s.count) + ext);
+  return p;
+}
+
+ShardSpec parse_shard(const std::string& text) {
+  ShardSpec s;
+  const auto slash = text.find('/');
+  bool ok = slash != std::string::npos && slash > 0 && slash + 1 < text.size();
+  if (ok) {
+    try {
+      std::size_t a = 0, b = 0;
+      s.index = std::stoi(text.substr(0, slash), &a);
+      s.count = std::stoi(text.substr(slash + 1), &b);
+      ok = a == slash && b == text.size() - slash - 1;
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  REVEST_REQUIRE(ok && s.count >= 1 && s.index >= 0 && s.index < s.count,
+                 "--shard '" << text << "': expected K/N with 0 <= K < N (e.g. 2/4, the SLURM array index)");
+  return s;
+}
+
 void archive_check_same_run(hid_t f, const std::filesystem::path& path, const io::Job& job,
-                            const std::vector<InputFile>& files) {
+                            const std::vector<InputFile>& files, ShardSpec shard) {
+  const ShardSpec have = archive_shard(f);
+  REVEST_REQUIRE(have.index == shard.index && have.count == shard.count,
+                 path.string() << ": the archive is " << (have.sharded() ? "shard " + have.str() : std::string("an unsharded run"))
+                               << ", not " << (shard.sharded() ? "shard " + shard.str() : std::string("an unsharded run"))
+                               << "; use the same --shard (or `revest merge` for shards)");
   Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
   REVEST_REQUIRE(h5::exists(meta, "config_fingerprint"),
                  path.string() << ": archive has no configuration fingerprint (written by an older revest); "
@@ -341,7 +494,8 @@ void archive_check_same_run(hid_t f, const std::filesystem::path& path, const io
                                                              "use --force to start over");
   // The job and defaults files are covered by the fingerprint (comments may change); the data
   // files must have the same content wherever they are now.
-  for (std::size_t k = 2; k < files.size(); ++k)
+  for (std::size_t k = 0; k < files.size(); ++k)
+    if (files[k].role != "job" && files[k].role != "defaults")
     REVEST_REQUIRE(ss[k] == files[k].sha256,
                    path.string() << ": input " << files[k].path << " has changed since the archive was written (SHA-256 "
                                  << files[k].sha256.substr(0, 12) << " now, " << ss[k].substr(0, 12) << " then, file "
@@ -352,20 +506,24 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
                                                       const io::Job& job,
                                                       const std::vector<InputFile>& files,
                                                       const std::vector<AnalysisLayout>& layouts,
-                                                      const RunInfo& info) {
+                                                      const RunInfo& info, ShardSpec shard) {
   Handle f = archive_open(path, true);
-  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
-  archive_check_same_run(f, path, job, files);
-  write_run_segment(meta, info);
+  archive_check_same_run(f, path, job, files, shard);
+  REVEST_REQUIRE(h5::exists(f, "/meta/segments"),
+                 path.string() << ": not a work file of an interrupted run (no /meta/segments); use --force to start over");
+  // Raw data only (the segment log): a kill here cannot corrupt the file.
+  write_segment(f, archive_segments(f).size(), segment_text(info));
   std::vector<std::vector<std::size_t>> pending;
+  const std::vector<std::size_t> none;
   for (const auto& a : layouts) {
     const std::vector<std::int32_t> st = archive_read_status(f, a.name);
+    REVEST_REQUIRE(st.size() == a.num_tasks, path.string() << ": analysis '" << a.name << "' has " << st.size()
+                                                           << " tasks in the archive, " << a.num_tasks << " in the job");
     std::vector<std::size_t> todo;
-    for (std::size_t t = 0; t < st.size(); ++t)
+    for (std::size_t t : shard_tasks(a.num_tasks, shard))
       if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) todo.push_back(t);
     pending.push_back(std::move(todo));
   }
-  h5::attr(f, "complete", std::int64_t{0});
   h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
   return pending;
 }

@@ -2,10 +2,19 @@
 /// \file archive.hpp
 /// \brief The HDF5 archive of a run: layout, creation, checkpoints, resume, summaries.
 ///
-/// One file per run:
-///   /                     attrs format="revest-archive", format_version, complete (0 until the end)
+/// One file per run. While the tasks run it is a *work file*: the same path and groups, complete=0,
+/// and every dataset the tasks write (replications, status, status_message, the run-segment log) is
+/// contiguous and allocated when the file is created, so the task phase writes raw data only and
+/// never HDF5 metadata: a SIGKILL at any instant (one rank or all, mid-write) cannot corrupt the file
+/// structure, and the status written after the rows' flush says exactly which rows are complete.
+/// At the end the final archive is written beside it (assemble.hpp: chunked and compressed, a
+/// SHA-256 on every dataset, summaries, complete=1) and renamed over it in one step.
+///   /                     attrs format="revest-archive", format_version, complete (0 until the end),
+///                         shard_index, shard_count (0, 1 unless a shard of a sharded run)
 ///   /meta                 job file text, effective configuration, seed, build and library
-///                         versions, SHA-256 of every input file, MPI size, hosts, times
+///                         versions, SHA-256 of every input file, MPI size, hosts, times;
+///                         files/ROLE: every input file embedded whole (job, defaults, indicators,
+///                         counties, queen, rook, panel[, projects]) so the archive alone re-runs
 ///   /data                 the inputs as used (counties, queen, rook, panel, indicators, and
 ///                         projects when a real_options analysis runs)
 ///   /analyses/NAME        attrs kind, options, num_tasks, wall_seconds, cpu_seconds
@@ -51,13 +60,32 @@ struct Inputs {
 };
 
 struct InputFile {
+  std::string role;  ///< job, defaults, indicators, counties, queen, rook, panel, projects
   std::string path;
   std::string sha256;
+  std::string read_from;  ///< where the bytes are now, if not at `path` (a re-run's scratch copy)
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & path & sha256;
+    ar & role & path & sha256 & read_from;
   }
 };
+
+/// Which slice of every analysis's tasks a run computes: shard `index` of `count` (0-based; the
+/// SLURM array index). count = 1 is an ordinary run.
+struct ShardSpec {
+  int index = 0;
+  int count = 1;
+  bool sharded() const { return count > 1; }
+  /// "k/K", as on the command line.
+  std::string str() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+/// The tasks of shard `s` out of n: [floor(n k / K), floor(n (k+1) / K)).
+std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s);
+/// Where shard s of a run whose final archive is `output` writes: results/x.h5 ->
+/// results/x.shard-1-of-3.h5.
+std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec s);
+/// Parses "k/K" (0 <= k < K); throws revest::Error naming the text otherwise.
+ShardSpec parse_shard(const std::string& text);
 
 /// What the archive needs to know of an analysis to lay out its datasets.
 struct AnalysisLayout {
@@ -79,10 +107,16 @@ struct RunInfo {
   std::string mpi_version;
 };
 
-/// Rank 0 only. Creates a new archive with /meta, /data and empty replication datasets.
+/// Rank 0 only. Creates a new work file with /meta (input files embedded), /data and the
+/// preallocated datasets the tasks write.
 void archive_create(const std::filesystem::path& path, const io::Job& job, const Inputs& inputs,
                     const std::vector<InputFile>& files, const std::vector<AnalysisLayout>& layouts,
-                    const RunInfo& info);
+                    const RunInfo& info, ShardSpec shard = {});
+
+/// Rank 0 only, on a work file: the run-segment log (one line per run or resume; written as raw
+/// data, never as metadata). `segment_note` replaces the text of the last segment.
+std::vector<std::string> archive_segments(hid_t file);
+void archive_segment_note(const std::filesystem::path& path, const std::string& text);
 
 /// Rank 0 only. Opens an interrupted archive for --resume: checks that it was written by the same
 /// effective configuration and the same input files, records this run segment in /meta, and
@@ -91,13 +125,15 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
                                                       const io::Job& job,
                                                       const std::vector<InputFile>& files,
                                                       const std::vector<AnalysisLayout>& layouts,
-                                                      const RunInfo& info);
+                                                      const RunInfo& info, ShardSpec shard = {});
 
 /// Rank 0 only. Throws unless the archive in `f` was written by the same configuration
 /// (fingerprint: effective configuration without file locations) from data files of the same
-/// content (SHA-256).
+/// content (SHA-256), for the same shard.
 void archive_check_same_run(hid_t f, const std::filesystem::path& path, const io::Job& job,
-                            const std::vector<InputFile>& files);
+                            const std::vector<InputFile>& files, ShardSpec shard = {});
+/// The shard an archive belongs to (count 1 for an ordinary archive).
+ShardSpec archive_shard(hid_t f);
 
 /// Is there a file at `path`, and is it a complete archive?
 enum class ArchiveState { kAbsent, kIncomplete, kComplete, kNotAnArchive };
@@ -146,6 +182,10 @@ class ArchiveReader : public ReplicationReader {
   std::vector<TaskStatus> status_;  ///< read once, on first use (the tasks are finished)
 };
 
+/// Creates the group of one analysis with its datasets: `work` = contiguous, allocated now (the
+/// work file); else chunked along tasks and compressed (the final archive).
+void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work);
+
 /// Rank 0 only: writes an analysis's summary tables and timing.
 void archive_write_summary(hid_t file, const AnalysisLayout& layout,
                            const std::vector<Table>& tables, double wall_seconds,
@@ -157,6 +197,9 @@ void archive_finish(hid_t file, const std::string& end_time, double wall_seconds
 
 /// Opens an archive serially (rank 0, or a single-process tool).
 h5::Handle archive_open(const std::filesystem::path& path, bool write);
+
+/// SHA-256 of a byte string, lower-case hex.
+std::string sha256_bytes(const std::string& bytes);
 
 /// SHA-256 of a file, lower-case hex.
 std::string sha256_file(const std::filesystem::path& path);

@@ -28,6 +28,13 @@ std::filesystem::path find_defaults(const std::string& explicit_path, const std:
   return std::filesystem::path(REVEST_SOURCE_DIR_DEFAULT) / "config" / "defaults.toml";
 }
 
+std::filesystem::path find_templates(const std::filesystem::path& job) {
+  if (const char* env = std::getenv("REVEST_TEMPLATES")) return env;
+  const auto near = std::filesystem::absolute(job).parent_path() / ".." / "slurm";
+  if (std::filesystem::exists(near / "run.sbatch.in")) return near.lexically_normal();
+  return std::filesystem::path(REVEST_SOURCE_DIR_DEFAULT) / "slurm";
+}
+
 namespace {
 
 std::vector<std::string> list_children(hid_t g) {
@@ -104,7 +111,14 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
     out << "finished    " << h5::attr_string(meta, "end_time") << "  (wall " << std::fixed << std::setprecision(1)
         << h5::attr_double(meta, "wall_seconds") << " s, cpu " << h5::attr_double(meta, "cpu_seconds") << " s)\n";
   out << std::defaultfloat << std::setprecision(6);
-  out << "run segments " << h5::attr_strings(meta, "run_segments").size() << "\n";
+  const auto segments = archive_segments(f);
+  out << "run segments " << segments.size() << "\n";
+  for (const auto& seg : segments) out << "  " << seg << "\n";
+  if (h5::has_attr(f, "shard_count") && h5::attr_int(f, "shard_count") > 1)
+    out << "shard       " << h5::attr_int(f, "shard_index") << " of " << h5::attr_int(f, "shard_count")
+        << " (0-based; merge the shards with `revest merge`)\n";
+  if (h5::has_attr(meta, "merged_from"))
+    out << "merged from " << h5::attr_strings(meta, "merged_from").size() << " shard archives\n";
   const Table inputs = h5::read_table(meta, "inputs");
   out << "inputs:\n";
   for (std::size_t r = 0; r < inputs.columns[0].size(); ++r)

@@ -21,6 +21,10 @@ std::size_t export_csv(const std::filesystem::path& archive, const std::filesyst
 std::filesystem::path find_defaults(const std::string& explicit_path,
                                     const std::filesystem::path& job);
 
+/// The batch script templates to use: $REVEST_TEMPLATES, else ../slurm next to the job's
+/// directory, else the source tree's slurm/.
+std::filesystem::path find_templates(const std::filesystem::path& job);
+
 }  // namespace revest::driver
 
 namespace revest::driver {

@@ -1,7 +1,11 @@
 #include "driver/h5.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cstring>
+#include <iomanip>
+#include <memory>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -285,6 +289,88 @@ Table read_table(hid_t loc, const std::string& name) {
     t.columns.push_back(std::move(col));
   }
   return t;
+}
+
+Handle fixed_string_type(std::size_t n) {
+  Handle t(H5Tcopy(H5T_C_S1));
+  H5Tset_size(t, n);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  return t;
+}
+
+void write_bytes(hid_t loc, const std::string& name, const std::string& bytes) {
+  write_1d(loc, name, H5T_NATIVE_UINT8, H5T_STD_U8LE, bytes.size(), 1, bytes.data());
+}
+
+std::string read_bytes(hid_t loc, const std::string& name) {
+  Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
+  std::string out(npoints(loc, name), '\0');
+  if (!out.empty())
+    check_status(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "read " + name);
+  return out;
+}
+
+namespace {
+herr_t collect_datasets(hid_t, const char* name, const H5O_info_t* info, void* data) {
+  if (info->type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> list_datasets(hid_t file) {
+  std::vector<std::string> out;
+  check_status(H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_datasets, &out), "list datasets");
+  return out;
+}
+
+std::string sha256_dataset(hid_t loc, const std::string& path) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Handle d(check(H5Dopen2(loc, path.c_str(), H5P_DEFAULT), "open dataset " + path));
+  Handle t(H5Dget_type(d));
+  Handle fs(H5Dget_space(d));
+  const int nd = H5Sget_simple_extent_ndims(fs);
+  std::vector<hsize_t> dim(static_cast<std::size_t>(std::max(nd, 0)));
+  if (nd > 0) H5Sget_simple_extent_dims(fs, dim.data(), nullptr);
+  const bool vlen = H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0;
+  if (vlen) {
+    // Texts and string columns are small: read whole.
+    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(fs));
+    Handle vt = vlen_string_type();
+    std::vector<char*> ptrs(n, nullptr);
+    if (n) check_status(H5Dread(d, vt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read " + path);
+    for (char* p : ptrs) {
+      const std::size_t len = p ? std::strlen(p) : 0;
+      EVP_DigestUpdate(ctx.get(), p ? p : "", len);
+      EVP_DigestUpdate(ctx.get(), "", 1);
+      H5free_memory(p);
+    }
+  } else if (nd == 0) {
+    std::string buf(H5Tget_size(t), '\0');
+    check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
+    EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+  } else {
+    std::size_t row = H5Tget_size(t);
+    for (int k = 1; k < nd; ++k) row *= dim[static_cast<std::size_t>(k)];
+    const hsize_t block = std::max<hsize_t>(1, (hsize_t{32} << 20) / std::max<std::size_t>(row, 1));
+    std::string buf;
+    for (hsize_t r0 = 0; r0 < dim[0]; r0 += block) {
+      std::vector<hsize_t> start(dim.size(), 0), count(dim);
+      count[0] = std::min(block, dim[0] - r0);
+      start[0] = r0;
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+      Handle ms(H5Screate_simple(nd, count.data(), nullptr));
+      buf.resize(count[0] * row);
+      check_status(H5Dread(d, t, ms, fs, H5P_DEFAULT, buf.data()), "read " + path);
+      EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  std::ostringstream os;
+  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
+  return os.str();
 }
 
 std::string library_version() {

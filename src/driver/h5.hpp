@@ -83,6 +83,22 @@ void write_table(hid_t loc, const Table& table);
 /// Reads a table group back (columns in stored order).
 Table read_table(hid_t loc, const std::string& name);
 
+/// A fixed-length, NUL-padded string type of n bytes.
+Handle fixed_string_type(std::size_t n);
+
+/// An opaque byte string as a 1-D uint8 dataset (compressed; e.g. an input file embedded whole).
+void write_bytes(hid_t loc, const std::string& name, const std::string& bytes);
+std::string read_bytes(hid_t loc, const std::string& name);
+
+/// Paths ("/a/b") of every dataset under `loc`, in name order.
+std::vector<std::string> list_datasets(hid_t file);
+
+/// SHA-256 (lower-case hex) of a dataset's values in a canonical byte form that depends only on
+/// the values, never on the storage: fixed-size types as stored (little-endian, row-major),
+/// variable-length strings as their bytes each followed by a NUL. Reads in blocks of rows, so any
+/// size fits in memory.
+std::string sha256_dataset(hid_t loc, const std::string& path);
+
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(hid_t loc, const std::string& name);
 

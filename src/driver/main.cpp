@@ -1,6 +1,10 @@
 /// revest: HPC batch estimation for county-level studies of the digital economy in Southwest China.
 ///
-///   revest run JOB.toml [--resume] [--force] [--output FILE]   (under mpirun / srun)
+///   revest run JOB.toml [--resume] [--force] [--output FILE] [--shard K/N]   (under mpirun / srun)
+///   revest submit JOB.toml [--shards N] [--dry-run] [--ntasks ...]   (writes and sbatch-es scripts)
+///   revest merge --shards N --output FILE     (the N shard archives into the final archive)
+///   revest verify ARCHIVE [--sample K]        (checksums, K tasks per analysis re-run, summaries)
+///   revest rerun ARCHIVE [-o FILE]            (under mpirun / srun: the whole job from the archive)
 ///   revest validate JOB.toml
 ///   revest generate --seed 20261128 --out data/synthetic
 ///   revest inspect results/NAME.h5
@@ -8,19 +12,25 @@
 ///   revest compare A.h5 B.h5     (same results bit for bit? exit 0 / 3)
 ///   revest sar-large --n 1000000 --k 6   (under mpirun: SAR by ML on PETSc/MUMPS across ranks)
 ///
-/// Exit codes: 0 success; 1 error (one line "revest: error: REASON" on stderr); 2 usage error.
+/// Exit codes: 0 success; 1 error (one line "revest: error: REASON" on stderr); 2 usage error;
+/// 3 differences found (compare, verify, rerun); 75 stopped by SIGUSR1 (e.g. SLURM's warning before
+/// the time limit) after a checkpoint: resumable with --resume; 130 / 143 the same after SIGINT /
+/// SIGTERM.
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <tuple>
 #include <stdexcept>
 #include <iostream>
 
 #include "build_info.hpp"
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
+#include "driver/archive_tools.hpp"
+#include "driver/slurm.hpp"
 #include "driver/commands.hpp"
 #include "driver/mpi_env.hpp"
 #include "driver/runtime.hpp"
@@ -28,6 +38,23 @@
 #include "synth/generate.hpp"
 
 using namespace revest;
+
+namespace {
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int sig) {
+  if (!g_stop_signal) g_stop_signal = sig;
+}
+/// SIGUSR1 (SLURM's warning before the time limit), SIGTERM and SIGINT ask a run to stop at the
+/// next task boundary, checkpoint and exit resumable.
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGUSR1, SIGTERM, SIGINT}) sigaction(sig, &sa, nullptr);
+}
+int stop_exit_code(int sig) { return sig == SIGUSR1 ? 75 : 128 + sig; }
+}  // namespace
 
 int main(int argc, char** argv) {
   driver::MpiEnv mpi(&argc, &argv);
@@ -55,10 +82,72 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "archive path (overrides the job's `output`)");
   run->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
   run->add_flag("--quiet,-q", quiet, "no progress output");
+  std::string shard_text;
+  run->add_option("--shard", shard_text, "compute only shard K of N of every analysis (K/N, 0 <= K < N; the SLURM "
+                                         "array index) into the shard archive OUTPUT.shard-K-of-N.h5");
   int kill_after_checkpoint = 0;  // test hook (hidden): SIGKILL rank 0 after this many checkpoints
   run->add_option("--test-kill-after-checkpoint", kill_after_checkpoint, "")->group("");
   int fail_rank = -1;  // test hook (hidden): this rank throws alone after the first checkpoint
   run->add_option("--test-fail-rank", fail_rank, "")->group("");
+  int kill_mid_write = 0, kill_rank = 0;  // test hook (hidden): SIGKILL rank R between rows and status of round N
+  run->add_option("--test-kill-mid-write", kill_mid_write, "")->group("");
+  run->add_option("--test-kill-rank", kill_rank, "")->group("");
+  double task_delay = 0;  // test hook (hidden): sleep this long before every task (a slow job)
+  run->add_option("--test-task-delay", task_delay, "")->group("");
+
+  driver::SubmitOptions sub;
+  std::string sub_job, sub_output, sub_templates, sub_revest, sub_dir;
+  auto* submit = app.add_subcommand("submit", "write a SLURM batch script for a job (from slurm/run.sbatch.in) and submit it with sbatch; "
+                                              "with --shards N a job array of N shards and a dependent merge job. Flags override the job's [slurm] table");
+  submit->add_option("job", sub_job, "job file (TOML)")->required()->check(CLI::ExistingFile);
+  submit->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
+  submit->add_option("--output,-o", sub_output, "archive path (overrides the job's `output`)");
+  for (auto [flag, dst, what] : {std::tuple{"--shards", &sub.shards, "split every analysis into N array tasks plus a merge job"},
+                                 {"--nodes", &sub.nodes, "nodes (0 = let SLURM choose)"},
+                                 {"--ntasks,-n", &sub.ntasks, "MPI ranks (per array task when sharded)"},
+                                 {"--cpus-per-task", &sub.cpus_per_task, "CPUs per rank"},
+                                 {"--signal", &sub.signal_seconds, "seconds before the time limit at which SLURM sends SIGUSR1 (0 = none)"},
+                                 {"--max-requeues", &sub.max_requeues, "requeues at most"}})
+    submit->add_option(flag, *dst, what);
+  for (auto [flag, dst, what] : {std::tuple{"--time,-t", &sub.time, "time limit (minutes, HH:MM:SS or D-HH:MM:SS)"},
+                                 {"--mem-per-cpu", &sub.mem_per_cpu, "memory per CPU, e.g. 2G"},
+                                 {"--partition,-p", &sub.partition, "partition"},
+                                 {"--account,-A", &sub.account, "account"},
+                                 {"--qos", &sub.qos, "quality of service"}})
+    submit->add_option(flag, *dst, what);
+  submit->add_flag("--no-requeue", sub.no_requeue, "do not requeue after the warning signal (resubmit by hand)");
+  submit->add_flag("--dry-run", sub.dry_run, "write the scripts and print the sbatch commands, submit nothing");
+  submit->add_option("--templates", sub_templates, "directory of run.sbatch.in and merge.sbatch.in (default: the source tree's slurm/)");
+  submit->add_option("--revest", sub_revest, "revest executable the scripts run (default: this one)");
+  submit->add_option("--script-dir", sub_dir, "where scripts and logs go (default: ARCHIVE_DIR/NAME.slurm)");
+
+  driver::MergeOptions merge_opt;
+  std::string merge_out;
+  std::vector<std::string> merge_files;
+  auto* merge = app.add_subcommand("merge", "merge the shard archives of a sharded run into the final archive (identical to a single run's)");
+  merge->add_option("--output,-o", merge_out, "final archive; the shards are OUTPUT.shard-K-of-N.h5")->required();
+  merge->add_option("--shards", merge_opt.shards, "number of shards N");
+  merge->add_option("files", merge_files, "shard archives (default: the names derived from --output)");
+  merge->add_flag("--force", merge_opt.force, "overwrite a complete output archive");
+  merge->add_flag("--remove-shards", merge_opt.remove_shards, "delete the shard archives after a successful merge");
+
+  driver::VerifyOptions verify_opt;
+  auto* verify = app.add_subcommand("verify", "verify an archive from itself alone: dataset checksums, a random sample of tasks re-run "
+                                              "from the embedded job and data, summaries recomputed; exit 0 if all agree, 3 if not");
+  verify->add_option("archive", archive, "archive (.h5)")->required();
+  verify->add_option("--sample,-k", verify_opt.sample, "tasks re-run per analysis")->capture_default_str();
+  verify->add_option("--seed", verify_opt.seed, "seed of the random sample")->capture_default_str();
+  bool verify_no_summaries = false;
+  verify->add_flag("--no-summaries", verify_no_summaries, "skip recomputing the summary tables");
+
+  std::string rerun_out;
+  bool rerun_force = false;
+  auto* rerun = app.add_subcommand("rerun", "re-execute the whole job of an archive from the archive alone (job, configuration and "
+                                            "input data are inside), at any number of ranks, and compare the results; exit 0 if identical, 3 if not");
+  rerun->add_option("archive", archive, "archive (.h5)")->required()->check(CLI::ExistingFile);
+  rerun->add_option("--output,-o", rerun_out, "new archive (default: ARCHIVE_DIR/STEM.rerun.h5)");
+  rerun->add_flag("--force", rerun_force, "overwrite an existing output");
+  rerun->add_flag("--resume", resume, "finish an interrupted re-run");
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
@@ -113,6 +202,36 @@ int main(int argc, char** argv) {
       if (!output.empty()) opt.output = output;
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
+      if (!shard_text.empty()) opt.shard = driver::parse_shard(shard_text);
+      install_stop_handlers();
+      opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
+      if (task_delay > 0) {
+        opt.factory = [task_delay](const io::AnalysisConfig& cfg, const driver::Inputs& in) -> std::unique_ptr<Analysis> {
+          struct Slow : Analysis {
+            std::unique_ptr<Analysis> a;
+            double d;
+            std::string kind() const override { return a->kind(); }
+            std::string name() const override { return a->name(); }
+            std::size_t num_tasks() const override { return a->num_tasks(); }
+            std::vector<ReplicationSpec> replication_specs() const override { return a->replication_specs(); }
+            TaskOutcome run_task(std::size_t t, Rng& r, std::span<const std::span<double>> o) const override {
+              usleep(static_cast<useconds_t>(d * 1e6));
+              return a->run_task(t, r, o);
+            }
+            std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
+          };
+          auto s = std::make_unique<Slow>();
+          s->a = driver::make_analysis(cfg, in);
+          s->d = task_delay;
+          return s;
+        };
+      }
+      if (kill_mid_write > 0) {
+        int writes = 0;
+        opt.after_write = [&, writes](const std::string&, std::size_t) mutable {
+          if (++writes == kill_mid_write && mpi.rank() == kill_rank) std::raise(SIGKILL);
+        };
+      }
       int rounds = 0;
       if (kill_after_checkpoint > 0 || fail_rank >= 0)
         opt.after_round = [&](const std::string&, std::size_t) {
@@ -122,7 +241,8 @@ int main(int argc, char** argv) {
             throw std::runtime_error("injected error on rank " + std::to_string(fail_rank) + " alone");
         };
       try {
-        driver::run_job(job_path, opt, MPI_COMM_WORLD);
+        const driver::RunResult r = driver::run_job(job_path, opt, MPI_COMM_WORLD);
+        if (r.stopped_by) return stop_exit_code(r.stopped_by);
       } catch (const driver::CollectiveError& e) {
         if (root) std::cerr << "revest: error: " << e.what() << "\n";
         return 1;  // every rank agreed on the error: end normally
@@ -155,7 +275,76 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (rerun->parsed()) {
+      // Every rank reads the shard of the archive (read-only) so that all agree on the slice.
+      driver::RunOptions opt;
+      opt.from_archive = archive;
+      opt.force = rerun_force;
+      opt.resume = resume;
+      opt.progress = true;
+      std::filesystem::path src(archive);
+      const std::filesystem::path out = rerun_out.empty() ? src.parent_path() / (src.stem().string() + ".rerun.h5")
+                                                          : std::filesystem::path(rerun_out);
+      REVEST_REQUIRE(std::filesystem::absolute(out).lexically_normal() != std::filesystem::absolute(src).lexically_normal(),
+                     "rerun: the output must differ from the archive re-run");
+      int sh[2] = {0, 1};
+      if (root) {
+        REVEST_REQUIRE(driver::archive_state(src) == driver::ArchiveState::kComplete,
+                       src.string() << ": not a complete revest archive");
+        const auto s = driver::archive_shard(driver::archive_open(src, false));
+        sh[0] = s.index;
+        sh[1] = s.count;
+      }
+      MPI_Bcast(sh, 2, MPI_INT, 0, MPI_COMM_WORLD);
+      opt.shard = driver::ShardSpec{sh[0], sh[1]};
+      opt.output = out;  // a shard's re-run goes to OUT.shard-K-of-N.h5, as any shard
+      install_stop_handlers();
+      opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
+      driver::RunResult r;
+      try {
+        r = driver::run_job("", opt, MPI_COMM_WORLD);
+      } catch (const driver::CollectiveError& e) {
+        if (root) std::cerr << "revest: error: " << e.what() << "\n";
+        return 1;
+      } catch (const std::exception& e) {
+        std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
+        std::cerr.flush();
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return 1;
+      }
+      if (r.stopped_by) return stop_exit_code(r.stopped_by);
+      if (!root) return 0;
+      const auto diffs = driver::compare_archives(src, r.output);
+      for (const auto& d : diffs) std::cout << d << "\n";
+      std::cout << "rerun of " << src.string() << " at " << mpi.size() << " rank(s) -> " << r.output.string() << ": "
+                << (diffs.empty() ? "identical results" : std::to_string(diffs.size()) + " difference(s)") << "\n";
+      return diffs.empty() ? 0 : 3;
+    }
     if (!root) return 0;  // the other sub-commands are single-process
+    if (submit->parsed()) {
+      sub.job = sub_job;
+      sub.defaults = driver::find_defaults(defaults, sub_job);
+      if (!sub_output.empty()) sub.output = sub_output;
+      sub.templates = !sub_templates.empty() ? std::filesystem::path(sub_templates) : driver::find_templates(sub_job);
+      sub.revest = !sub_revest.empty() ? std::filesystem::path(sub_revest) : std::filesystem::read_symlink("/proc/self/exe");
+      sub.script_dir = sub_dir;
+      const auto r = driver::submit(sub, std::cout);
+      // The job ids alone on the last lines, for scripts: "run ID" / "merge ID".
+      if (!r.run_job_id.empty()) std::cout << "run " << r.run_job_id << "\n";
+      if (!r.merge_job_id.empty()) std::cout << "merge " << r.merge_job_id << "\n";
+      return 0;
+    }
+    if (merge->parsed()) {
+      merge_opt.output = merge_out;
+      for (const auto& f : merge_files) merge_opt.files.emplace_back(f);
+      driver::merge_shards(merge_opt, std::cout);
+      return 0;
+    }
+    if (verify->parsed()) {
+      verify_opt.summaries = !verify_no_summaries;
+      const auto problems = driver::verify_archive(archive, verify_opt, std::cout);
+      return problems ? 3 : 0;
+    }
     if (validate->parsed()) {
       const auto L = driver::load_and_validate(job_path, driver::find_defaults(defaults, job_path));
       std::size_t tasks = 0;

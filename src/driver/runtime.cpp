@@ -13,6 +13,12 @@
 #include <numeric>
 #include <sstream>
 #include <thread>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <stdlib.h>
+
+#include "driver/assemble.hpp"
 
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
@@ -110,38 +116,51 @@ void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, 
 /// available; otherwise rank 0 only serves).
 void run_dynamic(const Analysis& a, const std::vector<ReplicationSpec>& specs, std::uint64_t seed,
                  const std::vector<std::size_t>& round, MPI_Comm comm, bool threads,
-                 RoundBuffer& buf) {
+                 const std::function<bool()>& stopping, RoundBuffer& buf) {
   const int rank = comm_rank(comm), size = comm_size(comm);
   if (size == 1) {
-    for (auto t : round) run_one_task(a, specs, seed, t, buf);
+    for (auto t : round) {
+      if (stopping()) break;
+      run_one_task(a, specs, seed, t, buf);
+    }
     return;
   }
   if (rank == 0) {
     std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
     auto serve = [&]() {
       int remaining = size - 1;
       while (remaining > 0) {
-        int dummy = 0;
+        int leaving = 0;  // 1: the worker stops (a signal) and takes no more tasks
         MPI_Status st;
-        MPI_Recv(&dummy, 1, MPI_INT, MPI_ANY_SOURCE, kTagRequest, comm, &st);
-        const std::size_t k = next.fetch_add(1);
-        long long reply = k < round.size() ? static_cast<long long>(k) : -1;
+        MPI_Recv(&leaving, 1, MPI_INT, MPI_ANY_SOURCE, kTagRequest, comm, &st);
+        long long reply = -1;
+        if (!leaving && !stop.load()) {
+          const std::size_t k = next.fetch_add(1);
+          if (k < round.size()) reply = static_cast<long long>(k);
+        }
         if (reply < 0) --remaining;
         MPI_Send(&reply, 1, MPI_LONG_LONG, st.MPI_SOURCE, kTagReply, comm);
       }
     };
     if (threads) {
       std::thread server(serve);
-      for (std::size_t k; (k = next.fetch_add(1)) < round.size();) run_one_task(a, specs, seed, round[k], buf);
+      for (std::size_t k; (k = next.fetch_add(1)) < round.size();) {
+        if (stopping()) {
+          stop = true;
+          break;
+        }
+        run_one_task(a, specs, seed, round[k], buf);
+      }
       server.join();
     } else {
       serve();
     }
   } else {
     for (;;) {
-      int dummy = 0;
+      int leaving = stopping() ? 1 : 0;
       long long k = -1;
-      MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, comm);
+      MPI_Send(&leaving, 1, MPI_INT, 0, kTagRequest, comm);
       MPI_Recv(&k, 1, MPI_LONG_LONG, 0, kTagReply, comm, MPI_STATUS_IGNORE);
       if (k < 0) break;
       run_one_task(a, specs, seed, round[static_cast<std::size_t>(k)], buf);
@@ -149,7 +168,44 @@ void run_dynamic(const Analysis& a, const std::vector<ReplicationSpec>& specs, s
   }
 }
 
+/// Reads the data files a job names (rank 0; after the job itself is loaded).
+void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std::filesystem::path& defaults,
+                 bool build_analyses) {
+  L.inputs.indicators = io::load_indicators(L.job.indicators);
+  L.inputs.geo = io::load_geography(L.job.geography);
+  const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
+  L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
+  const bool real_options = std::any_of(L.job.analyses.begin(), L.job.analyses.end(),
+                                        [](const io::AnalysisConfig& a) { return a.kind == "real_options"; });
+  if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
+  if (build_analyses)
+    for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
+  const std::vector<std::pair<const char*, std::filesystem::path>> files = {
+      {"job", job_file},
+      {"defaults", defaults},
+      {"indicators", L.job.indicators},
+      {"counties", L.job.geography / "counties.csv"},
+      {"queen", L.job.geography / "queen.csv"},
+      {"rook", L.job.geography / "rook.csv"},
+      {"panel", L.job.panel}};
+  for (const auto& [role, p] : files) L.files.push_back({role, p.lexically_normal().string(), sha256_file(p)});
+  if (real_options)
+    L.files.push_back({"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects)});
+}
+
 }  // namespace
+
+ScratchDir::ScratchDir(const std::string& tag) {
+  std::string templ = (std::filesystem::temp_directory_path() / ("revest-" + tag + "-XXXXXX")).string();
+  REVEST_REQUIRE(::mkdtemp(templ.data()) != nullptr, "cannot create a scratch directory under "
+                                                        << std::filesystem::temp_directory_path().string());
+  path_ = templ;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
 
 std::vector<std::size_t> static_block(const std::vector<std::size_t>& round, int rank, int size,
                                       std::size_t unit) {
@@ -173,24 +229,79 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::fi
   LoadedJob L;
   L.job = io::load_job(job_path, defaults);
   if (output) L.job.output = *output;
-  L.inputs.indicators = io::load_indicators(L.job.indicators);
-  L.inputs.geo = io::load_geography(L.job.geography);
-  const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
-  L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
-  const bool real_options = std::any_of(L.job.analyses.begin(), L.job.analyses.end(),
-                                        [](const io::AnalysisConfig& a) { return a.kind == "real_options"; });
-  if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
-  if (build_analyses)
-    for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
-  for (const auto& p : {job_path, defaults, L.job.indicators, L.job.geography / "counties.csv",
-                        L.job.geography / "queen.csv", L.job.geography / "rook.csv", L.job.panel})
-    L.files.push_back({p.lexically_normal().string(), sha256_file(p)});
-  if (real_options)
-    L.files.push_back({L.job.projects.lexically_normal().string(), sha256_file(L.job.projects)});
+  load_inputs(L, job_path, defaults, build_analyses);
   return L;
 }
 
-void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_Comm comm_in) {
+LoadedJob load_from_archive(const std::filesystem::path& archive, const std::filesystem::path& scratch,
+                            const std::optional<std::filesystem::path>& output, bool build_analyses) {
+  const auto state = archive_state(archive);
+  REVEST_REQUIRE(state != ArchiveState::kAbsent, archive.string() << ": no such file");
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, archive.string() << ": not a revest archive (or corrupt)");
+  h5::Handle f = archive_open(archive, false);
+  h5::Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  REVEST_REQUIRE(h5::exists(meta, "files"), archive.string() << ": the input files are not embedded (archive written by "
+                                                                "revest < 0.6); re-run it from its job file instead");
+  const Table inputs = h5::read_table(meta, "inputs");
+  REVEST_REQUIRE(inputs.columns.size() >= 3, archive.string() << ": /meta/inputs has no role column");
+  const auto& roles = std::get<std::vector<std::string>>(inputs.columns[2].data);
+  const auto& shas = std::get<std::vector<std::string>>(inputs.columns[1].data);
+  std::map<std::string, std::filesystem::path> where;
+  std::filesystem::create_directories(scratch / "geography");
+  for (std::size_t k = 0; k < roles.size(); ++k) {
+    const std::string& role = roles[k];
+    std::filesystem::path p;
+    if (role == "counties" || role == "queen" || role == "rook") p = scratch / "geography" / (role + ".csv");
+    else if (role == "job" || role == "defaults" || role == "indicators") p = scratch / (role + ".toml");
+    else p = scratch / (role + ".csv");
+    const std::string bytes = h5::read_bytes(h5::Handle(h5::check(H5Gopen2(meta, "files", H5P_DEFAULT), "open files")), role);
+    {
+      std::ofstream out(p, std::ios::binary);
+      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      REVEST_REQUIRE(out.good(), p.string() << ": cannot write");
+    }
+    REVEST_REQUIRE(sha256_file(p) == shas[k], archive.string() << ": embedded file '" << role
+                                                               << "' does not match its recorded SHA-256 (archive damaged)");
+    where[role] = p;
+  }
+  LoadedJob L;
+  L.job = io::job_from_effective(h5::read_text(meta, "effective_config"), h5::read_text(meta, "job_file"));
+  L.job.file = h5::attr_string(meta, "job_path");
+  L.job.indicators = where.at("indicators");
+  L.job.geography = scratch / "geography";
+  L.job.panel = where.at("panel");
+  if (where.count("projects")) L.job.projects = where.at("projects");
+  L.job.output = output ? *output : archive;
+  load_inputs(L, where.at("job"), where.at("defaults"), build_analyses);
+  // Record the original locations (the scratch copies vanish), with the same contents.
+  const auto& paths = std::get<std::vector<std::string>>(inputs.columns[0].data);
+  for (std::size_t k = 0; k < L.files.size() && k < paths.size(); ++k) {
+    REVEST_REQUIRE(L.files[k].role == roles[k] && L.files[k].sha256 == shas[k],
+                   archive.string() << ": embedded inputs do not match the job (role " << roles[k] << ")");
+    L.files[k].read_from = L.files[k].path;
+    L.files[k].path = paths[k];
+  }
+  return L;
+}
+
+std::vector<AnalysisLayout> layouts_of(const io::Job& job, const std::vector<std::unique_ptr<Analysis>>& analyses) {
+  std::vector<AnalysisLayout> layouts;
+  for (std::size_t k = 0; k < analyses.size(); ++k) {
+    const auto& cfg = job.analyses[k];
+    AnalysisLayout lay;
+    lay.name = cfg.name;
+    lay.kind = cfg.kind;
+    std::ostringstream os;
+    os << cfg.options;
+    lay.options_toml = os.str();
+    lay.num_tasks = analyses[k]->num_tasks();
+    lay.specs = analyses[k]->replication_specs();
+    layouts.push_back(std::move(lay));
+  }
+  return layouts;
+}
+
+RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_Comm comm_in) {
   MPI_Comm comm;
   MPI_Comm_dup(comm_in, &comm);
   struct CommGuard {
@@ -206,21 +317,33 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   int threads_provided = 0;
   MPI_Query_thread(&threads_provided);
   const bool threads = threads_provided >= MPI_THREAD_MULTIPLE;
+  RunResult result;
 
-  // 1. Rank 0 reads the job and the data once and broadcasts them.
-  std::string effective, job_text, inputs_bytes, files_bytes;
+  // 1. Rank 0 reads the job and the data once (from the job file, or from an archive) and
+  //    broadcasts them.
+  std::string effective, job_text, inputs_bytes, files_bytes, output_str, job_file;
   LoadedJob L;
+  std::optional<ScratchDir> scratch;  // rank 0, a re-run: the input files taken from the archive
   collective_try([&] {
     if (rank != 0) return;
     // The analyses are built in step 2, on every rank, before anything is written.
-    L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
+    if (opt.from_archive) {
+      scratch.emplace("rerun");
+      L = load_from_archive(*opt.from_archive, scratch->path(), opt.output, /*build_analyses=*/false);
+    } else {
+      L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
+    }
     effective = L.job.effective_toml();
     job_text = L.job.text;
+    job_file = L.job.file;
+    output_str = shard_path(L.job.output, opt.shard).string();
     inputs_bytes = to_bytes(L.inputs);
     files_bytes = to_bytes(L.files);
   }, comm);
   broadcast(effective, 0, comm);
   broadcast(job_text, 0, comm);
+  broadcast(job_file, 0, comm);
+  broadcast(output_str, 0, comm);
   broadcast(inputs_bytes, 0, comm);
   broadcast(files_bytes, 0, comm);
 
@@ -232,26 +355,19 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   std::vector<AnalysisLayout> layouts;
   collective_try([&] {
     job = io::job_from_effective(effective, job_text);
-    job.file = job_path.string();
+    job.file = job_file;
+    job.output = output_str;
     from_bytes(inputs_bytes, inputs);
     from_bytes(files_bytes, files);
-    for (const auto& cfg : job.analyses) {
+    for (const auto& cfg : job.analyses)
       analyses.push_back(opt.factory ? opt.factory(cfg, inputs) : make_analysis(cfg, inputs));
-      AnalysisLayout lay;
-      lay.name = cfg.name;
-      lay.kind = cfg.kind;
-      std::ostringstream os;
-      os << cfg.options;
-      lay.options_toml = os.str();
-      lay.num_tasks = analyses.back()->num_tasks();
-      lay.specs = analyses.back()->replication_specs();
-      layouts.push_back(std::move(lay));
-    }
+    layouts = layouts_of(job, analyses);
   }, comm);
   inputs_bytes.clear();
   inputs_bytes.shrink_to_fit();
+  result.output = job.output;
 
-  // 3. Rank 0 creates the archive, or finds what an interrupted run left to do.
+  // 3. Rank 0 creates the work file, or finds what an interrupted run left to do.
   RunInfo info;
   info.mpi_size = size;
   info.hosts = gather_hosts(comm);
@@ -265,12 +381,12 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
     const auto state = archive_state(job.output);
     if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
       // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
-      archive_check_same_run(archive_open(job.output, false), job.output, job, files);
+      archive_check_same_run(archive_open(job.output, false), job.output, job, files, opt.shard);
       spdlog::info("{} is already complete; nothing to do", job.output.string());
       for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
       already_complete = 1;
     } else if (opt.resume && state == ArchiveState::kIncomplete) {
-      pending = archive_pending(job.output, job, files, layouts, info);
+      pending = archive_pending(job.output, job, files, layouts, info, opt.shard);
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming {}: {} task(s) left", job.output.string(), left);
@@ -282,37 +398,43 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
         REVEST_FAIL(job.output.string() << ": an interrupted archive exists (use --resume to finish it, "
                                            "or --force to start over)");
       if (state == ArchiveState::kNotAnArchive && !opt.force)
-        REVEST_FAIL(job.output.string() << ": file exists and is not a revest archive (use --force to "
-                                           "overwrite it)");
-      archive_create(job.output, job, inputs, files, layouts, info);
-      for (const auto& l : layouts) {
-        std::vector<std::size_t> all(l.num_tasks);
-        std::iota(all.begin(), all.end(), 0);
-        pending.push_back(std::move(all));
-      }
+        REVEST_FAIL(job.output.string() << ": file exists and is not a revest archive, or is corrupt (refused"
+                                           "; use --force to overwrite it, or another --output)");
+      archive_create(job.output, job, inputs, files, layouts, info, opt.shard);
+      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
     }
     pending_bytes = to_bytes(pending);
   }, comm);
   broadcast(pending_bytes, 0, comm);
   from_bytes(pending_bytes, pending);
   MPI_Bcast(&already_complete, 1, MPI_INT, 0, comm);
-  if (already_complete) return;
+  if (already_complete) return result;
 
-  // 4. Tasks, round by round, written collectively and checkpointed.
+  // 4. Tasks, round by round, written collectively and checkpointed. A stop request (a signal)
+  //    ends the current tasks early; the ranks agree at the end of the round, checkpoint, and leave.
+  int local_stop = 0;
+  auto stopping = [&]() -> bool {
+    if (!local_stop && opt.stop_requested) local_stop = opt.stop_requested();
+    return local_stop != 0;
+  };
+  int stop_all = 0;
+  std::size_t left_total = 0;
+  for (const auto& p : pending) left_total += p.size();
   std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);
   {
     ParallelArchive archive(job.output, comm);
     try {
-      for (std::size_t ai = 0; ai < analyses.size(); ++ai) {
+      for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
         const Analysis& a = *analyses[ai];
         const AnalysisLayout& lay = layouts[ai];
         const auto& todo = pending[ai];
         const auto t0 = std::chrono::steady_clock::now();
         const double c0 = cpu_seconds();
-        const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(lay.num_tasks, size, lay.chunk_rows());
-        Progress progress(a.name() + " (" + a.kind() + ")", lay.num_tasks, lay.num_tasks - todo.size(),
-                          job.progress_seconds, opt.progress && rank == 0);
-        std::size_t done = lay.num_tasks - todo.size();
+        const std::size_t slice_tasks = shard_tasks(lay.num_tasks, opt.shard).size();
+        const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
+        Progress progress(a.name() + " (" + a.kind() + ")" + (opt.shard.sharded() ? " shard " + opt.shard.str() : ""),
+                          slice_tasks, slice_tasks - todo.size(), job.progress_seconds, opt.progress && rank == 0);
+        std::size_t done = slice_tasks - todo.size();
         unsigned long long failed_total = 0;
         // Status of this rank's tasks written since the last checkpoint (marked done at the next).
         std::vector<std::size_t> ck_tasks;
@@ -325,9 +447,12 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
           RoundBuffer buf;
           buf.rows.resize(lay.specs.size());
           if (job.schedule == io::Schedule::kStatic) {
-            for (auto t : static_block(slice, rank, size, lay.chunk_rows())) run_one_task(a, lay.specs, job.seed, t, buf);
+            for (auto t : static_block(slice, rank, size, lay.chunk_rows())) {
+              if (stopping()) break;
+              run_one_task(a, lay.specs, job.seed, t, buf);
+            }
           } else {
-            run_dynamic(a, lay.specs, job.seed, slice, comm, threads, buf);
+            run_dynamic(a, lay.specs, job.seed, slice, comm, threads, stopping, buf);
           }
           buf.sort(lay.specs);
           // A real error on any rank ends the run on all ranks, before the collective write.
@@ -335,12 +460,15 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
             if (!buf.error.empty()) throw Error(buf.error);
           }, comm);
           archive.write_rows(lay, buf.tasks, buf.rows);
+          if (opt.after_write) opt.after_write(a.name(), done);
           ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
           ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
           ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
+          stopping();
+          MPI_Allreduce(&local_stop, &stop_all, 1, MPI_INT, MPI_MAX, comm);
           // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
           const bool last_round = r0 + round >= todo.size();
-          int ck = last_round || job.checkpoint_seconds <= 0 ||
+          int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
                        job.checkpoint_seconds;
           MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
@@ -352,15 +480,17 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
             ck_messages.clear();
             last_checkpoint = std::chrono::steady_clock::now();
           }
-          unsigned long long failed = 0, mine = 0;
-          for (auto s : buf.status) mine += s != 0;
-          MPI_Allreduce(&mine, &failed, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
-          failed_total += failed;
-          done += slice.size();
+          unsigned long long mine[2] = {0, buf.tasks.size()}, sum[2] = {0, 0};
+          for (auto st : buf.status) mine[0] += st != 0;
+          MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+          failed_total += sum[0];
+          done += sum[1];
+          result.tasks_done += sum[1];
           progress.update(done, failed_total);
           if (ck && opt.after_round) opt.after_round(a.name(), done);
+          if (stop_all) break;
         }
-        progress.finish();
+        if (!stop_all) progress.finish();
         wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         cpu_per[ai] = cpu_seconds() - c0;
       }
@@ -375,8 +505,24 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
     }
     archive.close();
   }
+  result.tasks_left = left_total - result.tasks_done;
+  if (stop_all) {
+    result.stopped_by = stop_all;
+    collective_try([&] {
+      if (rank != 0) return;
+      std::ostringstream os;
+      os << "stopped=signal" << stop_all << " done=" << result.tasks_done << " left=" << result.tasks_left
+         << " at=" << now_iso8601();
+      archive_segment_note(job.output, os.str());
+      spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
+                   "is resumable (revest run JOB --resume)",
+                   stop_all, result.tasks_done, result.tasks_left, job.output.string());
+    }, comm);
+    return result;
+  }
 
-  // 5. Rank 0 summarises every analysis and marks the archive complete.
+  // 5. Rank 0 writes the final archive: rows compressed, summaries, checksums; renamed over the
+  //    work file in one step.
   std::vector<double> cpu_sum(analyses.size(), 0.0);
   MPI_Reduce(cpu_per.data(), cpu_sum.data(), static_cast<int>(cpu_per.size()), MPI_DOUBLE, MPI_SUM, 0, comm);
   double cpu_all = cpu_seconds() - cpu0, cpu_all_sum = 0;
@@ -384,20 +530,22 @@ void run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_C
   collective_try([&] {
     if (rank != 0) return;
     const double cpu_summary0 = cpu_seconds();
-    h5::Handle f = archive_open(job.output, true);
-    for (std::size_t ai = 0; ai < analyses.size(); ++ai) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const double c0 = cpu_seconds();
-      ArchiveReader reader(f, layouts[ai]);
-      const auto tables = analyses[ai]->summarize(reader);
-      const double w = wall_per[ai] + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      archive_write_summary(f, layouts[ai], tables, w, cpu_sum[ai] + (cpu_seconds() - c0));
-    }
+    AssembleOptions ao;
+    ao.shard = opt.shard;
+    ao.info = info;
+    ao.analysis_wall = wall_per;
+    ao.analysis_cpu = cpu_sum;
+    if (!opt.shard.sharded())
+      ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return analyses[ai]->summarize(reader); };
+    ao.end_time = now_iso8601();
+    ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
+    assemble_archive({job.output}, job.output, layouts, ao);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    archive_finish(f, now_iso8601(), wall, cpu_all_sum + (cpu_seconds() - cpu_summary0));
-    spdlog::info("archive complete: {} ({} analyses, wall {})", job.output.string(), analyses.size(),
-                 Progress::format_seconds(wall));
+    spdlog::info("archive complete: {} ({} analyses{}, wall {})", job.output.string(), analyses.size(),
+                 opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
   }, comm);
+  return result;
 }
 
 }  // namespace revest::driver

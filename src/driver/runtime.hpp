@@ -18,6 +18,14 @@ namespace revest::driver {
 
 struct RunOptions {
   bool resume = false;   ///< continue an interrupted archive (only missing tasks are computed)
+  ShardSpec shard;       ///< compute only this slice of every analysis (output: a shard archive)
+  /// Take the job, the configuration and every input file from this archive instead of the job
+  /// path (revest rerun): the run needs nothing else.
+  std::optional<std::filesystem::path> from_archive;
+  /// Polled between tasks on every rank: a non-zero value (a signal number) asks the run to stop
+  /// early. The ranks then agree at the end of the round, checkpoint what is done and return
+  /// RunResult::stopped_by. Default: never.
+  std::function<int()> stop_requested;
   bool force = false;    ///< overwrite an existing archive
   std::optional<std::filesystem::path> output;  ///< overrides the job's output path
   std::filesystem::path defaults;               ///< config/defaults.toml
@@ -27,6 +35,16 @@ struct RunOptions {
   std::function<std::unique_ptr<Analysis>(const io::AnalysisConfig&, const Inputs&)> factory;
   /// Test hook: called on every rank after each checkpoint with (analysis, tasks done).
   std::function<void(const std::string&, std::size_t)> after_round;
+  /// Test hook: called on every rank after a round's rows are written, before they are checkpointed.
+  std::function<void(const std::string&, std::size_t)> after_write;
+};
+
+/// How a run ended (when run_job returns rather than throws).
+struct RunResult {
+  int stopped_by = 0;            ///< the signal that stopped it early (0: it finished)
+  std::size_t tasks_done = 0;    ///< tasks computed by this run segment
+  std::size_t tasks_left = 0;    ///< tasks still to compute (0 when finished)
+  std::filesystem::path output;  ///< the archive written (a shard's own path when sharded)
 };
 
 /// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
@@ -44,11 +62,35 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
 
+/// Rank 0 only: the job and its data as embedded in an archive (/meta/files). The files are
+/// written into `scratch` (which must exist) and loaded from there exactly as `revest run` loads
+/// them; their SHA-256 must equal the recorded ones. The output defaults to `archive` itself.
+LoadedJob load_from_archive(const std::filesystem::path& archive, const std::filesystem::path& scratch,
+                            const std::optional<std::filesystem::path>& output = std::nullopt,
+                            bool build_analyses = true);
+
+/// The layout of every analysis of a loaded job (what the archive holds).
+std::vector<AnalysisLayout> layouts_of(const io::Job& job,
+                                       const std::vector<std::unique_ptr<Analysis>>& analyses);
+
+/// A private scratch directory, removed with everything in it when this goes out of scope.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 /// Collective: runs the job. Returns normally on success. On an error that the ranks agreed on
 /// (bad input, a task that threw, ...) it throws CollectiveError on every rank with the same
 /// message. Any other exception means this rank failed alone while others may wait in a collective
 /// call: the caller must end the job with MPI_Abort (main does; tests/driver/divergent_error.sh).
-void run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
+RunResult run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
 
 /// This rank's share of a round under the static schedule: a contiguous block made of whole
 /// units of `unit` consecutive tasks (the archive's chunk height), so that no compressed chunk is

@@ -118,6 +118,24 @@ Job job_from_table(const toml::table& eff) {
   job.progress_seconds = rt["progress_seconds"].value_or(10.0);
   job.chunk_tasks = static_cast<std::size_t>(rt["chunk_tasks"].value_or(std::int64_t{0}));
   job.checkpoint_seconds = rt["checkpoint_seconds"].value_or(10.0);
+  if (const toml::table* sl = eff["slurm"].as_table()) {  // absent in archives of revest < 0.6
+    SlurmOptions& o = job.slurm;
+    const SlurmOptions d;
+    o.nodes = static_cast<int>((*sl)["nodes"].value_or(std::int64_t{d.nodes}));
+    o.ntasks = static_cast<int>((*sl)["ntasks"].value_or(std::int64_t{d.ntasks}));
+    o.cpus_per_task = static_cast<int>((*sl)["cpus_per_task"].value_or(std::int64_t{d.cpus_per_task}));
+    o.time = (*sl)["time"].value_or(d.time);
+    o.mem_per_cpu = (*sl)["mem_per_cpu"].value_or(d.mem_per_cpu);
+    o.partition = (*sl)["partition"].value_or(d.partition);
+    o.account = (*sl)["account"].value_or(d.account);
+    o.qos = (*sl)["qos"].value_or(d.qos);
+    o.signal_seconds = static_cast<int>((*sl)["signal_seconds"].value_or(std::int64_t{d.signal_seconds}));
+    o.requeue = (*sl)["requeue"].value_or(d.requeue);
+    o.max_requeues = static_cast<int>((*sl)["max_requeues"].value_or(std::int64_t{d.max_requeues}));
+    o.shards = static_cast<int>((*sl)["shards"].value_or(std::int64_t{d.shards}));
+    if (const toml::array* ex = (*sl)["extra"].as_array())
+      for (const toml::node& n : *ex) o.extra.push_back(n.value_or(std::string()));
+  }
   if (const toml::array* arr = eff["analysis"].as_array())
     for (const toml::node& n : *arr) {
       AnalysisConfig a;
@@ -150,6 +168,23 @@ toml::table effective_table(const Job& job) {
   rt.insert("chunk_tasks", static_cast<std::int64_t>(job.chunk_tasks));
   rt.insert("checkpoint_seconds", job.checkpoint_seconds);
   t.insert("runtime", std::move(rt));
+  toml::table sl;
+  sl.insert("nodes", static_cast<std::int64_t>(job.slurm.nodes));
+  sl.insert("ntasks", static_cast<std::int64_t>(job.slurm.ntasks));
+  sl.insert("cpus_per_task", static_cast<std::int64_t>(job.slurm.cpus_per_task));
+  sl.insert("time", job.slurm.time);
+  sl.insert("mem_per_cpu", job.slurm.mem_per_cpu);
+  sl.insert("partition", job.slurm.partition);
+  sl.insert("account", job.slurm.account);
+  sl.insert("qos", job.slurm.qos);
+  sl.insert("signal_seconds", static_cast<std::int64_t>(job.slurm.signal_seconds));
+  sl.insert("requeue", job.slurm.requeue);
+  sl.insert("max_requeues", static_cast<std::int64_t>(job.slurm.max_requeues));
+  sl.insert("shards", static_cast<std::int64_t>(job.slurm.shards));
+  toml::array extra;
+  for (const auto& e : job.slurm.extra) extra.push_back(e);
+  sl.insert("extra", std::move(extra));
+  t.insert("slurm", std::move(sl));
   toml::array analyses;
   for (const auto& a : job.analyses) {
     toml::table at;
@@ -174,6 +209,7 @@ std::string Job::effective_toml() const {
 std::string Job::fingerprint_toml() const {
   toml::table t = effective_table(*this);
   t.erase("output");
+  t.erase("slurm");
   toml::table& data = *t["data"].as_table();
   for (const char* k : {"geography", "panel", "indicators", "projects"}) data.erase(k);
   std::ostringstream os;
@@ -257,6 +293,37 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
                    src("chunk_tasks") << ": 'chunk_tasks' must be >= 0");
     REVEST_REQUIRE(rt["checkpoint_seconds"].value_or(-1.0) >= 0,
                    src("checkpoint_seconds") << ": 'checkpoint_seconds' must be >= 0");
+  }
+  if (const toml::table* sl = eff["slurm"].as_table()) {
+    const toml::table* jsl = job["slurm"].as_table();
+    const toml::table* dsl = defaults["slurm"].as_table();
+    auto src = [&](const char* key) -> std::string {
+      if (jsl && jsl->get(key)) return where(*jsl->get(key));
+      return (dsl && dsl->get(key)) ? where(*dsl->get(key)) + " (default)" : std::string("[slurm]");
+    };
+    for (const char* k : {"nodes", "max_requeues", "signal_seconds"})
+      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{-1}) >= 0, src(k) << ": '" << k << "' must be >= 0");
+    for (const char* k : {"ntasks", "cpus_per_task", "shards"})
+      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{0}) >= 1, src(k) << ": '" << k << "' must be >= 1");
+    // Values go into #SBATCH lines: a safe alphabet only (no spaces, quotes, newlines).
+    auto safe = [](const std::string& v, bool allow_eq) {
+      for (char c : v)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string("._:,/@%+-").find(c) != std::string::npos ||
+              (allow_eq && c == '=')))
+          return false;
+      return true;
+    };
+    for (const char* k : {"time", "mem_per_cpu", "partition", "account", "qos"})
+      REVEST_REQUIRE(safe((*sl)[k].value_or(std::string()), false),
+                     src(k) << ": '" << k << "' may contain only letters, digits and ._:,/@%+-");
+    REVEST_REQUIRE(!(*sl)["time"].value_or(std::string()).empty(), src("time") << ": 'time' must not be empty");
+    if (const toml::array* ex = (*sl)["extra"].as_array())
+      for (const toml::node& n : *ex) {
+        const std::string e = n.value_or(std::string());
+        REVEST_REQUIRE(n.is_string() && e.size() > 2 && e.rfind("--", 0) == 0 && safe(e.substr(2), true),
+                       src("extra") << ": each entry of 'extra' must be one sbatch option \"--name[=value]\" of "
+                                       "letters, digits and ._:,/@%+=- (got \"" << e << "\")");
+      }
   }
 
   // Analyses.

@@ -33,6 +33,24 @@ struct AnalysisConfig {
   std::map<std::string, std::string> where;
 };
 
+/// [slurm]: how `revest submit` asks SLURM for resources. Not part of the results: changing it
+/// never stops a resume (it is left out of the fingerprint).
+struct SlurmOptions {
+  int nodes = 0;                 ///< 0 = let SLURM decide
+  int ntasks = 2;                ///< MPI ranks (srun tasks)
+  int cpus_per_task = 1;
+  std::string time = "01:00:00"; ///< time limit of each job (and of each array task)
+  std::string mem_per_cpu;       ///< e.g. "2G"; empty = the cluster's default
+  std::string partition;         ///< empty = the cluster's default
+  std::string account;           ///< empty = the user's default
+  std::string qos;               ///< empty = the default
+  int signal_seconds = 300;      ///< SIGUSR1 this long before the time limit (checkpoint, requeue)
+  bool requeue = true;           ///< requeue the job after that signal so it resumes
+  int max_requeues = 20;         ///< give up after this many requeues without finishing
+  int shards = 1;                ///< array tasks (each a slice of every analysis) + a merge job
+  std::vector<std::string> extra;///< further sbatch options, e.g. ["--constraint=skylake"]
+};
+
 struct Job {
   std::string file;                   ///< path of the job file as given ("" if from text)
   std::string text;                   ///< the job file's text, verbatim
@@ -51,11 +69,13 @@ struct Job {
   double progress_seconds = 10.0;     ///< interval of plain progress lines (non-terminal)
   std::size_t chunk_tasks = 0;        ///< tasks per round of collective writes (0 = automatic)
   double checkpoint_seconds = 10.0;   ///< seconds between checkpoints (0 = every round)
+  SlurmOptions slurm;
   std::vector<AnalysisConfig> analyses;
 
   /// The effective configuration as TOML text (defaults filled in, paths resolved).
   std::string effective_toml() const;
-  /// The effective configuration without file locations (output and data paths): what must be
+  /// The effective configuration without file locations (output and data paths) and without
+  /// [slurm] (resources, not results): what must be
   /// equal for a run to be resumed or recognised, wherever the files live and whatever the working
   /// directory. The contents of the data files are compared separately, by SHA-256.
   std::string fingerprint_toml() const;

@@ -12,7 +12,7 @@ expect() {  # expect RC PATTERN -- command...
   [ "$rc" -eq "$want" ] || { cat "$OUT/out.txt" "$OUT/err.txt"; fail "'$*' exited $rc, expected $want"; }
   if [ -n "$pat" ]; then grep -qE -- "$pat" "$OUT/out.txt" "$OUT/err.txt" || { cat "$OUT/err.txt"; fail "'$*' output lacks /$pat/"; }; fi
 }
-for sub in run validate generate inspect export compare; do
+for sub in run validate generate inspect export compare submit merge verify rerun; do
   expect 0 "Usage|usage" -- "$REVEST" "$sub" --help
 done
 expect 0 "revest 0" -- "$REVEST" --version
@@ -61,4 +61,26 @@ expect 0 "wrote [0-9]+ CSV files" -- "$REVEST" export "$OUT/smoke.h5" --csv "$OU
 [ "$(wc -l < "$OUT/csv/digital_index/status.csv")" -eq 41 ] || fail "status.csv should have 40 rows + header"
 expect 0 "identical results" -- "$REVEST" compare "$OUT/smoke.h5" "$OUT/smoke.h5"
 expect 1 "not a revest archive|no such file" -- "$REVEST" inspect "$OUT/job.toml"
+# [slurm] values go into #SBATCH lines: anything outside a safe alphabet is an error naming the line.
+job 'name = "x"' 'seed = 1' '[slurm]' 'time = "1:00:00; rm -rf /"'
+expect 1 "job.toml:4:.*'time' may contain only" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+job 'name = "x"' 'seed = 1' '[slurm]' 'extra = ["--constraint=a b"]'
+expect 1 "job.toml:4:.*each entry of 'extra' must be one sbatch option" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+job 'name = "x"' 'seed = 1' '[slurm]' 'ntasks = 0'
+expect 1 "job.toml:4:.*'ntasks' must be >= 1" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# [slurm] is not part of the results: a job that differs only there is the same run for --resume.
+{ cat "$SRC/jobs/smoke.toml"; printf '\n[slurm]\nntasks = 7\ntime = "3-00:00:00"\n'; } > "$OUT/smoke_slurm.toml"
+expect 0 "already complete" -- "$REVEST" run "$OUT/smoke_slurm.toml" --defaults "$DEF" --resume -o "$OUT/smoke.h5"
+# submit --dry-run: scripts written, commands printed, nothing submitted (no sbatch needed).
+expect 0 "dry run: would submit: .*--array=0,1,2,3" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --shards 4 \
+  --ntasks 3 --time 02:00:00 --partition short -o "$OUT/dry/smoke.h5"
+grep -q "dependency=afterok" "$OUT/out.txt" || fail "dry run: no merge job"
+for f in run merge; do [ -x "$OUT/dry/smoke.slurm/$f.sbatch" ] || fail "dry run: no $f.sbatch"; done
+bash -n "$OUT/dry/smoke.slurm/run.sbatch" && bash -n "$OUT/dry/smoke.slurm/merge.sbatch" || fail "a written script is not valid bash"
+grep -qx "#SBATCH --ntasks=3" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --ntasks"
+grep -qx "#SBATCH --time=02:00:00" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --time"
+grep -qx "#SBATCH --partition=short" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --partition"
+grep -qx "#SBATCH --signal=USR1@300" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --signal"
+grep -q "srun --mpi=pmix" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: srun --mpi=pmix"
+expect 1 "--time '1h; x' may contain only" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --time "1h; x" -o "$OUT/dry/smoke.h5"
 echo "cli: all checks passed"

@@ -1,0 +1,315 @@
+#include "driver/archive_tools.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <ostream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "driver/assemble.hpp"
+#include "driver/runtime.hpp"
+
+namespace revest::driver {
+
+using h5::Handle;
+
+namespace {
+
+std::string fingerprint_of(hid_t f) {
+  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  return h5::read_text(meta, "config_fingerprint");
+}
+
+std::vector<std::string> input_shas(hid_t f) {
+  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  const Table t = h5::read_table(meta, "inputs");
+  return std::get<std::vector<std::string>>(t.columns[1].data);
+}
+
+std::string job_path_of(hid_t f) {
+  Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
+  return h5::attr_string(meta, "job_path");
+}
+
+}  // namespace
+
+void merge_shards(const MergeOptions& opt, std::ostream& log) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::filesystem::path> files = opt.files;
+  int K = opt.shards;
+  if (files.empty()) {
+    REVEST_REQUIRE(K >= 2, "merge: give --shards K (K >= 2) or the shard files");
+    for (int k = 0; k < K; ++k) files.push_back(shard_path(opt.output, ShardSpec{k, K}));
+  } else {
+    if (K == 0) K = static_cast<int>(files.size());
+    REVEST_REQUIRE(static_cast<int>(files.size()) == K, "merge: " << files.size() << " shard files given for --shards " << K);
+  }
+  const auto out_state = archive_state(opt.output);
+  REVEST_REQUIRE(out_state != ArchiveState::kComplete || opt.force,
+                 opt.output.string() << ": a complete archive already exists (use --force to overwrite it)");
+  REVEST_REQUIRE(out_state != ArchiveState::kNotAnArchive || opt.force,
+                 opt.output.string() << ": file exists and is not a revest archive (use --force to overwrite it)");
+
+  // Every shard present, complete, and the one it claims to be.
+  std::vector<std::string> problems;
+  std::vector<int> rerun;
+  std::vector<std::filesystem::path> ordered(static_cast<std::size_t>(K));
+  std::string job_path;
+  for (const auto& p : files) {
+    const auto st = archive_state(p);
+    if (st == ArchiveState::kAbsent || st == ArchiveState::kNotAnArchive) {
+      // Named by convention: the index is known even without the file.
+      int k = -1;
+      for (int j = 0; j < K; ++j)
+        if (p == shard_path(opt.output, ShardSpec{j, K})) k = j;
+      problems.push_back((k >= 0 ? "shard " + std::to_string(k) + "/" + std::to_string(K) + " (" : std::string("(")) +
+                         p.string() + "): " + (st == ArchiveState::kAbsent ? "missing" : "not a revest archive, or corrupt"));
+      if (k >= 0) rerun.push_back(k);
+      continue;
+    }
+    Handle f = archive_open(p, false);
+    const ShardSpec s = archive_shard(f);
+    if (job_path.empty()) job_path = job_path_of(f);
+    if (s.count != K) {
+      problems.push_back(p.string() + ": is shard " + s.str() + ", not one of " + std::to_string(K));
+      continue;
+    }
+    if (!ordered[static_cast<std::size_t>(s.index)].empty()) {
+      problems.push_back(p.string() + ": shard " + s.str() + " given twice (also " +
+                         ordered[static_cast<std::size_t>(s.index)].string() + ")");
+      continue;
+    }
+    ordered[static_cast<std::size_t>(s.index)] = p;
+    if (st == ArchiveState::kIncomplete) {
+      std::size_t left = 0;
+      Handle an(h5::check(H5Gopen2(f, "/analyses", H5P_DEFAULT), "open /analyses"));
+      for (const auto& name : h5::attr_strings(an, "order")) {
+        const auto status = archive_read_status(f, name);
+        const auto mine = shard_tasks(status.size(), s);
+        for (auto t : mine) left += status[t] == static_cast<std::int32_t>(TaskStatus::kNotRun);
+      }
+      problems.push_back("shard " + s.str() + " (" + p.string() + "): incomplete, " + std::to_string(left) +
+                         " task(s) not run (interrupted or failed)");
+      rerun.push_back(s.index);
+    }
+  }
+  for (int k = 0; k < K; ++k)
+    if (ordered[static_cast<std::size_t>(k)].empty() && std::find(rerun.begin(), rerun.end(), k) == rerun.end() &&
+        !opt.files.empty()) {
+      problems.push_back("shard " + std::to_string(k) + "/" + std::to_string(K) + ": not among the files given");
+      rerun.push_back(k);
+    }
+  if (!problems.empty()) {
+    std::sort(rerun.begin(), rerun.end());
+    std::ostringstream os;
+    os << "merge into " << opt.output.string() << " refused: " << problems.size() << " of " << K
+       << " shard(s) not usable (nothing was written; the other shards are kept):";
+    for (const auto& p : problems) os << "\n  " << p;
+    if (!rerun.empty()) {
+      std::string list;
+      for (auto k : rerun) list.append(list.empty() ? "" : ",").append(std::to_string(k));
+      os << "\nre-run just shard(s) " << list << ": `revest submit JOB --shards " << K
+         << "` (submits only the missing shards, then the merge), or by hand `revest run JOB --shard K/" << K
+         << " --resume -o " << opt.output.string() << "` for K in " << list;
+      if (!job_path.empty()) os << " (JOB: " << job_path << ")";
+    }
+    REVEST_FAIL(os.str());
+  }
+
+  // Same job, same data.
+  std::string fp0;
+  std::vector<std::string> sha0;
+  for (int k = 0; k < K; ++k) {
+    Handle f = archive_open(ordered[static_cast<std::size_t>(k)], false);
+    if (k == 0) {
+      fp0 = fingerprint_of(f);
+      sha0 = input_shas(f);
+      continue;
+    }
+    REVEST_REQUIRE(fingerprint_of(f) == fp0, ordered[static_cast<std::size_t>(k)].string()
+                                                 << ": written by a different job configuration than "
+                                                 << ordered[0].string() << "; shards of different runs cannot be merged");
+    REVEST_REQUIRE(input_shas(f) == sha0, ordered[static_cast<std::size_t>(k)].string()
+                                              << ": written from other input data than " << ordered[0].string());
+  }
+
+  ScratchDir scratch("merge");
+  LoadedJob L = load_from_archive(ordered[0], scratch.path(), opt.output, /*build_analyses=*/true);
+  const auto layouts = layouts_of(L.job, L.analyses);
+  AssembleOptions ao;
+  ao.merge = true;
+  ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return L.analyses[ai]->summarize(reader); };
+  ao.end_time = now_iso8601();
+  ao.info.mpi_size = 1;
+  assemble_archive(ordered, opt.output, layouts, ao);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  log << "merged " << K << " shards into " << opt.output.string() << " (" << layouts.size() << " analyses, "
+      << std::filesystem::file_size(opt.output) / 1e6 << " MB, " << secs << " s)\n";
+  if (opt.remove_shards)
+    for (const auto& p : ordered) std::filesystem::remove(p);
+}
+
+namespace {
+
+std::size_t compare_column(const Column& a, const Column& b) {
+  std::size_t diff = 0;
+  std::visit(
+      [&](const auto& va) {
+        using T = std::decay_t<decltype(va)>;
+        const auto* vb = std::get_if<T>(&b.data);
+        if (!vb || vb->size() != va.size()) {
+          diff = std::max<std::size_t>(va.size(), 1);
+          return;
+        }
+        for (std::size_t i = 0; i < va.size(); ++i) {
+          if constexpr (std::is_same_v<T, std::vector<double>>) {
+            if (std::memcmp(&va[i], &(*vb)[i], sizeof(double)) != 0) ++diff;
+          } else {
+            if (va[i] != (*vb)[i]) ++diff;
+          }
+        }
+      },
+      a.data);
+  return diff;
+}
+
+}  // namespace
+
+std::size_t verify_archive(const std::filesystem::path& path, const VerifyOptions& opt, std::ostream& out) {
+  const auto state = archive_state(path);
+  REVEST_REQUIRE(state != ArchiveState::kAbsent, path.string() << ": no such file");
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string() << ": not a revest archive, or corrupt");
+  std::size_t problems = 0;
+  if (state == ArchiveState::kIncomplete) {
+    out << "INCOMPLETE: " << path.string() << " is the work file of an interrupted run (finish it with "
+        << "`revest run JOB --resume`); only finished archives carry checksums\n";
+    return 1;
+  }
+  Handle f = archive_open(path, false);
+  // 1. Checksums.
+  const auto datasets = h5::list_datasets(f);
+  const auto bad = verify_checksums(f);
+  for (const auto& b : bad) out << "CHECKSUM " << b << "\n";
+  problems += bad.size();
+  out << "checksums: " << datasets.size() - bad.size() << " of " << datasets.size() << " datasets intact\n";
+
+  // 2. A sample of tasks re-run from the embedded job and data.
+  ScratchDir scratch("verify");
+  LoadedJob L = load_from_archive(path, scratch.path(), std::nullopt, /*build_analyses=*/true);
+  const auto layouts = layouts_of(L.job, L.analyses);
+  const ShardSpec shard = archive_shard(f);
+  std::size_t checked = 0;
+  for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
+    const AnalysisLayout& lay = layouts[ai];
+    const Analysis& a = *L.analyses[ai];
+    const auto status = archive_read_status(f, lay.name);
+    if (status.size() != lay.num_tasks) {
+      out << "TASKS analysis '" << lay.name << "': " << status.size() << " tasks stored, the job has " << lay.num_tasks << "\n";
+      ++problems;
+      continue;
+    }
+    std::vector<std::size_t> candidates;
+    for (std::size_t t = 0; t < status.size(); ++t)
+      if (status[t] != static_cast<std::int32_t>(TaskStatus::kNotRun)) candidates.push_back(t);
+    // Partial Fisher-Yates on a stream keyed by (seed, "verify/" + analysis).
+    Rng rng(opt.seed, "verify/" + lay.name, 0);
+    const std::size_t k = std::min(opt.sample, candidates.size());
+    for (std::size_t i = 0; i < k; ++i) {
+      const std::size_t j = i + static_cast<std::size_t>(rng.uniform01() * static_cast<double>(candidates.size() - i));
+      std::swap(candidates[i], candidates[std::min(j, candidates.size() - 1)]);
+    }
+    candidates.resize(k);
+    std::sort(candidates.begin(), candidates.end());
+    ArchiveReader reader(f, lay);
+    std::string list;
+    for (auto t : candidates) {
+      std::vector<std::vector<double>> rows;
+      std::vector<std::span<double>> spans;
+      for (const auto& spec : lay.specs) rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
+      for (auto& r : rows) spans.emplace_back(r.data(), r.size());
+      Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
+      const TaskOutcome o = a.run_task(t, task_rng, spans);
+      if (o.status != TaskStatus::kOk)
+        for (auto& r : rows) std::fill(r.begin(), r.end(), std::numeric_limits<double>::quiet_NaN());
+      if (static_cast<std::int32_t>(o.status) != status[t]) {
+        out << "TASK analysis '" << lay.name << "' task " << t << ": status " << to_string(o.status)
+            << " on re-run, " << to_string(static_cast<TaskStatus>(status[t])) << " in the archive\n";
+        ++problems;
+      }
+      for (std::size_t s = 0; s < lay.specs.size(); ++s) {
+        // Row t of the stored dataset, read directly (ArchiveReader masks failed rows the same way).
+        const std::string dpath = "/analyses/" + lay.name + "/replications/" + lay.specs[s].name;
+        Handle d(h5::check(H5Dopen2(f, dpath.c_str(), H5P_DEFAULT), "open " + dpath));
+        Handle fs(H5Dget_space(d));
+        std::vector<hsize_t> dims{lay.num_tasks}, start(lay.specs[s].shape.size() + 1, 0);
+        for (auto x : lay.specs[s].shape) dims.push_back(x);
+        std::vector<hsize_t> count(dims);
+        count[0] = 1;
+        start[0] = t;
+        H5Sselect_hyperslab(fs, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
+        std::vector<double> stored(lay.specs[s].row_size());
+        const hsize_t n = stored.size();
+        Handle ms(H5Screate_simple(1, &n, nullptr));
+        if (n) h5::check_status(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, stored.data()), "read " + dpath);
+        std::size_t ndiff = 0;
+        double maxdiff = 0;
+        for (std::size_t e = 0; e < stored.size(); ++e)
+          if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {
+            ++ndiff;
+            if (std::isfinite(stored[e]) && std::isfinite(rows[s][e]))
+              maxdiff = std::max(maxdiff, std::abs(stored[e] - rows[s][e]));
+            else
+              maxdiff = std::numeric_limits<double>::infinity();
+          }
+        if (ndiff) {
+          out << "TASK analysis '" << lay.name << "' task " << t << ": replications/" << lay.specs[s].name << " differ in "
+              << ndiff << " of " << stored.size() << " values (max |difference| " << maxdiff << ")\n";
+          ++problems;
+        }
+      }
+      list.append(list.empty() ? "" : ", ").append(std::to_string(t));
+      ++checked;
+    }
+    out << "analysis '" << lay.name << "': re-ran task(s) " << (list.empty() ? "none" : list) << " of "
+        << candidates.size() + (status.size() - candidates.size()) << "\n";
+  }
+  out << "tasks: " << checked << " re-run from the embedded job and data\n";
+
+  // 3. Summaries recomputed from the stored replications.
+  if (opt.summaries && !shard.sharded()) {
+    std::size_t tables = 0;
+    for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
+      ArchiveReader reader(f, layouts[ai]);
+      const auto recomputed = L.analyses[ai]->summarize(reader);
+      Handle g(h5::check(H5Gopen2(f, ("/analyses/" + layouts[ai].name + "/summary").c_str(), H5P_DEFAULT),
+                         "open summary of " + layouts[ai].name));
+      for (const auto& t : recomputed) {
+        ++tables;
+        if (!h5::exists(g, t.name)) {
+          out << "SUMMARY analysis '" << layouts[ai].name << "' table '" << t.name << "': missing from the archive\n";
+          ++problems;
+          continue;
+        }
+        const Table stored = h5::read_table(g, t.name);
+        for (const auto& c : t.columns) {
+          auto it = std::find_if(stored.columns.begin(), stored.columns.end(), [&](const Column& x) { return x.name == c.name; });
+          const std::size_t nd = it == stored.columns.end() ? c.size() : compare_column(c, *it);
+          if (nd) {
+            out << "SUMMARY analysis '" << layouts[ai].name << "' table '" << t.name << "' column '" << c.name
+                << "': " << nd << " value(s) differ from the recomputation\n";
+            ++problems;
+          }
+        }
+      }
+    }
+    out << "summaries: " << tables << " tables recomputed from the stored replications\n";
+  }
+  out << (problems ? "FAILED: " + std::to_string(problems) + " problem(s)" : std::string("verified: no difference")) << "\n";
+  return problems;
+}
+
+}  // namespace revest::driver

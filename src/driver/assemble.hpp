@@ -1,0 +1,44 @@
+#pragma once
+/// \file assemble.hpp
+/// \brief Writes a final archive from work files or shard archives: the one way a finished archive
+/// comes into being (the end of a run, the end of a shard, `revest merge`).
+///
+/// The final archive is written to DEST.tmp beside DEST -- /meta and /data copied from the first
+/// source, the rows of every task copied from the source that computed it into chunked, compressed
+/// datasets, summaries, a SHA-256 attribute on every dataset, complete=1 -- then fsync'd and renamed
+/// over DEST in one step. Until that rename, DEST is untouched (a work file stays resumable); after
+/// it, DEST is complete. A kill at any moment leaves one or the other, never a half-written result.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "driver/archive.hpp"
+
+namespace revest::driver {
+
+/// Summary tables of analysis `index` from its stored replications.
+using Summarizer = std::function<std::vector<Table>(std::size_t index, ReplicationReader& reader)>;
+
+struct AssembleOptions {
+  ShardSpec shard;                  ///< the shard DEST is (count 1: a whole run)
+  Summarizer summarize;             ///< empty: no summaries (a shard archive)
+  RunInfo info;                     ///< the process writing DEST (mpi size, hosts of the last segment)
+  std::string end_time;
+  double wall_seconds = 0, cpu_seconds = 0;           ///< of the last run segment
+  std::vector<double> analysis_wall, analysis_cpu;    ///< per analysis, of the last segment (or empty)
+  bool merge = false;               ///< sources are shards: every task must come from exactly one
+};
+
+/// Rank 0 only (serial HDF5). `sources` are work files or complete archives of the same job; each
+/// task's rows come from the source whose status says it ran (for a merge, exactly one must).
+/// Throws revest::Error (DEST untouched) on any inconsistency.
+void assemble_archive(const std::vector<std::filesystem::path>& sources,
+                      const std::filesystem::path& dest, const std::vector<AnalysisLayout>& layouts,
+                      const AssembleOptions& options);
+
+/// Checks every dataset's recorded SHA-256 against its contents. Returns one line per dataset
+/// that has no checksum or a wrong one (empty = all intact).
+std::vector<std::string> verify_checksums(hid_t file);
+
+}  // namespace revest::driver
