@@ -258,12 +258,21 @@ void write_segment(hid_t file, hsize_t slot, const std::string& text) {
 }
 
 std::string segment_text(const RunInfo& info) {
-  std::string hosts;
-  for (std::size_t r = 0; r < info.hosts.size(); ++r) hosts += (r ? "," : "") + info.hosts[r];
   std::ostringstream os;
-  os << "start=" << info.start_time << " mpi_size=" << info.mpi_size << " hosts=" << hosts;
+  os << "start=" << info.start_time << " mpi_size=" << info.mpi_size;
   if (const char* j = std::getenv("SLURM_JOB_ID")) os << " slurm_job=" << j;
   if (const char* r = std::getenv("SLURM_RESTART_COUNT")) os << " restart=" << r;
+  // Hosts last and compressed (host*ranks), cut short so that a stop note still fits the line.
+  std::string hosts;
+  for (std::size_t r = 0; r < info.hosts.size();) {
+    std::size_t e = r;
+    while (e < info.hosts.size() && info.hosts[e] == info.hosts[r]) ++e;
+    hosts.append(hosts.empty() ? "" : ",").append(info.hosts[r]);
+    if (e - r > 1) hosts.append("*").append(std::to_string(e - r));
+    r = e;
+  }
+  if (hosts.size() > 200) hosts = hosts.substr(0, 197) + "...";
+  os << " hosts=" << hosts;
   return os.str();
 }
 
@@ -606,12 +615,8 @@ void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector
                                  const std::vector<std::int32_t>& status,
                                  const std::vector<std::string>& messages) {
   const std::string base = "/analyses/" + layout.name;
-  // Rows reach the disk before the status that marks them done: a kill between the two flushes
-  // leaves tasks marked not run, which a resume computes again.
-  h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (rows)");
-  static const std::int32_t dummy_i = 0;
-  write_selection(file_, dxpl_, base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(),
-                  tasks, 1, {});
+  // Rows and messages reach the disk before the status that marks them done: a kill before the
+  // last flush leaves those tasks marked not run, and a resume computes them again.
   std::vector<char> msg(std::max<std::size_t>(1, tasks.size()) * kMessageLength, 0);
   for (std::size_t k = 0; k < messages.size(); ++k) {
     std::size_t n = std::min(messages[k].size(), kMessageLength);
@@ -622,6 +627,10 @@ void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector
   }
   Handle mt = message_type();
   write_selection(file_, dxpl_, base + "/status_message", mt, msg.data(), tasks, 1, {});
+  h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (rows)");
+  static const std::int32_t dummy_i = 0;
+  write_selection(file_, dxpl_, base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(),
+                  tasks, 1, {});
   h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)");
 }
 

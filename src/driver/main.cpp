@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
                                  {"--cpus-per-task", &sub.cpus_per_task, "CPUs per rank"},
                                  {"--signal", &sub.signal_seconds, "seconds before the time limit at which SLURM sends SIGUSR1 (0 = none)"},
                                  {"--max-requeues", &sub.max_requeues, "requeues at most"}})
-    submit->add_option(flag, *dst, what);
+    submit->add_option(flag, *dst, what)->check(CLI::NonNegativeNumber);
   for (auto [flag, dst, what] : {std::tuple{"--time,-t", &sub.time, "time limit (minutes, HH:MM:SS or D-HH:MM:SS)"},
                                  {"--mem-per-cpu", &sub.mem_per_cpu, "memory per CPU, e.g. 2G"},
                                  {"--partition,-p", &sub.partition, "partition"},
@@ -285,15 +285,24 @@ int main(int argc, char** argv) {
       std::filesystem::path src(archive);
       const std::filesystem::path out = rerun_out.empty() ? src.parent_path() / (src.stem().string() + ".rerun.h5")
                                                           : std::filesystem::path(rerun_out);
-      REVEST_REQUIRE(std::filesystem::absolute(out).lexically_normal() != std::filesystem::absolute(src).lexically_normal(),
-                     "rerun: the output must differ from the archive re-run");
+      // Rank 0 reads the archive's shard; every rank learns of a bad archive together (no rank
+      // may be left waiting in a broadcast).
       int sh[2] = {0, 1};
-      if (root) {
-        REVEST_REQUIRE(driver::archive_state(src) == driver::ArchiveState::kComplete,
-                       src.string() << ": not a complete revest archive");
-        const auto s = driver::archive_shard(driver::archive_open(src, false));
-        sh[0] = s.index;
-        sh[1] = s.count;
+      try {
+        driver::collective_try([&] {
+          if (!root) return;
+          REVEST_REQUIRE(driver::archive_state(src) == driver::ArchiveState::kComplete,
+                         src.string() << ": not a complete revest archive (an interrupted run: finish it with --resume)");
+          const auto s = driver::archive_shard(driver::archive_open(src, false));
+          sh[0] = s.index;
+          sh[1] = s.count;
+          const auto written = driver::shard_path(out, s);
+          REVEST_REQUIRE(std::filesystem::weakly_canonical(written) != std::filesystem::weakly_canonical(src),
+                         "rerun: the re-run would write " << written.string() << ", the archive itself; give another -o");
+        }, MPI_COMM_WORLD);
+      } catch (const driver::CollectiveError& e) {
+        if (root) std::cerr << "revest: error: " << e.what() << "\n";
+        return 1;
       }
       MPI_Bcast(sh, 2, MPI_INT, 0, MPI_COMM_WORLD);
       opt.shard = driver::ShardSpec{sh[0], sh[1]};
@@ -332,6 +341,7 @@ int main(int argc, char** argv) {
       // The job ids alone on the last lines, for scripts: "run ID" / "merge ID".
       if (!r.run_job_id.empty()) std::cout << "run " << r.run_job_id << "\n";
       if (!r.merge_job_id.empty()) std::cout << "merge " << r.merge_job_id << "\n";
+      if (!r.diagnose_job_id.empty()) std::cout << "diagnose " << r.diagnose_job_id << "\n";
       return 0;
     }
     if (merge->parsed()) {

@@ -188,9 +188,9 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std:
       {"queen", L.job.geography / "queen.csv"},
       {"rook", L.job.geography / "rook.csv"},
       {"panel", L.job.panel}};
-  for (const auto& [role, p] : files) L.files.push_back({role, p.lexically_normal().string(), sha256_file(p)});
+  for (const auto& [role, p] : files) L.files.push_back({role, p.lexically_normal().string(), sha256_file(p), {}});
   if (real_options)
-    L.files.push_back({"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects)});
+    L.files.push_back({"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects), {}});
 }
 
 }  // namespace
@@ -248,8 +248,15 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
   const auto& shas = std::get<std::vector<std::string>>(inputs.columns[1].data);
   std::map<std::string, std::filesystem::path> where;
   std::filesystem::create_directories(scratch / "geography");
+  static const std::vector<std::string> kRoles = {"job", "defaults", "indicators", "counties",
+                                                  "queen", "rook", "panel", "projects"};
   for (std::size_t k = 0; k < roles.size(); ++k) {
     const std::string& role = roles[k];
+    // Only the known roles: a name from the archive never becomes a path of its own.
+    REVEST_REQUIRE(std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end() &&
+                       std::count(roles.begin(), roles.end(), role) == 1,
+                   archive.string() << ": /meta/inputs names an unknown or repeated input role '" << role
+                                    << "' (archive damaged or not written by revest)");
     std::filesystem::path p;
     if (role == "counties" || role == "queen" || role == "rook") p = scratch / "geography" / (role + ".csv");
     else if (role == "job" || role == "defaults" || role == "indicators") p = scratch / (role + ".toml");
@@ -267,12 +274,19 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
   LoadedJob L;
   L.job = io::job_from_effective(h5::read_text(meta, "effective_config"), h5::read_text(meta, "job_file"));
   L.job.file = h5::attr_string(meta, "job_path");
+  const io::Job original = L.job;
   L.job.indicators = where.at("indicators");
   L.job.geography = scratch / "geography";
   L.job.panel = where.at("panel");
   if (where.count("projects")) L.job.projects = where.at("projects");
   L.job.output = output ? *output : archive;
   load_inputs(L, where.at("job"), where.at("defaults"), build_analyses);
+  // The data were read from the scratch copies; the configuration keeps the original locations
+  // (the archive's effective configuration then reads as the original's, output aside).
+  L.job.indicators = original.indicators;
+  L.job.geography = original.geography;
+  L.job.panel = original.panel;
+  L.job.projects = original.projects;
   // Record the original locations (the scratch copies vanish), with the same contents.
   const auto& paths = std::get<std::vector<std::string>>(inputs.columns[0].data);
   for (std::size_t k = 0; k < L.files.size() && k < paths.size(); ++k) {
@@ -336,7 +350,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     effective = L.job.effective_toml();
     job_text = L.job.text;
     job_file = L.job.file;
-    output_str = shard_path(L.job.output, opt.shard).string();
+    output_str = L.job.output.string();
     inputs_bytes = to_bytes(L.inputs);
     files_bytes = to_bytes(L.files);
   }, comm);
@@ -356,7 +370,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   collective_try([&] {
     job = io::job_from_effective(effective, job_text);
     job.file = job_file;
-    job.output = output_str;
+    job.output = output_str;  // the final archive (also in a shard's configuration)
     from_bytes(inputs_bytes, inputs);
     from_bytes(files_bytes, files);
     for (const auto& cfg : job.analyses)
@@ -365,7 +379,9 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   }, comm);
   inputs_bytes.clear();
   inputs_bytes.shrink_to_fit();
-  result.output = job.output;
+  // The file this run writes: the archive, or for a shard its own shard archive.
+  const std::filesystem::path path = shard_path(job.output, opt.shard);
+  result.output = path;
 
   // 3. Rank 0 creates the work file, or finds what an interrupted run left to do.
   RunInfo info;
@@ -378,29 +394,29 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   int already_complete = 0;
   collective_try([&] {
     if (rank != 0) return;
-    const auto state = archive_state(job.output);
+    const auto state = archive_state(path);
     if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
       // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
-      archive_check_same_run(archive_open(job.output, false), job.output, job, files, opt.shard);
-      spdlog::info("{} is already complete; nothing to do", job.output.string());
+      archive_check_same_run(archive_open(path, false), path, job, files, opt.shard);
+      spdlog::info("{} is already complete; nothing to do", path.string());
       for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
       already_complete = 1;
     } else if (opt.resume && state == ArchiveState::kIncomplete) {
-      pending = archive_pending(job.output, job, files, layouts, info, opt.shard);
+      pending = archive_pending(path, job, files, layouts, info, opt.shard);
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
-      spdlog::info("resuming {}: {} task(s) left", job.output.string(), left);
+      spdlog::info("resuming {}: {} task(s) left", path.string(), left);
     } else {
       if (state == ArchiveState::kComplete && !opt.force)
-        REVEST_FAIL(job.output.string() << ": a complete archive already exists (use --force to overwrite"
+        REVEST_FAIL(path.string() << ": a complete archive already exists (use --force to overwrite"
                                            ", or set another output)");
       if (state == ArchiveState::kIncomplete && !opt.force && !opt.resume)
-        REVEST_FAIL(job.output.string() << ": an interrupted archive exists (use --resume to finish it, "
+        REVEST_FAIL(path.string() << ": an interrupted archive exists (use --resume to finish it, "
                                            "or --force to start over)");
       if (state == ArchiveState::kNotAnArchive && !opt.force)
-        REVEST_FAIL(job.output.string() << ": file exists and is not a revest archive, or is corrupt (refused"
+        REVEST_FAIL(path.string() << ": file exists and is not a revest archive, or is corrupt (refused"
                                            "; use --force to overwrite it, or another --output)");
-      archive_create(job.output, job, inputs, files, layouts, info, opt.shard);
+      archive_create(path, job, inputs, files, layouts, info, opt.shard);
       for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
     }
     pending_bytes = to_bytes(pending);
@@ -422,7 +438,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   for (const auto& p : pending) left_total += p.size();
   std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);
   {
-    ParallelArchive archive(job.output, comm);
+    ParallelArchive archive(path, comm);
     try {
       for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
         const Analysis& a = *analyses[ai];
@@ -506,17 +522,17 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     archive.close();
   }
   result.tasks_left = left_total - result.tasks_done;
-  if (stop_all) {
+  if (stop_all && result.tasks_left > 0) {
     result.stopped_by = stop_all;
     collective_try([&] {
       if (rank != 0) return;
       std::ostringstream os;
       os << "stopped=signal" << stop_all << " done=" << result.tasks_done << " left=" << result.tasks_left
          << " at=" << now_iso8601();
-      archive_segment_note(job.output, os.str());
+      archive_segment_note(path, os.str());
       spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
                    "is resumable (revest run JOB --resume)",
-                   stop_all, result.tasks_done, result.tasks_left, job.output.string());
+                   stop_all, result.tasks_done, result.tasks_left, path.string());
     }, comm);
     return result;
   }
@@ -540,9 +556,9 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
-    assemble_archive({job.output}, job.output, layouts, ao);
+    assemble_archive({path}, path, layouts, ao);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    spdlog::info("archive complete: {} ({} analyses{}, wall {})", job.output.string(), analyses.size(),
+    spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(), analyses.size(),
                  opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
   }, comm);
   return result;

@@ -68,17 +68,15 @@ struct Captured {
   std::string out, err;
 };
 
-/// Runs argv[0] (found on PATH) with `argv`, in `cwd`, without a shell; captures its output.
-Captured run_capture(const std::vector<std::string>& argv, const std::filesystem::path& cwd) {
+/// Runs argv[0] (found on PATH) with `argv`, without a shell; captures its output. The pipes are
+/// close-on-exec (dup2 clears the flag on the child's 1 and 2), so the child inherits nothing else.
+Captured run_capture(const std::vector<std::string>& argv) {
   int out_pipe[2], err_pipe[2];
-  REVEST_REQUIRE(::pipe(out_pipe) == 0 && ::pipe(err_pipe) == 0, "pipe() failed");
+  REVEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0 && ::pipe2(err_pipe, O_CLOEXEC) == 0, "pipe2() failed");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
-  posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
-  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -134,6 +132,47 @@ std::string command_line(const std::vector<std::string>& argv) {
   return s;
 }
 
+}  // namespace
+
+std::int64_t slurm_time_seconds(const std::string& t) {
+  // "M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S" (sbatch --time).
+  std::int64_t days = 0;
+  std::string rest = t;
+  const auto dash = t.find('-');
+  bool ok = !t.empty();
+  std::vector<std::int64_t> f;
+  try {
+    if (dash != std::string::npos) {
+      days = std::stoll(t.substr(0, dash));
+      rest = t.substr(dash + 1);
+    }
+    std::size_t pos = 0;
+    while (ok && pos <= rest.size()) {
+      const auto colon = rest.find(':', pos);
+      const std::string part = rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+      ok = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      if (ok) f.push_back(std::stoll(part));
+      if (colon == std::string::npos) break;
+      pos = colon + 1;
+    }
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  ok = ok && !f.empty() && f.size() <= 3 && days >= 0;
+  REVEST_REQUIRE(ok, "time limit '" << t << "': expected minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S");
+  if (dash != std::string::npos) {  // D-H[:M[:S]]
+    std::int64_t s = days * 86400 + f[0] * 3600;
+    if (f.size() > 1) s += f[1] * 60;
+    if (f.size() > 2) s += f[2];
+    return s;
+  }
+  if (f.size() == 1) return f[0] * 60;
+  if (f.size() == 2) return f[0] * 60 + f[1];
+  return f[0] * 3600 + f[1] * 60 + f[2];
+}
+
+namespace {
+
 std::string parse_job_id(const Captured& c, const std::vector<std::string>& argv) {
   REVEST_REQUIRE(c.status == 0, "sbatch failed (exit " << c.status << "): " << c.err << c.out << "\n  command: " << command_line(argv));
   std::string id = c.out.substr(0, c.out.find_first_of(";\n"));
@@ -170,6 +209,14 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
            {"--account", s.account}, {"--qos", s.qos}})
     REVEST_REQUIRE(safe(v), "submit: " << k << " '" << v << "' may contain only letters, digits and ._:,/@%+-");
 
+  const std::int64_t limit = slurm_time_seconds(s.time);
+  REVEST_REQUIRE(s.signal_seconds < limit,
+                 "submit: the warning signal (" << s.signal_seconds << " s before the limit) must come before the time limit itself ("
+                                                << s.time << " = " << limit << " s); lower --signal or raise --time");
+  if (s.signal_seconds > 0 && 2 * (s.signal_seconds + 30) > limit)
+    out << "warning: SIGUSR1 comes " << s.signal_seconds << "-" << s.signal_seconds + 30 << " s before the " << limit
+        << " s limit, so each run segment works at most " << std::max<std::int64_t>(0, limit - s.signal_seconds - 30) << "-"
+        << limit - s.signal_seconds << " s before it checkpoints and is requeued (raise --time or lower --signal)\n";
   const std::filesystem::path output = std::filesystem::absolute(L.job.output).lexically_normal();
   const std::filesystem::path dir =
       o.script_dir.empty() ? output.parent_path() / (L.job.name + ".slurm") : std::filesystem::absolute(o.script_dir);
@@ -239,7 +286,8 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
 
   out << "job '" << L.job.name << "': " << L.job.analyses.size() << " analyses, " << tasks << " tasks -> "
       << output.string() << "\n";
-  std::vector<std::string> run_cmd = {o.sbatch, "--parsable"};
+  // sbatch starts the job in --chdir, where the relative #SBATCH --output logs go.
+  std::vector<std::string> run_cmd = {o.sbatch, "--parsable", "--chdir=" + dir.string()};
   if (s.shards > 1) {
     std::string arr;
     for (auto k : r.shards) arr.append(arr.empty() ? "" : ",").append(std::to_string(k));
@@ -254,26 +302,42 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
   const bool run_needed = s.shards == 1 || !r.shards.empty();
   out << "scripts in " << dir.string() << " (logs there too)\n";
   if (o.dry_run) {
-    if (run_needed) out << "dry run: would submit: (cd " << shell_quote(dir.string()) << " && " << command_line(run_cmd) << ")\n";
-    if (s.shards > 1)
-      out << "dry run: would submit: (cd " << shell_quote(dir.string()) << " && " << shell_quote(o.sbatch)
-          << " --parsable " << (run_needed ? "--dependency=afterok:<array job id> --kill-on-invalid-dep=yes " : "")
-          << shell_quote(r.merge_script.string()) << ")\n";
+    if (run_needed) out << "dry run: would submit: " << command_line(run_cmd) << "\n";
+    if (s.shards > 1) {
+      out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable " << shell_quote("--chdir=" + dir.string())
+          << (run_needed ? " --dependency=afterok:<array job id> --kill-on-invalid-dep=yes " : " ")
+          << shell_quote(r.merge_script.string()) << "\n";
+      if (run_needed)
+        out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable " << shell_quote("--chdir=" + dir.string())
+            << " --dependency=afternotok:<array job id> --kill-on-invalid-dep=yes " << shell_quote(r.merge_script.string())
+            << "   (runs only if a shard failed: its log says which)\n";
+    }
     return r;
   }
   if (run_needed) {
-    r.run_job_id = parse_job_id(run_capture(run_cmd, dir), run_cmd);
+    r.run_job_id = parse_job_id(run_capture(run_cmd), run_cmd);
     out << "submitted " << (s.shards > 1 ? "array job " : "job ") << r.run_job_id << "\n";
   }
   if (s.shards > 1) {
-    std::vector<std::string> merge_cmd = {o.sbatch, "--parsable"};
-    if (run_needed) {
-      merge_cmd.push_back("--dependency=afterok:" + r.run_job_id);
-      merge_cmd.push_back("--kill-on-invalid-dep=yes");
-    }
-    merge_cmd.push_back(r.merge_script.string());
-    r.merge_job_id = parse_job_id(run_capture(merge_cmd, dir), merge_cmd);
+    auto merge_cmd = [&](const std::string& dependency) {
+      std::vector<std::string> cmd = {o.sbatch, "--parsable", "--chdir=" + dir.string()};
+      if (!dependency.empty()) {
+        cmd.push_back("--dependency=" + dependency + ":" + r.run_job_id);
+        cmd.push_back("--kill-on-invalid-dep=yes");
+      }
+      cmd.push_back(r.merge_script.string());
+      return cmd;
+    };
+    const auto mc = merge_cmd(run_needed ? "afterok" : "");
+    r.merge_job_id = parse_job_id(run_capture(mc), mc);
     out << "submitted merge job " << r.merge_job_id << (run_needed ? " (runs after every shard succeeded)" : "") << "\n";
+    if (run_needed) {
+      // The same merge, run only if a shard failed (SLURM cancels the other): it refuses, and its
+      // log names the failed shards and how to re-run just those.
+      const auto dc = merge_cmd("afternotok");
+      r.diagnose_job_id = parse_job_id(run_capture(dc), dc);
+      out << "submitted job " << r.diagnose_job_id << " (runs only if a shard failed; its log names the shards to re-run)\n";
+    }
   }
   return r;
 }

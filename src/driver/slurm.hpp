@@ -25,6 +25,10 @@ std::string slurm_job_name(const std::string& text);
 std::string render_template(const std::string& templ, const std::vector<std::pair<std::string, std::string>>& values,
                             const std::string& template_name);
 
+/// Seconds of an sbatch --time value ("M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S"); throws
+/// revest::Error on anything else.
+std::int64_t slurm_time_seconds(const std::string& time);
+
 struct SubmitOptions {
   std::filesystem::path job;
   std::filesystem::path defaults;
@@ -43,6 +47,7 @@ struct SubmitOptions {
 struct SubmitResult {
   std::filesystem::path run_script, merge_script;
   std::string run_job_id, merge_job_id;  ///< empty when not submitted (dry run, nothing to do)
+  std::string diagnose_job_id;           ///< the merge run only if a shard failed (afternotok)
   std::vector<int> shards;               ///< the array indices submitted (sharded runs)
   bool nothing_to_do = false;            ///< the archive is already complete
 };

@@ -47,6 +47,17 @@ expect 0 "merged 3 shards" -- "$REVEST" merge --shards 3 -o "$OUT/merged.h5"
 expect 0 "identical results" -- "$REVEST" compare "$OUT/single.h5" "$OUT/merged.h5"
 expect 0 "merged from 3 shard" -- "$REVEST" inspect "$OUT/merged.h5" --rows 0
 expect 1 "already exists" -- "$REVEST" merge --shards 3 -o "$OUT/merged.h5"
+# Beyond the results: the merged archive's configuration is the single run's (the final output
+# path, not a shard's).
+$PY - "$OUT/single.h5" "$OUT/merged.h5" <<'EOF'
+import sys, h5py
+def conf(p, name):
+    c = h5py.File(p, "r")["meta/effective_config"][()]
+    return (c.decode() if isinstance(c, bytes) else c).replace(name, "ARCHIVE")
+a, b = conf(sys.argv[1], "single.h5"), conf(sys.argv[2], "merged.h5")
+assert "shard-" not in b and a == b, "effective configurations differ:\n" + a + "\n---\n" + b
+EOF
+[ $? -eq 0 ] || fail "the merged archive's /meta/effective_config differs from the single run's"
 echo "shards: merge of 3 shards (np=1, np=2, killed and resumed) identical to a single run"
 
 # verify: checksums, sampled tasks, summaries.
@@ -84,6 +95,7 @@ echo "verify: a good archive passes; a changed replication and a changed summary
 rm -rf "$OUT/src"
 expect 0 "at 2 rank\(s\) .*identical results" -- "$MPIEXEC" -n 2 "$REVEST" rerun "$OUT/merged.h5" -o "$OUT/rerun.h5"
 expect 0 "identical results" -- "$REVEST" compare "$OUT/single.h5" "$OUT/rerun.h5"
+h5dump -d /meta/effective_config "$OUT/rerun.h5" | grep -q "revest-rerun-" && fail "the re-run recorded its scratch paths"
 echo "rerun: the whole job re-executed from the archive alone at np=2: identical"
 
 # --resume refuses a corrupt archive (truncated) and an archive of another job.

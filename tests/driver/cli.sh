@@ -75,6 +75,7 @@ expect 0 "already complete" -- "$REVEST" run "$OUT/smoke_slurm.toml" --defaults 
 expect 0 "dry run: would submit: .*--array=0,1,2,3" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --shards 4 \
   --ntasks 3 --time 02:00:00 --partition short -o "$OUT/dry/smoke.h5"
 grep -q "dependency=afterok" "$OUT/out.txt" || fail "dry run: no merge job"
+grep -q "dependency=afternotok" "$OUT/out.txt" || fail "dry run: no job to diagnose a failed shard"
 for f in run merge; do [ -x "$OUT/dry/smoke.slurm/$f.sbatch" ] || fail "dry run: no $f.sbatch"; done
 bash -n "$OUT/dry/smoke.slurm/run.sbatch" && bash -n "$OUT/dry/smoke.slurm/merge.sbatch" || fail "a written script is not valid bash"
 grep -qx "#SBATCH --ntasks=3" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --ntasks"
@@ -82,5 +83,7 @@ grep -qx "#SBATCH --time=02:00:00" "$OUT/dry/smoke.slurm/run.sbatch" || fail "ru
 grep -qx "#SBATCH --partition=short" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --partition"
 grep -qx "#SBATCH --signal=USR1@300" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: --signal"
 grep -q "srun --mpi=pmix" "$OUT/dry/smoke.slurm/run.sbatch" || fail "run.sbatch: srun --mpi=pmix"
+expect 1 "must come before the time limit" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --time 2 --signal 150 -o "$OUT/dry/smoke.h5"
+expect 2 "" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --ntasks -5 -o "$OUT/dry/smoke.h5"
 expect 1 "--time '1h; x' may contain only" -- "$REVEST" submit "$SRC/jobs/smoke.toml" --dry-run --time "1h; x" -o "$OUT/dry/smoke.h5"
 echo "cli: all checks passed"

@@ -84,3 +84,14 @@ TEST(Shards, NamesAndParsing) {
   for (const char* bad : {"4/4", "-1/3", "1", "1/", "/3", "a/b", "1/3x", "1/0"})
     EXPECT_THROW(parse_shard(bad), Error) << bad;
 }
+
+TEST(SlurmTime, AllSbatchFormats) {
+  EXPECT_EQ(slurm_time_seconds("1"), 60);
+  EXPECT_EQ(slurm_time_seconds("90"), 5400);
+  EXPECT_EQ(slurm_time_seconds("1:30"), 90);
+  EXPECT_EQ(slurm_time_seconds("01:00:00"), 3600);
+  EXPECT_EQ(slurm_time_seconds("2-0"), 2 * 86400);
+  EXPECT_EQ(slurm_time_seconds("1-02:30"), 86400 + 2 * 3600 + 30 * 60);
+  EXPECT_EQ(slurm_time_seconds("1-02:30:05"), 86400 + 2 * 3600 + 30 * 60 + 5);
+  for (const char* bad : {"", "1h", "1:2:3:4", "a-1", ":30", "1::2", "-1"}) EXPECT_THROW(slurm_time_seconds(bad), Error) << bad;
+}

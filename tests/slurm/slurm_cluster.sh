@@ -4,8 +4,8 @@
 # 1. runs the smoke job on 2 tasks from a directory whose name has spaces, quotes, `$( )` and `;`,
 #    and checks the archive equals a local run and that nothing in the name was executed;
 # 2. runs a 3-shard job array plus its dependent merge job while shard 1 fails (a directory sits
-#    where its archive goes): the merge job is cancelled, `revest merge` names shard 1, the other
-#    shards are kept; the same `revest submit` then re-runs only shard 1 and the merge, and the
+#    where its archive goes): the merge job is cancelled, the diagnosing merge job (afternotok) and
+#    `revest merge` by hand name shard 1, the other shards are kept; the same `revest submit` then re-runs only shard 1 and the merge, and the
 #    merged archive equals the single run bit for bit;
 # 3. runs a job whose one-minute time limit it cannot meet: SLURM's SIGUSR1 makes it checkpoint and
 #    exit 75, the batch script requeues it, it resumes, and it completes;
@@ -38,15 +38,18 @@ wait_job() {
   done
 }
 # submit_shards LOG PATTERN: submits the smoke job as 3 shards + merge, checks the submit output
-# for PATTERN, waits for the array and the merge job; sets $arr and $mrg.
+# for PATTERN, waits for the array, the merge job and the job that diagnoses a failed shard; sets
+# $arr, $mrg and $diag.
 submit_shards() {
   "$REVEST" submit "$SRC/jobs/smoke.toml" --shards 3 --ntasks 1 --time 10 -o "$OUT/sharded.h5" > "$OUT/$1" 2>&1 \
     || { cat "$OUT/$1"; fail "submit of the sharded job"; }
   cat "$OUT/$1"
   grep -q "$2" "$OUT/$1" || fail "submit should report '$2'"
-  arr=$(sed -n 's/^run //p' "$OUT/$1"); mrg=$(sed -n 's/^merge //p' "$OUT/$1")
+  arr=$(sed -n 's/^run //p' "$OUT/$1"); mrg=$(sed -n 's/^merge //p' "$OUT/$1"); diag=$(sed -n 's/^diagnose //p' "$OUT/$1")
+  [ -n "$arr" ] && [ -n "$mrg" ] && [ -n "$diag" ] || fail "submit should print the array, merge and diagnose job ids"
   wait_job "$arr" 300 || fail "the array did not finish"
   wait_job "$mrg" 120 || fail "the merge job did not end"
+  wait_job "$diag" 120 || fail "the diagnose job did not end"
 }
 job_field() { scontrol show job "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
 
@@ -76,6 +79,10 @@ submit_shards submit2.log "3 to run: 0,1,2"
 [ "$(job_field "$mrg" JobState)" = CANCELLED ] || fail "the merge job should be cancelled when a shard failed"
 [ "$(job_field "$mrg" Reason)" = DependencyNeverSatisfied ] || fail "merge cancelled for another reason"
 [ ! -e "$OUT/sharded.h5" ] || fail "a failed shard left a merged archive"
+# The merge run only when a shard failed says, in its log, which shard and how to re-run it.
+[ "$(job_field "$diag" JobState)" = FAILED ] || fail "the diagnosing merge should run and fail"
+cat "$OUT/smoke.slurm/merge-$diag.log"
+grep -q "shard 1/3 .*not a revest archive, or corrupt" "$OUT/smoke.slurm/merge-$diag.log" || fail "the diagnose log should name shard 1"
 "$REVEST" merge --shards 3 -o "$OUT/sharded.h5" > "$OUT/merge.out" 2> "$OUT/merge.err"
 rc=$?
 cat "$OUT/merge.err"
@@ -85,6 +92,7 @@ grep -q "re-run just shard(s) 1" "$OUT/merge.err" || fail "merge should say whic
 rmdir "$OUT/sharded.shard-1-of-3.h5"
 submit_shards submit3.log "1 to run: 1)"   # only the failed shard again
 [ "$(job_field "$mrg" JobState)" = COMPLETED ] || { cat "$OUT"/smoke.slurm/merge-*.log; fail "the merge job did not complete"; }
+[ "$(job_field "$diag" JobState)" = CANCELLED ] || fail "with every shard done the diagnose job should be cancelled"
 "$REVEST" compare "$OUT/reference.h5" "$OUT/sharded.h5" || fail "the merged archive differs from the single run"
 "$REVEST" verify "$OUT/sharded.h5" --sample 2 > "$OUT/verify2.log" || { cat "$OUT/verify2.log"; fail "verify of the merged archive"; }
 echo "== 2: 3-shard array + merge: failed shard named, only it re-run, merged archive identical to a single run"
