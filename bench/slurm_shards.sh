@@ -26,7 +26,7 @@ t0=$(date +%s.%N)
 id=$(sed -n 's/^run //p' "$OUT/submit-single.log")
 wait_job "$id"
 t1=$(date +%s.%N)
-echo "single: job $id $(state "$id"), $(echo "$t1 - $t0" | bc) s from submit to end"
+echo "single: job $id $(state "$id"), $(awk "BEGIN{print $t1 - $t0}") s from submit to end"
 
 # 2. Four shards of 1 task each (2 CPUs: two at a time) and the merge.
 t2=$(date +%s.%N)
@@ -36,7 +36,7 @@ wait_job "$arr"
 t3=$(date +%s.%N)
 wait_job "$mrg"
 t4=$(date +%s.%N)
-echo "sharded: array $arr, merge $mrg $(state "$mrg"); shards $(echo "$t3 - $t2" | bc) s, merge job $(echo "$t4 - $t3" | bc) s, total $(echo "$t4 - $t2" | bc) s"
+echo "sharded: array $arr, merge $mrg $(state "$mrg"); shards $(awk "BEGIN{print $t3 - $t2}") s, merge job $(awk "BEGIN{print $t4 - $t3}") s, total $(awk "BEGIN{print $t4 - $t2}") s"
 grep -h "archive complete" "$OUT"/southwest.slurm/run-*.log
 grep -h "merged" "$OUT"/southwest.slurm/merge-*.log
 ls -l "$OUT"/*.h5
