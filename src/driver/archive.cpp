@@ -62,18 +62,14 @@ std::string sha256_file(const std::filesystem::path& path) {
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md, &len);
   EVP_MD_CTX_free(ctx);
-  std::ostringstream os;
-  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
-  return os.str();
+  return h5::to_hex(md, len);
 }
 
 std::string sha256_bytes(const std::string& bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  std::ostringstream os;
-  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
-  return os.str();
+  return h5::to_hex(md, len);
 }
 
 Handle archive_open(const std::filesystem::path& path, bool write) {
@@ -641,6 +637,15 @@ ArchiveReader::ArchiveReader(hid_t file, const AnalysisLayout& layout) : file_(f
 std::vector<std::int32_t> archive_read_status(hid_t file, const std::string& name) {
   Handle g(h5::check(H5Gopen2(file, ("/analyses/" + name).c_str(), H5P_DEFAULT), "open analysis " + name));
   return h5::read_int32s(g, "status");
+}
+
+std::string archive_read_messages(hid_t f, const std::string& name, std::size_t n) {
+  const std::string p = "/analyses/" + name + "/status_message";
+  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
+  Handle t = message_type();
+  std::string buf(std::max<std::size_t>(n, 1) * kMessageLength, '\0');
+  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + p);
+  return buf;
 }
 
 std::vector<TaskStatus> ArchiveReader::status() {

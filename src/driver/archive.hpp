@@ -167,6 +167,10 @@ class ParallelArchive {
 /// The status codes of every task of analysis `name` (TaskStatus values; -1 = not run yet).
 std::vector<std::int32_t> archive_read_status(hid_t file, const std::string& name);
 
+/// The status messages of the n tasks of analysis `name`: n fields of kMessageLength bytes,
+/// NUL-padded.
+std::string archive_read_messages(hid_t file, const std::string& name, std::size_t n);
+
 /// Rank 0 only: replications of one analysis read back from a serially opened archive.
 class ArchiveReader : public ReplicationReader {
  public:

@@ -17,14 +17,6 @@ using h5::Handle;
 namespace {
 
 
-std::string read_messages_raw(hid_t f, const std::string& name, std::size_t n) {
-  const std::string p = "/analyses/" + name + "/status_message";
-  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
-  Handle t = h5::fixed_string_type(kMessageLength);
-  std::string buf(std::max<std::size_t>(n, 1) * kMessageLength, '\0');
-  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + p);
-  return buf;
-}
 
 /// Selects rows [r0, r1) of a dataset of dimensions `dims` in `fs`; returns the matching memory space.
 Handle select_rows(hid_t fs, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1) {
@@ -33,15 +25,6 @@ Handle select_rows(hid_t fs, const std::vector<hsize_t>& dims, hsize_t r0, hsize
   count[0] = r1 - r0;
   H5Sselect_hyperslab(fs, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   return Handle(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
-}
-
-/// Rows [r0, r1) of a replication dataset into buf.
-void read_rows(hid_t f, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
-               double* buf) {
-  Handle d(h5::check(H5Dopen2(f, path.c_str(), H5P_DEFAULT), "open " + path));
-  Handle fs(H5Dget_space(d));
-  Handle ms = select_rows(fs, dims, r0, r1);
-  h5::check_status(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "read " + path);
 }
 
 void write_rows(hid_t d, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1, const double* buf) {
@@ -58,6 +41,14 @@ void fsync_path(const std::filesystem::path& p, bool directory) {
 }
 
 }  // namespace
+
+void read_rows(hid_t f, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
+               double* buf) {
+  Handle d(h5::check(H5Dopen2(f, path.c_str(), H5P_DEFAULT), "open " + path));
+  Handle fs(H5Dget_space(d));
+  Handle ms = select_rows(fs, dims, r0, r1);
+  h5::check_status(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "read " + path);
+}
 
 void assemble_archive(const std::vector<std::filesystem::path>& sources, const std::filesystem::path& dest,
                       const std::vector<AnalysisLayout>& layouts, const AssembleOptions& opt) {
@@ -119,7 +110,7 @@ void assemble_archive(const std::vector<std::filesystem::path>& sources, const s
         const auto st = archive_read_status(src[k], a.name);
         REVEST_REQUIRE(st.size() == n, sources[k].string() << ": analysis '" << a.name << "' has " << st.size()
                                                            << " tasks, the job " << n);
-        const std::string msg = read_messages_raw(src[k], a.name, n);
+        const std::string msg = archive_read_messages(src[k], a.name, n);
         for (std::size_t t = 0; t < n; ++t) {
           if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) continue;
           REVEST_REQUIRE(owner[t] < 0, "analysis '" << a.name << "' task " << t << " was computed by both "

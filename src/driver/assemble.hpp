@@ -37,6 +37,10 @@ void assemble_archive(const std::vector<std::filesystem::path>& sources,
                       const std::filesystem::path& dest, const std::vector<AnalysisLayout>& layouts,
                       const AssembleOptions& options);
 
+/// Rows [r0, r1) of the dataset at `path` (dimensions `dims`, rows along the first) into buf.
+void read_rows(hid_t file, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
+               double* buf);
+
 /// Checks every dataset's recorded SHA-256 against its contents. Returns one line per dataset
 /// that has no checksum or a wrong one (empty = all intact).
 std::vector<std::string> verify_checksums(hid_t file);

@@ -78,16 +78,11 @@ void write_table_csv(const Table& t, const std::filesystem::path& path) {
 
 
 std::vector<std::string> read_messages(hid_t f, const std::string& analysis, std::size_t n) {
-  const std::string p = "/analyses/" + analysis + "/status_message";
-  Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
-  Handle t(H5Dget_type(d));
-  const std::size_t len = H5Tget_size(t);
-  std::vector<char> buf(std::max<std::size_t>(n, 1) * len, 0);
-  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + p);
+  const std::string buf = archive_read_messages(f, analysis, n);
   std::vector<std::string> out;
   for (std::size_t k = 0; k < n; ++k) {
-    const char* s = buf.data() + k * len;
-    out.emplace_back(s, strnlen(s, len));
+    const char* s = buf.data() + k * kMessageLength;
+    out.emplace_back(s, strnlen(s, kMessageLength));
   }
   return out;
 }
@@ -198,39 +193,12 @@ std::size_t export_csv(const std::filesystem::path& path, const std::filesystem:
 
 namespace revest::driver {
 namespace {
-struct Visit {
-  std::vector<std::string> datasets;
-};
-herr_t visit_cb(hid_t, const char* name, const H5O_info_t* info, void* data) {
-  if (info->type == H5O_TYPE_DATASET) static_cast<Visit*>(data)->datasets.emplace_back(name);
-  return 0;
-}
-std::vector<std::string> all_datasets(hid_t f) {
-  Visit v;
-  H5Ovisit(f, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &v);
+/// Every dataset outside /meta (the run's provenance, which legitimately differs).
+std::vector<std::string> result_datasets(hid_t f) {
   std::vector<std::string> out;
-  for (auto& d : v.datasets)
-    if (d.rfind("meta", 0) != 0) out.push_back("/" + d);
+  for (auto& d : h5::list_datasets(f))
+    if (d.rfind("/meta", 0) != 0) out.push_back(d);
   return out;
-}
-/// Raw bytes of a dataset as stored (strings: their characters, NUL separated).
-std::string raw_bytes(hid_t f, const std::string& path) {
-  Handle d(h5::check(H5Dopen2(f, path.c_str(), H5P_DEFAULT), "open " + path));
-  Handle t(H5Dget_type(d));
-  Handle sp(H5Dget_space(d));
-  const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(sp));
-  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
-    std::string out;
-    const auto parent = path.substr(0, path.rfind('/'));
-    const auto leaf = path.substr(path.rfind('/') + 1);
-    Handle g(H5Gopen2(f, parent.empty() ? "/" : parent.c_str(), H5P_DEFAULT));
-    if (H5Sget_simple_extent_ndims(sp) == 0) return h5::read_text(g, leaf);
-    for (const auto& s : h5::read_strings(g, leaf)) out += s + '\0';
-    return out;
-  }
-  std::string buf(n * H5Tget_size(t), '\0');
-  if (n) h5::check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
-  return buf;
 }
 }  // namespace
 
@@ -238,7 +206,7 @@ std::vector<std::string> compare_archives(const std::filesystem::path& a, const 
   Handle fa = archive_open(a, false), fb = archive_open(b, false);
   std::vector<std::string> diffs;
   if (h5::attr_int(fa, "complete") != h5::attr_int(fb, "complete")) diffs.push_back("complete flag differs");
-  const auto da = all_datasets(fa), db = all_datasets(fb);
+  const auto da = result_datasets(fa), db = result_datasets(fb);
   for (const auto& d : da)
     if (std::find(db.begin(), db.end(), d) == db.end()) diffs.push_back(d + ": only in " + a.string());
   for (const auto& d : db)
@@ -249,7 +217,8 @@ std::vector<std::string> compare_archives(const std::filesystem::path& a, const 
       diffs.push_back(d + ": shapes differ");
       continue;
     }
-    if (raw_bytes(fa, d) != raw_bytes(fb, d)) diffs.push_back(d + ": values differ");
+    // The canonical bytes of the values, streamed in blocks (replications can exceed memory).
+    if (h5::sha256_dataset(fa, d) != h5::sha256_dataset(fb, d)) diffs.push_back(d + ": values differ");
   }
   return diffs;
 }

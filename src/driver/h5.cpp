@@ -368,8 +368,12 @@ std::string sha256_dataset(hid_t loc, const std::string& path) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return to_hex(md, len);
+}
+
+std::string to_hex(const unsigned char* bytes, std::size_t n) {
   std::ostringstream os;
-  for (unsigned i = 0; i < len; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(md[i]);
+  for (std::size_t i = 0; i < n; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(bytes[i]);
   return os.str();
 }
 

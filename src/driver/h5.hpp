@@ -99,6 +99,9 @@ std::vector<std::string> list_datasets(hid_t file);
 /// size fits in memory.
 std::string sha256_dataset(hid_t loc, const std::string& path);
 
+/// Lower-case hex of n bytes (a digest).
+std::string to_hex(const unsigned char* bytes, std::size_t n);
+
 /// Dimensions of a dataset.
 std::vector<hsize_t> dims(hid_t loc, const std::string& name);
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <optional>
 #include <tuple>
 #include <stdexcept>
 #include <iostream>
@@ -194,6 +195,24 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // Runs a job on every rank, stopping early on SIGUSR1/SIGTERM/SIGINT. On an error it reports it
+  // and returns nothing: an error all ranks agreed on ends normally; one only this rank knows
+  // aborts the job (the others may be waiting in a collective call).
+  auto run_everywhere = [&](const std::filesystem::path& path, driver::RunOptions opt) -> std::optional<driver::RunResult> {
+    install_stop_handlers();
+    opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
+    try {
+      return driver::run_job(path, opt, MPI_COMM_WORLD);
+    } catch (const driver::CollectiveError& e) {
+      if (root) std::cerr << "revest: error: " << e.what() << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
+      std::cerr.flush();
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    return std::nullopt;
+  };
+
   try {
     if (run->parsed()) {
       driver::RunOptions opt;
@@ -203,8 +222,6 @@ int main(int argc, char** argv) {
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
       if (!shard_text.empty()) opt.shard = driver::parse_shard(shard_text);
-      install_stop_handlers();
-      opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
       if (task_delay > 0) {
         opt.factory = [task_delay](const io::AnalysisConfig& cfg, const driver::Inputs& in) -> std::unique_ptr<Analysis> {
           struct Slow : Analysis {
@@ -240,20 +257,9 @@ int main(int argc, char** argv) {
           if (rounds == 1 && mpi.rank() == fail_rank)
             throw std::runtime_error("injected error on rank " + std::to_string(fail_rank) + " alone");
         };
-      try {
-        const driver::RunResult r = driver::run_job(job_path, opt, MPI_COMM_WORLD);
-        if (r.stopped_by) return stop_exit_code(r.stopped_by);
-      } catch (const driver::CollectiveError& e) {
-        if (root) std::cerr << "revest: error: " << e.what() << "\n";
-        return 1;  // every rank agreed on the error: end normally
-      } catch (const std::exception& e) {
-        // Only this rank knows: the others may be waiting in a collective call. Abort them all.
-        std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
-        std::cerr.flush();
-        MPI_Abort(MPI_COMM_WORLD, 1);
-        return 1;
-      }
-      return 0;
+      const auto r = run_everywhere(job_path, opt);
+      if (!r) return 1;
+      return r->stopped_by ? stop_exit_code(r->stopped_by) : 0;
     }
     if (large->parsed()) {
       const driver::LargeSarProblem p =
@@ -307,25 +313,13 @@ int main(int argc, char** argv) {
       MPI_Bcast(sh, 2, MPI_INT, 0, MPI_COMM_WORLD);
       opt.shard = driver::ShardSpec{sh[0], sh[1]};
       opt.output = out;  // a shard's re-run goes to OUT.shard-K-of-N.h5, as any shard
-      install_stop_handlers();
-      opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
-      driver::RunResult r;
-      try {
-        r = driver::run_job("", opt, MPI_COMM_WORLD);
-      } catch (const driver::CollectiveError& e) {
-        if (root) std::cerr << "revest: error: " << e.what() << "\n";
-        return 1;
-      } catch (const std::exception& e) {
-        std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
-        std::cerr.flush();
-        MPI_Abort(MPI_COMM_WORLD, 1);
-        return 1;
-      }
-      if (r.stopped_by) return stop_exit_code(r.stopped_by);
+      const auto r = run_everywhere("", opt);
+      if (!r) return 1;
+      if (r->stopped_by) return stop_exit_code(r->stopped_by);
       if (!root) return 0;
-      const auto diffs = driver::compare_archives(src, r.output);
+      const auto diffs = driver::compare_archives(src, r->output);
       for (const auto& d : diffs) std::cout << d << "\n";
-      std::cout << "rerun of " << src.string() << " at " << mpi.size() << " rank(s) -> " << r.output.string() << ": "
+      std::cout << "rerun of " << src.string() << " at " << mpi.size() << " rank(s) -> " << r->output.string() << ": "
                 << (diffs.empty() ? "identical results" : std::to_string(diffs.size()) + " difference(s)") << "\n";
       return diffs.empty() ? 0 : 3;
     }
