@@ -56,6 +56,7 @@ struct RoundBuffer {
   std::vector<std::int32_t> status;
   std::vector<std::string> messages;
   std::string error;  // a real error (not a task failure): ends the run on all ranks
+  double busy_seconds = 0;  // wall time this rank spent computing tasks
 
   /// Sorts by task index (dynamic scheduling delivers tasks out of order).
   void sort(const std::vector<ReplicationSpec>& specs) {
@@ -83,6 +84,11 @@ struct RoundBuffer {
 void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, std::uint64_t seed,
                   std::size_t task, RoundBuffer& buf) {
   if (!buf.error.empty()) return;  // this rank already failed: drain without computing
+  struct Busy {
+    double& total;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Busy() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+  } busy{buf.busy_seconds};
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<std::size_t> off(specs.size());
   if (buf.rows.size() != specs.size()) buf.rows.resize(specs.size());
@@ -457,6 +463,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
         std::vector<std::int32_t> ck_status;
         std::vector<std::string> ck_messages;
         auto last_checkpoint = std::chrono::steady_clock::now();
+        double busy = 0;  // this rank's time in tasks (the rest: waiting, writing, checkpoints)
         for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
           const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
                                                todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
@@ -470,6 +477,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
           } else {
             run_dynamic(a, lay.specs, job.seed, slice, comm, threads, stopping, buf);
           }
+          busy += buf.busy_seconds;
           buf.sort(lay.specs);
           // A real error on any rank ends the run on all ranks, before the collective write.
           collective_try([&] {
@@ -509,6 +517,13 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
         if (!stop_all) progress.finish();
         wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         cpu_per[ai] = cpu_seconds() - c0;
+        // Load balance of the task phase: the share of rank-time spent computing tasks. What is
+        // missing is time waiting for other ranks at the end of rounds, writing and checkpoints.
+        double busy_sum = 0;
+        MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
+        if (rank == 0 && !todo.empty() && wall_per[ai] > 0)
+          spdlog::info("{}: task phase {:.1f} s on {} rank(s); tasks kept the ranks busy {:.1f}% of it",
+                       a.name(), wall_per[ai], size, 100.0 * busy_sum / (size * wall_per[ai]));
       }
     } catch (const CollectiveError&) {
       throw;  // every rank is here: normal unwinding (collective close) is safe

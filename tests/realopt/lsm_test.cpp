@@ -141,6 +141,19 @@ TEST(Lsm, DeferralAgainstAmericanCall) {
   }
 }
 
+namespace {
+// McDonald-Siegel perpetual deferral (realopt_closed_forms.md): the positive root beta1 of
+// 0.5 s^2 b (b - 1) + (r - delta) b - r = 0 and the investment threshold V* = beta1 / (beta1 - 1) I.
+struct PerpetualThreshold {
+  double beta1, vstar;
+};
+PerpetualThreshold mcdonald_siegel(double r, double delta, double sigma, double cost) {
+  const double a = (r - delta) / (sigma * sigma);
+  const double beta1 = 0.5 - a + std::sqrt((a - 0.5) * (a - 0.5) + 2 * r / (sigma * sigma));
+  return {beta1, beta1 / (beta1 - 1) * cost};
+}
+}  // namespace
+
 // Long horizons approach the perpetual option: McDonald-Siegel F(100) = 25.000 (case 1) and
 // 45.0970 (case 2: r = 0.05, delta = 0.03, sigma = 0.3), closed form. With T = 100 years and 10
 // dates per year the Bermudan value is below the perpetual one by the finite horizon (FD American
@@ -154,9 +167,7 @@ TEST(Lsm, PerpetualDeferralLimit) {
   int c = 0;
   for (const Case& k : {Case{0.04, 0.04, 0.2, 25.0}, Case{0.05, 0.03, 0.3, 45.0970}}) {
     // Closed form first (the golden value is itself derived, so check the formula).
-    const double a = (k.r - k.delta) / (k.sigma * k.sigma);
-    const double beta1 = 0.5 - a + std::sqrt((a - 0.5) * (a - 0.5) + 2 * k.r / (k.sigma * k.sigma));
-    const double vstar = beta1 / (beta1 - 1) * 100;
+    const auto [beta1, vstar] = mcdonald_siegel(k.r, k.delta, k.sigma, 100);
     EXPECT_NEAR((vstar - 100) * std::pow(100 / vstar, beta1), k.perpetual, 1e-4);
     LsmOptions o;
     o.horizon = 100;
@@ -185,9 +196,7 @@ TEST(Lsm, ThresholdPolicyMatchesTruncatedClosedForm) {
   };
   int c = 0;
   for (const Case& k : {Case{0.04, 0.04, 0.2, 22.5828}, Case{0.05, 0.03, 0.3, 39.7665}}) {
-    const double a = (k.r - k.delta) / (k.sigma * k.sigma);
-    const double beta1 = 0.5 - a + std::sqrt((a - 0.5) * (a - 0.5) + 2 * k.r / (k.sigma * k.sigma));
-    const double vstar = beta1 / (beta1 - 1) * 100, H = 25, dt = 1.0 / 50;
+    const double vstar = mcdonald_siegel(k.r, k.delta, k.sigma, 100).vstar, H = 25, dt = 1.0 / 50;
     // The closed form itself (nu, g, b as in the document).
     const boost::math::normal N;
     const double nu = k.r - k.delta - 0.5 * k.sigma * k.sigma;
