@@ -7,8 +7,9 @@
 /// this LP:
 ///   theta* = min theta  s.t.  theta x_o - sum_j l_j x_j >= 0,  sum_j l_j y_j >= y_o,
 ///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | free (CRS),  l >= 0,
-/// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by LU
-/// every 16 pivots; an optimum is accepted only when the primal and dual residuals of the basis
+/// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by
+/// Gauss-Jordan elimination every 16 pivots (the inner loops are compiled per row count, and for
+/// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal and dual residuals of the basis
 /// are below 1e-10 (otherwise it refactorises and prices again). It starts from a feasible vertex built from a reference unit k with
 /// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
 /// has the same outputs), prices a candidate list of columns in blocks of 32 (the units that were
@@ -40,6 +41,21 @@ class RadialSolver {
   static constexpr int kMaxRows = 16;
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kMaxRows, kMaxRows>;
   using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, kMaxRows, 1>;
+  /// The two inner loops, compiled for each row count 1..kMaxRows (and on x86-64 once more for
+  /// AVX2, chosen at run time; separate multiplies and adds in a fixed order, so every copy gives
+  /// the same bits):
+  ///  - price: d[t] = sum_i A[t + i ld] pi[i], t < w (reduced costs of w row-per-unit columns,
+  ///    and B^-1 a);
+  ///  - pivot: the product-form update of the explicit inverse B (column-major, leading
+  ///    dimension ld) for the pivot column alpha = B^-1 a_q in row p_out.
+  struct Kernels {
+    void (*price)(const double* A, Eigen::Index ld, Eigen::Index w, const double* pi, double* d);
+    void (*pivot)(double* B, Eigen::Index ld, const double* alpha, int p_out);
+    /// invert: Gauss-Jordan with partial pivoting of M (R x R, column-major, overwritten) into X;
+    /// false if a pivot is not above tol.
+    bool (*invert)(double* M, double* X, double tol);
+  };
+  static Kernels kernels(int rows, bool allow_avx2 = true);
 
   /// Reference set: rows are units (n x m inputs, n x s outputs), all positive (not checked
   /// here: the callers have validated the data). Input orientation only.
@@ -69,6 +85,7 @@ class RadialSolver {
   // surpluses, and (NIRS) the convexity slack.
   void column(int c, Vec& a) const;
   bool refactor();
+  bool start_inverse(int k, int istar, int rstar);
   bool accurate(const Vec& pi) const;
   void remember_basis();
   void drop_unknown(int j);
@@ -89,6 +106,8 @@ class RadialSolver {
   Vec xo_, yo_, rhs_;
   std::vector<int> basis_;
   std::vector<char> in_basis_, in_candidates_;
+  bool flagged_ = false;  // in_basis_ flags the columns of basis_ (else no column is flagged)
+  Kernels kernels_{};
   std::vector<int> candidate_;
   Mat binv_;
   Vec xb_;
