@@ -179,7 +179,7 @@ echo "from 1 to 2 ranks robustly: the same analysis (B = 400) alternately at np=
 echo "pairs, with the share of the task phase the ranks spent computing tasks (revest logs it after"
 echo "every analysis; the rest is waiting at round ends, writing and checkpoints):"
 echo
-BUILD=$BUILD bash bench/dea_scaling.sh 400 3
+BUILD=$BUILD bash bench/dea_scaling.sh 400 3 || echo "(bench/dea_scaling.sh failed: see its messages above)"
 echo
 echo "## 7. Truth recovery on the bundled synthetic panel (np=1 archive of section 6)"
 echo

@@ -140,9 +140,6 @@ RadialSolver::Kernels RadialSolver::kernels(int rows, bool allow_avx2) {
   return kKernels[k];
 }
 
-namespace {
-}  // namespace
-
 RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref,
                            Returns returns)
     : returns_(returns),

@@ -12,7 +12,7 @@
 /// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal and dual residuals of the basis
 /// are below 1e-10 (otherwise it refactorises and prices again). It starts from a feasible vertex built from a reference unit k with
 /// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
-/// has the same outputs), prices a candidate list of columns in blocks of 32 (the units that were
+/// has the same outputs), prices a candidate list of columns in blocks of 64 (the units that were
 /// peers in earlier solves: the frontier, found as it goes), and proves optimality by pricing every column of the
 /// reference set against the final duals: the frontier restriction is therefore exact. That final
 /// pricing skips the candidates (already priced) and the units known to be dominated: when the

@@ -518,7 +518,8 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
         wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         cpu_per[ai] = cpu_seconds() - c0;
         // Load balance of the task phase: the share of rank-time spent computing tasks. What is
-        // missing is time waiting for other ranks at the end of rounds, writing and checkpoints.
+        // missing is time waiting for other ranks at the end of rounds, writing and checkpoints
+        // (and, for dynamic scheduling without MPI_THREAD_MULTIPLE, rank 0, which only serves).
         double busy_sum = 0;
         MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
         if (rank == 0 && !todo.empty() && wall_per[ai] > 0)

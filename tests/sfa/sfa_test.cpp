@@ -65,7 +65,9 @@ void expect_printed(double got, double printed, double rel = 5e-8, const char* w
 //    digit (relative 4e-7 to 5e-7). FRONTIER 4.1d, compiled from its published Fortran source and
 //    run on this data (once, outside the project), prints 0.56161930, 0.28110218, 0.53647979,
 //    0.21700029, 0.79720691 and -17.027224: within 1e-6 of EG1.OUT, not within half a unit of its
-//    8th digit either. The test below checks the OLS step at the precision the data allow (1e-6).
+//    8th digit either. The test below checks that the bundled data reproduce EG1.OUT's OLS step
+//    (computed here in closed form) to the precision they allow (1e-6), and revest's OLS
+//    log-likelihood and LR statistic (SfaResult) against the printed ones.
 TEST(Sfa, Frontier41Eg1OlsStep) {
   VectorXd y;
   MatrixXd X;
