@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "core/stats.hpp"
 #include "dea/dea.hpp"
 #include "dea/radial.hpp"
 
@@ -115,11 +116,8 @@ int main(int argc, char** argv) {
               "fallbacks=%zu max_abs_diff_vs_clp=%.2e\n",
               rad_per_rep, static_cast<double>(lps) / rad_sec, fallbacks, maxdiff);
   if (!round_times.empty()) {
-    std::sort(round_times.begin(), round_times.end());
-    // The median of an even number of rounds: the mean of the two middle ones.
-    const std::size_t h = round_times.size() / 2;
-    const double best = round_times.front(),
-                 median = round_times.size() % 2 ? round_times[h] : 0.5 * (round_times[h - 1] + round_times[h]);
+    const double best = *std::min_element(round_times.begin(), round_times.end()),
+                 median = revest::stats::quantile(round_times, 0.5);
     std::printf("radial_best_round seconds_per_replication=%.5f B2000=%.1f speedup_vs_R=%.1f\n",
                 best, 2000 * best, 378.0 / (2000 * best));
     std::printf("radial_median_round seconds_per_replication=%.5f B2000=%.1f speedup_vs_R=%.1f\n",

@@ -41,7 +41,7 @@ class RadialSolver {
   static constexpr int kMaxRows = 16;
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kMaxRows, kMaxRows>;
   using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, kMaxRows, 1>;
-  /// The two inner loops, compiled for each row count 1..kMaxRows (and on x86-64 once more for
+  /// The three inner loops, compiled for each row count 1..kMaxRows (and on x86-64 once more for
   /// AVX2, chosen at run time; separate multiplies and adds in a fixed order, so every copy gives
   /// the same bits):
   ///  - price: d[t] = sum_i A[t + i ld] pi[i], t < w (reduced costs of w row-per-unit columns,
@@ -91,6 +91,8 @@ class RadialSolver {
   void drop_unknown(int j);
   void drop_if_dominated(int k, double theta);
   double reduced_cost(int c, const Vec& pi) const;
+  // Reduced cost of the f-th fixed column (0: theta, then the slacks in column order).
+  double fixed_reduced_cost(int f, const Vec& pi) const;
 
   Eigen::MatrixXd xt_, yt_;  // m x n, s x n (column per unit), scaled
   Eigen::VectorXd sx_, sy_;  // scale of each input / output (largest reference value)
