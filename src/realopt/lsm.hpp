@@ -37,14 +37,19 @@
 /// (beyond, the lognormal tail makes it unreliable). On the Longstaff-Schwartz puts it cuts the
 /// standard error about tenfold.
 ///
-/// **High estimate** (optional, single-exercise projects: every action of the initial state leads
-/// to a state with no actions): Andersen-Broadie with inner simulations for the continuation
-/// values along each outer path.
+/// **High estimate** (optional, any project): the Andersen-Broadie dual, with one martingale per
+/// state built from the rule's own values (inner simulations along each outer path), and the best
+/// pathwise sequence of actions against the penalised cash flows (the information relaxation dual
+/// of a finite-state control problem; Rogers 2007, Brown-Smith-Sun 2010). For a single-exercise
+/// project it is Andersen-Broadie's estimator. Cost: upper_outer x K x upper_inner x (K / 2)
+/// path-steps, with the rule decided from every state at each of them.
 ///
 /// \test tests/realopt/lsm_test.cpp: Longstaff-Schwartz (2001) Table 1 (20 American puts, 50 dates
 /// per year) within 3 standard errors of the finite-difference Bermudan values; deferral against
 /// McDonald-Siegel and the finite-life American call; Geske's compound option; European values
-/// against Black-Scholes; the dual bound above the low estimate; independence of the pricing set.
+/// against Black-Scholes; the dual bound above the low estimate, and the low/high bracket around a
+/// binomial-lattice value of a staged project with expansion and abandonment; independence of the
+/// pricing set.
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>

@@ -73,11 +73,6 @@ RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   if (o.process == "jump_diffusion")
     REVEST_REQUIRE(o.jump_intensity >= 0.0 && o.jump_sd >= 0.0,
                    view.where("jump_intensity") << ": intensity and jump_sd must be >= 0");
-  if (o.upper_bound)
-    REVEST_REQUIRE(!o.has("stage") && !o.has("expand") && !o.has("abandon"),
-                   view.where("upper_bound")
-                       << ": the Andersen-Broadie bound is implemented for single-exercise "
-                          "projects; set options = [\"defer\"] to use it");
   return o;
 }
 

@@ -50,8 +50,8 @@ struct RealOptionsOptions {
   double expand_scale = 1.3, expand_cost = 0.35, abandon_salvage = 0.5;
   double pilot_cost = 0.15, pilot_scale = 0.1, scaleup_cost = 0.9;
   int exercise_per_year = 4;
-  std::string basis = "spline";
-  int order = 5;
+  std::string basis = "log_monomial";
+  int order = 8;
   std::size_t paths = 100000, regression_paths = 100000, real_world_paths = 20000;
   std::size_t batches = 10;
   bool antithetic = true, control_variate = true;
@@ -83,8 +83,10 @@ class RealOptionsAnalysis : public Analysis {
   enum Field { kValue, kSe, kValuePlain, kSePlain, kEuropean, kProbability, kTime, kUpper, kUpperSe, kFields };
   static constexpr std::size_t kScenarios = 2;  ///< 0: the county's digital index; 1: counterfactual
 
- private:
+  /// The LSM settings of one batch's valuation of a project with this horizon (paths per batch).
   LsmOptions lsm_options(double horizon) const;
+
+ private:
   std::string name_;
   RealOptionsOptions options_;
   std::size_t N_ = 0;
