@@ -18,6 +18,7 @@ const char* to_string(LogDetMethod m) {
     case LogDetMethod::kAuto: return "auto";
     case LogDetMethod::kEigen: return "eigen";
     case LogDetMethod::kSparse: return "sparse";
+    case LogDetMethod::kSparsePetsc: return "sparse_petsc";
     case LogDetMethod::kChebyshev: return "chebyshev";
     case LogDetMethod::kMonteCarlo: return "monte_carlo";
   }
@@ -26,10 +27,10 @@ const char* to_string(LogDetMethod m) {
 
 LogDetMethod logdet_method_from_string(const std::string& s) {
   for (auto m : {LogDetMethod::kAuto, LogDetMethod::kEigen, LogDetMethod::kSparse,
-                 LogDetMethod::kChebyshev, LogDetMethod::kMonteCarlo})
+                 LogDetMethod::kSparsePetsc, LogDetMethod::kChebyshev, LogDetMethod::kMonteCarlo})
     if (s == to_string(m)) return m;
   REVEST_FAIL("unknown log-determinant method '" << s
-                                                 << "' (auto, eigen, sparse, chebyshev, monte_carlo)");
+                                                 << "' (auto, eigen, sparse, sparse_petsc, chebyshev, monte_carlo)");
 }
 
 struct LogDet::Sparse {
@@ -113,10 +114,10 @@ LogDet::LogDet(const Weights& w, const LogDetOptions& opt)
     }
     REVEST_REQUIRE(lo < 0 && hi > 0, "weights '" << w.label << "': eigenvalues do not bracket 0");
     interval_ = {1.0 / lo, 1.0 / hi};
-  } else if (method_ == LogDetMethod::kSparse) {
+  } else if (method_ == LogDetMethod::kSparse || method_ == LogDetMethod::kSparsePetsc) {
     sparse_ = std::make_unique<Sparse>();
-    sparse_->symmetric = w.symmetric_similar;
-    sparse_->base = w.symmetric_similar ? Sparse::ColMat(w.symmetric_form()) : Sparse::ColMat(w.W);
+    sparse_->symmetric = method_ == LogDetMethod::kSparse && w.symmetric_similar;
+    sparse_->base = sparse_->symmetric ? Sparse::ColMat(w.symmetric_form()) : Sparse::ColMat(w.W);
     sparse_->identity.resize(static_cast<int>(n_), static_cast<int>(n_));
     sparse_->identity.setIdentity();
     const Sparse::ColMat a = sparse_->identity - 0.5 * sparse_->base;

@@ -126,7 +126,7 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   o.effects = v.get_choice("effects", {"none", "unit", "time", "twoway"});
   o.bias_correction = v.get_bool("bias_correction");
   o.key = v.get_string("key");
-  o.logdet = v.get_choice("logdet", {"auto", "eigen", "sparse", "chebyshev", "monte_carlo"});
+  o.logdet = v.get_choice("logdet", {"auto", "eigen", "sparse", "sparse_petsc", "chebyshev", "monte_carlo"});
   o.information = v.get_choice("information", {"auto", "expected", "observed"});
   const auto draws = v.get_int("impact_draws");
   REVEST_REQUIRE(draws >= 0 && draws <= 1000000, v.where("impact_draws") << ": must be in [0, 1e6]");

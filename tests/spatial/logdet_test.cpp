@@ -29,12 +29,16 @@ TEST(LogDetTest, ExactMethodsAgreeWithDenseDeterminant) {
     const LogDet eig(w, o);
     o.method = LogDetMethod::kSparse;
     const LogDet sp(w, o);
+    o.method = LogDetMethod::kSparsePetsc;  // MUMPS LU through PETSc, also for symmetric W
+    const LogDet spp(w, o);
+    EXPECT_EQ(spp.method(), LogDetMethod::kSparsePetsc);
     EXPECT_NEAR(eig.interval().second, 1.0, 1e-10) << spec;  // row-standardised: lambda_max = 1
     for (double rho : {-0.6, -0.2, 0.3, 0.7, 0.95}) {
       // log det of a 512 x 512 matrix: a few hundred, accurate to ~1e-12 relative.
       const double ref = dense_logdet(w, rho);
       EXPECT_NEAR(eig(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
       EXPECT_NEAR(sp(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
+      EXPECT_NEAR(spp(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
       // Derivatives: tr(B) and tr(B^2) from eigenvalues against finite differences of the dense one.
       const double h = 1e-4;
       const double d1 = -(dense_logdet(w, rho + h) - dense_logdet(w, rho - h)) / (2 * h);
