@@ -739,8 +739,12 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
   //   th_s(k) = max(th_s(k+1) - dM_s(k+1), max_a D_k g_a + th_to(k)),   (states in reverse order)
   // has E[th_s0(0)] >= the project's option value, with equality for the optimal rule's values.
   // The bound is reported as value + mean(th_s0(0) - L_s0(0)) (Andersen-Broadie's form: the
-  // difference has a far smaller variance than th itself). For a single-exercise project this is
-  // exactly Andersen and Broadie's estimator.
+  // difference has a far smaller variance than th itself; it is >= 0 on every path, since the
+  // rule's own actions give exactly L_s0(0)). For a single-exercise project the martingale is
+  // Andersen and Broadie's; the maximum runs over the project's own actions only (acting, or
+  // never acting), where the earlier single-exercise code also let the holder discard the option
+  // at any date, so the bound is at most that one on every path (equal on the put test).
+  // Antithetic outer paths are averaged in pairs before the standard error.
   if (o.upper_bound) {
     const int S = static_cast<int>(project.states.size());
     const std::size_t no = o.upper_outer, ni = o.upper_inner;
@@ -816,7 +820,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
       }
       delta[i] = th[static_cast<std::size_t>(project.initial)] - at(L, 0, project.initial);
     }
-    const MeanSe d = mean_se(delta, false);
+    const MeanSe d = mean_se(delta, o.antithetic && no % 2 == 0);
     res.upper = res.value + d.mean;
     res.upper_se = std::sqrt(res.se * res.se + d.se * d.se);
   }

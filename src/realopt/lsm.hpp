@@ -41,7 +41,7 @@
 /// state built from the rule's own values (inner simulations along each outer path), and the best
 /// pathwise sequence of actions against the penalised cash flows (the information relaxation dual
 /// of a finite-state control problem; Rogers 2007, Brown-Smith-Sun 2010). For a single-exercise
-/// project it is Andersen-Broadie's estimator. Cost: upper_outer x K x upper_inner x (K / 2)
+/// project the martingale is Andersen-Broadie's. Cost: upper_outer x K x upper_inner x (K / 2)
 /// path-steps, with the rule decided from every state at each of them.
 ///
 /// \test tests/realopt/lsm_test.cpp: Longstaff-Schwartz (2001) Table 1 (20 American puts, 50 dates

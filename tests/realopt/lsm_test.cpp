@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <cmath>
@@ -303,18 +304,23 @@ TEST(Lsm, DualUpperBoundBracketsAStagedProject) {
   const LsmResult r = value_lsm(p, pr, o, rng);
   ASSERT_TRUE(r.ok) << r.message;
   const int K = o.dates();
-  const double tree = lattice_value(p, pr, H, K, 500), coarse = lattice_value(p, pr, H, K, 250);
-  const double tree_err = std::abs(tree - coarse);
-  EXPECT_LT(tree_err, 0.05);
-  EXPECT_GE(r.upper, r.value);
+  // The tree's error: CRR oscillates for Bermudan payoffs, so it is taken as the spread of the
+  // value over three tree sizes (measured 1.0e-3 of a value of 19).
+  const double tree = lattice_value(p, pr, H, K, 500);
+  double tree_err = 0.0;
+  for (int steps : {300, 400})
+    tree_err = std::max(tree_err, std::abs(lattice_value(p, pr, H, K, steps) - tree));
+  EXPECT_LT(tree_err, 0.01);
+  EXPECT_GE(r.upper, r.value);  // an invariant of the code: th >= L on every path
   EXPECT_LT(r.value - 3 * r.se, tree + tree_err) << "low " << r.value << " tree " << tree;
   EXPECT_GT(r.upper + 3 * r.upper_se, tree - tree_err) << "high " << r.upper << " tree " << tree;
-  // Bracket within 1.5 % of the value (measured: see the printed figures).
+  // Bracket within 1.5 % of the value (measured 0.85 %: low 18.899, high 19.061, lattice 19.022).
   EXPECT_LT(r.upper - r.value, 0.015 * tree);
   std::printf("staged project: low %.4f (se %.4f), high %.4f (se %.4f), lattice %.4f (+- %.4f)\n",
               r.value, r.se, r.upper, r.upper_se, tree, tree_err);
   // The bound holds whatever the rule: from a poor rule (a linear fit on 400 paths) the low
-  // estimate falls, and the high estimate stays above the lattice value.
+  // estimate falls (measured 14.70, 90 se below the good rule's), and the high estimate stays
+  // above the lattice value (measured 19.41, se 0.20).
   o.basis = Basis::kMonomial;
   o.order = 1;
   o.regression_paths = 400;

@@ -182,8 +182,9 @@ TEST(RealOptions, UpperBoundOnTheFullProject) {
   }
 }
 
-// The analysis's default rule (config/defaults.toml: log_monomial of order 8, 10,000 regression
-// and 10,000 pricing paths per batch, 4 dates a year over 10 years, all four options) against the
+// The analysis's default rule (RealOptionsOptions' defaults, which config/defaults.toml repeats:
+// log_monomial of order 8, 10,000 regression and 10,000 pricing paths per batch, 4 dates a year
+// over 10 years, all four options) against the
 // exact Bermudan value of the same project on a binomial lattice (realopt/lattice.hpp), for a
 // project at the median of the bundled projects (sigma 0.29, I / V0 1.05, delta 0.045). The LSM
 // value is a low estimate; measured 1.95 % below over these 10 batches (bench/RESULTS.md section 10 has
@@ -204,6 +205,7 @@ TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   const Process p = make_process(ro, ps.params[0]);
   const Project pr = make_project(ro, 105, 10);
   const double exact = lattice_value(p, pr, 10, o.dates(), 100);
+  const double tree_err = std::abs(lattice_value(p, pr, 10, o.dates(), 150) - exact);
   std::vector<double> v;
   for (std::uint32_t b = 0; b < 10; ++b) {
     Rng rng(kSeed, "default-rule", b);
@@ -213,7 +215,10 @@ TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   }
   const stats::MeanSd ms = stats::mean_sd(v);
   const double se = ms.sd / std::sqrt(10.0);
-  EXPECT_LT(ms.mean, exact + 3 * se) << "exact " << exact;
+  EXPECT_LT(tree_err, 0.01 * exact);
+  // A low estimate: above the exact value only by noise (this catches foresight bias, e.g. a
+  // rule fitted on the pricing paths).
+  EXPECT_LT(ms.mean, exact + tree_err + 3 * se) << "exact " << exact;
   EXPECT_GT(ms.mean, 0.95 * exact) << "exact " << exact;
   std::printf("default rule: %.3f (se %.3f), lattice %.3f, %.2f %%\n", ms.mean, se, exact,
               100 * (ms.mean / exact - 1));
