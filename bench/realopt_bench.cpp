@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
     const RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
     // A median primary-sector county (data/README.md, section 8): V0 745, I = 1.1 V0, sigma 0.25.
     const revest::io::ProjectParams pp{745.0, 819.5, 0.25, 0.03, 0.08, 0.05, 0.03, 10, 0.5, -0.4, 0.02, -0.3};
+    const Process process = make_process(ro, pp);
+    const Project project = make_project(ro, pp.investment, pp.horizon);
     LsmOptions o;
     o.horizon = 10;
     o.dates_per_year = 4;
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
     LsmResult r;
     const double sec = fastest([&](int rep) {
       revest::Rng rng(1, "bench/project", static_cast<std::uint32_t>(rep));
-      r = value_lsm(make_process(ro, pp), make_project(ro, pp.investment, pp.horizon), o, rng);
+      r = value_lsm(process, project, o, rng);
     });
     std::printf("lsm_project seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.3f se=%.3f npv=%.1f\n",
                 sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, pp.v0 - pp.investment);
@@ -101,10 +103,9 @@ int main(int argc, char** argv) {
     o.upper_inner = 200;
     const auto t0 = Clock::now();
     revest::Rng rng(1, "bench/project", 0);
-    const LsmResult u = value_lsm(make_process(ro, pp), make_project(ro, pp.investment, pp.horizon), o, rng);
+    const LsmResult u = value_lsm(process, project, o, rng);
     const double su = std::chrono::duration<double>(Clock::now() - t0).count();
-    const double exact = lattice_value(make_process(ro, pp), make_project(ro, pp.investment, pp.horizon),
-                                       o.horizon, o.dates(), 100);
+    const double exact = lattice_value(process, project, o.horizon, o.dates(), 100);
     std::printf("lsm_project_dual seconds=%.2f value=%.3f se=%.3f upper=%.3f upper_se=%.3f gap_pct=%.2f lattice=%.2f\n",
                 su, u.value, u.se, u.upper, u.upper_se, 100.0 * (u.upper - u.value) / u.value, exact);
   }

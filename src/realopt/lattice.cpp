@@ -21,7 +21,6 @@ double lattice_value(const Process& p, const Project& pr, double T, int K, int s
   const auto n1 = static_cast<std::size_t>(N) + 1;
   // O[s][j]: value in excess of the owned q_s V at node j (j up-moves) of the current level.
   std::vector<std::vector<double>> O(static_cast<std::size_t>(S), std::vector<double>(n1, 0.0));
-  constexpr double kTimeEps = 1e-9;  // as lsm.cpp's exercise windows
   auto decide = [&](int n, int k) {
     const double t = T * k / K;
     for (int j = 0; j <= n; ++j) {
@@ -30,7 +29,7 @@ double lattice_value(const Process& p, const Project& pr, double T, int K, int s
       for (int s = S - 1; s >= 0; --s)
         for (std::size_t a = 0; a < pr.actions.size(); ++a) {
           const ProjectAction& act = pr.actions[a];
-          if (act.from != s || t < act.first_time - kTimeEps || t > act.last_time + kTimeEps) continue;
+          if (act.from != s || !act.open_at(t)) continue;
           double& o = O[static_cast<std::size_t>(s)][ju];
           o = std::max(o, pr.scale_change(static_cast<int>(a)) * v - act.cost +
                               O[static_cast<std::size_t>(act.to)][ju]);

@@ -51,15 +51,6 @@ void Project::validate(const std::string& what) const {
   }
 }
 
-bool Project::single_exercise() const {
-  for (const auto& a : actions) {
-    if (a.from != initial) continue;
-    for (const auto& b : actions)
-      if (b.from == a.to) return false;
-  }
-  return true;
-}
-
 double Project::scale_change(int a) const {
   const ProjectAction& act = actions[static_cast<std::size_t>(a)];
   return states[static_cast<std::size_t>(act.to)].scale - states[static_cast<std::size_t>(act.from)].scale;
@@ -82,8 +73,6 @@ Project american_put(double strike) {
 }
 
 namespace {
-
-constexpr double kTimeEps = 1e-9;
 
 // Coefficients of the Laguerre recurrence, so that the basis needs no division.
 struct LaguerreCoefficients {
@@ -119,11 +108,7 @@ class Engine {
   int dates() const { return K_; }
   double time(int k) const { return o_.horizon * k / K_; }
 
-  bool active(int a, int k) const {
-    const auto& act = pr_.actions[static_cast<std::size_t>(a)];
-    const double t = time(k);
-    return t >= act.first_time - kTimeEps && t <= act.last_time + kTimeEps;
-  }
+  bool active(int a, int k) const { return pr_.actions[static_cast<std::size_t>(a)].open_at(time(k)); }
   bool terminal(int s) const { return from_[static_cast<std::size_t>(s)].empty(); }
   bool own_active(int s, int k) const {
     for (int a : from_[static_cast<std::size_t>(s)])
@@ -785,7 +770,7 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
               int& c = cur[static_cast<std::size_t>(s)];
               if (eng.terminal(c)) continue;
               const auto cu = static_cast<std::size_t>(c);
-              if (gsum[cu] != 0.0 || end[cu] != c) at(C, k, s) += dk * gsum[cu];
+              at(C, k, s) += dk * gsum[cu];
               c = end[cu];
               alive -= eng.terminal(c);
             }

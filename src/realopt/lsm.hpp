@@ -71,6 +71,8 @@ struct ProjectAction {
   int from = 0, to = 0;  ///< state indices, to > from
   double cost = 0.0;     ///< paid on exercise (negative: received, e.g. a salvage value)
   double first_time = 0.0, last_time = std::numeric_limits<double>::infinity();  ///< window, years
+  /// True if the window contains date t (with 1e-9 years of slack for dates computed as k T / K).
+  bool open_at(double t) const { return t >= first_time - 1e-9 && t <= last_time + 1e-9; }
 };
 
 struct Project {
@@ -80,8 +82,6 @@ struct Project {
   double basis_scale = 1.0;  ///< V is regressed as V / basis_scale (e.g. the investment cost)
   /// Throws revest::Error naming `what` if the graph is not a forward DAG or a value is invalid.
   void validate(const std::string& what) const;
-  /// True if every action of the initial state leads to a state with no actions.
-  bool single_exercise() const;
   /// q_to - q_from of action a: the units of V its exercise adds to the holding.
   double scale_change(int a) const;
 };

@@ -229,7 +229,10 @@ TEST(RealOptions, OptionsSelectTheProjectGraph) {
   o.options = {"defer"};
   const Project d = make_project(o, 100, 10);
   EXPECT_EQ(d.states.size(), 2u);
-  EXPECT_TRUE(d.single_exercise());
+  // Single exercise: the one action leads from idle to a state with no actions.
+  ASSERT_EQ(d.actions.size(), 1u);
+  EXPECT_EQ(d.actions[0].from, 0);
+  EXPECT_EQ(d.actions[0].to, 1);
   o.options = {"stage", "expand", "abandon"};  // no deferral: enter at t = 0 only
   const Project all = make_project(o, 100, 10);
   EXPECT_EQ(all.states.size(), 5u);  // idle, pilot, invested, expanded, abandoned
