@@ -284,6 +284,13 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   res.gamma = theta[k + 1];
   res.mu = truncated ? theta[k + 2] : 0.0;
   res.loglik_ols = ll_ols_s - dN * std::log(sy);
+  {
+    const double s2_ols = ssr / static_cast<double>(N - k);
+    const Eigen::VectorXd v = (Xs.transpose() * Xs).inverse().diagonal() * s2_ols;
+    res.beta_ols = b_ols.cwiseProduct(D.head(k));
+    res.beta_ols_se = v.cwiseSqrt().cwiseProduct(D.head(k));
+    res.sigma2_ols = s2_ols * sy * sy;
+  }
 
   // Standard errors.
   Eigen::VectorXd se = Eigen::VectorXd::Constant(p, kNaN);

@@ -28,8 +28,9 @@
 /// (1988) E[exp(-u_i) | e_i], and the noise v_i = e_i +- E[u_i | e_i] that three-stage DEA
 /// removes.
 ///
-/// \test tests/sfa/sfa_test.cpp: Coelli's FRONTIER 4.1 example EG1 (../shared/validation/front41)
-/// to its printed precision, the same data as a cost frontier (sign flip), recovery of known
+/// \test tests/sfa/sfa_test.cpp: Coelli's FRONTIER 4.1 example EG1 (tests/sfa/data/front41) to
+/// its printed precision wherever the printed digits are determined by the data (the test says
+/// which are not, and why), the same data as a cost frontier (sign flip), recovery of known
 /// parameters on simulated data (half-normal and truncated normal), the wrong-skew boundary,
 /// analytic vs numerical gradient, bad data.
 #include <Eigen/Dense>
@@ -73,6 +74,10 @@ struct SfaResult {
   double mu = 0, mu_se = 0;   ///< 0 (and se NaN) for half-normal
   double loglik = 0;          ///< maximised log-likelihood
   double loglik_ols = 0;      ///< OLS (gamma = 0) log-likelihood
+  /// The OLS step that FRONTIER prints first (and from which the grid search starts):
+  /// coefficients, their classical standard errors sqrt(diag(s2 (X'X)^-1)) and s2 = SSR / (N - k).
+  Eigen::VectorXd beta_ols, beta_ols_se;
+  double sigma2_ols = 0;
   double lr_statistic = 0;    ///< 2 (loglik - loglik_ols), >= 0
   /// p-value of the one-sided LR test of no inefficiency (gamma = 0, and mu = 0 for the truncated
   /// normal): mixture 1/2 chi2(0) + 1/2 chi2(1) (half-normal) or 1/2 chi2(1) + 1/2 chi2(2)
