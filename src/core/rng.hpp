@@ -63,6 +63,18 @@ class Rng {
     return (static_cast<double>((hi << 26) | lo) + 0.5) * (1.0 / 9007199254740992.0);
   }
 
+  /// The stream of replication `replication` of the same seed and analysis, from its start. For
+  /// an analysis whose runtime tasks each hold several replications (ESDA permutations): every
+  /// replication then draws from its own stream, whatever the split into tasks. The task's own
+  /// stream is (seed, analysis, task), so such an analysis derives streams only through this and
+  /// never draws from the task's stream itself.
+  Rng for_replication(std::uint32_t replication) const {
+    Rng r(*this);
+    r.ctr_ = {{0u, 0u, replication, ctr_.v[3]}};
+    r.pos_ = 4;
+    return r;
+  }
+
   /// Number of 32-bit words drawn so far (for tests and diagnostics).
   std::uint64_t words_drawn() const {
     const std::uint64_t blocks = (static_cast<std::uint64_t>(ctr_.v[1]) << 32) | ctr_.v[0];

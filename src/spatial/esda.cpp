@@ -167,30 +167,50 @@ LocalMoran local_moran(std::span<const double> x, const Weights& w) {
   return l;
 }
 
-void lisa_permutation_counts(const LocalMoran& obs, const Weights& w, int permutations, Rng& rng,
-                             std::span<double> upper, std::span<double> lower) {
+LisaScratch::LisaScratch(const Weights& w) {
+  const auto n = static_cast<std::size_t>(w.W.rows());
+  pool.resize(n);
+  std::iota(pool.begin(), pool.end(), 0u);
+  Eigen::Index most = 0;
+  for (Eigen::Index i = 0; i < w.W.outerSize(); ++i)
+    most = std::max<Eigen::Index>(most, w.W.outerIndexPtr()[i + 1] - w.W.outerIndexPtr()[i]);
+  REVEST_REQUIRE(static_cast<std::size_t>(most) < std::max<std::size_t>(n, 1),
+                 "LISA: a unit has " << most << " neighbours among " << n << " units");
+  swaps.resize(static_cast<std::size_t>(most));
+}
+
+void lisa_permutation_draw(const LocalMoran& obs, const Weights& w, Rng& rng, LisaScratch& scratch,
+                           std::span<double> upper, std::span<double> lower) {
   const auto n = static_cast<std::size_t>(obs.z.size());
   const double m2n = obs.z.squaredNorm() / static_cast<double>(n);
-  std::vector<std::uint32_t> pool(n);
+  auto& pool = scratch.pool;
+  auto& swaps = scratch.swaps;
+  const std::uint32_t m = static_cast<std::uint32_t>(n - 1);
   for (std::size_t i = 0; i < n; ++i) {
     const int deg = static_cast<int>(w.W.outerIndexPtr()[i + 1] - w.W.outerIndexPtr()[i]);
     const double* wv = w.W.valuePtr() + w.W.outerIndexPtr()[i];
-    // Pool of the other n - 1 units; a partial Fisher-Yates shuffle draws deg of them.
-    std::iota(pool.begin(), pool.end(), 0u);
+    // pool[0, n - 1) holds the other n - 1 units; the first deg of a partial shuffle are drawn.
     std::swap(pool[i], pool[n - 1]);
-    const std::uint32_t m = static_cast<std::uint32_t>(n - 1);
-    for (int p = 0; p < permutations; ++p) {
-      double lag = 0;
-      for (int k = 0; k < deg; ++k) {
-        const std::uint32_t j = static_cast<std::uint32_t>(k) + uniform_index(rng, m - static_cast<std::uint32_t>(k));
-        std::swap(pool[static_cast<std::size_t>(k)], pool[j]);
-        lag += wv[k] * obs.z[pool[static_cast<std::size_t>(k)]];
-      }
-      const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / m2n;
-      if (ii >= obs.I[static_cast<Eigen::Index>(i)]) upper[i] += 1;
-      if (ii <= obs.I[static_cast<Eigen::Index>(i)]) lower[i] += 1;
+    double lag = 0;
+    for (int k = 0; k < deg; ++k) {
+      const auto ku = static_cast<std::size_t>(k);
+      const std::uint32_t j = static_cast<std::uint32_t>(k) + uniform_index(rng, m - static_cast<std::uint32_t>(k));
+      swaps[ku] = j;
+      std::swap(pool[ku], pool[j]);
+      lag += wv[k] * obs.z[pool[ku]];
     }
+    for (int k = deg - 1; k >= 0; --k) std::swap(pool[static_cast<std::size_t>(k)], pool[swaps[static_cast<std::size_t>(k)]]);
+    std::swap(pool[i], pool[n - 1]);
+    const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / m2n;
+    if (ii >= obs.I[static_cast<Eigen::Index>(i)]) upper[i] += 1;
+    if (ii <= obs.I[static_cast<Eigen::Index>(i)]) lower[i] += 1;
   }
+}
+
+void lisa_permutation_counts(const LocalMoran& obs, const Weights& w, int permutations, Rng& rng,
+                             std::span<double> upper, std::span<double> lower) {
+  LisaScratch scratch(w);
+  for (int p = 0; p < permutations; ++p) lisa_permutation_draw(obs, w, rng, scratch, upper, lower);
 }
 
 double pseudo_p(double upper, double lower, double permutations) {

@@ -58,8 +58,21 @@ struct LocalMoran {
 };
 LocalMoran local_moran(std::span<const double> x, const Weights& w);
 
-/// Adds `permutations` conditional-permutation draws of every I_i to the counts: upper[i] counts
-/// draws >= the observed I_i, lower[i] draws <= it.
+/// Scratch space of lisa_permutation_draw for a weights matrix: a pool of unit indices (restored
+/// after every unit) and the swaps to undo.
+struct LisaScratch {
+  explicit LisaScratch(const Weights& w);
+  std::vector<std::uint32_t> pool, swaps;
+};
+
+/// One conditional permutation of every unit, drawn from `rng` (Anselin 1995): for unit i, x_i
+/// stays and its deg(i) neighbours' values are drawn without replacement from the other n - 1
+/// (a partial Fisher-Yates shuffle, undone afterwards, so the draws depend on `rng` alone). Adds
+/// 1 to upper[i] when the permuted I_i >= the observed one, to lower[i] when <= it.
+void lisa_permutation_draw(const LocalMoran& obs, const Weights& w, Rng& rng, LisaScratch& scratch,
+                           std::span<double> upper, std::span<double> lower);
+
+/// `permutations` successive draws of lisa_permutation_draw from one stream.
 void lisa_permutation_counts(const LocalMoran& obs, const Weights& w, int permutations, Rng& rng,
                              std::span<double> upper, std::span<double> lower);
 

@@ -1,6 +1,7 @@
 #include "spatial/spatial_analysis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -570,28 +571,47 @@ std::size_t SpatialEsdaAnalysis::num_tasks() const {
 }
 
 std::vector<ReplicationSpec> SpatialEsdaAnalysis::replication_specs() const {
-  return {{"global", {combos_.size(), 3, 4}, "per combination (weights x variable x cross-section) and statistic (Moran's I, Geary's C, Getis-Ord G): permutations >= observed, <= observed, sum and sum of squares of the permuted values"},
+  return {{"global", {combos_.size(), 3, 4}, "per combination (weights x variable x cross-section) and statistic (Moran's I, Geary's C, Getis-Ord G): permutations >= observed, <= observed, sum and sum of squares of the permuted values minus the statistic's expected value under randomisation"},
           {"lisa", {combos_.size(), geo_.size(), 2}, "per combination and county: conditional permutations with local Moran >= observed and <= observed"}};
 }
+
+namespace {
+/// Expected values of Moran's I, Geary's C and Getis-Ord G under randomisation.
+std::array<double, 3> expected_values(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
+  return {moran(x, w, m).expected, geary(x, w, m).expected, getis_ord(x, w, m).expected};
+}
+}  // namespace
 
 TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
                                           std::span<const std::span<double>> out) const {
   const std::size_t begin = task * opt_.permutations_per_task;
-  const int P = static_cast<int>(std::min(opt_.permutations, begin + opt_.permutations_per_task) - begin);
+  const std::size_t end = std::min(opt_.permutations, begin + opt_.permutations_per_task);
   std::fill(out[0].begin(), out[0].end(), 0.0);
   std::fill(out[1].begin(), out[1].end(), 0.0);
-  const std::size_t n = geo_.size();
-  std::vector<double> perm;
-  std::vector<double> up(n), lo(n);
-  for (std::size_t k = 0; k < combos_.size(); ++k) {
+  const std::size_t n = geo_.size(), C = combos_.size();
+  std::vector<std::array<double, 3>> observed(C), expected(C);
+  std::vector<LisaScratch> scratch;
+  for (std::size_t k = 0; k < C; ++k) {
     const Combo& c = combos_[k];
     const Weights& w = *weights_.w[c.w];
-    const GlobalValues obs = global_values(c.x, w, moments_[c.w].S0);
-    const double ov[3] = {obs.moran, obs.geary, obs.g};
-    double* g = &out[0][k * 12];
-    perm = c.x;
-    for (int p = 0; p < P; ++p) {
-      for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[uniform_index(rng, i + 1)]);
+    const GlobalValues o = global_values(c.x, w, moments_[c.w].S0);
+    observed[k] = {o.moran, o.geary, o.g};
+    expected[k] = expected_values(c.x, w, moments_[c.w]);
+    scratch.emplace_back(w);
+  }
+  std::vector<double> perm, up(C * n, 0.0), lo(C * n, 0.0);
+  // Permutation q draws from its own stream (seed, analysis, q), in the same order whatever the
+  // task that holds it: every combination's global shuffle and its conditional permutations.
+  for (std::size_t q = begin; q < end; ++q) {
+    Rng r = rng.for_replication(static_cast<std::uint32_t>(q));
+    for (std::size_t k = 0; k < C; ++k) {
+      const Combo& c = combos_[k];
+      const Weights& w = *weights_.w[c.w];
+      const auto& ov = observed[k];
+      const auto& ev = expected[k];
+      double* g = &out[0][k * 12];
+      perm = c.x;
+      for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[uniform_index(r, i + 1)]);
       const GlobalValues v = global_values(perm, w, moments_[c.w].S0);
       const double pv[3] = {v.moran, v.geary, v.g};
       for (int s = 0; s < 3; ++s) {
@@ -602,17 +622,19 @@ TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
         }
         cell[0] += pv[s] >= ov[s];
         cell[1] += pv[s] <= ov[s];
-        cell[2] += pv[s];
-        cell[3] += pv[s] * pv[s];
+        // Centred on the expected value, so that the variance in summarize() does not cancel.
+        cell[2] += pv[s] - ev[s];
+        cell[3] += (pv[s] - ev[s]) * (pv[s] - ev[s]);
       }
+      lisa_permutation_draw(c.local, w, r, scratch[k], std::span<double>(up).subspan(k * n, n),
+                            std::span<double>(lo).subspan(k * n, n));
     }
-    std::fill(up.begin(), up.end(), 0.0);
-    std::fill(lo.begin(), lo.end(), 0.0);
-    lisa_permutation_counts(c.local, w, P, rng, up, lo);
+  }
+  for (std::size_t k = 0; k < C; ++k) {
     double* l = &out[1][k * n * 2];
     for (std::size_t i = 0; i < n; ++i) {
-      l[2 * i] = up[i];
-      l[2 * i + 1] = lo[i];
+      l[2 * i] = up[k * n + i];
+      l[2 * i + 1] = lo[k * n + i];
     }
   }
   return {};
@@ -641,7 +663,8 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
       double sum[4] = {0, 0, 0, 0};
       for (std::size_t t = 0; t < T; ++t)
         for (int q = 0; q < 4 && ok(t); ++q) sum[q] += g[t * C * 12 + k * 12 + static_cast<std::size_t>(s) * 4 + static_cast<std::size_t>(q)];
-      const double pm = sum[2] / P, psd = std::sqrt(std::max(0.0, sum[3] / P - pm * pm) * P / (P - 1));
+      const double dm = sum[2] / P, pm = st[s].expected + dm;
+      const double psd = std::sqrt(std::max(0.0, sum[3] / P - dm * dm) * P / (P - 1));
       glob.s("weights", w.label);
       glob.s("variable", opt_.variables[c.v]);
       glob.s("cross_section", cs_.labels[c.c]);

@@ -43,6 +43,18 @@ TEST(Rng, SameKeySameStream) {
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(a(), b());
 }
 
+// A stream derived for replication r is replication r's own stream, from its start, whatever the
+// stream it is derived from and however far that one has been drawn.
+TEST(Rng, ForReplicationIsThatReplicationsStream) {
+  Rng task(42, "analysis", 7);
+  for (int i = 0; i < 13; ++i) task();
+  Rng derived = task.for_replication(3), own(42, "analysis", 3);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(derived(), own());
+  Rng other = Rng(42, "other", 7).for_replication(3);
+  EXPECT_NE(other(), Rng(42, "analysis", 3)());
+  EXPECT_EQ(task.words_drawn(), 13u);  // the source is not advanced
+}
+
 TEST(Rng, DifferentKeysDiffer) {
   std::set<std::uint32_t> firsts;
   for (std::uint32_t rep = 0; rep < 100; ++rep) firsts.insert(Rng(42, "a", rep)());

@@ -163,9 +163,55 @@ TEST(SpatialEsdaAnalysisTest, PermutationTasksAndSummaries) {
   EXPECT_DOUBLE_EQ(pperm[0], 1.0 / 100.0);
   const Table& lisa = tables[1];
   EXPECT_EQ(std::get<std::vector<std::string>>(lisa.columns[4].data).size(), 512u);
-  // Same seed, same result; the task split changes the streams but not the validity.
+  // Same seed, same result.
   MemoryReplications rep2 = run_serial(a, 3);
   EXPECT_EQ(rep2.read_columns(1, 0, 1024), rep.read_columns(1, 0, 1024));
+}
+
+// Every permutation draws from its own stream (seed, analysis, permutation), so how the
+// permutations are split into tasks changes nothing: counts, pseudo p-values, q-values and cluster
+// labels are identical; the permutation mean and sd are sums taken in another grouping, equal to
+// rounding. A different seed gives different permutations.
+TEST(SpatialEsdaAnalysisTest, TaskSplitDoesNotChangeTheResults) {
+  const std::string two = with(kEsda, "variables", "[\"dig_index\", \"industry_va\"]");
+  auto tables = [&](const std::string& per_task, std::uint64_t seed) {
+    const auto c = config("spatial_esda", with(two, "permutations_per_task", per_task));
+    const SpatialEsdaAnalysis a("cl", geo(), panel(), SpatialEsdaOptions::from(io::OptionView(c)), 0);
+    MemoryReplications rep = run_serial(a, seed);
+    return std::make_pair(a.num_tasks(), a.summarize(rep));
+  };
+  const auto [t25, a] = tables("25", 3);
+  const auto [t7, b] = tables("7", 3);
+  const auto [t99, d] = tables("99", 4);
+  EXPECT_EQ(t25, 4u);
+  EXPECT_EQ(t7, 15u);
+  EXPECT_EQ(t99, 1u);
+  ASSERT_EQ(a.size(), b.size());
+  bool seed_matters = false;
+  for (std::size_t t = 0; t < a.size(); ++t) {
+    ASSERT_EQ(a[t].columns.size(), b[t].columns.size());
+    for (std::size_t c = 0; c < a[t].columns.size(); ++c) {
+      const Column& x = a[t].columns[c];
+      const Column& y = b[t].columns[c];
+      if (const auto* xd = std::get_if<std::vector<double>>(&x.data)) {
+        const auto& yd = std::get<std::vector<double>>(y.data);
+        const auto& dd = std::get<std::vector<double>>(d[t].columns[c].data);
+        ASSERT_EQ(xd->size(), yd.size());
+        const bool sums = x.name.find("mean") != std::string::npos || x.name.find("sd") != std::string::npos ||
+                          x.name.find("z_perm") != std::string::npos;
+        for (std::size_t i = 0; i < xd->size(); ++i) {
+          if (sums)
+            EXPECT_NEAR((*xd)[i], yd[i], 1e-12 * std::max(1.0, std::abs(yd[i]))) << a[t].name << "." << x.name;
+          else
+            EXPECT_EQ((*xd)[i], yd[i]) << a[t].name << "." << x.name << " row " << i;
+          seed_matters |= !((*xd)[i] == dd[i]);
+        }
+      } else {
+        EXPECT_EQ(x.data, y.data) << a[t].name << "." << x.name;
+      }
+    }
+  }
+  EXPECT_TRUE(seed_matters);
 }
 
 }  // namespace
