@@ -68,9 +68,14 @@ class Rng {
   /// replication then draws from its own stream, whatever the split into tasks. The task's own
   /// stream is (seed, analysis, task), so such an analysis derives streams only through this and
   /// never draws from the task's stream itself.
-  Rng for_replication(std::uint32_t replication) const {
+  ///
+  /// `part` > 0 selects an independent part of that stream (for a replication that draws for
+  /// several items, e.g. one part per ESDA combination, in any order): the part is the high word
+  /// of the block counter, so each part holds 2^32 blocks (2^34 words) before it would run into
+  /// the next. Part 0 is the replication's stream itself.
+  Rng for_replication(std::uint32_t replication, std::uint32_t part = 0) const {
     Rng r(*this);
-    r.ctr_ = {{0u, 0u, replication, ctr_.v[3]}};
+    r.ctr_ = {{0u, part, replication, ctr_.v[3]}};
     r.pos_ = 4;
     return r;
   }

@@ -588,28 +588,22 @@ TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
   const std::size_t end = std::min(opt_.permutations, begin + opt_.permutations_per_task);
   std::fill(out[0].begin(), out[0].end(), 0.0);
   std::fill(out[1].begin(), out[1].end(), 0.0);
-  const std::size_t n = geo_.size(), C = combos_.size();
-  std::vector<std::array<double, 3>> observed(C), expected(C);
-  std::vector<LisaScratch> scratch;
-  for (std::size_t k = 0; k < C; ++k) {
+  const std::size_t n = geo_.size();
+  std::vector<double> perm, up(n), lo(n);
+  for (std::size_t k = 0; k < combos_.size(); ++k) {
     const Combo& c = combos_[k];
     const Weights& w = *weights_.w[c.w];
-    const GlobalValues o = global_values(c.x, w, moments_[c.w].S0);
-    observed[k] = {o.moran, o.geary, o.g};
-    expected[k] = expected_values(c.x, w, moments_[c.w]);
-    scratch.emplace_back(w);
-  }
-  std::vector<double> perm, up(C * n, 0.0), lo(C * n, 0.0);
-  // Permutation q draws from its own stream (seed, analysis, q), in the same order whatever the
-  // task that holds it: every combination's global shuffle and its conditional permutations.
-  for (std::size_t q = begin; q < end; ++q) {
-    Rng r = rng.for_replication(static_cast<std::uint32_t>(q));
-    for (std::size_t k = 0; k < C; ++k) {
-      const Combo& c = combos_[k];
-      const Weights& w = *weights_.w[c.w];
-      const auto& ov = observed[k];
-      const auto& ev = expected[k];
-      double* g = &out[0][k * 12];
+    const GlobalValues obs = global_values(c.x, w, moments_[c.w].S0);
+    const double ov[3] = {obs.moran, obs.geary, obs.g};
+    const auto ev = expected_values(c.x, w, moments_[c.w]);
+    LisaScratch scratch(w);
+    double* g = &out[0][k * 12];
+    std::fill(up.begin(), up.end(), 0.0);
+    std::fill(lo.begin(), lo.end(), 0.0);
+    // Permutation q of combination k draws from part k of the stream (seed, analysis, q),
+    // whatever the task that holds it.
+    for (std::size_t q = begin; q < end; ++q) {
+      Rng r = rng.for_replication(static_cast<std::uint32_t>(q), static_cast<std::uint32_t>(k));
       perm = c.x;
       for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[uniform_index(r, i + 1)]);
       const GlobalValues v = global_values(perm, w, moments_[c.w].S0);
@@ -626,15 +620,12 @@ TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
         cell[2] += pv[s] - ev[s];
         cell[3] += (pv[s] - ev[s]) * (pv[s] - ev[s]);
       }
-      lisa_permutation_draw(c.local, w, r, scratch[k], std::span<double>(up).subspan(k * n, n),
-                            std::span<double>(lo).subspan(k * n, n));
+      lisa_permutation_draw(c.local, w, r, scratch, up, lo);
     }
-  }
-  for (std::size_t k = 0; k < C; ++k) {
     double* l = &out[1][k * n * 2];
     for (std::size_t i = 0; i < n; ++i) {
-      l[2 * i] = up[k * n + i];
-      l[2 * i + 1] = lo[k * n + i];
+      l[2 * i] = up[i];
+      l[2 * i + 1] = lo[i];
     }
   }
   return {};

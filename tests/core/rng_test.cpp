@@ -53,6 +53,14 @@ TEST(Rng, ForReplicationIsThatReplicationsStream) {
   Rng other = Rng(42, "other", 7).for_replication(3);
   EXPECT_NE(other(), Rng(42, "analysis", 3)());
   EXPECT_EQ(task.words_drawn(), 13u);  // the source is not advanced
+  // Parts: part 0 is the stream itself; other parts differ from it and from each other, and are
+  // reproducible.
+  std::set<std::uint32_t> firsts;
+  for (std::uint32_t part = 0; part < 50; ++part) firsts.insert(task.for_replication(3, part)());
+  EXPECT_EQ(firsts.size(), 50u);
+  EXPECT_EQ(task.for_replication(3, 0)(), Rng(42, "analysis", 3)());
+  Rng p1 = task.for_replication(3, 7), p2 = Rng(42, "analysis", 99).for_replication(3, 7);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(p1(), p2());
 }
 
 TEST(Rng, DifferentKeysDiffer) {
