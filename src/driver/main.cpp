@@ -58,6 +58,13 @@ int stop_exit_code(int sig) { return sig == SIGUSR1 ? 75 : 128 + sig; }
 }  // namespace
 
 int main(int argc, char** argv) {
+  // `run` and `rerun` take their stop signals from the first instruction: SLURM may send its
+  // warning signal while the ranks are still starting (MPI_Init can take a second), and the
+  // default action of SIGUSR1 would end the job step without a checkpoint or a requeue. A signal
+  // caught this early stops the run at its first task boundary. (run_everywhere installs the
+  // handlers again, in case MPI_Init replaced them.)
+  if (argc > 1 && (std::string_view(argv[1]) == "run" || std::string_view(argv[1]) == "rerun"))
+    install_stop_handlers();
   driver::MpiEnv mpi(&argc, &argv);
   const bool root = mpi.rank() == 0;
   auto logger = spdlog::stderr_color_mt("revest");
