@@ -284,9 +284,10 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   res.gamma = theta[k + 1];
   res.mu = truncated ? theta[k + 2] : 0.0;
   res.loglik_ols = ll_ols_s - dN * std::log(sy);
+  const Eigen::VectorXd xtx_inv = (Xs.transpose() * Xs).inverse().diagonal();  // scaled X
   {
     const double s2_ols = ssr / static_cast<double>(N - k);
-    const Eigen::VectorXd v = (Xs.transpose() * Xs).inverse().diagonal() * s2_ols;
+    const Eigen::VectorXd v = xtx_inv * s2_ols;
     res.beta_ols = b_ols.cwiseProduct(D.head(k));
     res.beta_ols_se = v.cwiseSqrt().cwiseProduct(D.head(k));
     res.sigma2_ols = s2_ols * sy * sy;
@@ -296,8 +297,7 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   Eigen::VectorXd se = Eigen::VectorXd::Constant(p, kNaN);
   if (res.status == SfaStatus::kGammaZero) {
     res.loglik = res.loglik_ols;
-    const Eigen::MatrixXd XtX = Xs.transpose() * Xs;
-    const Eigen::VectorXd v = XtX.inverse().diagonal() * (ssr / dN);
+    const Eigen::VectorXd v = xtx_inv * (ssr / dN);
     for (Eigen::Index j = 0; j < k; ++j) se[j] = std::sqrt(v[j]) * D[j];
     se[k] = std::sqrt(2.0 / dN) * theta[k];
   } else {

@@ -159,11 +159,11 @@ GlobalValues global_values(std::span<const double> x, const Weights& w, double S
 
 LocalMoran local_moran(std::span<const double> x, const Weights& w) {
   const Centered c = center(x);
-  const double m2n = c.m2 / static_cast<double>(x.size());
   LocalMoran l;
+  l.m2n = c.m2 / static_cast<double>(x.size());
   l.z = c.z;
   l.lag = w.W * c.z;
-  l.I = c.z.cwiseProduct(l.lag) / m2n;
+  l.I = c.z.cwiseProduct(l.lag) / l.m2n;
   return l;
 }
 
@@ -182,7 +182,6 @@ LisaScratch::LisaScratch(const Weights& w) {
 void lisa_permutation_draw(const LocalMoran& obs, const Weights& w, Rng& rng, LisaScratch& scratch,
                            std::span<double> upper, std::span<double> lower) {
   const auto n = static_cast<std::size_t>(obs.z.size());
-  const double m2n = obs.z.squaredNorm() / static_cast<double>(n);
   auto& pool = scratch.pool;
   auto& swaps = scratch.swaps;
   const std::uint32_t m = static_cast<std::uint32_t>(n - 1);
@@ -201,7 +200,7 @@ void lisa_permutation_draw(const LocalMoran& obs, const Weights& w, Rng& rng, Li
     }
     for (int k = deg - 1; k >= 0; --k) std::swap(pool[static_cast<std::size_t>(k)], pool[swaps[static_cast<std::size_t>(k)]]);
     std::swap(pool[i], pool[n - 1]);
-    const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / m2n;
+    const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / obs.m2n;
     if (ii >= obs.I[static_cast<Eigen::Index>(i)]) upper[i] += 1;
     if (ii <= obs.I[static_cast<Eigen::Index>(i)]) lower[i] += 1;
   }

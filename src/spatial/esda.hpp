@@ -55,6 +55,7 @@ GlobalValues global_values(std::span<const double> x, const Weights& w, double S
 /// Local Moran I_i, the standardised value z_i and its spatial lag sum_j w_ij z_j.
 struct LocalMoran {
   Eigen::VectorXd I, z, lag;
+  double m2n = 0;  ///< z'z / n, the denominator of every I_i
 };
 LocalMoran local_moran(std::span<const double> x, const Weights& w);
 

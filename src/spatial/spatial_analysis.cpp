@@ -555,13 +555,18 @@ SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& 
   for (std::size_t w = 0; w < weights_.w.size(); ++w)
     for (std::size_t v = 0; v < opt_.variables.size(); ++v)
       for (std::size_t c = 0; c < cs_.labels.size(); ++c) {
-        Combo k{w, v, c, cross_section_values(panel, Term{opt_.variables[v], false}, cs_.year_index[c], geo), {}};
+        Combo k{w, v, c, cross_section_values(panel, Term{opt_.variables[v], false}, cs_.year_index[c], geo), {}, {}, {}};
         const auto [lo, hi] = std::minmax_element(k.x.begin(), k.x.end());
         const bool constant = *hi - *lo <= 1e-12 * std::max(std::abs(*lo), std::abs(*hi));
         REVEST_REQUIRE(!constant, "analysis '" << name_ << "': variable '" << opt_.variables[v]
                                                << "' is constant across counties (up to rounding) in "
                                                << cs_.labels[c]);
-        k.local = local_moran(k.x, *weights_.w[w]);
+        const Weights& wm = *weights_.w[w];
+        k.local = local_moran(k.x, wm);
+        const GlobalValues o = global_values(k.x, wm, moments_[w].S0);
+        k.observed = {o.moran, o.geary, o.g};
+        k.expected = {moran(k.x, wm, moments_[w]).expected, geary(k.x, wm, moments_[w]).expected,
+                      getis_ord(k.x, wm, moments_[w]).expected};
         combos_.push_back(std::move(k));
       }
 }
@@ -575,13 +580,6 @@ std::vector<ReplicationSpec> SpatialEsdaAnalysis::replication_specs() const {
           {"lisa", {combos_.size(), geo_.size(), 2}, "per combination and county: conditional permutations with local Moran >= observed and <= observed"}};
 }
 
-namespace {
-/// Expected values of Moran's I, Geary's C and Getis-Ord G under randomisation.
-std::array<double, 3> expected_values(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
-  return {moran(x, w, m).expected, geary(x, w, m).expected, getis_ord(x, w, m).expected};
-}
-}  // namespace
-
 TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
                                           std::span<const std::span<double>> out) const {
   const std::size_t begin = task * opt_.permutations_per_task;
@@ -593,9 +591,8 @@ TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
   for (std::size_t k = 0; k < combos_.size(); ++k) {
     const Combo& c = combos_[k];
     const Weights& w = *weights_.w[c.w];
-    const GlobalValues obs = global_values(c.x, w, moments_[c.w].S0);
-    const double ov[3] = {obs.moran, obs.geary, obs.g};
-    const auto ev = expected_values(c.x, w, moments_[c.w]);
+    const auto& ov = c.observed;
+    const auto& ev = c.expected;
     LisaScratch scratch(w);
     double* g = &out[0][k * 12];
     std::fill(up.begin(), up.end(), 0.0);
@@ -654,7 +651,7 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
       double sum[4] = {0, 0, 0, 0};
       for (std::size_t t = 0; t < T; ++t)
         for (int q = 0; q < 4 && ok(t); ++q) sum[q] += g[t * C * 12 + k * 12 + static_cast<std::size_t>(s) * 4 + static_cast<std::size_t>(q)];
-      const double dm = sum[2] / P, pm = st[s].expected + dm;
+      const double dm = sum[2] / P, pm = c.expected[static_cast<std::size_t>(s)] + dm;  // sums centred in run_task
       const double psd = std::sqrt(std::max(0.0, sum[3] / P - dm * dm) * P / (P - 1));
       glob.s("weights", w.label);
       glob.s("variable", opt_.variables[c.v]);

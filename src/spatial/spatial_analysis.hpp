@@ -12,6 +12,7 @@
 ///
 /// \test tests/spatial/spatial_analysis_test.cpp (option errors, task layout, summaries against
 /// direct calls); tests/driver (rank invariance and resume of jobs/smoke.toml, which has both).
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -139,6 +140,8 @@ class SpatialEsdaAnalysis : public Analysis {
     std::size_t w, v, c;
     std::vector<double> x;
     LocalMoran local;
+    /// Moran's I, Geary's C, Getis-Ord G: observed, and expected under randomisation.
+    std::array<double, 3> observed, expected;
   };
   std::string name_;
   const io::Geography& geo_;

@@ -284,8 +284,9 @@ Project staged_project(double I, double H) {
 
 // The dual bound of a multi-state project (pilot, scale-up, expansion and abandonment valued
 // jointly): the LSM low estimate and the dual high estimate bracket the Bermudan value on the same
-// dates from a binomial lattice (realopt/lattice.hpp, itself checked in lattice_test.cpp) (3 se on each side, plus the lattice's own error, measured as its
-// change from 2,000 to 4,000 steps), and the bracket is narrow.
+// dates from a binomial lattice (realopt/lattice.hpp, itself checked in lattice_test.cpp), with
+// 3 se on each side plus the lattice's own error (its spread over 300, 400 and 500 steps per
+// date), and the bracket is narrow.
 TEST(Lsm, DualUpperBoundBracketsAStagedProject) {
   const Process p = gbm(100, 0.05, 0.03, 0.3);
   const double H = 2.0;
