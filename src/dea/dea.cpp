@@ -46,6 +46,14 @@ bool DeaOptions::is_valid(std::string* why) const {
     if (why) *why = "peer_tolerance must be in [0, 1e-3)";
     return false;
   }
+  if (!(efficient_tolerance >= 0 && efficient_tolerance < 1e-3)) {
+    if (why) *why = "efficient_tolerance must be in [0, 1e-3)";
+    return false;
+  }
+  if (!(slack_tolerance >= 0 && slack_tolerance < 1e-2)) {
+    if (why) *why = "slack_tolerance must be in [0, 1e-2)";
+    return false;
+  }
   return true;
 }
 
@@ -196,17 +204,22 @@ class EnvelopmentModel {
     phase2_failed_ = false;
     Eigen::Map<const Eigen::VectorXd> lambda(sol + 1, n_);
     const Eigen::RowVectorXd xl = lambda.transpose() * xr_, yl = lambda.transpose() * yr_;
-    res.farrell[k] = score;
-    res.efficiency[k] = input ? score : 1.0 / score;
     if (opt_.slacks) {
+      // Slacks from the LP's own score (the point phase 2 solved at), then classified: below the
+      // tolerance relative to the unit's own input (output) a slack is zero.
       const Eigen::RowVectorXd xs = (input ? score * x : x) - xl;
       const Eigen::RowVectorXd ys = yl - (input ? y : score * y);
-      res.input_slacks.row(ki) = xs.cwiseMax(0.0);
-      res.output_slacks.row(ki) = ys.cwiseMax(0.0);
+      for (int i = 0; i < m_; ++i)
+        res.input_slacks(ki, i) = xs(i) <= opt_.slack_tolerance * x(i) ? 0.0 : xs(i);
+      for (int r = 0; r < s_; ++r)
+        res.output_slacks(ki, r) = ys(r) <= opt_.slack_tolerance * y(r) ? 0.0 : ys(r);
     } else {
       res.input_slacks.row(ki).setZero();
       res.output_slacks.row(ki).setZero();
     }
+    if (std::abs(score - 1.0) <= opt_.efficient_tolerance) score = 1.0;  // efficient: exactly 1
+    res.farrell[k] = score;
+    res.efficiency[k] = input ? score : 1.0 / score;
     res.input_targets.row(ki) = (input ? score * x : x) - res.input_slacks.row(ki);
     res.output_targets.row(ki) = (input ? y : score * y) + res.output_slacks.row(ki);
     auto& peers = res.peers[k];

@@ -47,6 +47,16 @@ struct DeaOptions {
   bool super_efficiency = false;
   /// Peer weights below this are reported as zero. Default 1e-9.
   double peer_tolerance = 1e-9;
+  /// A score within this of 1 is reported as exactly 1 (an efficient unit). The simplex returns
+  /// efficient units as 1 - 1e-12 or 1 + 2e-16, and Clp's primal feasibility tolerance is 1e-7;
+  /// without snapping, "efficient" would depend on rounding (R Benchmarking snaps at 1e-7 too).
+  /// Default 1e-7.
+  double efficient_tolerance = 1e-7;
+  /// A slack below this times the unit's own value of that input (output) is reported as exactly
+  /// zero: phase 2 leaves slacks of 1e-9 ... 2e-8 where there is none (LP rounding, which scales
+  /// with the data). Zero slack then means zero, wherever slacks are classified (e.g. the
+  /// zero_slacks option of three-stage DEA). Default 1e-6.
+  double slack_tolerance = 1e-6;
   bool is_valid(std::string* why) const;
 };
 
@@ -56,12 +66,14 @@ const char* to_string(DeaStatus s);
 /// Results for the evaluated units (rows in the order given).
 struct DeaResult {
   std::vector<DeaStatus> status;
-  /// Farrell measure: theta (input; <= 1 unless super-efficiency) or phi (output; >= 1).
+  /// Farrell measure: theta (input; <= 1 unless super-efficiency) or phi (output; >= 1);
+  /// exactly 1 within DeaOptions::efficient_tolerance.
   std::vector<double> farrell;
   /// Efficiency in (0, 1] for ordinary models: theta (input) or 1/phi (output).
   std::vector<double> efficiency;
-  Eigen::MatrixXd input_slacks;   ///< n_eval x m (phase 2; zero if slacks = false)
-  Eigen::MatrixXd output_slacks;  ///< n_eval x s
+  /// n_eval x m (phase 2; zero if slacks = false); exactly 0 below slack_tolerance x input.
+  Eigen::MatrixXd input_slacks;
+  Eigen::MatrixXd output_slacks;  ///< n_eval x s; exactly 0 below slack_tolerance x output
   Eigen::MatrixXd input_targets;  ///< n_eval x m: projected inputs (radial and slack movement)
   Eigen::MatrixXd output_targets; ///< n_eval x s
   /// Peers of each unit: (reference index, weight l_j) with l_j > peer_tolerance.

@@ -19,7 +19,6 @@ namespace revest::dea {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kDeltaTol = 1e-9;  // delta > 1 + kDeltaTol enters the truncated regression
 
 const char* default_use(const std::string& which) {
   if (which == "inputs") return "dea_input";
@@ -66,6 +65,14 @@ ThreeStageOptions ThreeStageOptions::from(const io::OptionView& view) {
   o.bandwidth = view.get_double("bandwidth");
   REVEST_REQUIRE(std::isfinite(o.bandwidth) && o.bandwidth >= 0,
                  view.where("bandwidth") << ": must be >= 0 (0 = rule of thumb), got " << o.bandwidth);
+  o.bandwidth_rule = view.get_choice("bandwidth_rule", {"silverman", "benchmarking"});
+  o.efficient_tolerance = view.get_double("efficient_tolerance");
+  REVEST_REQUIRE(o.efficient_tolerance >= 0 && o.efficient_tolerance < 1e-3,
+                 view.where("efficient_tolerance") << ": must be in [0, 1e-3), got "
+                                                   << o.efficient_tolerance);
+  o.slack_tolerance = view.get_double("slack_tolerance");
+  REVEST_REQUIRE(o.slack_tolerance >= 0 && o.slack_tolerance < 1e-2,
+                 view.where("slack_tolerance") << ": must be in [0, 1e-2), got " << o.slack_tolerance);
   o.truncated_regression = view.get_bool("truncated_regression");
   return o;
 }
@@ -155,32 +162,73 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
 
 // ---- SW98 pieces ----
 
-double ThreeStageDeaAnalysis::bandwidth_rule(const std::vector<double>& theta) {
-  std::vector<double> refl;
+double ThreeStageDeaAnalysis::bandwidth_rule(const std::vector<double>& theta,
+                                             double efficient_tolerance) {
+  std::vector<double> refl, refl_ineff;
   refl.reserve(2 * theta.size());
   for (double t : theta) {
     refl.push_back(t);
     refl.push_back(2.0 - t);
+    if (t < 1.0 - efficient_tolerance) {
+      refl_ineff.push_back(t);
+      refl_ineff.push_back(2.0 - t);
+    }
   }
-  const auto ms = stats::mean_sd(refl);
-  const double iqr = stats::quantile(refl, 0.75) - stats::quantile(refl, 0.25);
-  double spread = ms.sd;
+  // Every unit efficient: the reflected set is a point mass at 1; there is nothing to smooth.
+  if (refl_ineff.empty()) return 0.0;
+  double spread = stats::mean_sd(refl).sd;
+  // The IQR over the inefficient units only: the atom of efficient units at 1 would make it 0.
+  const double iqr = stats::quantile(refl_ineff, 0.75) - stats::quantile(refl_ineff, 0.25);
   if (iqr > 0) spread = std::min(spread, iqr / 1.34);
   return 0.9 * spread * std::pow(static_cast<double>(theta.size()), -0.2);
 }
 
+double ThreeStageDeaAnalysis::bandwidth_benchmarking(const std::vector<double>& theta) {
+  // dea.boot.R (Benchmarking, svn revision 229): the inefficient scores (1 / theta > 1 + 1e-6)
+  // reflected at 1 on the Farrell scale, Silverman's spread with 1.349, and the factor
+  // sd(1 / theta) / sd(reflected) (m2 / n)^(1/5) of Daraio & Simar (2007, eq. 3.26).
+  std::vector<double> dist, neff;
+  for (double t : theta) {
+    dist.push_back(1.0 / t);
+    if (1.0 / t > 1.0 + 1e-6) neff.push_back(t);
+  }
+  if (neff.empty()) return 0.0;  // dea.boot stops here ("the range of efficiencies is degenerate")
+  const std::size_t m = neff.size();
+  for (std::size_t i = 0; i < m; ++i) neff.push_back(2.0 - neff[i]);
+  const double sd_neff = stats::mean_sd(neff).sd;
+  const double adjust = stats::mean_sd(dist).sd / sd_neff *
+                        std::pow(static_cast<double>(neff.size()) / static_cast<double>(dist.size()), 0.2);
+  double spread = sd_neff;
+  const double iqr = (stats::quantile(neff, 0.75) - stats::quantile(neff, 0.25)) / 1.349;
+  if (iqr > 1e-6 && iqr < spread) spread = iqr;
+  return adjust * 0.9 * spread * std::pow(static_cast<double>(neff.size()), -0.2);
+}
+
+double ThreeStageDeaAnalysis::bandwidth_of(const std::vector<double>& theta) const {
+  if (options_.bandwidth > 0) return options_.bandwidth;
+  std::vector<double> f;
+  for (double a : theta)
+    if (std::isfinite(a)) f.push_back(a);
+  return options_.bandwidth_rule == "benchmarking" ? bandwidth_benchmarking(f)
+                                                   : bandwidth_rule(f, options_.efficient_tolerance);
+}
+
 std::vector<double> ThreeStageDeaAnalysis::draw_pseudo_scores(const std::vector<double>& theta,
-                                                              double h, Rng& rng) {
+                                                              double h, Rng& rng, bool shephard) {
   // Units whose LP failed (NaN) are not drawn from; they get NaN (and keep their inputs).
+  // The draw runs on v = theta (Farrell, in (0, 1]) or v = 1 / theta (Shephard, >= 1), reflected
+  // at 1 either way.
   std::vector<double> fin;
   for (double t : theta)
-    if (std::isfinite(t)) fin.push_back(t);
+    if (std::isfinite(t)) fin.push_back(shephard ? 1.0 / t : t);
   const std::size_t n = theta.size(), nf = fin.size();
   std::vector<double> out(n, kNaN);
   if (nf == 0) return out;
-  double vr = 0;  // variance of the 2 nf reflected values (their mean is 1 by symmetry)
-  for (double t : fin) vr += (t - 1.0) * (t - 1.0);
-  vr /= static_cast<double>(nf);
+  // Variance of the 2 nf reflected values (their mean is 1 by symmetry): divisor 2 nf, or
+  // 2 nf - 1 as R's var() in dea.boot.
+  double vr = 0;
+  for (double t : fin) vr += 2.0 * (t - 1.0) * (t - 1.0);
+  vr /= shephard ? static_cast<double>(2 * nf - 1) : static_cast<double>(2 * nf);
   boost::random::uniform_int_distribution<std::size_t> pick(0, 2 * nf - 1);
   boost::random::normal_distribution<double> nd;
   std::vector<double> beta(n);
@@ -194,6 +242,12 @@ std::vector<double> ThreeStageDeaAnalysis::draw_pseudo_scores(const std::vector<
   const double corr = vr > 0 ? 1.0 / std::sqrt(1.0 + h * h / vr) : 1.0;
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(theta[i])) continue;
+    if (shephard) {
+      // dea.sample: D* = t if t >= 1, else 2 - t (>= 1 always); theta* = 1 / D* in (0, 1].
+      const double t = bbar + (beta[i] + h * nd(rng) - bbar) * corr;
+      out[i] = 1.0 / (t < 1.0 ? 2.0 - t : t);
+      continue;
+    }
     // A draw beyond the reflection (t* > 2 or <= 0, theta* <= 0) is redrawn: theta* in (0, 1].
     for (int attempt = 0; attempt < 1000; ++attempt) {
       const double t = bbar + (beta[i] + h * nd(rng) - bbar) * corr;
@@ -209,8 +263,9 @@ std::vector<double> ThreeStageDeaAnalysis::draw_pseudo_scores(const std::vector<
 
 Eigen::MatrixXd ThreeStageDeaAnalysis::pseudo_inputs(const Eigen::MatrixXd& x,
                                                      const std::vector<double>& theta, double h,
-                                                     Rng& rng) {
-  const std::vector<double> ts = draw_pseudo_scores(theta, h, rng);
+                                                     Rng& rng) const {
+  const std::vector<double> ts =
+      draw_pseudo_scores(theta, h, rng, options_.bandwidth_rule == "benchmarking");
   Eigen::MatrixXd xs = x;
   for (std::size_t i = 0; i < theta.size(); ++i) {
     // A unit whose LP failed in the point estimate keeps its observed inputs.
@@ -240,6 +295,7 @@ std::vector<double> ThreeStageDeaAnalysis::scores_against(const Eigen::MatrixXd&
       DeaOptions o;
       o.returns = main_;
       o.slacks = false;
+      o.efficient_tolerance = 0;  // replicate scores are not classified (as the RadialSolver's)
       try {
         const DeaResult r = solve_dea(x.row(ii), y.row(ii), xs, y, o);
         if (r.status[0] == DeaStatus::kOptimal) out[i] = r.farrell[0];
@@ -257,6 +313,9 @@ Eigen::MatrixXd ThreeStageDeaAnalysis::usable_slacks(const Eigen::MatrixXd& slac
                                                      const std::vector<DeaStatus>& status,
                                                      const Eigen::MatrixXd& x) const {
   Eigen::MatrixXd S = slack.cwiseMax(0.0);
+  for (Eigen::Index i = 0; i < S.rows(); ++i)
+    for (Eigen::Index k = 0; k < S.cols(); ++k)
+      if (zero_slack(S(i, k), x(i, k))) S(i, k) = 0.0;
   for (std::size_t i = 0; i < status.size(); ++i)
     if (status[i] != DeaStatus::kOptimal) S.row(static_cast<Eigen::Index>(i)).setZero();
   if (options_.slack_scale == "ratio") S = S.cwiseQuotient(x);  // share of the input that is slack
@@ -277,9 +336,11 @@ ThreeStageDeaAnalysis::Stage2 ThreeStageDeaAnalysis::fit_stage2(
   for (std::size_t k = 0; k < m; ++k) {
     const auto kk = static_cast<Eigen::Index>(k);
     // Units entering the fit: all, or (zero_slacks = "exclude") those with positive slack.
+    // usable_slacks has set every slack classified as zero (zero_slack, slack_tolerance) to
+    // exactly 0, so "positive" here is that classification, not LP rounding.
     std::vector<Eigen::Index> rows;
     for (Eigen::Index i = 0; i < S.rows(); ++i)
-      if (options_.zero_slacks == "include" || S(i, kk) > 0.0) rows.push_back(i);
+      if (options_.zero_slacks == "include" || S(i, kk) != 0.0) rows.push_back(i);
     Eigen::VectorXd Sf(static_cast<Eigen::Index>(rows.size()));
     Eigen::MatrixXd Zf(Sf.size(), Z.cols());
     for (std::size_t r = 0; r < rows.size(); ++r) {
@@ -287,7 +348,8 @@ ThreeStageDeaAnalysis::Stage2 ThreeStageDeaAnalysis::fit_stage2(
       Zf.row(static_cast<Eigen::Index>(r)) = Z.row(rows[r]);
     }
     st.units[k] = static_cast<int>(rows.size());
-    if (Sf.size() < Z.cols() + 4 || Sf.maxCoeff() - Sf.minCoeff() <= 0.0) {
+    if (Sf.size() < Z.cols() + 4 ||
+        Sf.maxCoeff() - Sf.minCoeff() <= 1e-12 * Sf.cwiseAbs().maxCoeff()) {
       st.status[k] = "no_variation";
       continue;
     }
@@ -382,7 +444,9 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
   };
   DeaOptions main_opts;
   main_opts.returns = main_;
-  DeaOptions other_opts;
+  main_opts.efficient_tolerance = options_.efficient_tolerance;
+  main_opts.slack_tolerance = options_.slack_tolerance;
+  DeaOptions other_opts = main_opts;
   other_opts.returns = other_returns(main_);
   other_opts.slacks = false;
 
@@ -409,6 +473,13 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     znames.insert(znames.end(), env_.begin(), env_.end());
     Y.z1 = Z;
     Y.dep = usable_slacks(Y.slack1, Y.stage1.status, Y.x);
+    Y.zero_slack_units.assign(m, 0);
+    for (std::size_t k = 0; k < m; ++k)
+      for (std::size_t i = 0; i < N_; ++i) {
+        const auto ii = static_cast<Eigen::Index>(i), kk = static_cast<Eigen::Index>(k);
+        if (Y.stage1.status[i] == DeaStatus::kOptimal && zero_slack(Y.slack1(ii, kk), Y.x(ii, kk)))
+          ++Y.zero_slack_units[k];
+      }
     Stage2 st2 = fit_stage2(Y.dep, Z, znames, ctx + ", stage 2, year " + std::to_string(Y.year));
     const Stage2Terms terms = stage2_terms(st2, Y.dep, Z);
     Y.x_adj = adjust_inputs(terms, Y.x, terms.worst());
@@ -420,20 +491,15 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     Y.stage3_other = solve_dea(Y.x_adj, Y.y, other_opts, labels).farrell;
     Y.slack3 = Y.x_adj - Y.stage3.input_targets;
     // Bandwidths.
-    auto finite = [](const std::vector<double>& v) {
-      std::vector<double> f;
-      for (double a : v)
-        if (std::isfinite(a)) f.push_back(a);
-      return f;
-    };
-    Y.h1 = options_.bandwidth > 0 ? options_.bandwidth : bandwidth_rule(finite(Y.stage1.farrell));
-    Y.h3 = options_.bandwidth > 0 ? options_.bandwidth : bandwidth_rule(finite(Y.stage3.farrell));
+    Y.h1 = bandwidth_of(Y.stage1.farrell);
+    Y.h3 = bandwidth_of(Y.stage3.farrell);
     // SW2007 Algorithm 1, step 2.
     if (options_.truncated_regression) {
       std::vector<double> d;
       for (std::size_t i = 0; i < N_; ++i) {
         const double th = Y.stage1.farrell[i];
-        if (std::isfinite(th) && 1.0 / th > 1.0 + kDeltaTol) {
+        // Inefficient units: efficient ones are exactly 1 (efficient_tolerance, DeaOptions).
+        if (std::isfinite(th) && th < 1.0 - options_.efficient_tolerance) {
           Y.truncreg_units.push_back(static_cast<int>(i));
           d.push_back(1.0 / th);
         }
@@ -474,6 +540,8 @@ TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
       // scored against the adjusted pseudo-sample.
       DeaOptions o;
       o.returns = main_;
+      o.efficient_tolerance = options_.efficient_tolerance;
+      o.slack_tolerance = options_.slack_tolerance;
       const DeaResult ds = solve_dea(xs1, Y.y, o);
       const Eigen::MatrixXd Ss = usable_slacks(xs1 - ds.input_targets, ds.status, xs1);
       Stage2 st;
@@ -621,6 +689,10 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                       {"slack3", s3, "stage-3 total slack"}};
   }
 
+  std::ostringstream zd;
+  zd << "units with zero stage-1 total slack of this input (slack <= " << options_.slack_tolerance
+     << " x input, option slack_tolerance)";
+  const std::string zero_desc = zd.str();
   Table coef{"stage2_coefficients", "stage-2 SFA of each input's total slack on the environment", {}};
   Table fits{"stage2_fits", "stage-2 SFA fit per year and input (boundary policy in status)", {}};
   {
@@ -642,9 +714,14 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         fyear.push_back(Y.year);
         finput.push_back(inputs_[k]);
         status.push_back(Y.sfa_status[k]);
-        message.push_back(fitted ? r.message
+        std::string msg = fitted ? r.message
                                  : "too few units with positive slack, or no variation: no "
-                                   "adjustment of this input");
+                                   "adjustment of this input";
+        if (Y.sfa_status[k] == "boundary_gamma_1" && options_.slack_scale == "level")
+          msg += " [slack levels: when unit sizes differ by orders of magnitude the slacks' lower "
+                 "envelope is near 0 at every environment and the fit ends at gamma = 1; "
+                 "slack_scale = \"ratio\" models the share of the input that is slack]";
+        message.push_back(msg);
         sig.push_back(fitted ? r.sigma2 : kNaN);
         sig_se.push_back(fitted ? r.sigma2_se : kNaN);
         gam.push_back(fitted ? r.gamma : kNaN);
@@ -654,9 +731,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         lr.push_back(fitted ? r.lr_statistic : kNaN);
         lrp.push_back(fitted ? r.lr_pvalue : kNaN);
         meanu.push_back(fitted ? r.u_mean.mean() : 0.0);
-        std::int64_t z = 0;
-        for (Eigen::Index i = 0; i < Y.slack1.rows(); ++i) z += Y.slack1(i, static_cast<Eigen::Index>(k)) <= 0.0;
-        nzero.push_back(z);
+        nzero.push_back(Y.zero_slack_units[k]);
         nfit.push_back(Y.sfa_units[k]);
       }
     coef.columns = {{"year", year, "year"},
@@ -678,11 +753,46 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                     {"lr_gamma0", lr, "one-sided LR statistic of gamma = 0"},
                     {"lr_pvalue", lrp, "p-value (mixed chi-square)"},
                     {"mean_u", meanu, "mean JLMS E[u|e]"},
-                    {"zero_slack_units", nzero, "units with zero total slack"},
+                    {"zero_slack_units", nzero, zero_desc},
                     {"fit_units", nfit, "units in the fit (zero_slacks = " + options_.zero_slacks +
                                             "); every unit is adjusted"}};
   }
   std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(coef), std::move(fits)};
+
+  {
+    Table bw{"bandwidths",
+             "SW98 kernel bandwidth of every year and stage, the rule that chose it, and the "
+             "efficient units (score within efficient_tolerance of 1) it was computed with", {}};
+    std::vector<std::int64_t> year, stage, n_units, n_eff;
+    std::vector<std::string> rule;
+    std::vector<double> h;
+    const std::string rule_name =
+        options_.bandwidth > 0 ? std::string("fixed") : options_.bandwidth_rule;
+    for (std::size_t t = 0; t < T_; ++t)
+      for (int st = 1; st <= 3; st += 2) {
+        const ThreeStageYear& Y = years_[t];
+        const DeaResult& d = st == 1 ? Y.stage1 : Y.stage3;
+        std::int64_t fin = 0, eff1 = 0;
+        for (double v : d.farrell) {
+          fin += std::isfinite(v);
+          eff1 += std::isfinite(v) && std::abs(v - 1.0) <= options_.efficient_tolerance;
+        }
+        year.push_back(Y.year);
+        stage.push_back(st);
+        rule.push_back(rule_name);
+        h.push_back(st == 1 ? Y.h1 : Y.h3);
+        n_units.push_back(fin);
+        n_eff.push_back(eff1);
+      }
+    bw.columns = {{"year", year, "year"},
+                  {"stage", stage, "DEA stage whose scores are bootstrapped (1 or 3)"},
+                  {"rule", rule, "bandwidth rule: silverman | benchmarking | fixed (option bandwidth)"},
+                  {"bandwidth", h, "kernel bandwidth h of the smoothed bootstrap (0: every unit "
+                                   "efficient, nothing to smooth)"},
+                  {"units", n_units, "units with a score"},
+                  {"efficient_units", n_eff, "units with score 1 (within efficient_tolerance)"}};
+    tables.push_back(std::move(bw));
+  }
 
   if (options_.truncated_regression) {
     const auto st = summarize_replication_columns(reader, 1, T_ * (p + 2), conf, block);

@@ -10,7 +10,8 @@
 ///    of input k: S_k = x_k - target_k (radial plus non-radial movement).
 ///  Stage 2. For each input k, a cost-type SFA S_k = b0 + z'b + v + u (sfa::fit_sfa; u half-
 ///    normal or truncated normal), fitted on the units with positive slack (option zero_slacks;
-///    see there) and applied to every unit (JLMS noise of each unit's own residual). A boundary
+///    see there; a slack is zero when S_ik <= slack_tolerance x_ik) and applied to every unit
+///    (JLMS noise of each unit's own residual). A boundary
 ///    fit follows the SFA boundary policy (gamma = 0: u = 0, the whole residual is noise; gamma =
 ///    1: no noise) and is reported; an input with fewer than p + 5 units with positive slack is
 ///    not adjusted ("no_variation", reported).
@@ -27,8 +28,26 @@
 ///   pseudo-sample x*_i = x_i theta_i / theta*_i, y*_i = y_i;
 ///   theta^b_i = score of the OBSERVED (x_i, y_i) against the pseudo-sample (RadialSolver, Clp
 ///   as the fallback).
-/// Bandwidth rule: h = 0.9 min(sd(R), IQR(R) / 1.34) n^(-1/5) (Silverman's rule of thumb on the
-/// reflected scores, at the original sample size n), unless the option `bandwidth` > 0 fixes it.
+/// Efficient units: a score within `efficient_tolerance` (1e-7) of 1 is exactly 1 (dea.hpp); the
+/// efficient units form an atom at 1 in the score distribution.
+/// Bandwidth rules (option bandwidth_rule; the option `bandwidth` > 0 fixes h instead):
+///  "silverman" (default): h = 0.9 min(sd(R), IQR(R_m) / 1.34) n^(-1/5): Silverman's (1986,
+///    eq. 3.31) rule of thumb on the reflected scores R at the original sample size n, where the
+///    interquartile range is taken over R_m, the reflected scores of the m inefficient units only.
+///    IQR(R) is twice the median of 1 - theta over all units, so with half the units efficient it
+///    is 0 (or 1e-12, from rounding) and h collapses: no smoothing, and upper interval bounds equal
+///    to theta. The atom is an artefact of DEA, not part of the density being smoothed, and
+///    Daraio & Simar (2007, p. 61) remove it for the same reason. The IQR term is used only when it
+///    is positive; with no inefficient unit h = 0 (nothing to smooth; reported as degenerate).
+///  "benchmarking": R Benchmarking's dea.boot (file dea.boot.R, svn revision 229, 2020), to
+///    reproduce its intervals: on the m scores with 1 / theta > 1 + 1e-6, R_m = {theta, 2 - theta},
+///    h = 0.9 s m2^(-1/5) sd(1 / theta) / sd(R_m) (m2 / n)^(1/5), m2 = 2 m, s = IQR(R_m) / 1.349
+///    if 1e-6 < that < sd(R_m), else sd(R_m) (Daraio & Simar 2007, eq. 3.26; sample sd, IQR type
+///    7). Its pseudo-scores are drawn as dea.boot's dea.sample draws them: on the Shephard scale
+///    D = 1 / theta, reflected at 1 (D* = 2 - D~ when D~ < 1), variance-corrected with var of the
+///    reflected set (divisor 2n - 1), theta* = 1 / D*. revest keeps its own interval (below); dea.boot
+///    forms the same basic interval on the Shephard scale with type-9 quantiles, which gives the
+///    same bounds up to the quantile interpolation.
 /// Summaries per county-year (Simar & Wilson 2000): bias = mean_b(theta^b) - theta, bias-corrected
 /// theta - bias, variance var_b(theta^b), and the interval [2 theta - q_hi, 2 theta - q_lo], where
 /// q_lo, q_hi are the (1 -+ confidence)/2 quantiles of theta^b (type 7).
@@ -38,7 +57,8 @@
 ///
 /// SW2007 Algorithm 1 (option truncated_regression): delta_i = 1 / theta_i (Farrell output-type
 /// measure >= 1) of the main stage-1 model, regressed on (1, z) by truncated-normal ML on the
-/// m units with delta_i > 1 + 1e-9; each replication draws e_i ~ N(0, s^2) left-truncated at
+/// m inefficient units (theta_i < 1 - efficient_tolerance, i.e. delta_i > 1); each replication
+/// draws e_i ~ N(0, s^2) left-truncated at
 /// 1 - z_i'b, sets delta*_i = z_i'b + e_i and re-estimates; percentile intervals of b*, s*.
 ///
 /// \test tests/dea/three_stage_test.cpp
@@ -84,8 +104,16 @@ struct ThreeStageOptions {
   std::size_t replications = 2000;
   /// Level of the intervals. Default 0.95.
   double confidence = 0.95;
-  /// SW98 bandwidth; 0 (default) = the rule of thumb in the file comment.
+  /// SW98 bandwidth; 0 (default) = the rule `bandwidth_rule`.
   double bandwidth = 0.0;
+  /// Bandwidth rule when `bandwidth` is 0: "silverman" (default) or "benchmarking" (R
+  /// Benchmarking's dea.boot rule and draw; see the file comment).
+  std::string bandwidth_rule = "silverman";
+  /// A score within this of 1 is exactly 1, an efficient unit (DeaOptions). Default 1e-7.
+  double efficient_tolerance = 1e-7;
+  /// A total slack S_ik <= slack_tolerance * x_ik is zero (DeaOptions; zero_slacks, the
+  /// zero_slack_units count). Default 1e-6.
+  double slack_tolerance = 1e-6;
   /// What a replication re-estimates: "scores" (default): SW98 for stage 1 and for stage 3 with
   /// the stage-2 estimates held fixed; "three_stage": stage 1 as before, then the whole
   /// procedure on the stage-1 pseudo-sample (its DEA with slacks by Clp, the SFA of its slacks,
@@ -127,6 +155,7 @@ struct ThreeStageYear {
   std::vector<sfa::SfaResult> sfa;       ///< per input (empty result for no_variation)
   std::vector<std::string> sfa_status;   ///< per input: SfaStatus name or "no_variation"
   std::vector<int> sfa_units;            ///< per input: units in the fit
+  std::vector<int> zero_slack_units;     ///< per input: units whose stage-1 total slack is zero
   double h1 = 0, h3 = 0;                 ///< SW98 bandwidths
   TruncatedRegression truncreg;
   std::vector<int> truncreg_units;       ///< units with delta > 1
@@ -150,11 +179,15 @@ class ThreeStageDeaAnalysis : public Analysis {
   const std::vector<std::string>& inputs() const { return inputs_; }
   const std::vector<std::string>& environment() const { return env_; }
 
-  /// SW98 pseudo-sample draw for scores `theta` with bandwidth h (exposed for tests).
+  /// SW98 pseudo-sample draw for scores `theta` with bandwidth h (exposed for tests): revest's
+  /// draw on the Farrell scale, or (shephard = true) dea.boot's on the Shephard scale.
   static std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double h,
-                                                Rng& rng);
-  /// The bandwidth rule of the file comment.
-  static double bandwidth_rule(const std::vector<double>& theta);
+                                                Rng& rng, bool shephard = false);
+  /// The "silverman" bandwidth rule of the file comment; scores within `efficient_tolerance` of 1
+  /// count as efficient.
+  static double bandwidth_rule(const std::vector<double>& theta, double efficient_tolerance = 1e-7);
+  /// The "benchmarking" bandwidth rule of the file comment (R Benchmarking's dea.boot).
+  static double bandwidth_benchmarking(const std::vector<double>& theta);
 
  private:
   struct Stage2 {
@@ -162,14 +195,19 @@ class ThreeStageDeaAnalysis : public Analysis {
     std::vector<std::string> status;
     std::vector<int> units;
   };
-  /// SW98 pseudo-sample inputs x theta / theta* (draws from rng).
-  static Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta,
-                                       double h, Rng& rng);
+  /// SW98 pseudo-sample inputs x theta / theta* (draws from rng, by the option's rule).
+  Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta,
+                                double h, Rng& rng) const;
+  /// The bandwidth of one year and stage (option bandwidth or bandwidth_rule).
+  double bandwidth_of(const std::vector<double>& theta) const;
+  /// Whether the total slack s of an input whose value is x is zero (slack_tolerance).
+  bool zero_slack(double s, double x) const { return s <= options_.slack_tolerance * x; }
   /// Radial scores of the units (x, y) against the reference set (xs, y); unit i's own
   /// pseudo-observation starts the simplex; Clp is the fallback.
   std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                                      const Eigen::MatrixXd& xs, const DeaResult& point) const;
-  /// Stage-2 dependent variables: slacks >= 0 (0 for units whose LP failed), as ratios if asked.
+  /// Stage-2 dependent variables: slacks >= 0 (0 for units whose LP failed, and exactly 0 for a
+  /// zero slack, see zero_slack), as ratios if asked.
   Eigen::MatrixXd usable_slacks(const Eigen::MatrixXd& slack, const std::vector<DeaStatus>& status,
                                 const Eigen::MatrixXd& x) const;
   Stage2 fit_stage2(const Eigen::MatrixXd& S, const Eigen::MatrixXd& Z,

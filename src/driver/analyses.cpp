@@ -36,7 +36,20 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
       }
     } else if (a.kind == "three_stage_dea") {
       const auto o = dea::ThreeStageOptions::from(opt);
-      for (const char* which : {"inputs", "outputs", "environment"}) {
+      const struct {
+        const char* key;
+        const std::vector<std::string>& given;
+        const char* use;
+      } lists[] = {{"inputs", o.inputs, "dea_input"},
+                   {"outputs", o.outputs, "dea_output"},
+                   {"environment", o.environment, "environment"}};
+      for (const auto& [which, given, use] : lists) {
+        // An empty list written in the job is not "use the default": say so rather than fall
+        // back to the indicator system silently.
+        REVEST_REQUIRE(!given.empty() || !opt.given(which),
+                       opt.where(which) << ": an empty list; three-stage DEA needs at least one "
+                                           "variable here (leave the option out to use every "
+                                           "indicator whose uses contain \"" << use << "\")");
         const auto vars = o.resolved(which, ind);
         REVEST_REQUIRE(!vars.empty(), opt.where(which) << ": no variables given and none in the "
                                                           "indicator system has the default use");

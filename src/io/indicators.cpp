@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
+#include "core/suggest.hpp"
 #include "io/job.hpp"
 
 namespace revest::io {
@@ -36,8 +37,13 @@ const Indicator* IndicatorSystem::find(const std::string& name) const {
 
 const Indicator& IndicatorSystem::get(const std::string& name, const std::string& context) const {
   const Indicator* i = find(name);
-  REVEST_REQUIRE(i, context << ": unknown indicator '" << name
-                            << "' (not in the indicator system, config/indicators.toml)");
+  if (!i) {
+    std::vector<std::string> names;
+    for (const auto& ind : indicators) names.push_back(ind.name);
+    REVEST_FAIL(context << ": unknown indicator '" << name << "' (not in the indicator system"
+                        << (source.empty() ? std::string() : " " + source) << ")"
+                        << did_you_mean(name, names));
+  }
   return *i;
 }
 
@@ -57,6 +63,7 @@ IndicatorSystem load_indicators(const std::filesystem::path& path) {
                               << ": " << e.description());
   }
   IndicatorSystem sys;
+  sys.source = path.string();
   for (auto&& [k, v] : root)
     REVEST_REQUIRE(k.str() == "indicator",
                    where(v) << ": unknown key '" << k.str() << "' (expected [[indicator]] tables)");

@@ -35,6 +35,8 @@ struct Indicator {
 
 struct IndicatorSystem {
   std::vector<Indicator> indicators;
+  /// The file it was read from (named in error messages); empty when built in code.
+  std::string source;
 
   const Indicator* find(const std::string& name) const;
   /// The indicator `name`; throws naming `context` if unknown.
@@ -44,7 +46,7 @@ struct IndicatorSystem {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & indicators;
+    ar & indicators & source;
   }
   bool operator==(const IndicatorSystem&) const = default;
 };

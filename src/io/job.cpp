@@ -413,6 +413,12 @@ std::string OptionView::where(const std::string& key) const {
   return os.str();
 }
 
+bool OptionView::given(const std::string& key) const {
+  auto it = cfg_.where.find(key);
+  static const std::string kDefault = " (default)";
+  return it != cfg_.where.end() && !it->second.ends_with(kDefault);
+}
+
 std::string OptionView::get_string(const std::string& key) const {
   const toml::node& n = node(key);
   REVEST_REQUIRE(n.is_string(), where(key) << " must be a string");

@@ -101,6 +101,9 @@ class OptionView {
   std::string get_choice(const std::string& key, const std::vector<std::string>& allowed) const;
   /// Location prefix for a message about `key` ("FILE:LINE:COL: analysis 'NAME' option 'KEY'").
   std::string where(const std::string& key) const;
+  /// Whether the job file itself sets `key` (not the defaults file). False when the job was
+  /// rebuilt from an effective configuration, which keeps no source positions.
+  bool given(const std::string& key) const;
 
  private:
   const toml::node& node(const std::string& key) const;

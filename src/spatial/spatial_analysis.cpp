@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/suggest.hpp"
 #include "core/stats.hpp"
 
 namespace revest::spatial {
@@ -135,9 +136,16 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   o.confidence = v.get_double("confidence");
   REVEST_REQUIRE(o.confidence > 0 && o.confidence < 1, v.where("confidence") << ": must be in (0, 1)");
   if (!o.key.empty()) {
+    std::vector<std::string> regressors;  // of every formula, for a "did you mean"
+    for (const Formula& f : parsed)
+      for (const Term& t : f.x) regressors.push_back(t.label());
+    REVEST_REQUIRE(std::find(regressors.begin(), regressors.end(), o.key) != regressors.end(),
+                   v.where("key") << ": '" << o.key << "' is not a regressor of any formula"
+                                  << did_you_mean(o.key, regressors));
     for (const Formula& f : parsed) {
       const bool has = std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label() == o.key; });
-      REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '" << f.text << "'");
+      REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '"
+                                         << f.text << "' (the key must be in every formula)");
     }
   }
   return o;

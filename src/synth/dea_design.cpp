@@ -44,7 +44,9 @@ DeaDesignData make_dea_design(const DeaDesign& d) {
     for (std::size_t t = 0; t < T; ++t) {
       const std::size_t r = i * T + t;
       const double a1 = std::exp(nd(rng)), a2 = std::exp(nd(rng));
-      const double u = d.sigma_u * std::abs(nd(rng)), z1 = rng.uniform01(), z2 = rng.uniform01();
+      double u = d.sigma_u * std::abs(nd(rng));
+      const double z1 = rng.uniform01(), z2 = rng.uniform01();
+      if (d.efficient_share > 0 && rng.uniform01() < d.efficient_share) u = 0.0;
       f.panel.values[0][r] = a1 * std::exp(u + 0.3 * d.env_scale * z1 + d.noise_sd * nd(rng));
       f.panel.values[1][r] = a2 * std::exp(u + 0.2 * d.env_scale * z1 + d.noise_sd * nd(rng));
       f.panel.values[2][r] = std::pow(a1, 0.5) * std::pow(a2, 0.4);

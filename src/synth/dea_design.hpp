@@ -7,8 +7,10 @@
 /// placebo). Frontier bundle a_k = exp(N(0, 1)); output y = a1^0.5 a2^0.4 (decreasing returns,
 /// so the VRS technology is correct); observed inputs
 ///   x_k = a_k exp(u + env_effect_k z1 + noise_sd N(0, 1)),  u = sigma_u |N(0, 1)|,
-/// with env_effect = (0.3, 0.2) * env_scale. The managerial efficiency exp(-u) is the true
-/// radial input efficiency when env_scale = noise_sd = 0, and what stage 3 targets otherwise.
+/// with env_effect = (0.3, 0.2) * env_scale; with efficient_share > 0 a further uniform draw
+/// makes u = 0 (a fully efficient unit-year) with that probability. The managerial efficiency
+/// exp(-u) is the true radial input efficiency when env_scale = noise_sd = 0, and what stage 3
+/// targets otherwise.
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +26,9 @@ struct DeaDesign {
   double sigma_u = 0.3;
   double env_scale = 1.0;
   double noise_sd = 0.03;
+  /// Probability that a unit-year is fully efficient (u = 0). Default 0 (no draw is made, so the
+  /// data of the other designs do not change).
+  double efficient_share = 0.0;
   std::uint64_t seed = 11;
 };
 

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "synth/dea_design.hpp"
 
 using namespace revest::dea;
 using Eigen::MatrixXd;
@@ -225,4 +226,59 @@ TEST(Dea, CoelliDeapEg2VrsAndScale) {
                 scale[i], 5e-4)
         << "firm " << i + 1;
   }
+}
+
+// Issue 16: the simplex returns efficient units as 1 - 1e-12 or 1 + 2e-16 and zero slacks as
+// 1e-9 ... 2e-8, so "efficient" and "zero slack" depended on rounding. Data with 60 % of the
+// units exactly on a strictly concave frontier (synth::make_dea_design, efficient_share 0.6,
+// no environment or noise): each of those is VRS-efficient. Every score must be exactly 1 or
+// clearly below it, and every slack exactly 0 or clearly positive.
+TEST(Dea, EfficientScoresAreExactlyOneAndZeroSlacksExactlyZero) {
+  revest::synth::DeaDesign d;
+  d.n = 300;
+  d.years = {2021};
+  d.env_scale = 0;
+  d.noise_sd = 0;
+  d.efficient_share = 0.6;
+  const auto data = revest::synth::make_dea_design(d);
+  MatrixXd x(300, 2), y(300, 1);
+  for (Eigen::Index i = 0; i < 300; ++i) {
+    x(i, 0) = data.panel.values[0][static_cast<std::size_t>(i)];
+    x(i, 1) = data.panel.values[1][static_cast<std::size_t>(i)];
+    y(i, 0) = data.panel.values[2][static_cast<std::size_t>(i)];
+  }
+  const DeaResult r = solve_dea(x, y, DeaOptions{});
+  int on_frontier = 0, efficient = 0;
+  for (std::size_t i = 0; i < 300; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    if (data.eff_true[i] == 1.0) {
+      ++on_frontier;
+      EXPECT_EQ(r.farrell[i], 1.0) << "unit " << i;  // exactly, not 1 - 1e-12
+    }
+    efficient += r.farrell[i] == 1.0;
+    EXPECT_TRUE(r.farrell[i] == 1.0 || r.farrell[i] < 1.0 - 1e-7) << r.farrell[i];
+    for (Eigen::Index k = 0; k < 2; ++k) {
+      const double s = r.input_slacks(ii, k);
+      EXPECT_TRUE(s == 0.0 || s > 1e-6 * x(ii, k)) << "unit " << i << " input " << k << ": " << s;
+    }
+    const double so = r.output_slacks(ii, 0);
+    EXPECT_TRUE(so == 0.0 || so > 1e-6 * y(ii, 0)) << so;
+  }
+  EXPECT_GE(on_frontier, 150);
+  EXPECT_GE(efficient, on_frontier);
+  // With the tolerances off, the same LPs give scores and slacks that are neither (what revest
+  // reported before): the test above is not vacuous.
+  DeaOptions raw;
+  raw.efficient_tolerance = 0;
+  raw.slack_tolerance = 0;
+  const DeaResult q = solve_dea(x, y, raw);
+  int rounded = 0;
+  for (std::size_t i = 0; i < 300; ++i) {
+    rounded += q.farrell[i] != 1.0 && q.farrell[i] > 1.0 - 1e-7;
+    for (Eigen::Index k = 0; k < 2; ++k) {
+      const double s = q.input_slacks(static_cast<Eigen::Index>(i), k);
+      rounded += s > 0.0 && s <= 1e-6 * x(static_cast<Eigen::Index>(i), k);
+    }
+  }
+  EXPECT_GT(rounded, 0);
 }

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "core/error.hpp"
+#include "core/memory_replications.hpp"
 #include "core/rng.hpp"
 #include "synth/dea_design.hpp"
 
@@ -119,10 +120,67 @@ TEST(ThreeStageDea, ReplicationsAreReproducibleAndFinite) {
   EXPECT_GT(mean_shift, 0.0);
 }
 
-// Bandwidth rule by hand: reflected {0.5, 1.5, 1, 1}: sd = sqrt(0.5 / 3) = 0.40825, IQR (type 7)
-// = 1.125 - 0.875 = 0.25 -> 0.25 / 1.34 = 0.18657; h = 0.9 * 0.18657 * 2^(-1/5) = 0.146184.
+// Bandwidth rule by hand: theta = {0.5, 1}; reflected R = {0.5, 1.5, 1, 1}: sd = sqrt(0.5 / 3) =
+// 0.408248; the IQR over the inefficient units' reflected scores R_m = {0.5, 1.5} (type 7) = 1.25 -
+// 0.75 = 0.5 -> 0.5 / 1.34 = 0.373134 < sd; h = 0.9 * 0.373134 * 2^(-1/5) = 0.292349. (Before
+// issue 16 the IQR ran over R, atom included: 0.25, and h = 0.146184.)
 TEST(ThreeStageDea, BandwidthRuleByHand) {
-  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_rule({0.5, 1.0}), 0.9 * (0.25 / 1.34) * std::pow(2.0, -0.2), 1e-12);
+  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_rule({0.5, 1.0}), 0.9 * (0.5 / 1.34) * std::pow(2.0, -0.2), 1e-12);
+  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_rule({0.5, 1.0}), 0.29234906976362374, 1e-12);
+  // Every unit efficient: nothing to smooth.
+  EXPECT_EQ(ThreeStageDeaAnalysis::bandwidth_rule({1.0, 1.0, 1.0 - 1e-12}), 0.0);
+}
+
+// Issue 16: with half or more of the units efficient (and returned as 1 - 1e-12 by the LP), the
+// IQR of the reflected scores was about 1e-12 and so was h: no smoothing at all. The rule must
+// give the same bandwidth whether the efficient scores are 1 or 1 - 1e-12, and a real one.
+TEST(ThreeStageDea, BandwidthSurvivesMostUnitsEfficient) {
+  std::vector<double> exact, rounded;
+  for (int i = 0; i < 60; ++i) {
+    exact.push_back(1.0);
+    rounded.push_back(i % 2 ? 1.0 - 1e-12 : 1.0 + 2e-16);
+  }
+  for (int i = 0; i < 40; ++i) {
+    const double t = 0.55 + 0.4 * i / 39.0;
+    exact.push_back(t);
+    rounded.push_back(t);
+  }
+  const double h = ThreeStageDeaAnalysis::bandwidth_rule(exact);
+  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_rule(rounded), h, 1e-12);
+  // The sd of the reflected scores is 0.175387 (below IQR(R_m) / 1.34 = 0.369), so h = 0.9 x
+  // 0.175387 x 100^(-1/5) = 0.062841 (NumPy, ddof = 1).
+  EXPECT_NEAR(h, 0.06284058201171334, 1e-12);
+}
+
+// R Benchmarking's dea.boot rule (dea.boot.R, svn 229), by hand with theta = {0.5, 0.8, 1, 1}:
+// dist = 1 / theta = {2, 1.25, 1, 1}, sd(dist) = 0.473242; inefficient scores {0.5, 0.8}
+// reflected: neff = {0.5, 0.8, 1.5, 1.2}, sd(neff) = 0.439697, IQR (type 7) = 1.275 - 0.725 =
+// 0.55, / 1.349 = 0.407709 (used: above 1e-6 and below sd); adjust = sd(dist) / sd(neff) (4/4)^(1/5);
+// h = adjust 0.9 0.407709 4^(-1/5) = 0.299303 (also evaluated in NumPy with ddof = 1).
+TEST(ThreeStageDea, BandwidthBenchmarkingByHand) {
+  const double adjust = 0.4732423621500228 / 0.439696865275764;
+  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_benchmarking({0.5, 0.8, 1.0, 1.0}),
+              adjust * 0.9 * (0.55 / 1.349) * std::pow(4.0, -0.2), 1e-12);
+  EXPECT_NEAR(ThreeStageDeaAnalysis::bandwidth_benchmarking({0.5, 0.8, 1.0, 1.0}), 0.2993032929610774, 1e-12);
+  EXPECT_EQ(ThreeStageDeaAnalysis::bandwidth_benchmarking({1.0, 1.0}), 0.0);
+}
+
+// dea.boot's draw on the Shephard scale: theta* in (0, 1], reproducible, and smoothing moves the
+// draws off the observed values.
+TEST(ThreeStageDea, ShephardDrawsAreReflectedAndReproducible) {
+  std::vector<double> th;
+  for (int i = 0; i < 500; ++i) th.push_back(i % 2 ? 1.0 : 0.4 + 0.6 * (i % 50) / 49.0);
+  Rng a(1, "sw", 3), b(1, "sw", 3);
+  const auto s1 = ThreeStageDeaAnalysis::draw_pseudo_scores(th, 0.05, a, true);
+  const auto s2 = ThreeStageDeaAnalysis::draw_pseudo_scores(th, 0.05, b, true);
+  EXPECT_EQ(s1, s2);
+  int ones = 0;
+  for (double v : s1) {
+    EXPECT_GT(v, 0.0);
+    EXPECT_LE(v, 1.0);
+    ones += v == 1.0;
+  }
+  EXPECT_EQ(ones, 0);
 }
 
 TEST(ThreeStageDea, PseudoScoresAreReflectedAndReproducible) {
@@ -216,4 +274,102 @@ TEST(ThreeStageDea, WholeProcedureBootstrap) {
       differ += s3 != p[(t * 2 + 1) * kN + i];
     }
   EXPECT_GT(differ, kN);
+}
+
+namespace {
+double mae(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += std::abs(a[i] - b[i]) / static_cast<double>(a.size());
+  return s;
+}
+}  // namespace
+
+// Issue 16: stage 2 classified a slack as zero only if it was <= 0.0, so the ~40 efficient units
+// of a 512-unit data set (slacks 1e-9 ... 2e-8 from LP rounding) stayed in the fit, the SFA ran to
+// gamma -> 1 with b ~ 1e-8 and stage 3 equalled stage 1. Known truth: synth::make_dea_design
+// (n = 512, one year, seed 2000: z1 raises both inputs, by 0.3 and 0.2 in logs; bench/dea_stage2
+// gives the figures quoted below for this data set).
+TEST(ThreeStageDea, ZeroSlacksAreExcludedAndStageTwoAdjusts) {
+  synth::DeaDesign d;
+  d.n = 512;
+  d.years = {2021};
+  d.seed = 2000;
+  const auto data = synth::make_dea_design(d);
+  ThreeStageOptions o = small_options();
+  o.truncated_regression = false;
+  for (const char* scale : {"level", "ratio"}) {
+    o.slack_scale = scale;
+    const ThreeStageDeaAnalysis a("eff", data.geo, data.panel, data.system, o);
+    const ThreeStageYear& Y = a.years()[0];
+    for (Eigen::Index k = 0; k < 2; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      // 37 units per input have zero slack (3-4 before the fix): each excluded, each with slack
+      // within the tolerance, every other unit in the fit with a slack above it.
+      EXPECT_GE(Y.zero_slack_units[kk], 30) << scale;
+      EXPECT_EQ(Y.sfa_units[kk], 512 - Y.zero_slack_units[kk]);
+      int zero = 0;
+      for (Eigen::Index i = 0; i < 512; ++i) {
+        const bool z = Y.slack1(i, k) <= 1e-6 * Y.x(i, k);
+        zero += z;
+        EXPECT_EQ(Y.dep(i, k) == 0.0, z) << "unit " << i;
+      }
+      EXPECT_EQ(zero, Y.zero_slack_units[kk]);
+      ASSERT_NE(Y.sfa_status[kk], "no_variation");
+      const double b = Y.sfa[kk].beta[1];  // z1 (column 0 is the intercept)
+      if (std::string(scale) == "ratio") {
+        // Interior fits with a clearly positive environment effect (0.14 here).
+        EXPECT_EQ(Y.sfa_status[kk], "converged") << Y.sfa[kk].message;
+        EXPECT_GT(b, 2 * Y.sfa[kk].beta_se[1]);
+      } else {
+        // In levels the fit still ends at gamma = 1 (unit sizes differ by a factor of ~50 here:
+        // see the option slack_scale), but it now adjusts: b = 0.032, not 1e-8.
+        EXPECT_GT(b, 0.01);
+      }
+    }
+    // Stage 3 moves toward the managerial efficiency (MAE 0.0591 -> 0.0528 in levels, 0.0540 as
+    // ratios; before the fix stage 3 equalled stage 1).
+    EXPECT_LT(mae(Y.stage3.farrell, data.eff_true), mae(Y.stage1.farrell, data.eff_true) - 0.003) << scale;
+  }
+}
+
+// Issue 16: with 60 % of the units efficient the bandwidth collapsed to ~1e-12, so a third of the
+// replicate scores equalled theta and the upper interval bound was theta for 98 of 100 units.
+// Data: synth::make_dea_design with efficient_share 0.6, no environment, no noise, n = 100.
+TEST(ThreeStageDea, MostUnitsEfficientIntervalsAreNotDegenerate) {
+  synth::DeaDesign d;
+  d.n = 100;
+  d.years = {2021};
+  d.env_scale = 0;
+  d.noise_sd = 0;
+  d.efficient_share = 0.6;
+  const auto data = synth::make_dea_design(d);
+  ThreeStageOptions o;
+  o.replications = 200;
+  o.truncated_regression = false;
+  const ThreeStageDeaAnalysis a("eff", data.geo, data.panel, data.system, o);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < o.replications; ++b) reps.run(a, 7, b);
+  const auto tables = a.summarize(reps);
+  auto column = [&](const std::string& table, const std::string& name) {
+    for (const auto& t : tables)
+      if (t.name == table)
+        for (const auto& c : t.columns)
+          if (c.name == name) return c.data;
+    ADD_FAILURE() << table << "/" << name;
+    return decltype(Column::data){};
+  };
+  const auto theta = std::get<std::vector<double>>(column("efficiency", "stage1_vrs"));
+  const auto hi = std::get<std::vector<double>>(column("efficiency", "stage1_ci_hi"));
+  int efficient = 0, hi_at_theta = 0;
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    efficient += theta[i] == 1.0;
+    hi_at_theta += std::abs(hi[i] - theta[i]) < 1e-9;
+  }
+  EXPECT_GE(efficient, 55);
+  EXPECT_LE(hi_at_theta, 5);
+  // The bandwidths are in the archive, per year and stage.
+  const auto h = std::get<std::vector<double>>(column("bandwidths", "bandwidth"));
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0], a.years()[0].h1);
+  EXPECT_GT(h[0], 0.01);
 }

@@ -39,6 +39,15 @@ job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "dea_magic"'
 expect 1 "job.toml:4:.*unknown analysis kind 'dea_magic'" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
 job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "entropy_index"' 'indicators = ["broadband_users", "no_such_thing"]'
 expect 1 "job.toml:5:.*unknown indicator 'no_such_thing'" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# The message names the indicator file the job uses (not the default one) and the likely spelling.
+cp "$SRC/config/indicators.toml" "$OUT/my_indicators.toml"
+job 'name = "x"' 'seed = 1' '[data]' "indicators = \"$OUT/my_indicators.toml\"" '[[analysis]]' \
+    'kind = "entropy_index"' 'indicators = ["broadband_users", "broadband_user"]'
+expect 1 "unknown indicator 'broadband_user' \(not in the indicator system [^)]*my_indicators.toml\) \(did you mean 'broadband_users'\?\)" \
+  -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# An empty list written in the job is an error, not a silent fall-back to the indicators' uses.
+job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "three_stage_dea"' 'environment = []'
+expect 1 "job.toml:5:.*option 'environment': an empty list" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
 
 # Bad data: a negative value in an index indicator -> error naming file, line, column; no archive.
 awk -F, 'BEGIN{OFS=","} NR==1{for(i=1;i<=NF;i++) if($i=="broadband_users") c=i} NR==7{$c=-5} {print}' \

@@ -72,6 +72,15 @@ TEST(SpatialModelsOptionsTest, ErrorsNameTheOption) {
   EXPECT_NE(err(with(kModels, "models", "[\"sarx\"]")).find("unknown spatial model 'sarx'"), std::string::npos);
   EXPECT_NE(err(with(kModels, "weights", "[\"queen k=3\"]")).find("does not apply"), std::string::npos);
   EXPECT_NE(err(with(kModels, "key", "\"road_density\"")).find("is not a regressor"), std::string::npos);
+  // A typo in the key is named with the regressor it was probably meant to be (issue 16).
+  EXPECT_NE(err(with(kModels, "key", "\"dig_indx\"")).find("(did you mean 'dig_index'?)"), std::string::npos)
+      << err(with(kModels, "key", "\"dig_indx\""));
+  {
+    std::string two = with(kModels, "formulas",
+                           "[\"industry_va ~ dig_index + urbanisation\", \"industry_va ~ urbanisation\"]");
+    two = with(two, "key", "\"dig_index\"");
+    EXPECT_NE(err(two).find("the key must be in every formula"), std::string::npos) << err(two);
+  }
   EXPECT_NE(err(with(kModels, "cross_section", "\"decade\"")).find("cross_section"), std::string::npos);
   EXPECT_NE(err(with(kModels, "formulas", "[]")).find("at least one formula"), std::string::npos);
   // Unknown panel variable and log of a non-positive value: errors at construction.
