@@ -1,11 +1,11 @@
 # How close R spatialreg itself comes to the 74 documented Columbus ML estimates
-# (../shared/validation/columbus/documented_estimates.csv), with its default settings, counted as
+# (tests/spatial/data/columbus/documented_estimates.csv), with its default settings, counted as
 # the revest test ColumbusTest.AllSeventyFourDocumentedEstimatesToPrintedPrecision counts them:
 # within half a unit of the last printed decimal, and within one unit.
-# Usage: Rscript bench/columbus_spatialreg.R [path to shared/validation/columbus]
+# Usage: Rscript bench/columbus_spatialreg.R [path to tests/spatial/data/columbus]
 suppressMessages({library(spdep); library(spatialreg)})
 args <- commandArgs(trailingOnly = TRUE)
-dir <- if (length(args) >= 1) args[1] else "../shared/validation/columbus"
+dir <- if (length(args) >= 1) args[1] else "tests/spatial/data/columbus"
 d <- read.csv(file.path(dir, "columbus.csv"))
 e <- read.csv(file.path(dir, "columbus_anselin_edges.csv"))
 doc <- read.csv(file.path(dir, "documented_estimates.csv"), comment.char = "#")

@@ -7,6 +7,8 @@
 // Design B: environment z1 raises input use, noise sd 0.03: the managerial efficiency exp(-u) is
 //           what stage 3 targets; stage-1 intervals are expected to miss it.
 // Design C: the data of B with stage 2 on slack ratios (slack_scale = "ratio").
+// Design D: A with 60 % of the units fully efficient (u = 0): the case where the bandwidth rule
+//           collapsed before issue 16 (its IQR was that of an atom at 1).
 // For each design and n: R data sets, B replications each; every unit of every data set counts.
 //   build/bench/bench_dea_coverage [R] [B]
 #include <chrono>
@@ -31,7 +33,7 @@ int main(int argc, char** argv) {
   const double conf = 0.95;
   std::printf("| design | n | stage | data sets | B | coverage of the 95%% interval | mean width | "
               "RMSE raw | RMSE bias-corrected | failed draws | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
-  for (const char design : {'A', 'B', 'C'})
+  for (const char design : {'A', 'B', 'C', 'D'})
     for (const std::size_t n : {std::size_t{100}, std::size_t{400}}) {
       Tally st[2];
       const auto t0 = std::chrono::steady_clock::now();
@@ -40,8 +42,10 @@ int main(int argc, char** argv) {
         d.n = n;
         d.years = {2021};
         d.seed = 1000 + static_cast<std::uint64_t>(r);
-        d.env_scale = design == 'A' ? 0.0 : 1.0;
-        d.noise_sd = design == 'A' ? 0.0 : 0.03;  // C: the data of B, stage 2 on slack ratios
+        const bool plain = design == 'A' || design == 'D';
+        d.env_scale = plain ? 0.0 : 1.0;
+        d.noise_sd = plain ? 0.0 : 0.03;  // C: the data of B, stage 2 on slack ratios
+        if (design == 'D') d.efficient_share = 0.6;
         const auto data = synth::make_dea_design(d);
         dea::ThreeStageOptions o;
         o.replications = static_cast<std::size_t>(B);

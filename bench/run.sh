@@ -196,12 +196,19 @@ c = collections.Counter(x.decode() if isinstance(x, bytes) else x for x in s)
 print(', '.join('%s %d' % kv for kv in sorted(c.items())))
 ")."
 echo
+echo "The main job fits stage 2 on slack ratios (\`slack_scale = \"ratio\"\`). Stage 2 on data with known"
+echo "environment effects (\`bench/dea_stage2.cpp\`: synth::make_dea_design, n = 512, z1 raises input use;"
+echo "10 data sets, 2 inputs each): slack_tolerance 0 is the zero-slack test before issue 16 (slack <= 0)."
+echo
+$BUILD/bench/bench_dea_stage2 10 512
+echo
 echo "## 8. Coverage of the SW98 intervals (bench/dea_coverage.cpp)"
 echo
 echo "Data sets from synth::make_dea_design with known efficiency exp(-u): design A has no"
 echo "environment and no noise (exp(-u) is the true input efficiency); B adds an environment that"
 echo "raises input use and noise (sd 0.03): stage 3 targets exp(-u); C is B with stage 2 on slack"
-echo "ratios. 20 data sets per row, B = 300 replications each, every unit counted."
+echo "ratios; D is A with 60 % of the units fully efficient. 20 data sets per row, B = 300"
+echo "replications each, every unit counted."
 echo
 $BUILD/bench/bench_dea_coverage 20 300
 echo

@@ -52,12 +52,12 @@ echo "spatialreg's sparse methods, which use a numerical Hessian)."
 echo
 # Columbus: the documented estimates, revest against spatialreg itself.
 ours=$($BUILD/tests/spatial/spatial_models_test --gtest_filter='ColumbusTest.AllSeventyFour*' | sed -n 's/^Columbus: \([0-9]*\) of 74.*/\1/p')
-echo "Columbus, the 74 documented ML estimates (\`../shared/validation/columbus\`), counted as"
+echo "Columbus, the 74 documented ML estimates (\`tests/spatial/data/columbus\`), counted as"
 echo "\`ColumbusTest.AllSeventyFourDocumentedEstimatesToPrintedPrecision\` counts them:"
 echo
 echo "- revest: $ours of 74 within half a unit of the last printed decimal, all 74 within one unit"
 echo "  (the test requires both);"
-echo "- $(Rscript bench/columbus_spatialreg.R ../shared/validation/columbus | tail -1) (\`bench/columbus_spatialreg.R\`)."
+echo "- $(Rscript bench/columbus_spatialreg.R tests/spatial/data/columbus | tail -1) (\`bench/columbus_spatialreg.R\`)."
 echo
 # The robustness job.
 sed "s#../../results/spatial_robustness.h5#$T/robustness.h5#" bench/jobs/spatial_robustness.toml > bench/jobs/.robustness.toml

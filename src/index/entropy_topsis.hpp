@@ -15,7 +15,7 @@
 ///   Applications, Springer, Lecture Notes in Economics and Mathematical Systems 186.
 ///
 /// \test tests/index/entropy_topsis_test.cpp reproduces the published test vectors of
-/// /work/shared/validation/index_methods.md (Python package `mcdm`) and checks the invariances.
+/// tests/index/data/index_methods.md (Python package `mcdm`) and checks the invariances.
 #include <Eigen/Dense>
 #include <vector>
 

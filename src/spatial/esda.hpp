@@ -12,7 +12,7 @@
 /// as in PySAL.
 ///
 /// \test tests/spatial/esda_test.cpp: Columbus Moran's I (0.500189, E = -0.020833, z = 5.5894 under
-/// randomisation; ../shared/validation/columbus/README.md), Geary's C and G against spdep, the
+/// randomisation; tests/spatial/data/columbus/README.md), Geary's C and G against spdep, the
 /// permutation distribution's moments against the analytical ones, LISA against its definition.
 #include <Eigen/Dense>
 #include <cstdint>

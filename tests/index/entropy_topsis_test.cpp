@@ -30,7 +30,7 @@ Eigen::MatrixXd random_matrix(Eigen::Index rows, Eigen::Index cols, std::uint32_
 std::vector<double> to_vector(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
 
 // ---------------------------------------------------------------------------------------------
-// Published vectors. Source: /work/shared/validation/index_methods.md, which reproduces the test
+// Published vectors. Source: tests/index/data/index_methods.md, which reproduces the test
 // suite of the Python package `mcdm` (test_em_method.py, test_topsis_method.py). Tolerance: half a
 // unit in the last printed digit (8 decimals for the entropy weights, 7 for the closeness), which
 // is tighter than the 1e-7 agreement required.

@@ -15,7 +15,7 @@ using namespace revest::realopt;
 using revest::realopt::test::gbm;
 
 // Longstaff & Schwartz (2001) Table 1: the Bermudan put on 50 dates per year. Golden values: the
-// finite-difference values of ../shared/validation/longstaff_schwartz_2001_table1.csv (column
+// finite-difference values of tests/realopt/data/longstaff_schwartz_2001_table1.csv (column
 // bermudan50_fd, grid-converged to 2e-5). A CRR tree of 200 steps between dates (N = 10,000 for
 // T = 1) carries an O(1/N) error; tolerance 5e-4 (measured largest 1.8e-4).
 TEST(Lattice, LongstaffSchwartzBermudanPuts) {

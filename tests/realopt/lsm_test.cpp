@@ -22,7 +22,7 @@ using revest::realopt::test::table1;
 
 // Longstaff & Schwartz (2001), Table 1: American puts, K = 40, r = 0.06, 50 exercise dates per
 // year. Golden values: the finite-difference Bermudan value on the same dates
-// (../shared/validation/longstaff_schwartz_2001_table1.csv, grid-converged to 2e-5).
+// (tests/realopt/data/longstaff_schwartz_2001_table1.csv, grid-converged to 2e-5).
 // Issue 4's criterion, in LS's setting (100,000 pricing paths, an independent set of 100,000
 // regression paths, a constant and three weighted Laguerre polynomials, antithetic): the estimate
 // without the control variate lies within 3 of its standard errors of the FD value.
@@ -63,7 +63,7 @@ TEST(Lsm, LongstaffSchwartzTable1) {
               worst, bias);
 }
 
-// McDonald-Siegel deferral (../shared/validation/realopt_closed_forms.md, case 1: r = delta =
+// McDonald-Siegel deferral (tests/realopt/data/realopt_closed_forms.md, case 1: r = delta =
 // 0.04, sigma = 0.2, I = V0 = 100): the finite-life option to invest is an American call; FD
 // values T = 5: 15.425, T = 25: 23.430 (continuous exercise). LSM with 250 dates per year for T = 5
 // (QuantLib's reference there: 15.371, se 0.076) and 50 per year for T = 25; tolerance 3 se plus
@@ -194,7 +194,7 @@ TEST(Lsm, ThresholdPolicyMatchesTruncatedClosedForm) {
   }
 }
 
-// Geske (1979) compound option (../shared/validation/realopt_closed_forms.md): V0 = 100, r =
+// Geske (1979) compound option (tests/realopt/data/realopt_closed_forms.md): V0 = 100, r =
 // 0.05, delta = 0.03, sigma = 0.3; pay K1 = 10 at T1 = 1 for the right to invest I = 100 at T2 = 3.
 // QuantLib's AnalyticCompoundOptionEngine: 12.9881. As a staged project: a pilot (no value
 // owned) exercisable only at t = 1, then the investment only at t = 3. Tolerance 3 se + 0.5 %

@@ -19,10 +19,10 @@ using Eigen::VectorXd;
 namespace {
 
 // Coelli's FRONTIER 4.1 example EG1: ln output on (1, ln capital, ln labour), 60 firms, from the
-// levels in ../shared/validation/front41/front41_data.csv (3 decimals), logged here.
+// levels in tests/sfa/data/front41/front41_data.csv (3 decimals), logged here.
 void front41(VectorXd& y, MatrixXd& X) {
-  const auto t = revest::io::read_csv(std::string(REVEST_SHARED_DIR) +
-                                      "/validation/front41/front41_data.csv");
+  const auto t = revest::io::read_csv(std::string(REVEST_SOURCE_DIR) +
+                                      "/tests/sfa/data/front41/front41_data.csv");
   const std::size_t n = t.rows.size();
   y.resize(static_cast<Eigen::Index>(n));
   X.resize(static_cast<Eigen::Index>(n), 3);
@@ -113,14 +113,14 @@ double frontier_pi_offset(double n) {
 
 // Coelli, T. (1996) "A Guide to FRONTIER Version 4.1", CEPA Working Paper 96/07, example EG1: the
 // half-normal production frontier of the program's distribution (EG1.DTA, EG1.OUT in
-// tests/sfa/data/front41/; the ML estimates are also in ../shared/validation/front41/
+// tests/sfa/data/front41/; the ML estimates are also in tests/sfa/data/front41/
 // published_eg1.csv). EG1.OUT prints every number to 8 significant digits (E16.8).
 //
 // Which printed digits an exact implementation can match, and why (measured once outside the
 // project, with FRONTIER 4.1d compiled from its published Fortran source, trimmed to this model,
 // and a re-implementation of its formulas):
-//  - Data. FRONTIER read EG1.DTA, the logs to 7 significant digits. The levels bundled in
-//    ../shared (3 decimals) give logs that differ from it by up to 5e-7, which moves the 7th
+//  - Data. FRONTIER read EG1.DTA, the logs to 7 significant digits. The levels in
+//    front41_data.csv (3 decimals) give logs that differ from it by up to 5e-7, which moves the 7th
 //    digit of every estimate. On EG1.DTA, FRONTIER 4.1d reproduces every digit of EG1.OUT.
 //  - OLS step (no iterations): determined by the data, matched to all 8 digits, coefficients,
 //    standard errors, t-ratios and s2.

@@ -1,6 +1,6 @@
 // ESDA on Anselin's Columbus CRIME with queen contiguity (row-standardised unless noted).
 // Golden values: Moran's I = 0.500189, E[I] = -0.020833, z (randomisation) = 5.5894 from
-// ../shared/validation/columbus/README.md (4-6 decimals printed); the other statistics from spdep
+// tests/spatial/data/columbus/README.md (4-6 decimals printed); the other statistics from spdep
 // 1.2-7 (r-cran-spdep, Debian 12) moran.test / geary.test / globalG.test (binary weights) /
 // localmoran on the same data, printed to 10 significant digits; tolerance 1e-8 relative.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Spatial ML models. Golden values: Anselin's Columbus data with his neighbour list, 74 documented
-// ML estimates of CRIME ~ INC + HOVAL (../shared/validation/columbus/documented_estimates.csv:
+// ML estimates of CRIME ~ INC + HOVAL (tests/spatial/data/columbus/documented_estimates.csv:
 // R spatialreg's lagsarlm / errorsarlm / sacsarlm with method = "eigen", reproduced independently
 // by two implementations), each compared to its printed precision.
 //
