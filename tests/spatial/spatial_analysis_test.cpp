@@ -123,6 +123,37 @@ TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFit
   EXPECT_EQ(std::get<std::vector<std::int64_t>>(col(w, "links").data)[1], 512 * 4);
 }
 
+// SAC on the bundled panel's last year with queen weights: its concentrated log-likelihood has two
+// local maxima (models_test.cpp, SacGlobalMaximumTest.BundledDataQueen2022), which the
+// specifications table reports in local_maxima / second_mode_* and in its description.
+TEST(SpatialModelsAnalysisTest, SacMultimodalityIsReported) {
+  const auto c = config("spatial_models",
+                        with(with(with(kModels, "models", "[\"sac\", \"sar\"]"), "weights", "[\"queen\"]"),
+                             "formulas", "[\"industry_va ~ dig_index + urbanisation + road_density\"]"));
+  const SpatialModelsAnalysis a("sp", geo(), panel(), SpatialModelsOptions::from(io::OptionView(c)), 0);
+  ASSERT_EQ(a.num_tasks(), 2u);
+  MemoryReplications rep = run_serial(a, 11);
+  const auto tables = a.summarize(rep);
+  const Table& specs = tables[0];
+  const auto col = [&](const std::string& name) -> const std::vector<double>& {
+    for (const auto& cc : specs.columns)
+      if (cc.name == name) return std::get<std::vector<double>>(cc.data);
+    throw std::runtime_error("no column " + name);
+  };
+  Rng rng(11, "sp", 0);
+  const SpatialFit f = a.fit(0, &rng);
+  ASSERT_TRUE(f.ok) << f.message;
+  ASSERT_EQ(f.model, Model::kSac);
+  EXPECT_EQ(f.local_maxima, 2);
+  EXPECT_EQ(col("local_maxima")[0], 2.0);
+  EXPECT_EQ(col("second_mode_gap")[0], f.second_mode_gap);
+  EXPECT_GT(col("second_mode_gap")[0], 1.0);  // about 2 (models_test)
+  EXPECT_EQ(col("second_mode_rho")[0], f.second_mode_rho);
+  EXPECT_EQ(col("second_mode_lambda")[0], f.second_mode_lambda);
+  EXPECT_TRUE(std::isnan(col("local_maxima")[1]));  // SAR: not searched
+  EXPECT_NE(specs.description.find("1 of 1 SAC fits have a multimodal"), std::string::npos) << specs.description;
+}
+
 TEST(SpatialModelsAnalysisTest, PanelCrossSection) {
   const auto c = config("spatial_models", with(with(kModels, "cross_section", "\"panel\""), "models", "[\"sdm\"]"));
   const SpatialModelsAnalysis a("sp", geo(), panel(), SpatialModelsOptions::from(io::OptionView(c)), 0);
