@@ -338,9 +338,11 @@ void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ct
   if (!lm_tests) return;
   const auto k = static_cast<double>(d.X.cols());
   f.coef = b;
-  f.sigma2 = sse / (n - k);  // n = effective observations (panels: net of the fixed effects)
+  // n = effective observations (panels: net of the fixed effects).
+  f.sigma2_ml = sse / n;
+  f.sigma2_unbiased = sse / (n - k);
   const Eigen::MatrixXd xtx = d.X.transpose() * d.X;
-  f.vcov = f.sigma2 * xtx.ldlt().solve(Eigen::MatrixXd::Identity(xtx.rows(), xtx.cols()));
+  f.vcov = f.sigma2_unbiased * xtx.ldlt().solve(Eigen::MatrixXd::Identity(xtx.rows(), xtx.cols()));
   f.se = f.vcov.diagonal().array().sqrt();
   f.loglik = f.loglik_ols;
   f.residuals = e;
@@ -390,8 +392,8 @@ void fit_lag(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
   f.loglik = -negll(rho);
   f.coef = b0 - rho * bl;
   f.residuals = e0 - rho * el;
-  f.sigma2 = f.residuals.squaredNorm() / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = f.residuals.squaredNorm() / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::Index k = d.X.cols();
   // Information matrix over (b, rho, sigma^2).
   Eigen::MatrixXd info = Eigen::MatrixXd::Zero(k + 2, k + 2);
@@ -465,8 +467,8 @@ void fit_error(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const C
   Eigen::VectorXd beta;
   const double sse = sse_at(lam, &beta);
   f.coef = beta;
-  f.sigma2 = sse / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = sse / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::VectorXd u = y - d.X * beta;
   f.residuals = u - lam * (c.W(u));  // the innovations e
   const Eigen::Index k = d.X.cols();
@@ -676,8 +678,8 @@ void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
   Eigen::VectorXd beta;
   const double sse = sse_at(rho, lam, &beta);
   f.coef = beta;
-  f.sigma2 = sse / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = sse / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::Index k = d.X.cols();
   const Eigen::VectorXd u = y - rho * wy - d.X * beta;
   f.residuals = u - lam * (c.W(u));

@@ -97,7 +97,14 @@ struct SpatialFit {
   Eigen::VectorXd coef, se;
   double rho = std::numeric_limits<double>::quiet_NaN(), rho_se = rho;
   double lambda = rho, lambda_se = rho;
-  double sigma2 = 0, loglik = 0, aic = 0;
+  /// sigma^2 by maximum likelihood, SSE / n, for every model (OLS and SLX included): the value
+  /// at which loglik is evaluated. n counts effective observations (panels: net of the fixed
+  /// effects, Lee and Yu 2010).
+  double sigma2_ml = 0;
+  /// OLS and SLX: SSE / (n - k) with k coefficients, unbiased, what their standard errors use.
+  /// NaN for the ML models (SAR, SEM, SDM, SDEM, SAC), whose standard errors use sigma2_ml.
+  double sigma2_unbiased = rho;
+  double loglik = 0, aic = 0;
   std::size_t parameters = 0;  ///< coefficients + spatial parameters + sigma^2
   double loglik_ols = 0;       ///< OLS on the same design (LR reference)
   double lr = rho, lr_p = rho, wald = rho, wald_p = rho;

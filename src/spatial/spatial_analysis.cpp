@@ -277,9 +277,10 @@ Table WeightsSet::summary_table(bool with_logdet) const {
 
 namespace {
 enum FitField {
-  fOk, fRho, fRhoSe, fLambda, fLambdaSe, fSigma2, fLogLik, fAic, fLr, fLrP, fWald, fWaldP,
+  fOk, fRho, fRhoSe, fLambda, fLambdaSe, fSigma2Ml, fLogLik, fAic, fLr, fLrP, fWald, fWaldP,
   fLmRes, fLmResP, fLmErr, fLmLag, fRlmErr, fRlmLag, fSarma, fPErr, fPLag, fPRerr, fPRlag,
-  fPSarma, fParams, fLogLikOls, fLocalMaxima, fSecondGap, fSecondRho, fSecondLambda, kFitFields
+  fPSarma, fParams, fLogLikOls, fLocalMaxima, fSecondGap, fSecondRho, fSecondLambda,
+  fSigma2Unbiased, kFitFields
 };
 }
 
@@ -322,7 +323,7 @@ SpatialModelsAnalysis::Spec SpatialModelsAnalysis::spec(std::size_t t) const {
 
 std::vector<ReplicationSpec> SpatialModelsAnalysis::replication_specs() const {
   const std::size_t K = 1 + 2 * kx_;
-  return {{"fit", {kFitFields}, "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2, loglik, aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust LM lag, SARMA and their p-values, parameters, OLS loglik, SAC: local maxima of the concentrated log-likelihood, loglik gap to the second one, its rho and lambda"},
+  return {{"fit", {kFitFields}, "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2 by ML (SSE / n), loglik, aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust LM lag, SARMA and their p-values, parameters, OLS loglik, SAC: local maxima of the concentrated log-likelihood, loglik gap to the second one, its rho and lambda, unbiased sigma2 (SSE / (n - k), OLS and SLX)"},
           {"coef", {K}, "coefficients: constant, regressors, then lag.<regressor> (Durbin models); NaN where absent"},
           {"se", {K}, "standard errors, same layout as coef"},
           {"impacts", {kx_, 3, 4}, "regressor x (direct, indirect, total) x (estimate, simulated sd, lower, upper)"}};
@@ -371,7 +372,8 @@ TaskOutcome SpatialModelsAnalysis::run_task(std::size_t task, Rng& rng,
   r[fRhoSe] = f.rho_se;
   r[fLambda] = f.lambda;
   r[fLambdaSe] = f.lambda_se;
-  r[fSigma2] = f.sigma2;
+  r[fSigma2Ml] = f.sigma2_ml;
+  r[fSigma2Unbiased] = f.sigma2_unbiased;
   r[fLogLik] = f.loglik;
   r[fAic] = f.aic;
   r[fLr] = f.lr;
@@ -458,8 +460,15 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     specs.i("n", static_cast<std::int64_t>(geo_.size() * (is_panel ? panel_.num_years() : 1)),
             "observations (counties x years)");
     for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
-             {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe},
-             {"sigma2", fSigma2}, {"loglik", fLogLik}, {"aic", fAic}, {"lr_vs_ols", fLr},
+             {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe}})
+      specs.d(nm, r[idx]);
+    specs.d("sigma2_ml", r[fSigma2Ml],
+            "sigma^2 by maximum likelihood, SSE / n, for every model (what loglik is evaluated at; n: effective "
+            "observations, for panels net of the fixed effects)");
+    specs.d("sigma2_unbiased", r[fSigma2Unbiased],
+            "OLS and SLX: SSE / (n - k), k coefficients, the unbiased estimate their standard errors use; NaN for the ML models");
+    for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
+             {"loglik", fLogLik}, {"aic", fAic}, {"lr_vs_ols", fLr},
              {"lr_p", fLrP}, {"wald", fWald}, {"wald_p", fWaldP}, {"lm_residual", fLmRes},
              {"lm_residual_p", fLmResP}, {"lm_error", fLmErr}, {"lm_error_p", fPErr},
              {"lm_lag", fLmLag}, {"lm_lag_p", fPLag}, {"rlm_error", fRlmErr},

@@ -65,7 +65,7 @@ double lookup(const SpatialFit& f, const std::string& q, bool* found) {
   if (q == "lambda") return f.lambda;
   if (q == "lambda_se") return f.lambda_se;
   if (q == "loglik") return f.loglik;
-  if (q == "sigma2") return f.sigma2;
+  if (q == "sigma2") return f.sigma2_ml;  // documented for the ML models only
   if (q == "aic") return f.aic;
   if (q == "LR_stat") return f.lr;
   if (q == "Wald_stat") return f.wald;
@@ -155,6 +155,33 @@ TEST(ColumbusTest, OlsLmTests) {
   EXPECT_NEAR(f.lm.rlm_lag, 3.720048, 5e-7);
   EXPECT_NEAR(f.lm.sarma, 9.443178, 5e-7);
   EXPECT_NEAR(f.lm.p_lag, 0.002213, 5e-7);
+}
+
+// sigma^2 is named apart: sigma2_ml = SSE / n for every model, sigma2_unbiased = SSE / (n - k) for
+// OLS and SLX only (issue 16, section 4). Reference for OLS: R 4.2.2 lm(CRIME ~ INC + HOVAL) on
+// columbus.csv on this machine, SSE = 6014.8927357844, SSE / 46 = 130.7585377344 (summary()$sigma
+// squared) and SSE / 49 = 122.7529129752, printed to 10 decimals: tolerance 1e-9 relative.
+TEST(ColumbusTest, SigmaSquaredMlAndUnbiased) {
+  const auto& c = columbus();
+  const SpatialFit& ols = c.fits.at("ols");
+  EXPECT_NEAR(ols.sigma2_unbiased, 130.7585377344, 1e-9 * 130.76);
+  EXPECT_NEAR(ols.sigma2_ml, 122.7529129752, 1e-9 * 122.75);
+  // OLS standard errors use the unbiased one.
+  const Eigen::MatrixXd xtx_inv = (c.X.transpose() * c.X).inverse();
+  for (Eigen::Index j = 0; j < 3; ++j)
+    EXPECT_NEAR(ols.se[j], std::sqrt(ols.sigma2_unbiased * xtx_inv(j, j)), 1e-9 * ols.se[j]);
+  const double n = 49;
+  for (const auto& [name, f] : c.fits) {
+    const double sse = f.residuals.squaredNorm();
+    EXPECT_NEAR(f.sigma2_ml, sse / n, 1e-12 * sse) << name;
+    const bool ols_like = f.model == Model::kOls || f.model == Model::kSlx;
+    if (ols_like) {
+      EXPECT_NEAR(f.sigma2_unbiased, sse / (n - static_cast<double>(f.coef.size())), 1e-12 * sse) << name;
+    } else {
+      EXPECT_TRUE(std::isnan(f.sigma2_unbiased)) << name;
+    }
+  }
+  EXPECT_EQ(c.fits.at("slx").coef.size(), 5);  // SLX: k = 5 (constant, INC, HOVAL and their lags)
 }
 
 const io::Geography& southwest() {
@@ -374,13 +401,13 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
       ASSERT_TRUE(f.ok) << f.message;
       est[tag + "sar.rho"].push_back(f.rho);
       est[tag + "sar.beta"].push_back(f.coef[0]);
-      est[tag + "sar.sigma2"].push_back(f.sigma2);
+      est[tag + "sar.sigma2"].push_back(f.sigma2_ml);
       if (!corr) continue;
       est["ly.sar.rho_se"].push_back(f.rho_se);
       const SpatialFit e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
       ASSERT_TRUE(e.ok) << e.message;
       est["ly.sem.lambda"].push_back(e.lambda);
-      est["ly.sem.sigma2"].push_back(e.sigma2);
+      est["ly.sem.sigma2"].push_back(e.sigma2_ml);
       const SpatialFit d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
       ASSERT_TRUE(d.ok) << d.message;
       est["ly.sdm.rho"].push_back(d.rho);

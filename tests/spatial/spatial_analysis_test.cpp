@@ -114,7 +114,17 @@ TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFit
       EXPECT_TRUE(std::isnan(rho[t]));
     }
     EXPECT_EQ(kb[t], f.coef[1]);  // dig_index
+    // sigma^2: by ML (SSE / n) for every model, unbiased (SSE / (n - k)) for OLS only here.
+    EXPECT_EQ(std::get<std::vector<double>>(col(specs, "sigma2_ml").data)[t], f.sigma2_ml);
+    const double s2u = std::get<std::vector<double>>(col(specs, "sigma2_unbiased").data)[t];
+    if (f.model == Model::kOls) {
+      EXPECT_EQ(s2u, f.sigma2_unbiased);
+      EXPECT_NEAR(s2u, f.sigma2_ml * 512.0 / (512.0 - 3.0), 1e-12 * s2u);
+    } else {
+      EXPECT_TRUE(std::isnan(s2u));
+    }
   }
+  for (const auto& cc : specs.columns) EXPECT_NE(cc.name, "sigma2");  // named apart
   // Robustness: one row per model plus "all".
   const Table& rob = tables[3];
   EXPECT_EQ(rob.name, "robustness");
