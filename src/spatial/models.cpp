@@ -338,9 +338,11 @@ void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ct
   if (!lm_tests) return;
   const auto k = static_cast<double>(d.X.cols());
   f.coef = b;
-  f.sigma2 = sse / (n - k);  // n = effective observations (panels: net of the fixed effects)
+  // n = effective observations (panels: net of the fixed effects).
+  f.sigma2_ml = sse / n;
+  f.sigma2_unbiased = sse / (n - k);
   const Eigen::MatrixXd xtx = d.X.transpose() * d.X;
-  f.vcov = f.sigma2 * xtx.ldlt().solve(Eigen::MatrixXd::Identity(xtx.rows(), xtx.cols()));
+  f.vcov = f.sigma2_unbiased * xtx.ldlt().solve(Eigen::MatrixXd::Identity(xtx.rows(), xtx.cols()));
   f.se = f.vcov.diagonal().array().sqrt();
   f.loglik = f.loglik_ols;
   f.residuals = e;
@@ -390,8 +392,8 @@ void fit_lag(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
   f.loglik = -negll(rho);
   f.coef = b0 - rho * bl;
   f.residuals = e0 - rho * el;
-  f.sigma2 = f.residuals.squaredNorm() / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = f.residuals.squaredNorm() / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::Index k = d.X.cols();
   // Information matrix over (b, rho, sigma^2).
   Eigen::MatrixXd info = Eigen::MatrixXd::Zero(k + 2, k + 2);
@@ -465,8 +467,8 @@ void fit_error(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const C
   Eigen::VectorXd beta;
   const double sse = sse_at(lam, &beta);
   f.coef = beta;
-  f.sigma2 = sse / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = sse / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::VectorXd u = y - d.X * beta;
   f.residuals = u - lam * (c.W(u));  // the innovations e
   const Eigen::Index k = d.X.cols();
@@ -494,8 +496,26 @@ void fit_error(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const C
 }
 
 /// SAC (general spatial model, Anselin 1988 ch. 6; Kelejian and Prucha's SARAR by ML).
+///
+/// The log-likelihood concentrated in (rho, lambda) can have several local maxima (with weak
+/// regressors it is nearly symmetric in the two: (I - rho W) and (I - lambda W) commute), and
+/// nested one-dimensional searches over the whole interval can settle on a lower one. So:
+///  1. evaluate it on a grid of `grid` x `grid` interior points of the admissible square
+///     (lo, hi)^2 (nodes lo + (hi - lo)(i + 1) / (grid + 1); one QR and one log-determinant per
+///     node value);
+///  2. take the grid's local maxima (cells not below any of their 8 neighbours; a tie goes to
+///     the cell that comes first, so a flat patch gives one), at most kSacCandidates of them, best
+///     first;
+///  3. refine each by nested Brent searches (outer lambda, inner rho) inside the box of its
+///     neighbouring nodes, then to full precision on the analytic derivatives (polish()); a
+///     maximiser on the edge of its box (the maximum lies beyond, e.g. along a ridge) centres a
+///     box twice as wide on it and repeats, until the box is the whole square;
+///  4. report the best; refined maxima closer than kSacSameMode in both rho and lambda are one.
+constexpr int kSacCandidates = 8;
+constexpr double kSacSameMode = 1e-3;
+
 void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
-             bool expected) {
+             bool expected, int grid) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y), wwy = c.W(wy);
   const Eigen::MatrixXd wx = c.W(d.X);
@@ -508,7 +528,27 @@ void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
     if (beta) *beta = b;
     return (yt - xt * b).squaredNorm();
   };
+  // For a given lambda the residual is linear in rho: e(rho) = ra - rho rb, with ra and rb the
+  // residuals of (I - lambda W) y and (I - lambda W) W y on (I - lambda W) X.
+  struct Slice {
+    Eigen::VectorXd ra, rb;
+  };
+  auto slice = [&](double lam) {
+    const Eigen::MatrixXd xt = d.X - lam * wx;
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(xt);
+    Slice s;
+    s.ra = y - lam * wy;
+    s.rb = wy - lam * wwy;
+    s.ra -= xt * qr.solve(s.ra);
+    s.rb -= xt * qr.solve(s.rb);
+    return s;
+  };
+  auto slice_ll = [&](const Slice& s, double rho) {  // without ln|I - lambda W|
+    return concentrated_ll((s.ra - rho * s.rb).squaredNorm(), n) + c.logdet(rho);
+  };
   const auto [lo, hi] = c.ld.interval();
+  const double span = hi - lo;
+  const bool exact = c.ld.has_eigenvalues();
   // Derivatives of the log-likelihood concentrated in (rho, lambda), by the envelope theorem:
   // with u = A y - X b and e = B u, d/dlambda = n e'W u / e'e - tr(W B^-1) and
   // d/drho = n e'B W y / e'e - tr(W A^-1).
@@ -520,36 +560,126 @@ void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
     if (wrt_rho) return n * e.dot(wy - lam * wwy) / sse - c.trace_b(rho);
     return n * e.dot(wu) / sse - c.trace_b(lam);
   };
-  auto profile = [&](double rho, double* lam_out) {
-    auto inner = [&](double lam) {
-      return -(concentrated_ll(sse_at(rho, lam, nullptr), n) + c.logdet(lam));
-    };
-    const double lam = polish([&](double l) { return grad(rho, l, false); },
-                              brent(inner, lo, hi).first, lo, hi, c.ld.has_eigenvalues());
-    if (lam_out) *lam_out = lam;
-    return inner(lam) - c.logdet(rho);
+
+  // 1. The grid.
+  std::vector<double> node(static_cast<std::size_t>(grid)), node_ld(node.size());
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    node[i] = lo + span * static_cast<double>(i + 1) / (grid + 1);
+    node_ld[i] = c.logdet(node[i]);
+  }
+  Eigen::MatrixXd L(grid, grid);  // L(i, j): rho = node[i], lambda = node[j]
+  for (int j = 0; j < grid; ++j) {
+    const Slice s = slice(node[static_cast<std::size_t>(j)]);
+    for (int i = 0; i < grid; ++i) {
+      const double v = concentrated_ll((s.ra - node[static_cast<std::size_t>(i)] * s.rb).squaredNorm(), n) +
+                       node_ld[static_cast<std::size_t>(i)] + node_ld[static_cast<std::size_t>(j)];
+      L(i, j) = std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
+    }
+  }
+  // 2. Its local maxima.
+  struct Cell {
+    double value;
+    int i, j;
   };
-  auto outer_grad = [&](double r) {
-    double l = 0;
-    profile(r, &l);
-    return grad(r, l, true);
+  std::vector<Cell> cells;
+  for (int i = 0; i < grid; ++i)
+    for (int j = 0; j < grid; ++j) {
+      if (!std::isfinite(L(i, j))) continue;
+      bool top = true;
+      for (int a = std::max(0, i - 1); a <= std::min(grid - 1, i + 1) && top; ++a)
+        for (int b = std::max(0, j - 1); b <= std::min(grid - 1, j + 1) && top; ++b) {
+          if (a == i && b == j) continue;
+          const bool earlier = a < i || (a == i && b < j);
+          top = earlier ? L(i, j) > L(a, b) : L(i, j) >= L(a, b);
+        }
+      if (top) cells.push_back({L(i, j), i, j});
+    }
+  if (cells.empty()) throw NumericalFailure{"the concentrated log-likelihood is not finite on the (rho, lambda) grid"};
+  std::sort(cells.begin(), cells.end(), [](const Cell& p, const Cell& q) { return p.value > q.value; });
+  if (cells.size() > static_cast<std::size_t>(kSacCandidates)) cells.resize(kSacCandidates);
+
+  // 3. Refinement of each, first in the box of its neighbouring nodes.
+  const double h = span / (grid + 1);  // node spacing
+  struct Mode {
+    double rho, lambda, loglik;
+    bool interior;
   };
-  const double rho = polish(outer_grad, brent([&](double r) { return profile(r, nullptr); }, lo, hi).first, lo, hi,
-                            c.ld.has_eigenvalues());
-  double lam = 0;
-  const double nll = profile(rho, &lam);
-  const double span = hi - lo;
-  for (double p : {rho, lam})
-    if (p - lo < 1e-6 * span || hi - p < 1e-6 * span)
-      throw NumericalFailure{"rho or lambda at the boundary of its interval (no interior maximum)"};
+  auto refine = [&](double r0, double l0) {
+    Mode m{r0, l0, -std::numeric_limits<double>::infinity(), false};
+    for (double half = h;; half *= 2) {
+      const double ra = std::max(lo, m.rho - half), rb = std::min(hi, m.rho + half);
+      const double la = std::max(lo, m.lambda - half), lb = std::min(hi, m.lambda + half);
+      // Profile in lambda: the maximum over rho in [ra, rb] for this lambda.
+      auto profile = [&](double lam, double* rho_out) {
+        const Slice s = slice(lam);
+        auto negll = [&](double r) { return -slice_ll(s, r); };
+        auto deriv = [&](double r) {
+          const Eigen::VectorXd e = s.ra - r * s.rb;
+          return n * e.dot(s.rb) / e.squaredNorm() - c.trace_b(r);
+        };
+        const double r = polish(deriv, brent(negll, ra, rb).first, ra, rb, exact);
+        if (rho_out) *rho_out = r;
+        return negll(r) - c.logdet(lam);
+      };
+      auto outer_grad = [&](double lam) {
+        double r = 0;
+        profile(lam, &r);
+        return grad(r, lam, false);
+      };
+      const double lam = polish(outer_grad, brent([&](double l) { return profile(l, nullptr); }, la, lb).first,
+                                la, lb, exact);
+      double rho = 0;
+      m.loglik = -profile(lam, &rho);
+      m.rho = rho;
+      m.lambda = lam;
+      // On an edge of the box that is not an end of the interval, the maximum lies beyond it;
+      // with exact derivatives, both must also vanish (to 1e-6 n: polish() leaves them below
+      // 1e-9 n at a maximum).
+      if (ra == lo && rb == hi && la == lo && lb == hi) break;
+      const double edge = 1e-3 * h;
+      auto near = [&](double x, double a, double b) {
+        return (x - a < edge && a > lo) || (b - x < edge && b < hi);
+      };
+      const bool stationary = !exact || (std::abs(grad(rho, lam, true)) <= 1e-6 * n &&
+                                         std::abs(grad(rho, lam, false)) <= 1e-6 * n);
+      if (!near(rho, ra, rb) && !near(lam, la, lb) && stationary) break;
+    }
+    m.interior = std::min({m.rho - lo, hi - m.rho, m.lambda - lo, hi - m.lambda}) >= 1e-6 * span;
+    return m;
+  };
+  std::vector<Mode> modes;
+  for (const Cell& cell : cells) {
+    const Mode m = refine(node[static_cast<std::size_t>(cell.i)], node[static_cast<std::size_t>(cell.j)]);
+    if (std::isfinite(m.loglik)) modes.push_back(m);
+  }
+  if (modes.empty()) throw NumericalFailure{"no finite maximum of the concentrated log-likelihood"};
+  std::sort(modes.begin(), modes.end(), [](const Mode& p, const Mode& q) { return p.loglik > q.loglik; });
+  if (!modes.front().interior)
+    throw NumericalFailure{"rho or lambda at the boundary of its interval (no interior maximum)"};
+  // 4. Distinct interior maxima, best first.
+  std::vector<Mode> distinct;
+  for (const Mode& m : modes) {
+    if (!m.interior) continue;
+    const bool seen = std::any_of(distinct.begin(), distinct.end(), [&](const Mode& q) {
+      return std::abs(q.rho - m.rho) <= kSacSameMode && std::abs(q.lambda - m.lambda) <= kSacSameMode;
+    });
+    if (!seen) distinct.push_back(m);
+  }
+  const double rho = distinct.front().rho, lam = distinct.front().lambda;
   f.rho = rho;
   f.lambda = lam;
-  f.loglik = -nll;
+  f.loglik = distinct.front().loglik;
+  f.local_maxima = static_cast<int>(distinct.size());
+  if (distinct.size() > 1) {
+    f.second_mode_gap = distinct[0].loglik - distinct[1].loglik;
+    f.second_mode_rho = distinct[1].rho;
+    f.second_mode_lambda = distinct[1].lambda;
+  }
   Eigen::VectorXd beta;
   const double sse = sse_at(rho, lam, &beta);
   f.coef = beta;
-  f.sigma2 = sse / n;
-  const double s2 = f.sigma2;
+  f.sigma2_ml = sse / n;
+  const double s2 = f.sigma2_ml;
   const Eigen::Index k = d.X.cols();
   const Eigen::VectorXd u = y - rho * wy - d.X * beta;
   f.residuals = u - lam * (c.W(u));
@@ -714,7 +844,7 @@ SpatialFit fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, cons
     } else if (model == Model::kSem || model == Model::kSdem) {
       fit_error(f, y, d, c, expected);
     } else {
-      fit_sac(f, y, d, c, expected);
+      fit_sac(f, y, d, c, expected, opt.sac_grid);
     }
     const double nspatial = (has_rho(model) ? 1.0 : 0.0) + (has_lambda(model) ? 1.0 : 0.0);
     f.parameters = static_cast<std::size_t>(d.X.cols()) + static_cast<std::size_t>(nspatial) + 1;
@@ -748,6 +878,8 @@ void check_inputs(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
   REVEST_REQUIRE(opt.information == "auto" || opt.information == "expected" ||
                      opt.information == "observed",
                  "spatial model: information must be auto, expected or observed");
+  REVEST_REQUIRE(opt.sac_grid >= 5 && opt.sac_grid <= 1001,
+                 "spatial model: sac_grid must be in [5, 1001], got " << opt.sac_grid);
 }
 
 }  // namespace

@@ -12,8 +12,11 @@
 /// The Durbin terms W X leave out the constant (column 0 when `constant`; another constant
 /// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM maximise the likelihood
 /// concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
-/// (boost::math::tools::brent_find_minima) on the interval where I - rho W is non-singular; SAC
-/// maximises the likelihood concentrated in (rho, lambda) by nested Brent searches.
+/// (boost::math::tools::brent_find_minima) on the interval where I - rho W is non-singular. SAC
+/// maximises the likelihood concentrated in (rho, lambda), which can have several local maxima:
+/// a grid over the admissible square (ModelOptions::sac_grid), then nested Brent searches from
+/// each of the grid's local maxima; the best is reported, with how many distinct local maxima
+/// there were (SpatialFit::local_maxima) and how far below the second one lies.
 ///
 /// Standard errors: `expected` is the inverse of Anselin's (1988) information matrix, which
 /// needs the dense n x n matrix W (I - rho W)^-1 (used up to ModelOptions::dense_max_n units, and
@@ -32,7 +35,8 @@
 ///
 /// \test tests/spatial/models_test.cpp: Columbus (Anselin 1988) against the 74 documented ML
 /// estimates to their printed precision; recovery of known parameters on simulated data;
-/// observed against expected information; LM tests; bad input.
+/// observed against expected information; LM tests; bad input; SAC on two bimodal likelihoods
+/// (simulated, and the bundled data of issue 16) against a brute-force grid.
 #include <Eigen/Dense>
 #include <string>
 #include <vector>
@@ -63,6 +67,11 @@ struct ModelOptions {
   /// row-standardised): more terms are taken when |rho| lambda_max is close to 1, so that the
   /// tail is below 1e-10 (at most 5,000). Default 100.
   int trace_order = 100;
+  /// SAC: points per axis of the grid of the concentrated log-likelihood over the admissible
+  /// square (lo, hi)^2 whose local maxima are refined (models.cpp, fit_sac). The spacing is
+  /// (hi - lo) / (sac_grid + 1), about 0.065 for a row-standardised W with lo = -1.7: modes
+  /// closer than a few spacings may be seen as one. In [5, 1001]. Default 41.
+  int sac_grid = 41;
 };
 
 /// LM tests on OLS residuals (Anselin 1988; Anselin, Bera, Florax and Yoon 1996).
@@ -88,11 +97,26 @@ struct SpatialFit {
   Eigen::VectorXd coef, se;
   double rho = std::numeric_limits<double>::quiet_NaN(), rho_se = rho;
   double lambda = rho, lambda_se = rho;
-  double sigma2 = 0, loglik = 0, aic = 0;
+  /// sigma^2 by maximum likelihood, SSE / n, for every model (OLS and SLX included): the value
+  /// at which loglik is evaluated. n counts effective observations (panels: net of the fixed
+  /// effects, Lee and Yu 2010).
+  double sigma2_ml = 0;
+  /// OLS and SLX: SSE / (n - k) with k coefficients, unbiased, what their standard errors use.
+  /// NaN for the ML models (SAR, SEM, SDM, SDEM, SAC), whose standard errors use sigma2_ml.
+  double sigma2_unbiased = rho;
+  double loglik = 0, aic = 0;
   std::size_t parameters = 0;  ///< coefficients + spatial parameters + sigma^2
   double loglik_ols = 0;       ///< OLS on the same design (LR reference)
   double lr = rho, lr_p = rho, wald = rho, wald_p = rho;
   double lm_residual = rho, lm_residual_p = rho;  ///< SAR/SDM: LM test of residual autocorrelation
+  /// SAC: distinct local maxima of the log-likelihood concentrated in (rho, lambda) found by the
+  /// grid search (ModelOptions::sac_grid): 1 = one mode, 2 or more = multimodal (rho, lambda and
+  /// loglik are the global maximum's). Maxima within 1e-3 of each other in both rho and lambda
+  /// count as one. 0 for the other models (not searched).
+  int local_maxima = 0;
+  /// SAC with local_maxima >= 2: loglik minus the second-highest local maximum (> 0), and where
+  /// that maximum lies. NaN otherwise.
+  double second_mode_gap = rho, second_mode_rho = rho, second_mode_lambda = rho;
   LmTests lm;                                     ///< OLS only
   std::string logdet_method, information;
   Eigen::MatrixXd vcov;  ///< of (coef, rho and/or lambda)

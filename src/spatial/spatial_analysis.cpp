@@ -285,9 +285,10 @@ Table WeightsSet::summary_table(bool with_logdet) const {
 
 namespace {
 enum FitField {
-  fOk, fRho, fRhoSe, fLambda, fLambdaSe, fSigma2, fLogLik, fAic, fLr, fLrP, fWald, fWaldP,
+  fOk, fRho, fRhoSe, fLambda, fLambdaSe, fSigma2Ml, fLogLik, fAic, fLr, fLrP, fWald, fWaldP,
   fLmRes, fLmResP, fLmErr, fLmLag, fRlmErr, fRlmLag, fSarma, fPErr, fPLag, fPRerr, fPRlag,
-  fPSarma, fParams, fLogLikOls, kFitFields
+  fPSarma, fParams, fLogLikOls, fLocalMaxima, fSecondGap, fSecondRho, fSecondLambda,
+  fSigma2Unbiased, kFitFields
 };
 }
 
@@ -330,7 +331,7 @@ SpatialModelsAnalysis::Spec SpatialModelsAnalysis::spec(std::size_t t) const {
 
 std::vector<ReplicationSpec> SpatialModelsAnalysis::replication_specs() const {
   const std::size_t K = 1 + 2 * kx_;
-  return {{"fit", {kFitFields}, "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2, loglik, aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust LM lag, SARMA and their p-values, parameters, OLS loglik"},
+  return {{"fit", {kFitFields}, "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2 by ML (SSE / n), loglik, aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust LM lag, SARMA and their p-values, parameters, OLS loglik, SAC: local maxima of the concentrated log-likelihood, loglik gap to the second one, its rho and lambda, unbiased sigma2 (SSE / (n - k), OLS and SLX)"},
           {"coef", {K}, "coefficients: constant, regressors, then lag.<regressor> (Durbin models); NaN where absent"},
           {"se", {K}, "standard errors, same layout as coef"},
           {"impacts", {kx_, 3, 4}, "regressor x (direct, indirect, total) x (estimate, simulated sd, lower, upper)"}};
@@ -379,7 +380,8 @@ TaskOutcome SpatialModelsAnalysis::run_task(std::size_t task, Rng& rng,
   r[fRhoSe] = f.rho_se;
   r[fLambda] = f.lambda;
   r[fLambdaSe] = f.lambda_se;
-  r[fSigma2] = f.sigma2;
+  r[fSigma2Ml] = f.sigma2_ml;
+  r[fSigma2Unbiased] = f.sigma2_unbiased;
   r[fLogLik] = f.loglik;
   r[fAic] = f.aic;
   r[fLr] = f.lr;
@@ -394,6 +396,12 @@ TaskOutcome SpatialModelsAnalysis::run_task(std::size_t task, Rng& rng,
   for (int k = 0; k < 10; ++k) r[fLmErr + k] = ols ? lm[k] : kNaN;
   r[fParams] = static_cast<double>(f.parameters);
   r[fLogLikOls] = f.loglik_ols;
+  if (f.model == Model::kSac) {
+    r[fLocalMaxima] = f.local_maxima;
+    r[fSecondGap] = f.second_mode_gap;
+    r[fSecondRho] = f.second_mode_rho;
+    r[fSecondLambda] = f.second_mode_lambda;
+  }
   // Coefficients: constant and regressors in place; lag.<x_j> at 1 + kx + j.
   const Formula& fm = formulas_[spec(task).f];
   for (std::size_t j = 0; j < f.names.size(); ++j) {
@@ -437,6 +445,7 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     std::size_t n = 0, ok = 0, positive = 0, significant = 0, total_excludes_zero = 0, total_n = 0;
   };
   std::map<std::pair<std::size_t, std::string>, Acc> acc;
+  std::size_t sac_fits = 0, sac_multimodal = 0;
   for (std::size_t t = 0; t < N; ++t) {
     const Spec s = spec(t);
     const Formula& f = formulas_[s.f];
@@ -459,14 +468,31 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     specs.i("n", static_cast<std::int64_t>(geo_.size() * (is_panel ? panel_.num_years() : 1)),
             "observations (counties x years)");
     for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
-             {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe},
-             {"sigma2", fSigma2}, {"loglik", fLogLik}, {"aic", fAic}, {"lr_vs_ols", fLr},
+             {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe}})
+      specs.d(nm, r[idx]);
+    specs.d("sigma2_ml", r[fSigma2Ml],
+            "sigma^2 by maximum likelihood, SSE / n, for every model (what loglik is evaluated at; n: effective "
+            "observations, for panels net of the fixed effects)");
+    specs.d("sigma2_unbiased", r[fSigma2Unbiased],
+            "OLS and SLX: SSE / (n - k), k coefficients, the unbiased estimate their standard errors use; NaN for the ML models");
+    for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
+             {"loglik", fLogLik}, {"aic", fAic}, {"lr_vs_ols", fLr},
              {"lr_p", fLrP}, {"wald", fWald}, {"wald_p", fWaldP}, {"lm_residual", fLmRes},
              {"lm_residual_p", fLmResP}, {"lm_error", fLmErr}, {"lm_error_p", fPErr},
              {"lm_lag", fLmLag}, {"lm_lag_p", fPLag}, {"rlm_error", fRlmErr},
              {"rlm_error_p", fPRerr}, {"rlm_lag", fRlmLag}, {"rlm_lag_p", fPRlag},
              {"sarma", fSarma}, {"sarma_p", fPSarma}, {"loglik_ols", fLogLikOls}})
       specs.d(nm, r[idx]);
+    specs.d("local_maxima", r[fLocalMaxima],
+            "SAC: distinct local maxima of the log-likelihood concentrated in (rho, lambda) (grid search, "
+            "then refinement; > 1: multimodal, the global maximum is reported); NaN for the other models");
+    specs.d("second_mode_gap", r[fSecondGap], "SAC with local_maxima > 1: loglik minus the second-highest local maximum");
+    specs.d("second_mode_rho", r[fSecondRho], "SAC with local_maxima > 1: rho at the second-highest local maximum");
+    specs.d("second_mode_lambda", r[fSecondLambda], "SAC with local_maxima > 1: lambda at the second-highest local maximum");
+    if (ok && models_[s.m] == Model::kSac) {
+      ++sac_fits;
+      sac_multimodal += r[fLocalMaxima] > 1;
+    }
     specs.s("logdet", models_[s.m] == Model::kOls || models_[s.m] == Model::kSlx
                           ? "none" : to_string(weights_.ld[s.w]->method()));
     specs.s("key", key, "the key regressor of the robustness summary");
@@ -539,7 +565,11 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
           "share of specifications whose simulated interval of the total impact excludes 0");
   }
   std::vector<Table> out;
-  out.push_back(specs.table("specifications", "one row per specification (weights x model x formula x cross-section): spatial parameters, fit, LR / Wald / LM tests, the key regressor's coefficient and total impact"));
+  std::string specs_desc = "one row per specification (weights x model x formula x cross-section): spatial parameters, fit, LR / Wald / LM tests, the key regressor's coefficient and total impact";
+  if (sac_multimodal > 0)
+    specs_desc += "; " + std::to_string(sac_multimodal) + " of " + std::to_string(sac_fits) +
+                  " SAC fits have a multimodal concentrated log-likelihood (local_maxima > 1: the global maximum is reported, second_mode_gap above the next)";
+  out.push_back(specs.table("specifications", specs_desc));
   out.push_back(coefs.table("coefficients", "coefficients of every specification with asymptotic standard errors"));
   out.push_back(imps.table("impacts", "LeSage-Pace direct / indirect / total impacts with simulated sd and percentile intervals"));
   out.push_back(rob.table("robustness", "per formula and model (and over all models): range of the key coefficient and its total impact across weights and cross-sections, shares positive / significant"));

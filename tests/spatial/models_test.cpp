@@ -20,11 +20,13 @@
 #include <cstdio>
 #include <boost/random/normal_distribution.hpp>
 #include <map>
+#include <numbers>
 
 #include "columbus.hpp"
 #include "core/rng.hpp"
 #include "core/stats.hpp"
 #include "io/geography.hpp"
+#include "io/panel.hpp"
 #include "spatial/models.hpp"
 #include "synth/generate.hpp"
 #include "test_support.hpp"
@@ -63,7 +65,7 @@ double lookup(const SpatialFit& f, const std::string& q, bool* found) {
   if (q == "lambda") return f.lambda;
   if (q == "lambda_se") return f.lambda_se;
   if (q == "loglik") return f.loglik;
-  if (q == "sigma2") return f.sigma2;
+  if (q == "sigma2") return f.sigma2_ml;  // documented for the ML models only
   if (q == "aic") return f.aic;
   if (q == "LR_stat") return f.lr;
   if (q == "Wald_stat") return f.wald;
@@ -153,6 +155,33 @@ TEST(ColumbusTest, OlsLmTests) {
   EXPECT_NEAR(f.lm.rlm_lag, 3.720048, 5e-7);
   EXPECT_NEAR(f.lm.sarma, 9.443178, 5e-7);
   EXPECT_NEAR(f.lm.p_lag, 0.002213, 5e-7);
+}
+
+// sigma^2 is named apart: sigma2_ml = SSE / n for every model, sigma2_unbiased = SSE / (n - k) for
+// OLS and SLX only (issue 16, section 4). Reference for OLS: R 4.2.2 lm(CRIME ~ INC + HOVAL) on
+// columbus.csv on this machine, SSE = 6014.8927357844, SSE / 46 = 130.7585377344 (summary()$sigma
+// squared) and SSE / 49 = 122.7529129752, printed to 10 decimals: tolerance 1e-9 relative.
+TEST(ColumbusTest, SigmaSquaredMlAndUnbiased) {
+  const auto& c = columbus();
+  const SpatialFit& ols = c.fits.at("ols");
+  EXPECT_NEAR(ols.sigma2_unbiased, 130.7585377344, 1e-9 * 130.76);
+  EXPECT_NEAR(ols.sigma2_ml, 122.7529129752, 1e-9 * 122.75);
+  // OLS standard errors use the unbiased one.
+  const Eigen::MatrixXd xtx_inv = (c.X.transpose() * c.X).inverse();
+  for (Eigen::Index j = 0; j < 3; ++j)
+    EXPECT_NEAR(ols.se[j], std::sqrt(ols.sigma2_unbiased * xtx_inv(j, j)), 1e-9 * ols.se[j]);
+  const double n = 49;
+  for (const auto& [name, f] : c.fits) {
+    const double sse = f.residuals.squaredNorm();
+    EXPECT_NEAR(f.sigma2_ml, sse / n, 1e-12 * sse) << name;
+    const bool ols_like = f.model == Model::kOls || f.model == Model::kSlx;
+    if (ols_like) {
+      EXPECT_NEAR(f.sigma2_unbiased, sse / (n - static_cast<double>(f.coef.size())), 1e-12 * sse) << name;
+    } else {
+      EXPECT_TRUE(std::isnan(f.sigma2_unbiased)) << name;
+    }
+  }
+  EXPECT_EQ(c.fits.at("slx").coef.size(), 5);  // SLX: k = 5 (constant, INC, HOVAL and their lags)
 }
 
 const io::Geography& southwest() {
@@ -372,13 +401,13 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
       ASSERT_TRUE(f.ok) << f.message;
       est[tag + "sar.rho"].push_back(f.rho);
       est[tag + "sar.beta"].push_back(f.coef[0]);
-      est[tag + "sar.sigma2"].push_back(f.sigma2);
+      est[tag + "sar.sigma2"].push_back(f.sigma2_ml);
       if (!corr) continue;
       est["ly.sar.rho_se"].push_back(f.rho_se);
       const SpatialFit e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
       ASSERT_TRUE(e.ok) << e.message;
       est["ly.sem.lambda"].push_back(e.lambda);
-      est["ly.sem.sigma2"].push_back(e.sigma2);
+      est["ly.sem.sigma2"].push_back(e.sigma2_ml);
       const SpatialFit d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
       ASSERT_TRUE(d.ok) << d.message;
       est["ly.sdm.rho"].push_back(d.rho);
@@ -423,6 +452,232 @@ TEST(SpatialPanelTest, BadInputIsAnError) {
   const SpatialFit f = fit_panel_model(Model::kSar, y2, X, {"x"}, false, 3, Effects::kUnit, true, wr, ldr, opt, nullptr);
   EXPECT_FALSE(f.ok);
   EXPECT_NE(f.message.find("rank deficient (collinear: x)"), std::string::npos) << f.message;
+}
+
+
+// The SAC log-likelihood concentrated in (rho, lambda), by brute force on an m x m grid of the
+// admissible square (lo, hi)^2 (nodes lo + (hi - lo) (i + 1) / (m + 1)), computed here directly
+// and independently of models.cpp: for every node, the least-squares residual of
+// (I - lambda W)(I - rho W) y on (I - lambda W) X (column-pivoting QR), plus the two
+// log-determinants (LogDet, checked in logdet_test.cpp).
+struct BruteSac {
+  struct Mode {
+    double loglik, rho, lambda;
+  };
+  double spacing = 0;
+  std::vector<Mode> modes;  ///< grid cells above all 8 neighbours, best first
+};
+BruteSac brute_force_sac(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const Weights& w,
+                         const LogDet& ld, int m) {
+  const auto [lo, hi] = ld.interval();
+  const double n = static_cast<double>(y.size());
+  std::vector<double> g, lg;
+  for (int i = 0; i < m; ++i) {
+    g.push_back(lo + (hi - lo) * (i + 1) / (m + 1));
+    lg.push_back(ld(g.back()));
+  }
+  const Eigen::VectorXd wy = w.W * y;
+  const Eigen::MatrixXd wx = w.W * X;
+  Eigen::MatrixXd ll(m, m);  // ll(i, j): rho = g[i], lambda = g[j]
+  for (int j = 0; j < m; ++j) {
+    const double lam = g[static_cast<std::size_t>(j)];
+    const Eigen::MatrixXd bx = X - lam * wx;
+    const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(bx);
+    for (int i = 0; i < m; ++i) {
+      const Eigen::VectorXd ay = y - g[static_cast<std::size_t>(i)] * wy;
+      const Eigen::VectorXd bay = ay - lam * (w.W * ay);
+      const double sse = (bay - bx * qr.solve(bay)).squaredNorm();
+      ll(i, j) = -0.5 * n * (std::log(2 * std::numbers::pi) + 1 + std::log(sse / n)) +
+                 lg[static_cast<std::size_t>(i)] + lg[static_cast<std::size_t>(j)];
+    }
+  }
+  BruteSac b;
+  b.spacing = (hi - lo) / (m + 1);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) {
+      bool top = true;
+      for (int di = -1; di <= 1; ++di)
+        for (int dj = -1; dj <= 1; ++dj) {
+          const int a = i + di, c = j + dj;
+          if ((di || dj) && a >= 0 && a < m && c >= 0 && c < m && !(ll(i, j) > ll(a, c))) top = false;
+        }
+      if (top) b.modes.push_back({ll(i, j), g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)]});
+    }
+  std::sort(b.modes.begin(), b.modes.end(), [](const auto& p, const auto& q) { return p.loglik > q.loglik; });
+  return b;
+}
+
+// Columbus (Anselin 1988): SAC's concentrated log-likelihood has one local maximum on the grid (the
+// documented estimates above are at it); the other models are not searched. A grid too small to
+// bracket anything is an input error.
+TEST(SacGlobalMaximumTest, ColumbusIsUnimodalAndTheGridSizeIsChecked) {
+  const auto& c = columbus();
+  const SpatialFit& sac = c.fits.at("sac");
+  EXPECT_EQ(sac.local_maxima, 1);
+  EXPECT_TRUE(std::isnan(sac.second_mode_gap));
+  EXPECT_EQ(c.fits.at("sar").local_maxima, 0);
+  EXPECT_TRUE(std::isnan(c.fits.at("sem").second_mode_gap));
+  ModelOptions opt;
+  opt.sac_grid = 3;
+  LogDet ld(c.data.anselin, {});
+  EXPECT_NE(test::error_of([&] {
+              fit_model(Model::kSac, c.data.crime, c.X, {"(Intercept)", "INC", "HOVAL"}, true, c.data.anselin, ld, opt, nullptr);
+            }).find("sac_grid must be in [5, 1001], got 3"),
+            std::string::npos);
+}
+
+// A SAC likelihood with two modes (simulated on the 512-county queen graph): y = (I - 0.8 W)^-1
+// (1 + 0.3 x + (I + 0.5 W)^-1 e), x and e standard normal, seed 0 of stream "test/sac_bimodal".
+// With a weak regressor the likelihood is nearly symmetric in (rho, lambda) (without X it is
+// exactly: (I - rho W) and (I - lambda W) commute), so it has a second mode near the swapped
+// values. The nested Brent searches used before (outer rho, inner lambda over the whole interval)
+// stopped on the lower mode here, (-0.360, 0.752) with loglik -791.657, about 9.7 below the
+// global one (and so they did for 7 of the first 8 seeds of this design). The fit must reach the
+// maximum of a brute-force 200 x 200 grid (it can only be higher: tolerance 1e-9 relative for
+// rounding) and lie within 1.5 grid spacings (0.013 each) of its best cell; the grid's
+// discretisation costs at most 0.05 log-likelihood units at either mode (measured 0.002 and
+// 0.006), the tolerance on the two log-likelihoods and on their gap.
+TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
+  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const LogDet ld(w, {});
+  const auto n = static_cast<Eigen::Index>(w.size());
+  boost::random::normal_distribution<double> normal;
+  Rng rng(7, "test/sac_bimodal", 0);
+  Eigen::MatrixXd X(n, 2);
+  Eigen::VectorXd e(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    X(i, 0) = 1;
+    X(i, 1) = normal(rng);
+    e[i] = normal(rng);
+  }
+  Eigen::MatrixXd A = -0.8 * Eigen::MatrixXd(w.W), B = 0.5 * Eigen::MatrixXd(w.W);
+  A.diagonal().array() += 1;
+  B.diagonal().array() += 1;
+  const Eigen::VectorXd y = A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 0.3) + B.partialPivLu().solve(e));
+  ModelOptions opt;
+  opt.impact_draws = 0;
+  const SpatialFit f = fit_model(Model::kSac, y, X, {"c", "x"}, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.ok) << f.message;
+  const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
+  ASSERT_GE(bf.modes.size(), 2u);
+  const auto& best = bf.modes[0];
+  std::printf("fit (%.4f, %.4f) loglik %.4f, second (%.4f, %.4f) %.4f; grid best (%.4f, %.4f) %.4f,"
+              " second (%.4f, %.4f) %.4f; %zu grid cells above their neighbours\n",
+              f.rho, f.lambda, f.loglik, f.second_mode_rho, f.second_mode_lambda, f.loglik - f.second_mode_gap,
+              best.rho, best.lambda, best.loglik, bf.modes[1].rho, bf.modes[1].lambda, bf.modes[1].loglik,
+              bf.modes.size());
+  EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
+  EXPECT_LE(f.loglik, best.loglik + 0.05);
+  EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);
+  EXPECT_NEAR(f.lambda, best.lambda, 1.5 * bf.spacing);
+  // Both modes are reported, the second where the grid's second mode is (within 3 spacings: it
+  // lies on a narrow ridge, along which the grid's best cell is not the closest one).
+  const auto& second = bf.modes[1];
+  EXPECT_EQ(f.local_maxima, 2);
+  EXPECT_NEAR(f.second_mode_rho, second.rho, 3 * bf.spacing);
+  EXPECT_NEAR(f.second_mode_lambda, second.lambda, 3 * bf.spacing);
+  EXPECT_NEAR(f.second_mode_gap, best.loglik - second.loglik, 0.05);
+  EXPECT_GE(f.loglik - f.second_mode_gap, second.loglik - 1e-9 * std::abs(second.loglik));
+}
+
+// Issue 16: the bundled data (data/southwest, data/synthetic/panel.csv), queen weights, 2022,
+// industry_va ~ dig_index + urbanisation + road_density. The nested Brent searches used before
+// returned rho = -0.5797, lambda = 0.9286, loglik -418.4366 (revest at a01cb4e); R 4.2.2
+// spatialreg 1.2-6 sacsarlm(method = "eigen") on this machine finds rho = 0.849927,
+// lambda = -0.493391, loglik -416.451330 (an optimiser's stopping point, so within 1e-3 in
+// loglik and 2e-3 in rho and lambda, not a truth). The fit must reach the maximum of a
+// brute-force 200 x 200 grid (tolerance 1e-9 relative for rounding; the grid can only be lower,
+// by at most 0.05 here as in the simulated case).
+/// One year of the bundled panel (data/synthetic/panel.csv): y = industry_va, X = (1, dig_index,
+/// urbanisation, road_density[, log(gdp_pc)]), as jobs/southwest.toml's two formulas.
+struct BundledYear {
+  Eigen::VectorXd y;
+  Eigen::MatrixXd X;
+  std::vector<std::string> names = {"(Intercept)", "dig_index", "urbanisation", "road_density"};
+};
+BundledYear bundled_year(int year, bool log_gdp) {
+  const auto& g = southwest();
+  io::PanelRequirements req;
+  req.variables = {"industry_va", "dig_index", "urbanisation", "road_density", "gdp_pc"};
+  static const io::Panel panel = io::load_panel(std::string(REVEST_SOURCE_DIR) + "/data/synthetic/panel.csv", g, req);
+  const std::size_t T = panel.num_years(), t = static_cast<std::size_t>(year - panel.years.front());
+  const auto n = static_cast<Eigen::Index>(g.size());
+  BundledYear b;
+  b.y.resize(n);
+  b.X.resize(n, log_gdp ? 5 : 4);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto c = static_cast<std::size_t>(i);
+    b.y[i] = panel.var("industry_va")[c * T + t];
+    b.X(i, 0) = 1;
+    b.X(i, 1) = panel.var("dig_index")[c * T + t];
+    b.X(i, 2) = panel.var("urbanisation")[c * T + t];
+    b.X(i, 3) = panel.var("road_density")[c * T + t];
+    if (log_gdp) b.X(i, 4) = std::log(panel.var("gdp_pc")[c * T + t]);
+  }
+  if (log_gdp) b.names.push_back("log(gdp_pc)");
+  return b;
+}
+
+TEST(SacGlobalMaximumTest, BundledDataQueen2022) {
+  const auto [y, X, names] = bundled_year(2022, false);
+  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const LogDet ld(w, {});
+  ModelOptions opt;
+  opt.impact_draws = 0;
+  const SpatialFit f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.ok) << f.message;
+  const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
+  ASSERT_FALSE(bf.modes.empty());
+  const auto& best = bf.modes[0];
+  std::printf("fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, %.4f) %.4f\n",
+              f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
+              f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik);
+  EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
+  EXPECT_LE(f.loglik, best.loglik + 0.05);
+  EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);
+  EXPECT_NEAR(f.lambda, best.lambda, 1.5 * bf.spacing);
+  EXPECT_NEAR(f.loglik, -416.451330, 1e-3);  // R spatialreg, see above
+  EXPECT_NEAR(f.rho, 0.849927, 2e-3);
+  EXPECT_NEAR(f.lambda, -0.493391, 2e-3);
+  // The lower mode, where the old search stopped, is reported as the second one: the same
+  // stationary point (both found as roots of the analytic derivatives; revest's old values are
+  // printed to 6 decimals, tolerance 1e-5). The brute-force grid's cells there are at or below it.
+  EXPECT_EQ(f.local_maxima, 2);
+  EXPECT_NEAR(f.second_mode_rho, -0.579732, 1e-5);
+  EXPECT_NEAR(f.second_mode_lambda, 0.928605, 1e-5);
+  EXPECT_NEAR(f.loglik - f.second_mode_gap, -418.436595, 1e-5);
+  ASSERT_GE(bf.modes.size(), 2u);
+  EXPECT_GE(f.loglik - f.second_mode_gap, bf.modes[1].loglik - 1e-9 * std::abs(bf.modes[1].loglik));
+}
+
+// The same data, 6-nearest-neighbour weights, 2021, with log(gdp_pc): the second mode, near
+// (-0.296, 0.888), lies on a narrow ridge on which the brute-force grid has two cells above their
+// neighbours ((-0.317, 0.893) and (-0.256, 0.878), 0.04 apart in log-likelihood), and
+// revest's own 41 x 41 grid several. Their refinements must end at the same stationary point:
+// 2 local maxima, not 3 (a version whose refinement stopped where a search box cut the ridge
+// reported 3 here). Tolerances as above.
+TEST(SacGlobalMaximumTest, BundledDataKnn2021RidgeIsOneMode) {
+  const auto [y, X, names] = bundled_year(2021, true);
+  const Weights w = build_weights(parse_weights_spec("knn k=6", "t"), southwest());
+  const LogDet ld(w, {});
+  ModelOptions opt;
+  opt.impact_draws = 0;
+  const SpatialFit f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.ok) << f.message;
+  const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
+  ASSERT_GE(bf.modes.size(), 2u);
+  const auto& best = bf.modes[0];
+  std::printf("fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, %.4f) %.4f;"
+              " %zu grid cells above their neighbours\n",
+              f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
+              f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik, bf.modes.size());
+  EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
+  EXPECT_LE(f.loglik, best.loglik + 0.05);
+  EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);
+  EXPECT_NEAR(f.lambda, best.lambda, 1.5 * bf.spacing);
+  EXPECT_EQ(f.local_maxima, 2);
+  EXPECT_GE(f.loglik - f.second_mode_gap, bf.modes[1].loglik - 1e-9 * std::abs(bf.modes[1].loglik));
+  EXPECT_LE(f.loglik - f.second_mode_gap, bf.modes[1].loglik + 0.05);
 }
 
 }  // namespace

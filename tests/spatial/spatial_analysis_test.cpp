@@ -123,13 +123,54 @@ TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFit
       EXPECT_TRUE(std::isnan(rho[t]));
     }
     EXPECT_EQ(kb[t], f.coef[1]);  // dig_index
+    // sigma^2: by ML (SSE / n) for every model, unbiased (SSE / (n - k)) for OLS only here.
+    EXPECT_EQ(std::get<std::vector<double>>(col(specs, "sigma2_ml").data)[t], f.sigma2_ml);
+    const double s2u = std::get<std::vector<double>>(col(specs, "sigma2_unbiased").data)[t];
+    if (f.model == Model::kOls) {
+      EXPECT_EQ(s2u, f.sigma2_unbiased);
+      EXPECT_NEAR(s2u, f.sigma2_ml * 512.0 / (512.0 - 3.0), 1e-12 * s2u);
+    } else {
+      EXPECT_TRUE(std::isnan(s2u));
+    }
   }
+  for (const auto& cc : specs.columns) EXPECT_NE(cc.name, "sigma2");  // named apart
   // Robustness: one row per model plus "all".
   const Table& rob = tables[3];
   EXPECT_EQ(rob.name, "robustness");
   EXPECT_EQ(std::get<std::vector<std::string>>(col(rob, "models").data).size(), 4u);
   const Table& w = tables[4];
   EXPECT_EQ(std::get<std::vector<std::int64_t>>(col(w, "links").data)[1], 512 * 4);
+}
+
+// SAC on the bundled panel's last year with queen weights: its concentrated log-likelihood has two
+// local maxima (models_test.cpp, SacGlobalMaximumTest.BundledDataQueen2022), which the
+// specifications table reports in local_maxima / second_mode_* and in its description.
+TEST(SpatialModelsAnalysisTest, SacMultimodalityIsReported) {
+  const auto c = config("spatial_models",
+                        with(with(with(kModels, "models", "[\"sac\", \"sar\"]"), "weights", "[\"queen\"]"),
+                             "formulas", "[\"industry_va ~ dig_index + urbanisation + road_density\"]"));
+  const SpatialModelsAnalysis a("sp", geo(), panel(), SpatialModelsOptions::from(io::OptionView(c)), 0);
+  ASSERT_EQ(a.num_tasks(), 2u);
+  MemoryReplications rep = run_serial(a, 11);
+  const auto tables = a.summarize(rep);
+  const Table& specs = tables[0];
+  const auto col = [&](const std::string& name) -> const std::vector<double>& {
+    for (const auto& cc : specs.columns)
+      if (cc.name == name) return std::get<std::vector<double>>(cc.data);
+    throw std::runtime_error("no column " + name);
+  };
+  Rng rng(11, "sp", 0);
+  const SpatialFit f = a.fit(0, &rng);
+  ASSERT_TRUE(f.ok) << f.message;
+  ASSERT_EQ(f.model, Model::kSac);
+  EXPECT_EQ(f.local_maxima, 2);
+  EXPECT_EQ(col("local_maxima")[0], 2.0);
+  EXPECT_EQ(col("second_mode_gap")[0], f.second_mode_gap);
+  EXPECT_GT(col("second_mode_gap")[0], 1.0);  // about 2 (models_test)
+  EXPECT_EQ(col("second_mode_rho")[0], f.second_mode_rho);
+  EXPECT_EQ(col("second_mode_lambda")[0], f.second_mode_lambda);
+  EXPECT_TRUE(std::isnan(col("local_maxima")[1]));  // SAR: not searched
+  EXPECT_NE(specs.description.find("1 of 1 SAC fits have a multimodal"), std::string::npos) << specs.description;
 }
 
 TEST(SpatialModelsAnalysisTest, PanelCrossSection) {
