@@ -261,9 +261,10 @@ void write_table(hid_t loc, const Table& table) {
   std::vector<std::string> names;
   for (const auto& c : table.columns) {
     std::visit([&](const auto& v) { write(g, c.name, v); }, c.data);
-    if (!c.description.empty()) {
-      Handle d(H5Dopen2(g, c.name.c_str(), H5P_DEFAULT));
-      attr(d, "description", c.description);
+    if (!c.description.empty() || !c.units.empty()) {
+      Handle d(check(H5Dopen2(g, c.name.c_str(), H5P_DEFAULT), "open column " + c.name));
+      if (!c.description.empty()) attr(d, "description", c.description);
+      if (!c.units.empty()) attr(d, "units", c.units);
     }
     names.push_back(c.name);
   }
@@ -280,7 +281,9 @@ Table read_table(hid_t loc, const std::string& name) {
   for (const auto& c : attr_strings(g, "columns")) {
     Column col;
     col.name = c;
-    Handle d(check(H5Dopen2(g, c.c_str(), H5P_DEFAULT), "open column " + c));
+    Handle d(check(H5Dopen2(g, c.c_str(), H5P_DEFAULT), "table " + name + ": open column " + c));
+    if (has_attr(d, "description")) col.description = attr_string(d, "description");
+    if (has_attr(d, "units")) col.units = attr_string(d, "units");
     Handle ty(H5Dget_type(d));
     const H5T_class_t cls = H5Tget_class(ty);
     if (cls == H5T_STRING) col.data = read_strings(g, c);
