@@ -8,7 +8,7 @@
 /// never HDF5 metadata: a SIGKILL at any instant (one rank or all, mid-write) cannot corrupt the file
 /// structure, and the status written after the rows' flush says exactly which rows are complete.
 /// At the end the final archive is written beside it (assemble.hpp: chunked and compressed, a
-/// SHA-256 on every dataset, summaries, complete=1) and renamed over it in one step.
+/// SHA-256 on every dataset and attribute, summaries, complete=1) and renamed over it in one step.
 ///   /                     attrs format="revest-archive", format_version, complete (0 until the end),
 ///                         shard_index, shard_count (0, 1 unless a shard of a sharded run)
 ///   /meta                 job file text, effective configuration, seed, build and library
@@ -44,7 +44,8 @@
 
 namespace revest::driver {
 
-inline constexpr std::int64_t kArchiveFormatVersion = 1;
+/// 1: datasets checksummed; 2: attributes too (sha256_attributes, checksums.hpp).
+inline constexpr std::int64_t kArchiveFormatVersion = 2;
 inline constexpr std::size_t kMessageLength = 160;  ///< bytes kept of a task's status message
 
 /// Everything an analysis reads, loaded once by rank 0 and broadcast.

@@ -572,10 +572,11 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
-    assemble_archive({path}, path, layouts, ao);
+    result.digest = assemble_archive({path}, path, layouts, ao);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(), analyses.size(),
                  opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
+    spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)", result.digest, path.string());
   }, comm);
   return result;
 }

@@ -45,6 +45,7 @@ struct RunResult {
   std::size_t tasks_done = 0;    ///< tasks computed by this run segment
   std::size_t tasks_left = 0;    ///< tasks still to compute (0 when finished)
   std::filesystem::path output;  ///< the archive written (a shard's own path when sharded)
+  std::string digest;            ///< its archive digest (checksums.hpp), on rank 0 once complete
 };
 
 /// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
