@@ -12,6 +12,7 @@
 #include "core/rng.hpp"
 #include "driver/assemble.hpp"
 #include "driver/checksums.hpp"
+#include "driver/output_lock.hpp"
 #include "driver/runtime.hpp"
 
 namespace revest::driver {
@@ -49,6 +50,9 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
     if (K == 0) K = static_cast<int>(files.size());
     REVEST_REQUIRE(static_cast<int>(files.size()) == K, "merge: " << files.size() << " shard files given for --shards " << K);
   }
+  if (opt.output.has_parent_path()) std::filesystem::create_directories(opt.output.parent_path());
+  // One writer per archive (output_lock.hpp), held until the merged archive is in place.
+  OutputLock lock(opt.output);
   const auto out_state = archive_state(opt.output);
   REVEST_REQUIRE(out_state != ArchiveState::kComplete || opt.force,
                  opt.output.string() << ": a complete archive already exists (use --force to overwrite it)");

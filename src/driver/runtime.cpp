@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "driver/assemble.hpp"
+#include "driver/output_lock.hpp"
 
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
@@ -398,8 +399,13 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   std::vector<std::vector<std::size_t>> pending;
   std::string pending_bytes;
   int already_complete = 0;
+  // Rank 0 holds the archive's lock from before it looks at the archive until the final archive is
+  // in place (or the run ends): a second writer is refused before it computes anything.
+  std::optional<OutputLock> lock;
   collective_try([&] {
     if (rank != 0) return;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    lock.emplace(path);
     const auto state = archive_state(path);
     if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
       // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
