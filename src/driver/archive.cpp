@@ -497,6 +497,8 @@ std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec 
   return p;
 }
 
+std::filesystem::path replacement_path(const std::filesystem::path& output) { return output.string() + ".new"; }
+
 ShardSpec parse_shard(const std::string& text) {
   ShardSpec s;
   const auto slash = text.find('/');

@@ -85,6 +85,9 @@ std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s);
 /// Where shard s of a run whose final archive is `output` writes: results/x.h5 ->
 /// results/x.shard-1-of-3.h5.
 std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec s);
+/// The work file of a --force run over an existing archive (or file) `output`: OUTPUT.new. What is
+/// at `output` stays there until the new final archive is renamed over it.
+std::filesystem::path replacement_path(const std::filesystem::path& output);
 /// Parses "k/K" (0 <= k < K); throws revest::Error naming the text otherwise.
 ShardSpec parse_shard(const std::string& text);
 

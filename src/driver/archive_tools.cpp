@@ -50,6 +50,13 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
     if (K == 0) K = static_cast<int>(files.size());
     REVEST_REQUIRE(static_cast<int>(files.size()) == K, "merge: " << files.size() << " shard files given for --shards " << K);
   }
+  for (const auto& p : files) {
+    std::error_code ec;
+    REVEST_REQUIRE(!(std::filesystem::exists(p, ec) && std::filesystem::exists(opt.output, ec) &&
+                     std::filesystem::equivalent(p, opt.output, ec)),
+                   "merge: the output " << opt.output.string() << " is one of the shards (" << p.string()
+                                        << "); choose another --output");
+  }
   if (opt.output.has_parent_path()) std::filesystem::create_directories(opt.output.parent_path());
   // One writer per archive (output_lock.hpp), held until the merged archive is in place.
   OutputLock lock(opt.output);

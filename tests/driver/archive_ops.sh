@@ -49,6 +49,9 @@ expect 1 "shard 1/3 .*incomplete, [0-9]+ task\(s\) not run" -- "$REVEST" merge -
 expect 1 "is shard 0/3, not one of 2|given twice" -- "$REVEST" merge -o "$OUT/x.h5" "$OUT/merged.shard-0-of-3.h5" "$OUT/merged.shard-0-of-3.h5"
 # Re-run just the missing shard (resume), then merge: identical to the single run.
 expect 0 "" -- "$MPIEXEC" -n 2 "$REVEST" run "$JOB" -q --shard 1/3 --resume -o "$OUT/merged.h5"
+# The output may not be one of the shards it merges.
+expect 1 "merge: the output .*merged.shard-0-of-3.h5 is one of the shards" -- "$REVEST" merge -o "$OUT/merged.shard-0-of-3.h5" \
+  "$OUT/merged.shard-0-of-3.h5" "$OUT/merged.shard-1-of-3.h5" "$OUT/merged.shard-2-of-3.h5"
 expect 0 "merged 3 shards" -- "$REVEST" merge --shards 3 -o "$OUT/merged.h5"
 MERGED_DIGEST=$(sed -n 's/^archive digest: \([0-9a-f]\{64\}\)$/\1/p' "$OUT/out.txt")
 [ -n "$MERGED_DIGEST" ] || fail "merge printed no archive digest"

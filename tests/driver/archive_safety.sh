@@ -2,7 +2,11 @@
 # Archive safety (issue 16 section 5), without special privileges:
 # 1. two writers: while a run writes an archive, a second `run` (plain, --force or --resume) on the
 #    same output is refused naming the first (host, pid); the first finishes unharmed; a run killed
-#    with SIGKILL leaves a lock file that does not block the --resume.
+#    with SIGKILL leaves a lock file that does not block the --resume;
+# 2. --force keeps a complete archive until the new one replaces it: a --force run killed half-way
+#    leaves the old archive byte for byte, its --resume then replaces it;
+# 3. an output that is an input of the job (data file, job file, through a symbolic link) is refused,
+#    also with --force and by validate, and the input is left as it was.
 set -uo pipefail
 REVEST=$1 SRC=$2 OUT=$3 MPIEXEC=$4
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -39,4 +43,46 @@ expect 0 "resuming" -- "$MPIEXEC" -n 1 "$REVEST" run "$JOB" --defaults "$DEF" -q
 expect 0 "identical results" -- "$REVEST" compare "$OUT/reference.h5" "$OUT/killed.h5"
 echo "two writers: the second refused naming the first; a killed run's lock file does not block --resume"
 
+# 2. --force keeps the complete archive until the new one replaces it.
+sed -e 's/^seed = 99/seed = 100/' -e "s|\"../../|\"$SRC/|" "$JOB" > "$OUT/seed100.toml"
+cp "$OUT/reference.h5" "$OUT/old.h5"
+cp "$OUT/old.h5" "$OUT/old_copy.h5"
+"$MPIEXEC" -n 2 "$REVEST" run "$OUT/seed100.toml" --defaults "$DEF" -q -o "$OUT/old.h5" --force \
+  --test-kill-after-checkpoint 3 > "$OUT/force.log" 2>&1 && fail "the killed --force run exited 0"
+grep -q -- "--force: .*old.h5 is kept until the new archive replaces it" "$OUT/force.log" || { cat "$OUT/force.log"; fail "no message"; }
+cmp -s "$OUT/old.h5" "$OUT/old_copy.h5" || fail "a failed --force run changed the complete archive"
+expect 0 "status +complete" -- "$REVEST" inspect "$OUT/old.h5" --rows 0
+expect 0 "INCOMPLETE" -- "$REVEST" inspect "$OUT/old.h5.new" --rows 0
+# A plain run names the interrupted --force run; --resume finishes it and replaces the old archive.
+expect 1 "old.h5.new: an interrupted --force run left this work file; --resume finishes it" -- \
+  "$REVEST" run "$OUT/seed100.toml" --defaults "$DEF" -q -o "$OUT/old.h5"
+expect 0 "resuming the --force run in .*old.h5.new" -- \
+  "$MPIEXEC" -n 2 "$REVEST" run "$OUT/seed100.toml" --defaults "$DEF" -q -o "$OUT/old.h5" --resume
+[ ! -e "$OUT/old.h5.new" ] || fail "the --force work file outlived the new archive"
+"$MPIEXEC" -n 2 "$REVEST" run "$OUT/seed100.toml" --defaults "$DEF" -q -o "$OUT/seed100.h5" > /dev/null 2>&1 || fail "seed 100 run"
+expect 0 "identical results" -- "$REVEST" compare "$OUT/seed100.h5" "$OUT/old.h5"
+# An uninterrupted --force over a complete archive: replaced at the end, nothing left beside it.
+expect 0 "" -- "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/old.h5" --force
+expect 0 "identical results" -- "$REVEST" compare "$OUT/reference.h5" "$OUT/old.h5"
+[ "$(ls "$OUT" | grep -c '^old\.h5')" -eq 1 ] || { ls "$OUT"; fail "files left beside old.h5"; }
+echo "--force: the complete archive survives a killed --force run, and is replaced once the new one is complete"
+
+# 3. An output that is an input of the job is refused, with or without --force.
+mkdir -p "$OUT/src/jobs" "$OUT/src/config" "$OUT/src/data"
+cp "$SRC/jobs/smoke.toml" "$OUT/src/jobs/"
+cp "$SRC/config/defaults.toml" "$SRC/config/indicators.toml" "$OUT/src/config/"
+cp -r "$SRC/data/southwest" "$SRC/data/synthetic" "$OUT/src/data/"
+SMOKE="$OUT/src/jobs/smoke.toml"
+sums() { sha256sum "$OUT/src/data/synthetic/panel.csv" "$SMOKE" "$OUT/src/config/defaults.toml"; }
+before=$(sums)
+expect 1 "output .*panel.csv is the job's panel input .*refusing to overwrite an input of the job \(even with --force\)" -- \
+  "$REVEST" run "$SMOKE" -q --force -o "$OUT/src/data/synthetic/panel.csv"
+expect 1 "is the job's job input" -- "$REVEST" run "$SMOKE" -q --force -o "$SMOKE"
+expect 1 "is the job's defaults input" -- "$REVEST" run "$SMOKE" -q --force -o "$OUT/src/config/defaults.toml"
+ln -s src/data/synthetic/panel.csv "$OUT/panel_link.csv"
+expect 1 "panel_link.csv is the job's panel input" -- "$REVEST" run "$SMOKE" -q --force -o "$OUT/panel_link.csv"
+sed 's|^output = .*|output = "../data/synthetic/panel.csv"|' "$SMOKE" > "$OUT/src/jobs/bad_output.toml"
+expect 1 "is the job's panel input" -- "$REVEST" validate "$OUT/src/jobs/bad_output.toml"
+[ "$(sums)" = "$before" ] || fail "an input file was changed"
+echo "inputs: an output that is an input of the job is refused (validate, run, run --force, a symbolic link)"
 echo "archive safety: all checks passed"
