@@ -41,6 +41,7 @@ struct ReplicationSpec {
   std::string name;
   std::vector<std::size_t> shape;
   std::string description;
+  std::string units = {};  ///< of every value, when they share one (see Column::units); else ""
   std::size_t row_size() const {
     std::size_t n = 1;
     for (auto d : shape) n *= d;
@@ -48,11 +49,16 @@ struct ReplicationSpec {
   }
 };
 
-/// A column of a summary table.
+/// A column of a summary table. Every column has a description (the archive test checks it);
+/// `units` is written as the dataset's `units` attribute where the values have a unit: "1" for
+/// dimensionless quantities (scores, shares, probabilities, test statistics), "10k yuan" for money
+/// as in the data, "year", "km", ... Empty when there is no meaningful unit (codes, labels,
+/// counts, estimates whose unit depends on the row, such as regression coefficients).
 struct Column {
   std::string name;
   std::variant<std::vector<double>, std::vector<std::int64_t>, std::vector<std::string>> data;
   std::string description;
+  std::string units = {};
   std::size_t size() const;
 };
 

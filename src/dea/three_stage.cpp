@@ -516,7 +516,7 @@ std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
   std::vector<ReplicationSpec> specs{
       {"scores", {T_, 2, N_},
        "bootstrap DEA score (" + options_.returns + ", input) of each county (last index) in "
-       "stage 1 / stage 3 (middle index) and year (first index)"}};
+       "stage 1 / stage 3 (middle index) and year (first index)", "1"}};
   if (options_.truncated_regression)
     specs.push_back({"truncreg", {T_, env_.size() + 2},
                      "SW2007 bootstrap estimates per year: intercept, environment coefficients, sigma"});
@@ -651,7 +651,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                                    S + " lower end of the " + level + " interval" + B,
                                    S + " upper end of the " + level + " interval" + B};
       for (int c = 0; c < 8; ++c)
-        eff.columns.push_back({names[st * 8 + c], cols[st * 8 + c], desc[c]});
+        eff.columns.push_back({names[st * 8 + c], cols[st * 8 + c], desc[c], "1"});
     }
     eff.columns.push_back({"stage1_boot_n", nboot1, "stage-1 replications with a score"});
     eff.columns.push_back({"stage3_boot_n", nboot3, "stage-3 replications with a score"});
@@ -788,7 +788,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                   {"stage", stage, "DEA stage whose scores are bootstrapped (1 or 3)"},
                   {"rule", rule, "bandwidth rule: silverman | benchmarking | fixed (option bandwidth)"},
                   {"bandwidth", h, "kernel bandwidth h of the smoothed bootstrap (0: every unit "
-                                   "efficient, nothing to smooth)"},
+                                   "efficient, nothing to smooth)", "1"},
                   {"units", n_units, "units with a score"},
                   {"efficient_units", n_eff, "units with score 1 (within efficient_tolerance)"}};
     tables.push_back(std::move(bw));

@@ -129,17 +129,17 @@ void write_inputs(hid_t file, const Inputs& in) {
     lat.push_back(c.lat);
     area.push_back(c.area_km2);
   }
-  counties.columns = {{"adcode", code, "source GB/T 2260 code"},
-                      {"adcode_ref", ref, "2022 official code"},
-                      {"name", name, ""},
-                      {"name_ref", name_ref, "2022 official name"},
-                      {"province", prov, ""},
-                      {"prefecture", pref, ""},
-                      {"centroid_lon", lon, "degrees"},
-                      {"centroid_lat", lat, "degrees"},
-                      {"area_km2", area, "km2"}};
+  counties.columns = {{"adcode", code, "GB/T 2260 county code of the source geography"},
+                      {"adcode_ref", ref, "2022 official county code"},
+                      {"name", name, "county name in the source geography (Chinese, UTF-8)"},
+                      {"name_ref", name_ref, "2022 official county name (Chinese, UTF-8)"},
+                      {"province", prov, "province (English)"},
+                      {"prefecture", pref, "prefecture (Chinese, UTF-8)"},
+                      {"centroid_lon", lon, "longitude of the area-weighted centroid", "degree_east"},
+                      {"centroid_lat", lat, "latitude of the area-weighted centroid", "degree_north"},
+                      {"area_km2", area, "area", "km2"}};
   h5::write_table(data, counties);
-  auto edges = [&](const std::vector<io::Edge>& es, const char* nm, const char* wdesc) {
+  auto edges = [&](const std::vector<io::Edge>& es, const char* nm, const char* wdesc, const char* wunits) {
     std::vector<std::int64_t> i, j;
     std::vector<double> w;
     for (const auto& e : es) {
@@ -148,10 +148,12 @@ void write_inputs(hid_t file, const Inputs& in) {
       w.push_back(e.weight);
     }
     h5::write_table(data, Table{nm, std::string(nm) + " contiguity edges (county indices, i < j)",
-                                {{"i", i, ""}, {"j", j, ""}, {"weight", w, wdesc}}});
+                                {{"i", i, "county index of one end (row of /data/counties, from 0)"},
+                                 {"j", j, "county index of the other end (i < j)"},
+                                 {"weight", w, wdesc, wunits}}});
   };
-  edges(geo.queen, "queen", "1");
-  edges(geo.rook, "rook", "shared border length, km");
+  edges(geo.queen, "queen", "weight of the link (1: the counties share a border or a vertex)", "1");
+  edges(geo.rook, "rook", "shared border length", "km");
   const auto& p = in.panel;
   Table panel{"panel", "county x year panel as used (rows county-major)", {}};
   std::vector<std::int64_t> pc, py;
@@ -160,11 +162,13 @@ void write_inputs(hid_t file, const Inputs& in) {
       pc.push_back(geo.counties[i].adcode_ref);
       py.push_back(y);
     }
-  panel.columns.push_back({"adcode", pc, "2022 code"});
-  panel.columns.push_back({"year", py, ""});
+  panel.columns.push_back({"adcode", pc, "2022 official county code"});
+  panel.columns.push_back({"year", py, "year"});
   for (std::size_t v = 0; v < p.variables.size(); ++v) {
     const io::Indicator* ind = in.indicators.find(p.variables[v]);
-    panel.columns.push_back({p.variables[v], p.values[v], ind ? ind->label + " (" + ind->unit + ")" : ""});
+    panel.columns.push_back({p.variables[v], p.values[v],
+                             ind ? ind->label + " (" + ind->unit + ")" : "panel variable " + p.variables[v],
+                             ind ? ind->unit : std::string()});
   }
   h5::write_table(data, panel);
   Table ind{"indicators", "indicator system", {}};
@@ -181,8 +185,13 @@ void write_inputs(hid_t file, const Inputs& in) {
     for (const auto& s : x.uses) us += (us.empty() ? "" : ",") + s;
     uses.push_back(us);
   }
-  ind.columns = {{"name", n, ""}, {"label", l, ""}, {"unit", u, ""}, {"group", g, ""},
-                 {"direction", dir, "+1 benefit, -1 cost"}, {"domain", dom, ""}, {"uses", uses, ""}};
+  ind.columns = {{"name", n, "variable name (column of /data/panel)"},
+                 {"label", l, "human-readable name"},
+                 {"unit", u, "unit of the values as stored"},
+                 {"group", g, "dea_input, dea_output, environment, digital_economy, policy, outcome, threshold or control"},
+                 {"direction", dir, "+1 benefit, -1 cost"},
+                 {"domain", dom, "values the analyses accept: any, nonnegative or positive"},
+                 {"uses", uses, "analyses that use the variable (comma-separated)"}};
   h5::write_table(data, ind);
   if (!in.projects.params.empty()) {
     Table pt{"projects", "real-option project parameters as used (rows county-major, modes primary, "
@@ -200,11 +209,23 @@ void write_inputs(hid_t file, const Inputs& in) {
                               p.drift_semi_elasticity, p.vol_semi_elasticity};
         for (int k = 0; k < 12; ++k) c[k].push_back(v[k]);
       }
-    const char* names[12] = {"v0", "investment", "sigma", "mu", "required_return", "delta", "r",
-                             "horizon", "dig_index", "cost_semi_elasticity",
-                             "drift_semi_elasticity", "vol_semi_elasticity"};
-    pt.columns = {{"adcode", code, "2022 code"}, {"mode", mode, ""}};
-    for (int k = 0; k < 12; ++k) pt.columns.push_back({names[k], c[k], ""});
+    // data/README.md section 8.
+    const char* names[12][3] = {
+        {"v0", "project value today V0", "10k yuan"},
+        {"investment", "investment cost I", "10k yuan"},
+        {"sigma", "volatility of V", "1/sqrt(year)"},
+        {"mu", "real-world drift of V", "1/year"},
+        {"required_return", "risk-adjusted required return of V", "1/year"},
+        {"delta", "payout yield of V (required_return - mu)", "1/year"},
+        {"r", "risk-free rate", "1/year"},
+        {"horizon", "life of the investment opportunity", "year"},
+        {"dig_index", "the county's digital index d", "1"},
+        {"cost_semi_elasticity", "eta_I: d ln I / d d", "1"},
+        {"drift_semi_elasticity", "eta_mu: d mu / d d", "1/year"},
+        {"vol_semi_elasticity", "eta_sigma: d ln sigma / d d", "1"}};
+    pt.columns = {{"adcode", code, "2022 official county code"},
+                  {"mode", mode, "industry mode: primary, secondary or tertiary"}};
+    for (int k = 0; k < 12; ++k) pt.columns.push_back({names[k][0], c[k], names[k][1], names[k][2]});
     h5::write_table(data, pt);
   }
 }
@@ -299,6 +320,7 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
     Handle d(h5::check(H5Dcreate2(reps, spec.name.c_str(), H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        "create replications " + spec.name));
     h5::attr(d, "description", spec.description);
+    if (!spec.units.empty()) h5::attr(d, "units", spec.units);
   }
   const hsize_t n = a.num_tasks;
   const std::int32_t fill = static_cast<std::int32_t>(TaskStatus::kNotRun);
@@ -308,6 +330,8 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
     Handle dcpl = work ? dcpl_work(H5T_NATIVE_INT32, &fill) : dcpl_chunked(1, &chunk);
     if (!work) H5Pset_fill_value(dcpl, H5T_NATIVE_INT32, &fill);
     Handle d(h5::check(H5Dcreate2(g, "status", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status"));
+    h5::attr(d, "description", std::string("outcome of each task (row of the replications): -1 not run yet, 0 ok, 1 no "
+                                           "convergence, 2 numerical failure, 3 infeasible; rows of failed tasks are NaN"));
     h5::attr(d, "codes", std::string("-1 not_run, 0 ok, 1 no_convergence, 2 numerical_failure, 3 infeasible"));
   }
   {
@@ -317,6 +341,8 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
     const std::string zero(kMessageLength, '\0');
     Handle dcpl = work ? dcpl_work(t, zero.data()) : dcpl_chunked(1, &chunk);
     Handle d(h5::check(H5Dcreate2(g, "status_message", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status_message"));
+    h5::attr(d, "description", "why each task failed (empty when it is ok): UTF-8, NUL-padded to " +
+                                   std::to_string(kMessageLength) + " bytes");
   }
 }
 
@@ -348,6 +374,14 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   h5::write_text(meta, "job_file", job.text);
   h5::write_text(meta, "effective_config", job.effective_toml());
   h5::write_text(meta, "config_fingerprint", job.fingerprint_toml());
+  for (const auto& [nm, desc] : {std::pair<const char*, const char*>{"job_file", "the job file's text, verbatim"},
+                                 {"effective_config", "the job's effective configuration: every default filled in, "
+                                                      "paths resolved (TOML)"},
+                                 {"config_fingerprint", "the effective configuration without file locations and "
+                                                        "[slurm]: what must be equal for --resume (TOML)"}}) {
+    Handle d(h5::check(H5Dopen2(meta, nm, H5P_DEFAULT), std::string("open /meta/") + nm));
+    h5::attr(d, "description", std::string(desc));
+  }
   h5::attr(meta, "job_name", job.name);
   h5::attr(meta, "job_path", job.file);
   h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
@@ -368,11 +402,14 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
       REVEST_REQUIRE(sha256_bytes(bytes) == x.sha256, from << ": changed while the job was being read (SHA-256 differs); run again");
       h5::write_bytes(fg, x.role, bytes);
       Handle d(h5::check(H5Dopen2(fg, x.role.c_str(), H5P_DEFAULT), "open embedded " + x.role));
+      h5::attr(d, "description", "input file '" + x.role + "', byte for byte (read from `path`)");
       h5::attr(d, "path", x.path);
       h5::attr(d, "sha256", x.sha256);
     }
     h5::write_table(meta, Table{"inputs", "input files and their SHA-256",
-                                {{"path", p, ""}, {"sha256", s, ""}, {"role", r, ""}}});
+                                {{"path", p, "the file as the job named it (resolved against the job file's directory)"},
+                                 {"sha256", s, "SHA-256 of the file's bytes (lower-case hex)"},
+                                 {"role", r, "job, defaults, indicators, counties, queen, rook, panel or projects"}}});
   }
   {
     h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
@@ -388,6 +425,8 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
     const std::string zero(kSegmentLength, '\0');
     Handle dcpl = dcpl_work(t, zero.data());
     Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create /meta/segments"));
+    h5::attr(d, "description", std::string("run-segment log of the work file, one line per run or resume (the final "
+                                           "archive keeps it as the attribute /meta run_segments)"));
   }
   write_inputs(f, inputs);
   Handle an = h5::group(f, "/analyses");
@@ -457,6 +496,8 @@ std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec 
                      std::to_string(s.count) + ext);
   return p;
 }
+
+std::filesystem::path replacement_path(const std::filesystem::path& output) { return output.string() + ".new"; }
 
 ShardSpec parse_shard(const std::string& text) {
   ShardSpec s;

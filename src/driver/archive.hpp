@@ -8,7 +8,7 @@
 /// never HDF5 metadata: a SIGKILL at any instant (one rank or all, mid-write) cannot corrupt the file
 /// structure, and the status written after the rows' flush says exactly which rows are complete.
 /// At the end the final archive is written beside it (assemble.hpp: chunked and compressed, a
-/// SHA-256 on every dataset, summaries, complete=1) and renamed over it in one step.
+/// SHA-256 on every dataset and attribute, summaries, complete=1) and renamed over it in one step.
 ///   /                     attrs format="revest-archive", format_version, complete (0 until the end),
 ///                         shard_index, shard_count (0, 1 unless a shard of a sharded run)
 ///   /meta                 job file text, effective configuration, seed, build and library
@@ -44,7 +44,8 @@
 
 namespace revest::driver {
 
-inline constexpr std::int64_t kArchiveFormatVersion = 1;
+/// 1: datasets checksummed; 2: attributes too (sha256_attributes, checksums.hpp).
+inline constexpr std::int64_t kArchiveFormatVersion = 2;
 inline constexpr std::size_t kMessageLength = 160;  ///< bytes kept of a task's status message
 
 /// Everything an analysis reads, loaded once by rank 0 and broadcast.
@@ -84,6 +85,9 @@ std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s);
 /// Where shard s of a run whose final archive is `output` writes: results/x.h5 ->
 /// results/x.shard-1-of-3.h5.
 std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec s);
+/// The work file of a --force run over an existing archive (or file) `output`: OUTPUT.new. What is
+/// at `output` stays there until the new final archive is renamed over it.
+std::filesystem::path replacement_path(const std::filesystem::path& output);
 /// Parses "k/K" (0 <= k < K); throws revest::Error naming the text otherwise.
 ShardSpec parse_shard(const std::string& text);
 

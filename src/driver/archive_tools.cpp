@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "driver/assemble.hpp"
+#include "driver/checksums.hpp"
+#include "driver/output_lock.hpp"
 #include "driver/runtime.hpp"
 
 namespace revest::driver {
@@ -48,6 +50,16 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
     if (K == 0) K = static_cast<int>(files.size());
     REVEST_REQUIRE(static_cast<int>(files.size()) == K, "merge: " << files.size() << " shard files given for --shards " << K);
   }
+  for (const auto& p : files) {
+    std::error_code ec;
+    REVEST_REQUIRE(!(std::filesystem::exists(p, ec) && std::filesystem::exists(opt.output, ec) &&
+                     std::filesystem::equivalent(p, opt.output, ec)),
+                   "merge: the output " << opt.output.string() << " is one of the shards (" << p.string()
+                                        << "); choose another --output");
+  }
+  if (opt.output.has_parent_path()) std::filesystem::create_directories(opt.output.parent_path());
+  // One writer per archive (output_lock.hpp), held until the merged archive is in place.
+  OutputLock lock(opt.output);
   const auto out_state = archive_state(opt.output);
   REVEST_REQUIRE(out_state != ArchiveState::kComplete || opt.force,
                  opt.output.string() << ": a complete archive already exists (use --force to overwrite it)");
@@ -145,10 +157,11 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
   ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return L.analyses[ai]->summarize(reader); };
   ao.end_time = now_iso8601();
   ao.info.mpi_size = 1;
-  assemble_archive(ordered, opt.output, layouts, ao);
+  const std::string digest = assemble_archive(ordered, opt.output, layouts, ao);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log << "merged " << K << " shards into " << opt.output.string() << " (" << layouts.size() << " analyses, "
       << std::filesystem::file_size(opt.output) / 1e6 << " MB, " << secs << " s)\n";
+  log << "archive digest: " << digest << "\n";
   if (opt.remove_shards)
     for (const auto& p : ordered) std::filesystem::remove(p);
 }
@@ -183,6 +196,12 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
   const auto state = archive_state(path);
   REVEST_REQUIRE(state != ArchiveState::kAbsent, path.string() << ": no such file");
   REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string() << ": not a revest archive, or corrupt");
+  std::string expected_digest = opt.digest;
+  std::transform(expected_digest.begin(), expected_digest.end(), expected_digest.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  REVEST_REQUIRE(expected_digest.empty() || (expected_digest.size() == 64 &&
+                                             expected_digest.find_first_not_of("0123456789abcdef") == std::string::npos),
+                 "--digest '" << opt.digest << "': expected 64 hexadecimal digits (a SHA-256, as printed by `revest run` and `revest inspect`)");
   std::size_t problems = 0;
   if (state == ArchiveState::kIncomplete) {
     out << "INCOMPLETE: " << path.string() << " is the work file of an interrupted run (finish it with "
@@ -190,83 +209,127 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
     return 1;
   }
   Handle f = archive_open(path, false);
-  // 1. Checksums.
-  const auto datasets = h5::list_datasets(f);
-  const auto bad = verify_checksums(f);
-  for (const auto& b : bad) out << "CHECKSUM " << b << "\n";
-  problems += bad.size();
-  out << "checksums: " << datasets.size() - bad.size() << " of " << datasets.size() << " datasets intact\n";
+  // 1. Checksums of every dataset and attribute, and the digest recomputed from the contents.
+  const ChecksumReport sums = verify_checksums(f);
+  for (const auto& b : sums.problems) out << b << "\n";
+  problems += sums.problems.size();
+  out << "checksums: " << sums.datasets_intact << " of " << sums.datasets << " datasets intact\n";
+  if (sums.attributes_recorded)
+    out << "attributes: " << sums.attributes_intact << " of " << sums.attributes << " intact\n";
+  else
+    out << "attributes: " << sums.attributes << ", not checksummed one by one in this archive (format 1, written "
+        << "before revest recorded attribute checksums); the digest covers them\n";
+  if (sums.digest.empty()) {
+    out << "archive digest: not computable (unreadable contents above)\n";
+    if (!expected_digest.empty()) {
+      out << "DIGEST the archive's digest cannot be computed, expected " << expected_digest << "\n";
+      ++problems;
+    }
+  } else {
+    out << "archive digest: " << sums.digest << "\n";
+    if (!expected_digest.empty()) {
+      if (sums.digest == expected_digest) {
+        out << "digest: matches the expected value\n";
+      } else {
+        out << "DIGEST mismatch: the archive's contents give " << sums.digest << ", expected " << expected_digest
+            << "\n";
+        ++problems;
+      }
+    }
+  }
 
-  // 2. A sample of tasks re-run from the embedded job and data.
+  // 2. A sample of tasks re-run from the embedded job and data. A damaged archive (a deleted
+  //    dataset, an unreadable embedded file) is a problem found, reported, not an error.
   ScratchDir scratch("verify");
-  LoadedJob L = load_from_archive(path, scratch.path(), std::nullopt, /*build_analyses=*/true);
+  std::string load_error;
+  // Initialised in place, never moved: the analyses refer to the inputs inside L.
+  LoadedJob L = [&]() -> LoadedJob {
+    try {
+      return load_from_archive(path, scratch.path(), std::nullopt, /*build_analyses=*/true);
+    } catch (const Error& e) {
+      load_error = e.what();
+      return LoadedJob{};
+    }
+  }();
+  if (!load_error.empty()) {
+    out << "TASKS cannot re-run any task from the embedded job and data: " << load_error << "\n";
+    ++problems;
+    out << "FAILED: " << problems << " problem(s)\n";
+    return problems;
+  }
   const auto layouts = layouts_of(L.job, L.analyses);
   const ShardSpec shard = archive_shard(f);
   std::size_t checked = 0;
   for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
     const AnalysisLayout& lay = layouts[ai];
     const Analysis& a = *L.analyses[ai];
-    const auto status = archive_read_status(f, lay.name);
-    if (status.size() != lay.num_tasks) {
-      out << "TASKS analysis '" << lay.name << "': " << status.size() << " tasks stored, the job has " << lay.num_tasks << "\n";
-      ++problems;
-      continue;
-    }
-    std::vector<std::size_t> candidates;
-    for (std::size_t t = 0; t < status.size(); ++t)
-      if (status[t] != static_cast<std::int32_t>(TaskStatus::kNotRun)) candidates.push_back(t);
-    // Partial Fisher-Yates on a stream keyed by (seed, "verify/" + analysis).
-    Rng rng(opt.seed, "verify/" + lay.name, 0);
-    const std::size_t k = std::min(opt.sample, candidates.size());
-    for (std::size_t i = 0; i < k; ++i) {
-      const std::size_t j = i + static_cast<std::size_t>(rng.uniform01() * static_cast<double>(candidates.size() - i));
-      std::swap(candidates[i], candidates[std::min(j, candidates.size() - 1)]);
-    }
-    candidates.resize(k);
-    std::sort(candidates.begin(), candidates.end());
     std::string list;
-    for (auto t : candidates) {
-      std::vector<std::vector<double>> rows;
-      std::vector<std::span<double>> spans;
-      for (const auto& spec : lay.specs) rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
-      for (auto& r : rows) spans.emplace_back(r.data(), r.size());
-      Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
-      const TaskOutcome o = a.run_task(t, task_rng, spans);
-      if (o.status != TaskStatus::kOk)
-        for (auto& r : rows) std::fill(r.begin(), r.end(), std::numeric_limits<double>::quiet_NaN());
-      if (static_cast<std::int32_t>(o.status) != status[t]) {
-        out << "TASK analysis '" << lay.name << "' task " << t << ": status " << to_string(o.status)
-            << " on re-run, " << to_string(static_cast<TaskStatus>(status[t])) << " in the archive\n";
+    try {
+      const auto status = archive_read_status(f, lay.name);
+      if (status.size() != lay.num_tasks) {
+        out << "TASKS analysis '" << lay.name << "': " << status.size() << " tasks stored, the job has " << lay.num_tasks << "\n";
         ++problems;
+        continue;
       }
-      for (std::size_t s = 0; s < lay.specs.size(); ++s) {
-        // Row t as stored (ArchiveReader would mask failed rows, as the runtime fills them).
-        const std::string dpath = "/analyses/" + lay.name + "/replications/" + lay.specs[s].name;
-        std::vector<hsize_t> dims{lay.num_tasks};
-        for (auto x : lay.specs[s].shape) dims.push_back(x);
-        std::vector<double> stored(lay.specs[s].row_size());
-        if (!stored.empty()) read_rows(f, dpath, dims, t, t + 1, stored.data());
-        std::size_t ndiff = 0;
-        double maxdiff = 0;
-        for (std::size_t e = 0; e < stored.size(); ++e)
-          if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {
-            ++ndiff;
-            if (std::isfinite(stored[e]) && std::isfinite(rows[s][e]))
-              maxdiff = std::max(maxdiff, std::abs(stored[e] - rows[s][e]));
-            else
-              maxdiff = std::numeric_limits<double>::infinity();
-          }
-        if (ndiff) {
-          out << "TASK analysis '" << lay.name << "' task " << t << ": replications/" << lay.specs[s].name << " differ in "
-              << ndiff << " of " << stored.size() << " values (max |difference| " << maxdiff << ")\n";
+      std::vector<std::size_t> candidates;
+      for (std::size_t t = 0; t < status.size(); ++t)
+        if (status[t] != static_cast<std::int32_t>(TaskStatus::kNotRun)) candidates.push_back(t);
+      // Partial Fisher-Yates on a stream keyed by (seed, "verify/" + analysis).
+      Rng rng(opt.seed, "verify/" + lay.name, 0);
+      const std::size_t k = std::min(opt.sample, candidates.size());
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::size_t j = i + static_cast<std::size_t>(rng.uniform01() * static_cast<double>(candidates.size() - i));
+        std::swap(candidates[i], candidates[std::min(j, candidates.size() - 1)]);
+      }
+      candidates.resize(k);
+      std::sort(candidates.begin(), candidates.end());
+      for (auto t : candidates) {
+        std::vector<std::vector<double>> rows;
+        std::vector<std::span<double>> spans;
+        for (const auto& spec : lay.specs) rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
+        for (auto& r : rows) spans.emplace_back(r.data(), r.size());
+        Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
+        const TaskOutcome o = a.run_task(t, task_rng, spans);
+        if (o.status != TaskStatus::kOk)
+          for (auto& r : rows) std::fill(r.begin(), r.end(), std::numeric_limits<double>::quiet_NaN());
+        if (static_cast<std::int32_t>(o.status) != status[t]) {
+          out << "TASK analysis '" << lay.name << "' task " << t << ": status " << to_string(o.status)
+              << " on re-run, " << to_string(static_cast<TaskStatus>(status[t])) << " in the archive\n";
           ++problems;
         }
+        for (std::size_t s = 0; s < lay.specs.size(); ++s) {
+          // Row t as stored (ArchiveReader would mask failed rows, as the runtime fills them).
+          const std::string dpath = "/analyses/" + lay.name + "/replications/" + lay.specs[s].name;
+          std::vector<hsize_t> dims{lay.num_tasks};
+          for (auto x : lay.specs[s].shape) dims.push_back(x);
+          std::vector<double> stored(lay.specs[s].row_size());
+          if (!stored.empty()) read_rows(f, dpath, dims, t, t + 1, stored.data());
+          std::size_t ndiff = 0;
+          double maxdiff = 0;
+          for (std::size_t e = 0; e < stored.size(); ++e)
+            if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {
+              ++ndiff;
+              if (std::isfinite(stored[e]) && std::isfinite(rows[s][e]))
+                maxdiff = std::max(maxdiff, std::abs(stored[e] - rows[s][e]));
+              else
+                maxdiff = std::numeric_limits<double>::infinity();
+            }
+          if (ndiff) {
+            out << "TASK analysis '" << lay.name << "' task " << t << ": replications/" << lay.specs[s].name << " differ in "
+                << ndiff << " of " << stored.size() << " values (max |difference| " << maxdiff << ")\n";
+            ++problems;
+          }
+        }
+        list.append(list.empty() ? "" : ", ").append(std::to_string(t));
+        ++checked;
       }
-      list.append(list.empty() ? "" : ", ").append(std::to_string(t));
-      ++checked;
+      out << "analysis '" << lay.name << "': re-ran task(s) " << (list.empty() ? "none" : list) << " of "
+          << status.size() << "\n";
+    } catch (const Error& e) {
+      out << "TASKS analysis '" << lay.name << "': cannot re-run" << (list.empty() ? "" : " after task(s) " + list)
+          << ": " << e.what() << "\n";
+      ++problems;
     }
-    out << "analysis '" << lay.name << "': re-ran task(s) " << (list.empty() ? "none" : list) << " of "
-        << status.size() << "\n";
   }
   out << "tasks: " << checked << " re-run from the embedded job and data\n";
 
@@ -274,27 +337,42 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
   if (opt.summaries && !shard.sharded()) {
     std::size_t tables = 0;
     for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
-      ArchiveReader reader(f, layouts[ai]);
-      const auto recomputed = L.analyses[ai]->summarize(reader);
-      Handle g(h5::check(H5Gopen2(f, ("/analyses/" + layouts[ai].name + "/summary").c_str(), H5P_DEFAULT),
-                         "open summary of " + layouts[ai].name));
-      for (const auto& t : recomputed) {
-        ++tables;
-        if (!h5::exists(g, t.name)) {
-          out << "SUMMARY analysis '" << layouts[ai].name << "' table '" << t.name << "': missing from the archive\n";
+      const std::string where = "SUMMARY analysis '" + layouts[ai].name + "'";
+      try {
+        ArchiveReader reader(f, layouts[ai]);
+        const auto recomputed = L.analyses[ai]->summarize(reader);
+        const std::string gpath = "/analyses/" + layouts[ai].name + "/summary";
+        if (!h5::exists(f, gpath)) {
+          out << where << ": no summary group in the archive\n";
           ++problems;
           continue;
         }
-        const Table stored = h5::read_table(g, t.name);
-        for (const auto& c : t.columns) {
-          auto it = std::find_if(stored.columns.begin(), stored.columns.end(), [&](const Column& x) { return x.name == c.name; });
-          const std::size_t nd = it == stored.columns.end() ? c.size() : compare_column(c, *it);
-          if (nd) {
-            out << "SUMMARY analysis '" << layouts[ai].name << "' table '" << t.name << "' column '" << c.name
-                << "': " << nd << " value(s) differ from the recomputation\n";
+        Handle g(h5::check(H5Gopen2(f, gpath.c_str(), H5P_DEFAULT), "open " + gpath));
+        for (const auto& t : recomputed) {
+          ++tables;
+          if (!h5::exists(g, t.name)) {
+            out << where << " table '" << t.name << "': missing from the archive\n";
             ++problems;
+            continue;
+          }
+          Handle tg(h5::check(H5Gopen2(g, t.name.c_str(), H5P_DEFAULT), "open table " + t.name));
+          for (const auto& c : t.columns) {
+            // Column by column, so that a deleted column is named (and the others still checked).
+            std::string what;
+            if (!h5::exists(tg, c.name)) {
+              what = "missing from the archive";
+            } else if (const std::size_t nd = compare_column(c, h5::read_column(tg, c.name)); nd) {
+              what = std::to_string(nd) + " value(s) differ from the recomputation";
+            }
+            if (!what.empty()) {
+              out << where << " table '" << t.name << "' column '" << c.name << "': " << what << "\n";
+              ++problems;
+            }
           }
         }
+      } catch (const Error& e) {
+        out << where << ": cannot recompute the summaries: " << e.what() << "\n";
+        ++problems;
       }
     }
     out << "summaries: " << tables << " tables recomputed from the stored replications\n";

@@ -27,12 +27,16 @@ struct VerifyOptions {
   std::size_t sample = 3;       ///< tasks re-run per analysis
   std::uint64_t seed = 1;       ///< of the sample (never from the clock)
   bool summaries = true;        ///< recompute the summary tables from the stored replications
+  std::string digest;           ///< the archive digest it must have (e.g. a paper's); empty: none
 };
 
-/// Verifies an archive from itself alone: every dataset's SHA-256, a re-run of a random sample of
-/// tasks of every analysis from the job and data embedded in the archive (bit for bit), and the
-/// summary tables recomputed from the stored replications (bit for bit). Prints what it checks and
-/// every difference (by analysis and task); returns the number of problems found.
+/// Verifies an archive from itself alone: every dataset's and attribute's SHA-256 and the archive
+/// digest recomputed from the contents (checksums.hpp; compared with `digest` if given), a re-run
+/// of a random sample of tasks of every analysis from the job and data embedded in the archive
+/// (bit for bit), and the summary tables recomputed from the stored replications (bit for bit).
+/// Prints what it checks and every difference (by dataset, attribute, analysis, task, table
+/// column); returns the number of problems found. A damaged archive (a deleted dataset or column)
+/// is a problem found, not an error; only a file that is no revest archive throws.
 std::size_t verify_archive(const std::filesystem::path& archive, const VerifyOptions& options,
                            std::ostream& out);
 

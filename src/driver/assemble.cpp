@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "driver/checksums.hpp"
 
 namespace revest::driver {
 
@@ -50,9 +51,10 @@ void read_rows(hid_t f, const std::string& path, const std::vector<hsize_t>& dim
   h5::check_status(H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "read " + path);
 }
 
-void assemble_archive(const std::vector<std::filesystem::path>& sources, const std::filesystem::path& dest,
-                      const std::vector<AnalysisLayout>& layouts, const AssembleOptions& opt) {
+std::string assemble_archive(const std::vector<std::filesystem::path>& sources, const std::filesystem::path& dest,
+                             const std::vector<AnalysisLayout>& layouts, const AssembleOptions& opt) {
   h5::quiet();
+  std::string digest;
   REVEST_REQUIRE(!sources.empty(), "assemble: no source archive");
   std::vector<Handle> src;
   for (const auto& p : sources) src.push_back(archive_open(p, false));
@@ -178,13 +180,10 @@ void assemble_archive(const std::vector<std::filesystem::path>& sources, const s
       }
     }
 
-    // A checksum on every dataset, computed from what is in the file.
-    for (const auto& path : h5::list_datasets(out)) {
-      const std::string sum = h5::sha256_dataset(out, path);
-      Handle d(h5::check(H5Dopen2(out, path.c_str(), H5P_DEFAULT), "open " + path));
-      h5::attr(d, "sha256", sum);
-    }
+    // complete=1 now, so that the checksums cover it: DEST is complete only once renamed anyway.
+    // Then a checksum on every dataset and attribute, computed from what is in the file.
     h5::attr(out, "complete", std::int64_t{1});
+    digest = write_checksums(out);
     h5::check_status(H5Fflush(out, H5F_SCOPE_GLOBAL), "flush " + tmp.string());
   }  // closed
   src.clear();
@@ -193,29 +192,7 @@ void assemble_archive(const std::vector<std::filesystem::path>& sources, const s
   std::filesystem::rename(tmp, dest, ec);
   REVEST_REQUIRE(!ec, "cannot rename " << tmp.string() << " to " << dest.string() << ": " << ec.message());
   fsync_path(dest.has_parent_path() ? dest.parent_path() : std::filesystem::path("."), true);
-}
-
-std::vector<std::string> verify_checksums(hid_t file) {
-  std::vector<std::string> bad;
-  for (const auto& path : h5::list_datasets(file)) {
-    Handle d(h5::check(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "open " + path));
-    if (!h5::has_attr(d, "sha256")) {
-      bad.push_back(path + ": no checksum recorded");
-      continue;
-    }
-    const std::string want = h5::attr_string(d, "sha256");
-    std::string have;
-    try {
-      have = h5::sha256_dataset(file, path);
-    } catch (const Error& e) {
-      bad.push_back(path + ": unreadable (" + e.what() + ")");
-      continue;
-    }
-    if (have != want)
-      bad.push_back(path + ": checksum mismatch (recorded " + want.substr(0, 16) + "..., contents " +
-                    have.substr(0, 16) + "...)");
-  }
-  return bad;
+  return digest;
 }
 
 }  // namespace revest::driver

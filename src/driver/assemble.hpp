@@ -5,8 +5,8 @@
 ///
 /// The final archive is written to DEST.tmp beside DEST -- /meta and /data copied from the first
 /// source, the rows of every task copied from the source that computed it into chunked, compressed
-/// datasets, summaries, a SHA-256 attribute on every dataset, complete=1 -- then fsync'd and renamed
-/// over DEST in one step. Until that rename, DEST is untouched (a work file stays resumable); after
+/// datasets, summaries, complete=1, a SHA-256 of every dataset and attribute (checksums.hpp) -- then
+/// fsync'd and renamed over DEST in one step. Until that rename, DEST is untouched (a work file stays resumable); after
 /// it, DEST is complete. A kill at any moment leaves one or the other, never a half-written result.
 #include <filesystem>
 #include <functional>
@@ -32,17 +32,14 @@ struct AssembleOptions {
 
 /// Rank 0 only (serial HDF5). `sources` are work files or complete archives of the same job; each
 /// task's rows come from the source whose status says it ran (for a merge, exactly one must).
-/// Throws revest::Error (DEST untouched) on any inconsistency.
-void assemble_archive(const std::vector<std::filesystem::path>& sources,
+/// Throws revest::Error (DEST untouched) on any inconsistency. Returns the archive digest
+/// (checksums.hpp).
+std::string assemble_archive(const std::vector<std::filesystem::path>& sources,
                       const std::filesystem::path& dest, const std::vector<AnalysisLayout>& layouts,
                       const AssembleOptions& options);
 
 /// Rows [r0, r1) of the dataset at `path` (dimensions `dims`, rows along the first) into buf.
 void read_rows(hid_t file, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
                double* buf);
-
-/// Checks every dataset's recorded SHA-256 against its contents. Returns one line per dataset
-/// that has no checksum or a wrong one (empty = all intact).
-std::vector<std::string> verify_checksums(hid_t file);
 
 }  // namespace revest::driver

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "driver/archive.hpp"
+#include "driver/checksums.hpp"
 #include "driver/h5.hpp"
 #include "io/csv.hpp"
 
@@ -114,6 +115,17 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
         << " (0-based; merge the shards with `revest merge`)\n";
   if (h5::has_attr(meta, "merged_from"))
     out << "merged from " << h5::attr_strings(meta, "merged_from").size() << " shard archives\n";
+  if (state == ArchiveState::kComplete) {
+    // From the recorded checksums (no data read): `verify --digest` recomputes it from the contents.
+    std::string digest;
+    try {
+      digest = recorded_digest(f);
+    } catch (const Error& e) {
+      digest = std::string("not available (") + e.what() + ")";
+    }
+    out << "digest      " << digest << "  (archive digest; `revest verify " << path.string()
+        << " --digest D` recomputes it)\n";
+  }
   const Table inputs = h5::read_table(meta, "inputs");
   out << "inputs:\n";
   for (std::size_t r = 0; r < inputs.columns[0].size(); ++r)
@@ -193,32 +205,55 @@ std::size_t export_csv(const std::filesystem::path& path, const std::filesystem:
 
 namespace revest::driver {
 namespace {
-/// Every dataset outside /meta (the run's provenance, which legitimately differs).
-std::vector<std::string> result_datasets(hid_t f) {
-  std::vector<std::string> out;
-  for (auto& d : h5::list_datasets(f))
-    if (d.rfind("/meta", 0) != 0) out.push_back(d);
-  return out;
+/// Attributes compare leaves out: checksums (the values themselves are compared) and timings.
+bool compared_attribute(const std::string& name) {
+  return name != kDatasetChecksum && name != kAttributeChecksums && name != "wall_seconds" && name != "cpu_seconds";
 }
 }  // namespace
 
 std::vector<std::string> compare_archives(const std::filesystem::path& a, const std::filesystem::path& b) {
   Handle fa = archive_open(a, false), fb = archive_open(b, false);
   std::vector<std::string> diffs;
-  if (h5::attr_int(fa, "complete") != h5::attr_int(fb, "complete")) diffs.push_back("complete flag differs");
-  const auto da = result_datasets(fa), db = result_datasets(fb);
-  for (const auto& d : da)
-    if (std::find(db.begin(), db.end(), d) == db.end()) diffs.push_back(d + ": only in " + a.string());
-  for (const auto& d : db)
-    if (std::find(da.begin(), da.end(), d) == da.end()) diffs.push_back(d + ": only in " + b.string());
-  for (const auto& d : da) {
-    if (std::find(db.begin(), db.end(), d) == db.end()) continue;
-    if (h5::dims(fa, d) != h5::dims(fb, d)) {
-      diffs.push_back(d + ": shapes differ");
+  // Every object outside /meta (the run's provenance, which legitimately differs), the root included.
+  auto objects = [](hid_t f) {
+    std::vector<std::string> out;
+    for (auto& o : h5::list_objects(f))
+      if (o != "/meta" && o.rfind("/meta/", 0) != 0) out.push_back(std::move(o));
+    return out;
+  };
+  const auto oa = objects(fa), ob = objects(fb);
+  const auto in = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  for (const auto& o : oa)
+    if (!in(ob, o)) diffs.push_back(o + ": only in " + a.string());
+  for (const auto& o : ob)
+    if (!in(oa, o)) diffs.push_back(o + ": only in " + b.string());
+  for (const auto& o : oa) {
+    if (!in(ob, o)) continue;
+    Handle xa(h5::check(H5Oopen(fa, o.c_str(), H5P_DEFAULT), "open " + o));
+    Handle xb(h5::check(H5Oopen(fb, o.c_str(), H5P_DEFAULT), "open " + o));
+    const bool da = H5Iget_type(xa) == H5I_DATASET, db = H5Iget_type(xb) == H5I_DATASET;
+    if (da != db) {
+      diffs.push_back(o + ": a dataset in one archive, a group in the other");
       continue;
     }
-    // The canonical bytes of the values, streamed in blocks (replications can exceed memory).
-    if (h5::sha256_dataset(fa, d) != h5::sha256_dataset(fb, d)) diffs.push_back(d + ": values differ");
+    if (da) {
+      if (h5::dims(fa, o) != h5::dims(fb, o)) {
+        diffs.push_back(o + ": shapes differ");
+      } else if (h5::sha256_dataset(fa, o) != h5::sha256_dataset(fb, o)) {
+        // The canonical bytes of the values, streamed in blocks (replications can exceed memory).
+        diffs.push_back(o + ": values differ");
+      }
+    }
+    const auto na = h5::attribute_names(xa), nb = h5::attribute_names(xb);
+    for (const auto& n : na) {
+      if (!compared_attribute(n)) continue;
+      if (!in(nb, n)) diffs.push_back(o + "@" + n + ": attribute only in " + a.string());
+      else if (h5::sha256_attribute(xa, n) != h5::sha256_attribute(xb, n)) diffs.push_back(o + "@" + n + ": attribute differs");
+    }
+    for (const auto& n : nb)
+      if (compared_attribute(n) && !in(na, n)) diffs.push_back(o + "@" + n + ": attribute only in " + b.string());
   }
   return diffs;
 }

@@ -28,7 +28,8 @@ std::filesystem::path find_templates(const std::filesystem::path& job);
 }  // namespace revest::driver
 
 namespace revest::driver {
-/// Compares every dataset of two archives outside /meta, bit for bit (and the attributes of
-/// /analyses except timings). Returns one line per difference (empty = identical results).
+/// Compares two archives outside /meta: every dataset bit for bit, and every attribute of every
+/// object (the root included) except the checksums and the timings (wall_seconds, cpu_seconds).
+/// Returns one line per difference (empty = identical results).
 std::vector<std::string> compare_archives(const std::filesystem::path& a, const std::filesystem::path& b);
 }  // namespace revest::driver

@@ -261,9 +261,10 @@ void write_table(hid_t loc, const Table& table) {
   std::vector<std::string> names;
   for (const auto& c : table.columns) {
     std::visit([&](const auto& v) { write(g, c.name, v); }, c.data);
-    if (!c.description.empty()) {
-      Handle d(H5Dopen2(g, c.name.c_str(), H5P_DEFAULT));
-      attr(d, "description", c.description);
+    if (!c.description.empty() || !c.units.empty()) {
+      Handle d(check(H5Dopen2(g, c.name.c_str(), H5P_DEFAULT), "open column " + c.name));
+      if (!c.description.empty()) attr(d, "description", c.description);
+      if (!c.units.empty()) attr(d, "units", c.units);
     }
     names.push_back(c.name);
   }
@@ -272,21 +273,28 @@ void write_table(hid_t loc, const Table& table) {
   attr(g, "kind", std::string("table"));
 }
 
+Column read_column(hid_t table, const std::string& name) {
+  Column col;
+  col.name = name;
+  Handle d(check(H5Dopen2(table, name.c_str(), H5P_DEFAULT), "open column " + name));
+  if (has_attr(d, "description")) col.description = attr_string(d, "description");
+  if (has_attr(d, "units")) col.units = attr_string(d, "units");
+  Handle ty(H5Dget_type(d));
+  const H5T_class_t cls = H5Tget_class(ty);
+  if (cls == H5T_STRING) col.data = read_strings(table, name);
+  else if (cls == H5T_INTEGER) col.data = read_ints(table, name);
+  else col.data = read_doubles(table, name);
+  return col;
+}
+
 Table read_table(hid_t loc, const std::string& name) {
   Handle g(check(H5Gopen2(loc, name.c_str(), H5P_DEFAULT), "open table " + name));
   Table t;
   t.name = name;
   if (has_attr(g, "description")) t.description = attr_string(g, "description");
   for (const auto& c : attr_strings(g, "columns")) {
-    Column col;
-    col.name = c;
-    Handle d(check(H5Dopen2(g, c.c_str(), H5P_DEFAULT), "open column " + c));
-    Handle ty(H5Dget_type(d));
-    const H5T_class_t cls = H5Tget_class(ty);
-    if (cls == H5T_STRING) col.data = read_strings(g, c);
-    else if (cls == H5T_INTEGER) col.data = read_ints(g, c);
-    else col.data = read_doubles(g, c);
-    t.columns.push_back(std::move(col));
+    REVEST_REQUIRE(exists(g, c), "table " << name << ": column '" << c << "' is listed but missing");
+    t.columns.push_back(read_column(g, c));
   }
   return t;
 }
@@ -323,6 +331,17 @@ std::vector<std::string> list_datasets(hid_t file) {
   return out;
 }
 
+namespace {
+/// The type an attribute's or dataset's values are read in for hashing: the stored type, with
+/// numbers little-endian (so the bytes do not depend on the machine that hashes them).
+Handle canonical_type(hid_t stored) {
+  Handle t(H5Tcopy(stored));
+  const H5T_class_t cls = H5Tget_class(t);
+  if (cls == H5T_INTEGER || cls == H5T_FLOAT) H5Tset_order(t, H5T_ORDER_LE);
+  return t;
+}
+}  // namespace
+
 std::string sha256_dataset(hid_t loc, const std::string& path) {
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
@@ -346,11 +365,13 @@ std::string sha256_dataset(hid_t loc, const std::string& path) {
       H5free_memory(p);
     }
   } else if (nd == 0) {
-    std::string buf(H5Tget_size(t), '\0');
-    check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
+    Handle ct = canonical_type(t);
+    std::string buf(H5Tget_size(ct), '\0');
+    check_status(H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()), "read " + path);
     EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
   } else {
-    std::size_t row = H5Tget_size(t);
+    Handle ct = canonical_type(t);
+    std::size_t row = H5Tget_size(ct);
     for (int k = 1; k < nd; ++k) row *= dim[static_cast<std::size_t>(k)];
     const hsize_t block = std::max<hsize_t>(1, (hsize_t{32} << 20) / std::max<std::size_t>(row, 1));
     std::string buf;
@@ -361,13 +382,71 @@ std::string sha256_dataset(hid_t loc, const std::string& path) {
       H5Sselect_hyperslab(fs, H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
       Handle ms(H5Screate_simple(nd, count.data(), nullptr));
       buf.resize(count[0] * row);
-      check_status(H5Dread(d, t, ms, fs, H5P_DEFAULT, buf.data()), "read " + path);
+      check_status(H5Dread(d, ct, ms, fs, H5P_DEFAULT, buf.data()), "read " + path);
       EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
     }
   }
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return to_hex(md, len);
+}
+
+namespace {
+herr_t collect_objects(hid_t, const char* name, const H5O_info_t* info, void* data) {
+  auto* out = static_cast<std::vector<std::string>*>(data);
+  if (std::strcmp(name, ".") == 0) return 0;  // the root, listed first by list_objects
+  if (info->type == H5O_TYPE_DATASET || info->type == H5O_TYPE_GROUP) out->push_back(std::string("/") + name);
+  return 0;
+}
+herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::string> list_objects(hid_t file) {
+  std::vector<std::string> out{"/"};
+  check_status(H5Ovisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_objects, &out), "list objects");
+  return out;
+}
+
+std::vector<std::string> attribute_names(hid_t obj) {
+  std::vector<std::string> out;
+  hsize_t idx = 0;
+  check_status(H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute, &out), "list attributes");
+  return out;
+}
+
+std::string sha256_attribute(hid_t obj, const std::string& name) {
+  Handle a(check(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "open attribute " + name));
+  Handle stored(H5Aget_type(a));
+  Handle sp(H5Aget_space(a));
+  const hssize_t np = H5Sget_simple_extent_npoints(sp);
+  const auto n = static_cast<std::size_t>(std::max<hssize_t>(np, 0));
+  std::string bytes;
+  if (H5Tget_class(stored) == H5T_STRING && H5Tis_variable_str(stored) > 0) {
+    Handle t(H5Tcopy(stored));  // same character set as stored (HDF5 converts no character sets)
+    std::vector<char*> ptrs(n, nullptr);
+    if (n) check_status(H5Aread(a, t, ptrs.data()), "read attribute " + name);
+    for (char* p : ptrs) {
+      bytes.append(p ? p : "");
+      bytes.push_back('\0');
+      H5free_memory(p);
+    }
+  } else {
+    Handle t = canonical_type(stored);
+    bytes.assign(n * H5Tget_size(t), '\0');
+    if (n) check_status(H5Aread(a, t, bytes.data()), "read attribute " + name);
+  }
+  return sha256_hex(bytes);
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
   return to_hex(md, len);
 }
 

@@ -80,8 +80,11 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name);
 /// Writes a summary table as a group of equal-length column datasets with an attribute
 /// `columns` listing them in order (replacing the group if it exists).
 void write_table(hid_t loc, const Table& table);
-/// Reads a table group back (columns in stored order).
+/// Reads a table group back (columns in stored order). Throws revest::Error naming the table and
+/// the column if a listed column is missing.
 Table read_table(hid_t loc, const std::string& name);
+/// One column of an open table group (with its description and units).
+Column read_column(hid_t table, const std::string& name);
 
 /// A fixed-length, NUL-padded string type of n bytes.
 Handle fixed_string_type(std::size_t n);
@@ -98,6 +101,20 @@ std::vector<std::string> list_datasets(hid_t file);
 /// variable-length strings as their bytes each followed by a NUL. Reads in blocks of rows, so any
 /// size fits in memory.
 std::string sha256_dataset(hid_t loc, const std::string& path);
+
+/// Paths of every object (groups and datasets) of a file: "/" first, then as H5Ovisit names them
+/// (name order).
+std::vector<std::string> list_objects(hid_t file);
+
+/// Names of the attributes of an object, in name order.
+std::vector<std::string> attribute_names(hid_t obj);
+
+/// SHA-256 (lower-case hex) of an attribute's value in the canonical byte form of sha256_dataset:
+/// variable-length strings as their bytes each followed by a NUL, fixed-size values little-endian.
+std::string sha256_attribute(hid_t obj, const std::string& name);
+
+/// SHA-256 (lower-case hex) of a byte string.
+std::string sha256_hex(const std::string& bytes);
 
 /// Lower-case hex of n bytes (a digest).
 std::string to_hex(const unsigned char* bytes, std::size_t n);

@@ -3,7 +3,8 @@
 ///   revest run JOB.toml [--resume] [--force] [--output FILE] [--shard K/N]   (under mpirun / srun)
 ///   revest submit JOB.toml [--shards N] [--dry-run] [--ntasks ...]   (writes and sbatch-es scripts)
 ///   revest merge --shards N --output FILE     (the N shard archives into the final archive)
-///   revest verify ARCHIVE [--sample K]        (checksums, K tasks per analysis re-run, summaries)
+///   revest verify ARCHIVE [--sample K] [--digest D]  (checksums, K tasks per analysis re-run,
+///                                             summaries; the archive digest against D)
 ///   revest rerun ARCHIVE [-o FILE]            (under mpirun / srun: the whole job from the archive)
 ///   revest validate JOB.toml
 ///   revest generate --seed 20261128 --out data/synthetic
@@ -145,6 +146,8 @@ int main(int argc, char** argv) {
   verify->add_option("archive", archive, "archive (.h5)")->required();
   verify->add_option("--sample,-k", verify_opt.sample, "tasks re-run per analysis")->capture_default_str();
   verify->add_option("--seed", verify_opt.seed, "seed of the random sample")->capture_default_str();
+  verify->add_option("--digest", verify_opt.digest, "the archive digest the archive must have (e.g. the one a paper cites; "
+                                                    "printed at the end of `revest run` and by `revest inspect`)");
   bool verify_no_summaries = false;
   verify->add_flag("--no-summaries", verify_no_summaries, "skip recomputing the summary tables");
 

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "driver/assemble.hpp"
+#include "driver/output_lock.hpp"
 
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
@@ -230,12 +231,37 @@ std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
   return std::max<std::size_t>(1, std::min(num_tasks, want));
 }
 
+void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files) {
+  // Same file: the same inode when both exist (symbolic and hard links, other spellings), else the
+  // same normalised absolute path.
+  auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
+    std::error_code ec;
+    if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec)) return std::filesystem::equivalent(a, b, ec);
+    const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec);
+    const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec);
+    return !ec && ca == cb;
+  };
+  const std::pair<std::filesystem::path, const char*> targets[] = {
+      {output, ""},
+      {replacement_path(output), " (its --force work file)"},
+      {output.string() + ".tmp", " (its temporary file)"},
+      {lock_path(output), " (its lock file)"}};
+  for (const auto& [target, what] : targets)
+    for (const auto& f : files)
+      for (const std::string& in : {f.path, f.read_from})
+        if (!in.empty() && same(target, in))
+          REVEST_FAIL("output " << output.string() << what << " is the job's " << f.role << " input " << f.path
+                                << ": refusing to overwrite an input of the job (even with --force); choose another "
+                                   "output (-o, or `output` in the job file)");
+}
+
 LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
                             const std::optional<std::filesystem::path>& output, bool build_analyses) {
   LoadedJob L;
   L.job = io::load_job(job_path, defaults);
   if (output) L.job.output = *output;
   load_inputs(L, job_path, defaults, build_analyses);
+  check_output_not_input(L.job.output, L.files);
   return L;
 }
 
@@ -301,6 +327,7 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
     L.files[k].read_from = L.files[k].path;
     L.files[k].path = paths[k];
   }
+  check_output_not_input(L.job.output, L.files);
   return L;
 }
 
@@ -398,10 +425,44 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   std::vector<std::vector<std::size_t>> pending;
   std::string pending_bytes;
   int already_complete = 0;
+  // Rank 0 holds the archive's lock from before it looks at the archive until the final archive is
+  // in place (or the run ends): a second writer is refused before it computes anything.
+  std::optional<OutputLock> lock;
+  // Where the tasks write: the archive path itself, or, for --force over an existing file, the
+  // replacement work file beside it, so that what is at `path` stays until the new archive is
+  // renamed over it.
+  std::string work_str = path.string();
   collective_try([&] {
     if (rank != 0) return;
-    const auto state = archive_state(path);
-    if (opt.resume && state == ArchiveState::kComplete && !opt.force) {
+    if (opt.shard.sharded()) check_output_not_input(path, files);
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+    lock.emplace(path);
+    const std::filesystem::path next = replacement_path(path);
+    const auto state = archive_state(path), next_state = archive_state(next);
+    std::filesystem::path work = path;
+    if (opt.force) {
+      if (next_state != ArchiveState::kAbsent) std::filesystem::remove(next);  // an interrupted --force run
+      if (state != ArchiveState::kAbsent) work = next;
+      archive_create(work, job, inputs, files, layouts, info, opt.shard);
+      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      if (work != path)
+        spdlog::info("--force: {} is kept until the new archive replaces it; the new run's work file is {}",
+                     path.string(), work.string());
+    } else if (next_state != ArchiveState::kAbsent) {
+      // An interrupted --force run: finishing it is what --resume means.
+      REVEST_REQUIRE(opt.resume, next.string() << ": an interrupted --force run left this work file; --resume "
+                                                  "finishes it (it then replaces " << path.string()
+                                               << "), --force starts over");
+      REVEST_REQUIRE(next_state == ArchiveState::kIncomplete,
+                     next.string() << ": not a usable work file (not a revest archive, or corrupt); remove it, or use "
+                                      "--force to start over");
+      work = next;
+      pending = archive_pending(work, job, files, layouts, info, opt.shard);
+      std::size_t left = 0;
+      for (auto& p : pending) left += p.size();
+      spdlog::info("resuming the --force run in {}: {} task(s) left ({} is kept until it is complete)", work.string(),
+                   left, path.string());
+    } else if (opt.resume && state == ArchiveState::kComplete) {
       // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
       archive_check_same_run(archive_open(path, false), path, job, files, opt.shard);
       spdlog::info("{} is already complete; nothing to do", path.string());
@@ -413,20 +474,23 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming {}: {} task(s) left", path.string(), left);
     } else {
-      if (state == ArchiveState::kComplete && !opt.force)
+      if (state == ArchiveState::kComplete)
         REVEST_FAIL(path.string() << ": a complete archive already exists (use --force to overwrite"
                                            ", or set another output)");
-      if (state == ArchiveState::kIncomplete && !opt.force && !opt.resume)
+      if (state == ArchiveState::kIncomplete)
         REVEST_FAIL(path.string() << ": an interrupted archive exists (use --resume to finish it, "
                                            "or --force to start over)");
-      if (state == ArchiveState::kNotAnArchive && !opt.force)
+      if (state == ArchiveState::kNotAnArchive)
         REVEST_FAIL(path.string() << ": file exists and is not a revest archive, or is corrupt (refused"
                                            "; use --force to overwrite it, or another --output)");
       archive_create(path, job, inputs, files, layouts, info, opt.shard);
       for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
     }
+    work_str = work.string();
     pending_bytes = to_bytes(pending);
   }, comm);
+  broadcast(work_str, 0, comm);
+  const std::filesystem::path work = work_str;
   broadcast(pending_bytes, 0, comm);
   from_bytes(pending_bytes, pending);
   MPI_Bcast(&already_complete, 1, MPI_INT, 0, comm);
@@ -444,7 +508,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   for (const auto& p : pending) left_total += p.size();
   std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);
   {
-    ParallelArchive archive(path, comm);
+    ParallelArchive archive(work, comm);
     try {
       for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
         const Analysis& a = *analyses[ai];
@@ -545,10 +609,11 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       std::ostringstream os;
       os << "stopped=signal" << stop_all << " done=" << result.tasks_done << " left=" << result.tasks_left
          << " at=" << now_iso8601();
-      archive_segment_note(path, os.str());
+      archive_segment_note(work, os.str());
       spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
-                   "is resumable (revest run JOB --resume)",
-                   stop_all, result.tasks_done, result.tasks_left, path.string());
+                   "is resumable (revest run JOB --resume){}",
+                   stop_all, result.tasks_done, result.tasks_left, work.string(),
+                   work == path ? std::string() : "; " + path.string() + " is kept until it is complete");
     }, comm);
     return result;
   }
@@ -572,10 +637,12 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
-    assemble_archive({path}, path, layouts, ao);
+    result.digest = assemble_archive({work}, path, layouts, ao);
+    if (work != path) std::filesystem::remove(work);  // the replaced archive is gone now, by the rename
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(), analyses.size(),
                  opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
+    spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)", result.digest, path.string());
   }, comm);
   return result;
 }

@@ -26,7 +26,9 @@ struct RunOptions {
   /// early. The ranks then agree at the end of the round, checkpoint what is done and return
   /// RunResult::stopped_by. Default: never.
   std::function<int()> stop_requested;
-  bool force = false;    ///< overwrite an existing archive
+  /// Replace an existing archive (or file): the new run works in replacement_path(output) and the
+  /// file at the output stays until the new archive is renamed over it.
+  bool force = false;
   std::optional<std::filesystem::path> output;  ///< overrides the job's output path
   std::filesystem::path defaults;               ///< config/defaults.toml
   bool progress = true;
@@ -45,6 +47,7 @@ struct RunResult {
   std::size_t tasks_done = 0;    ///< tasks computed by this run segment
   std::size_t tasks_left = 0;    ///< tasks still to compute (0 when finished)
   std::filesystem::path output;  ///< the archive written (a shard's own path when sharded)
+  std::string digest;            ///< its archive digest (checksums.hpp), on rank 0 once complete
 };
 
 /// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
@@ -68,6 +71,12 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path,
 LoadedJob load_from_archive(const std::filesystem::path& archive, const std::filesystem::path& scratch,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
+
+/// Throws revest::Error naming the input if writing the archive `output` (or its work file
+/// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's input
+/// files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force does
+/// not override this. load_and_validate and load_from_archive call it.
+void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files);
 
 /// The layout of every analysis of a loaded job (what the archive holds).
 std::vector<AnalysisLayout> layouts_of(const io::Job& job,

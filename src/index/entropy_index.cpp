@@ -309,9 +309,9 @@ EntropyIndexAnalysis::EntropyIndexAnalysis(std::string name, const io::Geography
 std::vector<ReplicationSpec> EntropyIndexAnalysis::replication_specs() const {
   const std::size_t K = indicators_.size();
   return {
-      {"weights", {T_, K}, "entropy weight of each indicator (column) in each year (row)"},
-      {"scores", {T_, N_}, "TOPSIS closeness of each county (column) in each year (row)"},
-      {"ranks", {T_, N_}, "rank of each county (column) within each year (row), 1 = best"},
+      {"weights", {T_, K}, "entropy weight of each indicator (column) in each year (row)", "1"},
+      {"scores", {T_, N_}, "TOPSIS closeness of each county (column) in each year (row)", "1"},
+      {"ranks", {T_, N_}, "rank of each county (column) within each year (row), 1 = best", "1"},
   };
 }
 
@@ -368,11 +368,11 @@ std::vector<Table> EntropyIndexAnalysis::summarize(ReplicationReader& reader) co
     weights.columns = {
         {"year", std::move(year), "year"},
         {"indicator", std::move(indicator), "indicator (panel variable)"},
-        {"weight", std::move(w), "entropy weight, full sample"},
-        {"boot_mean", std::move(mean), "mean of the bootstrap weights"},
-        {"se", std::move(se), "bootstrap standard error"},
-        {"ci_lo", std::move(lo), "lower end of the " + level.str() + " percentile interval"},
-        {"ci_hi", std::move(hi), "upper end of the " + level.str() + " percentile interval"},
+        {"weight", std::move(w), "entropy weight, full sample", "1"},
+        {"boot_mean", std::move(mean), "mean of the bootstrap weights", "1"},
+        {"se", std::move(se), "bootstrap standard error", "1"},
+        {"ci_lo", std::move(lo), "lower end of the " + level.str() + " percentile interval", "1"},
+        {"ci_hi", std::move(hi), "upper end of the " + level.str() + " percentile interval", "1"},
     };
   }
 
@@ -407,13 +407,13 @@ std::vector<Table> EntropyIndexAnalysis::summarize(ReplicationReader& reader) co
         {"name", std::move(name), "2022 official county name"},
         {"province", std::move(province), "province (English)"},
         {"year", std::move(year), "year"},
-        {"score", std::move(score), "TOPSIS closeness, full sample (0 = worst, 1 = best)"},
-        {"se", std::move(se), "bootstrap standard error of the score"},
-        {"ci_lo", std::move(lo), "lower end of the " + level.str() + " percentile interval of the score"},
-        {"ci_hi", std::move(hi), "upper end of the " + level.str() + " percentile interval of the score"},
-        {"rank", std::move(rank), "rank within the year, full sample (1 = best)"},
-        {"rank_lo", std::move(rank_lo), "better end of the " + level.str() + " percentile interval of the rank"},
-        {"rank_hi", std::move(rank_hi), "worse end of the " + level.str() + " percentile interval of the rank"},
+        {"score", std::move(score), "TOPSIS closeness, full sample (0 = worst, 1 = best)", "1"},
+        {"se", std::move(se), "bootstrap standard error of the score", "1"},
+        {"ci_lo", std::move(lo), "lower end of the " + level.str() + " percentile interval of the score", "1"},
+        {"ci_hi", std::move(hi), "upper end of the " + level.str() + " percentile interval of the score", "1"},
+        {"rank", std::move(rank), "rank within the year, full sample (1 = best)", "1"},
+        {"rank_lo", std::move(rank_lo), "better end of the " + level.str() + " percentile interval of the rank", "1"},
+        {"rank_hi", std::move(rank_hi), "worse end of the " + level.str() + " percentile interval of the rank", "1"},
     };
   }
   weights.check();

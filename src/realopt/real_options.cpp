@@ -305,27 +305,28 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       mean_value[i][m] = v.mean;
       mean_cf[i][m] = vc.mean;
     }
-  val.columns = {{"adcode", adcode, "2022 code"},
-                 {"county", cname, ""},
-                 {"mode", mode, "primary | secondary | tertiary"},
-                 {"v0", col[cV0], "project value today"},
-                 {"investment", col[cI], "investment cost I"},
-                 {"sigma", col[cSigma], "volatility of V"},
-                 {"delta", col[cDelta], "payout yield"},
-                 {"static_npv", col[cNpv], "V0 - I (invest now, no flexibility)"},
-                 {"value", col[cValue], "option-adjusted value (all embedded options)"},
-                 {"se", col[cSe], "standard error of value (between batches)"},
-                 {"within_se", col[cWithinSe], "pricing-path standard error of value (within batches)"},
-                 {"premium", col[cPremium], "value - static_npv"},
-                 {"european", col[cEuropean], "closed-form European value of the first action (the control)"},
-                 {"value_no_digital", col[cValueCf], "value at the counterfactual digital index"},
-                 {"se_no_digital", col[cSeCf], ""},
-                 {"digital_value", col[cDigital], "value - value_no_digital (common random numbers)"},
-                 {"digital_value_se", col[cDigitalSe], ""},
-                 {"invest_probability", col[cProb], "real-world probability of investing by the horizon"},
-                 {"invest_time", col[cTime], "real-world mean time of investing, given investing (years)"},
-                 {"upper", col[cUpper], "Andersen-Broadie dual upper bound (NaN unless asked)"},
-                 {"upper_se", col[cUpperSe], ""},
+  const std::string money = "10k yuan";  // as V0 and I in projects.csv (data/README.md section 8)
+  val.columns = {{"adcode", adcode, "2022 official county code"},
+                 {"county", cname, "2022 official county name"},
+                 {"mode", mode, "industry mode: primary, secondary or tertiary"},
+                 {"v0", col[cV0], "project value today", money},
+                 {"investment", col[cI], "investment cost I", money},
+                 {"sigma", col[cSigma], "volatility of V", "1/sqrt(year)"},
+                 {"delta", col[cDelta], "payout yield", "1/year"},
+                 {"static_npv", col[cNpv], "V0 - I (invest now, no flexibility)", money},
+                 {"value", col[cValue], "option-adjusted value (all embedded options)", money},
+                 {"se", col[cSe], "standard error of value (between batches)", money},
+                 {"within_se", col[cWithinSe], "pricing-path standard error of value (within batches)", money},
+                 {"premium", col[cPremium], "value - static_npv", money},
+                 {"european", col[cEuropean], "closed-form European value of the first action (the control)", money},
+                 {"value_no_digital", col[cValueCf], "value at the counterfactual digital index", money},
+                 {"se_no_digital", col[cSeCf], "standard error of value_no_digital (between batches)", money},
+                 {"digital_value", col[cDigital], "value - value_no_digital (common random numbers)", money},
+                 {"digital_value_se", col[cDigitalSe], "standard error of digital_value (between batches)", money},
+                 {"invest_probability", col[cProb], "real-world probability of investing by the horizon", "1"},
+                 {"invest_time", col[cTime], "real-world mean time of investing, given investing", "year"},
+                 {"upper", col[cUpper], "Andersen-Broadie dual upper bound (NaN unless asked)", money},
+                 {"upper_se", col[cUpperSe], "standard error of upper", money},
                  {"batches", nbatch, "successful batches"}};
 
   Table match{"matching",
@@ -374,14 +375,14 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       prob_best.push_back(static_cast<double>(wins[bm]) / u);
       for (std::size_t m = 0; m < kModes; ++m) p[m].push_back(static_cast<double>(wins[m]) / u);
     }
-    match.columns = {{"adcode", ad, "2022 code"},
-                     {"county", nm, ""},
+    match.columns = {{"adcode", ad, "2022 official county code"},
+                     {"county", nm, "2022 official county name"},
                      {"best_mode", best, "highest mean option-adjusted value"},
-                     {"best_value", best_value, ""},
-                     {"prob_best", prob_best, "share of batches in which best_mode is best"},
-                     {"prob_primary", p[0], "share of batches in which primary is best"},
-                     {"prob_secondary", p[1], ""},
-                     {"prob_tertiary", p[2], ""},
+                     {"best_value", best_value, "mean option-adjusted value of best_mode", "10k yuan"},
+                     {"prob_best", prob_best, "share of batches in which best_mode is best", "1"},
+                     {"prob_primary", p[0], "share of batches in which primary is best", "1"},
+                     {"prob_secondary", p[1], "share of batches in which secondary is best", "1"},
+                     {"prob_tertiary", p[2], "share of batches in which tertiary is best", "1"},
                      {"best_mode_no_digital", best_cf, "best mode at the counterfactual digital index"}};
   }
 
@@ -409,11 +410,11 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
           nb.push_back(static_cast<std::int64_t>(mo.n));
         }
       }
-    bt.columns = {{"adcode", ad, "2022 code"},
-                  {"mode", md, ""},
-                  {"t", t, "years"},
-                  {"v_star", vs, "mean threshold over the batches that have one"},
-                  {"v_star_sd", vsd, "sd across batches"},
+    bt.columns = {{"adcode", ad, "2022 official county code"},
+                  {"mode", md, "industry mode: primary, secondary or tertiary"},
+                  {"t", t, "exercise date", "year"},
+                  {"v_star", vs, "mean threshold over the batches that have one", "10k yuan"},
+                  {"v_star_sd", vsd, "sd across batches", "10k yuan"},
                   {"batches", nb, "batches with a threshold in their simulated range"}};
   }
   return {val, match, bt};

@@ -39,23 +39,25 @@ Term parse_term(const std::string& raw, const std::string& where, const std::str
   return term;
 }
 
-/// Column builder for summary tables.
+/// Column builder for summary tables (description and units: see Column).
 struct Cols {
   std::vector<Column> cols;
   std::map<std::string, std::size_t> at;
   template <class T>
-  std::vector<T>& get(const std::string& name, const std::string& desc = "") {
+  std::vector<T>& get(const std::string& name, const std::string& desc = "", const std::string& units = "") {
     auto it = at.find(name);
     if (it == at.end()) {
       at[name] = cols.size();
-      cols.push_back(Column{name, std::vector<T>{}, desc});
+      cols.push_back(Column{name, std::vector<T>{}, desc, units});
       it = at.find(name);
     }
     return std::get<std::vector<T>>(cols[it->second].data);
   }
-  void d(const std::string& name, double v, const std::string& desc = "") { get<double>(name, desc).push_back(v); }
-  void i(const std::string& name, std::int64_t v, const std::string& desc = "") {
-    get<std::int64_t>(name, desc).push_back(v);
+  void d(const std::string& name, double v, const std::string& desc = "", const std::string& units = "") {
+    get<double>(name, desc, units).push_back(v);
+  }
+  void i(const std::string& name, std::int64_t v, const std::string& desc = "", const std::string& units = "") {
+    get<std::int64_t>(name, desc, units).push_back(v);
   }
   void s(const std::string& name, std::string v, const std::string& desc = "") {
     get<std::string>(name, desc).push_back(std::move(v));
@@ -258,24 +260,24 @@ Table WeightsSet::summary_table(bool with_logdet) const {
     c.s("weights", w[k]->label, "weights spec");
     c.i("n", static_cast<std::int64_t>(s.n), "units");
     c.i("links", static_cast<std::int64_t>(s.links), "non-zero off-diagonal entries");
-    c.d("mean_degree", s.mean_degree);
-    c.i("min_degree", s.min_degree);
-    c.i("max_degree", s.max_degree);
+    c.d("mean_degree", s.mean_degree, "mean number of neighbours per unit");
+    c.i("min_degree", s.min_degree, "fewest neighbours of a unit");
+    c.i("max_degree", s.max_degree, "most neighbours of a unit");
     std::ostringstream hist;
     for (std::size_t d = 0; d < s.degree_counts.size(); ++d)
       if (s.degree_counts[d]) hist << (hist.tellp() > 0 ? " " : "") << d << ':' << s.degree_counts[d];
     c.s("degree_distribution", hist.str(), "degree:count pairs");
     c.i("symmetric", s.symmetric_values ? 1 : 0, "1 if W (before row standardisation) is symmetric");
-    c.i("symmetric_pattern", s.symmetric_pattern ? 1 : 0);
+    c.i("symmetric_pattern", s.symmetric_pattern ? 1 : 0, "1 if j is a neighbour of i whenever i is one of j");
     c.i("components", static_cast<std::int64_t>(s.components), "connected components");
     c.i("islands_linked", static_cast<std::int64_t>(s.islands_linked.size()),
         "units without neighbours linked to their nearest unit (islands=nearest)");
-    c.d("percent_nonzero", s.percent_nonzero);
-    c.i("row_standardised", w[k]->row_standardised ? 1 : 0);
+    c.d("percent_nonzero", s.percent_nonzero, "non-zero entries of W, in percent of n^2", "%");
+    c.i("row_standardised", w[k]->row_standardised ? 1 : 0, "1 if W is row-standardised (each row sums to 1)");
     if (!with_logdet) continue;
     c.s("logdet", to_string(ld[k]->method()), "log-determinant method");
-    c.d("rho_min", ld[k]->interval().first, "lower end of the admissible rho interval");
-    c.d("rho_max", ld[k]->interval().second, "upper end of the admissible rho interval");
+    c.d("rho_min", ld[k]->interval().first, "lower end of the admissible rho interval", "1");
+    c.d("rho_max", ld[k]->interval().second, "upper end of the admissible rho interval", "1");
   }
   return c.table("weights", "summary of every weights matrix of the analysis");
 }
@@ -290,6 +292,36 @@ enum FitField {
   fPSarma, fParams, fLogLikOls, fLocalMaxima, fSecondGap, fSecondRho, fSecondLambda,
   fSigma2Unbiased, kFitFields
 };
+
+/// Description and units of a fit field's column in the specifications table.
+std::pair<const char*, const char*> fit_field_doc(int field) {
+  switch (field) {
+    case fRho: return {"spatial lag coefficient rho (SAR, SDM, SAC; NaN for other models)", "1"};
+    case fRhoSe: return {"asymptotic standard error of rho", "1"};
+    case fLambda: return {"spatial error coefficient lambda (SEM, SDEM, SAC; NaN for other models)", "1"};
+    case fLambdaSe: return {"asymptotic standard error of lambda", "1"};
+    case fLogLik: return {"maximised log-likelihood", ""};
+    case fAic: return {"Akaike information criterion, -2 loglik + 2 parameters", ""};
+    case fLr: return {"LR statistic against OLS on the same design, 2 (loglik - loglik_ols)", "1"};
+    case fLrP: return {"chi-square p-value of lr_vs_ols", "1"};
+    case fWald: return {"Wald statistic of rho = 0 (lambda = 0 for SEM and SDEM), (estimate / se)^2", "1"};
+    case fWaldP: return {"chi-square(1) p-value of wald", "1"};
+    case fLmRes: return {"LM test of remaining spatial autocorrelation in the residuals (SAR, SDM)", "1"};
+    case fLmResP: return {"chi-square(1) p-value of lm_residual", "1"};
+    case fLmErr: return {"LM error test of the OLS residuals (OLS, SLX)", "1"};
+    case fLmLag: return {"LM lag test (OLS, SLX)", "1"};
+    case fRlmErr: return {"robust LM error test (OLS, SLX)", "1"};
+    case fRlmLag: return {"robust LM lag test (OLS, SLX)", "1"};
+    case fSarma: return {"LM SARMA test (OLS, SLX)", "1"};
+    case fPErr: return {"chi-square(1) p-value of lm_error", "1"};
+    case fPLag: return {"chi-square(1) p-value of lm_lag", "1"};
+    case fPRerr: return {"chi-square(1) p-value of rlm_error", "1"};
+    case fPRlag: return {"chi-square(1) p-value of rlm_lag", "1"};
+    case fPSarma: return {"chi-square(2) p-value of sarma", "1"};
+    case fLogLikOls: return {"log-likelihood of OLS on the same design (the LR reference)", ""};
+    default: return {"", ""};
+  }
+}
 }
 
 SpatialModelsAnalysis::SpatialModelsAnalysis(std::string name, const io::Geography& geo,
@@ -458,18 +490,18 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     const double kb = coef[t * K + 1 + key_q], ks = se[t * K + 1 + key_q];
     const double* ktot = &imp[t * kx_ * 12 + (key_q * 3 + 2) * 4];
     specs.i("spec", static_cast<std::int64_t>(t), "specification (task) index");
-    specs.s("weights", weights_.w[s.w]->label);
-    specs.s("model", opt_.models[s.m]);
-    specs.s("formula", f.text);
-    specs.s("cross_section", cs_.labels[s.c]);
-    specs.s("status", to_string(status[t]));
+    specs.s("weights", weights_.w[s.w]->label, "weights spec (a row of the weights table)");
+    specs.s("model", opt_.models[s.m], "ols, slx, sar, sem, sdm, sdem or sac");
+    specs.s("formula", f.text, "y ~ x1 + x2 + ... (log(v): natural log of v)");
+    specs.s("cross_section", cs_.labels[s.c], "the year, 'mean FIRST-LAST' (county means) or 'panel FIRST-LAST'");
+    specs.s("status", to_string(status[t]), "task status: ok, no_convergence, numerical_failure or infeasible");
     const bool is_panel = cs_.year_index[s.c] == kPanel;
     specs.s("effects", is_panel ? opt_.effects : "none", "fixed effects (panel) ");
     specs.i("n", static_cast<std::int64_t>(geo_.size() * (is_panel ? panel_.num_years() : 1)),
             "observations (counties x years)");
     for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
              {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe}})
-      specs.d(nm, r[idx]);
+      specs.d(nm, r[idx], fit_field_doc(idx).first, fit_field_doc(idx).second);
     specs.d("sigma2_ml", r[fSigma2Ml],
             "sigma^2 by maximum likelihood, SSE / n, for every model (what loglik is evaluated at; n: effective "
             "observations, for panels net of the fixed effects)");
@@ -482,25 +514,26 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
              {"lm_lag", fLmLag}, {"lm_lag_p", fPLag}, {"rlm_error", fRlmErr},
              {"rlm_error_p", fPRerr}, {"rlm_lag", fRlmLag}, {"rlm_lag_p", fPRlag},
              {"sarma", fSarma}, {"sarma_p", fPSarma}, {"loglik_ols", fLogLikOls}})
-      specs.d(nm, r[idx]);
+      specs.d(nm, r[idx], fit_field_doc(idx).first, fit_field_doc(idx).second);
     specs.d("local_maxima", r[fLocalMaxima],
             "SAC: distinct local maxima of the log-likelihood concentrated in (rho, lambda) (grid search, "
-            "then refinement; > 1: multimodal, the global maximum is reported); NaN for the other models");
-    specs.d("second_mode_gap", r[fSecondGap], "SAC with local_maxima > 1: loglik minus the second-highest local maximum");
-    specs.d("second_mode_rho", r[fSecondRho], "SAC with local_maxima > 1: rho at the second-highest local maximum");
-    specs.d("second_mode_lambda", r[fSecondLambda], "SAC with local_maxima > 1: lambda at the second-highest local maximum");
+            "then refinement; > 1: multimodal, the global maximum is reported); NaN for the other models", "1");
+    specs.d("second_mode_gap", r[fSecondGap], "SAC with local_maxima > 1: loglik minus the second-highest local maximum", "1");
+    specs.d("second_mode_rho", r[fSecondRho], "SAC with local_maxima > 1: rho at the second-highest local maximum", "1");
+    specs.d("second_mode_lambda", r[fSecondLambda], "SAC with local_maxima > 1: lambda at the second-highest local maximum", "1");
     if (ok && models_[s.m] == Model::kSac) {
       ++sac_fits;
       sac_multimodal += r[fLocalMaxima] > 1;
     }
     specs.s("logdet", models_[s.m] == Model::kOls || models_[s.m] == Model::kSlx
-                          ? "none" : to_string(weights_.ld[s.w]->method()));
+                          ? "none" : to_string(weights_.ld[s.w]->method()),
+            "log-determinant method (none for OLS and SLX)");
     specs.s("key", key, "the key regressor of the robustness summary");
-    specs.d("key_coef", kb);
-    specs.d("key_se", ks);
+    specs.d("key_coef", kb, "coefficient of the key regressor");
+    specs.d("key_se", ks, "asymptotic standard error of key_coef");
     specs.d("key_total", ktot[0], "total impact of the key regressor");
-    specs.d("key_total_lower", ktot[2]);
-    specs.d("key_total_upper", ktot[3]);
+    specs.d("key_total_lower", ktot[2], "lower percentile bound of key_total (simulated; NaN without impact draws)");
+    specs.d("key_total_upper", ktot[3], "upper percentile bound of key_total (simulated; NaN without impact draws)");
     // Coefficients (long).
     std::vector<std::string> names = {"(Intercept)"};
     for (const auto& x : f.x) names.push_back(x.label());
@@ -510,21 +543,21 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
       const std::string term = j <= kx_ ? (j < names.size() ? names[j] : "?")
                                         : "lag." + f.x[j - 1 - kx_].label();
       const double sj = se[t * K + j], z = b / sj;
-      coefs.i("spec", static_cast<std::int64_t>(t));
-      coefs.s("term", term);
-      coefs.d("estimate", b);
-      coefs.d("se", sj);
-      coefs.d("z", z);
-      coefs.d("p", std::erfc(std::abs(z) / std::sqrt(2.0)), "two-sided normal p-value");
+      coefs.i("spec", static_cast<std::int64_t>(t), "specification index (row of the specifications table)");
+      coefs.s("term", term, "(Intercept), a regressor, or lag.<regressor> (W x, Durbin models)");
+      coefs.d("estimate", b, "ML estimate");
+      coefs.d("se", sj, "asymptotic standard error");
+      coefs.d("z", z, "estimate / se", "1");
+      coefs.d("p", std::erfc(std::abs(z) / std::sqrt(2.0)), "two-sided normal p-value", "1");
     }
     for (std::size_t q = 0; q < f.x.size(); ++q)
       for (int e = 0; e < 3; ++e) {
         const double* cell = &imp[t * kx_ * 12 + (q * 3 + static_cast<std::size_t>(e)) * 4];
         if (std::isnan(cell[0])) continue;
-        imps.i("spec", static_cast<std::int64_t>(t));
-        imps.s("variable", f.x[q].label());
-        imps.s("effect", effects[e]);
-        imps.d("estimate", cell[0]);
+        imps.i("spec", static_cast<std::int64_t>(t), "specification index (row of the specifications table)");
+        imps.s("variable", f.x[q].label(), "regressor");
+        imps.s("effect", effects[e], "direct, indirect (spillover) or total");
+        imps.d("estimate", cell[0], "impact: mean over units of the effect of a unit change of the regressor");
         imps.d("sd", cell[1], "sd of the simulated distribution");
         imps.d("lower", cell[2], "lower percentile bound");
         imps.d("upper", cell[3], "upper percentile bound");
@@ -546,23 +579,24 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
   }
   for (auto& [k, a] : acc) {
     const Formula& f = formulas_[k.first];
-    rob.s("formula", f.text);
-    rob.s("models", k.second);
-    rob.s("key", opt_.key.empty() ? f.x.front().label() : opt_.key);
-    rob.i("specifications", static_cast<std::int64_t>(a.n));
-    rob.i("converged", static_cast<std::int64_t>(a.ok));
-    auto mm = [&](const std::vector<double>& v, const std::string& p) {
-      rob.d(p + "_min", v.empty() ? kNaN : *std::min_element(v.begin(), v.end()));
-      rob.d(p + "_median", median(v));
-      rob.d(p + "_max", v.empty() ? kNaN : *std::max_element(v.begin(), v.end()));
+    rob.s("formula", f.text, "y ~ x1 + x2 + ...");
+    rob.s("models", k.second, "the model of this row, or 'all' (every model of the analysis)");
+    rob.s("key", opt_.key.empty() ? f.x.front().label() : opt_.key, "the key regressor");
+    rob.i("specifications", static_cast<std::int64_t>(a.n), "specifications in the row's group (weights x cross-sections)");
+    rob.i("converged", static_cast<std::int64_t>(a.ok), "of them, those with status ok");
+    auto mm = [&](const std::vector<double>& v, const std::string& p, const std::string& what) {
+      rob.d(p + "_min", v.empty() ? kNaN : *std::min_element(v.begin(), v.end()), "smallest " + what);
+      rob.d(p + "_median", median(v), "median " + what);
+      rob.d(p + "_max", v.empty() ? kNaN : *std::max_element(v.begin(), v.end()), "largest " + what);
     };
-    mm(a.b, "coef");
-    rob.d("share_positive", a.ok ? double(a.positive) / double(a.ok) : kNaN);
+    mm(a.b, "coef", "key coefficient over the converged specifications");
+    rob.d("share_positive", a.ok ? double(a.positive) / double(a.ok) : kNaN,
+          "share of converged specifications with a positive key coefficient", "1");
     rob.d("share_significant_5pct", a.ok ? double(a.significant) / double(a.ok) : kNaN,
-          "share of specifications with |z| > 1.96 for the key coefficient");
-    mm(a.total, "total_impact");
+          "share of specifications with |z| > 1.96 for the key coefficient", "1");
+    mm(a.total, "total_impact", "total impact of the key regressor over the converged specifications");
     rob.d("share_total_ci_excludes_0", a.total_n ? double(a.total_excludes_zero) / double(a.total_n) : kNaN,
-          "share of specifications whose simulated interval of the total impact excludes 0");
+          "share of specifications whose simulated interval of the total impact excludes 0", "1");
   }
   std::vector<Table> out;
   std::string specs_desc = "one row per specification (weights x model x formula x cross-section): spatial parameters, fit, LR / Wald / LM tests, the key regressor's coefficient and total impact";
@@ -691,23 +725,23 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
         for (int q = 0; q < 4 && ok(t); ++q) sum[q] += g[t * C * 12 + k * 12 + static_cast<std::size_t>(s) * 4 + static_cast<std::size_t>(q)];
       const double dm = sum[2] / P, pm = c.expected[static_cast<std::size_t>(s)] + dm;  // sums centred in run_task
       const double psd = std::sqrt(std::max(0.0, sum[3] / P - dm * dm) * P / (P - 1));
-      glob.s("weights", w.label);
-      glob.s("variable", opt_.variables[c.v]);
-      glob.s("cross_section", cs_.labels[c.c]);
-      glob.s("statistic", stat_names[s]);
-      glob.d("value", st[s].value);
-      glob.d("expected", st[s].expected);
-      glob.d("var_normal", st[s].var_normal, "variance under normality (Getis-Ord G: its only variance)");
-      glob.d("z_normal", st[s].z_normal);
-      glob.d("p_normal", st[s].p_normal, "two-sided");
-      glob.d("var_randomisation", st[s].var_random);
-      glob.d("z_randomisation", st[s].z_random);
-      glob.d("p_randomisation", st[s].p_random, "two-sided");
+      glob.s("weights", w.label, "weights spec (a row of the weights table)");
+      glob.s("variable", opt_.variables[c.v], "panel variable");
+      glob.s("cross_section", cs_.labels[c.c], "the year, or 'mean FIRST-LAST' (county means)");
+      glob.s("statistic", stat_names[s], "moran_i, geary_c or getis_ord_g");
+      glob.d("value", st[s].value, "the statistic on the observed values", "1");
+      glob.d("expected", st[s].expected, "its expected value without spatial autocorrelation", "1");
+      glob.d("var_normal", st[s].var_normal, "variance under normality (Getis-Ord G: its only variance)", "1");
+      glob.d("z_normal", st[s].z_normal, "(value - expected) / sqrt(var_normal)", "1");
+      glob.d("p_normal", st[s].p_normal, "two-sided", "1");
+      glob.d("var_randomisation", st[s].var_random, "variance under randomisation", "1");
+      glob.d("z_randomisation", st[s].z_random, "(value - expected) / sqrt(var_randomisation)", "1");
+      glob.d("p_randomisation", st[s].p_random, "two-sided", "1");
       glob.i("permutations", static_cast<std::int64_t>(P), "permutations used (those of completed tasks)");
-      glob.d("permutation_mean", pm);
-      glob.d("permutation_sd", psd);
-      glob.d("z_permutation", (st[s].value - pm) / psd);
-      glob.d("p_permutation", pseudo_p(sum[0], sum[1], P), "folded one-sided pseudo p-value (1 + min(#>=, #<=)) / (1 + P)");
+      glob.d("permutation_mean", pm, "mean of the statistic over the permutations", "1");
+      glob.d("permutation_sd", psd, "standard deviation of the statistic over the permutations", "1");
+      glob.d("z_permutation", (st[s].value - pm) / psd, "(value - permutation_mean) / permutation_sd", "1");
+      glob.d("p_permutation", pseudo_p(sum[0], sum[1], P), "folded one-sided pseudo p-value (1 + min(#>=, #<=)) / (1 + P)", "1");
     }
     // LISA: sum the counts over tasks.
     const auto l = reader.read_columns(1, k * n * 2, (k + 1) * n * 2);
@@ -724,18 +758,18 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
     const auto q = bh_adjust(p);
     for (std::size_t i = 0; i < n; ++i) {
       const auto r = static_cast<Eigen::Index>(i);
-      lisa.s("weights", w.label);
-      lisa.s("variable", opt_.variables[c.v]);
-      lisa.s("cross_section", cs_.labels[c.c]);
+      lisa.s("weights", w.label, "weights spec (a row of the weights table)");
+      lisa.s("variable", opt_.variables[c.v], "panel variable");
+      lisa.s("cross_section", cs_.labels[c.c], "the year, or 'mean FIRST-LAST' (county means)");
       lisa.i("adcode", geo_.counties[i].adcode_ref, "2022 county code");
-      lisa.s("county", geo_.counties[i].name_ref);
-      lisa.s("province", geo_.counties[i].province_en);
-      lisa.d("value", c.x[i]);
+      lisa.s("county", geo_.counties[i].name_ref, "2022 official county name");
+      lisa.s("province", geo_.counties[i].province_en, "province (English)");
+      lisa.d("value", c.x[i], "the variable's value (units of the variable: /data/indicators)");
       lisa.d("z", c.local.z[r], "deviation from the mean");
       lisa.d("spatial_lag", c.local.lag[r], "sum_j w_ij z_j");
-      lisa.d("local_moran", c.local.I[r]);
-      lisa.d("p_permutation", p[i], "conditional permutation, folded one-sided pseudo p-value");
-      lisa.d("q_fdr", q[i], "Benjamini-Hochberg adjusted over the counties of this combination");
+      lisa.d("local_moran", c.local.I[r], "local Moran I_i = z_i spatial_lag_i / (sum_j z_j^2 / n)", "1");
+      lisa.d("p_permutation", p[i], "conditional permutation, folded one-sided pseudo p-value", "1");
+      lisa.d("q_fdr", q[i], "Benjamini-Hochberg adjusted over the counties of this combination", "1");
       lisa.s("cluster", cluster_label(c.local.z[r], c.local.lag[r], p[i] < opt_.alpha), "HH / LL / HL / LH at p < alpha, else ns");
       lisa.s("cluster_fdr", cluster_label(c.local.z[r], c.local.lag[r], q[i] < opt_.alpha), "the same at FDR q < alpha");
     }

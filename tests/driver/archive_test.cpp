@@ -1,5 +1,6 @@
 // Serial unit tests of the archive layer: HDF5 tables and attributes round-trip, archive states,
-// column-block reads of N-D replications, compare_archives, progress formatting.
+// column-block reads of N-D replications, checksums of datasets and attributes and the archive
+// digest, progress formatting.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <numeric>
 
 #include "driver/archive.hpp"
+#include "driver/checksums.hpp"
 #include "driver/commands.hpp"
 #include "driver/h5.hpp"
 #include "driver/progress.hpp"
@@ -152,4 +154,59 @@ TEST(Sha256, EmptyFile) {
   std::ofstream(out("empty.txt")).close();
   // FIPS 180-2: SHA-256 of the empty message.
   EXPECT_EQ(sha256_file(out("empty.txt")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+// The canonical bytes hashed for attributes (checksums.hpp, README "archive digest"): strings
+// followed by a NUL each, numbers little-endian.
+TEST(Checksums, AttributeCanonicalBytes) {
+  const auto p = out("attr_sums.h5");
+  {
+    auto f = create(p);
+    h5::attr(f, "s", std::string("ab"));
+    h5::attr(f, "i", std::int64_t{1});
+    h5::attr(f, "v", std::vector<std::string>{"a", ""});
+  }
+  auto f = archive_open(p, false);
+  EXPECT_EQ(h5::sha256_attribute(f, "s"), h5::sha256_hex(std::string("ab\0", 3)));
+  EXPECT_EQ(h5::sha256_attribute(f, "i"), h5::sha256_hex(std::string("\x01\0\0\0\0\0\0\0", 8)));
+  EXPECT_EQ(h5::sha256_attribute(f, "v"), h5::sha256_hex(std::string("a\0\0", 3)));
+  // The digest: lines sorted by their bytes, each ended by a newline.
+  EXPECT_EQ(digest_of({"/b x", "/a y"}), h5::sha256_hex("/a y\n/b x\n"));
+}
+
+// Checksums recorded on every dataset and attribute are verified one by one; a changed, added or
+// removed attribute is named, and the digest (from the contents) changes.
+TEST(Checksums, RecordedThenVerified) {
+  const auto p = out("sums.h5");
+  std::string digest;
+  {
+    auto f = create(p);
+    h5::attr(f, "format_version", kArchiveFormatVersion);
+    auto g = h5::group(f, "/g");
+    h5::attr(g, "kind", std::string("entropy_index"));
+    h5::write(g, "x", std::vector<double>{1.0, 2.0});
+    digest = write_checksums(f);
+  }
+  {
+    auto f = archive_open(p, false);
+    const ChecksumReport r = verify_checksums(f);
+    EXPECT_TRUE(r.problems.empty()) << r.problems.front();
+    EXPECT_EQ(r.datasets, 1u);
+    EXPECT_EQ(r.datasets_intact, 1u);
+    EXPECT_EQ(r.attributes, r.attributes_intact);
+    EXPECT_EQ(r.digest, digest);
+    EXPECT_EQ(recorded_digest(f), digest);
+  }
+  {
+    auto f = archive_open(p, true);
+    auto g = h5::group(f, "/g");
+    h5::attr(g, "kind", std::string("three_stage_dea"));
+    h5::attr(g, "added", std::int64_t{3});
+  }
+  auto f = archive_open(p, false);
+  const ChecksumReport r = verify_checksums(f);
+  ASSERT_EQ(r.problems.size(), 2u);
+  EXPECT_NE(r.problems[0].find("ATTRIBUTE /g@added: no checksum recorded"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[1].find("ATTRIBUTE /g@kind: checksum mismatch"), std::string::npos) << r.problems[1];
+  EXPECT_NE(r.digest, digest);
 }

@@ -51,4 +51,36 @@ with h5py.File(path, "r") as f:
     assert np.allclose(e["stage1_scale"][:], c1 / v1)
     for t in ("slacks", "stage2_coefficients", "stage2_fits", "truncated_regression"):
         assert t in d["summary"], t
+
+    # Self-description: every dataset of the archive says what it holds (a `description`), and
+    # the columns with a unit carry it (`units`).
+    undescribed = []
+    def visit(name, obj):
+        if isinstance(obj, h5py.Dataset):
+            desc = obj.attrs.get("description", "")
+            desc = desc.decode() if isinstance(desc, bytes) else desc
+            if not desc.strip():
+                undescribed.append(name)
+    f.visititems(visit)
+    assert not undescribed, "%d datasets without a description: %s" % (len(undescribed), ", ".join(undescribed))
+    for dpath, units in (("analyses/digital_index/summary/scores/score", "1"),
+                        ("analyses/digital_investment/summary/valuation/value", "10k yuan"),
+                        ("analyses/digital_investment/summary/valuation/invest_time", "year"),
+                        ("data/rook/weight", "km"),
+                        ("data/panel/broadband_users", None),
+                        ("analyses/efficiency/replications/scores", "1")):
+        got = f[dpath].attrs.get("units")
+        if units is None:  # a panel variable: the indicator's unit
+            names = [n.decode() if isinstance(n, bytes) else n for n in f["data/indicators/name"][:]]
+            units = f["data/indicators/unit"].asstr()[names.index("broadband_users")]
+        assert got == units, (dpath, got, units)
+
+    # The README's way of reading a table: strings decoded (h5py returns UTF-8 bytes by default).
+    def column(d):
+        return d.asstr()[:] if h5py.check_string_dtype(d.dtype) else d[:]
+    t = f["analyses/digital_index/summary/scores"]
+    table = {c: column(t[c]) for c in t.attrs["columns"]}
+    assert isinstance(table["name"][0], str) and table["name"][0] == "万州区", table["name"][0]
+    assert isinstance(t["name"][0], bytes)  # what the README warns about
+    assert t["score"].attrs["units"] == "1" and t["score"].attrs["description"]
 print("h5py read OK:", path)
