@@ -46,22 +46,21 @@ int main(int argc, char** argv) {
         d.env_scale = plain ? 0.0 : 1.0;
         d.noise_sd = plain ? 0.0 : 0.03;  // C: the data of B, stage 2 on slack ratios
         if (design == 'D') d.efficient_share = 0.6;
-        const auto data = synth::make_dea_design(d);
+        const auto data = synth::dea_design_year(synth::make_dea_design(d), 0);
         dea::ThreeStageOptions o;
-        o.replications = static_cast<std::size_t>(B);
         o.truncated_regression = false;
         o.confidence = conf;
-        if (design == 'C') o.slack_scale = "ratio";
-        const dea::ThreeStageDeaAnalysis a("coverage", data.geo, data.panel, data.system, o);
+        if (design == 'C') o.slack_scale = dea::SlackScale::kRatio;
+        const dea::ThreeStageResult Y = dea::three_stage(data.x, data.y, data.z, o);
         std::vector<std::vector<double>> draws(2 * n);
-        std::vector<double> row(2 * n);
         for (int b = 0; b < B; ++b) {
-          std::vector<std::span<double>> out{std::span<double>(row)};
           Rng rng(d.seed, "coverage", static_cast<std::uint32_t>(b));
-          a.run_task(static_cast<std::size_t>(b), rng, out);
-          for (std::size_t k = 0; k < 2 * n; ++k) draws[k].push_back(row[k]);
+          const dea::ThreeStageReplication rep = dea::three_stage_replication(Y, rng);
+          for (std::size_t k = 0; k < n; ++k) {
+            draws[k].push_back(rep.stage1[k]);
+            draws[n + k].push_back(rep.stage3[k]);
+          }
         }
-        const auto& Y = a.years()[0];
         for (int s = 0; s < 2; ++s)
           for (std::size_t i = 0; i < n; ++i) {
             std::vector<double> v;

@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
       const DeaResult c = solve_dea(x, y, xs, y, o);
       clp_sec += since(t0);
       for (int k = 0; k < n; ++k)
-        if (c.status[static_cast<std::size_t>(k)] == DeaStatus::kOptimal)
+        if (c.unit_status[static_cast<std::size_t>(k)] == revest::StatusCode::kOk)
           maxdiff = std::max(maxdiff, std::abs(c.farrell[static_cast<std::size_t>(k)] - th[static_cast<std::size_t>(k)]));
     }
   }

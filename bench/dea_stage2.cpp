@@ -33,21 +33,19 @@ int main(int argc, char** argv) {
         d.n = n;
         d.years = {2021};
         d.seed = 2000 + static_cast<std::uint64_t>(r);
-        const auto data = synth::make_dea_design(d);
+        const auto data = synth::dea_design_year(synth::make_dea_design(d), 0);
         dea::ThreeStageOptions o;
-        o.replications = 1;
         o.truncated_regression = false;
-        o.slack_scale = scale;
+        o.slack_scale = dea::slack_scale_from_string(scale);
         o.slack_tolerance = tol;
         o.efficient_tolerance = tol > 0 ? 1e-7 : 0.0;
-        const dea::ThreeStageDeaAnalysis a("stage2", data.geo, data.panel, data.system, o);
-        const auto& Y = a.years()[0];
-        for (std::size_t k = 0; k < Y.sfa_status.size(); ++k) {
-          ++status[Y.sfa_status[k]];
-          excluded += static_cast<double>(n) - Y.sfa_units[k];
+        const dea::ThreeStageResult Y = dea::three_stage(data.x, data.y, data.z, o);
+        for (std::size_t k = 0; k < Y.stage2.size(); ++k) {
+          ++status[Y.stage2[k].status_name()];
+          excluded += static_cast<double>(n) - Y.stage2[k].units;
           fits += 1;
-          if (Y.sfa_status[k] != "no_variation") {
-            b1 += Y.sfa[k].beta[1];  // z1 (the intercept is 0)
+          if (Y.stage2[k].fitted) {
+            b1 += Y.stage2[k].fit.beta[1];  // z1 (the intercept is 0)
             nb1 += 1;
           }
         }

@@ -100,4 +100,17 @@ class Rng {
   unsigned pos_ = 4;
 };
 
+/// The streams of one analysis (or of one estimation a user runs) under one seed: replication r
+/// draws from stream(r), the same stream the job runtime gives task r of an analysis of that name.
+/// A library bootstrap called with the same key and replication count therefore reproduces a job's
+/// replications.
+struct RngKey {
+  std::uint64_t seed = 0;
+  std::uint32_t analysis = 0;
+  RngKey() = default;
+  RngKey(std::uint64_t seed_, std::string_view analysis_name)
+      : seed(seed_), analysis(stream_id(analysis_name)) {}
+  Rng stream(std::uint32_t replication) const { return Rng(seed, analysis, replication); }
+};
+
 }  // namespace revest

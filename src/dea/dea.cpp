@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -31,30 +32,42 @@ Orientation orientation_from_string(const std::string& s) {
   if (s == "output") return Orientation::kOutput;
   REVEST_FAIL("unknown orientation '" << s << "' (input or output)");
 }
-const char* to_string(DeaStatus s) {
-  switch (s) {
-    case DeaStatus::kOptimal: return "optimal";
-    case DeaStatus::kInfeasible: return "infeasible";
-    case DeaStatus::kUnbounded: return "unbounded";
-    case DeaStatus::kSolverFailure: return "solver_failure";
+const char* lp_status_name(StatusCode c) {
+  switch (c) {
+    case StatusCode::kOk: return "optimal";
+    case StatusCode::kInfeasible: return "infeasible";
+    case StatusCode::kUnbounded: return "unbounded";
+    default: return "solver_failure";
   }
-  return "?";
 }
 
-bool DeaOptions::is_valid(std::string* why) const {
-  if (!(peer_tolerance >= 0 && peer_tolerance < 1e-3)) {
-    if (why) *why = "peer_tolerance must be in [0, 1e-3)";
-    return false;
+void DeaOptions::validate() const {
+  REVEST_REQUIRE(peer_tolerance >= 0 && peer_tolerance < 1e-3,
+                 "DEA options: peer_tolerance must be in [0, 1e-3), got " << peer_tolerance);
+  REVEST_REQUIRE(efficient_tolerance >= 0 && efficient_tolerance < 1e-3,
+                 "DEA options: efficient_tolerance must be in [0, 1e-3), got " << efficient_tolerance);
+  REVEST_REQUIRE(slack_tolerance >= 0 && slack_tolerance < 1e-2,
+                 "DEA options: slack_tolerance must be in [0, 1e-2), got " << slack_tolerance);
+}
+
+std::string DeaResult::brief_report() const {
+  std::ostringstream os;
+  const bool input = options.orientation == Orientation::kInput;
+  std::size_t n = farrell.size(), solved = 0, eff = 0;
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (unit_status[i] != StatusCode::kOk) continue;
+    ++solved;
+    sum += efficiency[i];
+    eff += farrell[i] == 1.0;
   }
-  if (!(efficient_tolerance >= 0 && efficient_tolerance < 1e-3)) {
-    if (why) *why = "efficient_tolerance must be in [0, 1e-3)";
-    return false;
-  }
-  if (!(slack_tolerance >= 0 && slack_tolerance < 1e-2)) {
-    if (why) *why = "slack_tolerance must be in [0, 1e-2)";
-    return false;
-  }
-  return true;
+  os << "DEA (" << to_string(options.returns) << ", " << to_string(options.orientation)
+     << (options.super_efficiency ? ", super-efficiency" : "") << "): " << n << " units, " << solved
+     << " solved, " << eff << " efficient (score 1 within " << options.efficient_tolerance
+     << "), mean " << (input ? "input" : "output") << " efficiency "
+     << (solved ? sum / static_cast<double>(solved) : std::numeric_limits<double>::quiet_NaN())
+     << "; " << lps_solved << " LPs; status " << status.to_string() << ".";
+  return os.str();
 }
 
 namespace {
@@ -160,8 +173,8 @@ class EnvelopmentModel {
     if (self >= 0) lp_.setColumnBounds(self + 1, 0.0, 0.0);
     lp_.primal();
     ++res.lps_solved;
-    DeaStatus st = status();
-    if (st != DeaStatus::kOptimal) {
+    StatusCode st = status();
+    if (st != StatusCode::kOk) {
       // A warm start from the previous unit's basis can mislead Clp on badly scaled data: retry
       // once from the slack basis with the dual simplex before reporting a status.
       lp_.allSlackBasis(true);
@@ -170,7 +183,7 @@ class EnvelopmentModel {
       st = status();
     }
     double score = std::numeric_limits<double>::quiet_NaN();
-    if (st == DeaStatus::kOptimal) {
+    if (st == StatusCode::kOk) {
       score = lp_.getColSolution()[0];
       if (opt_.slacks) {
         // Phase 2: fix the score, maximise the slack sum = minimise sum_j l_j c_j with
@@ -184,13 +197,13 @@ class EnvelopmentModel {
         // Phase 2 starts at a feasible point (the phase-1 optimum), so a failure is numerical
         // (theta fixed at its computed optimum can be infeasible by rounding): keep the phase-1
         // solution, whose slacks are valid though not maximal.
-        phase2_failed_ = status() != DeaStatus::kOptimal;
+        phase2_failed_ = status() != StatusCode::kOk;
       }
     }
     if (self >= 0) lp_.setColumnBounds(self + 1, 0.0, COIN_DBL_MAX);
     const auto ki = static_cast<Eigen::Index>(k);
-    res.status[k] = st;
-    if (st != DeaStatus::kOptimal) {
+    res.unit_status[k] = st;
+    if (st != StatusCode::kOk) {
       res.farrell[k] = res.efficiency[k] = std::numeric_limits<double>::quiet_NaN();
       res.input_slacks.row(ki).setConstant(std::numeric_limits<double>::quiet_NaN());
       res.output_slacks.row(ki).setConstant(std::numeric_limits<double>::quiet_NaN());
@@ -229,11 +242,11 @@ class EnvelopmentModel {
   }
 
  private:
-  DeaStatus status() const {
-    if (lp_.isProvenOptimal()) return DeaStatus::kOptimal;
-    if (lp_.isProvenPrimalInfeasible()) return DeaStatus::kInfeasible;
-    if (lp_.isProvenDualInfeasible()) return DeaStatus::kUnbounded;
-    return DeaStatus::kSolverFailure;
+  StatusCode status() const {
+    if (lp_.isProvenOptimal()) return StatusCode::kOk;
+    if (lp_.isProvenPrimalInfeasible()) return StatusCode::kInfeasible;
+    if (lp_.isProvenDualInfeasible()) return StatusCode::kUnbounded;
+    return StatusCode::kNumericalFailure;
   }
   int n_, m_, s_;
   DeaOptions opt_;
@@ -249,8 +262,7 @@ class EnvelopmentModel {
 DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval, const Eigen::MatrixXd& x_ref,
                     const Eigen::MatrixXd& y_ref, const DeaOptions& options, const std::vector<int>& self,
                     const std::vector<std::string>& labels) {
-  std::string why;
-  REVEST_REQUIRE(options.is_valid(&why), "DEA options: " << why);
+  options.validate();
   check_data(x_eval, y_eval, "evaluated", labels);
   check_data(x_ref, y_ref, "reference", {});
   REVEST_REQUIRE(x_eval.cols() == x_ref.cols() && y_eval.cols() == y_ref.cols(),
@@ -263,7 +275,8 @@ DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval
                  "DEA: `self` must have one entry per evaluated unit");
   const std::size_t n = static_cast<std::size_t>(x_eval.rows());
   DeaResult res;
-  res.status.assign(n, DeaStatus::kOptimal);
+  res.options = options;
+  res.unit_status.assign(n, StatusCode::kOk);
   res.farrell.assign(n, 0.0);
   res.efficiency.assign(n, 0.0);
   res.input_slacks.resize(x_eval.rows(), x_eval.cols());
@@ -276,6 +289,18 @@ DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval
     const int s = options.super_efficiency && !self.empty() ? self[k] : -1;
     REVEST_REQUIRE(s < static_cast<int>(x_ref.rows()), "DEA: self index " << s << " out of range");
     model.solve(x_eval.row(static_cast<Eigen::Index>(k)), y_eval.row(static_cast<Eigen::Index>(k)), s, k, res);
+  }
+  // The overall status: the worst outcome, with the units counted.
+  for (StatusCode c : {StatusCode::kNumericalFailure, StatusCode::kUnbounded, StatusCode::kInfeasible}) {
+    std::size_t count = 0, first = n;
+    for (std::size_t k = 0; k < n; ++k)
+      if (res.unit_status[k] == c && count++ == 0) first = k;
+    if (!count) continue;
+    std::ostringstream os;
+    os << count << " of " << n << " units: LP " << lp_status_name(c) << " (first: "
+       << (first < labels.size() ? labels[first] : "unit " + std::to_string(first)) << ")";
+    res.status = Status::Make(c, os.str());
+    break;
   }
   return res;
 }

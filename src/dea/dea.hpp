@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace revest::dea {
 
 enum class Returns { kCrs, kVrs, kNirs };
@@ -57,15 +59,22 @@ struct DeaOptions {
   /// with the data). Zero slack then means zero, wherever slacks are classified (e.g. the
   /// zero_slacks option of three-stage DEA). Default 1e-6.
   double slack_tolerance = 1e-6;
-  bool is_valid(std::string* why) const;
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
 };
 
-enum class DeaStatus { kOptimal = 0, kInfeasible = 1, kUnbounded = 2, kSolverFailure = 3 };
-const char* to_string(DeaStatus s);
+/// Name of a unit's LP outcome as stored in archives: "optimal" (kOk), "infeasible", "unbounded",
+/// "solver_failure" (kNumericalFailure: Clp stopped without a proof either way).
+const char* lp_status_name(StatusCode c);
 
 /// Results for the evaluated units (rows in the order given).
 struct DeaResult {
-  std::vector<DeaStatus> status;
+  /// kOk when every unit's LP was solved; otherwise the code of the worst outcome (a solver
+  /// failure before an unbounded before an infeasible LP) and a message counting the units. An
+  /// infeasible LP is a normal outcome of VRS super-efficiency; unit_status says which units.
+  Status status;
+  /// Per evaluated unit: kOk, kInfeasible, kUnbounded or kNumericalFailure (see lp_status_name).
+  std::vector<StatusCode> unit_status;
   /// Farrell measure: theta (input; <= 1 unless super-efficiency) or phi (output; >= 1);
   /// exactly 1 within DeaOptions::efficient_tolerance.
   std::vector<double> farrell;
@@ -79,6 +88,9 @@ struct DeaResult {
   /// Peers of each unit: (reference index, weight l_j) with l_j > peer_tolerance.
   std::vector<std::vector<std::pair<int, double>>> peers;
   std::size_t lps_solved = 0;  ///< linear programs solved (phase 1 and 2)
+  DeaOptions options;          ///< the options it was computed with
+  /// One paragraph: model, units, efficient units, mean efficiency, LP outcomes.
+  std::string brief_report() const;
 };
 
 /// Evaluates the units (x_eval, y_eval) against the reference set (x_ref, y_ref); rows are units.

@@ -1,7 +1,7 @@
 #include "driver/analyses.hpp"
 
 #include "core/error.hpp"
-#include "dea/three_stage.hpp"
+#include "analyses/three_stage_dea.hpp"
 #include "index/entropy_index.hpp"
 #include "realopt/real_options.hpp"
 #include "spatial/spatial_analysis.hpp"
@@ -35,7 +35,7 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
         }
       }
     } else if (a.kind == "three_stage_dea") {
-      const auto o = dea::ThreeStageOptions::from(opt);
+      const auto o = analyses::ThreeStageDeaOptions::from(opt);
       const struct {
         const char* key;
         const std::vector<std::string>& given;
@@ -98,8 +98,8 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
                                                          std::move(o));
   }
   if (cfg.kind == "three_stage_dea") {
-    auto o = dea::ThreeStageOptions::from(opt);
-    return std::make_unique<dea::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
+    auto o = analyses::ThreeStageDeaOptions::from(opt);
+    return std::make_unique<analyses::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
                                                          std::move(o));
   }
   if (cfg.kind == "spatial_models") {

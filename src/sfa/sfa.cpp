@@ -113,14 +113,20 @@ Distribution distribution_from_string(const std::string& s) {
   REVEST_FAIL("unknown SFA distribution '" << s << "' (expected \"half_normal\" or "
                                                    "\"truncated_normal\")");
 }
-const char* to_string(SfaStatus s) {
-  switch (s) {
-    case SfaStatus::kConverged: return "converged";
-    case SfaStatus::kGammaZero: return "boundary_gamma_0";
-    case SfaStatus::kGammaOne: return "boundary_gamma_1";
-    case SfaStatus::kNoConvergence: return "no_convergence";
-  }
-  return "?";
+
+const char* SfaResult::status_name() const {
+  if (boundary == Boundary::kGammaZero) return "boundary_gamma_0";
+  if (boundary == Boundary::kGammaOne) return "boundary_gamma_1";
+  return status.code == StatusCode::kNoConvergence ? "no_convergence" : "converged";
+}
+
+std::string SfaResult::brief_report() const {
+  std::ostringstream os;
+  os << "SFA (" << beta.size() << " coefficients): sigma2 " << sigma2 << ", gamma " << gamma
+     << ", log-likelihood " << loglik << " (OLS " << loglik_ols << "), LR test of gamma = 0 "
+     << lr_statistic << " (p " << lr_pvalue << "), mean efficiency " << mean_te() << "; "
+     << status_name() << (status.message.empty() ? "" : ": " + status.message) << ".";
+  return os.str();
 }
 
 double log_norm_cdf(double a) {
@@ -209,8 +215,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
     if ((Xs.col(j).array() == Xs(0, j)).all() && Xs(0, j) != 0.0) intercept = j;
 
   auto ols_boundary = [&](const std::string& why) {
-    res.status = SfaStatus::kGammaZero;
-    res.message = why;
+    res.status = Status::Make(StatusCode::kBoundary, why);
+    res.boundary = Boundary::kGammaZero;
     theta_s.head(k) = b_ols;
     theta_s[k] = ssr / dN;
     theta_s[k + 1] = 0.0;
@@ -258,17 +264,18 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
       res.iterations += mr.iterations;
     }
     theta_s = theta_from_phi(mr.x, k);
-    res.message = "TAO: " + mr.reason;
+    res.status.message = "TAO: " + mr.reason;
     const double g = theta_s[k + 1];
     if (g < options.boundary) {
       ols_boundary("the likelihood is maximised at gamma -> 0 (gamma = " + std::to_string(g) +
                    "): no inefficiency is identified; OLS with gamma = 0 is used");
     } else if (g > 1.0 - options.boundary) {
-      res.status = SfaStatus::kGammaOne;
-      res.message = "the likelihood is maximised at gamma -> 1 (1 - gamma = " +
-                    std::to_string(1.0 - g) + "): no noise is identified; " + res.message;
+      res.status.code = StatusCode::kBoundary;
+      res.boundary = Boundary::kGammaOne;
+      res.status.message = "the likelihood is maximised at gamma -> 1 (1 - gamma = " +
+                           std::to_string(1.0 - g) + "): no noise is identified; " + res.status.message;
     } else if (!mr.converged) {
-      res.status = SfaStatus::kNoConvergence;
+      res.status.code = StatusCode::kNoConvergence;
     }
   }
 
@@ -295,7 +302,7 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
 
   // Standard errors.
   Eigen::VectorXd se = Eigen::VectorXd::Constant(p, kNaN);
-  if (res.status == SfaStatus::kGammaZero) {
+  if (res.boundary == Boundary::kGammaZero) {
     res.loglik = res.loglik_ols;
     const Eigen::VectorXd v = xtx_inv * (ssr / dN);
     for (Eigen::Index j = 0; j < k; ++j) se[j] = std::sqrt(v[j]) * D[j];
@@ -313,8 +320,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
       J[k + 1] = theta_s[k + 1] * (1.0 - theta_s[k + 1]);
       const Eigen::MatrixXd cov = llt.solve(Eigen::MatrixXd::Identity(p, p));
       for (Eigen::Index j = 0; j < p; ++j) se[j] = std::sqrt(cov(j, j)) * J[j] * D[j];
-    } else if (res.message.find("Hessian") == std::string::npos) {
-      res.message += "; the Hessian is not positive definite: standard errors are NaN";
+    } else if (res.status.message.find("Hessian") == std::string::npos) {
+      res.status.message += "; the Hessian is not positive definite: standard errors are NaN";
     }
   }
   res.beta_se = se.head(k);
@@ -349,7 +356,7 @@ void unit_estimates(SfaResult& fit, const Eigen::VectorXd& y, const Eigen::Matri
   fit.u_mean.resize(N);
   fit.te.resize(N);
   fit.noise.resize(N);
-  if (fit.status == SfaStatus::kGammaZero) {
+  if (fit.boundary == Boundary::kGammaZero) {
     fit.u_mean.setZero();
     fit.te.setOnes();
     fit.noise = fit.residual;

@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "core/status.hpp"
+
 namespace revest::sfa {
 
 enum class Distribution { kHalfNormal, kTruncatedNormal };
@@ -56,17 +58,18 @@ struct SfaOptions {
   double boundary = 1e-6;
 };
 
-enum class SfaStatus {
-  kConverged = 0,      ///< interior optimum
-  kGammaZero = 1,      ///< boundary gamma = 0: OLS, no inefficiency (see file comment)
-  kGammaOne = 2,       ///< boundary gamma = 1: no noise
-  kNoConvergence = 3,  ///< the optimiser stopped without convergence; estimates are its last point
+/// Which boundary of gamma a fit reached (status kBoundary), see the file comment.
+enum class Boundary {
+  kNone = 0,
+  kGammaZero = 1,  ///< gamma = 0: OLS, no inefficiency
+  kGammaOne = 2,   ///< gamma = 1: no noise
 };
-const char* to_string(SfaStatus s);
 
 struct SfaResult {
-  SfaStatus status = SfaStatus::kConverged;
-  std::string message;        ///< optimiser reason / boundary explanation
+  /// kOk (interior optimum; message: the optimiser's reason), kBoundary (see `boundary`; the
+  /// message explains), or kNoConvergence (the optimiser's last point is kept).
+  Status status;
+  Boundary boundary = Boundary::kNone;
   Eigen::VectorXd beta;       ///< coefficients, in the columns' order
   Eigen::VectorXd beta_se;
   double sigma2 = 0, sigma2_se = 0;
@@ -90,7 +93,10 @@ struct SfaResult {
   Eigen::VectorXd te;         ///< Battese-Coelli E[exp(-u_i) | e_i] in (0, 1]
   Eigen::VectorXd noise;      ///< v_i = e_i + E[u|e] (production) or e_i - E[u|e] (cost)
   double mean_te() const { return te.size() ? te.mean() : 0.0; }
-  bool boundary() const { return status == SfaStatus::kGammaZero || status == SfaStatus::kGammaOne; }
+  /// "converged", "boundary_gamma_0", "boundary_gamma_1" or "no_convergence" (as in archives).
+  const char* status_name() const;
+  /// One paragraph: the estimates, gamma, the LR test and the status.
+  std::string brief_report() const;
 };
 
 /// Fits the model. `names` label the columns of X in error messages (optional). Throws

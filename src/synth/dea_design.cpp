@@ -57,4 +57,23 @@ DeaDesignData make_dea_design(const DeaDesign& d) {
   return f;
 }
 
+DeaDesignYear dea_design_year(const DeaDesignData& data, std::size_t t) {
+  const std::size_t n = data.panel.num_counties, T = data.panel.num_years();
+  DeaDesignYear Y;
+  Y.x.resize(static_cast<Eigen::Index>(n), 2);
+  Y.y.resize(static_cast<Eigen::Index>(n), 1);
+  Y.z.resize(static_cast<Eigen::Index>(n), 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t r = i * T + t;
+    const auto ii = static_cast<Eigen::Index>(i);
+    Y.x(ii, 0) = data.panel.values[0][r];
+    Y.x(ii, 1) = data.panel.values[1][r];
+    Y.y(ii, 0) = data.panel.values[2][r];
+    Y.z(ii, 0) = data.panel.values[3][r];
+    Y.z(ii, 1) = data.panel.values[4][r];
+    Y.eff_true.push_back(data.eff_true[r]);
+  }
+  return Y;
+}
+
 }  // namespace revest::synth

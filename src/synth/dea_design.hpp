@@ -11,6 +11,7 @@
 /// makes u = 0 (a fully efficient unit-year) with that probability. The managerial efficiency
 /// exp(-u) is the true radial input efficiency when env_scale = noise_sd = 0, and what stage 3
 /// targets otherwise.
+#include <Eigen/Dense>
 #include <cstdint>
 #include <vector>
 
@@ -40,5 +41,13 @@ struct DeaDesignData {
 };
 
 DeaDesignData make_dea_design(const DeaDesign& d);
+
+/// Year t (index into d.years) of a design as matrices: inputs (x1, x2), output y, environment
+/// (z1, z2), and the true efficiency exp(-u) of every unit.
+struct DeaDesignYear {
+  Eigen::MatrixXd x, y, z;
+  std::vector<double> eff_true;
+};
+DeaDesignYear dea_design_year(const DeaDesignData& data, std::size_t t);
 
 }  // namespace revest::synth

@@ -43,7 +43,7 @@ TEST(Dea, CoelliDeapEg1CrsInput) {
   const auto r = solve_dea(x, y, opts(Returns::kCrs, Orientation::kInput));
   const double te[] = {0.500, 1.000, 0.833, 0.714, 1.000};
   for (int k = 0; k < 5; ++k) {
-    EXPECT_EQ(r.status[static_cast<std::size_t>(k)], DeaStatus::kOptimal);
+    EXPECT_EQ(r.unit_status[static_cast<std::size_t>(k)], revest::StatusCode::kOk);
     EXPECT_NEAR(r.efficiency[static_cast<std::size_t>(k)], te[k], 5e-4) << "firm " << k + 1;
   }
   EXPECT_NEAR(r.input_slacks(0, 1), 0.500, 5e-4);
@@ -131,14 +131,14 @@ TEST(Dea, SuperEfficiencyAndInfeasibleStatus) {
   const auto vrs = solve_dea(x, y, o);
   // (6,4) without itself: the largest output of a convex combination of (2,1), (4,3), (5,2)
   // with x <= 6 is 3 -> phi = 3/4 (feasible, < 1: super-efficient in output terms).
-  EXPECT_EQ(vrs.status[2], DeaStatus::kOptimal);
+  EXPECT_EQ(vrs.unit_status[2], revest::StatusCode::kOk);
   EXPECT_NEAR(vrs.farrell[2], 0.75, 1e-9);
   // (2,1) has the smallest input: no convex combination of the others uses x <= 2 -> infeasible.
-  EXPECT_EQ(vrs.status[0], DeaStatus::kInfeasible);
+  EXPECT_EQ(vrs.unit_status[0], revest::StatusCode::kInfeasible);
   EXPECT_TRUE(std::isnan(vrs.farrell[0]));
   // The other units are still solved after the infeasible one.
-  EXPECT_EQ(vrs.status[1], DeaStatus::kOptimal);
-  EXPECT_EQ(vrs.status[3], DeaStatus::kOptimal);
+  EXPECT_EQ(vrs.unit_status[1], revest::StatusCode::kOk);
+  EXPECT_EQ(vrs.unit_status[3], revest::StatusCode::kOk);
 }
 
 // Evaluated set different from the reference set (as in the bootstrap): a unit outside the
@@ -167,7 +167,7 @@ TEST(Dea, SeparateReferenceSetAndWarmStartIndependence) {
       }
       const auto ext = solve_dea(xe, ye, x, y, o);
       if (ori == Orientation::kInput) {
-        if (ext.status[0] == DeaStatus::kOptimal) {
+        if (ext.unit_status[0] == revest::StatusCode::kOk) {
           EXPECT_GT(ext.farrell[0], 1.0);  // beyond the frontier
         }
         EXPECT_LT(ext.farrell[1], 1.0);

@@ -43,7 +43,7 @@ void expect_equal_to_clp(const MatrixXd& x, const MatrixXd& y, const MatrixXd& x
   for (Eigen::Index k = 0; k < x.rows(); ++k) {
     const auto sol = rs.solve(x.row(k).transpose(), y.row(k).transpose(),
                               start.empty() ? -1 : start[static_cast<std::size_t>(k)]);
-    if (clp.status[static_cast<std::size_t>(k)] != DeaStatus::kOptimal) {
+    if (clp.unit_status[static_cast<std::size_t>(k)] != revest::StatusCode::kOk) {
       EXPECT_FALSE(sol.ok) << "unit " << k;  // no feasible start either
       continue;
     }

@@ -188,7 +188,7 @@ TEST(Sfa, Frontier41Eg1) {
   const double ll_printed = sfa_loglik(y, X, SfaOptions{}, printed, &g_printed);
   expect_printed(ll_printed + frontier_pi_offset(60), out.ml_ll, "log-likelihood at the printed point");
   const SfaResult r = fit_sfa(y, X, SfaOptions{});
-  ASSERT_EQ(r.status, SfaStatus::kConverged) << r.message;
+  ASSERT_EQ(r.status.code, revest::StatusCode::kOk) << r.status.message;
   SfaResult at = r;
   at.beta = printed.head(3);
   at.sigma2 = printed[3];
@@ -265,7 +265,7 @@ TEST(Sfa, CostFrontierIsTheSignFlip) {
   SfaOptions co;
   co.frontier = Frontier::kCost;
   const SfaResult c = fit_sfa(-y, X, co);
-  ASSERT_EQ(c.status, SfaStatus::kConverged);
+  ASSERT_EQ(c.status.code, revest::StatusCode::kOk);
   for (int j = 0; j < 3; ++j) EXPECT_NEAR(c.beta[j], -p.beta[j], 1e-7);
   EXPECT_NEAR(c.gamma, p.gamma, 1e-7);
   EXPECT_NEAR(c.sigma2, p.sigma2, 1e-7);
@@ -316,7 +316,7 @@ TEST(Sfa, RecoversKnownParametersHalfNormal) {
     y[i] = 1.0 + 0.5 * x + v - u;
   }
   const SfaResult r = fit_sfa(y, X, SfaOptions{});
-  ASSERT_EQ(r.status, SfaStatus::kConverged) << r.message;
+  ASSERT_EQ(r.status.code, revest::StatusCode::kOk) << r.status.message;
   EXPECT_NEAR(r.beta[0], 1.0, 4 * r.beta_se[0]);
   EXPECT_NEAR(r.beta[1], 0.5, 4 * r.beta_se[1]);
   EXPECT_NEAR(r.sigma2, 0.2, 4 * r.sigma2_se);
@@ -344,7 +344,7 @@ TEST(Sfa, RecoversKnownParametersTruncatedCost) {
   o.distribution = Distribution::kTruncatedNormal;
   o.frontier = Frontier::kCost;
   const SfaResult r = fit_sfa(y, X, o);
-  ASSERT_EQ(r.status, SfaStatus::kConverged) << r.message;
+  ASSERT_EQ(r.status.code, revest::StatusCode::kOk) << r.status.message;
   const double S = 0.09 + 0.0225, g = 0.09 / S;
   EXPECT_NEAR(r.beta[1], -1.0, 4 * r.beta_se[1]);
   EXPECT_NEAR(r.beta[0], 2.0, 4 * r.beta_se[0]);
@@ -368,9 +368,9 @@ TEST(Sfa, WrongSkewIsTheGammaZeroBoundary) {
     y[i] = 1.0 + X(i, 1) + 0.1 * nd(rng) + 0.3 * std::abs(nd(rng));  // "u" with the wrong sign
   }
   const SfaResult r = fit_sfa(y, X, SfaOptions{});
-  EXPECT_EQ(r.status, SfaStatus::kGammaZero);
-  EXPECT_TRUE(r.boundary());
-  EXPECT_NE(r.message.find("skewness"), std::string::npos) << r.message;
+  EXPECT_EQ(r.boundary, Boundary::kGammaZero);
+  EXPECT_EQ(r.status.code, revest::StatusCode::kBoundary);
+  EXPECT_NE(r.status.message.find("skewness"), std::string::npos) << r.status.message;
   EXPECT_EQ(r.gamma, 0.0);
   EXPECT_EQ(r.u_mean.maxCoeff(), 0.0);
   EXPECT_EQ(r.lr_pvalue, 1.0);

@@ -1,0 +1,227 @@
+#include "analyses/three_stage_dea.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <span>
+
+#include "core/error.hpp"
+#include "core/memory_replications.hpp"
+#include "core/rng.hpp"
+#include "dea/dea_test_support.hpp"
+#include "synth/dea_design.hpp"
+
+using namespace revest;
+using namespace revest::analyses;
+
+namespace {
+
+constexpr std::size_t kN = 150;
+
+// Known truth: synth::make_dea_design (two inputs, one output, an environment z1 that raises
+// input use, a placebo z2, managerial efficiency exp(-u)), 150 counties, 2021-2022.
+using Fixture = synth::DeaDesignData;
+Fixture make_fixture() { return synth::make_dea_design(synth::DeaDesign{}); }
+
+ThreeStageDeaOptions small_options() {
+  ThreeStageDeaOptions o;
+  o.replications = 20;
+  return o;
+}
+
+
+}  // namespace
+
+TEST(ThreeStageDeaAnalysis, PointEstimates) {
+  const Fixture f = make_fixture();
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, small_options());
+  ASSERT_EQ(a.years().size(), 2u);
+  EXPECT_EQ(a.inputs(), (std::vector<std::string>{"x1", "x2"}));
+  std::vector<double> th1, th3, truth;
+  for (std::size_t t = 0; t < 2; ++t) {
+    const dea::ThreeStageResult& Y = a.years()[t].r;
+    // Stage 1 is the plain VRS DEA of the observed data.
+    dea::DeaOptions o;
+    const dea::DeaResult d = dea::solve_dea(Y.x, Y.y, o);
+    for (std::size_t i = 0; i < kN; ++i) {
+      EXPECT_NEAR(Y.stage1.farrell[i], d.farrell[i], 1e-12);
+      EXPECT_GT(Y.stage3.farrell[i], 0.0);
+      EXPECT_LE(Y.stage3.farrell[i], 1.0 + 1e-9);
+      EXPECT_LE(Y.stage1.farrell[i], 1.0 + 1e-9);
+      EXPECT_LE(Y.stage1_other[i], Y.stage1.farrell[i] + 1e-9);  // CRS <= VRS
+      th1.push_back(Y.stage1.farrell[i]);
+      th3.push_back(Y.stage3.farrell[i]);
+      truth.push_back(f.eff_true[i * 2 + t]);
+    }
+    // Adjusted inputs never fall below the observed ones; slacks are non-negative.
+    EXPECT_TRUE(((Y.x_adj - Y.x).array() >= -1e-12).all());
+    EXPECT_TRUE((Y.slack1.array() >= -1e-9).all());
+    for (std::size_t k = 0; k < 2; ++k) {
+      const std::string st = Y.stage2[k].status_name();
+      EXPECT_TRUE(st == "converged" || st == "boundary_gamma_0" || st == "boundary_gamma_1" ||
+                  st == "no_variation" || st == "no_convergence")
+          << st;
+      if (st != "no_variation") {
+        EXPECT_TRUE(Y.stage2[k].fit.beta.allFinite());
+      }
+    }
+    EXPECT_GT(Y.h1, 0.0);
+    EXPECT_TRUE(Y.truncreg.ok()) << Y.truncreg.status.to_string();
+    // The analysis is the library on the year's matrices.
+    const auto lib = dea::three_stage(Y.x, Y.y, Y.z, a.options().method);
+    EXPECT_EQ(lib.stage3.farrell, Y.stage3.farrell);
+    EXPECT_EQ(lib.h1, Y.h1);
+  }
+  // Known truth: both stages track the managerial efficiency.
+  EXPECT_GT(test::corr(th1, truth), 0.7);
+  EXPECT_GT(test::corr(th3, truth), 0.7);
+}
+
+TEST(ThreeStageDeaAnalysis, ReplicationsAreReproducibleAndFinite) {
+  const Fixture f = make_fixture();
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, small_options());
+  const auto specs = a.replication_specs();
+  ASSERT_EQ(specs.size(), 2u);
+  auto run = [&](std::size_t task) {
+    std::vector<std::vector<double>> rows;
+    for (const auto& s : specs) rows.emplace_back(s.row_size(), std::nan(""));
+    std::vector<std::span<double>> spans(rows.begin(), rows.end());
+    Rng rng(5, a.name(), static_cast<std::uint32_t>(task));
+    const TaskOutcome o = a.run_task(task, rng, spans);
+    EXPECT_EQ(o.status, TaskStatus::kOk) << o.message;
+    return rows;
+  };
+  const auto r0 = run(0), r0b = run(0), r1 = run(1);
+  EXPECT_EQ(r0, r0b);
+  EXPECT_NE(r0[0], r1[0]);
+  double mean_shift = 0;
+  for (std::size_t t = 0; t < 2; ++t)
+    for (std::size_t i = 0; i < kN; ++i) {
+      const double b1 = r0[0][(t * 2) * kN + i];
+      ASSERT_TRUE(std::isfinite(b1));
+      EXPECT_GT(b1, 0.0);
+      mean_shift += (b1 - a.years()[t].r.stage1.farrell[i]) / (2.0 * kN);
+    }
+  // The pseudo frontier lies outside the DEA frontier: bootstrap scores exceed the estimates on
+  // average (DEA's upward bias; Simar & Wilson 1998).
+  EXPECT_GT(mean_shift, 0.0);
+}
+
+TEST(ThreeStageDeaAnalysis, BadDataNamesCountyAndYear) {
+  Fixture f = make_fixture();
+  f.panel.values[1][7 * 2 + 1] = 0.0;  // x2 of County 7 in 2022
+  try {
+    ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, small_options());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("County 7"), std::string::npos) << m;
+    EXPECT_NE(m.find("2022"), std::string::npos) << m;
+    EXPECT_NE(m.find("x2"), std::string::npos) << m;
+  }
+  f = make_fixture();
+  f.system.indicators.pop_back();
+  f.system.indicators.pop_back();  // no environment
+  EXPECT_THROW(ThreeStageDeaAnalysis("eff", f.geo, f.panel, f.system, small_options()), Error);
+}
+
+// bootstrap = "three_stage": the first year's stage-1 draws are the same as with "scores" (same
+// stream, drawn first; later years differ because "scores" also draws a stage-3 pseudo-sample);
+// stage 3 re-runs DEA and SFA on the pseudo-sample, so its rows differ; all finite.
+TEST(ThreeStageDeaAnalysis, WholeProcedureBootstrap) {
+  const Fixture f = make_fixture();
+  ThreeStageDeaOptions o = small_options();
+  o.method.truncated_regression = false;
+  const ThreeStageDeaAnalysis plain("eff", f.geo, f.panel, f.system, o);
+  o.method.bootstrap = dea::BootstrapScope::kThreeStage;
+  const ThreeStageDeaAnalysis whole("eff", f.geo, f.panel, f.system, o);
+  auto run = [&](const ThreeStageDeaAnalysis& a) {
+    std::vector<double> row(a.replication_specs()[0].row_size(), std::nan(""));
+    std::vector<std::span<double>> spans{std::span<double>(row)};
+    Rng rng(5, a.name(), 3);
+    const TaskOutcome out = a.run_task(3, rng, spans);
+    EXPECT_EQ(out.status, TaskStatus::kOk) << out.message;
+    return row;
+  };
+  const auto p = run(plain), w = run(whole), w2 = run(whole);
+  EXPECT_EQ(w, w2);
+  std::size_t differ = 0;
+  for (std::size_t t = 0; t < 2; ++t)
+    for (std::size_t i = 0; i < kN; ++i) {
+      if (t == 0) {
+        EXPECT_EQ(p[i], w[i]);  // stage 1 of the first year
+      }
+      const double s3 = w[(t * 2 + 1) * kN + i];
+      ASSERT_TRUE(std::isfinite(s3));
+      EXPECT_GT(s3, 0.0);
+      differ += s3 != p[(t * 2 + 1) * kN + i];
+    }
+  EXPECT_GT(differ, kN);
+}
+
+// Issue 16 through the job analysis: with 60 % of the units efficient the interval's upper bound
+// was theta for 98 of 100 units; the bandwidths are in the archive (table `bandwidths`).
+TEST(ThreeStageDeaAnalysis, MostUnitsEfficientIntervalsAreNotDegenerate) {
+  const synth::DeaDesign d = test::mostly_efficient_design();
+  const auto data = synth::make_dea_design(d);
+  ThreeStageDeaOptions o;
+  o.replications = 200;
+  o.method.truncated_regression = false;
+  const ThreeStageDeaAnalysis a("eff", data.geo, data.panel, data.system, o);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < o.replications; ++b) reps.run(a, 7, b);
+  const auto tables = a.summarize(reps);
+  auto column = [&](const std::string& table, const std::string& name) {
+    for (const auto& t : tables)
+      if (t.name == table)
+        for (const auto& c : t.columns)
+          if (c.name == name) return c.data;
+    ADD_FAILURE() << table << "/" << name;
+    return decltype(Column::data){};
+  };
+  const auto theta = std::get<std::vector<double>>(column("efficiency", "stage1_vrs"));
+  const auto hi = std::get<std::vector<double>>(column("efficiency", "stage1_ci_hi"));
+  int efficient = 0, hi_at_theta = 0;
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    efficient += theta[i] == 1.0;
+    hi_at_theta += std::abs(hi[i] - theta[i]) < 1e-9;
+  }
+  EXPECT_GE(efficient, 55);
+  EXPECT_LE(hi_at_theta, 5);
+  // The bandwidths are in the archive, per year and stage.
+  const auto h = std::get<std::vector<double>>(column("bandwidths", "bandwidth"));
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0], a.years()[0].r.h1);
+  EXPECT_GT(h[0], 0.01);
+}
+
+// A one-year job's summaries are the library's bootstrap of that year, bit for bit: the job's task
+// r draws from Rng(seed, name, r) = RngKey(seed, name).stream(r).
+TEST(ThreeStageDeaAnalysis, OneYearJobEqualsTheLibraryBootstrap) {
+  synth::DeaDesign d;
+  d.n = 80;
+  d.years = {2021};
+  const auto f = synth::make_dea_design(d);
+  ThreeStageDeaOptions o;
+  o.replications = 12;
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, o);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < o.replications; ++b) reps.run(a, 99, b);
+  const auto tables = a.summarize(reps);
+  const dea::ThreeStageBootstrap B = dea::three_stage_bootstrap(a.years()[0].r, RngKey(99, "eff"), 12);
+  int checked = 0;
+  for (const auto& t : tables) {
+    if (t.name != "efficiency") continue;
+    for (const auto& c : t.columns) {
+      if (c.name == "stage1_ci_lo") {
+        EXPECT_EQ(std::get<std::vector<double>>(c.data), B.stage1.lower);
+        ++checked;
+      }
+      if (c.name == "stage3_bias") {
+        EXPECT_EQ(std::get<std::vector<double>>(c.data), B.stage3.bias);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2);
+}
