@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     o.order = 3;
     o.regression_paths = o.pricing_paths = paths;
     o.boundary = false;
-    LsmResult r;
+    Valuation r;
     const double sec = fastest([&](int rep) {
       revest::Rng rng(1, "bench/put", static_cast<std::uint32_t>(rep));
       r = value_lsm(p, american_put(40), o, rng);
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     o.basis = Basis::kLogMonomial;
     o.order = ro.order;
     o.regression_paths = o.pricing_paths = paths;
-    LsmResult r;
+    Valuation r;
     const double sec = fastest([&](int rep) {
       revest::Rng rng(1, "bench/project", static_cast<std::uint32_t>(rep));
       r = value_lsm(process, project, o, rng);
@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
     o.upper_inner = 200;
     const auto t0 = Clock::now();
     revest::Rng rng(1, "bench/project", 0);
-    const LsmResult u = value_lsm(process, project, o, rng);
+    const Valuation u = value_lsm(process, project, o, rng);
     const double su = std::chrono::duration<double>(Clock::now() - t0).count();
     const double exact = lattice_value(process, project, o.horizon, o.dates(), 100);
     std::printf("lsm_project_dual seconds=%.2f value=%.3f se=%.3f upper=%.3f upper_se=%.3f gap_pct=%.2f lattice=%.2f\n",

@@ -209,11 +209,11 @@ TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
       LsmOptions lo = lsm_options(q.horizon);
       lo.boundary = s == 0;
       Rng r = rng;  // common random numbers across modes and scenarios
-      const LsmResult res =
+      const Valuation res =
           value_lsm(make_process(options_, q), make_project(options_, q.investment, q.horizon), lo, r);
-      if (!res.ok) {
+      if (!res.status.ok()) {
         std::ostringstream msg;
-        msg << "county " << adcode_[i] << " mode " << io::kModes[m] << ": " << res.message;
+        msg << "county " << adcode_[i] << " mode " << io::kModes[m] << ": " << res.status.message;
         return {TaskStatus::kNumericalFailure, msg.str()};
       }
       double* row = out[0].data() + (s * kModes + m) * kFields;

@@ -209,8 +209,8 @@ TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   std::vector<double> v;
   for (std::uint32_t b = 0; b < 10; ++b) {
     Rng rng(kSeed, "default-rule", b);
-    const LsmResult r = value_lsm(p, pr, o, rng);
-    ASSERT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(p, pr, o, rng);
+    ASSERT_TRUE(r.status.ok()) << r.status.message;
     v.push_back(r.value);
   }
   const stats::MeanSd ms = stats::mean_sd(v);
