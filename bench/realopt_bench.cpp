@@ -16,10 +16,11 @@
 #include <cstdlib>
 #include <vector>
 
+#include "analyses/real_options.hpp"
 #include "core/rng.hpp"
 #include "realopt/lattice.hpp"
 #include "realopt/lsm.hpp"
-#include "realopt/real_options.hpp"
+#include "realopt/investment.hpp"
 
 using namespace revest::realopt;
 using Clock = std::chrono::steady_clock;
@@ -78,11 +79,11 @@ int main(int argc, char** argv) {
                 sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, r.se_plain);
   }
   {
-    const RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
+    const revest::analyses::RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
     // A median primary-sector county (data/README.md, section 8): V0 745, I = 1.1 V0, sigma 0.25.
     const revest::io::ProjectParams pp{745.0, 819.5, 0.25, 0.03, 0.08, 0.05, 0.03, 10, 0.5, -0.4, 0.02, -0.3};
-    const Process process = make_process(ro, pp);
-    const Project project = make_project(ro, pp.investment, pp.horizon);
+    const Process process = revest::analyses::process_of(ro, pp);
+    const Project project = make_project(ro.project, pp.investment, pp.horizon);
     LsmOptions o;
     o.horizon = 10;
     o.dates_per_year = 4;

@@ -99,7 +99,7 @@ const char* to_string(Basis b);
 Basis basis_from_string(const std::string& s);
 
 /// The settings of one LSM valuation. The defaults are Longstaff-Schwartz's (2001) for their puts;
-/// the job analysis `real_options` has its own (realopt/real_options.hpp, config/defaults.toml).
+/// the job analysis `real_options` has its own (analyses/real_options.hpp, config/defaults.toml).
 struct LsmOptions {
   /// T, years (> 0). Default 1.
   double horizon = 1.0;
