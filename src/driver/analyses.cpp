@@ -1,9 +1,9 @@
 #include "driver/analyses.hpp"
 
 #include "core/error.hpp"
+#include "analyses/entropy_index.hpp"
 #include "analyses/real_options.hpp"
 #include "analyses/three_stage_dea.hpp"
-#include "index/entropy_index.hpp"
 #include "spatial/spatial_analysis.hpp"
 
 namespace revest::driver {
@@ -23,7 +23,7 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
   for (const auto& a : job.analyses) {
     const io::OptionView opt(a);
     if (a.kind == "entropy_index") {
-      const auto vars = index::EntropyIndexOptions::from(opt).resolved_indicators(ind);
+      const auto vars = analyses::EntropyIndexOptions::from(opt).resolved_indicators(ind);
       REVEST_REQUIRE(!vars.empty(), opt.where("indicators")
                                         << ": no indicators given and none in the indicator system "
                                            "has use \"index\"");
@@ -93,9 +93,9 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
 std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inputs& in) {
   const io::OptionView opt(cfg);
   if (cfg.kind == "entropy_index") {
-    auto o = index::EntropyIndexOptions::from(opt);
-    return std::make_unique<index::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
-                                                         std::move(o));
+    auto o = analyses::EntropyIndexOptions::from(opt);
+    return std::make_unique<analyses::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
+                                                            std::move(o));
   }
   if (cfg.kind == "three_stage_dea") {
     auto o = analyses::ThreeStageDeaOptions::from(opt);
