@@ -16,10 +16,11 @@
 #include <cstdlib>
 #include <vector>
 
+#include "analyses/real_options.hpp"
 #include "core/rng.hpp"
 #include "realopt/lattice.hpp"
 #include "realopt/lsm.hpp"
-#include "realopt/real_options.hpp"
+#include "realopt/investment.hpp"
 
 using namespace revest::realopt;
 using Clock = std::chrono::steady_clock;
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
     o.order = 3;
     o.regression_paths = o.pricing_paths = paths;
     o.boundary = false;
-    LsmResult r;
+    Valuation r;
     const double sec = fastest([&](int rep) {
       revest::Rng rng(1, "bench/put", static_cast<std::uint32_t>(rep));
       r = value_lsm(p, american_put(40), o, rng);
@@ -78,18 +79,18 @@ int main(int argc, char** argv) {
                 sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, r.se_plain);
   }
   {
-    const RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
+    const revest::analyses::RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
     // A median primary-sector county (data/README.md, section 8): V0 745, I = 1.1 V0, sigma 0.25.
     const revest::io::ProjectParams pp{745.0, 819.5, 0.25, 0.03, 0.08, 0.05, 0.03, 10, 0.5, -0.4, 0.02, -0.3};
-    const Process process = make_process(ro, pp);
-    const Project project = make_project(ro, pp.investment, pp.horizon);
+    const Process process = revest::analyses::process_of(ro, pp);
+    const Project project = make_project(ro.project, pp.investment, pp.horizon);
     LsmOptions o;
     o.horizon = 10;
     o.dates_per_year = 4;
     o.basis = Basis::kLogMonomial;
     o.order = ro.order;
     o.regression_paths = o.pricing_paths = paths;
-    LsmResult r;
+    Valuation r;
     const double sec = fastest([&](int rep) {
       revest::Rng rng(1, "bench/project", static_cast<std::uint32_t>(rep));
       r = value_lsm(process, project, o, rng);
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
     o.upper_inner = 200;
     const auto t0 = Clock::now();
     revest::Rng rng(1, "bench/project", 0);
-    const LsmResult u = value_lsm(process, project, o, rng);
+    const Valuation u = value_lsm(process, project, o, rng);
     const double su = std::chrono::duration<double>(Clock::now() - t0).count();
     const double exact = lattice_value(process, project, o.horizon, o.dates(), 100);
     std::printf("lsm_project_dual seconds=%.2f value=%.3f se=%.3f upper=%.3f upper_se=%.3f gap_pct=%.2f lattice=%.2f\n",

@@ -17,10 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "analyses/real_options.hpp"
 #include "core/rng.hpp"
 #include "realopt/lattice.hpp"
 #include "realopt/lsm.hpp"
-#include "realopt/real_options.hpp"
+#include "realopt/investment.hpp"
 
 using namespace revest::realopt;
 
@@ -40,7 +41,7 @@ int main() {
     int batches;
   };
   const std::vector<Setting> settings = {{10000, 10}, {100000, 1}};
-  const RealOptionsOptions ro;
+  const revest::analyses::RealOptionsOptions ro;
   struct Case {
     Process p;
     Project pr;
@@ -55,7 +56,7 @@ int main() {
         p.r = 0.03;
         p.delta = delta;
         p.sigma = sigma;
-        const Project pr = make_project(ro, 100 * k, 10);
+        const Project pr = make_project(ro.project, 100 * k, 10);
         cases.push_back({p, pr, lattice_value(p, pr, 10, 40, 100)});
       }
   std::printf("| basis | order | regression + pricing paths per batch | batches | mean (LSM - exact) / exact | worst | seconds per valuation |\n");

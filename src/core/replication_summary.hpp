@@ -26,7 +26,7 @@ std::size_t summary_block_columns(std::size_t num_tasks);
 /// Summarises columns [0, num_columns) of replication dataset `dataset`, reading them in blocks of
 /// at most `block_columns` columns so memory stays bounded (R x block_columns doubles at a time,
 /// R = reader.num_tasks()).
-/// \test tests/index/entropy_index_test.cpp: EntropyIndexAnalysis.BlockedSummaryEqualsOneBlock
+/// \test tests/analyses/entropy_index_test.cpp: EntropyIndexAnalysis.BlockedSummaryEqualsOneBlock
 ReplicationColumnSummary summarize_replication_columns(ReplicationReader& reader,
                                                        std::size_t dataset,
                                                        std::size_t num_columns, double confidence,

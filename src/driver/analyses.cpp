@@ -1,9 +1,9 @@
 #include "driver/analyses.hpp"
 
 #include "core/error.hpp"
+#include "analyses/entropy_index.hpp"
+#include "analyses/real_options.hpp"
 #include "analyses/three_stage_dea.hpp"
-#include "index/entropy_index.hpp"
-#include "realopt/real_options.hpp"
 #include "spatial/spatial_analysis.hpp"
 
 namespace revest::driver {
@@ -23,7 +23,7 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
   for (const auto& a : job.analyses) {
     const io::OptionView opt(a);
     if (a.kind == "entropy_index") {
-      const auto vars = index::EntropyIndexOptions::from(opt).resolved_indicators(ind);
+      const auto vars = analyses::EntropyIndexOptions::from(opt).resolved_indicators(ind);
       REVEST_REQUIRE(!vars.empty(), opt.where("indicators")
                                         << ": no indicators given and none in the indicator system "
                                            "has use \"index\"");
@@ -82,7 +82,7 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
         }
       }
     } else if (a.kind == "real_options") {
-      (void)realopt::RealOptionsOptions::from(opt);  // reads projects.csv, not the panel
+      (void)analyses::RealOptionsOptions::from(opt);  // reads projects.csv, not the panel
     } else {
       REVEST_FAIL("analysis '" << a.name << "': unknown kind '" << a.kind << "'");
     }
@@ -93,9 +93,9 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
 std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inputs& in) {
   const io::OptionView opt(cfg);
   if (cfg.kind == "entropy_index") {
-    auto o = index::EntropyIndexOptions::from(opt);
-    return std::make_unique<index::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
-                                                         std::move(o));
+    auto o = analyses::EntropyIndexOptions::from(opt);
+    return std::make_unique<analyses::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
+                                                            std::move(o));
   }
   if (cfg.kind == "three_stage_dea") {
     auto o = analyses::ThreeStageDeaOptions::from(opt);
@@ -111,8 +111,8 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
     return std::make_unique<spatial::SpatialEsdaAnalysis>(cfg.name, in.geo, in.panel, std::move(o), 0);
   }
   if (cfg.kind == "real_options") {
-    auto o = realopt::RealOptionsOptions::from(opt);
-    return std::make_unique<realopt::RealOptionsAnalysis>(cfg.name, in.geo, in.projects, std::move(o));
+    auto o = analyses::RealOptionsOptions::from(opt);
+    return std::make_unique<analyses::RealOptionsAnalysis>(cfg.name, in.geo, in.projects, std::move(o));
   }
   REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
 }

@@ -1,11 +1,15 @@
 #pragma once
 /// \file entropy_topsis.hpp
-/// \brief Numeric core of the entropy-weight TOPSIS evaluation index: min-max standardisation,
-/// Shannon entropy weights and TOPSIS relative closeness.
+/// \brief The entropy-weight TOPSIS evaluation index as a library: min-max standardisation,
+/// Shannon entropy weights and TOPSIS relative closeness on dense matrices, and the index of N
+/// units x T periods (entropy_topsis) with its bootstrap over units (entropy_topsis_replication,
+/// bootstrap).
 ///
 /// Pure functions on dense matrices (rows = alternatives, e.g. county-years; columns = criteria,
-/// i.e. indicators). They check their arguments with REVEST_REQUIRE (revest::Error) but know
-/// nothing about panels, options or replications; entropy_index.hpp builds the analysis on them.
+/// i.e. indicators). They check their arguments with REVEST_REQUIRE (revest::Error) and know
+/// nothing about panels, job files or the runtime; the job analysis `entropy_index`
+/// (analyses/entropy_index.hpp) builds the matrices from the panel and runs the replications as
+/// tasks.
 ///
 /// References:
 /// - Entropy weights: Shannon, C. E. (1948), A mathematical theory of communication, Bell System
@@ -15,9 +19,17 @@
 ///   Applications, Springer, Lecture Notes in Economics and Mathematical Systems 186.
 ///
 /// \test tests/index/entropy_topsis_test.cpp reproduces the published test vectors of
-/// tests/index/data/index_methods.md (Python package `mcdm`) and checks the invariances.
+/// tests/index/data/index_methods.md (Python package `mcdm`) and checks the invariances;
+/// tests/index/entropy_index_test.cpp the index of a panel-shaped matrix, its replications and the
+/// bootstrap loop; tests/analyses/entropy_index_test.cpp the job analysis.
 #include <Eigen/Dense>
+#include <cstddef>
+#include <string>
 #include <vector>
+
+#include "core/replication_summary.hpp"
+#include "core/rng.hpp"
+#include "core/status.hpp"
 
 namespace revest::index {
 
@@ -91,5 +103,109 @@ Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd
 Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd& w,
                                  const Eigen::VectorXd& ideal_best,
                                  const Eigen::VectorXd& ideal_worst);
+
+// ---- The index of N units x T periods ------------------------------------------------------
+//
+// Method (point estimate, from N units x T periods and K indicators):
+//  1. Raw matrix R: rows in unit-major order (row i*T + t is unit i in period t), one column per
+//     indicator.
+//  2. Pooled min-max standardisation (minmax_standardize): min and max of each indicator over all
+//     unit-periods, so that periods are on one scale; cost indicators are reversed, so that after
+//     this step larger is better for every column and every value is in [0, 1].
+//  3. Entropy weights (entropy_weights_from_standardized with the `shift` option):
+//     WeightScope::kPerYear: one weight vector per period from that period's N rows;
+//     WeightScope::kPooled:  one weight vector from all N*T rows, used for every period.
+//  4. TOPSIS closeness of every unit-period with that period's weights and the ideals fixed at the
+//     pooled ideals, best = 1 and worst = 0 for every standardised indicator (i.e. w_j and 0 on the
+//     weighted scale), so that scores are comparable across periods.
+//  5. Ranks within each period: revest::stats::rank_descending (1 = highest score).
+//
+// Bootstrap (one replication): draw N unit indices with replacement. The min/max bounds of step 2
+// and the entropy weights of step 3 are computed from the resampled units only (all their periods;
+// a unit drawn twice counts twice). Those bounds (with the standardised values clipped to [0, 1])
+// and weights are then applied to EVERY original unit, so every replication yields weights
+// (T x K), scores (T x N) and ranks (T x N) for all N units. The spread of a unit's score over
+// replications thus measures how much its score depends on which units make up the comparison set
+// (through the bounds and the weights), not sampling noise in its own data. A resample in which an
+// indicator is constant, or in which the entropy weights are undefined, has status
+// kNumericalFailure; summaries leave it out. Percentile intervals (type-7 quantiles) at level
+// `confidence` summarise the replications.
+
+enum class WeightScope { kPerYear, kPooled };
+const char* to_string(WeightScope s);                         ///< "per_year" | "pooled"
+WeightScope weight_scope_from_string(const std::string& s);   ///< throws revest::Error
+
+struct EntropyTopsisOptions {
+  /// kPerYear (default): entropy weights computed separately for each period; kPooled: one set of
+  /// weights from all unit-periods.
+  WeightScope weight_scope = WeightScope::kPerYear;
+  /// Level of the percentile intervals, in (0, 1). Default 0.95.
+  double confidence = 0.95;
+  /// Translation added to the standardised values before the entropy proportions are formed,
+  /// >= 0. Default 0.0 (the plain method; 0 ln 0 = 0).
+  double shift = 0.0;
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
+};
+
+/// The data of the index: N units x T periods x K indicators.
+struct IndexData {
+  Eigen::MatrixXd raw;         ///< N*T x K, row i*T + t = unit i in period t; finite values
+  std::size_t units = 0;       ///< N >= 1
+  std::size_t periods = 0;     ///< T >= 1
+  std::vector<int> direction;  ///< +1 (benefit) or -1 (cost) per column
+  /// Optional names for messages: of the columns ("indicator 'NAME'") and of the periods
+  /// ("year Y"); empty: "indicator column j", "year index t".
+  std::vector<std::string> indicators;
+  std::vector<int> years;
+};
+
+/// One evaluation of the index (full sample or one bootstrap resample).
+struct EntropyIndexResult {
+  /// kOk; or kNumericalFailure when the (resampled) data are degenerate (an indicator constant
+  /// over the sampled units, undefined weights or closeness): the message says which, and the
+  /// matrices are empty.
+  Status status;
+  Eigen::MatrixXd weights;  ///< T x K entropy weights (rows equal when weight_scope = kPooled)
+  Eigen::MatrixXd scores;   ///< T x N TOPSIS closeness of every unit, in [0, 1]
+  Eigen::MatrixXd ranks;    ///< T x N rank within the period, 1 = best
+  EntropyTopsisOptions options;
+  /// One paragraph: units, periods, indicators, the weighting, the weights of the last period,
+  /// the mean score and the best unit of the last period, the status.
+  std::string brief_report() const;
+};
+
+/// The index (steps 1-5 above) of `data`. Degenerate data are a status, not an error. Throws
+/// revest::Error on inconsistent sizes, non-finite values or invalid options.
+EntropyIndexResult entropy_topsis(const IndexData& data, const EntropyTopsisOptions& options);
+/// The same with the bounds and the weights computed from the units `sample` (with repetition,
+/// indices < N, not empty); scores and ranks are produced for all N units, standardised with those
+/// bounds and clipped to [0, 1].
+EntropyIndexResult entropy_topsis(const IndexData& data, const EntropyTopsisOptions& options,
+                                  const std::vector<std::size_t>& sample);
+
+/// One bootstrap replication (the task a job farms out): N units drawn with replacement from
+/// `rng` (boost::random::uniform_int_distribution over 0..N-1), then entropy_topsis on that
+/// sample.
+EntropyIndexResult entropy_topsis_replication(const IndexData& data, const EntropyTopsisOptions& options,
+                                              Rng& rng);
+
+/// The point estimate and B replications, replication r drawn from key.stream(r) (the stream the
+/// job gives task r of an analysis keyed the same, so the summaries are the job's), summarised per
+/// column: weights column t*K + k, scores and ranks column t*N + i. Memory: B x T x (K + 2N)
+/// doubles.
+struct EntropyIndexBootstrap {
+  /// kOk; kNumericalFailure when the point estimate is degenerate (no replication is run) or no
+  /// replication succeeded.
+  Status status;
+  EntropyIndexResult point;
+  std::vector<Status> replications;  ///< status of each replication
+  std::size_t failed = 0;            ///< replications with a degenerate resample
+  ReplicationColumnSummary weights, scores, ranks;
+  /// One paragraph: the point estimate's report, the replications and the mean interval widths.
+  std::string brief_report() const;
+};
+EntropyIndexBootstrap bootstrap(const IndexData& data, const EntropyTopsisOptions& options,
+                                const RngKey& key, std::size_t replications);
 
 }  // namespace revest::index

@@ -9,6 +9,7 @@
 #include <boost/random/poisson_distribution.hpp>
 #pragma GCC diagnostic pop
 #include <cmath>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/stats.hpp"
@@ -30,8 +31,26 @@ const char* to_string(Basis b) {
   }
 }
 
+Basis basis_from_string(const std::string& s) {
+  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial, Basis::kLogMonomial,
+                  Basis::kSpline})
+    if (s == to_string(b)) return b;
+  REVEST_FAIL("unknown regression basis '" << s
+                                           << "' (laguerre, laguerre_unweighted, monomial, log_monomial "
+                                              "or spline)");
+}
+
 int LsmOptions::dates() const {
   return std::max(1, static_cast<int>(std::lround(horizon * dates_per_year)));
+}
+
+void LsmOptions::validate() const {
+  REVEST_REQUIRE(horizon > 0.0 && std::isfinite(horizon), "LSM: horizon must be positive");
+  REVEST_REQUIRE(dates_per_year >= 1, "LSM: dates_per_year must be >= 1");
+  REVEST_REQUIRE(order >= 0 && order <= 16, "LSM: basis order must be in [0, 16]");
+  REVEST_REQUIRE(regression_paths >= 2 && pricing_paths >= 2, "LSM: too few paths");
+  REVEST_REQUIRE(!upper_bound || (upper_outer >= 1 && upper_inner >= 1),
+                 "LSM: the upper bound needs upper_outer >= 1 and upper_inner >= 1");
 }
 
 void Project::validate(const std::string& what) const {
@@ -515,14 +534,13 @@ MeanSe mean_se(const std::vector<double>& y, bool pairs) {
 
 }  // namespace
 
-LsmResult value_lsm(const Process& process, const Project& project, const LsmOptions& o, Rng& rng) {
-  LsmResult res;
+Valuation value_lsm(const Process& process, const Project& project, const LsmOptions& o, Rng& rng) {
+  Valuation res;
   process.validate("real option process");
   project.validate("real option project");
-  REVEST_REQUIRE(o.horizon > 0.0 && std::isfinite(o.horizon), "LSM: horizon must be positive");
-  REVEST_REQUIRE(o.dates_per_year >= 1, "LSM: dates_per_year must be >= 1");
-  REVEST_REQUIRE(o.order >= 0 && o.order <= 16, "LSM: basis order must be in [0, 16]");
-  REVEST_REQUIRE(o.regression_paths >= 2 && o.pricing_paths >= 2, "LSM: too few paths");
+  o.validate();
+  res.options = o;
+  std::string message;  // why a regression failed
   Engine eng(process, project, o);
   const int K = eng.dates();
   const bool pairs = o.antithetic;
@@ -580,7 +598,10 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
   std::vector<double> y, X;
   eng.simulate(o.regression_paths, rng, false, process.v0, 0, V);
   res.path_steps += static_cast<double>(o.regression_paths) * K;
-  if (!eng.backward(V, o.regression_paths, true, y, res.message)) return res;
+  if (!eng.backward(V, o.regression_paths, true, y, message)) {
+    res.status = Status::Make(StatusCode::kNumericalFailure, message);
+    return res;
+  }
   if (use_cv) {
     // Coefficient of the control on the regression paths, on antithetic pair averages when the
     // pricing estimate averages pairs (the variance that matters is that of the pair means).
@@ -673,7 +694,10 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
   // 2. Independent pricing paths: the low estimate.
   eng.simulate(o.pricing_paths, rng, false, process.v0, 0, V);
   res.path_steps += static_cast<double>(o.pricing_paths) * K;
-  if (!eng.backward(V, o.pricing_paths, false, y, res.message)) return res;
+  if (!eng.backward(V, o.pricing_paths, false, y, message)) {
+    res.status = Status::Make(StatusCode::kNumericalFailure, message);
+    return res;
+  }
   const MeanSe plain = mean_se(y, pairs && o.pricing_paths % 2 == 0);
   res.value_plain = q0v0 + plain.mean;
   res.se_plain = plain.se;
@@ -809,9 +833,39 @@ LsmResult value_lsm(const Process& process, const Project& project, const LsmOpt
     res.upper = res.value + d.mean;
     res.upper_se = std::sqrt(res.se * res.se + d.se * d.se);
   }
-  res.ok = std::isfinite(res.value) && std::isfinite(res.se);
-  if (!res.ok && res.message.empty()) res.message = "non-finite value";
+  res.status = std::isfinite(res.value) && std::isfinite(res.se)
+                   ? Status::Ok()
+                   : Status::Make(StatusCode::kNumericalFailure, "non-finite value");
   return res;
+}
+
+Valuation value(const Project& project, const Process& process, const LsmOptions& options,
+                const RngKey& key, std::uint32_t replication) {
+  Rng rng = key.stream(replication);
+  return value_lsm(process, project, options, rng);
+}
+
+std::string Valuation::brief_report() const {
+  std::ostringstream os;
+  const int K = options.dates();
+  os << "Least squares Monte Carlo value " << value << " (se " << se;
+  if (options.control_variate && cv_beta != 0.0)
+    os << "; without the control variate " << value_plain << ", se " << se_plain;
+  else
+    os << "; no control variate";
+  os << ")";
+  if (std::isfinite(european)) os << ", European value of the first action " << european;
+  if (std::isfinite(upper)) os << "; dual upper bound " << upper << " (se " << upper_se << ")";
+  if (std::isfinite(exercise_probability))
+    os << "; real-world probability of leaving the initial state " << exercise_probability
+       << ", mean time " << mean_exercise_time << " years";
+  os << "; " << K << " exercise dates over " << options.horizon
+     << (options.horizon == 1.0 ? " year, " : " years, ")
+     << options.regression_paths << " regression and " << options.pricing_paths
+     << " pricing paths" << (options.antithetic ? " (antithetic)" : "") << ", basis "
+     << to_string(options.basis) << " of order " << options.order << "; status "
+     << status.to_string() << ".";
+  return os.str();
 }
 
 }  // namespace revest::realopt

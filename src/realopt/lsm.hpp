@@ -49,7 +49,7 @@
 /// McDonald-Siegel and the finite-life American call; Geske's compound option; European values
 /// against Black-Scholes; the dual bound above the low estimate, and the low/high bracket around a
 /// binomial-lattice value of a staged project with expansion and abandonment; independence of the
-/// pricing set.
+/// pricing set; value() on the first put (status, the FD value, the brief report); validate().
 #include <Eigen/Dense>
 #include <cstdint>
 #include <limits>
@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "core/status.hpp"
 #include "realopt/process.hpp"
 
 namespace revest::realopt {
@@ -93,25 +94,49 @@ struct Project {
 enum class Basis { kLaguerre, kLaguerreUnweighted, kMonomial, kLogMonomial, kSpline };
 const char* to_string(Basis b);
 
+/// "laguerre" | "laguerre_unweighted" | "monomial" | "log_monomial" | "spline" (throws revest::Error
+/// on another name).
+Basis basis_from_string(const std::string& s);
+
+/// The settings of one LSM valuation. The defaults are Longstaff-Schwartz's (2001) for their puts;
+/// the job analysis `real_options` has its own (analyses/real_options.hpp, config/defaults.toml).
 struct LsmOptions {
-  double horizon = 1.0;            ///< T, years
-  int dates_per_year = 50;         ///< exercise dates per year (the grid is also the time grid)
-  Basis basis = Basis::kLaguerre;  ///< LS 2001 uses weighted Laguerre
-  int order = 3;                   ///< number of non-constant basis functions
+  /// T, years (> 0). Default 1.
+  double horizon = 1.0;
+  /// Exercise dates per year (>= 1); the grid is also the time grid. Default 50.
+  int dates_per_year = 50;
+  /// Regression basis. Default kLaguerre (LS 2001's weighted Laguerre polynomials).
+  Basis basis = Basis::kLaguerre;
+  /// Number of non-constant basis functions, in [0, 16]. Default 3.
+  int order = 3;
+  /// Paths of the regression set, which fixes the exercise rule (>= 2). Default 100,000.
   std::size_t regression_paths = 100000;
+  /// Paths of the independent pricing set, which gives the low estimate (>= 2). Default 100,000.
   std::size_t pricing_paths = 100000;
+  /// Antithetic pairs (averaged before the standard error). Default true.
   bool antithetic = true;
+  /// The European control variate of the file comment. Default true.
   bool control_variate = true;
-  std::size_t real_world_paths = 0;  ///< > 0: probability/time of leaving the initial state
+  /// > 0: paths under the real-world measure for the probability and mean time of leaving the
+  /// initial state. Default 0 (not computed: NaN in the result).
+  std::size_t real_world_paths = 0;
+  /// The Andersen-Broadie dual upper bound. Default false.
   bool upper_bound = false;
+  /// Outer and inner paths of the dual (>= 1 each when upper_bound). Defaults 500 and 200.
   std::size_t upper_outer = 500, upper_inner = 200;
-  bool boundary = true;  ///< compute V*(t) of the initial state's first action
-  int dates() const;     ///< K = round(horizon * dates_per_year), at least 1
+  /// Compute V*(t) of the initial state's first action. Default true.
+  bool boundary = true;
+  /// K = round(horizon * dates_per_year), at least 1.
+  int dates() const;
+  /// Throws revest::Error ("LSM: ...") naming the field that is out of range.
+  void validate() const;
 };
 
-struct LsmResult {
-  bool ok = false;
-  std::string message;
+/// The value of a project: the LSM low estimate, with what was learnt on the way.
+struct Valuation {
+  /// kOk; kNumericalFailure when a regression was singular (the message gives the date and the
+  /// state) or the value is not finite. The numbers are not to be used unless ok.
+  Status status = Status::Make(StatusCode::kNumericalFailure, "not valued");
   double value = 0.0;        ///< q_0 V_0 + option value: low estimate (with the control variate)
   double se = 0.0;           ///< its standard error
   double value_plain = 0.0;  ///< without the control variate
@@ -128,13 +153,28 @@ struct LsmResult {
   double exercise_probability = std::numeric_limits<double>::quiet_NaN();  ///< real world
   double mean_exercise_time = std::numeric_limits<double>::quiet_NaN();    ///< given exercise
   double path_steps = 0.0;  ///< simulated path-steps (all sets), for throughput figures
+  LsmOptions options;       ///< the settings it was valued with
+  /// One paragraph: the value and its standard error (with and without the control), the
+  /// European value, the dual bracket and the real-world exercise figures when computed, the
+  /// grid and the paths, and the status.
+  std::string brief_report() const;
 };
 
-/// Values `project` on `process` by LSM. Draws only from `rng` (regression paths first, then
-/// pricing, real-world and upper-bound paths), so a copy of one stream gives common random
-/// numbers across projects.
-LsmResult value_lsm(const Process& process, const Project& project, const LsmOptions& options,
+/// The task-level valuation: values `project` on `process` by LSM, drawing only from `rng`
+/// (regression paths first, then pricing, real-world and upper-bound paths), so a copy of one
+/// stream gives common random numbers across projects (the job analysis `real_options` values
+/// every mode and scenario of a task on copies of the task's stream). Throws revest::Error on an
+/// invalid process, project or options; a valuation that ran but failed is a status.
+Valuation value_lsm(const Process& process, const Project& project, const LsmOptions& options,
                     Rng& rng);
+
+/// The library entry point: value_lsm on the stream key.stream(replication), i.e. the stream the
+/// job runtime gives task `replication` of an analysis keyed the same (RngKey(job seed, analysis
+/// name)). value(project, process, options, key) is replication 0; a loop over replications gives
+/// independent valuations (e.g. batches), and value(..., key, t) with a `real_options` analysis's
+/// key and per-batch LsmOptions reproduces that task's valuation of one mode and scenario.
+Valuation value(const Project& project, const Process& process, const LsmOptions& options,
+                const RngKey& key, std::uint32_t replication = 0);
 
 /// A project with only the deferral option: invest at cost I on any date (an American call on V).
 Project deferral_project(double investment);

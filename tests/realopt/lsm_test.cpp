@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "realopt_test_support.hpp"
+#include "test_support.hpp"
 
 using namespace revest::realopt;
 
@@ -43,8 +44,8 @@ TEST(Lsm, LongstaffSchwartzTable1) {
     o.pricing_paths = 100000;
     o.boundary = false;
     revest::Rng rng(2001, "ls-table1", static_cast<std::uint32_t>(c++));
-    const LsmResult r = value_lsm(gbm(pc.S, 0.06, 0.0, pc.sigma), american_put(40.0), o, rng);
-    ASSERT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(gbm(pc.S, 0.06, 0.0, pc.sigma), american_put(40.0), o, rng);
+    ASSERT_TRUE(r.status.ok()) << r.status.message;
     // The control's mean is the European put: its closed form equals Black-Scholes (CSV, 6 dp).
     EXPECT_NEAR(r.european, pc.european_bs, 5e-7) << "S=" << pc.S;
     EXPECT_LT(std::abs(r.value_plain - pc.bermudan50_fd), 3.0 * r.se_plain)
@@ -61,6 +62,75 @@ TEST(Lsm, LongstaffSchwartzTable1) {
   }
   std::printf("largest |LSM - FD| / se without control: %.2f; mean LSM - FD with control: %.4f\n",
               worst, bias);
+}
+
+// The library entry point on Longstaff-Schwartz's first put (S = 36, sigma = 0.2, T = 1; K = 40,
+// r = 0.06, 50 dates a year): realopt::value(project, process, options, key) is value_lsm on
+// key.stream(0), so with the key of the Table 1 test it is that test's first case, bit for bit.
+// Checked as there: the plain estimate within 3 of its standard errors of the FD value, the
+// controlled one below FD + 3 se and within 0.01 of it; and the status and the brief report.
+TEST(Lsm, ValueOfTheFirstLongstaffSchwartzPut) {
+  const auto pc = table1().at(0);
+  ASSERT_EQ(pc.S, 36.0);
+  ASSERT_EQ(pc.sigma, 0.2);
+  ASSERT_EQ(pc.T, 1.0);
+  LsmOptions o;
+  o.horizon = pc.T;
+  o.boundary = false;  // the defaults are otherwise LS's: 50 dates, 3 Laguerre terms, 100,000 paths
+  const revest::RngKey key(2001, "ls-table1");
+  const Valuation v = value(american_put(40.0), gbm(pc.S, 0.06, 0.0, pc.sigma), o, key);
+  ASSERT_TRUE(v.status.ok()) << v.status.to_string();
+  EXPECT_EQ(v.status.code, revest::StatusCode::kOk);
+  EXPECT_TRUE(v.status.message.empty());
+  EXPECT_LT(std::abs(v.value_plain - pc.bermudan50_fd), 3.0 * v.se_plain);
+  EXPECT_LT(v.value, pc.bermudan50_fd + 3.0 * v.se);
+  EXPECT_GT(v.value, pc.bermudan50_fd - 0.01);
+  EXPECT_NEAR(v.european, pc.european_bs, 5e-7);
+  // The same stream through the task-level function: the same numbers.
+  revest::Rng rng = key.stream(0);
+  const Valuation t = value_lsm(gbm(pc.S, 0.06, 0.0, pc.sigma), american_put(40.0), o, rng);
+  EXPECT_EQ(t.value, v.value);
+  EXPECT_EQ(t.se, v.se);
+  EXPECT_EQ(t.value_plain, v.value_plain);
+  // Another replication is another stream.
+  EXPECT_NE(value(american_put(40.0), gbm(pc.S, 0.06, 0.0, pc.sigma), o, key, 1).value, v.value);
+  const std::string report = v.brief_report();
+  std::printf("%s\n", report.c_str());
+  EXPECT_NE(report.find("Least squares Monte Carlo value"), std::string::npos) << report;
+  EXPECT_NE(report.find("50 exercise dates over 1 year,"), std::string::npos) << report;
+  EXPECT_NE(report.find("basis laguerre of order 3"), std::string::npos) << report;
+  EXPECT_NE(report.find("status ok."), std::string::npos) << report;
+}
+
+// Options: validate() names what is wrong; the basis names round-trip.
+TEST(Lsm, OptionsValidate) {
+  EXPECT_NO_THROW(LsmOptions{}.validate());
+  const auto error_of = [](const LsmOptions& o) { return revest::test::error_of([&] { o.validate(); }); };
+  LsmOptions o;
+  o.horizon = 0;
+  EXPECT_NE(error_of(o).find("horizon"), std::string::npos);
+  o = {};
+  o.dates_per_year = 0;
+  EXPECT_NE(error_of(o).find("dates_per_year"), std::string::npos);
+  o = {};
+  o.order = 17;
+  EXPECT_NE(error_of(o).find("order"), std::string::npos);
+  o = {};
+  o.pricing_paths = 1;
+  EXPECT_NE(error_of(o).find("paths"), std::string::npos);
+  o = {};
+  o.upper_bound = true;
+  o.upper_inner = 0;
+  EXPECT_NE(error_of(o).find("upper_inner"), std::string::npos);
+  // value_lsm validates too: bad options are an error, not a status.
+  revest::Rng rng(1, "bad", 0);
+  o = {};
+  o.horizon = -1;
+  EXPECT_THROW(value_lsm(gbm(36, 0.06, 0.0, 0.2), american_put(40), o, rng), revest::Error);
+  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial, Basis::kLogMonomial,
+                  Basis::kSpline})
+    EXPECT_EQ(basis_from_string(to_string(b)), b);
+  EXPECT_THROW(basis_from_string("chebyshev"), revest::Error);
 }
 
 // McDonald-Siegel deferral (tests/realopt/data/realopt_closed_forms.md, case 1: r = delta =
@@ -84,8 +154,8 @@ TEST(Lsm, DeferralAgainstAmericanCall) {
     o.regression_paths = 50000;
     o.pricing_paths = 50000;
     revest::Rng rng(7, "deferral", static_cast<std::uint32_t>(c++));
-    const LsmResult r = value_lsm(gbm(100, 0.04, 0.04, 0.2), deferral_project(100), o, rng);
-    ASSERT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(gbm(100, 0.04, 0.04, 0.2), deferral_project(100), o, rng);
+    ASSERT_TRUE(r.status.ok()) << r.status.message;
     EXPECT_NEAR(r.value, k.fd, 3.0 * r.se + 0.005 * k.fd) << "T=" << k.T << " se " << r.se;
     EXPECT_LE(r.value, k.fd + 3.0 * r.se);  // a low estimate of a Bermudan option
     // The exercise boundary lies between I (its limit at maturity, as r = delta) and the perpetual
@@ -145,8 +215,8 @@ TEST(Lsm, PerpetualDeferralLimit) {
     o.pricing_paths = 20000;
     o.boundary = false;
     revest::Rng rng(8, "perpetual", static_cast<std::uint32_t>(c++));
-    const LsmResult r = value_lsm(gbm(100, k.r, k.delta, k.sigma), deferral_project(100), o, rng);
-    ASSERT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(gbm(100, k.r, k.delta, k.sigma), deferral_project(100), o, rng);
+    ASSERT_TRUE(r.status.ok()) << r.status.message;
     EXPECT_NEAR(r.value, k.perpetual, 3.0 * r.se + 0.03 * k.perpetual) << "se " << r.se;
     EXPECT_LT(r.value, k.perpetual + 3.0 * r.se);
   }
@@ -212,8 +282,8 @@ TEST(Lsm, GeskeCompoundOption) {
   o.regression_paths = 200000;
   o.pricing_paths = 200000;
   revest::Rng rng(9, "geske", 0);
-  const LsmResult r = value_lsm(gbm(100, 0.05, 0.03, 0.3), pr, o, rng);
-  ASSERT_TRUE(r.ok) << r.message;
+  const Valuation r = value_lsm(gbm(100, 0.05, 0.03, 0.3), pr, o, rng);
+  ASSERT_TRUE(r.status.ok()) << r.status.message;
   EXPECT_NEAR(r.value, 12.9881, 3.0 * r.se + 0.005 * 12.9881) << "se " << r.se;
 }
 
@@ -231,8 +301,8 @@ TEST(Lsm, EuropeanCallEqualsBlackScholes) {
   o.pricing_paths = 100000;
   revest::Rng rng(10, "european", 0);
   const Process p = gbm(100, 0.05, 0.03, 0.3);
-  const LsmResult r = value_lsm(p, pr, o, rng);
-  ASSERT_TRUE(r.ok);
+  const Valuation r = value_lsm(p, pr, o, rng);
+  ASSERT_TRUE(r.status.ok());
   // Black-Scholes with dividend yield, written out here.
   const boost::math::normal N;
   const double d1 = (std::log(100.0 / 100.0) + (0.05 - 0.03 + 0.045) * 2) / (0.3 * std::sqrt(2.0));
@@ -254,8 +324,8 @@ TEST(Lsm, DualUpperBoundBracketsThePut) {
   o.upper_outer = 200;
   o.upper_inner = 500;
   revest::Rng rng(11, "upper", 0);
-  const LsmResult r = value_lsm(gbm(36, 0.06, 0.0, 0.2), american_put(40), o, rng);
-  ASSERT_TRUE(r.ok);
+  const Valuation r = value_lsm(gbm(36, 0.06, 0.0, 0.2), american_put(40), o, rng);
+  ASSERT_TRUE(r.status.ok());
   EXPECT_GE(r.upper, r.value);
   EXPECT_LT(r.upper - r.value, 0.05);
   // The bracket contains the FD value 4.477797 (Table 1 CSV), allowing 3 se on each side.
@@ -302,8 +372,8 @@ TEST(Lsm, DualUpperBoundBracketsAStagedProject) {
   o.upper_outer = 400;
   o.upper_inner = 200;
   revest::Rng rng(11, "upper-staged", 0);
-  const LsmResult r = value_lsm(p, pr, o, rng);
-  ASSERT_TRUE(r.ok) << r.message;
+  const Valuation r = value_lsm(p, pr, o, rng);
+  ASSERT_TRUE(r.status.ok()) << r.status.message;
   const int K = o.dates();
   // The tree's error: CRR oscillates for Bermudan payoffs, so it is taken as the spread of the
   // value over three tree sizes (measured 1.0e-3 of a value of 19).
@@ -325,8 +395,8 @@ TEST(Lsm, DualUpperBoundBracketsAStagedProject) {
   o.basis = Basis::kMonomial;
   o.order = 1;
   o.regression_paths = 400;
-  const LsmResult poor = value_lsm(p, pr, o, rng);
-  ASSERT_TRUE(poor.ok) << poor.message;
+  const Valuation poor = value_lsm(p, pr, o, rng);
+  ASSERT_TRUE(poor.status.ok()) << poor.status.message;
   std::printf("poor rule: low %.4f (se %.4f), high %.4f (se %.4f)\n", poor.value, poor.se, poor.upper,
               poor.upper_se);
   EXPECT_LT(poor.value, r.value);
@@ -344,8 +414,8 @@ TEST(Lsm, ReproducibleAndPricingSetIndependent) {
   o.basis = Basis::kMonomial;
   const Process p = gbm(100, 0.05, 0.03, 0.3);
   revest::Rng a(1, "x", 0), b(1, "x", 0);
-  const LsmResult r1 = value_lsm(p, deferral_project(90), o, a);
-  const LsmResult r2 = value_lsm(p, deferral_project(90), o, b);
+  const Valuation r1 = value_lsm(p, deferral_project(90), o, a);
+  const Valuation r2 = value_lsm(p, deferral_project(90), o, b);
   EXPECT_EQ(r1.value, r2.value);
   ASSERT_EQ(r1.boundary.size(), r2.boundary.size());
   for (std::size_t i = 0; i < r1.boundary.size(); ++i) {
@@ -357,7 +427,7 @@ TEST(Lsm, ReproducibleAndPricingSetIndependent) {
   }
   o.pricing_paths = 8000;
   revest::Rng c(1, "x", 0);
-  const LsmResult r3 = value_lsm(p, deferral_project(90), o, c);
+  const Valuation r3 = value_lsm(p, deferral_project(90), o, c);
   for (std::size_t i = 0; i < r1.boundary.size(); ++i) {
     if (std::isfinite(r1.boundary[i])) {
       EXPECT_EQ(r1.boundary[i], r3.boundary[i]);
@@ -390,8 +460,8 @@ TEST(Lsm, JointOptionsAreNotAdditive) {
     }
     pr.basis_scale = 100;
     revest::Rng rng(12, "joint", 0);  // common random numbers
-    const LsmResult r = value_lsm(p, pr, o, rng);
-    EXPECT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(p, pr, o, rng);
+    EXPECT_TRUE(r.status.ok()) << r.status.message;
     return r.value;
   };
   const double d = value(false, false), de = value(true, false), da = value(false, true),

@@ -1,4 +1,4 @@
-#include "realopt/real_options.hpp"
+#include "analyses/real_options.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include "core/error.hpp"
 #include "core/stats.hpp"
 
-namespace revest::realopt {
+namespace revest::analyses {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -17,33 +17,42 @@ constexpr std::size_t kModes = io::kModes.size();
 
 RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   RealOptionsOptions o;
-  o.process = view.get_choice("process", {"gbm", "mean_reverting", "jump_diffusion"});
-  o.mean_reversion_speed = view.get_double("mean_reversion_speed");
-  o.long_run_ratio = view.get_double("long_run_ratio");
-  o.jump_intensity = view.get_double("jump_intensity");
-  o.jump_mean = view.get_double("jump_mean");
-  o.jump_sd = view.get_double("jump_sd");
-  o.options = view.get_strings("options");
-  for (const auto& s : o.options)
+  realopt::ProcessOptions& pr = o.process;
+  realopt::ProjectDesign& pj = o.project;
+  pr.kind = realopt::process_kind_from_string(
+      view.get_choice("process", {"gbm", "mean_reverting", "jump_diffusion"}));
+  pr.mean_reversion_speed = view.get_double("mean_reversion_speed");
+  pr.long_run_ratio = view.get_double("long_run_ratio");
+  pr.jump_intensity = view.get_double("jump_intensity");
+  pr.jump_mean = view.get_double("jump_mean");
+  pr.jump_sd = view.get_double("jump_sd");
+  const std::vector<std::string> options = view.get_strings("options");
+  for (const auto& s : options)
     REVEST_REQUIRE(s == "defer" || s == "stage" || s == "expand" || s == "abandon",
                    view.where("options") << ": unknown option '" << s
                                          << "' (defer, stage, expand, abandon)");
-  o.expand_scale = view.get_double("expand_scale");
-  REVEST_REQUIRE(o.expand_scale > 1.0, view.where("expand_scale") << ": must be > 1");
-  o.expand_cost = view.get_double("expand_cost");
-  o.abandon_salvage = view.get_double("abandon_salvage");
-  o.pilot_cost = view.get_double("pilot_cost");
-  o.pilot_scale = view.get_double("pilot_scale");
-  REVEST_REQUIRE(o.pilot_scale >= 0.0 && o.pilot_scale < 1.0,
+  auto has = [&](const char* name) { return std::find(options.begin(), options.end(), name) != options.end(); };
+  pj.defer = has("defer");
+  pj.stage = has("stage");
+  pj.expand = has("expand");
+  pj.abandon = has("abandon");
+  pj.expand_scale = view.get_double("expand_scale");
+  REVEST_REQUIRE(pj.expand_scale > 1.0, view.where("expand_scale") << ": must be > 1");
+  pj.expand_cost = view.get_double("expand_cost");
+  pj.abandon_salvage = view.get_double("abandon_salvage");
+  pj.pilot_cost = view.get_double("pilot_cost");
+  pj.pilot_scale = view.get_double("pilot_scale");
+  REVEST_REQUIRE(pj.pilot_scale >= 0.0 && pj.pilot_scale < 1.0,
                  view.where("pilot_scale") << ": must be in [0, 1)");
-  o.scaleup_cost = view.get_double("scaleup_cost");
+  pj.scaleup_cost = view.get_double("scaleup_cost");
   for (const char* k : {"expand_cost", "abandon_salvage", "pilot_cost", "scaleup_cost"})
     REVEST_REQUIRE(view.get_double(k) >= 0.0, view.where(k) << ": must be >= 0");
   const std::int64_t per_year = view.get_int("exercise_per_year");
   REVEST_REQUIRE(per_year >= 1 && per_year <= 1000,
                  view.where("exercise_per_year") << ": must be in [1, 1000]");
   o.exercise_per_year = static_cast<int>(per_year);
-  o.basis = view.get_choice("basis", {"spline", "monomial", "log_monomial", "laguerre", "laguerre_unweighted"});
+  o.basis = realopt::basis_from_string(
+      view.get_choice("basis", {"spline", "monomial", "log_monomial", "laguerre", "laguerre_unweighted"}));
   const std::int64_t order = view.get_int("order");
   REVEST_REQUIRE(order >= 1 && order <= 16, view.where("order") << ": must be in [1, 16]");
   o.order = static_cast<int>(order);
@@ -66,74 +75,20 @@ RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   o.counterfactual_dig_index = view.get_double("counterfactual_dig_index");
   REVEST_REQUIRE(o.counterfactual_dig_index >= 0.0 && o.counterfactual_dig_index < 1.0,
                  view.where("counterfactual_dig_index") << ": must be in [0, 1)");
-  if (o.process == "mean_reverting") {
-    REVEST_REQUIRE(o.mean_reversion_speed > 0.0, view.where("mean_reversion_speed") << ": must be > 0");
-    REVEST_REQUIRE(o.long_run_ratio > 0.0, view.where("long_run_ratio") << ": must be > 0");
+  if (pr.kind == realopt::ProcessKind::kMeanReverting) {
+    REVEST_REQUIRE(pr.mean_reversion_speed > 0.0, view.where("mean_reversion_speed") << ": must be > 0");
+    REVEST_REQUIRE(pr.long_run_ratio > 0.0, view.where("long_run_ratio") << ": must be > 0");
   }
-  if (o.process == "jump_diffusion")
-    REVEST_REQUIRE(o.jump_intensity >= 0.0 && o.jump_sd >= 0.0,
+  if (pr.kind == realopt::ProcessKind::kJumpDiffusion)
+    REVEST_REQUIRE(pr.jump_intensity >= 0.0 && pr.jump_sd >= 0.0,
                    view.where("jump_intensity") << ": intensity and jump_sd must be >= 0");
+  pr.validate();
+  pj.validate();
   return o;
 }
 
-bool RealOptionsOptions::has(const std::string& option) const {
-  return std::find(options.begin(), options.end(), option) != options.end();
-}
-
-Project make_project(const RealOptionsOptions& o, double I, double H) {
-  Project p;
-  p.basis_scale = I;
-  const double entry_last = o.has("defer") ? H : 0.0;
-  p.states.push_back({"idle", 0.0});
-  int pilot = -1, expanded = -1, abandoned = -1;
-  if (o.has("stage")) {
-    pilot = static_cast<int>(p.states.size());
-    p.states.push_back({"pilot", o.pilot_scale});
-  }
-  const int invested = static_cast<int>(p.states.size());
-  p.states.push_back({"invested", 1.0});
-  if (o.has("expand")) {
-    expanded = static_cast<int>(p.states.size());
-    p.states.push_back({"expanded", o.expand_scale});
-  }
-  if (o.has("abandon")) {
-    abandoned = static_cast<int>(p.states.size());
-    p.states.push_back({"abandoned", 0.0});
-  }
-  if (pilot >= 0) {
-    p.actions.push_back({"pilot", 0, pilot, o.pilot_cost * I, 0.0, entry_last});
-    p.actions.push_back({"scale_up", pilot, invested, o.scaleup_cost * I, 0.0, H});
-    if (abandoned >= 0)
-      p.actions.push_back({"abandon_pilot", pilot, abandoned, -o.abandon_salvage * o.pilot_scale * I, 0.0, H});
-  } else {
-    p.actions.push_back({"invest", 0, invested, I, 0.0, entry_last});
-  }
-  if (expanded >= 0) p.actions.push_back({"expand", invested, expanded, o.expand_cost * I, 0.0, H});
-  if (abandoned >= 0) {
-    p.actions.push_back({"abandon", invested, abandoned, -o.abandon_salvage * I, 0.0, H});
-    if (expanded >= 0)
-      p.actions.push_back({"abandon_expanded", expanded, abandoned,
-                           -o.abandon_salvage * o.expand_scale * I, 0.0, H});
-  }
-  return p;
-}
-
-Process make_process(const RealOptionsOptions& o, const io::ProjectParams& pp) {
-  Process p;
-  p.kind = o.process == "mean_reverting"   ? ProcessKind::kMeanReverting
-           : o.process == "jump_diffusion" ? ProcessKind::kJumpDiffusion
-                                           : ProcessKind::kGbm;
-  p.v0 = pp.v0;
-  p.r = pp.r;
-  p.delta = pp.delta;
-  p.sigma = pp.sigma;
-  p.kappa = o.mean_reversion_speed;
-  p.long_run = o.long_run_ratio * pp.v0;
-  p.jump_intensity = o.jump_intensity;
-  p.jump_mean = o.jump_mean;
-  p.jump_sd = o.jump_sd;
-  p.risk_premium = pp.mu - (pp.r - pp.delta);
-  return p;
+realopt::Process process_of(const RealOptionsOptions& o, const io::ProjectParams& p) {
+  return realopt::make_process(o.process, p.v0, p.r, p.delta, p.sigma, p.mu);
 }
 
 RealOptionsAnalysis::RealOptionsAnalysis(std::string name, const io::Geography& geo,
@@ -155,22 +110,18 @@ RealOptionsAnalysis::RealOptionsAnalysis(std::string name, const io::Geography& 
         std::ostringstream what;
         what << projects_.source << ": county " << adcode_[i] << " mode " << io::kModes[m]
              << (s == 0 ? "" : " (counterfactual digital index)");
-        make_process(options_, q).validate(what.str());
-        make_project(options_, q.investment, q.horizon).validate(what.str());
+        process_of(options_, q).validate(what.str());
+        realopt::make_project(options_.project, q.investment, q.horizon).validate(what.str());
       }
       dates_ = std::max<std::size_t>(dates_, static_cast<std::size_t>(lsm_options(pp.horizon).dates()));
     }
 }
 
-LsmOptions RealOptionsAnalysis::lsm_options(double horizon) const {
-  LsmOptions o;
+realopt::LsmOptions RealOptionsAnalysis::lsm_options(double horizon) const {
+  realopt::LsmOptions o;
   o.horizon = horizon;
   o.dates_per_year = options_.exercise_per_year;
-  o.basis = options_.basis == "laguerre"              ? Basis::kLaguerre
-            : options_.basis == "laguerre_unweighted" ? Basis::kLaguerreUnweighted
-            : options_.basis == "monomial"            ? Basis::kMonomial
-            : options_.basis == "log_monomial"        ? Basis::kLogMonomial
-                                                      : Basis::kSpline;
+  o.basis = options_.basis;
   o.order = options_.order;
   auto per_batch = [&](std::size_t total) {
     std::size_t n = (total + options_.batches - 1) / options_.batches;
@@ -206,14 +157,14 @@ TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
     for (std::size_t m = 0; m < kModes; ++m) {
       const io::ProjectParams& pp = projects_.at(i, m);
       const io::ProjectParams q = s == 0 ? pp : pp.at_dig_index(options_.counterfactual_dig_index);
-      LsmOptions lo = lsm_options(q.horizon);
+      realopt::LsmOptions lo = lsm_options(q.horizon);
       lo.boundary = s == 0;
       Rng r = rng;  // common random numbers across modes and scenarios
-      const LsmResult res =
-          value_lsm(make_process(options_, q), make_project(options_, q.investment, q.horizon), lo, r);
-      if (!res.ok) {
+      const realopt::Valuation res = realopt::value_lsm(
+          process_of(options_, q), realopt::make_project(options_.project, q.investment, q.horizon), lo, r);
+      if (!res.status.ok()) {
         std::ostringstream msg;
-        msg << "county " << adcode_[i] << " mode " << io::kModes[m] << ": " << res.message;
+        msg << "county " << adcode_[i] << " mode " << io::kModes[m] << ": " << res.status.message;
         return {TaskStatus::kNumericalFailure, msg.str()};
       }
       double* row = out[0].data() + (s * kModes + m) * kFields;
@@ -268,8 +219,6 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
     cDigital, cDigitalSe, cProb, cTime, cUpper, cUpperSe, cNcols
   };
   std::vector<std::vector<double>> col(cNcols);
-  // Per county: mean values per mode, and how often each mode is best across batches.
-  std::vector<std::array<double, 3>> mean_value(N_), mean_cf(N_);
   for (std::size_t i = 0; i < N_; ++i)
     for (std::size_t m = 0; m < kModes; ++m) {
       const io::ProjectParams& pp = projects_.at(i, m);
@@ -302,8 +251,6 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       col[cUpper].push_back(stats::mean_sd(batch_values(i, 0, m, kUpper)).mean);
       col[cUpperSe].push_back(stats::mean_sd(batch_values(i, 0, m, kUpperSe)).mean /
                               std::sqrt(static_cast<double>(std::max<std::size_t>(1, v.n))));
-      mean_value[i][m] = v.mean;
-      mean_cf[i][m] = vc.mean;
     }
   const std::string money = "10k yuan";  // as V0 and I in projects.csv (data/README.md section 8)
   val.columns = {{"adcode", adcode, "2022 official county code"},
@@ -338,42 +285,22 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
     std::vector<std::string> nm, best, best_cf;
     std::vector<double> best_value, prob_best, p[3];
     for (std::size_t i = 0; i < N_; ++i) {
-      std::array<std::size_t, 3> wins{0, 0, 0};
-      std::size_t used = 0;
-      for (std::size_t b = 0; b < B; ++b) {
-        std::size_t arg = kModes;
-        double top = -std::numeric_limits<double>::infinity();
+      Eigen::MatrixXd v(static_cast<Eigen::Index>(B), static_cast<Eigen::Index>(kModes));
+      Eigen::MatrixXd vc(v.rows(), v.cols());
+      for (std::size_t b = 0; b < B; ++b)
         for (std::size_t m = 0; m < kModes; ++m) {
-          const double v = at(i, b, 0, m, kValue);
-          if (!std::isfinite(v)) {
-            arg = kModes;
-            break;
-          }
-          if (v > top) {
-            top = v;
-            arg = m;
-          }
+          v(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(m)) = at(i, b, 0, m, kValue);
+          vc(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(m)) = at(i, b, 1, m, kValue);
         }
-        if (arg < kModes) {
-          ++wins[arg];
-          ++used;
-        }
-      }
-      auto argmax = [](const std::array<double, 3>& a) {
-        std::size_t k = 0;
-        for (std::size_t m = 1; m < 3; ++m)
-          if (a[m] > a[k] || !std::isfinite(a[k])) k = m;
-        return k;
-      };
-      const std::size_t bm = argmax(mean_value[i]), bc = argmax(mean_cf[i]);
+      const realopt::ModeMatching mm = realopt::match_modes(v);
+      const std::size_t bm = mm.best, bc = realopt::match_modes(vc).best;
       ad.push_back(adcode_[i]);
       nm.push_back(county_name_[i]);
       best.push_back(io::kModes[bm]);
       best_cf.push_back(io::kModes[bc]);
-      best_value.push_back(mean_value[i][bm]);
-      const double u = used ? static_cast<double>(used) : kNaN;
-      prob_best.push_back(static_cast<double>(wins[bm]) / u);
-      for (std::size_t m = 0; m < kModes; ++m) p[m].push_back(static_cast<double>(wins[m]) / u);
+      best_value.push_back(mm.mean[bm]);
+      prob_best.push_back(mm.share_best[bm]);
+      for (std::size_t m = 0; m < kModes; ++m) p[m].push_back(mm.share_best[m]);
     }
     match.columns = {{"adcode", ad, "2022 official county code"},
                      {"county", nm, "2022 official county name"},
@@ -420,4 +347,4 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
   return {val, match, bt};
 }
 
-}  // namespace revest::realopt
+}  // namespace revest::analyses

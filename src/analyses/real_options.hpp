@@ -1,14 +1,20 @@
 #pragma once
 /// \file real_options.hpp
-/// \brief Analysis `real_options`: LSM valuation of digital investment in every county x
+/// \brief The job analysis `real_options`: LSM valuation of digital investment in every county x
 /// industry mode (primary, secondary, tertiary), mode matching, and the value of digital
 /// empowerment.
+///
+/// An adapter: the job's options (TOML) become realopt::ProcessOptions, realopt::ProjectDesign and
+/// per-batch realopt::LsmOptions; each county x mode row of projects.csv (io/projects.hpp) becomes
+/// a realopt::Process and realopt::Project; task t runs realopt::value_lsm for every mode and
+/// scenario; summarize() turns the stored valuations into the tables `valuation`, `matching`
+/// (realopt::match_modes) and `boundary`.
 ///
 /// **Projects** come from projects.csv (io/projects.hpp): V0, investment cost I, sigma, real-world
 /// drift mu, required return, payout yield delta = required_return - mu, r and the horizon, with
 /// the semi-elasticities through which the county's digital index d lowers the cost, raises the
 /// drift and lowers the volatility (data/README.md, section 8). Each project carries the embedded
-/// options listed in `options`, valued jointly (lsm.hpp):
+/// options listed in `options`, valued jointly (realopt/investment.hpp, realopt/lsm.hpp):
 ///   - "defer":   invest on any exercise date up to the horizon (else only at t = 0);
 ///   - "stage":   invest in two steps, a pilot (cost pilot_cost I, owning pilot_scale V) and a
 ///                scale-up (cost scaleup_cost I, to the full project), both deferrable;
@@ -21,7 +27,8 @@
 /// paths / batches pricing paths and regression_paths / batches regression paths (an
 /// independent exercise rule per batch). The six valuations of a task use common random numbers
 /// (copies of the task's stream), so mode differences and the value of digital empowerment are
-/// estimated with less noise than the values themselves.
+/// estimated with less noise than the values themselves. Each is
+/// realopt::value(project, process, lsm_options(horizon), RngKey(seed, name), t).
 ///
 /// **Summary.** Per county x mode (`valuation`): static NPV V0 - I, option-adjusted value (mean
 /// over batches) with its standard error (between batches: it includes the rule's estimation
@@ -30,6 +37,8 @@
 /// asked. Per county (`matching`): the best mode (highest mean value), the share of batches in
 /// which each mode is best, and the best mode without digital empowerment. `boundary`: the
 /// investment threshold V*(t) per county, mode and exercise date (mean over batches).
+///
+/// \test tests/analyses/real_options_test.cpp
 #include <span>
 #include <string>
 #include <vector>
@@ -38,34 +47,45 @@
 #include "io/geography.hpp"
 #include "io/job.hpp"
 #include "io/projects.hpp"
+#include "realopt/investment.hpp"
 #include "realopt/lsm.hpp"
 
-namespace revest::realopt {
+namespace revest::analyses {
 
 struct RealOptionsOptions {
-  std::string process = "gbm";
-  double mean_reversion_speed = 0.3, long_run_ratio = 1.0;
-  double jump_intensity = 0.2, jump_mean = -0.1, jump_sd = 0.2;
-  std::vector<std::string> options = {"defer", "stage", "expand", "abandon"};
-  double expand_scale = 1.3, expand_cost = 0.35, abandon_salvage = 0.5;
-  double pilot_cost = 0.15, pilot_scale = 0.1, scaleup_cost = 0.9;
+  /// The process of V. Defaults in realopt::ProcessOptions (GBM).
+  realopt::ProcessOptions process;
+  /// The embedded options (default: all four) and their terms (realopt::ProjectDesign).
+  realopt::ProjectDesign project;
+  /// Exercise (decision) dates per year, in [1, 1000]; the horizon comes from projects.csv.
+  /// Default 4.
   int exercise_per_year = 4;
-  std::string basis = "log_monomial";
+  /// Regression basis. Default kLogMonomial (chosen against lattice values, config/defaults.toml).
+  realopt::Basis basis = realopt::Basis::kLogMonomial;
+  /// Number of non-constant basis functions, in [1, 16]. Default 8.
   int order = 8;
+  /// Pricing, regression and real-world paths over all batches (each batch gets its share,
+  /// rounded up to an even number); paths and regression_paths >= 2 x batches. Defaults 100,000,
+  /// 100,000 and 20,000 (0: no real-world figures).
   std::size_t paths = 100000, regression_paths = 100000, real_world_paths = 20000;
+  /// Batches: independent exercise rules per county, in [1, 100000]. Default 10.
   std::size_t batches = 10;
+  /// Antithetic variates and the control variate (realopt::LsmOptions). Defaults true.
   bool antithetic = true, control_variate = true;
+  /// The dual upper bound, with its outer paths over all batches and inner paths (>= 2 each).
+  /// Defaults false, 500, 200.
   bool upper_bound = false;
   std::size_t upper_outer = 500, upper_inner = 200;
+  /// The digital index of the counterfactual scenario, in [0, 1). Default 0.
   double counterfactual_dig_index = 0.0;
+
+  /// From a job's [[analysis]] table; errors name the file, line and option.
   static RealOptionsOptions from(const io::OptionView& view);
-  bool has(const std::string& option) const;
 };
 
-/// The project of one county x mode under `o` (cost I, horizon H).
-Project make_project(const RealOptionsOptions& o, double investment, double horizon);
-/// Its process (risk-neutral drift r - delta; real-world premium mu - (r - delta)).
-Process make_process(const RealOptionsOptions& o, const io::ProjectParams& p);
+/// The process of one county x mode of projects.csv (risk-neutral drift r - delta; real-world
+/// premium mu - (r - delta)).
+realopt::Process process_of(const RealOptionsOptions& o, const io::ProjectParams& p);
 
 class RealOptionsAnalysis : public Analysis {
  public:
@@ -84,7 +104,8 @@ class RealOptionsAnalysis : public Analysis {
   static constexpr std::size_t kScenarios = 2;  ///< 0: the county's digital index; 1: counterfactual
 
   /// The LSM settings of one batch's valuation of a project with this horizon (paths per batch).
-  LsmOptions lsm_options(double horizon) const;
+  realopt::LsmOptions lsm_options(double horizon) const;
+  const RealOptionsOptions& options() const { return options_; }
 
  private:
   std::string name_;
@@ -96,4 +117,4 @@ class RealOptionsAnalysis : public Analysis {
   io::Projects projects_;
 };
 
-}  // namespace revest::realopt
+}  // namespace revest::analyses

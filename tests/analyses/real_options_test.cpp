@@ -1,4 +1,4 @@
-#include "realopt/real_options.hpp"
+#include "analyses/real_options.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,6 +17,7 @@
 #include "realopt/lattice.hpp"
 
 using namespace revest;
+using namespace revest::analyses;
 using namespace revest::realopt;
 
 namespace {
@@ -158,7 +159,7 @@ TEST(RealOptions, TasksAreReproducibleAndIndependentOfOrder) {
 TEST(RealOptions, UpperBoundOnTheFullProject) {
   const io::Geography geo = geography(3);
   RealOptionsOptions o = small_options();
-  ASSERT_EQ(o.options.size(), 4u);
+  ASSERT_TRUE(o.project.defer && o.project.stage && o.project.expand && o.project.abandon);
   o.batches = 2;
   o.real_world_paths = 0;
   o.upper_bound = true;
@@ -202,15 +203,15 @@ TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   const LsmOptions o = a.lsm_options(10);
   EXPECT_EQ(o.regression_paths, 10000u);
   EXPECT_EQ(o.basis, Basis::kLogMonomial);
-  const Process p = make_process(ro, ps.params[0]);
-  const Project pr = make_project(ro, 105, 10);
+  const Process p = process_of(ro, ps.params[0]);
+  const Project pr = make_project(ro.project, 105, 10);
   const double exact = lattice_value(p, pr, 10, o.dates(), 100);
   const double tree_err = std::abs(lattice_value(p, pr, 10, o.dates(), 150) - exact);
   std::vector<double> v;
   for (std::uint32_t b = 0; b < 10; ++b) {
     Rng rng(kSeed, "default-rule", b);
-    const LsmResult r = value_lsm(p, pr, o, rng);
-    ASSERT_TRUE(r.ok) << r.message;
+    const Valuation r = value_lsm(p, pr, o, rng);
+    ASSERT_TRUE(r.status.ok()) << r.status.message;
     v.push_back(r.value);
   }
   const stats::MeanSd ms = stats::mean_sd(v);
@@ -224,21 +225,93 @@ TEST(RealOptions, DefaultRuleAgainstTheLattice) {
               100 * (ms.mean / exact - 1));
 }
 
-TEST(RealOptions, OptionsSelectTheProjectGraph) {
-  RealOptionsOptions o;
-  o.options = {"defer"};
-  const Project d = make_project(o, 100, 10);
-  EXPECT_EQ(d.states.size(), 2u);
-  // Single exercise: the one action leads from idle to a state with no actions.
-  ASSERT_EQ(d.actions.size(), 1u);
-  EXPECT_EQ(d.actions[0].from, 0);
-  EXPECT_EQ(d.actions[0].to, 1);
-  o.options = {"stage", "expand", "abandon"};  // no deferral: enter at t = 0 only
-  const Project all = make_project(o, 100, 10);
-  EXPECT_EQ(all.states.size(), 5u);  // idle, pilot, invested, expanded, abandoned
-  EXPECT_EQ(all.actions[0].name, "pilot");
-  EXPECT_EQ(all.actions[0].last_time, 0.0);
-  EXPECT_NO_THROW(all.validate("test"));
+// A task's valuation of one mode and scenario is the library's realopt::value with the
+// analysis's per-batch LSM settings, the analysis's key and the task index as the replication.
+TEST(RealOptions, TaskIsTheLibraryValuation) {
+  const io::Geography geo = geography(3);
+  const RealOptionsAnalysis a("digital_investment", geo, projects(), small_options());
+  MemoryReplications rep(a);
+  const std::size_t task = 7;  // county 1, batch 2
+  rep.run(a, kSeed, task);
+  ASSERT_EQ(rep.statuses()[task], TaskStatus::kOk);
+  const auto row = rep.row(0, task);
+  const RngKey key(kSeed, "digital_investment");
+  for (std::size_t s = 0; s < RealOptionsAnalysis::kScenarios; ++s)
+    for (std::size_t m = 0; m < 3; ++m) {
+      const io::ProjectParams& pp = projects().at(1, m);
+      const io::ProjectParams q = s == 0 ? pp : pp.at_dig_index(a.options().counterfactual_dig_index);
+      LsmOptions lo = a.lsm_options(q.horizon);
+      lo.boundary = s == 0;
+      const Valuation v = value(make_project(a.options().project, q.investment, q.horizon),
+                                process_of(a.options(), q), lo, key, static_cast<std::uint32_t>(task));
+      ASSERT_TRUE(v.status.ok()) << v.status.to_string();
+      const double* f = row.data() + (s * 3 + m) * RealOptionsAnalysis::kFields;
+      EXPECT_EQ(f[RealOptionsAnalysis::kValue], v.value) << s << m;
+      EXPECT_EQ(f[RealOptionsAnalysis::kSe], v.se) << s << m;
+      EXPECT_EQ(f[RealOptionsAnalysis::kProbability], v.exercise_probability) << s << m;
+    }
+}
+
+// The job options: config/defaults.toml's [analysis.real_options] gives the struct's defaults;
+// the string choices become the library's enums and flags.
+TEST(RealOptions, OptionsFromTheJob) {
+  const toml::table defaults =
+      toml::parse_file(std::string(REVEST_SOURCE_DIR) + "/config/defaults.toml");
+  io::AnalysisConfig cfg;
+  cfg.kind = cfg.name = "real_options";
+  cfg.options = *defaults["analysis"]["real_options"].as_table();
+  const RealOptionsOptions d = RealOptionsOptions::from(io::OptionView(cfg));
+  const RealOptionsOptions c;
+  EXPECT_EQ(d.process.kind, c.process.kind);
+  EXPECT_EQ(d.process.mean_reversion_speed, c.process.mean_reversion_speed);
+  EXPECT_EQ(d.process.long_run_ratio, c.process.long_run_ratio);
+  EXPECT_EQ(d.process.jump_intensity, c.process.jump_intensity);
+  EXPECT_EQ(d.process.jump_mean, c.process.jump_mean);
+  EXPECT_EQ(d.process.jump_sd, c.process.jump_sd);
+  EXPECT_TRUE(d.project.defer && d.project.stage && d.project.expand && d.project.abandon);
+  EXPECT_EQ(d.project.expand_scale, c.project.expand_scale);
+  EXPECT_EQ(d.project.expand_cost, c.project.expand_cost);
+  EXPECT_EQ(d.project.abandon_salvage, c.project.abandon_salvage);
+  EXPECT_EQ(d.project.pilot_cost, c.project.pilot_cost);
+  EXPECT_EQ(d.project.pilot_scale, c.project.pilot_scale);
+  EXPECT_EQ(d.project.scaleup_cost, c.project.scaleup_cost);
+  EXPECT_EQ(d.exercise_per_year, c.exercise_per_year);
+  EXPECT_EQ(d.basis, Basis::kLogMonomial);
+  EXPECT_EQ(d.basis, c.basis);
+  EXPECT_EQ(d.order, c.order);
+  EXPECT_EQ(d.paths, c.paths);
+  EXPECT_EQ(d.regression_paths, c.regression_paths);
+  EXPECT_EQ(d.real_world_paths, c.real_world_paths);
+  EXPECT_EQ(d.batches, c.batches);
+  EXPECT_EQ(d.antithetic, c.antithetic);
+  EXPECT_EQ(d.control_variate, c.control_variate);
+  EXPECT_EQ(d.upper_bound, c.upper_bound);
+  EXPECT_EQ(d.upper_outer, c.upper_outer);
+  EXPECT_EQ(d.upper_inner, c.upper_inner);
+  EXPECT_EQ(d.counterfactual_dig_index, c.counterfactual_dig_index);
+
+  cfg.options.insert_or_assign("process", "jump_diffusion");
+  cfg.options.insert_or_assign("basis", "spline");
+  toml::array opts;
+  opts.push_back("defer");
+  opts.push_back("abandon");
+  cfg.options.insert_or_assign("options", opts);
+  const RealOptionsOptions o = RealOptionsOptions::from(io::OptionView(cfg));
+  EXPECT_EQ(o.process.kind, ProcessKind::kJumpDiffusion);
+  EXPECT_EQ(o.basis, Basis::kSpline);
+  EXPECT_TRUE(o.project.defer && o.project.abandon);
+  EXPECT_FALSE(o.project.stage || o.project.expand);
+
+  toml::array bad;
+  bad.push_back("wait");
+  cfg.options.insert_or_assign("options", bad);
+  std::string e;
+  try {
+    RealOptionsOptions::from(io::OptionView(cfg));
+  } catch (const Error& err) {
+    e = err.what();
+  }
+  EXPECT_NE(e.find("unknown option 'wait'"), std::string::npos) << e;
 }
 
 namespace {
