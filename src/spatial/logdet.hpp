@@ -10,7 +10,7 @@
 ///    I - rho D^-1/2 S D^-1/2, or, when W is not similar to a symmetric matrix, a sparse LU of
 ///    I - rho W by MUMPS through PETSc (spatial/logdet_petsc.hpp) (Pace and Barry 1997), with the
 ///    symbolic analysis done once. The default for n > 2000. (The distributed large-n path in
-///    src/driver/sar_distributed.hpp factorises with MUMPS across ranks.)
+///    src/spatial/sar_distributed.hpp factorises with MUMPS across ranks.)
 ///  - `sparse_petsc`: exact, the MUMPS LU through PETSc for every W, symmetric or not (for a
 ///    symmetric W, `sparse`'s Eigen LDL' is about twice as fast: 26 vs 54 ms per factorisation at
 ///    n = 40,000; this method is there to run every large-n fit through PETSc).
