@@ -41,16 +41,21 @@ const char* to_string(LogDetMethod m);
 LogDetMethod logdet_method_from_string(const std::string& s);
 
 struct LogDetOptions {
+  /// The method (file comment). Default kAuto: kEigen up to eigen_max_n units, kSparse above.
   LogDetMethod method = LogDetMethod::kAuto;
   /// Largest n for which `auto` picks `eigen`. Default 2000.
   std::size_t eigen_max_n = 2000;
-  /// Degree of the Chebyshev approximation. Default 8.
+  /// Degree of the Chebyshev approximation, in [2, 500]. Default 8.
   int chebyshev_order = 8;
-  /// Monte Carlo: probes and series length. Defaults 32 and 60.
+  /// Monte Carlo: probes (>= 1) and series length (in [2, 500]). Defaults 32 and 60.
   int mc_probes = 32;
   int mc_terms = 60;
   /// Seed of the Monte Carlo probes (the approximation is a deterministic function of it).
+  /// Default 0.
   std::uint64_t seed = 0;
+
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
 };
 
 class LogDet {

@@ -56,9 +56,9 @@ TEST(SarDistributed, RecoversTruthAndAgreesWithTheSerialSparsePath) {
   const spatial::LogDet ld(w, lo);
   spatial::ModelOptions mo;
   mo.impact_draws = 0;
-  const spatial::SpatialFit f =
+  const spatial::FitResult f =
       spatial::fit_model(spatial::Model::kSar, y, X, {"const", "x1", "x2"}, true, w, ld, mo, nullptr);
-  ASSERT_TRUE(f.ok) << f.message;
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
   EXPECT_EQ(f.information, "observed");
   EXPECT_EQ(f.logdet_method, "sparse");
   EXPECT_NEAR(r.rho, f.rho, 2e-7);
