@@ -17,6 +17,7 @@
 #include <fstream>
 #include <string>
 
+#include "analyses/spatial_inputs.hpp"
 #include "core/rng.hpp"
 #include "io/csv.hpp"
 #include "io/geography.hpp"
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
     const Data d = load(dir, flag(argc, argv, "--symmetric"));
     const double t_load = now() - t0;
     double best = 1e300;
-    SpatialFit f;
+    FitResult f;
     std::string method;
     std::size_t evals = 0;
     for (int r = 0; r < R; ++r) {
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
     }
     std::printf("revest SAR n=%zu logdet=%s (%zu evaluations) information=%s: %.4f s (fastest of %d; load %.2f s); rho %.6f se %.6f LL %.4f\n",
                 d.w.size(), method.c_str(), evals, f.information.c_str(), best, R, t_load, f.rho, f.rho_se, f.loglik);
-    return f.ok ? 0 : 1;
+    return f.status.ok() ? 0 : 1;
   }
   if (cmd == "counties") {
     const io::Geography geo = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
       X(r, 1) = x1[i * T + T - 1];
       X(r, 2) = x2[i * T + T - 1];
     }
-    const Weights w = build_weights(parse_weights_spec("queen", "bench"), geo);
+    const Weights w = build_weights(parse_weights_spec("queen", "bench"), analyses::spatial_units(geo));
     std::filesystem::create_directories(dir);
     {
       std::ofstream d(dir + "/data.csv"), nb(dir + "/neighbours.csv");
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
         for (SpMat::InnerIterator it(w.W, i); it; ++it) nb << i + 1 << ',' << it.col() + 1 << '\n';
     }
     double best = 1e300;
-    SpatialFit f;
+    FitResult f;
     for (int r = 0; r < R; ++r) {
       const double t1 = now();
       const LogDet ld(w, {});
@@ -149,7 +150,7 @@ int main(int argc, char** argv) {
     }
     std::printf("revest SAR counties n=%zu (eigen, expected information, 1000 impact draws): %.4f s (fastest of %d); rho %.6f se %.6f; total impact of dig_index %.4f (sd %.4f)\n",
                 N, best, R, f.rho, f.rho_se, f.impacts.total[0], f.impacts.sd(0, 2));
-    return f.ok ? 0 : 1;
+    return f.status.ok() ? 0 : 1;
   }
   if (cmd == "moran") {
     const int P = argc > 3 ? std::atoi(argv[3]) : 999;

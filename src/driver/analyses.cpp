@@ -3,8 +3,9 @@
 #include "core/error.hpp"
 #include "analyses/entropy_index.hpp"
 #include "analyses/real_options.hpp"
+#include "analyses/spatial_esda.hpp"
+#include "analyses/spatial_models.hpp"
 #include "analyses/three_stage_dea.hpp"
-#include "spatial/spatial_analysis.hpp"
 
 namespace revest::driver {
 
@@ -62,18 +63,11 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
         }
       }
     } else if (a.kind == "spatial_models" || a.kind == "spatial_esda") {
-      std::vector<std::string> vars;
-      std::string key = "formulas";
-      if (a.kind == "spatial_models") {
-        vars = spatial::SpatialModelsOptions::from(opt).variables();
-      } else {
-        vars = spatial::SpatialEsdaOptions::from(opt).variables;
-        key = "variables";
-        for (const auto& w : spatial::SpatialEsdaOptions::from(opt).weights) {
-          const auto s = spatial::parse_weights_spec(w, opt.where("weights"));
-          if (s.type == "economic") vars.push_back(s.variable);
-        }
-      }
+      const bool models = a.kind == "spatial_models";
+      const std::vector<std::string> vars =
+          models ? analyses::SpatialModelsOptions::from(opt).panel_variables()
+                 : analyses::SpatialEsdaOptions::from(opt).panel_variables();
+      const std::string key = models ? "formulas" : "variables";
       for (const auto& v : vars) {
         try {
           need(v, "spatial analysis '" + a.name + "'");
@@ -103,12 +97,12 @@ std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inp
                                                          std::move(o));
   }
   if (cfg.kind == "spatial_models") {
-    auto o = spatial::SpatialModelsOptions::from(opt);
-    return std::make_unique<spatial::SpatialModelsAnalysis>(cfg.name, in.geo, in.panel, std::move(o), 0);
+    auto o = analyses::SpatialModelsOptions::from(opt);
+    return std::make_unique<analyses::SpatialModelsAnalysis>(cfg.name, in.geo, in.panel, std::move(o));
   }
   if (cfg.kind == "spatial_esda") {
-    auto o = spatial::SpatialEsdaOptions::from(opt);
-    return std::make_unique<spatial::SpatialEsdaAnalysis>(cfg.name, in.geo, in.panel, std::move(o), 0);
+    auto o = analyses::SpatialEsdaOptions::from(opt);
+    return std::make_unique<analyses::SpatialEsdaAnalysis>(cfg.name, in.geo, in.panel, std::move(o));
   }
   if (cfg.kind == "real_options") {
     auto o = analyses::RealOptionsOptions::from(opt);

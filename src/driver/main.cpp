@@ -36,7 +36,7 @@
 #include "driver/commands.hpp"
 #include "driver/mpi_env.hpp"
 #include "driver/runtime.hpp"
-#include "driver/sar_distributed.hpp"
+#include "spatial/sar_distributed.hpp"
 #include "synth/generate.hpp"
 
 using namespace revest;
@@ -272,13 +272,13 @@ int main(int argc, char** argv) {
       return r->stopped_by ? stop_exit_code(r->stopped_by) : 0;
     }
     if (large->parsed()) {
-      const driver::LargeSarProblem p =
-          driver::make_large_sar_problem(MPI_COMM_WORLD, large_n, large_k, large_rho, large_seed);
+      const spatial::LargeSarProblem p =
+          spatial::make_large_sar_problem(MPI_COMM_WORLD, large_n, large_k, large_rho, large_seed);
       if (!large_csv.empty()) {
         REVEST_REQUIRE(mpi.size() == 1, "sar-large --write-csv needs a single rank");
-        driver::write_large_sar_csv(p, large_csv);
+        spatial::write_large_sar_csv(p, large_csv);
       }
-      const driver::LargeSarResult r = driver::fit_sar_distributed(MPI_COMM_WORLD, p);
+      const spatial::LargeSarResult r = spatial::fit_sar_distributed(MPI_COMM_WORLD, p);
       if (root) {
         std::printf("sar-large: n = %zu, k = %d, ranks = %d; graph %.2f s, data solve %.2f s\n", large_n,
                     large_k, mpi.size(), p.seconds_graph, p.seconds_solve);
@@ -288,6 +288,7 @@ int main(int argc, char** argv) {
         std::printf("  sigma2 %.6f, loglik %.4f\n", r.sigma2, r.loglik);
         std::printf("  fit %.2f s (MUMPS symbolic %.2f s, %d numeric factorisations %.2f s); peak RSS %.0f MB per rank\n",
                     r.seconds_total, r.seconds_symbolic, r.logdet_evaluations, r.seconds_numeric, r.peak_rss_mb);
+        if (!r.status.ok()) std::printf("  status %s\n", r.status.to_string().c_str());
       }
       return 0;
     }

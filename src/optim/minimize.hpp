@@ -5,9 +5,11 @@
 /// revest writes no optimiser of its own: every maximum-likelihood estimator hands its negative
 /// log-likelihood and analytic gradient to minimize(), which runs a TAO limited-memory quasi-
 /// Newton method (TAOLMVM without bounds, TAOBQNLS with bounds) on PETSC_COMM_SELF. The header
-/// exposes no PETSc or MPI type; tao.cpp and src/spatial/logdet_petsc.cpp (a serial MUMPS LU) are
-/// the only files outside src/driver whose includes reach <mpi.h> (PETSc's headers include it),
-/// and they make no MPI call.
+/// exposes no PETSc or MPI type; tao.cpp, petsc_check.{hpp,cpp} (the one PETSc error check) and
+/// src/spatial/logdet_petsc.cpp (a serial MUMPS LU) are, with the distributed SAR of
+/// src/spatial/sar_distributed.{hpp,cpp} (which reaches the other ranks only through PETSc), the
+/// only files outside src/driver whose includes reach <mpi.h> (PETSc's headers include it); they
+/// make no MPI call of their own.
 ///
 /// PETSc is initialised on first use with PETSC_COMM_WORLD = MPI_COMM_SELF, so every rank may
 /// optimise on its own at any time without a collective call, and without PETSc's signal

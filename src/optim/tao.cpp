@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "optim/minimize.hpp"
+#include "optim/petsc_check.hpp"
 
 namespace revest::optim {
 namespace {
@@ -14,10 +15,6 @@ namespace {
 std::mutex g_init_mutex;
 bool g_we_initialised = false;
 bool g_we_started_mpi = false;
-
-void check(PetscErrorCode ierr, const char* what) {
-  REVEST_REQUIRE(ierr == 0, "PETSc/TAO error " << ierr << " in " << what);
-}
 
 void ensure_initialised() {
   std::lock_guard<std::mutex> lock(g_init_mutex);
@@ -35,10 +32,10 @@ void ensure_initialised() {
   }
   // Every rank optimises independently: no collective PETSc call may ever be needed.
   PETSC_COMM_WORLD = MPI_COMM_SELF;
-  check(PetscOptionsSetValue(nullptr, "-no_signal_handler", "true"), "PetscOptionsSetValue");
-  check(PetscInitializeNoArguments(), "PetscInitializeNoArguments");
+  petsc_check(PetscOptionsSetValue(nullptr, "-no_signal_handler", "true"), "PetscOptionsSetValue");
+  petsc_check(PetscInitializeNoArguments(), "PetscInitializeNoArguments");
   // Errors come back as codes (turned into revest::Error), without PETSc printing tracebacks.
-  check(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr), "PetscPushErrorHandler");
+  petsc_check(PetscPushErrorHandler(PetscReturnErrorHandler, nullptr), "PetscPushErrorHandler");
   g_we_initialised = true;
   if (!mpi_up) std::atexit([] { finalize(); });
 }
@@ -78,11 +75,11 @@ PetscErrorCode evaluate(Tao, Vec X, PetscReal* value, Vec G, void* ctx_) {
 
 Vec make_vec(const Eigen::VectorXd& v) {
   Vec out = nullptr;
-  check(VecCreateSeq(PETSC_COMM_SELF, static_cast<PetscInt>(v.size()), &out), "VecCreateSeq");
+  petsc_check(VecCreateSeq(PETSC_COMM_SELF, static_cast<PetscInt>(v.size()), &out), "VecCreateSeq");
   PetscScalar* a = nullptr;
-  check(VecGetArray(out, &a), "VecGetArray");
+  petsc_check(VecGetArray(out, &a), "VecGetArray");
   for (Eigen::Index j = 0; j < v.size(); ++j) a[j] = v[j];
-  check(VecRestoreArray(out, &a), "VecRestoreArray");
+  petsc_check(VecRestoreArray(out, &a), "VecRestoreArray");
   return out;
 }
 
@@ -103,26 +100,26 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
   Context ctx{&f, x0, Eigen::VectorXd::Zero(x0.size()), nullptr};
   Tao tao = nullptr;
   Vec x = make_vec(x0), xl = nullptr, xu = nullptr;
-  check(TaoCreate(PETSC_COMM_SELF, &tao), "TaoCreate");
-  check(TaoSetType(tao, bounded ? TAOBQNLS : TAOLMVM), "TaoSetType");
-  check(TaoSetSolution(tao, x), "TaoSetSolution");
-  check(TaoSetObjectiveAndGradient(tao, nullptr, evaluate, &ctx), "TaoSetObjectiveAndGradient");
-  check(TaoSetTolerances(tao, options.gradient_tolerance, options.relative_tolerance, 0.0),
-        "TaoSetTolerances");
-  check(TaoSetMaximumIterations(tao, options.max_iterations), "TaoSetMaximumIterations");
-  check(TaoSetMaximumFunctionEvaluations(tao, 20 * options.max_iterations + 100),
-        "TaoSetMaximumFunctionEvaluations");
+  petsc_check(TaoCreate(PETSC_COMM_SELF, &tao), "TaoCreate");
+  petsc_check(TaoSetType(tao, bounded ? TAOBQNLS : TAOLMVM), "TaoSetType");
+  petsc_check(TaoSetSolution(tao, x), "TaoSetSolution");
+  petsc_check(TaoSetObjectiveAndGradient(tao, nullptr, evaluate, &ctx), "TaoSetObjectiveAndGradient");
+  petsc_check(TaoSetTolerances(tao, options.gradient_tolerance, options.relative_tolerance, 0.0),
+              "TaoSetTolerances");
+  petsc_check(TaoSetMaximumIterations(tao, options.max_iterations), "TaoSetMaximumIterations");
+  petsc_check(TaoSetMaximumFunctionEvaluations(tao, 20 * options.max_iterations + 100),
+              "TaoSetMaximumFunctionEvaluations");
   if (options.backtracking) {
     TaoLineSearch ls = nullptr;
-    check(TaoGetLineSearch(tao, &ls), "TaoGetLineSearch");
-    check(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO), "TaoLineSearchSetType");
+    petsc_check(TaoGetLineSearch(tao, &ls), "TaoGetLineSearch");
+    petsc_check(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO), "TaoLineSearchSetType");
   }
   if (bounded) {
     Eigen::VectorXd lo = lower.unaryExpr([](double v) { return std::isinf(v) ? PETSC_NINFINITY : v; });
     Eigen::VectorXd hi = upper.unaryExpr([](double v) { return std::isinf(v) ? PETSC_INFINITY : v; });
     xl = make_vec(lo);
     xu = make_vec(hi);
-    check(TaoSetVariableBounds(tao, xl, xu), "TaoSetVariableBounds");
+    petsc_check(TaoSetVariableBounds(tao, xl, xu), "TaoSetVariableBounds");
   }
   const PetscErrorCode solve_err = TaoSolve(tao);
 

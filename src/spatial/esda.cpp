@@ -4,6 +4,7 @@
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
 #include "core/error.hpp"
 
@@ -107,6 +108,8 @@ GlobalStatistic getis_ord(std::span<const double> x, const Weights& w, const Wei
   const auto nn = static_cast<Eigen::Index>(x.size());
   const Eigen::Map<const Eigen::VectorXd> v(x.data(), nn);
   if ((v.array() < 0).any() || !v.allFinite()) {
+    s.status = Status::Make(StatusCode::kNumericalFailure,
+                            "Getis-Ord G is defined for finite non-negative values only");
     s.value = s.expected = s.var_normal = s.var_random = nan;
     finish(s);
     return s;
@@ -235,6 +238,131 @@ std::string cluster_label(double z, double lag, bool significant) {
   if (!significant) return "ns";
   if (z > 0) return lag > 0 ? "HH" : "HL";
   return lag > 0 ? "LH" : "LL";
+}
+
+// ---- ESDA of one variable on one weights matrix ----
+
+void EsdaOptions::validate() const {
+  REVEST_REQUIRE(permutations >= 1 && permutations <= 10000000,
+                 "ESDA options: permutations must be in [1, 1e7], got " << permutations);
+  REVEST_REQUIRE(alpha > 0 && alpha < 1, "ESDA options: alpha must be in (0, 1), got " << alpha);
+}
+
+EsdaPoint esda_point(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
+  REVEST_REQUIRE(x.size() == w.size(), "ESDA: " << x.size() << " values for " << w.size() << " units");
+  EsdaPoint p;
+  p.x.assign(x.begin(), x.end());
+  p.global = {moran(x, w, m), geary(x, w, m), getis_ord(x, w, m)};
+  p.local = local_moran(x, w);
+  const GlobalValues o = global_values(x, w, m.S0);
+  p.observed = {o.moran, o.geary, o.g};
+  for (std::size_t s = 0; s < 3; ++s) p.expected[s] = p.global[s].expected;
+  return p;
+}
+
+void esda_permutation(const EsdaPoint& point, const Weights& w, const WeightsMoments& m, Rng& rng,
+                      EsdaScratch& scratch, EsdaCounts& counts) {
+  const std::size_t n = point.x.size();
+  std::vector<double>& perm = scratch.values;
+  perm = point.x;
+  for (std::size_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[uniform_index(rng, i + 1)]);
+  const GlobalValues v = global_values(perm, w, m.S0);
+  const double pv[3] = {v.moran, v.geary, v.g};
+  for (std::size_t s = 0; s < 3; ++s) {
+    std::array<double, 4>& cell = counts.global[s];
+    if (std::isnan(pv[s])) {
+      cell.fill(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    const double ov = point.observed[s], ev = point.expected[s];
+    cell[0] += pv[s] >= ov;
+    cell[1] += pv[s] <= ov;
+    // Centred on the expected value, so that the variance in permutation_inference does not cancel.
+    cell[2] += pv[s] - ev;
+    cell[3] += (pv[s] - ev) * (pv[s] - ev);
+  }
+  lisa_permutation_draw(point.local, w, rng, scratch.lisa, counts.lisa_upper, counts.lisa_lower);
+}
+
+PermutationInference permutation_inference(const std::array<double, 4>& counts, double permutations,
+                                           double value, double expected) {
+  const double P = permutations;
+  PermutationInference r;
+  const double dm = counts[2] / P;  // the sums are centred on the expected value
+  r.mean = expected + dm;
+  r.sd = std::sqrt(std::max(0.0, counts[3] / P - dm * dm) * P / (P - 1));
+  r.z = (value - r.mean) / r.sd;
+  r.p = pseudo_p(counts[0], counts[1], P);
+  return r;
+}
+
+LisaInference lisa_inference(const LocalMoran& local, std::span<const double> upper,
+                             std::span<const double> lower, double permutations, double alpha) {
+  const std::size_t n = upper.size();
+  REVEST_REQUIRE(lower.size() == n && static_cast<std::size_t>(local.z.size()) == n,
+                 "LISA: counts of " << n << " and " << lower.size() << " units for " << local.z.size());
+  LisaInference r;
+  r.p.resize(n);
+  for (std::size_t i = 0; i < n; ++i) r.p[i] = pseudo_p(upper[i], lower[i], permutations);
+  r.q = bh_adjust(r.p);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    r.cluster.push_back(cluster_label(local.z[k], local.lag[k], r.p[i] < alpha));
+    r.cluster_fdr.push_back(cluster_label(local.z[k], local.lag[k], r.q[i] < alpha));
+  }
+  return r;
+}
+
+EsdaResult esda(std::span<const double> x, const Weights& w, const EsdaOptions& options,
+                const RngKey& key, std::uint32_t part) {
+  options.validate();
+  const WeightsMoments m(w);
+  EsdaResult r;
+  r.options = options;
+  r.point = esda_point(x, w, m);
+  r.permutations = options.permutations;
+  r.counts = EsdaCounts(x.size());
+  EsdaScratch scratch(w);
+  for (std::size_t q = 0; q < options.permutations; ++q) {
+    const auto rep = static_cast<std::uint32_t>(q);
+    Rng rng = key.stream(rep).for_replication(rep, part);
+    esda_permutation(r.point, w, m, rng, scratch, r.counts);
+  }
+  const auto P = static_cast<double>(options.permutations);
+  for (std::size_t s = 0; s < 3; ++s)
+    r.permutation[s] = permutation_inference(r.counts.global[s], P, r.point.global[s].value,
+                                             r.point.expected[s]);
+  r.lisa = lisa_inference(r.point.local, r.counts.lisa_upper, r.counts.lisa_lower, P, options.alpha);
+  return r;
+}
+
+std::string EsdaResult::brief_report() const {
+  std::ostringstream os;
+  os.precision(4);
+  const char* names[3] = {"Moran's I", "Geary's C", "Getis-Ord G"};
+  os << "ESDA of " << point.x.size() << " units with " << permutations << " permutations: ";
+  for (std::size_t s = 0; s < 3; ++s) {
+    const GlobalStatistic& g = point.global[s];
+    os << names[s] << " ";
+    if (!g.status.ok()) {
+      os << "not defined (" << g.status.message << ")";
+    } else {
+      os << g.value << " (E " << g.expected << ", z " << g.z_random
+         << " under randomisation, permutation p " << permutation[s].p << ")";
+    }
+    os << (s < 2 ? ", " : "; ");
+  }
+  auto clusters = [&](const std::vector<std::string>& labels) {
+    for (const char* c : {"HH", "LL", "HL", "LH"})
+      os << (c[0] == 'H' && c[1] == 'H' ? "" : ", ") << std::count(labels.begin(), labels.end(), c)
+         << " " << c;
+  };
+  os << "LISA clusters at p < " << options.alpha << ": ";
+  clusters(lisa.cluster);
+  os << " (at FDR q < " << options.alpha << ": ";
+  clusters(lisa.cluster_fdr);
+  os << "); status " << status.to_string() << ".";
+  return os.str();
 }
 
 }  // namespace revest::spatial

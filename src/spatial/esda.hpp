@@ -11,22 +11,36 @@
 /// Pseudo p-values are folded one-sided, (1 + min(#perm >= obs, #perm <= obs)) / (1 + P),
 /// as in PySAL.
 ///
+/// Permutation inference: esda() of x on W with P permutations; permutation q draws from part
+/// `part` of the stream key.stream(q), first a random permutation of x for the three global
+/// statistics, then one conditional permutation of every unit for LISA (esda_permutation, the task
+/// function a job farms out). The job analysis `spatial_esda` (analyses/spatial_esda.hpp) runs
+/// combination k (weights x variable x cross-section) with part k of the same streams, so esda()
+/// with the job's key reproduces its counts (its permutation means and sds up to the grouping of
+/// their sums into tasks).
+///
 /// \test tests/spatial/esda_test.cpp: Columbus Moran's I (0.500189, E = -0.020833, z = 5.5894 under
 /// randomisation; tests/spatial/data/columbus/README.md), Geary's C and G against spdep, the
-/// permutation distribution's moments against the analytical ones, LISA against its definition.
+/// permutation distribution's moments against the analytical ones, LISA against its definition,
+/// esda() and its report.
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "core/status.hpp"
 #include "spatial/weights.hpp"
 
 namespace revest::spatial {
 
 /// A global statistic with its moments under normality (N) and randomisation (R).
 struct GlobalStatistic {
+  /// kOk, or kNumericalFailure when the statistic is not defined for the values (Getis-Ord G of
+  /// negative values): every field is then NaN.
+  Status status;
   double value = 0, expected = 0;
   double var_normal = 0, var_random = 0;
   double z_normal = 0, z_random = 0, p_normal = 0, p_random = 0;  ///< two-sided
@@ -102,5 +116,93 @@ std::vector<double> bh_adjust(std::span<const double> p);
 
 /// "HH", "LL", "HL", "LH" from z_i and its lag, or "ns" when not significant.
 std::string cluster_label(double z, double lag, bool significant);
+
+// ---- ESDA of one variable on one weights matrix, with permutation inference ----
+
+struct EsdaOptions {
+  /// Permutations of the permutation inference (global statistics and LISA), in [1, 1e7].
+  /// Default 9999.
+  std::size_t permutations = 9999;
+  /// Level of the LISA cluster labels (at the raw pseudo p and at the FDR q), in (0, 1).
+  /// Default 0.05.
+  double alpha = 0.05;
+
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
+};
+
+/// The statistics of the observed values: what every permutation is compared with.
+struct EsdaPoint {
+  std::vector<double> x;
+  /// Moran's I, Geary's C, Getis-Ord G with their analytical moments.
+  std::array<GlobalStatistic, 3> global;
+  /// I, C and G by global_values (the permutation loop's arithmetic), compared with the permuted
+  /// values; within rounding of global[s].value.
+  std::array<double, 3> observed{};
+  /// global[s].expected: the permuted values' sums are centred on it.
+  std::array<double, 3> expected{};
+  LocalMoran local;
+};
+/// Throws revest::Error on non-finite or constant x, or sizes that do not match W.
+EsdaPoint esda_point(std::span<const double> x, const Weights& w, const WeightsMoments& m);
+
+/// Counts of permutations. Per global statistic (Moran, Geary, Getis-Ord): #permuted >= observed,
+/// #permuted <= observed, and the sum and sum of squares of (permuted - expected) (NaN when the
+/// statistic is not defined); per unit, the LISA counts #>= and #<=.
+struct EsdaCounts {
+  std::array<std::array<double, 4>, 3> global{};
+  std::vector<double> lisa_upper, lisa_lower;
+  explicit EsdaCounts(std::size_t units) : lisa_upper(units, 0.0), lisa_lower(units, 0.0) {}
+};
+
+/// Scratch space of esda_permutation for a weights matrix.
+struct EsdaScratch {
+  explicit EsdaScratch(const Weights& w) : lisa(w) {}
+  LisaScratch lisa;
+  std::vector<double> values;
+};
+
+/// One permutation, drawn from `rng` alone (the task function): a random permutation of x
+/// (Fisher-Yates with uniform_index) gives the permuted I, C and G, then lisa_permutation_draw
+/// the conditional permutation of every unit; both are added to `counts`.
+void esda_permutation(const EsdaPoint& point, const Weights& w, const WeightsMoments& m, Rng& rng,
+                      EsdaScratch& scratch, EsdaCounts& counts);
+
+/// Permutation inference of one global statistic from its counts over P permutations.
+struct PermutationInference {
+  double mean = 0, sd = 0;  ///< of the permuted values
+  double z = 0;             ///< (value - mean) / sd
+  double p = 0;             ///< folded one-sided pseudo p-value
+};
+PermutationInference permutation_inference(const std::array<double, 4>& counts, double permutations,
+                                           double value, double expected);
+
+/// LISA inference per unit from the conditional-permutation counts.
+struct LisaInference {
+  std::vector<double> p, q;  ///< pseudo p-values; Benjamini-Hochberg q-values over the units
+  std::vector<std::string> cluster, cluster_fdr;  ///< cluster_label at p < alpha, at q < alpha
+};
+LisaInference lisa_inference(const LocalMoran& local, std::span<const double> upper,
+                             std::span<const double> lower, double permutations, double alpha);
+
+struct EsdaResult {
+  /// kOk (a global statistic that is not defined for the values carries its own status).
+  Status status;
+  EsdaPoint point;
+  std::size_t permutations = 0;
+  EsdaCounts counts{0};
+  /// Of Moran's I, Geary's C, Getis-Ord G.
+  std::array<PermutationInference, 3> permutation;
+  LisaInference lisa;
+  EsdaOptions options;
+  /// One paragraph: Moran's I, Geary's C and Getis-Ord G with their z and pseudo p-values, the
+  /// LISA clusters at p and at FDR q < alpha, and the status.
+  std::string brief_report() const;
+};
+
+/// ESDA of x on W: the statistics and their permutation inference, permutation q drawn from part
+/// `part` of key.stream(q) (file comment). Throws revest::Error on bad options or data.
+EsdaResult esda(std::span<const double> x, const Weights& w, const EsdaOptions& options,
+                const RngKey& key, std::uint32_t part = 0);
 
 }  // namespace revest::spatial

@@ -33,6 +33,18 @@ LogDetMethod logdet_method_from_string(const std::string& s) {
                                                  << "' (auto, eigen, sparse, sparse_petsc, chebyshev, monte_carlo)");
 }
 
+void LogDetOptions::validate() const {
+  REVEST_REQUIRE(method == LogDetMethod::kAuto || method == LogDetMethod::kEigen ||
+                     method == LogDetMethod::kSparse || method == LogDetMethod::kSparsePetsc ||
+                     method == LogDetMethod::kChebyshev || method == LogDetMethod::kMonteCarlo,
+                 "log-determinant options: unknown method");
+  REVEST_REQUIRE(chebyshev_order >= 2 && chebyshev_order <= 500,
+                 "log-determinant options: chebyshev_order must be in [2, 500], got " << chebyshev_order);
+  REVEST_REQUIRE(mc_probes >= 1, "log-determinant options: mc_probes must be >= 1, got " << mc_probes);
+  REVEST_REQUIRE(mc_terms >= 2 && mc_terms <= 500,
+                 "log-determinant options: mc_terms must be in [2, 500], got " << mc_terms);
+}
+
 struct LogDet::Sparse {
   using ColMat = Eigen::SparseMatrix<double, Eigen::ColMajor, int>;
   bool symmetric = false;
@@ -64,6 +76,7 @@ struct LogDet::Sparse {
 
 LogDet::LogDet(const Weights& w, const LogDetOptions& opt)
     : w_(w), opt_(opt), method_(opt.method), n_(w.size()) {
+  opt.validate();
   REVEST_REQUIRE(n_ >= 2, "weights '" << w.label << "': need at least 2 units");
   if (method_ == LogDetMethod::kAuto)
     method_ = n_ <= opt.eigen_max_n ? LogDetMethod::kEigen : LogDetMethod::kSparse;
@@ -126,9 +139,7 @@ LogDet::LogDet(const Weights& w, const LogDetOptions& opt)
     else
       sparse_->lu = std::make_unique<PetscLu>(w.W);
   } else {
-    const int m = method_ == LogDetMethod::kChebyshev ? opt.chebyshev_order : opt.mc_terms;
-    REVEST_REQUIRE(m >= 2 && m <= 500, "log-determinant series order must be in [2, 500]");
-    mc_traces_ = traces(m);
+    mc_traces_ = traces(method_ == LogDetMethod::kChebyshev ? opt.chebyshev_order : opt.mc_terms);
   }
 }
 
@@ -159,7 +170,7 @@ std::vector<double> LogDet::traces(int m) const {
   if (m >= 1) t[1] = tr1 / n;
   if (m >= 2) t[2] = tr2 / n;
   if (m <= 2) return t;
-  const int p = std::max(1, opt_.mc_probes);
+  const int p = opt_.mc_probes;
   Eigen::VectorXd u(static_cast<int>(n_)), v(static_cast<int>(n_)), tmp(static_cast<int>(n_));
   for (int r = 0; r < p; ++r) {
     Rng rng(opt_.seed, "spatial/trace_probes", static_cast<std::uint32_t>(r));

@@ -10,7 +10,7 @@
 ///    I - rho D^-1/2 S D^-1/2, or, when W is not similar to a symmetric matrix, a sparse LU of
 ///    I - rho W by MUMPS through PETSc (spatial/logdet_petsc.hpp) (Pace and Barry 1997), with the
 ///    symbolic analysis done once. The default for n > 2000. (The distributed large-n path in
-///    src/driver/sar_distributed.hpp factorises with MUMPS across ranks.)
+///    src/spatial/sar_distributed.hpp factorises with MUMPS across ranks.)
 ///  - `sparse_petsc`: exact, the MUMPS LU through PETSc for every W, symmetric or not (for a
 ///    symmetric W, `sparse`'s Eigen LDL' is about twice as fast: 26 vs 54 ms per factorisation at
 ///    n = 40,000; this method is there to run every large-n fit through PETSc).
@@ -41,16 +41,21 @@ const char* to_string(LogDetMethod m);
 LogDetMethod logdet_method_from_string(const std::string& s);
 
 struct LogDetOptions {
+  /// The method (file comment). Default kAuto: kEigen up to eigen_max_n units, kSparse above.
   LogDetMethod method = LogDetMethod::kAuto;
   /// Largest n for which `auto` picks `eigen`. Default 2000.
   std::size_t eigen_max_n = 2000;
-  /// Degree of the Chebyshev approximation. Default 8.
+  /// Degree of the Chebyshev approximation, in [2, 500]. Default 8.
   int chebyshev_order = 8;
-  /// Monte Carlo: probes and series length. Defaults 32 and 60.
+  /// Monte Carlo: probes (>= 1) and series length (in [2, 500]). Defaults 32 and 60.
   int mc_probes = 32;
   int mc_terms = 60;
   /// Seed of the Monte Carlo probes (the approximation is a deterministic function of it).
+  /// Default 0.
   std::uint64_t seed = 0;
+
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
 };
 
 class LogDet {

@@ -9,15 +9,12 @@
 
 #include "core/error.hpp"
 #include "optim/minimize.hpp"
+#include "optim/petsc_check.hpp"
 #include "spatial/logdet_petsc.hpp"
 
 namespace revest::spatial {
 
-namespace {
-void pcheck(PetscErrorCode ierr, const char* what) {
-  REVEST_REQUIRE(ierr == 0, "PETSc error " << ierr << " in " << what);
-}
-}  // namespace
+using optim::petsc_check;
 
 struct PetscLu::Impl {
   Mat A = nullptr, F = nullptr;
@@ -60,8 +57,8 @@ PetscLu::PetscLu(const SpMat& W) : impl_(std::make_unique<Impl>()) {
     m.rp.push_back(static_cast<PetscInt>(m.cl.size()));
   }
   m.v.assign(m.wv.size(), 0.0);
-  pcheck(MatCreateSeqAIJWithArrays(PETSC_COMM_SELF, m.n, m.n, m.rp.data(), m.cl.data(), m.v.data(), &m.A),
-         "MatCreateSeqAIJWithArrays");
+  petsc_check(MatCreateSeqAIJWithArrays(PETSC_COMM_SELF, m.n, m.n, m.rp.data(), m.cl.data(), m.v.data(), &m.A),
+              "MatCreateSeqAIJWithArrays");
 }
 
 PetscLu::~PetscLu() = default;
@@ -72,22 +69,22 @@ double PetscLu::logdet(double rho) {
   for (PetscInt i = 0; i < m.n; ++i)
     for (PetscInt q = m.rp[static_cast<std::size_t>(i)]; q < m.rp[static_cast<std::size_t>(i) + 1]; ++q)
       m.v[static_cast<std::size_t>(q)] = (m.cl[static_cast<std::size_t>(q)] == i ? 1.0 : 0.0) - rho * m.wv[static_cast<std::size_t>(q)];
-  pcheck(MatAssemblyBegin(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
-  pcheck(MatAssemblyEnd(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
+  petsc_check(MatAssemblyBegin(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
+  petsc_check(MatAssemblyEnd(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
   MatFactorInfo info;
-  pcheck(MatFactorInfoInitialize(&info), "MatFactorInfoInitialize");
+  petsc_check(MatFactorInfoInitialize(&info), "MatFactorInfoInitialize");
   if (!m.symbolic) {
-    pcheck(MatGetFactor(m.A, MATSOLVERMUMPS, MAT_FACTOR_LU, &m.F), "MatGetFactor(MUMPS)");
-    pcheck(MatMumpsSetIcntl(m.F, 33, 1), "MatMumpsSetIcntl(33)");  // compute the determinant
-    pcheck(MatMumpsSetIcntl(m.F, 4, 0), "MatMumpsSetIcntl(4)");    // no output
-    pcheck(MatLUFactorSymbolic(m.F, m.A, nullptr, nullptr, &info), "MatLUFactorSymbolic");
+    petsc_check(MatGetFactor(m.A, MATSOLVERMUMPS, MAT_FACTOR_LU, &m.F), "MatGetFactor(MUMPS)");
+    petsc_check(MatMumpsSetIcntl(m.F, 33, 1), "MatMumpsSetIcntl(33)");  // compute the determinant
+    petsc_check(MatMumpsSetIcntl(m.F, 4, 0), "MatMumpsSetIcntl(4)");    // no output
+    petsc_check(MatLUFactorSymbolic(m.F, m.A, nullptr, nullptr, &info), "MatLUFactorSymbolic");
     m.symbolic = true;
   }
-  pcheck(MatLUFactorNumeric(m.F, m.A, &info), "MatLUFactorNumeric");
+  petsc_check(MatLUFactorNumeric(m.F, m.A, &info), "MatLUFactorNumeric");
   PetscReal re = 0;
   PetscInt ex = 0;
-  pcheck(MatMumpsGetRinfog(m.F, 12, &re), "MatMumpsGetRinfog(12)");
-  pcheck(MatMumpsGetInfog(m.F, 34, &ex), "MatMumpsGetInfog(34)");
+  petsc_check(MatMumpsGetRinfog(m.F, 12, &re), "MatMumpsGetRinfog(12)");
+  petsc_check(MatMumpsGetInfog(m.F, 34, &ex), "MatMumpsGetInfog(34)");
   if (!(re > 0)) return -std::numeric_limits<double>::infinity();
   return std::log(re) + static_cast<double>(ex) * std::numbers::ln2;
 }

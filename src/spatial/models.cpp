@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <numbers>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/stats.hpp"
@@ -259,6 +260,81 @@ bool has_rho(Model m) { return m == Model::kSar || m == Model::kSdm || m == Mode
 bool has_lambda(Model m) { return m == Model::kSem || m == Model::kSdem || m == Model::kSac; }
 bool is_durbin(Model m) { return m == Model::kSlx || m == Model::kSdm || m == Model::kSdem; }
 
+const char* to_string(Information i) {
+  switch (i) {
+    case Information::kAuto: return "auto";
+    case Information::kExpected: return "expected";
+    case Information::kObserved: return "observed";
+  }
+  return "?";
+}
+
+Information information_from_string(const std::string& s) {
+  for (auto i : {Information::kAuto, Information::kExpected, Information::kObserved})
+    if (s == to_string(i)) return i;
+  REVEST_FAIL("unknown information '" << s << "' (auto, expected, observed)");
+}
+
+void ModelOptions::validate() const {
+  REVEST_REQUIRE(information == Information::kAuto || information == Information::kExpected ||
+                     information == Information::kObserved,
+                 "spatial model: information must be auto, expected or observed");
+  REVEST_REQUIRE(impact_draws >= 0, "spatial model: impact_draws must be >= 0, got " << impact_draws);
+  REVEST_REQUIRE(confidence > 0 && confidence < 1,
+                 "spatial model: confidence must be in (0, 1), got " << confidence);
+  REVEST_REQUIRE(trace_order >= 1, "spatial model: trace_order must be >= 1, got " << trace_order);
+  REVEST_REQUIRE(sac_grid >= 5 && sac_grid <= 1001,
+                 "spatial model: sac_grid must be in [5, 1001], got " << sac_grid);
+  logdet.validate();
+}
+
+std::string FitResult::brief_report() const {
+  std::ostringstream os;
+  os.precision(6);
+  os << to_string(model) << " of " << n << " observations";
+  if (model == Model::kOls || model == Model::kSlx)
+    os << " by least squares: ";
+  else
+    os << " by maximum likelihood (log-determinant " << logdet_method << ", " << information
+       << " information): ";
+  if (!status.usable()) {
+    os << "no estimates; status " << status.to_string() << ".";
+    return os.str();
+  }
+  auto estimate = [&](const std::string& name, double v, double se) {
+    os << name << " " << v << " (se " << se << ")";
+  };
+  if (has_rho(model)) {
+    estimate("rho", rho, rho_se);
+    os << ", ";
+  }
+  if (has_lambda(model)) {
+    estimate("lambda", lambda, lambda_se);
+    os << ", ";
+  }
+  for (Eigen::Index j = 0; j < coef.size(); ++j) {
+    estimate(static_cast<std::size_t>(j) < names.size() ? names[static_cast<std::size_t>(j)] : "?",
+             coef[j], se[j]);
+    os << (j + 1 < coef.size() ? ", " : "; ");
+  }
+  os << "sigma^2 (ML) " << sigma2_ml << ", log-likelihood " << loglik << ", AIC " << aic;
+  if (std::isfinite(lr)) os << ", LR against " << (is_durbin(model) ? "SLX" : "OLS") << " " << lr << " (p " << lr_p << ")";
+  if (model == Model::kSac && local_maxima > 1)
+    os << ", " << local_maxima << " local maxima (the next " << second_mode_gap << " lower)";
+  if (impacts.names.size() > 0) {
+    os << "; total impacts";
+    for (std::size_t m = 0; m < impacts.names.size(); ++m) {
+      const auto r = static_cast<Eigen::Index>(m);
+      os << (m ? ", " : " ") << impacts.names[m] << " " << impacts.total[r];
+      if (impacts.draws > 0)
+        os << " [" << impacts.lower(r, 2) << ", " << impacts.upper(r, 2) << "]";
+    }
+    if (impacts.draws > 0) os << " (" << impacts.draws << " draws)";
+  }
+  os << "; status " << status.to_string() << ".";
+  return os.str();
+}
+
 namespace {
 
 /// How W enters a fit. Cross-section: products with W, ln|I - rho W|, n observations. Panel
@@ -327,7 +403,7 @@ double trace_wtw_plus_ww(const SpMat& W) {
   return t;
 }
 
-void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
+void ols_part(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
               bool lm_tests) {
   const double n = c.n_eff;
   const Ls ls(d.X, d.names);
@@ -369,7 +445,7 @@ void ols_part(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ct
 }
 
 /// SAR / SDM.
-void fit_lag(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
+void fit_lag(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
              bool expected) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y);
@@ -435,7 +511,7 @@ void fit_lag(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
 }
 
 /// SEM / SDEM.
-void fit_error(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
+void fit_error(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
                bool expected) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y);
@@ -514,7 +590,7 @@ void fit_error(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const C
 constexpr int kSacCandidates = 8;
 constexpr double kSacSameMode = 1e-3;
 
-void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
+void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
              bool expected, int grid) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y), wwy = c.W(wy);
@@ -742,7 +818,7 @@ void fit_sac(SpatialFit& f, const Eigen::VectorXd& y, const Design& d, const Ctx
   f.lambda_se = std::sqrt(v(k + 1, k + 1));
 }
 
-void compute_impacts(SpatialFit& f, const Design& d, const Weights& w, const LogDet& ld,
+void compute_impacts(FitResult& f, const Design& d, const Weights& w, const LogDet& ld,
                      const ModelOptions& opt, Rng* rng) {
   // Regressors with an effect: every non-constant original column.
   std::vector<int> bases;
@@ -822,9 +898,9 @@ void compute_impacts(SpatialFit& f, const Design& d, const Weights& w, const Log
 
 namespace {
 
-SpatialFit fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
+FitResult fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
                     bool expected, const ModelOptions& opt, Rng* rng) {
-  SpatialFit f;
+  FitResult f;
   f.model = model;
   f.n = static_cast<std::size_t>(y.size());
   f.names = d.names;
@@ -861,8 +937,7 @@ SpatialFit fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, cons
       throw NumericalFailure{"non-finite estimates"};
     compute_impacts(f, d, c.w, c.ld, opt, rng);
   } catch (const NumericalFailure& e) {
-    f.ok = false;
-    f.message = std::string(to_string(model)) + ": " + e.what;
+    f.status = Status::Make(StatusCode::kNumericalFailure, std::string(to_string(model)) + ": " + e.what);
   }
   return f;
 }
@@ -875,25 +950,36 @@ void check_inputs(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
   REVEST_REQUIRE(static_cast<Eigen::Index>(names.size()) == X.cols(),
                  "spatial model: " << names.size() << " names for " << X.cols() << " columns");
   REVEST_REQUIRE(y.allFinite() && X.allFinite(), "spatial model: non-finite data");
-  REVEST_REQUIRE(opt.information == "auto" || opt.information == "expected" ||
-                     opt.information == "observed",
-                 "spatial model: information must be auto, expected or observed");
-  REVEST_REQUIRE(opt.sac_grid >= 5 && opt.sac_grid <= 1001,
-                 "spatial model: sac_grid must be in [5, 1001], got " << opt.sac_grid);
+  opt.validate();
 }
 
 }  // namespace
 
-SpatialFit fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+FitResult fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                      const std::vector<std::string>& names, bool constant, const Weights& w,
                      const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
   const auto n = static_cast<Eigen::Index>(w.size());
   check_inputs(y, X, names, n, opt);
   const Ctx c{w, logdet, w.size(), 1, false, false, 1.0, false, static_cast<double>(n)};
-  const bool expected = opt.information == "expected" ||
-                        (opt.information == "auto" && w.size() <= opt.dense_max_n);
+  const bool expected = opt.information == Information::kExpected ||
+                        (opt.information == Information::kAuto && w.size() <= opt.dense_max_n);
   const Design d = make_design(model, X, names, constant, [&](const Eigen::VectorXd& v) { return c.raw_W(v); });
   return fit_impl(model, y, d, c, expected, opt, rng);
+}
+
+FitResult fit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const Weights& W, Model model,
+              const ModelOptions& options, Rng* rng) {
+  options.validate();
+  REVEST_REQUIRE(X.cols() >= 1, "spatial model: X has no columns");
+  const bool constant = X.rows() > 0 && (X.col(0).array() == 1.0).all();
+  std::vector<std::string> names;
+  for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    std::string name = constant && j == 0 ? "(Intercept)" : "x";
+    if (!(constant && j == 0)) name += std::to_string(j + (constant ? 0 : 1));
+    names.push_back(std::move(name));
+  }
+  const LogDet logdet(W, options.logdet);
+  return fit_model(model, y, X, names, constant, W, logdet, options, rng);
 }
 
 const char* to_string(Effects e) {
@@ -912,7 +998,7 @@ Effects effects_from_string(const std::string& s) {
   REVEST_FAIL("unknown fixed effects '" << s << "' (none, unit, time, twoway)");
 }
 
-SpatialFit fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                            const std::vector<std::string>& names, bool constant, std::size_t T,
                            Effects effects, bool bias_correction, const Weights& w,
                            const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
@@ -936,7 +1022,7 @@ SpatialFit fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::M
   Eigen::VectorXd yd = y;
   c.demean(yd);
   for (Eigen::Index j = 0; j < d.X.cols(); ++j) c.demean(d.X.col(j));
-  SpatialFit f = fit_impl(model, yd, d, c, false, opt, rng);
+  FitResult f = fit_impl(model, yd, d, c, false, opt, rng);
   return f;
 }
 

@@ -16,7 +16,7 @@
 /// maximises the likelihood concentrated in (rho, lambda), which can have several local maxima:
 /// a grid over the admissible square (ModelOptions::sac_grid), then nested Brent searches from
 /// each of the grid's local maxima; the best is reported, with how many distinct local maxima
-/// there were (SpatialFit::local_maxima) and how far below the second one lies.
+/// there were (FitResult::local_maxima) and how far below the second one lies.
 ///
 /// Standard errors: `expected` is the inverse of Anselin's (1988) information matrix, which
 /// needs the dense n x n matrix W (I - rho W)^-1 (used up to ModelOptions::dense_max_n units, and
@@ -33,30 +33,49 @@
 /// Their distribution is simulated from N(theta_hat, V_hat) (`impact_draws` draws, percentile
 /// intervals), the draws keyed by the caller's Rng.
 ///
+/// Use: `spatial::FitResult f = spatial::fit(y, X, W, spatial::Model::sdm, options);` builds the
+/// log-determinant and fits; fit_model takes a LogDet built once per weights matrix (a job fits
+/// many models with one W) and the coefficient names. A fit that ran but gave no usable estimates
+/// (collinear design, no interior maximum, singular information) says so in FitResult::status;
+/// bad input (sizes, non-finite data, bad options) throws revest::Error. The job analysis
+/// `spatial_models` (analyses/spatial_models.hpp) fits a grid of these, one runtime task each.
+///
 /// \test tests/spatial/models_test.cpp: Columbus (Anselin 1988) against the 74 documented ML
-/// estimates to their printed precision; recovery of known parameters on simulated data;
+/// estimates to their printed precision; spatial::fit and its status and report on Columbus; recovery of known parameters on simulated data;
 /// observed against expected information; LM tests; bad input; SAC on two bimodal likelihoods
 /// (simulated, and the bundled data of issue 16) against a brute-force grid.
 #include <Eigen/Dense>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "core/status.hpp"
 #include "spatial/logdet.hpp"
 #include "spatial/weights.hpp"
 
 namespace revest::spatial {
 
-enum class Model { kOls, kSlx, kSar, kSem, kSdm, kSdem, kSac };
+/// The models above. The lower-case names are aliases (spatial::Model::sdm is Model::kSdm), so
+/// that a call reads like the model's name.
+enum class Model {
+  kOls, kSlx, kSar, kSem, kSdm, kSdem, kSac,
+  ols = kOls, slx = kSlx, sar = kSar, sem = kSem, sdm = kSdm, sdem = kSdem, sac = kSac
+};
 const char* to_string(Model m);  ///< "ols", "slx", "sar", ...
 Model model_from_string(const std::string& s);
 bool has_rho(Model m);
 bool has_lambda(Model m);
 bool is_durbin(Model m);
 
+/// The information matrix of the standard errors (file comment).
+enum class Information { kAuto, kExpected, kObserved };
+const char* to_string(Information i);  ///< "auto", "expected", "observed"
+Information information_from_string(const std::string& s);
+
 struct ModelOptions {
-  /// "auto" (expected up to dense_max_n units, observed above), "expected" or "observed".
-  std::string information = "auto";
+  /// kAuto (default): kExpected up to dense_max_n units, kObserved above.
+  Information information = Information::kAuto;
   /// Largest n for dense n x n work (expected information). Default 2000.
   std::size_t dense_max_n = 2000;
   /// Draws of the simulated impact distribution (0 = point estimates only). Default 1000.
@@ -72,6 +91,12 @@ struct ModelOptions {
   /// (hi - lo) / (sac_grid + 1), about 0.065 for a row-standardised W with lo = -1.7: modes
   /// closer than a few spacings may be seen as one. In [5, 1001]. Default 41.
   int sac_grid = 41;
+  /// The log-determinant fit() builds (LogDetOptions: method kAuto, eigenvalues up to 2000 units,
+  /// sparse above). fit_model and fit_panel_model take a LogDet built by the caller instead.
+  LogDetOptions logdet;
+
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
 };
 
 /// LM tests on OLS residuals (Anselin 1988; Anselin, Bera, Florax and Yoon 1996).
@@ -88,10 +113,13 @@ struct Impacts {
   int draws = 0;
 };
 
-struct SpatialFit {
+/// One fitted model.
+struct FitResult {
   Model model = Model::kOls;
-  bool ok = true;
-  std::string message;  ///< why not ok
+  /// kOk, or kNumericalFailure with the reason ("sar: the design matrix is rank deficient
+  /// (collinear: x)", "sem: lambda at the boundary of its interval (no interior maximum)", "the
+  /// information matrix is not positive definite", ...): the estimates are then not usable.
+  Status status;
   std::size_t n = 0;
   std::vector<std::string> names;  ///< coefficients: X columns, then lag.<name> for Durbin terms
   Eigen::VectorXd coef, se;
@@ -122,13 +150,27 @@ struct SpatialFit {
   Eigen::MatrixXd vcov;  ///< of (coef, rho and/or lambda)
   Eigen::VectorXd residuals;
   Impacts impacts;
+  /// One paragraph: the model and data, rho / lambda and every coefficient with its standard
+  /// error, sigma^2, log-likelihood, AIC, the LR test against OLS (or SLX), the total impacts and
+  /// the status.
+  std::string brief_report() const;
 };
 
-/// Fits `model`. `names` names the columns of X; `constant` says whether column 0 is the
-/// constant (left out of Durbin lags and impacts). Throws revest::Error on inconsistent sizes or
-/// non-finite data; a numerical failure (collinear design, no interior optimum, singular
-/// information matrix) gives ok = false with the reason.
-SpatialFit fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+/// Fits `model` of y on X with weights W. Column 0 of X is the constant when it is all ones (named
+/// "(Intercept)"; left out of the Durbin lags and the impacts); the other columns are named x1,
+/// x2, ... by their index in X. The log-determinant is built with options.logdet. Impacts are
+/// simulated (options.impact_draws) only with a random stream `rng`; without one, the point
+/// impacts alone. Throws revest::Error on inconsistent sizes, non-finite data or bad options; a
+/// numerical failure is in the result's status.
+FitResult fit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const Weights& W, Model model,
+              const ModelOptions& options = {}, Rng* rng = nullptr);
+
+/// Fits `model` with a log-determinant built by the caller (one per weights matrix, shared by
+/// many fits; the task function of the job's spatial_models). `names` names the columns of X;
+/// `constant` says whether column 0 is the constant (left out of Durbin lags and impacts).
+/// Throws revest::Error on inconsistent sizes or non-finite data; a numerical failure (collinear
+/// design, no interior optimum, singular information matrix) is in the result's status.
+FitResult fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                      const std::vector<std::string>& names, bool constant, const Weights& w,
                      const LogDet& logdet, const ModelOptions& opt, Rng* rng);
 
@@ -145,7 +187,7 @@ Effects effects_from_string(const std::string& s);
 /// with time effects, and sigma^2 is estimated over (N - 1 if time) x (T - 1 if unit)
 /// observations: consistent for fixed T, where the direct approach's sigma^2 (and, with time
 /// effects, rho) is biased. Standard errors: observed information. Impacts as for a cross-section.
-SpatialFit fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                            const std::vector<std::string>& names, bool constant, std::size_t T,
                            Effects effects, bool bias_correction, const Weights& w,
                            const LogDet& logdet, const ModelOptions& opt, Rng* rng);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -23,33 +24,104 @@ double to_double(const std::string& v, const std::string& key, const std::string
   }
 }
 
-const std::vector<std::string> kTypes = {"queen",  "rook",          "rook_length",
-                                         "knn",    "distance_band", "inverse_distance",
-                                         "kernel", "economic",      "block"};
+constexpr WeightsType kTypes[] = {WeightsType::kQueen,         WeightsType::kRook,
+                                   WeightsType::kRookLength,    WeightsType::kKnn,
+                                   WeightsType::kDistanceBand,  WeightsType::kInverseDistance,
+                                   WeightsType::kKernel,        WeightsType::kEconomic,
+                                   WeightsType::kBlock};
+
+/// The value of `text` among `values` (named by to_string), or nullopt.
+template <class E, std::size_t N>
+std::optional<E> lookup(const std::string& text, const E (&values)[N]) {
+  for (E v : values)
+    if (text == to_string(v)) return v;
+  return std::nullopt;
+}
+
+std::string number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
 
 }  // namespace
+
+const char* to_string(WeightsType t) {
+  switch (t) {
+    case WeightsType::kQueen: return "queen";
+    case WeightsType::kRook: return "rook";
+    case WeightsType::kRookLength: return "rook_length";
+    case WeightsType::kKnn: return "knn";
+    case WeightsType::kDistanceBand: return "distance_band";
+    case WeightsType::kInverseDistance: return "inverse_distance";
+    case WeightsType::kKernel: return "kernel";
+    case WeightsType::kEconomic: return "economic";
+    case WeightsType::kBlock: return "block";
+  }
+  return "?";
+}
+
+const char* to_string(Kernel k) { return k == Kernel::kGaussian ? "gaussian" : "exponential"; }
+
+const char* to_string(BlockLevel b) { return b == BlockLevel::kPrefecture ? "prefecture" : "province"; }
+
+std::string WeightsSpec::label() const {
+  if (!text.empty()) return text;
+  std::string s = to_string(type);
+  switch (type) {
+    case WeightsType::kKnn: s += " k=" + std::to_string(k); break;
+    case WeightsType::kDistanceBand: s += " d=" + number(distance_km); break;
+    case WeightsType::kInverseDistance:
+      s += " power=" + number(power) + " cutoff=" + number(cutoff_km);
+      break;
+    case WeightsType::kKernel:
+      s += std::string(" function=") + to_string(kernel) + " bandwidth=" + number(bandwidth_km);
+      break;
+    case WeightsType::kEconomic:
+      s += " variable=" + variable + " base=" + to_string(base);
+      break;
+    case WeightsType::kBlock: s += std::string(" level=") + to_string(level); break;
+    default: break;
+  }
+  if (!row_standardise) s += " standardise=none";
+  if (islands_nearest) s += " islands=nearest";
+  return s;
+}
+
+void WeightsSpec::validate() const {
+  const std::string spec = "weights spec '" + label() + "'";
+  REVEST_REQUIRE(k >= 1 && k < 1000, spec << ": k must be a positive integer");
+  REVEST_REQUIRE(distance_km > 0, spec << ": d must be > 0");
+  REVEST_REQUIRE(power > 0, spec << ": power must be > 0");
+  REVEST_REQUIRE(cutoff_km >= 0, spec << ": cutoff must be >= 0");
+  REVEST_REQUIRE(bandwidth_km > 0, spec << ": bandwidth must be > 0");
+  REVEST_REQUIRE(base == WeightsType::kQueen || base == WeightsType::kRook ||
+                     base == WeightsType::kInverseDistance || base == WeightsType::kKnn,
+                 spec << ": base must be queen, rook, inverse_distance or knn");
+  REVEST_REQUIRE(type != WeightsType::kEconomic || !variable.empty(),
+                 spec << ": economic weights need variable=NAME");
+}
 
 WeightsSpec parse_weights_spec(const std::string& text, const std::string& where) {
   WeightsSpec s;
   s.text = text;
   std::istringstream is(text);
-  std::string tok;
-  REVEST_REQUIRE(static_cast<bool>(is >> s.type), where << ": empty weights spec");
-  REVEST_REQUIRE(std::find(kTypes.begin(), kTypes.end(), s.type) != kTypes.end(),
-                 where << ": unknown weights type '" << s.type
-                       << "' (queen, rook, rook_length, knn, distance_band, inverse_distance, "
-                          "kernel, economic, block)");
+  std::string tok, type;
+  REVEST_REQUIRE(static_cast<bool>(is >> type), where << ": empty weights spec");
+  const auto t = lookup(type, kTypes);
+  REVEST_REQUIRE(t.has_value(), where << ": unknown weights type '" << type
+                                      << "' (queen, rook, rook_length, knn, distance_band, "
+                                         "inverse_distance, kernel, economic, block)");
+  s.type = *t;
   while (is >> tok) {
     const auto eq = tok.find('=');
     REVEST_REQUIRE(eq != std::string::npos && eq > 0 && eq + 1 < tok.size(),
                    where << ": weights spec '" << text << "': expected key=value, got '" << tok
                          << "'");
     const std::string key = tok.substr(0, eq), v = tok.substr(eq + 1);
-    auto allowed = [&](std::initializer_list<const char*> types) {
-      for (const char* t : types)
-        if (s.type == t) return;
-      REVEST_FAIL(where << ": weights spec '" << text << "': key '" << key
-                        << "' does not apply to type " << s.type);
+    auto allowed = [&](WeightsType only) {
+      REVEST_REQUIRE(s.type == only, where << ": weights spec '" << text << "': key '" << key
+                                           << "' does not apply to type " << type);
     };
     if (key == "standardise" || key == "standardize") {
       REVEST_REQUIRE(v == "row" || v == "none",
@@ -60,55 +132,54 @@ WeightsSpec parse_weights_spec(const std::string& text, const std::string& where
                      where << ": weights spec '" << text << "': islands must be error or nearest");
       s.islands_nearest = v == "nearest";
     } else if (key == "k") {
-      allowed({"knn"});
+      allowed(WeightsType::kKnn);
       const double k = to_double(v, key, where);
       REVEST_REQUIRE(k >= 1 && k == std::floor(k) && k < 1000,
                      where << ": weights spec '" << text << "': k must be a positive integer");
       s.k = static_cast<int>(k);
     } else if (key == "d") {
-      allowed({"distance_band"});
+      allowed(WeightsType::kDistanceBand);
       s.distance_km = to_double(v, key, where);
-      REVEST_REQUIRE(s.distance_km > 0, where << ": weights spec '" << text << "': d must be > 0");
     } else if (key == "power") {
-      allowed({"inverse_distance"});
+      allowed(WeightsType::kInverseDistance);
       s.power = to_double(v, key, where);
-      REVEST_REQUIRE(s.power > 0, where << ": weights spec '" << text << "': power must be > 0");
     } else if (key == "cutoff") {
-      allowed({"inverse_distance"});
+      allowed(WeightsType::kInverseDistance);
       s.cutoff_km = to_double(v, key, where);
-      REVEST_REQUIRE(s.cutoff_km >= 0,
-                     where << ": weights spec '" << text << "': cutoff must be >= 0");
     } else if (key == "function") {
-      allowed({"kernel"});
-      REVEST_REQUIRE(v == "gaussian" || v == "exponential",
-                     where << ": weights spec '" << text
-                           << "': function must be gaussian or exponential");
-      s.kernel = v;
+      allowed(WeightsType::kKernel);
+      const auto f = lookup(v, {Kernel::kGaussian, Kernel::kExponential});
+      REVEST_REQUIRE(f.has_value(), where << ": weights spec '" << text
+                                          << "': function must be gaussian or exponential");
+      s.kernel = *f;
     } else if (key == "bandwidth") {
-      allowed({"kernel"});
+      allowed(WeightsType::kKernel);
       s.bandwidth_km = to_double(v, key, where);
-      REVEST_REQUIRE(s.bandwidth_km > 0,
-                     where << ": weights spec '" << text << "': bandwidth must be > 0");
     } else if (key == "variable") {
-      allowed({"economic"});
+      allowed(WeightsType::kEconomic);
       s.variable = v;
     } else if (key == "base") {
-      allowed({"economic"});
-      REVEST_REQUIRE(v == "queen" || v == "rook" || v == "inverse_distance" || v == "knn",
-                     where << ": weights spec '" << text
-                           << "': base must be queen, rook, inverse_distance or knn");
-      s.base = v;
+      allowed(WeightsType::kEconomic);
+      const auto b = lookup(v, {WeightsType::kQueen, WeightsType::kRook,
+                                WeightsType::kInverseDistance, WeightsType::kKnn});
+      REVEST_REQUIRE(b.has_value(), where << ": weights spec '" << text
+                                          << "': base must be queen, rook, inverse_distance or knn");
+      s.base = *b;
     } else if (key == "level") {
-      allowed({"block"});
-      REVEST_REQUIRE(v == "prefecture" || v == "province",
-                     where << ": weights spec '" << text << "': level must be prefecture or province");
-      s.level = v;
+      allowed(WeightsType::kBlock);
+      const auto l = lookup(v, {BlockLevel::kPrefecture, BlockLevel::kProvince});
+      REVEST_REQUIRE(l.has_value(), where << ": weights spec '" << text
+                                          << "': level must be prefecture or province");
+      s.level = *l;
     } else {
       REVEST_FAIL(where << ": weights spec '" << text << "': unknown key '" << key << "'");
     }
   }
-  REVEST_REQUIRE(s.type != "economic" || !s.variable.empty(),
-                 where << ": weights spec '" << text << "': economic weights need variable=NAME");
+  try {
+    s.validate();
+  } catch (const Error& e) {
+    REVEST_FAIL(where << ": " << e.what());
+  }
   return s;
 }
 
@@ -134,14 +205,15 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
                      const std::vector<std::string>& names,
                      const std::vector<std::size_t>& nearest,
                      const std::function<double(std::size_t, std::size_t)>& link_weight) {
+  const std::string label = spec.label();
   auto name = [&](std::size_t i) {
     return i < names.size() ? names[i] : "unit " + std::to_string(i);
   };
   for (const auto& t : raw) {
     REVEST_REQUIRE(t.i < n && t.j < n && t.i != t.j,
-                   "weights '" << spec.text << "': invalid link " << t.i << " -> " << t.j);
+                   "weights '" << label << "': invalid link " << t.i << " -> " << t.j);
     REVEST_REQUIRE(std::isfinite(t.w) && t.w >= 0,
-                   "weights '" << spec.text << "': weight of " << name(t.i) << " -> " << name(t.j)
+                   "weights '" << label << "': weight of " << name(t.i) << " -> " << name(t.j)
                                << " is " << t.w << " (must be finite and >= 0)");
   }
   std::erase_if(raw, [](const Triplet& t) { return t.w == 0.0; });
@@ -151,20 +223,20 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
   for (std::size_t i = 0; i < n; ++i) {
     if (deg[i] > 0) continue;
     REVEST_REQUIRE(spec.islands_nearest && !nearest.empty(),
-                   "weights '" << spec.text << "': " << name(i)
+                   "weights '" << label << "': " << name(i)
                                << " has no neighbour (an island); choose a larger distance / "
                                   "bandwidth, or islands=nearest to link it to its nearest unit");
     const std::size_t j = nearest[i];
     const double wij = link_weight ? link_weight(i, j) : 1.0, wji = link_weight ? link_weight(j, i) : 1.0;
     REVEST_REQUIRE(std::isfinite(wij) && wij > 0 && std::isfinite(wji) && wji > 0,
-                   "weights '" << spec.text << "': the fallback link of " << name(i) << " to "
+                   "weights '" << label << "': the fallback link of " << name(i) << " to "
                                << name(j) << " has weight " << wij << " (must be > 0)");
     raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), wij});
     raw.push_back({static_cast<std::uint32_t>(j), static_cast<std::uint32_t>(i), wji});
     sum.islands_linked.push_back(i);
   }
   Weights w;
-  w.label = spec.text;
+  w.label = label;
   std::vector<Eigen::Triplet<double>> trips;
   trips.reserve(raw.size());
   for (const auto& t : raw) trips.emplace_back(static_cast<int>(t.i), static_cast<int>(t.j), t.w);
@@ -243,22 +315,21 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
 
 namespace {
 
-std::vector<std::size_t> nearest_units(const io::Geography& geo) {
-  const std::size_t n = geo.size();
+std::vector<std::size_t> nearest_units(const Units& u) {
+  const std::size_t n = u.size();
   std::vector<std::size_t> out(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t j = 0; j < n; ++j) {
       if (j == i) continue;
-      const double d = great_circle_km(geo.counties[i].lon, geo.counties[i].lat,
-                                       geo.counties[j].lon, geo.counties[j].lat);
+      const double d = great_circle_km(u.lon[i], u.lat[i], u.lon[j], u.lat[j]);
       if (d < best) best = d, out[i] = j;
     }
   }
   return out;
 }
 
-std::vector<Triplet> from_edges(const std::vector<io::Edge>& edges, bool use_weight) {
+std::vector<Triplet> from_edges(const std::vector<Link>& edges, bool use_weight) {
   std::vector<Triplet> t;
   t.reserve(2 * edges.size());
   for (const auto& e : edges) {
@@ -291,76 +362,81 @@ std::vector<Triplet> knn_triplets(const Eigen::MatrixXd& d, int k) {
 
 }  // namespace
 
-Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
-                      std::span<const double> county_means) {
-  const std::size_t n = geo.size();
-  std::vector<std::string> names(n);
-  for (std::size_t i = 0; i < n; ++i)
-    names[i] = "county " + std::to_string(geo.counties[i].adcode) + " (" + geo.counties[i].name + ")";
+Weights build_weights(const WeightsSpec& spec, const Units& units,
+                      std::span<const double> unit_means) {
+  spec.validate();
+  const std::string label = spec.label();
+  const std::size_t n = units.size();
+  const std::vector<std::string>& names = units.names;
+  using T = WeightsType;
+  const T geo_type = spec.type == T::kEconomic ? spec.base : spec.type;
+  const bool need_d = geo_type != T::kQueen && geo_type != T::kRook && geo_type != T::kRookLength &&
+                      geo_type != T::kBlock;
   Eigen::MatrixXd d(static_cast<int>(n), static_cast<int>(n));
-  const bool need_d = spec.type != "queen" && spec.type != "rook" && spec.type != "rook_length" &&
-                      spec.type != "block";
   if (need_d || spec.islands_nearest) {
+    REVEST_REQUIRE(units.lon.size() == n && units.lat.size() == n,
+                   "weights '" << label << "': need the centroids of the " << n << " units");
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
-        d(i, j) = great_circle_km(geo.counties[i].lon, geo.counties[i].lat, geo.counties[j].lon,
-                                  geo.counties[j].lat);
+        d(i, j) = great_circle_km(units.lon[i], units.lat[i], units.lon[j], units.lat[j]);
   }
-  auto geographic = [&](const std::string& type) -> std::vector<Triplet> {
+  auto geographic = [&](T type) -> std::vector<Triplet> {
     std::vector<Triplet> t;
-    if (type == "queen") return from_edges(geo.queen, false);
-    if (type == "rook") return from_edges(geo.rook, false);
-    if (type == "rook_length") return from_edges(geo.rook, true);
-    if (type == "knn") return knn_triplets(d, spec.k);
+    if (type == T::kQueen) return from_edges(units.queen, false);
+    if (type == T::kRook) return from_edges(units.rook, false);
+    if (type == T::kRookLength) return from_edges(units.rook, true);
+    if (type == T::kKnn) return knn_triplets(d, spec.k);
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
         if (i == j) continue;
         const double dij = d(i, j);
         double w = 0;
-        if (type == "distance_band") {
+        if (type == T::kDistanceBand) {
           w = dij <= spec.distance_km ? 1.0 : 0.0;
-        } else if (type == "inverse_distance") {
-          REVEST_REQUIRE(dij > 0, "weights '" << spec.text << "': " << names[i] << " and "
+        } else if (type == T::kInverseDistance) {
+          REVEST_REQUIRE(dij > 0, "weights '" << label << "': " << names[i] << " and "
                                               << names[j] << " have the same centroid");
           if (spec.cutoff_km == 0 || dij <= spec.cutoff_km) w = std::pow(dij, -spec.power);
-        } else if (type == "kernel") {
+        } else if (type == T::kKernel) {
           const double z = dij / spec.bandwidth_km;
           if (dij <= spec.bandwidth_km)
-            w = spec.kernel == "gaussian" ? std::exp(-0.5 * z * z) : std::exp(-z);
+            w = spec.kernel == Kernel::kGaussian ? std::exp(-0.5 * z * z) : std::exp(-z);
         }
         if (w > 0) t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), w});
       }
     return t;
   };
   std::vector<Triplet> raw;
-  double econ_sd = 0;  // economic weights: sd of the county means
+  double econ_sd = 0;  // economic weights: sd of the unit means
   auto similarity = [&](std::size_t i, std::size_t j) {
-    return std::exp(-std::abs(county_means[i] - county_means[j]) / econ_sd);
+    return std::exp(-std::abs(unit_means[i] - unit_means[j]) / econ_sd);
   };
-  if (spec.type == "block") {
+  if (spec.type == T::kBlock) {
+    const std::vector<std::string>& group =
+        spec.level == BlockLevel::kPrefecture ? units.prefecture : units.province;
+    REVEST_REQUIRE(group.size() == n, "weights '" << label << "': need the " << to_string(spec.level)
+                                                  << " of the " << n << " units");
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
         if (i == j) continue;
-        const bool same = spec.level == "prefecture"
-                              ? geo.counties[i].prefecture == geo.counties[j].prefecture
-                              : geo.counties[i].province == geo.counties[j].province;
-        if (same) raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 1.0});
+        if (group[i] == group[j])
+          raw.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 1.0});
       }
-  } else if (spec.type == "economic") {
-    REVEST_REQUIRE(county_means.size() == n,
-                   "weights '" << spec.text << "': needs the county means of '" << spec.variable << "'");
+  } else if (spec.type == T::kEconomic) {
+    REVEST_REQUIRE(unit_means.size() == n,
+                   "weights '" << label << "': needs the unit means of '" << spec.variable << "'");
     double mean = 0, m2 = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      REVEST_REQUIRE(std::isfinite(county_means[i]),
-                     "weights '" << spec.text << "': " << names[i] << " has no finite value of '"
+      REVEST_REQUIRE(std::isfinite(unit_means[i]),
+                     "weights '" << label << "': " << names[i] << " has no finite value of '"
                                  << spec.variable << "' in the job's years");
-      mean += county_means[i];
+      mean += unit_means[i];
     }
     mean /= static_cast<double>(n);
-    for (std::size_t i = 0; i < n; ++i) m2 += (county_means[i] - mean) * (county_means[i] - mean);
+    for (std::size_t i = 0; i < n; ++i) m2 += (unit_means[i] - mean) * (unit_means[i] - mean);
     econ_sd = std::sqrt(m2 / static_cast<double>(n - 1));
-    REVEST_REQUIRE(econ_sd > 0, "weights '" << spec.text << "': '" << spec.variable
-                                            << "' is constant across counties");
+    REVEST_REQUIRE(econ_sd > 0, "weights '" << label << "': '" << spec.variable
+                                            << "' is constant across units");
     raw = geographic(spec.base);
     for (auto& t : raw) t.w *= similarity(t.i, t.j);
   } else {
@@ -370,26 +446,26 @@ Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
   // its cutoff or bandwidth truncation (contiguity, band, kNN and block weights: 1; border
   // length: the median shared border of the matrix).
   double median_weight = 1.0;
-  if (spec.type == "rook_length" && !raw.empty()) {
+  if (spec.type == T::kRookLength && !raw.empty()) {
     std::vector<double> ws;
     for (const auto& t : raw) ws.push_back(t.w);
     std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2), ws.end());
     median_weight = ws[ws.size() / 2];
   }
-  auto geo_weight = [&](const std::string& type, std::size_t i, std::size_t j) {
-    if (type == "inverse_distance") return std::pow(d(i, j), -spec.power);
-    if (type == "kernel") {
+  auto geo_weight = [&](T type, std::size_t i, std::size_t j) {
+    if (type == T::kInverseDistance) return std::pow(d(i, j), -spec.power);
+    if (type == T::kKernel) {
       const double z = d(i, j) / spec.bandwidth_km;
-      return spec.kernel == "gaussian" ? std::exp(-0.5 * z * z) : std::exp(-z);
+      return spec.kernel == Kernel::kGaussian ? std::exp(-0.5 * z * z) : std::exp(-z);
     }
-    return type == "rook_length" ? median_weight : 1.0;
+    return type == T::kRookLength ? median_weight : 1.0;
   };
   std::function<double(std::size_t, std::size_t)> link = [&](std::size_t i, std::size_t j) {
-    if (spec.type != "economic") return geo_weight(spec.type, i, j);
+    if (spec.type != T::kEconomic) return geo_weight(spec.type, i, j);
     return geo_weight(spec.base, i, j) * similarity(i, j);
   };
   return make_weights(n, std::move(raw), spec, names,
-                      spec.islands_nearest ? nearest_units(geo) : std::vector<std::size_t>{}, link);
+                      spec.islands_nearest ? nearest_units(units) : std::vector<std::size_t>{}, link);
 }
 
 namespace {
@@ -446,7 +522,7 @@ Weights knn_plane(std::span<const double> x, std::span<const double> y, int k,
                   bool row_standardise) {
   WeightsSpec spec;
   spec.text = "knn k=" + std::to_string(k);
-  spec.type = "knn";
+  spec.type = WeightsType::kKnn;
   spec.k = k;
   spec.row_standardise = row_standardise;
   return make_weights(x.size(), knn_plane_triplets(x, y, k, 0, x.size()), spec, {});

@@ -1,8 +1,11 @@
 #pragma once
 /// \file weights.hpp
-/// \brief Spatial weights matrices built from the bundled county geography.
+/// \brief Spatial weights matrices of a set of units (centroids, contiguity graphs, groups).
 ///
-/// A matrix is described by a one-line spec, "TYPE key=value ...", as written in job files:
+/// The units are plain data (Units: names, centroids, queen and rook links, prefecture and
+/// province); the job adapter fills them from the bundled county geography
+/// (analyses/spatial_inputs.hpp). A matrix is described by a spec (WeightsSpec), written in job
+/// files as one line "TYPE key=value ...":
 ///
 /// | spec | w_ij (i != j) |
 /// |---|---|
@@ -12,14 +15,14 @@
 /// | `distance_band d=100` | 1 if the great-circle centroid distance is at most d km |
 /// | `inverse_distance power=1 cutoff=0` | d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) |
 /// | `kernel function=gaussian bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) = exp(-z) |
-/// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = county mean of panel variable V over the job's years; base is queen, rook, inverse_distance (power 1) or knn (k=6) |
+/// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
 /// | `block level=prefecture` | 1 if in the same prefecture (or province) |
 ///
-/// Distances are great-circle distances (haversine, R = 6371.0088 km) between the area-weighted
-/// centroids of counties.csv. Every spec also takes `standardise=row|none` (default row) and
-/// `islands=error|nearest` (default error): a county with no neighbour is an error naming it,
-/// unless `nearest` links it (both ways) to its nearest county by distance; each such link is
-/// reported. The diagonal is always zero.
+/// Distances are great-circle distances (haversine, R = 6371.0088 km) between the units'
+/// centroids (for counties, the area-weighted centroids of counties.csv). Every spec also takes
+/// `standardise=row|none` (default row) and `islands=error|nearest` (default error): a unit with
+/// no neighbour is an error naming it, unless `nearest` links it (both ways) to its nearest unit
+/// by distance; each such link is reported. The diagonal is always zero.
 ///
 /// \test tests/spatial/weights_test.cpp: link counts against the bundled neighbour files, kNN and
 /// distance-band definitions against brute force, row sums, islands, spec errors.
@@ -30,32 +33,84 @@
 #include <string>
 #include <vector>
 
-#include "io/geography.hpp"
-
 namespace revest::spatial {
 
 using SpMat = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
 
-/// A parsed weights spec.
+/// The definitions of the table above.
+enum class WeightsType {
+  kQueen, kRook, kRookLength, kKnn, kDistanceBand, kInverseDistance, kKernel, kEconomic, kBlock
+};
+enum class Kernel { kGaussian, kExponential };
+enum class BlockLevel { kPrefecture, kProvince };
+const char* to_string(WeightsType t);  ///< "queen", "rook", "rook_length", "knn", ...
+const char* to_string(Kernel k);       ///< "gaussian", "exponential"
+const char* to_string(BlockLevel b);   ///< "prefecture", "province"
+
+/// A weights matrix's definition (the table above).
 struct WeightsSpec {
-  std::string text;  ///< the spec as written (its label in tables)
-  std::string type;  ///< queen, rook, rook_length, knn, distance_band, inverse_distance, kernel,
-                     ///< economic, block
-  int k = 6;                        ///< knn
-  double distance_km = 100.0;       ///< distance_band d
-  double power = 1.0;               ///< inverse_distance
-  double cutoff_km = 0.0;           ///< inverse_distance (0 = none)
-  std::string kernel = "gaussian";  ///< kernel function
-  double bandwidth_km = 100.0;      ///< kernel h
-  std::string variable;             ///< economic: the panel variable
-  std::string base = "inverse_distance";  ///< economic: geographic base
-  std::string level = "prefecture";       ///< block
+  /// The spec as written ("knn k=6"): the matrix's label in tables and messages. Empty (default):
+  /// label() writes one from the fields.
+  std::string text;
+  /// The definition. Default kQueen.
+  WeightsType type = WeightsType::kQueen;
+  /// kKnn: neighbours per unit, in [1, 999]. Default 6.
+  int k = 6;
+  /// kDistanceBand: the band d in km, > 0. Default 100.
+  double distance_km = 100.0;
+  /// kInverseDistance: the power, > 0. Default 1.
+  double power = 1.0;
+  /// kInverseDistance: the cutoff in km, >= 0 (0 = none: a dense matrix). Default 0.
+  double cutoff_km = 0.0;
+  /// kKernel: the kernel function. Default kGaussian.
+  Kernel kernel = Kernel::kGaussian;
+  /// kKernel: the bandwidth h in km, > 0. Default 100.
+  double bandwidth_km = 100.0;
+  /// kEconomic: the variable whose unit means weigh the links (a name, for messages; required).
+  std::string variable;
+  /// kEconomic: the geographic base, kQueen, kRook, kInverseDistance (power 1) or kKnn (k = 6).
+  /// Default kInverseDistance.
+  WeightsType base = WeightsType::kInverseDistance;
+  /// kBlock: units in the same prefecture, or province. Default kPrefecture.
+  BlockLevel level = BlockLevel::kPrefecture;
+  /// Row-standardise (each row sums to 1). Default true.
   bool row_standardise = true;
+  /// A unit without neighbours: an error (false, default) or linked to its nearest unit.
   bool islands_nearest = false;
+
+  /// text, or "TYPE key=value ..." written from the fields when text is empty.
+  std::string label() const;
+  /// Throws revest::Error "weights spec 'LABEL': ..." naming the field that is out of range.
+  void validate() const;
 };
 
-/// Parses "TYPE key=value ..."; throws revest::Error naming `where` and the bad token.
+/// Parses "TYPE key=value ..."; throws revest::Error naming `where` and the bad token. A pure
+/// function of the text (the job adapter calls it on the job's strings).
 WeightsSpec parse_weights_spec(const std::string& text, const std::string& where);
+
+/// An undirected link between units i and j with a weight (1 for contiguity; the shared border
+/// length in km for rook_length).
+struct Link {
+  std::uint32_t i = 0, j = 0;
+  double weight = 1.0;
+};
+
+/// What build_weights needs to know about the units, as plain data. A field is needed only by the
+/// types that use it; an empty one is an error only when a spec needs it.
+struct Units {
+  /// One per unit: unit i in messages (e.g. "county 510104 (锦江区)"). Its size is the number of
+  /// units.
+  std::vector<std::string> names;
+  /// Centroids in degrees (knn, distance_band, inverse_distance, kernel, economic with a distance
+  /// base, islands=nearest).
+  std::vector<double> lon, lat;
+  /// Contiguity: units sharing a vertex (queen), a border of positive length (rook, with its
+  /// length in km as the weight: rook_length).
+  std::vector<Link> queen, rook;
+  /// Groups of block weights: one name per unit.
+  std::vector<std::string> prefecture, province;
+  std::size_t size() const { return names.size(); }
+};
 
 /// Per-matrix summary (archived with every job that uses the matrix).
 struct WeightsSummary {
@@ -102,10 +157,11 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
 /// Great-circle distance in km between two (lon, lat) points in degrees.
 double great_circle_km(double lon1, double lat1, double lon2, double lat2);
 
-/// Builds the matrix described by `spec` for the counties of `geo`. `county_means` is needed by
-/// `economic` (one value per county, geography order; NaN is an error naming the county).
-Weights build_weights(const WeightsSpec& spec, const io::Geography& geo,
-                      std::span<const double> county_means = {});
+/// Builds the matrix described by `spec` for `units`. `unit_means` is needed by `economic` (one
+/// value per unit; NaN is an error naming the unit). Throws revest::Error on a bad spec, missing
+/// unit data, or an island (unless islands_nearest).
+Weights build_weights(const WeightsSpec& spec, const Units& units,
+                      std::span<const double> unit_means = {});
 
 /// k-nearest-neighbour weights of n points in the plane (Euclidean; bucket grid, O(n k)).
 /// Used for the generated large-n graphs (township scale).

@@ -28,7 +28,7 @@ inline spatial::Weights columbus_weights(const std::string& file, std::size_t n)
                    static_cast<std::uint32_t>(t.integer(r, t.column("to"))), 1.0});
   spatial::WeightsSpec spec;
   spec.text = file;
-  spec.type = "queen";
+  spec.type = spatial::WeightsType::kQueen;
   return spatial::make_weights(n, raw, spec, {});
 }
 

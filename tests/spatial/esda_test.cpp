@@ -179,5 +179,54 @@ TEST(EsdaTest, FdrAndLabels) {
   EXPECT_EQ(cluster_label(1, 2, false), "ns");
 }
 
+// The library's one call, esda(x, W, options, key): Columbus CRIME with queen weights and 999
+// permutations. The statistics are those above; no permutation reaches Moran's I (z = 5.6), so its
+// pseudo p is 1 / 1000; the permutation mean of I is within 4 standard errors of E[I]. The result
+// is what a loop over the task function gives with the same streams (permutation q: part 0 of
+// key.stream(q)). Getis-Ord G of negative values is not defined: its own status says so.
+TEST(EsdaTest, OneCallAndTheTaskFunctionInALoop) {
+  const auto c = test::load_columbus();
+  const auto x = crime();
+  EsdaOptions o;
+  o.permutations = 999;
+  const RngKey key(11, "test/esda");
+  const EsdaResult r = esda(x, c.queen, o, key);
+  ASSERT_EQ(r.status.code, StatusCode::kOk);
+  const WeightsMoments wm(c.queen);
+  EXPECT_EQ(r.point.global[0].value, moran(x, c.queen, wm).value);
+  EXPECT_NEAR(r.point.global[0].value, 0.500189, 5e-7);
+  EXPECT_EQ(r.permutation[0].p, 1.0 / 1000.0);
+  EXPECT_NEAR(r.permutation[0].mean, r.point.global[0].expected,
+              4 * std::sqrt(r.point.global[0].var_random / 999));
+  ASSERT_EQ(r.lisa.p.size(), 49u);
+  EXPECT_EQ(r.lisa.q, bh_adjust(r.lisa.p));
+  // The task function in a loop, with the same streams.
+  EsdaCounts counts(49);
+  EsdaScratch scratch(c.queen);
+  for (std::uint32_t q = 0; q < 999; ++q) {
+    Rng rng = key.stream(q).for_replication(q, 0);
+    esda_permutation(r.point, c.queen, wm, rng, scratch, counts);
+  }
+  EXPECT_EQ(counts.lisa_upper, r.counts.lisa_upper);
+  EXPECT_EQ(counts.lisa_lower, r.counts.lisa_lower);
+  EXPECT_EQ(counts.global, r.counts.global);
+  const std::string report = r.brief_report();
+  EXPECT_NE(report.find("ESDA of 49 units with 999 permutations: Moran's I 0.5002 (E -0.02083, z 5.589 "
+                        "under randomisation, permutation p 0.001)"), std::string::npos) << report;
+  EXPECT_NE(report.find("; status ok."), std::string::npos) << report;
+  // Negative values: G is not defined, the rest is.
+  std::vector<double> shifted = x;
+  for (double& v : shifted) v -= 20;
+  const EsdaResult s = esda(shifted, c.queen, o, key);
+  EXPECT_TRUE(s.status.ok());
+  EXPECT_EQ(s.point.global[2].status.code, StatusCode::kNumericalFailure);
+  EXPECT_TRUE(std::isnan(s.permutation[2].p));
+  EXPECT_NE(s.brief_report().find("Getis-Ord G not defined"), std::string::npos) << s.brief_report();
+  EXPECT_NEAR(s.point.global[0].value, r.point.global[0].value, 1e-12);  // I is shift-invariant
+  o.alpha = 1;
+  EXPECT_NE(test::error_of([&] { esda(x, c.queen, o, key); }).find("alpha must be in (0, 1)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace revest::spatial

@@ -3,17 +3,12 @@
 
 #include <cmath>
 
-#include "io/geography.hpp"
+#include "southwest.hpp"
 #include "spatial/logdet.hpp"
 #include "test_support.hpp"
 
 namespace revest::spatial {
 namespace {
-
-const io::Geography& geo() {
-  static const io::Geography g = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
-  return g;
-}
 
 double dense_logdet(const Weights& w, double rho) {
   Eigen::MatrixXd a = -rho * Eigen::MatrixXd(w.W);
@@ -23,7 +18,7 @@ double dense_logdet(const Weights& w, double rho) {
 
 TEST(LogDetTest, ExactMethodsAgreeWithDenseDeterminant) {
   for (const char* spec : {"queen", "knn k=6", "inverse_distance cutoff=200 islands=nearest"}) {
-    const Weights w = build_weights(parse_weights_spec(spec, "t"), geo());
+    const Weights w = test::southwest_weights(spec);
     LogDetOptions o;
     o.method = LogDetMethod::kEigen;
     const LogDet eig(w, o);
@@ -53,7 +48,7 @@ TEST(LogDetTest, ExactMethodsAgreeWithDenseDeterminant) {
 }
 
 TEST(LogDetTest, ApproximationsAreCloseOverTheUsualRange) {
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), geo());
+  const Weights w = test::southwest_weights("queen");
   LogDetOptions o;
   o.method = LogDetMethod::kEigen;
   const LogDet eig(w, o);

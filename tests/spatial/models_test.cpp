@@ -27,6 +27,7 @@
 #include "core/stats.hpp"
 #include "io/geography.hpp"
 #include "io/panel.hpp"
+#include "southwest.hpp"
 #include "spatial/models.hpp"
 #include "synth/generate.hpp"
 #include "test_support.hpp"
@@ -37,7 +38,7 @@ namespace {
 struct ColumbusFits {
   test::Columbus data = test::load_columbus();
   Eigen::MatrixXd X;
-  std::map<std::string, SpatialFit> fits;
+  std::map<std::string, FitResult> fits;
   ColumbusFits() {
     const auto n = data.crime.size();
     X.resize(n, 3);
@@ -58,7 +59,7 @@ const ColumbusFits& columbus() {
   return f;
 }
 
-double lookup(const SpatialFit& f, const std::string& q, bool* found) {
+double lookup(const FitResult& f, const std::string& q, bool* found) {
   *found = true;
   if (q == "rho") return f.rho;
   if (q == "rho_se") return f.rho_se;
@@ -93,8 +94,8 @@ TEST(ColumbusTest, AllSeventyFourDocumentedEstimatesToPrintedPrecision) {
     std::string model = d.model.substr(0, d.model.find('_'));
     for (auto& ch : model) ch = static_cast<char>(std::tolower(ch));
     ASSERT_TRUE(c.fits.count(model)) << d.model;
-    const SpatialFit& f = c.fits.at(model);
-    ASSERT_TRUE(f.ok) << f.message;
+    const FitResult& f = c.fits.at(model);
+    ASSERT_TRUE(f.status.ok()) << f.status.to_string();
     bool found = false;
     const double v = lookup(f, d.quantity, &found);
     ASSERT_TRUE(found) << d.model << " " << d.quantity;
@@ -123,12 +124,12 @@ TEST(ColumbusTest, LogDetMethodsAgreeAndObservedInformationIsClose) {
   LogDet sparse(c.data.anselin, lo);
   ModelOptions opt;
   opt.impact_draws = 0;
-  opt.information = "observed";
+  opt.information = Information::kObserved;
   for (Model m : {Model::kSar, Model::kSem, Model::kSac}) {
-    const SpatialFit f = fit_model(m, c.data.crime, c.X, {"(Intercept)", "INC", "HOVAL"}, true,
-                                   c.data.anselin, sparse, opt, nullptr);
-    ASSERT_TRUE(f.ok) << f.message;
-    const SpatialFit& e = c.fits.at(to_string(m));
+    const FitResult f = fit_model(m, c.data.crime, c.X, {"(Intercept)", "INC", "HOVAL"}, true,
+                                  c.data.anselin, sparse, opt, nullptr);
+    ASSERT_TRUE(f.status.ok()) << f.status.to_string();
+    const FitResult& e = c.fits.at(to_string(m));
     EXPECT_NEAR(f.loglik, e.loglik, 1e-7) << to_string(m);
     for (Eigen::Index j = 0; j < f.coef.size(); ++j) EXPECT_NEAR(f.coef[j], e.coef[j], 1e-5) << to_string(m);
     // Observed and expected information differ in finite samples, but not by much here.
@@ -148,7 +149,7 @@ TEST(ColumbusTest, OlsLmTests) {
   // LMerr 5.723131, LMlag 9.363684, RLMerr 0.079495, RLMlag 3.720048, SARMA 9.443178. Tolerance
   // half a unit of the last printed digit.
   const auto& f = columbus().fits.at("ols");
-  ASSERT_TRUE(f.ok);
+  ASSERT_TRUE(f.status.ok());
   EXPECT_NEAR(f.lm.lm_error, 5.723131, 5e-7);
   EXPECT_NEAR(f.lm.lm_lag, 9.363684, 5e-7);
   EXPECT_NEAR(f.lm.rlm_error, 0.079495, 5e-7);
@@ -163,7 +164,7 @@ TEST(ColumbusTest, OlsLmTests) {
 // squared) and SSE / 49 = 122.7529129752, printed to 10 decimals: tolerance 1e-9 relative.
 TEST(ColumbusTest, SigmaSquaredMlAndUnbiased) {
   const auto& c = columbus();
-  const SpatialFit& ols = c.fits.at("ols");
+  const FitResult& ols = c.fits.at("ols");
   EXPECT_NEAR(ols.sigma2_unbiased, 130.7585377344, 1e-9 * 130.76);
   EXPECT_NEAR(ols.sigma2_ml, 122.7529129752, 1e-9 * 122.75);
   // OLS standard errors use the unbiased one.
@@ -184,10 +185,59 @@ TEST(ColumbusTest, SigmaSquaredMlAndUnbiased) {
   EXPECT_EQ(c.fits.at("slx").coef.size(), 5);  // SLX: k = 5 (constant, INC, HOVAL and their lags)
 }
 
-const io::Geography& southwest() {
-  static const io::Geography g = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
-  return g;
+// The library's one call, spatial::fit(y, X, W, model, options): SDM of CRIME on INC and HOVAL
+// with Anselin's weights. X's constant column is found and named, the others are x1, x2; the
+// estimates are fit_model's bit for bit (the same eigenvalue log-determinant), so rho is the
+// documented 0.42634 (documented_estimates.csv, 5 decimals: within one unit, as above). A collinear
+// design is a status, not an exception; bad options are an exception.
+TEST(FitTest, ColumbusSdmInOneCall) {
+  const auto& c = columbus();
+  ModelOptions opts;
+  opts.impact_draws = 200;
+  Rng rng(5, "test/fit", 0);
+  const FitResult f = fit(c.data.crime, c.X, c.data.anselin, Model::sdm, opts, &rng);
+  ASSERT_EQ(f.status.code, StatusCode::kOk) << f.status.to_string();
+  EXPECT_TRUE(f.status.message.empty());
+  EXPECT_NEAR(f.rho, 0.42634, 1e-5 * (1 + 1e-9));
+  const FitResult& ref = c.fits.at("sdm");
+  EXPECT_EQ(f.rho, ref.rho);
+  EXPECT_EQ(f.coef, ref.coef);
+  EXPECT_EQ(f.se, ref.se);
+  EXPECT_EQ(f.names, (std::vector<std::string>{"(Intercept)", "x1", "x2", "lag.x1", "lag.x2"}));
+  EXPECT_EQ(f.logdet_method, "eigen");
+  EXPECT_EQ(f.information, "expected");
+  EXPECT_EQ(f.impacts.draws, 200);
+  const std::string report = f.brief_report();
+  EXPECT_NE(report.find("sdm of 49 observations by maximum likelihood (log-determinant eigen, "
+                        "expected information): rho 0.4263"), std::string::npos) << report;
+  EXPECT_NE(report.find("LR against SLX"), std::string::npos) << report;
+  EXPECT_NE(report.find("total impacts x1 "), std::string::npos) << report;
+  EXPECT_NE(report.find("(200 draws); status ok."), std::string::npos) << report;
+  // Without a random stream: the point impacts only.
+  EXPECT_EQ(fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts).impacts.draws, 0);
+  // A collinear design: a numerical failure in the status, with a report that says so.
+  Eigen::MatrixXd collinear(c.X.rows(), 3);
+  collinear << c.X.col(0), c.X.col(1), 2 * c.X.col(1);
+  const FitResult bad = fit(c.data.crime, collinear, c.data.anselin, Model::kSar);
+  EXPECT_EQ(bad.status.code, StatusCode::kNumericalFailure);
+  EXPECT_NE(bad.status.message.find("sar: the design matrix is rank deficient"), std::string::npos)
+      << bad.status.message;
+  EXPECT_NE(bad.brief_report().find("no estimates; status numerical_failure: sar: "), std::string::npos)
+      << bad.brief_report();
+  // Bad options say which field.
+  opts.confidence = 1.5;
+  EXPECT_NE(test::error_of([&] { fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts); })
+                .find("confidence must be in (0, 1)"),
+            std::string::npos);
+  opts.confidence = 0.95;
+  opts.logdet.mc_probes = 0;
+  EXPECT_NE(test::error_of([&] { fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts); })
+                .find("mc_probes must be >= 1"),
+            std::string::npos);
+  static_assert(Model::sdm == Model::kSdm && Model::ols == Model::kOls);
 }
+
+using test::southwest;
 
 // Known truth: y simulated from each model on the 512 counties (queen, row-standardised), 60
 // replications. The ML estimates must be unbiased within 4 Monte Carlo standard errors, and the
@@ -196,7 +246,7 @@ const io::Geography& southwest() {
 // 16-20 % above the Monte Carlo spread at n = 512, the others within 5 %: asymptotic standard
 // errors are conservative here; the sd of a 60-replication sd is about 9 %.)
 TEST(SpatialRecoveryTest, KnownParametersOnTheCountyGraph) {
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const Weights w = test::southwest_weights("queen");
   const LogDet ld(w, {});
   const auto n = static_cast<Eigen::Index>(w.size());
   const double rho = 0.5, lambda = 0.4, sigma = 1.0;
@@ -233,31 +283,31 @@ TEST(SpatialRecoveryTest, KnownParametersOnTheCountyGraph) {
     };
     {
       const Eigen::VectorXd y = alu.solve(xb + eps);
-      const SpatialFit f = fit_model(Model::kSar, y, X, names, true, w, ld, opt, nullptr);
-      ASSERT_TRUE(f.ok) << f.message;
+      const FitResult f = fit_model(Model::kSar, y, X, names, true, w, ld, opt, nullptr);
+      ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       record("sar.rho", f.rho, f.rho_se);
       record("sar.x1", f.coef[1], f.se[1]);
     }
     {
       const Eigen::VectorXd y = xb + blu.solve(eps);
-      const SpatialFit f = fit_model(Model::kSem, y, X, names, true, w, ld, opt, nullptr);
-      ASSERT_TRUE(f.ok) << f.message;
+      const FitResult f = fit_model(Model::kSem, y, X, names, true, w, ld, opt, nullptr);
+      ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       record("sem.lambda", f.lambda, f.lambda_se);
       record("sem.x2", f.coef[2], f.se[2]);
     }
     {
       const Eigen::VectorXd y = alu.solve(xb + theta * wx1 + eps);
-      const SpatialFit f = fit_model(Model::kSdm, y, X, names, true, w, ld, opt, nullptr);
-      ASSERT_TRUE(f.ok) << f.message;
+      const FitResult f = fit_model(Model::kSdm, y, X, names, true, w, ld, opt, nullptr);
+      ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       record("sdm.rho", f.rho, f.rho_se);
       record("sdm.lag.x1", f.coef[3], f.se[3]);
     }
     {
       const Eigen::VectorXd y = alu.solve(xb + blu.solve(eps));
       ModelOptions o2 = opt;
-      o2.information = "observed";  // also exercises the numerical SAC Hessian
-      const SpatialFit f = fit_model(Model::kSac, y, X, names, true, w, ld, o2, nullptr);
-      ASSERT_TRUE(f.ok) << f.message;
+      o2.information = Information::kObserved;  // also exercises the numerical SAC Hessian
+      const FitResult f = fit_model(Model::kSac, y, X, names, true, w, ld, o2, nullptr);
+      ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       record("sac.rho", f.rho, f.rho_se);
       record("sac.lambda", f.lambda, f.lambda_se);
     }
@@ -285,7 +335,7 @@ TEST(SpatialRecoveryTest, KnownParametersOnTheCountyGraph) {
 TEST(SpatialRecoveryTest, GeneratedPanelIsAnSemWithLambdaSixTenths) {
   const auto& g = southwest();
   const synth::SyntheticData data = synth::generate(g, synth::GenerateOptions{});
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), g);
+  const Weights w = test::southwest_weights("queen");
   const LogDet ld(w, {});
   const auto& D = data.truth.var("dig_latent");
   const auto& urban = data.truth.var("urban_score");
@@ -307,8 +357,8 @@ TEST(SpatialRecoveryTest, GeneratedPanelIsAnSemWithLambdaSixTenths) {
       X(r, np) = urban[i * T + t];
       y[r] = D[i * T + t];
     }
-    const SpatialFit f = fit_model(Model::kSem, y, X, names, false, w, ld, opt, nullptr);
-    ASSERT_TRUE(f.ok) << f.message;
+    const FitResult f = fit_model(Model::kSem, y, X, names, false, w, ld, opt, nullptr);
+    ASSERT_TRUE(f.status.ok()) << f.status.to_string();
     lam_sum += f.lambda;
     EXPECT_NEAR(f.coef[np], data.parameter("dig_urban"), 4 * f.se[np]) << "year " << t;
   }
@@ -319,7 +369,7 @@ TEST(SpatialRecoveryTest, GeneratedPanelIsAnSemWithLambdaSixTenths) {
 // (-1, 1) / lambda_max from power iteration, so it finds the same maximum as the eigenvalues;
 // total impacts are exact: the mean row sum of (I - rho W)^-1 b against a dense solve.
 TEST(SpatialRecoveryTest, UnstandardisedWeightsSparseEqualsEigenAndExactTotals) {
-  const Weights w = build_weights(parse_weights_spec("queen standardise=none", "t"), southwest());
+  const Weights w = test::southwest_weights("queen standardise=none");
   const LogDet eig(w, {});
   LogDetOptions so;
   so.method = LogDetMethod::kSparse;
@@ -341,11 +391,11 @@ TEST(SpatialRecoveryTest, UnstandardisedWeightsSparseEqualsEigenAndExactTotals) 
   const Eigen::VectorXd y = A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 2.0) + e);
   ModelOptions opt;
   opt.impact_draws = 0;
-  const SpatialFit fe = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, eig, opt, nullptr);
-  opt.information = "observed";
-  const SpatialFit fs = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, sp, opt, nullptr);
-  ASSERT_TRUE(fe.ok) << fe.message;
-  ASSERT_TRUE(fs.ok) << fs.message;
+  const FitResult fe = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, eig, opt, nullptr);
+  opt.information = Information::kObserved;
+  const FitResult fs = fit_model(Model::kSar, y, X, {"c", "x"}, true, w, sp, opt, nullptr);
+  ASSERT_TRUE(fe.status.ok()) << fe.status.to_string();
+  ASSERT_TRUE(fs.status.ok()) << fs.status.to_string();
   EXPECT_NEAR(fs.rho, fe.rho, 1e-6);
   EXPECT_NEAR(fe.rho, rho, 4 * fe.rho_se);
   Eigen::MatrixXd Ah = -fe.rho * Eigen::MatrixXd(w.W);
@@ -361,7 +411,7 @@ TEST(SpatialRecoveryTest, UnstandardisedWeightsSparseEqualsEigenAndExactTotals) 
 // Lee-Yu correction rho, beta and sigma^2 are unbiased (within 4 Monte Carlo se); the direct
 // approach's sigma^2 is biased down by about (T - 1) / T = 0.8 (Lee and Yu 2010, Theorem 1).
 TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const Weights w = test::southwest_weights("queen");
   const LogDet ld(w, {});
   const std::size_t N = w.size(), T = 5;
   const auto n = static_cast<Eigen::Index>(N);
@@ -397,19 +447,19 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
     }
     for (bool corr : {true, false}) {
       const std::string tag = corr ? "ly." : "direct.";
-      const SpatialFit f = fit_panel_model(Model::kSar, ysar, X, {"x"}, false, T, Effects::kTwoWay, corr, w, ld, opt, nullptr);
-      ASSERT_TRUE(f.ok) << f.message;
+      const FitResult f = fit_panel_model(Model::kSar, ysar, X, {"x"}, false, T, Effects::kTwoWay, corr, w, ld, opt, nullptr);
+      ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       est[tag + "sar.rho"].push_back(f.rho);
       est[tag + "sar.beta"].push_back(f.coef[0]);
       est[tag + "sar.sigma2"].push_back(f.sigma2_ml);
       if (!corr) continue;
       est["ly.sar.rho_se"].push_back(f.rho_se);
-      const SpatialFit e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
-      ASSERT_TRUE(e.ok) << e.message;
+      const FitResult e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
+      ASSERT_TRUE(e.status.ok()) << e.status.to_string();
       est["ly.sem.lambda"].push_back(e.lambda);
       est["ly.sem.sigma2"].push_back(e.sigma2_ml);
-      const SpatialFit d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
-      ASSERT_TRUE(d.ok) << d.message;
+      const FitResult d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
+      ASSERT_TRUE(d.status.ok()) << d.status.to_string();
       est["ly.sdm.rho"].push_back(d.rho);
       est["ly.sdm.theta"].push_back(d.coef[1]);
     }
@@ -436,7 +486,7 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
 }
 
 TEST(SpatialPanelTest, BadInputIsAnError) {
-  const Weights w = build_weights(parse_weights_spec("queen standardise=none", "t"), southwest());
+  const Weights w = test::southwest_weights("queen standardise=none");
   const LogDet ld(w, {});
   const Eigen::VectorXd y = Eigen::VectorXd::Zero(512 * 3);
   const Eigen::MatrixXd X = Eigen::MatrixXd::Ones(512 * 3, 1);
@@ -445,13 +495,13 @@ TEST(SpatialPanelTest, BadInputIsAnError) {
   EXPECT_NE(test::error_of([&] { fit_panel_model(Model::kSar, y, X, {"x"}, true, 3, Effects::kUnit, false, w, ld, opt, nullptr); }).find("constant column"), std::string::npos);
   EXPECT_NE(test::error_of([&] { fit_panel_model(Model::kSar, y.head(100), X, {"x"}, false, 3, Effects::kUnit, false, w, ld, opt, nullptr); }).find("rows"), std::string::npos);
   // A time-invariant regressor is absorbed by unit effects: a clear numerical failure.
-  const Weights wr = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const Weights wr = test::southwest_weights("queen");
   const LogDet ldr(wr, {});
   Eigen::VectorXd y2(512 * 3);
   for (Eigen::Index i = 0; i < y2.size(); ++i) y2[i] = std::sin(0.37 * static_cast<double>(i));
-  const SpatialFit f = fit_panel_model(Model::kSar, y2, X, {"x"}, false, 3, Effects::kUnit, true, wr, ldr, opt, nullptr);
-  EXPECT_FALSE(f.ok);
-  EXPECT_NE(f.message.find("rank deficient (collinear: x)"), std::string::npos) << f.message;
+  const FitResult f = fit_panel_model(Model::kSar, y2, X, {"x"}, false, 3, Effects::kUnit, true, wr, ldr, opt, nullptr);
+  EXPECT_EQ(f.status.code, StatusCode::kNumericalFailure);
+  EXPECT_NE(f.status.message.find("rank deficient (collinear: x)"), std::string::npos) << f.status.message;
 }
 
 
@@ -512,7 +562,7 @@ BruteSac brute_force_sac(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, con
 // bracket anything is an input error.
 TEST(SacGlobalMaximumTest, ColumbusIsUnimodalAndTheGridSizeIsChecked) {
   const auto& c = columbus();
-  const SpatialFit& sac = c.fits.at("sac");
+  const FitResult& sac = c.fits.at("sac");
   EXPECT_EQ(sac.local_maxima, 1);
   EXPECT_TRUE(std::isnan(sac.second_mode_gap));
   EXPECT_EQ(c.fits.at("sar").local_maxima, 0);
@@ -538,7 +588,7 @@ TEST(SacGlobalMaximumTest, ColumbusIsUnimodalAndTheGridSizeIsChecked) {
 // discretisation costs at most 0.05 log-likelihood units at either mode (measured 0.002 and
 // 0.006), the tolerance on the two log-likelihoods and on their gap.
 TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const Weights w = test::southwest_weights("queen");
   const LogDet ld(w, {});
   const auto n = static_cast<Eigen::Index>(w.size());
   boost::random::normal_distribution<double> normal;
@@ -556,8 +606,8 @@ TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
   const Eigen::VectorXd y = A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 0.3) + B.partialPivLu().solve(e));
   ModelOptions opt;
   opt.impact_draws = 0;
-  const SpatialFit f = fit_model(Model::kSac, y, X, {"c", "x"}, true, w, ld, opt, nullptr);
-  ASSERT_TRUE(f.ok) << f.message;
+  const FitResult f = fit_model(Model::kSac, y, X, {"c", "x"}, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_GE(bf.modes.size(), 2u);
   const auto& best = bf.modes[0];
@@ -620,12 +670,12 @@ BundledYear bundled_year(int year, bool log_gdp) {
 
 TEST(SacGlobalMaximumTest, BundledDataQueen2022) {
   const auto [y, X, names] = bundled_year(2022, false);
-  const Weights w = build_weights(parse_weights_spec("queen", "t"), southwest());
+  const Weights w = test::southwest_weights("queen");
   const LogDet ld(w, {});
   ModelOptions opt;
   opt.impact_draws = 0;
-  const SpatialFit f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
-  ASSERT_TRUE(f.ok) << f.message;
+  const FitResult f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_FALSE(bf.modes.empty());
   const auto& best = bf.modes[0];
@@ -658,12 +708,12 @@ TEST(SacGlobalMaximumTest, BundledDataQueen2022) {
 // reported 3 here). Tolerances as above.
 TEST(SacGlobalMaximumTest, BundledDataKnn2021RidgeIsOneMode) {
   const auto [y, X, names] = bundled_year(2021, true);
-  const Weights w = build_weights(parse_weights_spec("knn k=6", "t"), southwest());
+  const Weights w = test::southwest_weights("knn k=6");
   const LogDet ld(w, {});
   ModelOptions opt;
   opt.impact_draws = 0;
-  const SpatialFit f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
-  ASSERT_TRUE(f.ok) << f.message;
+  const FitResult f = fit_model(Model::kSac, y, X, names, true, w, ld, opt, nullptr);
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_GE(bf.modes.size(), 2u);
   const auto& best = bf.modes[0];

@@ -5,20 +5,17 @@
 #include <cmath>
 
 #include "core/rng.hpp"
-#include "io/geography.hpp"
+#include "southwest.hpp"
 #include "spatial/weights.hpp"
 #include "test_support.hpp"
 
 namespace revest::spatial {
 namespace {
 
-const io::Geography& geo() {
-  static const io::Geography g = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
-  return g;
-}
+const io::Geography& geo() { return test::southwest(); }
 
 Weights build(const std::string& spec, std::span<const double> means = {}) {
-  return build_weights(parse_weights_spec(spec, "test"), geo(), means);
+  return test::southwest_weights(spec, means);
 }
 
 TEST(WeightsTest, ContiguityMatchesTheNeighbourFiles) {
@@ -132,6 +129,41 @@ TEST(WeightsTest, SpecErrorsNameTheProblem) {
   EXPECT_NE(test::error_of([] { parse_weights_spec("queen k=4", "job.toml:3"); }).find("does not apply"), std::string::npos);
   EXPECT_NE(test::error_of([] { parse_weights_spec("knn k", "job.toml:3"); }).find("key=value"), std::string::npos);
   EXPECT_NE(test::error_of([] { parse_weights_spec("economic", "x"); }).find("variable=NAME"), std::string::npos);
+}
+
+// The library needs no geography: plain units (names, centroids, links) and a spec built in code.
+// Four units on the equator, one degree apart, linked in a chain.
+TEST(WeightsTest, PlainUnitsAndATypedSpec) {
+  Units u;
+  u.names = {"a", "b", "c", "d"};
+  u.lon = {0, 1, 2, 3};
+  u.lat = {0, 0, 0, 0};
+  u.queen = {{0, 1, 1.0}, {1, 2, 1.0}, {2, 3, 1.0}};
+  WeightsSpec s;  // queen, row-standardised
+  const Weights q = build_weights(s, u);
+  EXPECT_EQ(q.label, "queen");
+  EXPECT_EQ(q.summary.links, 6u);
+  EXPECT_DOUBLE_EQ(q.W.coeff(1, 0), 0.5);
+  s.type = WeightsType::kKnn;
+  s.k = 1;
+  s.row_standardise = false;
+  const Weights k = build_weights(s, u);
+  EXPECT_EQ(k.label, "knn k=1 standardise=none");
+  EXPECT_EQ(k.W.coeff(0, 1), 1.0);
+  EXPECT_EQ(k.W.coeff(3, 2), 1.0);
+  const WeightsSpec parsed = parse_weights_spec(k.label, "t");
+  EXPECT_EQ(parsed.type, WeightsType::kKnn);
+  EXPECT_EQ(parsed.k, 1);
+  EXPECT_FALSE(parsed.row_standardise);
+  // Missing unit data and out-of-range fields are errors naming the spec.
+  s.type = WeightsType::kBlock;
+  EXPECT_NE(test::error_of([&] { build_weights(s, u); }).find("need the prefecture of the 4 units"),
+            std::string::npos);
+  s.type = WeightsType::kDistanceBand;
+  s.distance_km = -1;
+  EXPECT_NE(test::error_of([&] { build_weights(s, u); })
+                .find("weights spec 'distance_band d=-1 standardise=none': d must be > 0"),
+            std::string::npos);
 }
 
 TEST(WeightsTest, PlaneKnnIsExact) {

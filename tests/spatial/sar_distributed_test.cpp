@@ -1,4 +1,4 @@
-// Distributed SAR on PETSc / MUMPS (src/driver/sar_distributed.hpp), run at np = 1 and np > 1.
+// Distributed SAR on PETSc / MUMPS (src/spatial/sar_distributed.hpp), run at np = 1 and np > 1.
 // Known truth: y generated from SAR(rho = 0.5) with beta = (1, 2, -1), sigma^2 = 1 on a 6-nearest-
 // neighbour graph of n = 40,000 random points (issue 5's township scale). Checks: the estimates recover the truth (within 4
 // standard errors), and agree with the serial exact sparse path (spatial::fit_model with the
@@ -11,11 +11,11 @@
 #include <cmath>
 
 #include "core/rng.hpp"
-#include "driver/sar_distributed.hpp"
 #include "spatial/logdet.hpp"
 #include "spatial/models.hpp"
+#include "spatial/sar_distributed.hpp"
 
-namespace revest::driver {
+namespace revest::spatial {
 namespace {
 
 Eigen::VectorXd gather(const Eigen::VectorXd& local, std::size_t n) {
@@ -35,6 +35,7 @@ TEST(SarDistributed, RecoversTruthAndAgreesWithTheSerialSparsePath) {
   const std::uint64_t seed = 17;
   const LargeSarProblem p = make_large_sar_problem(MPI_COMM_WORLD, n, 6, 0.5, seed);
   const LargeSarResult r = fit_sar_distributed(MPI_COMM_WORLD, p);
+  ASSERT_TRUE(r.status.ok()) << r.status.to_string();
   EXPECT_NEAR(r.rho, 0.5, 4 * r.rho_se);
   for (Eigen::Index j = 0; j < 3; ++j) EXPECT_NEAR(r.beta[j], p.true_beta[j], 4 * r.beta_se[j]) << j;
   EXPECT_NEAR(r.sigma2, 1.0, 0.05);  // sd of sigma2_hat ~ sqrt(2 / n) = 0.01
@@ -55,9 +56,9 @@ TEST(SarDistributed, RecoversTruthAndAgreesWithTheSerialSparsePath) {
   const spatial::LogDet ld(w, lo);
   spatial::ModelOptions mo;
   mo.impact_draws = 0;
-  const spatial::SpatialFit f =
+  const spatial::FitResult f =
       spatial::fit_model(spatial::Model::kSar, y, X, {"const", "x1", "x2"}, true, w, ld, mo, nullptr);
-  ASSERT_TRUE(f.ok) << f.message;
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
   EXPECT_EQ(f.information, "observed");
   EXPECT_EQ(f.logdet_method, "sparse");
   EXPECT_NEAR(r.rho, f.rho, 2e-7);
@@ -70,4 +71,4 @@ TEST(SarDistributed, RecoversTruthAndAgreesWithTheSerialSparsePath) {
 }
 
 }  // namespace
-}  // namespace revest::driver
+}  // namespace revest::spatial

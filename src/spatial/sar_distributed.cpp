@@ -1,4 +1,4 @@
-#include "driver/sar_distributed.hpp"
+#include "spatial/sar_distributed.hpp"
 
 #include <petscksp.h>
 #include <petscmat.h>
@@ -12,40 +12,53 @@
 #include <cstdlib>
 #include <cmath>
 #include <numbers>
+#include <sstream>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "optim/minimize.hpp"
+#include "optim/petsc_check.hpp"
 #include "spatial/weights.hpp"
 
-namespace revest::driver {
+namespace revest::spatial {
 
 namespace {
 
-void pcheck(PetscErrorCode ierr, const char* what) {
-  REVEST_REQUIRE(ierr == 0, "PETSc error " << ierr << " in " << what);
-}
+using optim::petsc_check;
 
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::pair<std::size_t, std::size_t> split(std::size_t n, int rank, int size) {
-  const std::size_t base = n / static_cast<std::size_t>(size), extra = n % static_cast<std::size_t>(size);
-  const auto r = static_cast<std::size_t>(rank);
-  const std::size_t begin = r * base + std::min(r, extra);
-  return {begin, begin + base + (r < extra ? 1 : 0)};
+/// Rows [begin, end) of this rank: PETSc's default split (PetscSplitOwnership: n / size rows,
+/// one more on the first n % size ranks), the one MatCreateMPIAIJ would choose.
+std::pair<std::size_t, std::size_t> local_rows(MPI_Comm comm, std::size_t n) {
+  PetscLayout map = nullptr;
+  petsc_check(PetscLayoutCreateFromSizes(comm, PETSC_DECIDE, static_cast<PetscInt>(n), 1, &map),
+              "PetscLayoutCreateFromSizes");
+  PetscInt begin = 0, end = 0;
+  petsc_check(PetscLayoutGetRange(map, &begin, &end), "PetscLayoutGetRange");
+  petsc_check(PetscLayoutDestroy(&map), "PetscLayoutDestroy");
+  return {static_cast<std::size_t>(begin), static_cast<std::size_t>(end)};
+}
+
+/// out = the reduction `op` over the ranks of comm of `count` doubles, through PETSc's
+/// MPIU_Allreduce (which returns from a function returning PetscErrorCode on failure).
+PetscErrorCode allreduce(const double* in, double* out, int count, MPI_Op op, MPI_Comm comm) {
+  PetscFunctionBeginUser;
+  PetscCall(MPIU_Allreduce(in, out, count, MPIU_REAL, op, comm));
+  PetscFunctionReturn(0);
 }
 
 double allsum(MPI_Comm comm, double v) {
   double out = 0;
-  MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_SUM, comm);
+  petsc_check(allreduce(&v, &out, 1, MPIU_SUM, comm), "MPIU_Allreduce");
   return out;
 }
 
 Eigen::MatrixXd allsum(MPI_Comm comm, const Eigen::MatrixXd& m) {
   Eigen::MatrixXd out(m.rows(), m.cols());
-  MPI_Allreduce(m.data(), out.data(), static_cast<int>(m.size()), MPI_DOUBLE, MPI_SUM, comm);
+  petsc_check(allreduce(m.data(), out.data(), static_cast<int>(m.size()), MPIU_SUM, comm), "MPIU_Allreduce");
   return out;
 }
 
@@ -85,9 +98,9 @@ struct PetscSystem {
     }
     std::vector<double> v(wv.size());
     fill(0.0, v);
-    pcheck(MatCreateMPIAIJWithArrays(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, rp.data(),
-                                     cl.data(), v.data(), &A),
-           "MatCreateMPIAIJWithArrays");
+    petsc_check(MatCreateMPIAIJWithArrays(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, rp.data(),
+                                          cl.data(), v.data(), &A),
+                "MatCreateMPIAIJWithArrays");
   }
   void fill(double rho, std::vector<double>& v) const {
     for (PetscInt i = 0; i < nloc; ++i)
@@ -101,34 +114,34 @@ struct PetscSystem {
     for (PetscInt i = 0; i < nloc; ++i) {
       const PetscInt row = r0 + i;
       const int b = rp[static_cast<std::size_t>(i)], e = rp[static_cast<std::size_t>(i) + 1];
-      pcheck(MatSetValues(A, 1, &row, e - b, cl.data() + b, v.data() + b, INSERT_VALUES), "MatSetValues");
+      petsc_check(MatSetValues(A, 1, &row, e - b, cl.data() + b, v.data() + b, INSERT_VALUES), "MatSetValues");
     }
-    pcheck(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
-    pcheck(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
+    petsc_check(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
+    petsc_check(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
   }
   /// ln|I - rho W| by a MUMPS LU factorisation.
   double logdet(double rho, double* t_sym, double* t_num) {
     set(rho);
     MatFactorInfo info;
-    pcheck(MatFactorInfoInitialize(&info), "MatFactorInfoInitialize");
+    petsc_check(MatFactorInfoInitialize(&info), "MatFactorInfoInitialize");
     if (!symbolic) {
       const double t0 = now();
-      pcheck(MatGetFactor(A, MATSOLVERMUMPS, MAT_FACTOR_LU, &F), "MatGetFactor(MUMPS)");
-      pcheck(MatMumpsSetIcntl(F, 33, 1), "MatMumpsSetIcntl(33)");  // determinant
-      pcheck(MatMumpsSetIcntl(F, 4, 0), "MatMumpsSetIcntl(4)");    // quiet
-      if (const char* o = std::getenv("REVEST_MUMPS_ORDERING")) pcheck(MatMumpsSetIcntl(F, 7, std::atoi(o)), "MatMumpsSetIcntl(7)");
-      pcheck(MatLUFactorSymbolic(F, A, nullptr, nullptr, &info), "MatLUFactorSymbolic");
+      petsc_check(MatGetFactor(A, MATSOLVERMUMPS, MAT_FACTOR_LU, &F), "MatGetFactor(MUMPS)");
+      petsc_check(MatMumpsSetIcntl(F, 33, 1), "MatMumpsSetIcntl(33)");  // determinant
+      petsc_check(MatMumpsSetIcntl(F, 4, 0), "MatMumpsSetIcntl(4)");    // quiet
+      if (const char* o = std::getenv("REVEST_MUMPS_ORDERING")) petsc_check(MatMumpsSetIcntl(F, 7, std::atoi(o)), "MatMumpsSetIcntl(7)");
+      petsc_check(MatLUFactorSymbolic(F, A, nullptr, nullptr, &info), "MatLUFactorSymbolic");
       symbolic = true;
       *t_sym += now() - t0;
     }
     const double t0 = now();
-    pcheck(MatLUFactorNumeric(F, A, &info), "MatLUFactorNumeric");
+    petsc_check(MatLUFactorNumeric(F, A, &info), "MatLUFactorNumeric");
     *t_num += now() - t0;
     PetscReal re = 0, im = 0;
     PetscInt ex = 0;
-    pcheck(MatMumpsGetRinfog(F, 12, &re), "MatMumpsGetRinfog(12)");
-    pcheck(MatMumpsGetRinfog(F, 13, &im), "MatMumpsGetRinfog(13)");
-    pcheck(MatMumpsGetInfog(F, 34, &ex), "MatMumpsGetInfog(34)");
+    petsc_check(MatMumpsGetRinfog(F, 12, &re), "MatMumpsGetRinfog(12)");
+    petsc_check(MatMumpsGetRinfog(F, 13, &im), "MatMumpsGetRinfog(13)");
+    petsc_check(MatMumpsGetInfog(F, 34, &ex), "MatMumpsGetInfog(34)");
     REVEST_REQUIRE(re > 0, "I - rho W has a non-positive determinant at rho = " << rho);
     return std::log(re) + static_cast<double>(ex) * std::numbers::ln2;
   }
@@ -145,14 +158,11 @@ double peak_rss_mb() {
 LargeSarProblem make_large_sar_problem(MPI_Comm comm, std::size_t n, int k, double rho,
                                        std::uint64_t seed) {
   optim::initialize_petsc();
-  int rank = 0, size = 1;
-  MPI_Comm_rank(comm, &rank);
-  MPI_Comm_size(comm, &size);
   REVEST_REQUIRE(n > static_cast<std::size_t>(k) && k >= 1, "large SAR: need n > k >= 1");
   REVEST_REQUIRE(std::abs(rho) < 1, "large SAR: |rho| must be < 1");
   LargeSarProblem p;
   p.n = n;
-  std::tie(p.row_begin, p.row_end) = split(n, rank, size);
+  std::tie(p.row_begin, p.row_end) = local_rows(comm, n);
   p.true_rho = rho;
   p.true_beta = Eigen::Vector3d(1.0, 2.0, -1.0);
   p.true_sigma2 = 1.0;
@@ -163,7 +173,7 @@ LargeSarProblem make_large_sar_problem(MPI_Comm comm, std::size_t n, int k, doub
     x[i] = r.uniform01();
     yc[i] = r.uniform01();
   }
-  const spatial::SpMat w = spatial::knn_plane_rows(x, yc, k, p.row_begin, p.row_end);
+  const SpMat w = knn_plane_rows(x, yc, k, p.row_begin, p.row_end);
   p.row_ptr.assign(w.outerIndexPtr(), w.outerIndexPtr() + w.rows() + 1);
   p.cols.assign(w.innerIndexPtr(), w.innerIndexPtr() + w.nonZeros());
   p.vals.assign(w.valuePtr(), w.valuePtr() + w.nonZeros());
@@ -185,27 +195,27 @@ LargeSarProblem make_large_sar_problem(MPI_Comm comm, std::size_t n, int k, doub
   sys.build(comm, p);
   sys.set(rho);
   Vec b, sol;
-  pcheck(MatCreateVecs(sys.A, &sol, &b), "MatCreateVecs");
+  petsc_check(MatCreateVecs(sys.A, &sol, &b), "MatCreateVecs");
   PetscScalar* pb = nullptr;
-  pcheck(VecGetArray(b, &pb), "VecGetArray");
+  petsc_check(VecGetArray(b, &pb), "VecGetArray");
   for (Eigen::Index i = 0; i < nl; ++i) pb[i] = rhs[i];
-  pcheck(VecRestoreArray(b, &pb), "VecRestoreArray");
+  petsc_check(VecRestoreArray(b, &pb), "VecRestoreArray");
   KSP ksp;
-  pcheck(KSPCreate(comm, &ksp), "KSPCreate");
-  pcheck(KSPSetOperators(ksp, sys.A, sys.A), "KSPSetOperators");
-  pcheck(KSPSetType(ksp, KSPGMRES), "KSPSetType");
+  petsc_check(KSPCreate(comm, &ksp), "KSPCreate");
+  petsc_check(KSPSetOperators(ksp, sys.A, sys.A), "KSPSetOperators");
+  petsc_check(KSPSetType(ksp, KSPGMRES), "KSPSetType");
   PC pc;
-  pcheck(KSPGetPC(ksp, &pc), "KSPGetPC");
-  pcheck(PCSetType(pc, PCJACOBI), "PCSetType");
-  pcheck(KSPSetTolerances(ksp, 1e-13, 1e-50, PETSC_DEFAULT, 10000), "KSPSetTolerances");
-  pcheck(KSPSolve(ksp, b, sol), "KSPSolve");
+  petsc_check(KSPGetPC(ksp, &pc), "KSPGetPC");
+  petsc_check(PCSetType(pc, PCJACOBI), "PCSetType");
+  petsc_check(KSPSetTolerances(ksp, 1e-13, 1e-50, PETSC_DEFAULT, 10000), "KSPSetTolerances");
+  petsc_check(KSPSolve(ksp, b, sol), "KSPSolve");
   KSPConvergedReason reason;
-  pcheck(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
+  petsc_check(KSPGetConvergedReason(ksp, &reason), "KSPGetConvergedReason");
   REVEST_REQUIRE(reason > 0, "large SAR: the solve of (I - rho W) y = X b + e did not converge");
   const PetscScalar* ps = nullptr;
-  pcheck(VecGetArrayRead(sol, &ps), "VecGetArrayRead");
+  petsc_check(VecGetArrayRead(sol, &ps), "VecGetArrayRead");
   p.y = Eigen::Map<const Eigen::VectorXd>(ps, nl);
-  pcheck(VecRestoreArrayRead(sol, &ps), "VecRestoreArrayRead");
+  petsc_check(VecRestoreArrayRead(sol, &ps), "VecRestoreArrayRead");
   KSPDestroy(&ksp);
   VecDestroy(&b);
   VecDestroy(&sol);
@@ -236,17 +246,17 @@ LargeSarResult fit_sar_distributed(MPI_Comm comm, const LargeSarProblem& p) {
   sys.set(1.0);
   const auto nl = static_cast<Eigen::Index>(p.row_end - p.row_begin);
   Vec vy, vay;
-  pcheck(MatCreateVecs(sys.A, &vy, &vay), "MatCreateVecs");
+  petsc_check(MatCreateVecs(sys.A, &vy, &vay), "MatCreateVecs");
   PetscScalar* a = nullptr;
-  pcheck(VecGetArray(vy, &a), "VecGetArray");
+  petsc_check(VecGetArray(vy, &a), "VecGetArray");
   for (Eigen::Index i = 0; i < nl; ++i) a[i] = p.y[i];
-  pcheck(VecRestoreArray(vy, &a), "VecRestoreArray");
-  pcheck(MatMult(sys.A, vy, vay), "MatMult");
+  petsc_check(VecRestoreArray(vy, &a), "VecRestoreArray");
+  petsc_check(MatMult(sys.A, vy, vay), "MatMult");
   const PetscScalar* c = nullptr;
-  pcheck(VecGetArrayRead(vay, &c), "VecGetArrayRead");
+  petsc_check(VecGetArrayRead(vay, &c), "VecGetArrayRead");
   Eigen::VectorXd wy(nl);
   for (Eigen::Index i = 0; i < nl; ++i) wy[i] = p.y[i] - c[i];
-  pcheck(VecRestoreArrayRead(vay, &c), "VecRestoreArrayRead");
+  petsc_check(VecRestoreArrayRead(vay, &c), "VecRestoreArrayRead");
   VecDestroy(&vy);
   VecDestroy(&vay);
   // OLS pieces (global sums).
@@ -293,11 +303,30 @@ LargeSarResult fit_sar_distributed(MPI_Comm comm, const LargeSarProblem& p) {
   const Eigen::MatrixXd v = info.inverse();
   res.beta_se = v.diagonal().head(k).array().sqrt();
   res.rho_se = std::sqrt(v(k, k));
+  // The same checks as the serial fit (models.cpp): an interior maximum and finite estimates.
+  const double span = 2 * 0.999;
+  if (rho + 0.999 < 1e-6 * span || 0.999 - rho < 1e-6 * span)
+    res.status = Status::Make(StatusCode::kNumericalFailure,
+                              "sar: rho at the boundary of its interval (no interior maximum)");
+  else if (!res.beta.allFinite() || !res.beta_se.allFinite() || !std::isfinite(res.rho_se) ||
+           !std::isfinite(res.loglik))
+    res.status = Status::Make(StatusCode::kNumericalFailure, "sar: non-finite estimates");
   res.seconds_total = now() - t_start;
   double rss = peak_rss_mb(), maxrss = 0;
-  MPI_Allreduce(&rss, &maxrss, 1, MPI_DOUBLE, MPI_MAX, comm);
+  petsc_check(allreduce(&rss, &maxrss, 1, MPIU_MAX, comm), "MPIU_Allreduce");
   res.peak_rss_mb = maxrss;
   return res;
 }
 
-}  // namespace revest::driver
+std::string LargeSarResult::brief_report() const {
+  std::ostringstream os;
+  os << "SAR by maximum likelihood across ranks (MUMPS LU log-determinant, observed information): "
+     << "rho " << rho << " (se " << rho_se << ")";
+  for (Eigen::Index j = 0; j < beta.size(); ++j)
+    os << ", beta" << j << " " << beta[j] << " (se " << beta_se[j] << ")";
+  os << ", sigma^2 " << sigma2 << ", log-likelihood " << loglik << "; " << logdet_evaluations
+     << " factorisations in " << seconds_total << " s; status " << status.to_string() << ".";
+  return os.str();
+}
+
+}  // namespace revest::spatial

@@ -1,0 +1,156 @@
+#include "analyses/spatial_inputs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "analyses/table_builder.hpp"
+#include "core/error.hpp"
+
+namespace revest::analyses {
+
+spatial::Units spatial_units(const io::Geography& geo) {
+  spatial::Units u;
+  for (const io::County& c : geo.counties) {
+    u.names.push_back("county " + std::to_string(c.adcode) + " (" + c.name + ")");
+    u.lon.push_back(c.lon);
+    u.lat.push_back(c.lat);
+    u.prefecture.push_back(c.prefecture);
+    u.province.push_back(c.province);
+  }
+  for (const io::Edge& e : geo.queen) u.queen.push_back({e.i, e.j, e.weight});
+  for (const io::Edge& e : geo.rook) u.rook.push_back({e.i, e.j, e.weight});
+  return u;
+}
+
+const char* to_string(CrossSection c) {
+  switch (c) {
+    case CrossSection::kEachYear: return "each_year";
+    case CrossSection::kLastYear: return "last_year";
+    case CrossSection::kMean: return "mean";
+    case CrossSection::kPanel: return "panel";
+  }
+  return "?";
+}
+
+CrossSection cross_section_from_string(const std::string& s) {
+  for (auto c : {CrossSection::kEachYear, CrossSection::kLastYear, CrossSection::kMean,
+                 CrossSection::kPanel})
+    if (s == to_string(c)) return c;
+  REVEST_FAIL("unknown cross_section '" << s << "' (each_year, last_year, mean, panel)");
+}
+
+std::vector<spatial::WeightsSpec> weights_option(const io::OptionView& v) {
+  std::vector<spatial::WeightsSpec> specs;
+  const auto texts = v.get_strings("weights");
+  REVEST_REQUIRE(!texts.empty(), v.where("weights") << ": give at least one weights spec");
+  for (const auto& w : texts) specs.push_back(spatial::parse_weights_spec(w, v.where("weights")));
+  return specs;
+}
+
+std::vector<std::string> with_weights_variables(std::vector<std::string> variables,
+                                                const std::vector<spatial::WeightsSpec>& weights) {
+  for (const spatial::WeightsSpec& w : weights)
+    if (w.type == spatial::WeightsType::kEconomic) variables.push_back(w.variable);
+  std::vector<std::string> out;
+  for (auto& v : variables)
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(std::move(v));
+  return out;
+}
+
+CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind) {
+  CrossSections c;
+  REVEST_REQUIRE(panel.num_years() > 0, "spatial analysis: the panel has no years");
+  if (kind == CrossSection::kEachYear) {
+    for (std::size_t t = 0; t < panel.num_years(); ++t) {
+      c.labels.push_back(std::to_string(panel.years[t]));
+      c.year_index.push_back(static_cast<int>(t));
+    }
+  } else if (kind == CrossSection::kLastYear) {
+    c.labels.push_back(std::to_string(panel.years.back()));
+    c.year_index.push_back(static_cast<int>(panel.num_years() - 1));
+  } else if (kind == CrossSection::kPanel) {
+    c.labels.push_back("panel " + std::to_string(panel.years.front()) + "-" + std::to_string(panel.years.back()));
+    c.year_index.push_back(CrossSections::kPanelIndex);
+  } else {
+    c.labels.push_back("mean " + std::to_string(panel.years.front()) + "-" + std::to_string(panel.years.back()));
+    c.year_index.push_back(CrossSections::kMeanIndex);
+  }
+  return c;
+}
+
+std::vector<double> cross_section_values(const io::Panel& panel, const spatial::Term& term,
+                                         int year_index, const io::Geography& geo) {
+  REVEST_REQUIRE(panel.has(term.variable), "spatial analysis: variable '" << term.variable
+                                                                          << "' is not in the panel");
+  const std::size_t v = panel.variable_index(term.variable), T = panel.num_years();
+  std::vector<double> out(panel.num_counties);
+  for (std::size_t i = 0; i < panel.num_counties; ++i) {
+    auto value = [&](std::size_t t) {
+      const double x = panel.at(v, i, t);
+      if (!term.log) return x;
+      REVEST_REQUIRE(x > 0, "spatial analysis: log(" << term.variable << ") of county "
+                                                     << geo.counties[i].adcode << " ("
+                                                     << geo.counties[i].name << ") in "
+                                                     << panel.years[t] << ": value " << x
+                                                     << " is not positive");
+      return std::log(x);
+    };
+    if (year_index == CrossSections::kPanelIndex) {
+      // All years, stacked period by period: row t N + i.
+      out.resize(panel.num_counties * T);
+      for (std::size_t t = 0; t < T; ++t) out[t * panel.num_counties + i] = value(t);
+    } else if (year_index >= 0) {
+      out[i] = value(static_cast<std::size_t>(year_index));
+    } else {
+      double s = 0;
+      for (std::size_t t = 0; t < T; ++t) s += value(t);
+      out[i] = s / static_cast<double>(T);
+    }
+  }
+  return out;
+}
+
+WeightsSet::WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io::Geography& geo,
+                       const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet) {
+  const spatial::Units units = spatial_units(geo);
+  for (const spatial::WeightsSpec& s : specs) {
+    std::vector<double> means;
+    if (s.type == spatial::WeightsType::kEconomic)
+      means = cross_section_values(panel, spatial::Term{s.variable, false}, CrossSections::kMeanIndex, geo);
+    w.push_back(std::make_unique<spatial::Weights>(spatial::build_weights(s, units, means)));
+    if (logdet) ld.push_back(std::make_unique<spatial::LogDet>(*w.back(), *logdet));
+  }
+}
+
+Table WeightsSet::summary_table() const {
+  const bool with_logdet = !ld.empty();
+  TableBuilder c;
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    const spatial::WeightsSummary& s = w[k]->summary;
+    c.s("weights", w[k]->label, "weights spec");
+    c.i("n", static_cast<std::int64_t>(s.n), "units");
+    c.i("links", static_cast<std::int64_t>(s.links), "non-zero off-diagonal entries");
+    c.d("mean_degree", s.mean_degree, "mean number of neighbours per unit");
+    c.i("min_degree", s.min_degree, "fewest neighbours of a unit");
+    c.i("max_degree", s.max_degree, "most neighbours of a unit");
+    std::ostringstream hist;
+    for (std::size_t d = 0; d < s.degree_counts.size(); ++d)
+      if (s.degree_counts[d]) hist << (hist.tellp() > 0 ? " " : "") << d << ':' << s.degree_counts[d];
+    c.s("degree_distribution", hist.str(), "degree:count pairs");
+    c.i("symmetric", s.symmetric_values ? 1 : 0, "1 if W (before row standardisation) is symmetric");
+    c.i("symmetric_pattern", s.symmetric_pattern ? 1 : 0, "1 if j is a neighbour of i whenever i is one of j");
+    c.i("components", static_cast<std::int64_t>(s.components), "connected components");
+    c.i("islands_linked", static_cast<std::int64_t>(s.islands_linked.size()),
+        "units without neighbours linked to their nearest unit (islands=nearest)");
+    c.d("percent_nonzero", s.percent_nonzero, "non-zero entries of W, in percent of n^2", "%");
+    c.i("row_standardised", w[k]->row_standardised ? 1 : 0, "1 if W is row-standardised (each row sums to 1)");
+    if (!with_logdet) continue;
+    c.s("logdet", spatial::to_string(ld[k]->method()), "log-determinant method");
+    c.d("rho_min", ld[k]->interval().first, "lower end of the admissible rho interval", "1");
+    c.d("rho_max", ld[k]->interval().second, "upper end of the admissible rho interval", "1");
+  }
+  return c.table("weights", "summary of every weights matrix of the analysis");
+}
+
+}  // namespace revest::analyses

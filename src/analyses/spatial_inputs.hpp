@@ -1,0 +1,69 @@
+#pragma once
+/// \file spatial_inputs.hpp
+/// \brief What the spatial job analyses (spatial_models.hpp, spatial_esda.hpp) share: the
+/// geography as spatial::Units, cross-sections of the panel as vectors, and the weights of a job
+/// with their archive table.
+///
+/// The spatial library (src/spatial) knows nothing of the geography or the panel: this is where
+/// they become its plain inputs.
+///
+/// \test tests/analyses/spatial_models_test.cpp, tests/analyses/spatial_esda_test.cpp; the
+/// library tests of tests/spatial build their county weights through spatial_units().
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/analysis.hpp"
+#include "io/geography.hpp"
+#include "io/job.hpp"
+#include "io/panel.hpp"
+#include "spatial/formula.hpp"
+#include "spatial/logdet.hpp"
+#include "spatial/weights.hpp"
+
+namespace revest::analyses {
+
+/// The counties of `geo` as the units of spatial weights: named "county ADCODE (NAME)", with their
+/// area-weighted centroids, queen and rook graphs, prefectures and provinces.
+spatial::Units spatial_units(const io::Geography& geo);
+
+/// Cross-sections of a job (option cross_section): every year, the last year, the county means
+/// over the years, or the whole panel stacked year by year (spatial panel models).
+enum class CrossSection { kEachYear, kLastYear, kMean, kPanel };
+const char* to_string(CrossSection c);  ///< "each_year", "last_year", "mean", "panel"
+CrossSection cross_section_from_string(const std::string& s);
+
+/// The cross-sections of a panel.
+struct CrossSections {
+  std::vector<std::string> labels;  ///< "2022", "mean 2011-2022" or "panel 2011-2022"
+  std::vector<int> year_index;      ///< the year's index; kMeanIndex; kPanelIndex
+  static constexpr int kMeanIndex = -1, kPanelIndex = -2;
+};
+CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind);
+/// County values of `term` in the cross-section `year_index` (kPanelIndex: all years, row
+/// t N + i). Throws revest::Error on a variable not in the panel or the log of a value <= 0.
+std::vector<double> cross_section_values(const io::Panel& panel, const spatial::Term& term,
+                                         int year_index, const io::Geography& geo);
+
+/// The job option `weights`: at least one spec, each parsed (errors name the option's line).
+std::vector<spatial::WeightsSpec> weights_option(const io::OptionView& view);
+/// `variables` and then the variables of the economic weights among `weights`, each once, in
+/// order of first use: the panel variables an analysis reads.
+std::vector<std::string> with_weights_variables(std::vector<std::string> variables,
+                                                const std::vector<spatial::WeightsSpec>& weights);
+
+/// The weights of a job (built once per rank), with their log-determinants when asked (spatial
+/// models; ESDA needs none). Economic weights use the county means of their variable over the
+/// panel's years.
+struct WeightsSet {
+  std::vector<std::unique_ptr<spatial::Weights>> w;
+  std::vector<std::unique_ptr<spatial::LogDet>> ld;  ///< empty without log-determinants
+  WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io::Geography& geo,
+             const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet);
+  /// One row per matrix: its WeightsSummary and (with log-determinants) the method and rho
+  /// interval.
+  Table summary_table() const;
+};
+
+}  // namespace revest::analyses
