@@ -79,7 +79,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string job_path, defaults, output, archive, out_dir, geography = "data/southwest";
-  bool resume = false, force = false, quiet = false;
+  bool resume = false, force = false, quiet = false, ignore_free_space = false;
+  const char* ignore_free_space_help =
+      "skip the free-space checks and the reservation of disk space for the archive (for file systems that "
+      "report less free space than they have); the job's [runtime] check_free_space = false does the same";
   std::uint64_t seed = 0;
   int first_year = 2011, last_year = 2022;
   std::size_t rows = 5;
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "archive path (overrides the job's `output`)");
   run->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
   run->add_flag("--quiet,-q", quiet, "no progress output");
+  run->add_flag("--ignore-free-space", ignore_free_space, ignore_free_space_help);
   std::string shard_text;
   run->add_option("--shard", shard_text, "compute only shard K of N of every analysis (K/N, 0 <= K < N; the SLURM "
                                          "array index) into the shard archive OUTPUT.shard-K-of-N.h5");
@@ -139,6 +143,7 @@ int main(int argc, char** argv) {
   merge->add_option("files", merge_files, "shard archives (default: the names derived from --output)");
   merge->add_flag("--force", merge_opt.force, "overwrite a complete output archive");
   merge->add_flag("--remove-shards", merge_opt.remove_shards, "delete the shard archives after a successful merge");
+  merge->add_flag("--ignore-free-space", merge_opt.ignore_free_space, ignore_free_space_help);
 
   driver::VerifyOptions verify_opt;
   auto* verify = app.add_subcommand("verify", "verify an archive from itself alone: dataset checksums, a random sample of tasks re-run "
@@ -159,10 +164,12 @@ int main(int argc, char** argv) {
   rerun->add_option("--output,-o", rerun_out, "new archive (default: ARCHIVE_DIR/STEM.rerun.h5)");
   rerun->add_flag("--force", rerun_force, "overwrite an existing output");
   rerun->add_flag("--resume", resume, "finish an interrupted re-run");
+  rerun->add_flag("--ignore-free-space", ignore_free_space, ignore_free_space_help);
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
   validate->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
+  validate->add_flag("--ignore-free-space", ignore_free_space, "report the archive's size without checking the free space");
 
   auto* gen = app.add_subcommand("generate", "write the synthetic calibrated county panel with its true parameters");
   gen->add_option("--seed", seed, "seed (required; the bundled data use 20261128)")->required();
@@ -228,6 +235,7 @@ int main(int argc, char** argv) {
       driver::RunOptions opt;
       opt.resume = resume;
       opt.force = force;
+      opt.ignore_free_space = ignore_free_space;
       if (!output.empty()) opt.output = output;
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
@@ -297,6 +305,7 @@ int main(int argc, char** argv) {
       opt.from_archive = archive;
       opt.force = rerun_force;
       opt.resume = resume;
+      opt.ignore_free_space = ignore_free_space;
       opt.progress = true;
       std::filesystem::path src(archive);
       const std::filesystem::path out = rerun_out.empty() ? src.parent_path() / (src.stem().string() + ".rerun.h5")
@@ -363,11 +372,19 @@ int main(int argc, char** argv) {
       const auto L = driver::load_and_validate(job_path, driver::find_defaults(defaults, job_path));
       std::size_t tasks = 0;
       for (const auto& a : L.analyses) tasks += a->num_tasks();
+      // The archive's size, and whether the disk can hold it (as `run` checks before it starts).
+      const auto disk = driver::estimate_archive_size(driver::layouts_of(L.job, L.analyses), driver::input_bytes(L.files));
+      std::string warning;
+      if (L.job.check_free_space && !ignore_free_space) warning = driver::check_free_space(L.job.output, disk.work, disk);
       std::cout << job_path << ": OK: job '" << L.job.name << "', seed " << L.job.seed << ", "
                 << L.job.analyses.size() << " analysis(es), " << tasks << " tasks; panel "
                 << L.inputs.panel.num_counties << " counties x " << L.inputs.panel.num_years()
                 << " years x " << L.inputs.panel.variables.size() << " variables; output "
                 << L.job.output.string() << "\n";
+      std::cout << "archive size: work file about " << driver::format_bytes(disk.work) << ", final archive about "
+                << driver::format_bytes(disk.final) << " uncompressed (summary tables aside); " << driver::format_bytes(driver::free_bytes(L.job.output))
+                << " free on " << driver::existing_directory(L.job.output).string() << "\n";
+      if (!warning.empty()) std::cout << "warning: " << warning << "\n";
       return 0;
     }
     if (gen->parsed()) {

@@ -175,6 +175,19 @@ void run_dynamic(const Analysis& a, const std::vector<ReplicationSpec>& specs, s
   }
 }
 
+/// The command that finishes an interrupted run (for messages).
+std::string resume_command(const std::filesystem::path& job_path, const RunOptions& opt) {
+  std::ostringstream os;
+  if (opt.from_archive) {
+    os << "revest rerun " << opt.from_archive->string() << " --resume";
+  } else {
+    os << "revest run " << job_path.string() << " --resume";
+    if (opt.shard.sharded()) os << " --shard " << opt.shard.str();
+  }
+  if (opt.output) os << " -o " << opt.output->string();
+  return os.str();
+}
+
 /// Reads the data files a job names (rank 0; after the job itself is loaded).
 void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std::filesystem::path& defaults,
                  bool build_analyses) {
@@ -253,6 +266,25 @@ void check_output_not_input(const std::filesystem::path& output, const std::vect
           REVEST_FAIL("output " << output.string() << what << " is the job's " << f.role << " input " << f.path
                                 << ": refusing to overwrite an input of the job (even with --force); choose another "
                                    "output (-o, or `output` in the job file)");
+}
+
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size) {
+  const std::uint64_t free = free_bytes(output);
+  const std::string dir = existing_directory(output).string();
+  REVEST_REQUIRE(free >= required_free_bytes(now, size.final),
+                 "not enough free space for " << output.string() << ": " << dir << " has " << format_bytes(free)
+                 << " free, and the run needs about " << format_bytes(now) << " for its work file and "
+                 << format_bytes(size.final) << " for the final archive (its datasets uncompressed; at least "
+                 << format_bytes(size.final / 8) << " compressed). Free space or choose another output (-o); if the "
+                    "file system reports less free space than it has, --ignore-free-space (or [runtime] "
+                    "check_free_space = false) skips this check");
+  if (free >= now + final_reservation(size.final)) return "";
+  std::ostringstream os;
+  os << dir << " has " << format_bytes(free) << " free: room for the work file (" << format_bytes(now)
+     << ") but maybe not for the final archive, about " << format_bytes(size.final)
+     << " uncompressed; revest reserves " << format_bytes(final_reservation(size.final))
+     << " before writing it and stops, resumable, if it cannot";
+  return os.str();
 }
 
 LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
@@ -432,6 +464,8 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   // replacement work file beside it, so that what is at `path` stays until the new archive is
   // renamed over it.
   std::string work_str = path.string();
+  const bool check_space = job.check_free_space && !opt.ignore_free_space;
+  ArchiveSize disk;  // rank 0: the archive size estimate
   collective_try([&] {
     if (rank != 0) return;
     if (opt.shard.sharded()) check_output_not_input(path, files);
@@ -440,11 +474,45 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     const std::filesystem::path next = replacement_path(path);
     const auto state = archive_state(path), next_state = archive_state(next);
     std::filesystem::path work = path;
+    disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
+    // A new work file: room for all of it (its rows are reserved at once), and then some for the
+    // final archive; see check_free_space. What is reserved cannot run out later, mid-run.
+    auto create = [&] {
+      if (check_space) {
+        const std::string warning = check_free_space(path, disk.work, disk);
+        spdlog::info("archive size: work file about {}, final archive about {} uncompressed; {} free on {}",
+                     format_bytes(disk.work), format_bytes(disk.final), format_bytes(free_bytes(path)),
+                     existing_directory(path).string());
+        if (!warning.empty()) spdlog::warn("{}", warning);
+      }
+      archive_create(work, job, inputs, files, layouts, info, opt.shard);
+      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      if (!check_space) return;
+      try {
+        archive_reserve(work, layouts, pending);
+      } catch (const Error&) {
+        std::filesystem::remove(work);  // nothing was computed in it yet
+        throw;
+      }
+    };
+    // A work file resumed: room for its rows still to write (reserved now, if they were not).
+    auto resume = [&] {
+      pending = archive_pending(work, job, files, layouts, info, opt.shard);
+      if (!check_space) return;
+      std::uint64_t rows = 0;
+      for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
+        std::uint64_t row = 0;
+        for (const auto& s : layouts[ai].specs) row += s.row_size() * sizeof(double);
+        rows += pending[ai].size() * row;
+      }
+      const std::string warning = check_free_space(path, std::min(rows, unallocated_bytes(work)), disk);
+      if (!warning.empty()) spdlog::warn("{}", warning);
+      archive_reserve(work, layouts, pending);
+    };
     if (opt.force) {
       if (next_state != ArchiveState::kAbsent) std::filesystem::remove(next);  // an interrupted --force run
       if (state != ArchiveState::kAbsent) work = next;
-      archive_create(work, job, inputs, files, layouts, info, opt.shard);
-      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      create();
       if (work != path)
         spdlog::info("--force: {} is kept until the new archive replaces it; the new run's work file is {}",
                      path.string(), work.string());
@@ -457,7 +525,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
                      next.string() << ": not a usable work file (not a revest archive, or corrupt); remove it, or use "
                                       "--force to start over");
       work = next;
-      pending = archive_pending(work, job, files, layouts, info, opt.shard);
+      resume();
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming the --force run in {}: {} task(s) left ({} is kept until it is complete)", work.string(),
@@ -469,7 +537,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
       already_complete = 1;
     } else if (opt.resume && state == ArchiveState::kIncomplete) {
-      pending = archive_pending(path, job, files, layouts, info, opt.shard);
+      resume();
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming {}: {} task(s) left", path.string(), left);
@@ -483,8 +551,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       if (state == ArchiveState::kNotAnArchive)
         REVEST_FAIL(path.string() << ": file exists and is not a revest archive, or is corrupt (refused"
                                            "; use --force to overwrite it, or another --output)");
-      archive_create(path, job, inputs, files, layouts, info, opt.shard);
-      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      create();
     }
     work_str = work.string();
     pending_bytes = to_bytes(pending);
@@ -637,6 +704,13 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
+    if (check_space) ao.reserve_bytes = final_reservation(disk.final);
+    ao.resume_hint = "Every task is done and kept in the work file " + work.string() + ": free space on " +
+                     existing_directory(path).string() +
+                     (check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) + ")"
+                                  : " (the final archive takes about " + format_bytes(disk.final) + " uncompressed)") +
+                     " and run `" + resume_command(job_path, opt) + "` to write the final archive" +
+                     (check_space ? " (or add --ignore-free-space to write it without reserving that room first)" : "");
     result.digest = assemble_archive({work}, path, layouts, ao);
     if (work != path) std::filesystem::remove(work);  // the replaced archive is gone now, by the rename
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

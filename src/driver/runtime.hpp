@@ -30,6 +30,9 @@ struct RunOptions {
   /// file at the output stays until the new archive is renamed over it.
   bool force = false;
   std::optional<std::filesystem::path> output;  ///< overrides the job's output path
+  /// Skip the free-space checks and reservations (--ignore-free-space; the job's [runtime]
+  /// check_free_space = false does the same).
+  bool ignore_free_space = false;
   std::filesystem::path defaults;               ///< config/defaults.toml
   bool progress = true;
   /// Builds analyses from their configuration (default: the registry, make_analysis). Tests
@@ -77,6 +80,13 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
 /// files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force does
 /// not override this. load_and_validate and load_from_archive call it.
 void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files);
+
+/// The free-space check before a run (and `revest validate`), rank 0: throws revest::Error, naming
+/// the directory, the free space and the estimate, when the free space is clearly too small for
+/// `now` bytes written uncompressed (the work file) and a final archive of `size.final` bytes
+/// uncompressed (required_free_bytes); returns a warning (else "") when it may not hold the final
+/// archive's reservation (final_reservation).
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size);
 
 /// The layout of every analysis of a loaded job (what the archive holds).
 std::vector<AnalysisLayout> layouts_of(const io::Job& job,
