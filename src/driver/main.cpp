@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <stdexcept>
@@ -107,6 +108,9 @@ int main(int argc, char** argv) {
   run->add_option("--test-kill-rank", kill_rank, "")->group("");
   double task_delay = 0;  // test hook (hidden): sleep this long before every task (a slow job)
   run->add_option("--test-task-delay", task_delay, "")->group("");
+  long oom_task = -1, segv_task = -1;  // test hooks (hidden): task N runs out of memory / crashes
+  run->add_option("--test-out-of-memory-task", oom_task, "")->group("");
+  run->add_option("--test-segfault-task", segv_task, "")->group("");
 
   driver::SubmitOptions sub;
   std::string sub_job, sub_output, sub_templates, sub_revest, sub_dir;
@@ -217,11 +221,18 @@ int main(int argc, char** argv) {
   // aborts the job (the others may be waiting in a collective call).
   auto run_everywhere = [&](const std::filesystem::path& path, driver::RunOptions opt) -> std::optional<driver::RunResult> {
     install_stop_handlers();
+    driver::install_fatal_signal_report();
     opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
     try {
       return driver::run_job(path, opt, MPI_COMM_WORLD);
     } catch (const driver::CollectiveError& e) {
       if (root) std::cerr << "revest: error: " << e.what() << "\n";
+    } catch (const std::bad_alloc&) {
+      // Out of memory outside the places that say which analysis and task (runtime.cpp).
+      std::cerr << "revest: error (rank " << mpi.rank() << "): out of memory (std::bad_alloc); run fewer ranks per "
+                   "node or give each rank more memory\n";
+      std::cerr.flush();
+      MPI_Abort(MPI_COMM_WORLD, 1);
     } catch (const std::exception& e) {
       std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
       std::cerr.flush();
@@ -240,24 +251,31 @@ int main(int argc, char** argv) {
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
       if (!shard_text.empty()) opt.shard = driver::parse_shard(shard_text);
-      if (task_delay > 0) {
-        opt.factory = [task_delay](const io::AnalysisConfig& cfg, const driver::Inputs& in) -> std::unique_ptr<Analysis> {
-          struct Slow : Analysis {
+      if (task_delay > 0 || oom_task >= 0 || segv_task >= 0) {
+        // Test hooks: every task is slowed; task N of an analysis runs out of memory, or crashes.
+        opt.factory = [task_delay, oom_task, segv_task](const io::AnalysisConfig& cfg,
+                                                        const driver::Inputs& in) -> std::unique_ptr<Analysis> {
+          struct Injected : Analysis {
             std::unique_ptr<Analysis> a;
             double d;
+            long oom, segv;
             std::string kind() const override { return a->kind(); }
             std::string name() const override { return a->name(); }
             std::size_t num_tasks() const override { return a->num_tasks(); }
             std::vector<ReplicationSpec> replication_specs() const override { return a->replication_specs(); }
             TaskOutcome run_task(std::size_t t, Rng& r, std::span<const std::span<double>> o) const override {
-              usleep(static_cast<useconds_t>(d * 1e6));
+              if (d > 0) usleep(static_cast<useconds_t>(d * 1e6));
+              if (static_cast<long>(t) == oom) throw std::bad_alloc();
+              if (static_cast<long>(t) == segv) std::raise(SIGSEGV);
               return a->run_task(t, r, o);
             }
             std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
           };
-          auto s = std::make_unique<Slow>();
+          auto s = std::make_unique<Injected>();
           s->a = driver::make_analysis(cfg, in);
           s->d = task_delay;
+          s->oom = oom_task;
+          s->segv = segv_task;
           return s;
         };
       }
@@ -416,6 +434,9 @@ int main(int argc, char** argv) {
       std::cout << "wrote " << n << " CSV files to " << out_dir << "\n";
       return 0;
     }
+  } catch (const std::bad_alloc&) {
+    if (root) std::cerr << "revest: error: out of memory (std::bad_alloc); give the process more memory\n";
+    return 1;
   } catch (const std::exception& e) {
     if (root) std::cerr << "revest: error: " << e.what() << "\n";
     return 1;

@@ -111,6 +111,12 @@ class ScratchDir {
 /// call: the caller must end the job with MPI_Abort (main does; tests/driver/divergent_error.sh).
 RunResult run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
 
+/// Installs a handler of SIGSEGV and SIGBUS that prints, before the default report, one line
+/// naming this rank and host and what it was doing (which analysis and task), with the advice for
+/// memory exhaustion (a library that cannot allocate may crash instead of throwing). Call after
+/// MPI_Init (Open MPI installs its own handler, which this one then calls).
+void install_fatal_signal_report();
+
 /// This rank's share of a round under the static schedule: a contiguous block made of whole
 /// units of `unit` consecutive tasks (the archive's chunk height), so that no compressed chunk is
 /// written by two ranks. Exposed for tests.
