@@ -775,6 +775,7 @@ void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_
 }  // namespace
 
 void ParallelArchive::guarded(const std::function<void()>& write, const std::string& what, std::uint64_t bytes) {
+  h5::clear_failure_errno();
   try {
     write();
   } catch (const Error& e) {

@@ -209,6 +209,7 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
   for (const auto& p : sources) src.push_back(archive_open(p, false));
   const std::filesystem::path tmp = dest.string() + ".tmp";
   std::string digest;
+  h5::clear_failure_errno();
   int failed_errno = 0;       // the system error that stopped the writing, if any
   bool reserving = false;     // it happened while reserving the disk space, before any writing
   std::uint64_t reserved = 0;

@@ -55,6 +55,7 @@ herr_t find_errno(unsigned, const H5E_error2_t* e, void* data) {
 }  // namespace
 
 int failure_errno() { return g_failure_errno; }
+void clear_failure_errno() { g_failure_errno = 0; }
 
 hid_t check(hid_t id, const std::string& what) {
   if (id < 0) fail(what);

@@ -45,8 +45,9 @@ class Handle {
 hid_t check(hid_t id, const std::string& what);
 void check_status(herr_t st, const std::string& what);
 /// The errno behind the last failure check() or check_status() reported on this thread (ENOSPC,
-/// EDQUOT, ...), or 0 if HDF5 named none.
+/// EDQUOT, ...) since clear_failure_errno(), or 0 if HDF5 named none.
 int failure_errno();
+void clear_failure_errno();
 
 /// Silences HDF5's own error stack printing (we report errors ourselves).
 void quiet();

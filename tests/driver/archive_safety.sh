@@ -25,7 +25,7 @@ DEF="$SRC/config/defaults.toml"
 
 # 1. Two writers.
 "$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/reference.h5" > /dev/null 2>&1 || fail "reference run"
-"$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/two.h5" --test-task-delay 0.01 > "$OUT/first.log" 2>&1 &
+"$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/two.h5" --test-task-delay 0.02 > "$OUT/first.log" 2>&1 &
 first=$!
 for _ in $(seq 100); do sleep 0.1; [ -f "$OUT/two.h5.lock" ] && [ -f "$OUT/two.h5" ] && break; done
 [ -f "$OUT/two.h5.lock" ] || fail "no lock file while a run writes the archive"
