@@ -255,7 +255,7 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
   } catch (const std::exception& e) {
     std::error_code ec;
     std::filesystem::remove(tmp, ec);  // nothing half-written stays behind, and its space is free again
-    const std::string then = opt.resume_hint.empty() ? std::string() : " " + opt.resume_hint;
+    const std::string then = opt.resume_hint.empty() ? std::string() : " " + opt.resume_hint + ".";
     if (failed_errno == ENOSPC || failed_errno == EDQUOT) {
       std::ostringstream os;
       os << "disk full: " << (failed_errno == EDQUOT ? "the disk quota is exceeded" : "no space left") << " on "
@@ -269,12 +269,13 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
       else
         os << " while writing the final archive " << tmp.string() << " (" << format_bytes(written)
            << " written, then " << e.what() << "; removed, " << format_bytes(free_bytes(dest)) << " free now)";
-      os << "; " << dest.string() << " is as it was." << then;
+      os << "; " << dest.string() << " is as it was." << (opt.space_hint.empty() ? "" : " " + opt.space_hint + ".") << then;
       REVEST_FAIL(os.str());
     }
     if (dynamic_cast<const std::bad_alloc*>(&e))
       REVEST_FAIL("out of memory while writing the final archive " << tmp.string() << " (removed; " << dest.string()
-                                                                    << " is as it was)." << then);
+                                                                    << " is as it was); give this process more memory."
+                                                                    << then);
     REVEST_FAIL("writing the final archive " << tmp.string() << " failed (removed; " << dest.string()
                                              << " is as it was): " << e.what() << "." << then);
   }

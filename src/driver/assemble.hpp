@@ -28,9 +28,12 @@ struct AssembleOptions {
   double wall_seconds = 0, cpu_seconds = 0;           ///< of the last run segment
   std::vector<double> analysis_wall, analysis_cpu;    ///< per analysis, of the last segment (or empty)
   bool merge = false;               ///< sources are shards: every task must come from exactly one
-  /// What the user can do if writing DEST fails (appended to the error), e.g. "every task is done
-  /// and kept in W: free space there and run `revest run JOB --resume`".
+  /// What is kept and how to finish if writing DEST fails (appended to the error), e.g. "Every
+  /// task is done and kept in the work file W: `revest run JOB --resume` writes the final archive".
   std::string resume_hint;
+  /// What to free when the disk is full (appended before resume_hint), e.g. "Free space on DIR
+  /// (writing the final archive reserves 1.2 GB; ...)".
+  std::string space_hint;
   /// Bytes of disk reserved for DEST.tmp before anything is written (final_reservation), so that
   /// HDF5 never meets a full disk; 0: none (--ignore-free-space). If they cannot be reserved,
   /// nothing is written and the error says "disk full".

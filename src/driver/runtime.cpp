@@ -811,12 +811,12 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
     if (check_space) ao.reserve_bytes = final_reservation(disk.final);
-    ao.resume_hint = "Every task is done and kept in the work file " + work.string() + ": free space on " +
-                     existing_directory(path).string() +
-                     (check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) + ")"
-                                  : " (the final archive takes about " + format_bytes(disk.final) + " uncompressed)") +
-                     " and run `" + resume_command(job_path, opt) + "` to write the final archive" +
-                     (check_space ? " (or add --ignore-free-space to write it without reserving that room first)" : "");
+    ao.space_hint = "Free space on " + existing_directory(path).string() +
+                    (check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
+                                       "; with --ignore-free-space it is written without reserving that room)"
+                                 : " (the final archive takes about " + format_bytes(disk.final) + " uncompressed)");
+    ao.resume_hint = "Every task is done and kept in the work file " + work.string() + ": `" +
+                     resume_command(job_path, opt) + "` writes the final archive";
     set_activity("writing the final archive " + path.string());
     result.digest = assemble_archive({work}, path, layouts, ao);
     if (work != path) std::filesystem::remove(work);  // the replaced archive is gone now, by the rename

@@ -57,7 +57,7 @@ for np in 1 2; do
   no_crash "np=$np"
   grep -qE "^revest: error: disk full: no space left on $DISK: the final archive $DISK/a.h5 may take up to [0-9.]+ MB .* nothing was written" "$OUT/log" ||
     { cat "$OUT/log"; fail "np=$np: no disk-full message naming the directory"; }
-  grep -q "Every task is done and kept in the work file $DISK/a.h5: free space on $DISK .* and run \`revest run $JOB --resume -o $DISK/a.h5\` to write the final archive" "$OUT/log" ||
+  grep -q "is as it was. Free space on $DISK (writing the final archive reserves [0-9.]* MB; .*)\. Every task is done and kept in the work file $DISK/a.h5: \`revest run $JOB --resume -o $DISK/a.h5\` writes the final archive" "$OUT/log" ||
     { cat "$OUT/log"; fail "np=$np: the message does not say how to resume"; }
   [ ! -e "$DISK/a.h5.tmp" ] || fail "np=$np: the final archive's temporary file was left behind"
   "$REVEST" inspect "$DISK/a.h5" --rows 0 > "$OUT/inspect" 2>&1 || fail "np=$np: work file unreadable"
@@ -85,7 +85,7 @@ fill 2 $((WORK + FINAL + 500)) --ignore-free-space || { cat "$OUT/log"; fail "th
 cp "$DISK/a.h5" "$OUT/complete.h5"
 revest_run 2 --force --ignore-free-space > "$OUT/log" 2>&1 && fail "--force on a full disk exited 0"
 no_crash "--force"
-grep -q "^revest: error: disk full: .* $DISK/a.h5 is as it was. Every task is done and kept in the work file $DISK/a.h5.new" "$OUT/log" ||
+grep -q "^revest: error: disk full: .* $DISK/a.h5 is as it was. Free space on $DISK .* Every task is done and kept in the work file $DISK/a.h5.new" "$OUT/log" ||
   { cat "$OUT/log"; fail "--force: no disk-full message naming the kept archive and the work file"; }
 cmp -s "$DISK/a.h5" "$OUT/complete.h5" || fail "a --force run that filled the disk changed the complete archive"
 size 65536
