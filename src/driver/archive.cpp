@@ -1,11 +1,16 @@
 #include "driver/archive.hpp"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <petscversion.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <boost/version.hpp>
+#include <cerrno>
 #include <chrono>
 #include <coin/ClpConfig.h>
 #include <cstdlib>
@@ -362,82 +367,94 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   // Written beside the final name and renamed into place when complete: a kill while the work
   // file is being laid out leaves no file at `path` (a --resume then simply starts).
   const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-  Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
-  REVEST_REQUIRE(f.get() >= 0, tmp.string() << ": cannot create archive (check the directory exists and is writable)");
-  h5::attr(f, "format", std::string("revest-archive"));
-  h5::attr(f, "format_version", kArchiveFormatVersion);
-  h5::attr(f, "complete", std::int64_t{0});
-  h5::attr(f, "shard_index", static_cast<std::int64_t>(shard.index));
-  h5::attr(f, "shard_count", static_cast<std::int64_t>(shard.count));
-  Handle meta = h5::group(f, "/meta");
-  h5::write_text(meta, "job_file", job.text);
-  h5::write_text(meta, "effective_config", job.effective_toml());
-  h5::write_text(meta, "config_fingerprint", job.fingerprint_toml());
-  for (const auto& [nm, desc] : {std::pair<const char*, const char*>{"job_file", "the job file's text, verbatim"},
-                                 {"effective_config", "the job's effective configuration: every default filled in, "
-                                                      "paths resolved (TOML)"},
-                                 {"config_fingerprint", "the effective configuration without file locations and "
-                                                        "[slurm]: what must be equal for --resume (TOML)"}}) {
-    Handle d(h5::check(H5Dopen2(meta, nm, H5P_DEFAULT), std::string("open /meta/") + nm));
-    h5::attr(d, "description", std::string(desc));
-  }
-  h5::attr(meta, "job_name", job.name);
-  h5::attr(meta, "job_path", job.file);
-  h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
-  {
-    std::vector<std::string> r, p, s;
-    Handle fg = h5::group(meta, "files");
-    h5::attr(fg, "description", std::string("every input file, byte for byte (revest rerun / verify / merge read them)"));
-    for (const auto& x : files) {
-      r.push_back(x.role);
-      p.push_back(x.path);
-      s.push_back(x.sha256);
-      const std::string from = x.read_from.empty() ? x.path : x.read_from;
-      std::ifstream in(from, std::ios::binary);
-      REVEST_REQUIRE(in, from << ": cannot open input file to embed it in the archive");
-      std::stringstream ss;
-      ss << in.rdbuf();
-      const std::string bytes = ss.str();
-      REVEST_REQUIRE(sha256_bytes(bytes) == x.sha256, from << ": changed while the job was being read (SHA-256 differs); run again");
-      h5::write_bytes(fg, x.role, bytes);
-      Handle d(h5::check(H5Dopen2(fg, x.role.c_str(), H5P_DEFAULT), "open embedded " + x.role));
-      h5::attr(d, "description", "input file '" + x.role + "', byte for byte (read from `path`)");
-      h5::attr(d, "path", x.path);
-      h5::attr(d, "sha256", x.sha256);
+  try {
+    Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
+    REVEST_REQUIRE(f.get() >= 0, tmp.string() << ": cannot create archive (check the directory exists and is writable)");
+    try {
+      h5::attr(f, "format", std::string("revest-archive"));
+      h5::attr(f, "format_version", kArchiveFormatVersion);
+      h5::attr(f, "complete", std::int64_t{0});
+      h5::attr(f, "shard_index", static_cast<std::int64_t>(shard.index));
+      h5::attr(f, "shard_count", static_cast<std::int64_t>(shard.count));
+      Handle meta = h5::group(f, "/meta");
+      h5::write_text(meta, "job_file", job.text);
+      h5::write_text(meta, "effective_config", job.effective_toml());
+      h5::write_text(meta, "config_fingerprint", job.fingerprint_toml());
+      for (const auto& [nm, desc] : {std::pair<const char*, const char*>{"job_file", "the job file's text, verbatim"},
+                                     {"effective_config", "the job's effective configuration: every default filled in, "
+                                                          "paths resolved (TOML)"},
+                                     {"config_fingerprint", "the effective configuration without file locations and "
+                                                            "[slurm]: what must be equal for --resume (TOML)"}}) {
+        Handle d(h5::check(H5Dopen2(meta, nm, H5P_DEFAULT), std::string("open /meta/") + nm));
+        h5::attr(d, "description", std::string(desc));
+      }
+      h5::attr(meta, "job_name", job.name);
+      h5::attr(meta, "job_path", job.file);
+      h5::attr(meta, "seed", static_cast<std::int64_t>(job.seed));
+      {
+        std::vector<std::string> r, p, s;
+        Handle fg = h5::group(meta, "files");
+        h5::attr(fg, "description", std::string("every input file, byte for byte (revest rerun / verify / merge read them)"));
+        for (const auto& x : files) {
+          r.push_back(x.role);
+          p.push_back(x.path);
+          s.push_back(x.sha256);
+          const std::string from = x.read_from.empty() ? x.path : x.read_from;
+          std::ifstream in(from, std::ios::binary);
+          REVEST_REQUIRE(in, from << ": cannot open input file to embed it in the archive");
+          std::stringstream ss;
+          ss << in.rdbuf();
+          const std::string bytes = ss.str();
+          REVEST_REQUIRE(sha256_bytes(bytes) == x.sha256, from << ": changed while the job was being read (SHA-256 differs); run again");
+          h5::write_bytes(fg, x.role, bytes);
+          Handle d(h5::check(H5Dopen2(fg, x.role.c_str(), H5P_DEFAULT), "open embedded " + x.role));
+          h5::attr(d, "description", "input file '" + x.role + "', byte for byte (read from `path`)");
+          h5::attr(d, "path", x.path);
+          h5::attr(d, "sha256", x.sha256);
+        }
+        h5::write_table(meta, Table{"inputs", "input files and their SHA-256",
+                                    {{"path", p, "the file as the job named it (resolved against the job file's directory)"},
+                                     {"sha256", s, "SHA-256 of the file's bytes (lower-case hex)"},
+                                     {"role", r, "job, defaults, indicators, counties, queen, rook, panel or projects"}}});
+      }
+      {
+        h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
+        h5::attr(meta, "hosts", info.hosts);
+        h5::attr(meta, "start_time", info.start_time);
+        h5::attr(meta, "git_describe", std::string(build::kGitDescribe));
+        h5::attr(meta, "revest_version", std::string(build::kVersion));
+        h5::attr(meta, "compiler", std::string(build::kCompiler) + " (" + build::kBuildType + ")");
+        h5::attr(meta, "libraries", library_versions(info));
+        const hsize_t n = kSegmentSlots;
+        Handle sp(H5Screate_simple(1, &n, nullptr));
+        Handle t = h5::fixed_string_type(kSegmentLength);
+        const std::string zero(kSegmentLength, '\0');
+        Handle dcpl = dcpl_work(t, zero.data());
+        Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create /meta/segments"));
+        h5::attr(d, "description", std::string("run-segment log of the work file, one line per run or resume (the final "
+                                               "archive keeps it as the attribute /meta run_segments)"));
+      }
+      write_inputs(f, inputs);
+      Handle an = h5::group(f, "/analyses");
+      std::vector<std::string> names;
+      for (const auto& a : layouts) {
+        create_analysis_datasets(f, a, /*work=*/true);
+        names.push_back(a.name);
+      }
+      h5::attr(an, "order", names);
+      write_segment(f, 0, segment_text(info));
+      h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+    } catch (...) {
+      // On a full disk HDF5 cannot flush while closing, and a failed H5Fclose crashes HDF5 later:
+      // empty the file and flush again, so that the close has room (as assemble_archive does).
+      [[maybe_unused]] const int r = ::truncate(tmp.c_str(), 0);
+      H5Fflush(f, H5F_SCOPE_GLOBAL);
+      throw;
     }
-    h5::write_table(meta, Table{"inputs", "input files and their SHA-256",
-                                {{"path", p, "the file as the job named it (resolved against the job file's directory)"},
-                                 {"sha256", s, "SHA-256 of the file's bytes (lower-case hex)"},
-                                 {"role", r, "job, defaults, indicators, counties, queen, rook, panel or projects"}}});
-  }
-  {
-    h5::attr(meta, "mpi_size", static_cast<std::int64_t>(info.mpi_size));
-    h5::attr(meta, "hosts", info.hosts);
-    h5::attr(meta, "start_time", info.start_time);
-    h5::attr(meta, "git_describe", std::string(build::kGitDescribe));
-    h5::attr(meta, "revest_version", std::string(build::kVersion));
-    h5::attr(meta, "compiler", std::string(build::kCompiler) + " (" + build::kBuildType + ")");
-    h5::attr(meta, "libraries", library_versions(info));
-    const hsize_t n = kSegmentSlots;
-    Handle sp(H5Screate_simple(1, &n, nullptr));
-    Handle t = h5::fixed_string_type(kSegmentLength);
-    const std::string zero(kSegmentLength, '\0');
-    Handle dcpl = dcpl_work(t, zero.data());
-    Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create /meta/segments"));
-    h5::attr(d, "description", std::string("run-segment log of the work file, one line per run or resume (the final "
-                                           "archive keeps it as the attribute /meta run_segments)"));
-  }
-  write_inputs(f, inputs);
-  Handle an = h5::group(f, "/analyses");
-  std::vector<std::string> names;
-  for (const auto& a : layouts) {
-    create_analysis_datasets(f, a, /*work=*/true);
-    names.push_back(a.name);
-  }
-  h5::attr(an, "order", names);
-  write_segment(f, 0, segment_text(info));
-  h5::check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush");
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
@@ -498,6 +515,127 @@ std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec 
 }
 
 std::filesystem::path replacement_path(const std::filesystem::path& output) { return output.string() + ".new"; }
+
+std::uint64_t input_bytes(const std::vector<InputFile>& files) {
+  std::uint64_t n = 0;
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto s = std::filesystem::file_size(f.read_from.empty() ? f.path : f.read_from, ec);
+    if (!ec) n += s;
+  }
+  return n;
+}
+
+ArchiveSize estimate_archive_size(const std::vector<AnalysisLayout>& layouts, std::uint64_t inputs, ShardSpec shard) {
+  ArchiveSize z;
+  // /meta embeds every input file (compressed) and /data holds them as used: about their size
+  // (the smoke job: 1.9 MB for 3.9 MB of input files), plus HDF5's structures and the run-segment log.
+  const std::uint64_t fixed = inputs + (std::uint64_t{1} << 20) + kSegmentSlots * kSegmentLength;
+  z.work = z.final = fixed;
+  for (const auto& a : layouts) {
+    std::uint64_t row = 0;
+    for (const auto& s : a.specs) row += s.row_size() * sizeof(double);
+    const std::uint64_t K = static_cast<std::uint64_t>(std::max(1, shard.count)), k = static_cast<std::uint64_t>(shard.index);
+    const std::uint64_t mine = a.num_tasks * (k + 1) / K - a.num_tasks * k / K;  // as shard_tasks, uncounted
+    const std::uint64_t per_task = sizeof(std::int32_t) + kMessageLength;  // status, message: every task
+    z.rows += mine * row;
+    z.work += mine * row + a.num_tasks * per_task;
+    z.final += mine * row + a.num_tasks * per_task;
+  }
+  return z;
+}
+
+std::filesystem::path existing_directory(const std::filesystem::path& path) {
+  std::filesystem::path p = std::filesystem::absolute(path).lexically_normal();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(p, ec)) p = p.parent_path();
+  while (!p.empty() && p != p.root_path() && !std::filesystem::is_directory(p, ec)) p = p.parent_path();
+  return p.empty() ? std::filesystem::path("/") : p;
+}
+
+std::uint64_t free_bytes(const std::filesystem::path& path) {
+  const std::filesystem::path dir = existing_directory(path);
+  struct statvfs st {};
+  REVEST_REQUIRE(::statvfs(dir.c_str(), &st) == 0, dir.string() << ": cannot read the file system's free space ("
+                                                                << std::strerror(errno) << ")");
+  return static_cast<std::uint64_t>(st.f_bavail) * static_cast<std::uint64_t>(st.f_frsize);
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  static const char* units[] = {"bytes", "kB", "MB", "GB", "TB", "PB", "EB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 999.5 && u < 6) {
+    v /= 1000;
+    ++u;
+  }
+  std::ostringstream os;
+  if (u == 0) os << bytes << " bytes";
+  else os << std::setprecision(v < 10 ? 2 : 3) << v << " " << units[u];
+  return os.str();
+}
+
+int reserve_space(const std::filesystem::path& path, std::uint64_t bytes) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int err = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(bytes)) == 0 ? 0 : errno;
+  if (err == ENOSYS) err = EOPNOTSUPP;
+  ::close(fd);
+  return err;
+}
+
+void release_unused_space(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec) [[maybe_unused]] const int r = ::truncate(path.c_str(), static_cast<off_t>(size));
+}
+
+std::uint64_t unallocated_bytes(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  const std::uint64_t size = static_cast<std::uint64_t>(st.st_size), used = static_cast<std::uint64_t>(st.st_blocks) * 512;
+  return size > used ? size - used : 0;
+}
+
+bool archive_reserve(const std::filesystem::path& work, const std::vector<AnalysisLayout>& layouts,
+                     const std::vector<std::vector<std::size_t>>& tasks) {
+  // The byte ranges of the rows: the datasets are contiguous in a work file (H5Dget_offset).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // offset, length
+  {
+    Handle f = archive_open(work, false);
+    for (std::size_t ai = 0; ai < layouts.size() && ai < tasks.size(); ++ai)
+      for (const auto& spec : layouts[ai].specs) {
+        const std::string p = "/analyses/" + layouts[ai].name + "/replications/" + spec.name;
+        Handle d(h5::check(H5Dopen2(f, p.c_str(), H5P_DEFAULT), "open " + p));
+        const haddr_t at = H5Dget_offset(d);
+        const std::uint64_t row = spec.row_size() * sizeof(double);
+        if (at == HADDR_UNDEF || row == 0) continue;
+        const auto& t = tasks[ai];
+        for (std::size_t a = 0; a < t.size();) {
+          std::size_t b = a + 1;
+          while (b < t.size() && t[b] == t[b - 1] + 1) ++b;
+          ranges.emplace_back(at + t[a] * row, (t[b - 1] + 1 - t[a]) * row);
+          a = b;
+        }
+      }
+  }
+  const int fd = ::open(work.c_str(), O_RDWR | O_CLOEXEC);
+  REVEST_REQUIRE(fd >= 0, work.string() << ": cannot open to reserve its rows (" << std::strerror(errno) << ")");
+  std::uint64_t total = 0;
+  for (const auto& r : ranges) total += r.second;
+  for (const auto& [off, len] : ranges) {
+    // KEEP_SIZE: the file's size (HDF5's end of file) never changes; only blocks get allocated.
+    if (::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(off), static_cast<off_t>(len)) == 0) continue;
+    const int e = errno;
+    ::close(fd);
+    if (e == EOPNOTSUPP || e == ENOSYS) return false;
+    REVEST_FAIL((e == ENOSPC || e == EDQUOT ? "disk full: " : "") << "cannot reserve " << format_bytes(total)
+                << " for the rows of the work file " << work.string() << " on " << existing_directory(work).string()
+                << " (" << std::strerror(e) << "; " << format_bytes(free_bytes(work)) << " free now)");
+  }
+  ::close(fd);
+  return true;
+}
 
 ShardSpec parse_shard(const std::string& text) {
   ShardSpec s;
@@ -576,7 +714,7 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
 
 // ---------------------------------------------------------------- parallel writes
 
-ParallelArchive::ParallelArchive(const std::filesystem::path& path, MPI_Comm comm) {
+ParallelArchive::ParallelArchive(const std::filesystem::path& path, MPI_Comm comm) : path_(path) {
   h5::quiet();
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
   H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
@@ -636,6 +774,29 @@ void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_
 }
 }  // namespace
 
+void ParallelArchive::guarded(const std::function<void()>& write, const std::string& what, std::uint64_t bytes) {
+  h5::clear_failure_errno();
+  try {
+    write();
+  } catch (const Error& e) {
+    // Rows are reserved on disk when the work file is created (archive_reserve), so this happens
+    // only without that (--ignore-free-space, or a file system that cannot reserve). MPI-IO does not
+    // say why a write failed: a file system left with less room than the write needed was full.
+    const int err = h5::failure_errno();
+    std::uint64_t free = 0;
+    try {
+      free = free_bytes(path_);
+    } catch (const Error&) {
+      throw e;
+    }
+    if (err != ENOSPC && err != EDQUOT && free >= bytes + (std::uint64_t{1} << 20)) throw;
+    REVEST_FAIL("disk full: " << what << " in the work file " << path_.string() << " failed, and "
+                              << existing_directory(path_).string() << " has " << format_bytes(free)
+                              << " free. The tasks checkpointed before are kept: free space there and resume the "
+                                 "run (--resume); " << e.what());
+  }
+}
+
 void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
                                  const std::vector<std::vector<double>>& rows) {
   const std::string base = "/analyses/" + layout.name;
@@ -643,8 +804,10 @@ void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector
   for (std::size_t s = 0; s < layout.specs.size(); ++s) {
     std::vector<hsize_t> rest(layout.specs[s].shape.begin(), layout.specs[s].shape.end());
     const void* buf = tasks.empty() ? static_cast<const void*>(&dummy_d) : rows[s].data();
-    write_selection(file_, dxpl_, base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf,
-                    tasks, layout.specs[s].row_size(), rest);
+    guarded([&] {
+      write_selection(file_, dxpl_, base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf, tasks,
+                      layout.specs[s].row_size(), rest);
+    }, "writing the rows of analysis '" + layout.name + "'", tasks.size() * layout.specs[s].row_size() * sizeof(double));
   }
 }
 

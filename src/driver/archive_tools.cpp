@@ -157,6 +157,15 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
   ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return L.analyses[ai]->summarize(reader); };
   ao.end_time = now_iso8601();
   ao.info.mpi_size = 1;
+  const ArchiveSize disk = estimate_archive_size(layouts, input_bytes(L.files));
+  if (L.job.check_free_space && !opt.ignore_free_space) ao.reserve_bytes = final_reservation(disk.final);
+  ao.space_hint = "Free space on " + existing_directory(opt.output).string() +
+                  (ao.reserve_bytes ? " (writing the merged archive reserves " + format_bytes(ao.reserve_bytes) +
+                                          "; with --ignore-free-space it is written without reserving that room)"
+                                    : " (the merged archive takes about " + format_bytes(disk.final) + " uncompressed)");
+  ao.resume_hint = "The shards are kept: run " +
+                   (opt.files.empty() ? "`revest merge --shards " + std::to_string(K) + " -o " + opt.output.string() + "`"
+                                      : std::string("the same `revest merge`")) + " again";
   const std::string digest = assemble_archive(ordered, opt.output, layouts, ao);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   log << "merged " << K << " shards into " << opt.output.string() << " (" << layouts.size() << " analyses, "

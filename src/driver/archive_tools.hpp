@@ -15,6 +15,7 @@ struct MergeOptions {
   std::vector<std::filesystem::path> files;     ///< explicit shard files (instead of the names)
   bool force = false;                           ///< overwrite a complete output
   bool remove_shards = false;                   ///< delete the shard files after a successful merge
+  bool ignore_free_space = false;               ///< write without reserving the archive's room first
 };
 
 /// Merges the K shard archives of a sharded run into the final archive: checks that every shard

@@ -28,12 +28,23 @@ struct AssembleOptions {
   double wall_seconds = 0, cpu_seconds = 0;           ///< of the last run segment
   std::vector<double> analysis_wall, analysis_cpu;    ///< per analysis, of the last segment (or empty)
   bool merge = false;               ///< sources are shards: every task must come from exactly one
+  /// What is kept and how to finish if writing DEST fails (appended to the error), e.g. "Every
+  /// task is done and kept in the work file W: `revest run JOB --resume` writes the final archive".
+  std::string resume_hint;
+  /// What to free when the disk is full (appended before resume_hint), e.g. "Free space on DIR
+  /// (writing the final archive reserves 1.2 GB; ...)".
+  std::string space_hint;
+  /// Bytes of disk reserved for DEST.tmp before anything is written (final_reservation), so that
+  /// HDF5 never meets a full disk; 0: none (--ignore-free-space). If they cannot be reserved,
+  /// nothing is written and the error says "disk full".
+  std::uint64_t reserve_bytes = 0;
 };
 
 /// Rank 0 only (serial HDF5). `sources` are work files or complete archives of the same job; each
 /// task's rows come from the source whose status says it ran (for a merge, exactly one must).
-/// Throws revest::Error (DEST untouched) on any inconsistency. Returns the archive digest
-/// (checksums.hpp).
+/// Throws revest::Error (DEST untouched, DEST.tmp removed) on any inconsistency or failure: "disk
+/// full: ..." naming the directory when the disk fills up, with options.resume_hint. Returns the
+/// archive digest (checksums.hpp).
 std::string assemble_archive(const std::vector<std::filesystem::path>& sources,
                       const std::filesystem::path& dest, const std::vector<AnalysisLayout>& layouts,
                       const AssembleOptions& options);

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iomanip>
 #include <memory>
@@ -27,11 +29,41 @@ void Handle::reset() {
   id_ = -1;
 }
 
+namespace {
+thread_local int g_failure_errno = 0;
+
+herr_t find_errno(unsigned, const H5E_error2_t* e, void* data) {
+  // The POSIX driver's messages carry ", errno = 28, error message = '...'"; MPI-IO's name the MPI
+  // error class.
+  const char* d = e->desc ? e->desc : "";
+  int& err = *static_cast<int*>(data);
+  if (const char* p = std::strstr(d, "errno = ")) err = std::atoi(p + 8);
+  else if (std::strstr(d, "MPI_ERR_NO_SPACE") || std::strstr(d, "No space left")) err = ENOSPC;
+  else if (std::strstr(d, "MPI_ERR_QUOTA") || std::strstr(d, "quota exceeded")) err = EDQUOT;
+  return 0;
+}
+
+/// Called right after a failed HDF5 call, before the next call clears HDF5's error stack: the
+/// system error behind it (0 if none), remembered for failure_errno().
+[[noreturn]] void fail(const std::string& what) {
+  int err = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_errno, &err);
+  g_failure_errno = err;
+  if (err) REVEST_FAIL("HDF5: " << what << " (" << std::strerror(err) << ")");
+  REVEST_FAIL("HDF5: " << what);
+}
+}  // namespace
+
+int failure_errno() { return g_failure_errno; }
+void clear_failure_errno() { g_failure_errno = 0; }
+
 hid_t check(hid_t id, const std::string& what) {
-  REVEST_REQUIRE(id >= 0, "HDF5: " << what);
+  if (id < 0) fail(what);
   return id;
 }
-void check_status(herr_t st, const std::string& what) { REVEST_REQUIRE(st >= 0, "HDF5: " << what); }
+void check_status(herr_t st, const std::string& what) {
+  if (st < 0) fail(what);
+}
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 

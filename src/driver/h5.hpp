@@ -40,9 +40,14 @@ class Handle {
   hid_t id_ = -1;
 };
 
-/// Throws revest::Error "HDF5: what" if id < 0.
+/// Throws revest::Error "HDF5: what" if id < 0, with the system's reason when HDF5 reports one
+/// ("HDF5: write dataset mode (No space left on device)").
 hid_t check(hid_t id, const std::string& what);
 void check_status(herr_t st, const std::string& what);
+/// The errno behind the last failure check() or check_status() reported on this thread (ENOSPC,
+/// EDQUOT, ...) since clear_failure_errno(), or 0 if HDF5 named none.
+int failure_errno();
+void clear_failure_errno();
 
 /// Silences HDF5's own error stack printing (we report errors ourselves).
 void quiet();

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <stdexcept>
@@ -79,7 +80,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string job_path, defaults, output, archive, out_dir, geography = "data/southwest";
-  bool resume = false, force = false, quiet = false;
+  bool resume = false, force = false, quiet = false, ignore_free_space = false;
+  const char* ignore_free_space_help =
+      "skip the free-space checks and the reservation of disk space for the archive (for file systems that "
+      "report less free space than they have); the job's [runtime] check_free_space = false does the same";
   std::uint64_t seed = 0;
   int first_year = 2011, last_year = 2022;
   std::size_t rows = 5;
@@ -91,6 +95,7 @@ int main(int argc, char** argv) {
   run->add_option("--output,-o", output, "archive path (overrides the job's `output`)");
   run->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
   run->add_flag("--quiet,-q", quiet, "no progress output");
+  run->add_flag("--ignore-free-space", ignore_free_space, ignore_free_space_help);
   std::string shard_text;
   run->add_option("--shard", shard_text, "compute only shard K of N of every analysis (K/N, 0 <= K < N; the SLURM "
                                          "array index) into the shard archive OUTPUT.shard-K-of-N.h5");
@@ -103,6 +108,9 @@ int main(int argc, char** argv) {
   run->add_option("--test-kill-rank", kill_rank, "")->group("");
   double task_delay = 0;  // test hook (hidden): sleep this long before every task (a slow job)
   run->add_option("--test-task-delay", task_delay, "")->group("");
+  long oom_task = -1, segv_task = -1;  // test hooks (hidden): task N runs out of memory / crashes
+  run->add_option("--test-out-of-memory-task", oom_task, "")->group("");
+  run->add_option("--test-segfault-task", segv_task, "")->group("");
 
   driver::SubmitOptions sub;
   std::string sub_job, sub_output, sub_templates, sub_revest, sub_dir;
@@ -139,6 +147,7 @@ int main(int argc, char** argv) {
   merge->add_option("files", merge_files, "shard archives (default: the names derived from --output)");
   merge->add_flag("--force", merge_opt.force, "overwrite a complete output archive");
   merge->add_flag("--remove-shards", merge_opt.remove_shards, "delete the shard archives after a successful merge");
+  merge->add_flag("--ignore-free-space", merge_opt.ignore_free_space, ignore_free_space_help);
 
   driver::VerifyOptions verify_opt;
   auto* verify = app.add_subcommand("verify", "verify an archive from itself alone: dataset checksums, a random sample of tasks re-run "
@@ -159,10 +168,12 @@ int main(int argc, char** argv) {
   rerun->add_option("--output,-o", rerun_out, "new archive (default: ARCHIVE_DIR/STEM.rerun.h5)");
   rerun->add_flag("--force", rerun_force, "overwrite an existing output");
   rerun->add_flag("--resume", resume, "finish an interrupted re-run");
+  rerun->add_flag("--ignore-free-space", ignore_free_space, ignore_free_space_help);
 
   auto* validate = app.add_subcommand("validate", "check a job file and its data without running it");
   validate->add_option("job", job_path, "job file (TOML)")->required()->check(CLI::ExistingFile);
   validate->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
+  validate->add_flag("--ignore-free-space", ignore_free_space, "report the archive's size without checking the free space");
 
   auto* gen = app.add_subcommand("generate", "write the synthetic calibrated county panel with its true parameters");
   gen->add_option("--seed", seed, "seed (required; the bundled data use 20261128)")->required();
@@ -210,11 +221,18 @@ int main(int argc, char** argv) {
   // aborts the job (the others may be waiting in a collective call).
   auto run_everywhere = [&](const std::filesystem::path& path, driver::RunOptions opt) -> std::optional<driver::RunResult> {
     install_stop_handlers();
+    driver::install_fatal_signal_report();
     opt.stop_requested = [] { return static_cast<int>(g_stop_signal); };
     try {
       return driver::run_job(path, opt, MPI_COMM_WORLD);
     } catch (const driver::CollectiveError& e) {
       if (root) std::cerr << "revest: error: " << e.what() << "\n";
+    } catch (const std::bad_alloc&) {
+      // Out of memory outside the places that say which analysis and task (runtime.cpp).
+      std::cerr << "revest: error (rank " << mpi.rank() << "): out of memory (std::bad_alloc); run fewer ranks per "
+                   "node or give each rank more memory\n";
+      std::cerr.flush();
+      MPI_Abort(MPI_COMM_WORLD, 1);
     } catch (const std::exception& e) {
       std::cerr << "revest: error (rank " << mpi.rank() << "): " << e.what() << "\n";
       std::cerr.flush();
@@ -228,28 +246,36 @@ int main(int argc, char** argv) {
       driver::RunOptions opt;
       opt.resume = resume;
       opt.force = force;
+      opt.ignore_free_space = ignore_free_space;
       if (!output.empty()) opt.output = output;
       opt.defaults = driver::find_defaults(defaults, job_path);
       opt.progress = !quiet;
       if (!shard_text.empty()) opt.shard = driver::parse_shard(shard_text);
-      if (task_delay > 0) {
-        opt.factory = [task_delay](const io::AnalysisConfig& cfg, const driver::Inputs& in) -> std::unique_ptr<Analysis> {
-          struct Slow : Analysis {
+      if (task_delay > 0 || oom_task >= 0 || segv_task >= 0) {
+        // Test hooks: every task is slowed; task N of an analysis runs out of memory, or crashes.
+        opt.factory = [task_delay, oom_task, segv_task](const io::AnalysisConfig& cfg,
+                                                        const driver::Inputs& in) -> std::unique_ptr<Analysis> {
+          struct Injected : Analysis {
             std::unique_ptr<Analysis> a;
             double d;
+            long oom, segv;
             std::string kind() const override { return a->kind(); }
             std::string name() const override { return a->name(); }
             std::size_t num_tasks() const override { return a->num_tasks(); }
             std::vector<ReplicationSpec> replication_specs() const override { return a->replication_specs(); }
             TaskOutcome run_task(std::size_t t, Rng& r, std::span<const std::span<double>> o) const override {
-              usleep(static_cast<useconds_t>(d * 1e6));
+              if (d > 0) usleep(static_cast<useconds_t>(d * 1e6));
+              if (static_cast<long>(t) == oom) throw std::bad_alloc();
+              if (static_cast<long>(t) == segv) std::raise(SIGSEGV);
               return a->run_task(t, r, o);
             }
             std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
           };
-          auto s = std::make_unique<Slow>();
+          auto s = std::make_unique<Injected>();
           s->a = driver::make_analysis(cfg, in);
           s->d = task_delay;
+          s->oom = oom_task;
+          s->segv = segv_task;
           return s;
         };
       }
@@ -298,6 +324,7 @@ int main(int argc, char** argv) {
       opt.from_archive = archive;
       opt.force = rerun_force;
       opt.resume = resume;
+      opt.ignore_free_space = ignore_free_space;
       opt.progress = true;
       std::filesystem::path src(archive);
       const std::filesystem::path out = rerun_out.empty() ? src.parent_path() / (src.stem().string() + ".rerun.h5")
@@ -364,11 +391,19 @@ int main(int argc, char** argv) {
       const auto L = driver::load_and_validate(job_path, driver::find_defaults(defaults, job_path));
       std::size_t tasks = 0;
       for (const auto& a : L.analyses) tasks += a->num_tasks();
+      // The archive's size, and whether the disk can hold it (as `run` checks before it starts).
+      const auto disk = driver::estimate_archive_size(driver::layouts_of(L.job, L.analyses), driver::input_bytes(L.files));
+      std::string warning;
+      if (L.job.check_free_space && !ignore_free_space) warning = driver::check_free_space(L.job.output, disk.work, disk);
       std::cout << job_path << ": OK: job '" << L.job.name << "', seed " << L.job.seed << ", "
                 << L.job.analyses.size() << " analysis(es), " << tasks << " tasks; panel "
                 << L.inputs.panel.num_counties << " counties x " << L.inputs.panel.num_years()
                 << " years x " << L.inputs.panel.variables.size() << " variables; output "
                 << L.job.output.string() << "\n";
+      std::cout << "archive size: work file about " << driver::format_bytes(disk.work) << ", final archive about "
+                << driver::format_bytes(disk.final) << " uncompressed (summary tables aside); " << driver::format_bytes(driver::free_bytes(L.job.output))
+                << " free on " << driver::existing_directory(L.job.output).string() << "\n";
+      if (!warning.empty()) std::cout << "warning: " << warning << "\n";
       return 0;
     }
     if (gen->parsed()) {
@@ -400,6 +435,9 @@ int main(int argc, char** argv) {
       std::cout << "wrote " << n << " CSV files to " << out_dir << "\n";
       return 0;
     }
+  } catch (const std::bad_alloc&) {
+    if (root) std::cerr << "revest: error: out of memory (std::bad_alloc); give the process more memory\n";
+    return 1;
   } catch (const std::exception& e) {
     if (root) std::cerr << "revest: error: " << e.what() << "\n";
     return 1;

@@ -16,7 +16,12 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <new>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "driver/assemble.hpp"
 #include "driver/output_lock.hpp"
@@ -50,6 +55,66 @@ void from_bytes(const std::string& s, T& obj) {
   ia >> obj;
 }
 
+// ---------------------------------------------------------------- running out of memory
+// A rank that runs out of memory says which analysis and task (or which step) it was running, on
+// which rank and host, and what to do; under `ulimit -v` that used to be a bare "std::bad_alloc".
+// The same context goes into the message of a fatal signal (install_fatal_signal_report), since a
+// library that fails to allocate may crash instead of throwing.
+
+std::string g_where = "rank 0 of 1";  ///< this process, for messages: "rank R of N (host H)"
+char g_where_c[160] = "rank 0 of 1";   ///< the same for the signal handler
+char g_activity[320] = "starting";     ///< what this rank is doing, for the signal handler
+
+void set_where(int rank, int size, const std::string& host) {
+  g_where = "rank " + std::to_string(rank) + " of " + std::to_string(size) + " (host " + host + ")";
+  std::snprintf(g_where_c, sizeof g_where_c, "%s", g_where.c_str());
+}
+void set_activity(const std::string& what) { std::snprintf(g_activity, sizeof g_activity, "%s", what.c_str()); }
+
+std::string out_of_memory(const std::string& what) {
+  return "out of memory: " + what + " ran out of memory (std::bad_alloc) on " + g_where +
+         ". The ranks of a node share its memory: run fewer ranks per node (mpirun --map-by ppr:N:node, srun "
+         "--ntasks-per-node=N), give each rank more (--mem-per-cpu, [slurm] mem_per_cpu, a larger ulimit -v), or make "
+         "the work smaller";
+}
+
+struct sigaction g_previous_segv {}, g_previous_bus {};
+
+extern "C" void on_fatal_signal(int sig) {
+  // Async-signal-safe: write(2) of texts prepared beforehand, then the handler that was there
+  // before (Open MPI's backtrace, or the default action) on the re-raised signal.
+  auto put = [](const char* s) { [[maybe_unused]] const ssize_t r = ::write(2, s, std::strlen(s)); };
+  put("revest: fatal: ");
+  put(sig == SIGSEGV ? "segmentation fault" : "bus error");
+  put(" on ");
+  put(g_where_c);
+  put(" while ");
+  put(g_activity);
+  put(". Under a memory limit (ulimit -v, a cgroup, --mem-per-cpu) this is most likely memory exhaustion: run fewer "
+      "ranks per node or give each rank more memory; the tasks checkpointed before are kept (--resume)\n");
+  ::sigaction(sig, sig == SIGSEGV ? &g_previous_segv : &g_previous_bus, nullptr);
+  ::raise(sig);
+}
+
+/// Runs fn; a std::bad_alloc in it becomes a revest::Error naming `what` (e.g. "building analysis 'x'").
+template <class F>
+void memory_guard(const std::string& what, F&& fn) {
+  set_activity(what);
+  try {
+    fn();
+  } catch (const std::bad_alloc&) {
+    throw Error(out_of_memory(what));
+  }
+}
+
+/// What makes one task of an analysis need less memory (for the out-of-memory message).
+std::string task_size_hint(const std::string& kind) {
+  if (kind == "real_options") return "fewer paths per batch (more batches, or fewer paths, regression_paths, real_world_paths)";
+  if (kind == "spatial_esda") return "a smaller permutations_per_task";
+  if (kind == "spatial_models") return "fewer impact_draws, or logdet = \"sparse\"";
+  return "";
+}
+
 /// Results of this rank's tasks in one round.
 struct RoundBuffer {
   std::vector<std::size_t> tasks;
@@ -57,6 +122,7 @@ struct RoundBuffer {
   std::vector<std::int32_t> status;
   std::vector<std::string> messages;
   std::string error;  // a real error (not a task failure): ends the run on all ranks
+  bool out_of_memory = false;  // the error is a std::bad_alloc
   double busy_seconds = 0;  // wall time this rank spent computing tasks
 
   /// Sorts by task index (dynamic scheduling delivers tasks out of order).
@@ -78,6 +144,7 @@ struct RoundBuffer {
       }
     }
     out.error = std::move(error);
+    out.out_of_memory = out_of_memory;
     *this = std::move(out);
   }
 };
@@ -91,31 +158,36 @@ void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, 
     ~Busy() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
   } busy{buf.busy_seconds};
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::vector<std::size_t> off(specs.size());
+  const std::string what = "analysis '" + a.name() + "' (" + a.kind() + ") task " + std::to_string(task);
+  set_activity("computing " + what);
   if (buf.rows.size() != specs.size()) buf.rows.resize(specs.size());
-  std::vector<std::span<double>> spans;
-  for (std::size_t s = 0; s < specs.size(); ++s) {
-    off[s] = buf.rows[s].size();
-    buf.rows[s].resize(off[s] + specs[s].row_size(), nan);
-  }
-  for (std::size_t s = 0; s < specs.size(); ++s)
-    spans.emplace_back(buf.rows[s].data() + off[s], specs[s].row_size());
-  TaskOutcome out;
+  std::vector<std::size_t> off(specs.size());
+  for (std::size_t s = 0; s < specs.size(); ++s) off[s] = buf.rows[s].size();
   try {
+    // The rows too: on a rank short of memory, growing the round's buffer is what fails first.
+    std::vector<std::span<double>> spans;
+    for (std::size_t s = 0; s < specs.size(); ++s) buf.rows[s].resize(off[s] + specs[s].row_size(), nan);
+    for (std::size_t s = 0; s < specs.size(); ++s) spans.emplace_back(buf.rows[s].data() + off[s], specs[s].row_size());
     Rng rng(seed, a.name(), static_cast<std::uint32_t>(task));
-    out = a.run_task(task, rng, spans);
-  } catch (const std::exception& e) {
-    std::ostringstream os;
-    os << "analysis '" << a.name() << "' task " << task << ": " << e.what();
-    buf.error = os.str();
-    for (std::size_t s = 0; s < specs.size(); ++s) buf.rows[s].resize(off[s]);
+    const TaskOutcome out = a.run_task(task, rng, spans);
+    if (out.status != TaskStatus::kOk)
+      for (auto& sp : spans) std::fill(sp.begin(), sp.end(), nan);
+    // Everything that may allocate before the first push, so that a task is recorded whole or not.
+    std::string message = out.message;
+    buf.tasks.reserve(buf.tasks.size() + 1);
+    buf.status.reserve(buf.status.size() + 1);
+    buf.messages.reserve(buf.messages.size() + 1);
+    buf.tasks.push_back(task);
+    buf.status.push_back(static_cast<std::int32_t>(out.status));
+    buf.messages.push_back(std::move(message));
     return;
+  } catch (const std::bad_alloc&) {
+    buf.error = out_of_memory(what);
+    buf.out_of_memory = true;
+  } catch (const std::exception& e) {
+    buf.error = what + ": " + e.what();
   }
-  if (out.status != TaskStatus::kOk)
-    for (auto& sp : spans) std::fill(sp.begin(), sp.end(), nan);
-  buf.tasks.push_back(task);
-  buf.status.push_back(static_cast<std::int32_t>(out.status));
-  buf.messages.push_back(out.message);
+  for (std::size_t s = 0; s < specs.size(); ++s) buf.rows[s].resize(std::min(buf.rows[s].size(), off[s]));  // no allocation
 }
 
 /// Dynamic self-scheduling of `round` over the ranks of `comm` (a private duplicate). Rank 0
@@ -175,6 +247,19 @@ void run_dynamic(const Analysis& a, const std::vector<ReplicationSpec>& specs, s
   }
 }
 
+/// The command that finishes an interrupted run (for messages).
+std::string resume_command(const std::filesystem::path& job_path, const RunOptions& opt) {
+  std::ostringstream os;
+  if (opt.from_archive) {
+    os << "revest rerun " << opt.from_archive->string() << " --resume";
+  } else {
+    os << "revest run " << job_path.string() << " --resume";
+    if (opt.shard.sharded()) os << " --shard " << opt.shard.str();
+  }
+  if (opt.output) os << " -o " << opt.output->string();
+  return os.str();
+}
+
 /// Reads the data files a job names (rank 0; after the job itself is loaded).
 void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std::filesystem::path& defaults,
                  bool build_analyses) {
@@ -201,6 +286,14 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std:
 }
 
 }  // namespace
+
+void install_fatal_signal_report() {
+  struct sigaction sa {};
+  sa.sa_handler = on_fatal_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGSEGV, &sa, &g_previous_segv);
+  ::sigaction(SIGBUS, &sa, &g_previous_bus);
+}
 
 ScratchDir::ScratchDir(const std::string& tag) {
   std::string templ = (std::filesystem::temp_directory_path() / ("revest-" + tag + "-XXXXXX")).string();
@@ -253,6 +346,25 @@ void check_output_not_input(const std::filesystem::path& output, const std::vect
           REVEST_FAIL("output " << output.string() << what << " is the job's " << f.role << " input " << f.path
                                 << ": refusing to overwrite an input of the job (even with --force); choose another "
                                    "output (-o, or `output` in the job file)");
+}
+
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size) {
+  const std::uint64_t free = free_bytes(output);
+  const std::string dir = existing_directory(output).string();
+  REVEST_REQUIRE(free >= required_free_bytes(now, size.final),
+                 "not enough free space for " << output.string() << ": " << dir << " has " << format_bytes(free)
+                 << " free, and the run needs about " << format_bytes(now) << " for its work file and "
+                 << format_bytes(size.final) << " for the final archive (its datasets uncompressed; at least "
+                 << format_bytes(size.final / 8) << " compressed). Free space or choose another output (-o); if the "
+                    "file system reports less free space than it has, --ignore-free-space (or [runtime] "
+                    "check_free_space = false) skips this check");
+  if (free >= now + final_reservation(size.final)) return "";
+  std::ostringstream os;
+  os << dir << " has " << format_bytes(free) << " free: room for the work file (" << format_bytes(now)
+     << ") but maybe not for the final archive, about " << format_bytes(size.final)
+     << " uncompressed; revest reserves " << format_bytes(final_reservation(size.final))
+     << " before writing it and stops, resumable, if it cannot";
+  return os.str();
 }
 
 LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
@@ -359,6 +471,12 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     }
   } guard{&comm};
   const int rank = comm_rank(comm), size = comm_size(comm);
+  {
+    char host[MPI_MAX_PROCESSOR_NAME] = {0};
+    int len = 0;
+    MPI_Get_processor_name(host, &len);
+    set_where(rank, size, host);
+  }
   const auto wall0 = std::chrono::steady_clock::now();
   const double cpu0 = cpu_seconds();
   int threads_provided = 0;
@@ -373,19 +491,21 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   std::optional<ScratchDir> scratch;  // rank 0, a re-run: the input files taken from the archive
   collective_try([&] {
     if (rank != 0) return;
-    // The analyses are built in step 2, on every rank, before anything is written.
-    if (opt.from_archive) {
-      scratch.emplace("rerun");
-      L = load_from_archive(*opt.from_archive, scratch->path(), opt.output, /*build_analyses=*/false);
-    } else {
-      L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
-    }
-    effective = L.job.effective_toml();
-    job_text = L.job.text;
-    job_file = L.job.file;
-    output_str = L.job.output.string();
-    inputs_bytes = to_bytes(L.inputs);
-    files_bytes = to_bytes(L.files);
+    memory_guard("reading the job and its data", [&] {
+      // The analyses are built in step 2, on every rank, before anything is written.
+      if (opt.from_archive) {
+        scratch.emplace("rerun");
+        L = load_from_archive(*opt.from_archive, scratch->path(), opt.output, /*build_analyses=*/false);
+      } else {
+        L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
+      }
+      effective = L.job.effective_toml();
+      job_text = L.job.text;
+      job_file = L.job.file;
+      output_str = L.job.output.string();
+      inputs_bytes = to_bytes(L.inputs);
+      files_bytes = to_bytes(L.files);
+    });
   }, comm);
   broadcast(effective, 0, comm);
   broadcast(job_text, 0, comm);
@@ -401,13 +521,17 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   std::vector<std::unique_ptr<Analysis>> analyses;
   std::vector<AnalysisLayout> layouts;
   collective_try([&] {
-    job = io::job_from_effective(effective, job_text);
-    job.file = job_file;
-    job.output = output_str;  // the final archive (also in a shard's configuration)
-    from_bytes(inputs_bytes, inputs);
-    from_bytes(files_bytes, files);
+    memory_guard("receiving the job and its data", [&] {
+      job = io::job_from_effective(effective, job_text);
+      job.file = job_file;
+      job.output = output_str;  // the final archive (also in a shard's configuration)
+      from_bytes(inputs_bytes, inputs);
+      from_bytes(files_bytes, files);
+    });
     for (const auto& cfg : job.analyses)
-      analyses.push_back(opt.factory ? opt.factory(cfg, inputs) : make_analysis(cfg, inputs));
+      memory_guard("building analysis '" + cfg.name + "' (" + cfg.kind + ")", [&] {
+        analyses.push_back(opt.factory ? opt.factory(cfg, inputs) : make_analysis(cfg, inputs));
+      });
     layouts = layouts_of(job, analyses);
   }, comm);
   inputs_bytes.clear();
@@ -432,6 +556,8 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   // replacement work file beside it, so that what is at `path` stays until the new archive is
   // renamed over it.
   std::string work_str = path.string();
+  const bool check_space = job.check_free_space && !opt.ignore_free_space;
+  ArchiveSize disk;  // rank 0: the archive size estimate
   collective_try([&] {
     if (rank != 0) return;
     if (opt.shard.sharded()) check_output_not_input(path, files);
@@ -440,11 +566,45 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     const std::filesystem::path next = replacement_path(path);
     const auto state = archive_state(path), next_state = archive_state(next);
     std::filesystem::path work = path;
+    disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
+    // A new work file: room for all of it (its rows are reserved at once), and then some for the
+    // final archive; see check_free_space. What is reserved cannot run out later, mid-run.
+    auto create = [&] {
+      if (check_space) {
+        const std::string warning = check_free_space(path, disk.work, disk);
+        spdlog::info("archive size: work file about {}, final archive about {} uncompressed; {} free on {}",
+                     format_bytes(disk.work), format_bytes(disk.final), format_bytes(free_bytes(path)),
+                     existing_directory(path).string());
+        if (!warning.empty()) spdlog::warn("{}", warning);
+      }
+      archive_create(work, job, inputs, files, layouts, info, opt.shard);
+      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      if (!check_space) return;
+      try {
+        archive_reserve(work, layouts, pending);
+      } catch (const Error&) {
+        std::filesystem::remove(work);  // nothing was computed in it yet
+        throw;
+      }
+    };
+    // A work file resumed: room for its rows still to write (reserved now, if they were not).
+    auto resume = [&] {
+      pending = archive_pending(work, job, files, layouts, info, opt.shard);
+      if (!check_space) return;
+      std::uint64_t rows = 0;
+      for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
+        std::uint64_t row = 0;
+        for (const auto& s : layouts[ai].specs) row += s.row_size() * sizeof(double);
+        rows += pending[ai].size() * row;
+      }
+      const std::string warning = check_free_space(path, std::min(rows, unallocated_bytes(work)), disk);
+      if (!warning.empty()) spdlog::warn("{}", warning);
+      archive_reserve(work, layouts, pending);
+    };
     if (opt.force) {
       if (next_state != ArchiveState::kAbsent) std::filesystem::remove(next);  // an interrupted --force run
       if (state != ArchiveState::kAbsent) work = next;
-      archive_create(work, job, inputs, files, layouts, info, opt.shard);
-      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      create();
       if (work != path)
         spdlog::info("--force: {} is kept until the new archive replaces it; the new run's work file is {}",
                      path.string(), work.string());
@@ -457,7 +617,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
                      next.string() << ": not a usable work file (not a revest archive, or corrupt); remove it, or use "
                                       "--force to start over");
       work = next;
-      pending = archive_pending(work, job, files, layouts, info, opt.shard);
+      resume();
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming the --force run in {}: {} task(s) left ({} is kept until it is complete)", work.string(),
@@ -469,7 +629,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
       already_complete = 1;
     } else if (opt.resume && state == ArchiveState::kIncomplete) {
-      pending = archive_pending(path, job, files, layouts, info, opt.shard);
+      resume();
       std::size_t left = 0;
       for (auto& p : pending) left += p.size();
       spdlog::info("resuming {}: {} task(s) left", path.string(), left);
@@ -483,8 +643,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       if (state == ArchiveState::kNotAnArchive)
         REVEST_FAIL(path.string() << ": file exists and is not a revest archive, or is corrupt (refused"
                                            "; use --force to overwrite it, or another --output)");
-      archive_create(path, job, inputs, files, layouts, info, opt.shard);
-      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+      create();
     }
     work_str = work.string();
     pending_bytes = to_bytes(pending);
@@ -542,11 +701,20 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
             run_dynamic(a, lay.specs, job.seed, slice, comm, threads, stopping, buf);
           }
           busy += buf.busy_seconds;
-          buf.sort(lay.specs);
           // A real error on any rank ends the run on all ranks, before the collective write.
           collective_try([&] {
-            if (!buf.error.empty()) throw Error(buf.error);
+            if (buf.error.empty()) memory_guard("sorting the rows of analysis '" + a.name() + "'", [&] { buf.sort(lay.specs); });
+            if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
+            if (buf.out_of_memory) {
+              std::uint64_t row = 0;
+              for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
+              const std::string hint = task_size_hint(a.kind());
+              throw Error(buf.error + ": " + (hint.empty() ? "" : hint + ", or ") + "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a round, here up to " +
+                          std::to_string(round) + " tasks of " + format_bytes(row) +
+                          "). Every task checkpointed before is kept: finish the run with --resume");
+            }
           }, comm);
+          set_activity("writing the rows of analysis '" + a.name() + "' into the work file " + work.string());
           archive.write_rows(lay, buf.tasks, buf.rows);
           if (opt.after_write) opt.after_write(a.name(), done);
           ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
@@ -633,10 +801,23 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.analysis_wall = wall_per;
     ao.analysis_cpu = cpu_sum;
     if (!opt.shard.sharded())
-      ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return analyses[ai]->summarize(reader); };
+      ao.summarize = [&](std::size_t ai, ReplicationReader& reader) {
+        std::vector<Table> tables;
+        memory_guard("summarising analysis '" + analyses[ai]->name() + "' (" + analyses[ai]->kind() + ")",
+                     [&] { tables = analyses[ai]->summarize(reader); });
+        return tables;
+      };
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
+    if (check_space) ao.reserve_bytes = final_reservation(disk.final);
+    ao.space_hint = "Free space on " + existing_directory(path).string() +
+                    (check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
+                                       "; with --ignore-free-space it is written without reserving that room)"
+                                 : " (the final archive takes about " + format_bytes(disk.final) + " uncompressed)");
+    ao.resume_hint = "Every task is done and kept in the work file " + work.string() + ": `" +
+                     resume_command(job_path, opt) + "` writes the final archive";
+    set_activity("writing the final archive " + path.string());
     result.digest = assemble_archive({work}, path, layouts, ao);
     if (work != path) std::filesystem::remove(work);  // the replaced archive is gone now, by the rename
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

@@ -30,6 +30,9 @@ struct RunOptions {
   /// file at the output stays until the new archive is renamed over it.
   bool force = false;
   std::optional<std::filesystem::path> output;  ///< overrides the job's output path
+  /// Skip the free-space checks and reservations (--ignore-free-space; the job's [runtime]
+  /// check_free_space = false does the same).
+  bool ignore_free_space = false;
   std::filesystem::path defaults;               ///< config/defaults.toml
   bool progress = true;
   /// Builds analyses from their configuration (default: the registry, make_analysis). Tests
@@ -78,6 +81,13 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
 /// not override this. load_and_validate and load_from_archive call it.
 void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files);
 
+/// The free-space check before a run (and `revest validate`), rank 0: throws revest::Error, naming
+/// the directory, the free space and the estimate, when the free space is clearly too small for
+/// `now` bytes written uncompressed (the work file) and a final archive of `size.final` bytes
+/// uncompressed (required_free_bytes); returns a warning (else "") when it may not hold the final
+/// archive's reservation (final_reservation).
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size);
+
 /// The layout of every analysis of a loaded job (what the archive holds).
 std::vector<AnalysisLayout> layouts_of(const io::Job& job,
                                        const std::vector<std::unique_ptr<Analysis>>& analyses);
@@ -100,6 +110,12 @@ class ScratchDir {
 /// message. Any other exception means this rank failed alone while others may wait in a collective
 /// call: the caller must end the job with MPI_Abort (main does; tests/driver/divergent_error.sh).
 RunResult run_job(const std::filesystem::path& job_path, const RunOptions& options, MPI_Comm comm);
+
+/// Installs a handler of SIGSEGV and SIGBUS that prints, before the default report, one line
+/// naming this rank and host and what it was doing (which analysis and task), with the advice for
+/// memory exhaustion (a library that cannot allocate may crash instead of throwing). Call after
+/// MPI_Init (Open MPI installs its own handler, which this one then calls).
+void install_fatal_signal_report();
 
 /// This rank's share of a round under the static schedule: a contiguous block made of whole
 /// units of `unit` consecutive tasks (the archive's chunk height), so that no compressed chunk is

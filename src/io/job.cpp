@@ -118,6 +118,7 @@ Job job_from_table(const toml::table& eff) {
   job.progress_seconds = rt["progress_seconds"].value_or(10.0);
   job.chunk_tasks = static_cast<std::size_t>(rt["chunk_tasks"].value_or(std::int64_t{0}));
   job.checkpoint_seconds = rt["checkpoint_seconds"].value_or(10.0);
+  job.check_free_space = rt["check_free_space"].value_or(true);  // absent in older archives
   if (const toml::table* sl = eff["slurm"].as_table()) {  // absent in archives of revest < 0.6
     SlurmOptions& o = job.slurm;
     const SlurmOptions d;
@@ -167,6 +168,7 @@ toml::table effective_table(const Job& job) {
   rt.insert("progress_seconds", job.progress_seconds);
   rt.insert("chunk_tasks", static_cast<std::int64_t>(job.chunk_tasks));
   rt.insert("checkpoint_seconds", job.checkpoint_seconds);
+  rt.insert("check_free_space", job.check_free_space);
   t.insert("runtime", std::move(rt));
   toml::table sl;
   sl.insert("nodes", static_cast<std::int64_t>(job.slurm.nodes));
@@ -210,6 +212,9 @@ std::string Job::fingerprint_toml() const {
   toml::table t = effective_table(*this);
   t.erase("output");
   t.erase("slurm");
+  // Whether the free space is checked changes no result (and archives of earlier revests, which
+  // have no such key, stay resumable).
+  t["runtime"].as_table()->erase("check_free_space");
   toml::table& data = *t["data"].as_table();
   for (const char* k : {"geography", "panel", "indicators", "projects"}) data.erase(k);
   std::ostringstream os;

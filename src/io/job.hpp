@@ -69,13 +69,17 @@ struct Job {
   double progress_seconds = 10.0;     ///< interval of plain progress lines (non-terminal)
   std::size_t chunk_tasks = 0;        ///< tasks per round of collective writes (0 = automatic)
   double checkpoint_seconds = 10.0;   ///< seconds between checkpoints (0 = every round)
+  /// Estimate the archive's size and refuse to start (and to write the final archive) when the
+  /// free space is clearly too small; reserve the work file's rows when it is created. Not part of
+  /// the fingerprint (it changes no result).
+  bool check_free_space = true;
   SlurmOptions slurm;
   std::vector<AnalysisConfig> analyses;
 
   /// The effective configuration as TOML text (defaults filled in, paths resolved).
   std::string effective_toml() const;
-  /// The effective configuration without file locations (output and data paths) and without
-  /// [slurm] (resources, not results): what must be
+  /// The effective configuration without file locations (output and data paths), without
+  /// [slurm] (resources, not results) and [runtime] check_free_space: what must be
   /// equal for a run to be resumed or recognised, wherever the files live and whatever the working
   /// directory. The contents of the data files are compared separately, by SHA-256.
   std::string fingerprint_toml() const;

@@ -6,7 +6,10 @@
 # 2. --force keeps a complete archive until the new one replaces it: a --force run killed half-way
 #    leaves the old archive byte for byte, its --resume then replaces it;
 # 3. an output that is an input of the job (data file, job file, through a symbolic link) is refused,
-#    also with --force and by validate, and the input is left as it was.
+#    also with --force and by validate, and the input is left as it was;
+# 4. size: validate prints the archive's estimated size, and validate and run refuse a job whose
+#    archive clearly does not fit on the disk (unless told not to check).
+# (A disk that fills up while the archive is written: disk_full.sh, which needs root for a tmpfs.)
 set -uo pipefail
 REVEST=$1 SRC=$2 OUT=$3 MPIEXEC=$4
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -22,7 +25,7 @@ DEF="$SRC/config/defaults.toml"
 
 # 1. Two writers.
 "$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/reference.h5" > /dev/null 2>&1 || fail "reference run"
-"$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/two.h5" --test-task-delay 0.01 > "$OUT/first.log" 2>&1 &
+"$MPIEXEC" -n 2 "$REVEST" run "$JOB" --defaults "$DEF" -q -o "$OUT/two.h5" --test-task-delay 0.02 > "$OUT/first.log" 2>&1 &
 first=$!
 for _ in $(seq 100); do sleep 0.1; [ -f "$OUT/two.h5.lock" ] && [ -f "$OUT/two.h5" ] && break; done
 [ -f "$OUT/two.h5.lock" ] || fail "no lock file while a run writes the archive"
@@ -85,4 +88,22 @@ sed 's|^output = .*|output = "../data/synthetic/panel.csv"|' "$SMOKE" > "$OUT/sr
 expect 1 "is the job's panel input" -- "$REVEST" validate "$OUT/src/jobs/bad_output.toml"
 [ "$(sums)" = "$before" ] || fail "an input file was changed"
 echo "inputs: an output that is an input of the job is refused (validate, run, run --force, a symbolic link)"
+# 4. Size: validate and run estimate the archive and refuse a job whose archive clearly does not fit
+#    (replications = 200000000 passed validate and made a sparse work file of terabytes); the flag
+#    and the job key skip the check.
+expect 0 "archive size: work file about [0-9.]+ MB, final archive about [0-9.]+ MB uncompressed .* free on " -- \
+  "$REVEST" validate "$SRC/jobs/smoke.toml"
+printf '%s\n' 'name = "huge"' 'seed = 1' 'output = "huge.h5"' '[data]' "geography = \"$SRC/data/southwest\"" \
+  "panel = \"$SRC/data/synthetic/panel.csv\"" "indicators = \"$SRC/config/indicators.toml\"" \
+  '[[analysis]]' 'kind = "entropy_index"' 'replications = 200000000' > "$OUT/huge.toml"
+expect 1 "not enough free space for .*huge.h5: .* has [0-9.]+ [kMGT]?B free, and the run needs about [0-9.]+ [PTE]B for its work file" -- \
+  "$REVEST" validate "$OUT/huge.toml" --defaults "$DEF"
+grep -q -- "--ignore-free-space (or \[runtime\] check_free_space = false) skips this check" "$OUT/err.txt" || fail "no way out named"
+expect 1 "not enough free space for .*huge.h5" -- "$MPIEXEC" -n 2 "$REVEST" run "$OUT/huge.toml" --defaults "$DEF" -q
+[ "$(grep -c '^revest: error:' "$OUT/err.txt")" -eq 1 ] || { cat "$OUT/err.txt"; fail "expected one error line"; }
+ls "$OUT"/huge.h5* > /dev/null 2>&1 && fail "a refused run left files behind"
+expect 0 "archive size: work file about [0-9.]+ [PTE]B" -- "$REVEST" validate "$OUT/huge.toml" --defaults "$DEF" --ignore-free-space
+{ cat "$OUT/huge.toml"; printf '[runtime]\ncheck_free_space = false\n'; } > "$OUT/huge_nocheck.toml"
+expect 0 "OK: job 'huge'" -- "$REVEST" validate "$OUT/huge_nocheck.toml" --defaults "$DEF"
+echo "size: the archive is estimated; a job whose archive clearly does not fit is refused by validate and run"
 echo "archive safety: all checks passed"

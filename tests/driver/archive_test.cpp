@@ -210,3 +210,29 @@ TEST(Checksums, RecordedThenVerified) {
   EXPECT_NE(r.problems[1].find("ATTRIBUTE /g@kind: checksum mismatch"), std::string::npos) << r.problems[1];
   EXPECT_NE(r.digest, digest);
 }
+
+TEST(ArchiveSize, FormatsBytes) {
+  EXPECT_EQ(format_bytes(999), "999 bytes");
+  EXPECT_EQ(format_bytes(1500000), "1.5 MB");
+  EXPECT_EQ(format_bytes(453000000), "453 MB");
+  EXPECT_EQ(format_bytes(19800000000000ull), "19.8 TB");
+}
+
+// The work file holds every row of its shard's tasks and the status and message of every task;
+// the final archive's estimate is its datasets uncompressed.
+TEST(ArchiveSize, EstimateCountsRowsStatusAndInputs) {
+  AnalysisLayout a;
+  a.num_tasks = 10;
+  a.specs = {{"x", {3}, ""}, {"y", {2, 2}, ""}};  // 7 doubles per task
+  const std::uint64_t inputs = 1000;
+  const ArchiveSize whole = estimate_archive_size({a}, inputs);
+  EXPECT_EQ(whole.rows, 10u * 7 * 8);
+  const std::uint64_t fixed = whole.work - whole.rows - 10 * (4 + kMessageLength);
+  EXPECT_GE(fixed, inputs);
+  EXPECT_EQ(whole.final, whole.work);
+  const ArchiveSize shard = estimate_archive_size({a}, inputs, ShardSpec{1, 3});  // tasks 3, 4, 5
+  EXPECT_EQ(shard.rows, 3u * 7 * 8);
+  EXPECT_EQ(shard.work, fixed + shard.rows + 10 * (4 + kMessageLength));
+  // Clearly too small: below the work file and an eighth of the final archive.
+  EXPECT_EQ(required_free_bytes(100, 80), 110u);
+}

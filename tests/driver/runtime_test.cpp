@@ -221,6 +221,44 @@ TEST(RunJob, RealErrorOnAnyRankEndsAllRanksWithTheMessage) {
   }
 }
 
+// A task that runs out of memory on any rank ends every rank with a message naming the analysis,
+// the task and the rank (under `ulimit -v` it was a bare "std::bad_alloc").
+TEST(RunJob, OutOfMemoryNamesTheAnalysisTaskAndRank) {
+  const auto out = out_path("runtime_oom");
+  auto opt = base_options(out);
+  opt.factory = [](const io::AnalysisConfig& c, const Inputs& in) -> std::unique_ptr<Analysis> {
+    struct Hungry : Analysis {
+      std::unique_ptr<Analysis> a;
+      std::string kind() const override { return a->kind(); }
+      std::string name() const override { return a->name(); }
+      std::size_t num_tasks() const override { return a->num_tasks(); }
+      std::vector<ReplicationSpec> replication_specs() const override { return a->replication_specs(); }
+      TaskOutcome run_task(std::size_t t, Rng& r, std::span<const std::span<double>> o) const override {
+        if (t == 13) throw std::bad_alloc();
+        return a->run_task(t, r, o);
+      }
+      std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
+    };
+    auto h = std::make_unique<Hungry>();
+    h->a = make_analysis(c, in);
+    return h;
+  };
+  try {
+    run_job(kSource / "jobs" / "smoke.toml", opt, MPI_COMM_WORLD);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string w = e.what();
+    EXPECT_NE(w.find("out of memory: analysis 'digital_index' (entropy_index) task 13 ran out of memory (std::bad_alloc) "
+                     "on rank "), std::string::npos) << w;
+    EXPECT_NE(w.find(" of " + std::to_string(comm_size()) + " (host "), std::string::npos) << w;
+    EXPECT_NE(w.find("run fewer ranks per node"), std::string::npos) << w;
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (comm_rank() == 0) {
+    EXPECT_EQ(archive_state(out), ArchiveState::kIncomplete);
+  }
+}
+
 TEST(RunJob, RefusesToOverwriteACompleteArchive) {
   const auto out = out_path("runtime_smoke_again");
   auto opt = base_options(out);

@@ -257,6 +257,21 @@ TEST(Job, MinimalJobGetsEveryDefault) {
   expect_effective_round_trip(job);
 }
 
+// [runtime] check_free_space: on by default, round-trips, and is no part of the fingerprint (it
+// changes no result, and archives written before it existed stay resumable).
+TEST(Job, CheckFreeSpaceIsNotPartOfTheFingerprint) {
+  const Job on = load_job(write_job(kMinimal), kDefaults);
+  EXPECT_TRUE(on.check_free_space);
+  const Job off = load_job(write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = false\n"), kDefaults);
+  EXPECT_FALSE(off.check_free_space);
+  EXPECT_FALSE(job_from_effective(off.effective_toml(), off.text).check_free_space);
+  expect_effective_round_trip(off);
+  EXPECT_EQ(on.fingerprint_toml(), off.fingerprint_toml());
+  EXPECT_THAT(on.fingerprint_toml(), Not(HasSubstr("check_free_space")));
+  EXPECT_THAT(error_of([&] { load_job(write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = 1\n"), kDefaults); }),
+              HasSubstr("check_free_space"));
+}
+
 // ---- types -----------------------------------------------------------------------------------
 
 TEST(Job, IntegerAcceptedWhereAFloatIsExpected) {
