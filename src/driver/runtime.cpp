@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "analyses/options_serialization.hpp"
 #include "driver/assemble.hpp"
 #include "driver/output_lock.hpp"
 
@@ -53,6 +54,22 @@ void from_bytes(const std::string& s, T& obj) {
   std::istringstream is(s, std::ios::binary);
   boost::archive::binary_iarchive ia(is);
   ia >> obj;
+}
+
+/// What rank 0 sends the other ranks of a loaded job: its settings, the analyses' typed options,
+/// the inputs and the input files (not the analyses' TOML, nor built analyses).
+std::string job_to_bytes(const LoadedJob& L) {
+  std::ostringstream os(std::ios::binary);
+  {
+    boost::archive::binary_oarchive oa(os);
+    oa << L.job << L.specs << L.inputs << L.files;
+  }
+  return os.str();
+}
+void job_from_bytes(const std::string& s, LoadedJob& L) {
+  std::istringstream is(s, std::ios::binary);
+  boost::archive::binary_iarchive ia(is);
+  ia >> L.job >> L.specs >> L.inputs >> L.files;
 }
 
 // ---------------------------------------------------------------- running out of memory
@@ -265,13 +282,15 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std:
                  bool build_analyses) {
   L.inputs.indicators = io::load_indicators(L.job.indicators);
   L.inputs.geo = io::load_geography(L.job.geography);
-  const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
+  for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
+  const io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
-  const bool real_options = std::any_of(L.job.analyses.begin(), L.job.analyses.end(),
-                                        [](const io::AnalysisConfig& a) { return a.kind == "real_options"; });
+  const bool real_options = std::any_of(L.specs.begin(), L.specs.end(), [](const analyses::AnalysisSpec& a) {
+    return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
+  });
   if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
   if (build_analyses)
-    for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
+    for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));
   const std::vector<std::pair<const char*, std::filesystem::path>> files = {
       {"job", job_file},
       {"defaults", defaults},
@@ -446,13 +465,14 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
 std::vector<AnalysisLayout> layouts_of(const io::Job& job, const std::vector<std::unique_ptr<Analysis>>& analyses) {
   std::vector<AnalysisLayout> layouts;
   for (std::size_t k = 0; k < analyses.size(); ++k) {
-    const auto& cfg = job.analyses[k];
     AnalysisLayout lay;
-    lay.name = cfg.name;
-    lay.kind = cfg.kind;
-    std::ostringstream os;
-    os << cfg.options;
-    lay.options_toml = os.str();
+    lay.name = analyses[k]->name();
+    lay.kind = analyses[k]->kind();
+    if (k < job.analyses.size()) {
+      std::ostringstream os;
+      os << job.analyses[k].options;
+      lay.options_toml = os.str();
+    }
     lay.num_tasks = analyses[k]->num_tasks();
     lay.specs = analyses[k]->replication_specs();
     layouts.push_back(std::move(lay));
@@ -484,9 +504,10 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   const bool threads = threads_provided >= MPI_THREAD_MULTIPLE;
   RunResult result;
 
-  // 1. Rank 0 reads the job and the data once (from the job file, or from an archive) and
-  //    broadcasts them.
-  std::string effective, job_text, inputs_bytes, files_bytes, output_str, job_file;
+  // 1. Rank 0 reads the job and the data once (from the job file, or from an archive), parses the
+  //    job into typed values and broadcasts them: the job's settings, each analysis's typed
+  //    options, the inputs, the input files (Boost.Serialization; no TOML crosses the ranks).
+  std::string bytes;
   LoadedJob L;
   std::optional<ScratchDir> scratch;  // rank 0, a re-run: the input files taken from the archive
   collective_try([&] {
@@ -499,43 +520,31 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
       } else {
         L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
       }
-      effective = L.job.effective_toml();
-      job_text = L.job.text;
-      job_file = L.job.file;
-      output_str = L.job.output.string();
-      inputs_bytes = to_bytes(L.inputs);
-      files_bytes = to_bytes(L.files);
+      bytes = job_to_bytes(L);
     });
   }, comm);
-  broadcast(effective, 0, comm);
-  broadcast(job_text, 0, comm);
-  broadcast(job_file, 0, comm);
-  broadcast(output_str, 0, comm);
-  broadcast(inputs_bytes, 0, comm);
-  broadcast(files_bytes, 0, comm);
+  broadcast(bytes, 0, comm);
 
-  // 2. Every rank rebuilds the job and the analyses from the broadcast bytes (no file access).
-  io::Job job;
-  Inputs inputs;
-  std::vector<InputFile> files;
-  std::vector<std::unique_ptr<Analysis>> analyses;
+  // 2. The other ranks rebuild the job from the bytes (no file access, no parsing); every rank
+  //    builds the analyses from the typed options.
   std::vector<AnalysisLayout> layouts;
   collective_try([&] {
-    memory_guard("receiving the job and its data", [&] {
-      job = io::job_from_effective(effective, job_text);
-      job.file = job_file;
-      job.output = output_str;  // the final archive (also in a shard's configuration)
-      from_bytes(inputs_bytes, inputs);
-      from_bytes(files_bytes, files);
-    });
-    for (const auto& cfg : job.analyses)
-      memory_guard("building analysis '" + cfg.name + "' (" + cfg.kind + ")", [&] {
-        analyses.push_back(opt.factory ? opt.factory(cfg, inputs) : make_analysis(cfg, inputs));
+    if (rank != 0)
+      memory_guard("receiving the job and its data", [&] { job_from_bytes(bytes, L); });
+    for (const auto& spec : L.specs)
+      memory_guard("building analysis '" + spec.name + "' (" + spec.kind() + ")", [&] {
+        L.analyses.push_back(opt.factory ? opt.factory(spec, L.inputs) : make_analysis(spec, L.inputs));
       });
-    layouts = layouts_of(job, analyses);
+    layouts = layouts_of(L.job, L.analyses);
   }, comm);
-  inputs_bytes.clear();
-  inputs_bytes.shrink_to_fit();
+  bytes.clear();
+  bytes.shrink_to_fit();
+  // Rank 0's job is the one it parsed (its analyses' TOML writes the archive's records); the
+  // other ranks' has the same settings and no analyses' TOML.
+  const io::Job& job = L.job;
+  const Inputs& inputs = L.inputs;
+  const std::vector<InputFile>& files = L.files;
+  const std::vector<std::unique_ptr<Analysis>>& analyses = L.analyses;
   // The file this run writes: the archive, or for a shard its own shard archive.
   const std::filesystem::path path = shard_path(job.output, opt.shard);
   result.output = path;
