@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   std::string out = "/tmp/revest_bench_" + mode + ".h5";
   opt.output = out;
   opt.defaults = std::filesystem::path(REVEST_SOURCE_DIR) / "config" / "defaults.toml";
-  opt.factory = [&](const io::AnalysisConfig&, const driver::Inputs&) -> std::unique_ptr<Analysis> {
+  opt.factory = [&](const analyses::AnalysisSpec&, const driver::Inputs&) -> std::unique_ptr<Analysis> {
     return std::make_unique<SyntheticAnalysis>(tasks, row);
   };
   MPI_Barrier(MPI_COMM_WORLD);

@@ -57,6 +57,7 @@ struct EntropyIndexOptions {
   /// revest::Error naming the job file and line on a wrong type or an invalid value.
   /// \test entropy_index_test.cpp: EntropyIndexOptions.FromOptionView
   static EntropyIndexOptions from(const io::OptionView& view);
+  bool operator==(const EntropyIndexOptions&) const = default;
   /// The indicators to combine: `indicators` if given, else every indicator of `system` whose
   /// `uses` contains "index" (in file order). May be empty; callers check the count they need.
   std::vector<std::string> resolved_indicators(const io::IndicatorSystem& system) const;

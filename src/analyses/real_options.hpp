@@ -81,6 +81,7 @@ struct RealOptionsOptions {
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static RealOptionsOptions from(const io::OptionView& view);
+  bool operator==(const RealOptionsOptions&) const = default;
 };
 
 /// The process of one county x mode of projects.csv (risk-neutral drift r - delta; real-world

@@ -43,6 +43,7 @@ struct SpatialEsdaOptions {
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static SpatialEsdaOptions from(const io::OptionView& view);
+  bool operator==(const SpatialEsdaOptions&) const = default;
   /// Panel variables the analysis reads (the variables and the economic weights'), in order of
   /// first use.
   std::vector<std::string> panel_variables() const;

@@ -53,6 +53,7 @@ struct SpatialModelsOptions {
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static SpatialModelsOptions from(const io::OptionView& view);
+  bool operator==(const SpatialModelsOptions&) const = default;
   /// Panel variables the analysis reads (the formulas' and the economic weights'), in order of
   /// first use.
   std::vector<std::string> panel_variables() const;

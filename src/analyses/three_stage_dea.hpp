@@ -37,6 +37,7 @@ struct ThreeStageDeaOptions {
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static ThreeStageDeaOptions from(const io::OptionView& view);
+  bool operator==(const ThreeStageDeaOptions&) const = default;
   /// Resolved variable lists ("inputs", "outputs", "environment"; defaults from the indicator
   /// system).
   std::vector<std::string> resolved(const std::string& which, const io::IndicatorSystem& s) const;

@@ -93,6 +93,7 @@ struct ThreeStageOptions {
 
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const ThreeStageOptions&) const = default;
   /// The SW98 options these imply (returns, bandwidth, rule, tolerance, confidence).
   SwOptions sw() const;
 };

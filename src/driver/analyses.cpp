@@ -1,15 +1,14 @@
 #include "driver/analyses.hpp"
 
+#include <algorithm>
+#include <variant>
+
 #include "core/error.hpp"
-#include "analyses/entropy_index.hpp"
-#include "analyses/real_options.hpp"
-#include "analyses/spatial_esda.hpp"
-#include "analyses/spatial_models.hpp"
-#include "analyses/three_stage_dea.hpp"
 
 namespace revest::driver {
 
-io::PanelRequirements panel_requirements(const io::Job& job, const io::IndicatorSystem& ind) {
+io::PanelRequirements panel_requirements(const io::Job& job, const std::vector<analyses::AnalysisSpec>& specs,
+                                         const io::IndicatorSystem& ind) {
   io::PanelRequirements req;
   req.first_year = job.first_year;
   req.last_year = job.last_year;
@@ -21,10 +20,13 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
     if (it == req.domains.end() || static_cast<int>(i.domain) > static_cast<int>(it->second.first))
       req.domains[var] = {i.domain, who};
   };
-  for (const auto& a : job.analyses) {
+  REVEST_ASSERT(specs.size() == job.analyses.size());
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const io::AnalysisConfig& a = job.analyses[k];
     const io::OptionView opt(a);
-    if (a.kind == "entropy_index") {
-      const auto vars = analyses::EntropyIndexOptions::from(opt).resolved_indicators(ind);
+    const analyses::AnalysisOptions& options = specs[k].options;
+    if (const auto* ei = std::get_if<analyses::EntropyIndexOptions>(&options)) {
+      const auto vars = ei->resolved_indicators(ind);
       REVEST_REQUIRE(!vars.empty(), opt.where("indicators")
                                         << ": no indicators given and none in the indicator system "
                                            "has use \"index\"");
@@ -35,8 +37,8 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           REVEST_FAIL(opt.where("indicators") << ": " << e.what());
         }
       }
-    } else if (a.kind == "three_stage_dea") {
-      const auto o = analyses::ThreeStageDeaOptions::from(opt);
+    } else if (const auto* ts = std::get_if<analyses::ThreeStageDeaOptions>(&options)) {
+      const analyses::ThreeStageDeaOptions& o = *ts;
       const struct {
         const char* key;
         const std::vector<std::string>& given;
@@ -62,11 +64,11 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           }
         }
       }
-    } else if (a.kind == "spatial_models" || a.kind == "spatial_esda") {
-      const bool models = a.kind == "spatial_models";
+    } else if (std::holds_alternative<analyses::SpatialModelsOptions>(options) ||
+               std::holds_alternative<analyses::SpatialEsdaOptions>(options)) {
+      const auto* models = std::get_if<analyses::SpatialModelsOptions>(&options);
       const std::vector<std::string> vars =
-          models ? analyses::SpatialModelsOptions::from(opt).panel_variables()
-                 : analyses::SpatialEsdaOptions::from(opt).panel_variables();
+          models ? models->panel_variables() : std::get<analyses::SpatialEsdaOptions>(options).panel_variables();
       const std::string key = models ? "formulas" : "variables";
       for (const auto& v : vars) {
         try {
@@ -75,40 +77,33 @@ io::PanelRequirements panel_requirements(const io::Job& job, const io::Indicator
           REVEST_FAIL(opt.where(key) << ": " << e.what());
         }
       }
-    } else if (a.kind == "real_options") {
-      (void)analyses::RealOptionsOptions::from(opt);  // reads projects.csv, not the panel
-    } else {
-      REVEST_FAIL("analysis '" << a.name << "': unknown kind '" << a.kind << "'");
     }
+    // real_options reads projects.csv, not the panel.
   }
   return req;
 }
 
-std::unique_ptr<Analysis> make_analysis(const io::AnalysisConfig& cfg, const Inputs& in) {
-  const io::OptionView opt(cfg);
-  if (cfg.kind == "entropy_index") {
-    auto o = analyses::EntropyIndexOptions::from(opt);
-    return std::make_unique<analyses::EntropyIndexAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
-                                                            std::move(o));
-  }
-  if (cfg.kind == "three_stage_dea") {
-    auto o = analyses::ThreeStageDeaOptions::from(opt);
-    return std::make_unique<analyses::ThreeStageDeaAnalysis>(cfg.name, in.geo, in.panel, in.indicators,
-                                                         std::move(o));
-  }
-  if (cfg.kind == "spatial_models") {
-    auto o = analyses::SpatialModelsOptions::from(opt);
-    return std::make_unique<analyses::SpatialModelsAnalysis>(cfg.name, in.geo, in.panel, std::move(o));
-  }
-  if (cfg.kind == "spatial_esda") {
-    auto o = analyses::SpatialEsdaOptions::from(opt);
-    return std::make_unique<analyses::SpatialEsdaAnalysis>(cfg.name, in.geo, in.panel, std::move(o));
-  }
-  if (cfg.kind == "real_options") {
-    auto o = analyses::RealOptionsOptions::from(opt);
-    return std::make_unique<analyses::RealOptionsAnalysis>(cfg.name, in.geo, in.projects, std::move(o));
-  }
-  REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
+std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, const Inputs& in) {
+  struct Make {
+    const std::string& name;
+    const Inputs& in;
+    std::unique_ptr<Analysis> operator()(const analyses::EntropyIndexOptions& o) const {
+      return std::make_unique<analyses::EntropyIndexAnalysis>(name, in.geo, in.panel, in.indicators, o);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::ThreeStageDeaOptions& o) const {
+      return std::make_unique<analyses::ThreeStageDeaAnalysis>(name, in.geo, in.panel, in.indicators, o);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::SpatialModelsOptions& o) const {
+      return std::make_unique<analyses::SpatialModelsAnalysis>(name, in.geo, in.panel, o);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::SpatialEsdaOptions& o) const {
+      return std::make_unique<analyses::SpatialEsdaAnalysis>(name, in.geo, in.panel, o);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::RealOptionsOptions& o) const {
+      return std::make_unique<analyses::RealOptionsAnalysis>(name, in.geo, in.projects, o);
+    }
+  };
+  return std::visit(Make{spec.name, in}, spec.options);
 }
 
 }  // namespace revest::driver

@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
       if (!shard_text.empty()) opt.shard = driver::parse_shard(shard_text);
       if (task_delay > 0 || oom_task >= 0 || segv_task >= 0) {
         // Test hooks: every task is slowed; task N of an analysis runs out of memory, or crashes.
-        opt.factory = [task_delay, oom_task, segv_task](const io::AnalysisConfig& cfg,
+        opt.factory = [task_delay, oom_task, segv_task](const analyses::AnalysisSpec& spec,
                                                         const driver::Inputs& in) -> std::unique_ptr<Analysis> {
           struct Injected : Analysis {
             std::unique_ptr<Analysis> a;
@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
             std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
           };
           auto s = std::make_unique<Injected>();
-          s->a = driver::make_analysis(cfg, in);
+          s->a = driver::make_analysis(spec, in);
           s->d = task_delay;
           s->oom = oom_task;
           s->segv = segv_task;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "analyses/options_serialization.hpp"
 #include "driver/assemble.hpp"
 #include "driver/output_lock.hpp"
 
@@ -53,6 +54,22 @@ void from_bytes(const std::string& s, T& obj) {
   std::istringstream is(s, std::ios::binary);
   boost::archive::binary_iarchive ia(is);
   ia >> obj;
+}
+
+/// What rank 0 sends the other ranks of a loaded job: its settings, the analyses' typed options,
+/// the inputs and the input files (not the analyses' TOML, nor built analyses).
+std::string job_to_bytes(const LoadedJob& L) {
+  std::ostringstream os(std::ios::binary);
+  {
+    boost::archive::binary_oarchive oa(os);
+    oa << L.job << L.specs << L.inputs << L.files;
+  }
+  return os.str();
+}
+void job_from_bytes(const std::string& s, LoadedJob& L) {
+  std::istringstream is(s, std::ios::binary);
+  boost::archive::binary_iarchive ia(is);
+  ia >> L.job >> L.specs >> L.inputs >> L.files;
 }
 
 // ---------------------------------------------------------------- running out of memory
@@ -265,13 +282,15 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std:
                  bool build_analyses) {
   L.inputs.indicators = io::load_indicators(L.job.indicators);
   L.inputs.geo = io::load_geography(L.job.geography);
-  const io::PanelRequirements req = panel_requirements(L.job, L.inputs.indicators);
+  for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
+  const io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
-  const bool real_options = std::any_of(L.job.analyses.begin(), L.job.analyses.end(),
-                                        [](const io::AnalysisConfig& a) { return a.kind == "real_options"; });
+  const bool real_options = std::any_of(L.specs.begin(), L.specs.end(), [](const analyses::AnalysisSpec& a) {
+    return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
+  });
   if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
   if (build_analyses)
-    for (const auto& a : L.job.analyses) L.analyses.push_back(make_analysis(a, L.inputs));
+    for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));
   const std::vector<std::pair<const char*, std::filesystem::path>> files = {
       {"job", job_file},
       {"defaults", defaults},
@@ -446,13 +465,14 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
 std::vector<AnalysisLayout> layouts_of(const io::Job& job, const std::vector<std::unique_ptr<Analysis>>& analyses) {
   std::vector<AnalysisLayout> layouts;
   for (std::size_t k = 0; k < analyses.size(); ++k) {
-    const auto& cfg = job.analyses[k];
     AnalysisLayout lay;
-    lay.name = cfg.name;
-    lay.kind = cfg.kind;
-    std::ostringstream os;
-    os << cfg.options;
-    lay.options_toml = os.str();
+    lay.name = analyses[k]->name();
+    lay.kind = analyses[k]->kind();
+    if (k < job.analyses.size()) {
+      std::ostringstream os;
+      os << job.analyses[k].options;
+      lay.options_toml = os.str();
+    }
     lay.num_tasks = analyses[k]->num_tasks();
     lay.specs = analyses[k]->replication_specs();
     layouts.push_back(std::move(lay));
@@ -460,113 +480,95 @@ std::vector<AnalysisLayout> layouts_of(const io::Job& job, const std::vector<std
   return layouts;
 }
 
-RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_Comm comm_in) {
-  MPI_Comm comm;
-  MPI_Comm_dup(comm_in, &comm);
-  struct CommGuard {
-    MPI_Comm* c;
-    bool diverged = false;  // skip the free: other ranks may never reach it
-    ~CommGuard() {
-      if (!diverged) MPI_Comm_free(c);
-    }
-  } guard{&comm};
-  const int rank = comm_rank(comm), size = comm_size(comm);
-  {
-    char host[MPI_MAX_PROCESSOR_NAME] = {0};
-    int len = 0;
-    MPI_Get_processor_name(host, &len);
-    set_where(rank, size, host);
-  }
-  const auto wall0 = std::chrono::steady_clock::now();
-  const double cpu0 = cpu_seconds();
-  int threads_provided = 0;
-  MPI_Query_thread(&threads_provided);
-  const bool threads = threads_provided >= MPI_THREAD_MULTIPLE;
-  RunResult result;
+namespace {
 
-  // 1. Rank 0 reads the job and the data once (from the job file, or from an archive) and
-  //    broadcasts them.
-  std::string effective, job_text, inputs_bytes, files_bytes, output_str, job_file;
+/// One run of run_job, as every rank sees it: the communicator and who this rank is.
+struct RunComm {
+  MPI_Comm comm;
+  int rank = 0;
+  int size = 1;
+  bool threads = false;  ///< MPI_THREAD_MULTIPLE (dynamic scheduling lets rank 0 compute too)
+  /// Set when only this rank failed: the communicator is then not freed (other ranks may never
+  /// reach the collective free).
+  bool diverged = false;
+};
+
+/// Steps 1 and 2 of run_job. Rank 0 reads the job and the data once (from the job file, or from an
+/// archive), parses the job into typed values and broadcasts them: the job's settings, each
+/// analysis's typed options, the inputs, the input files (Boost.Serialization; no TOML crosses the
+/// ranks). The other ranks rebuild the job from the bytes (no file access, no parsing); every
+/// rank builds the analyses from the typed options, and their layouts. Rank 0's job is the one it
+/// parsed (its analyses' TOML writes the archive's records); the other ranks' has the same
+/// settings and no analyses' TOML. `scratch`: rank 0, a re-run: the input files taken from the
+/// archive (they must outlive the archive's creation).
+LoadedJob share_job(const std::filesystem::path& job_path, const RunOptions& opt, const RunComm& rc,
+                    std::optional<ScratchDir>& scratch, std::vector<AnalysisLayout>& layouts) {
+  std::string bytes;
   LoadedJob L;
-  std::optional<ScratchDir> scratch;  // rank 0, a re-run: the input files taken from the archive
   collective_try([&] {
-    if (rank != 0) return;
+    if (rc.rank != 0) return;
     memory_guard("reading the job and its data", [&] {
-      // The analyses are built in step 2, on every rank, before anything is written.
+      // The analyses are built below, on every rank, before anything is written.
       if (opt.from_archive) {
         scratch.emplace("rerun");
         L = load_from_archive(*opt.from_archive, scratch->path(), opt.output, /*build_analyses=*/false);
       } else {
         L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
       }
-      effective = L.job.effective_toml();
-      job_text = L.job.text;
-      job_file = L.job.file;
-      output_str = L.job.output.string();
-      inputs_bytes = to_bytes(L.inputs);
-      files_bytes = to_bytes(L.files);
+      bytes = job_to_bytes(L);
     });
-  }, comm);
-  broadcast(effective, 0, comm);
-  broadcast(job_text, 0, comm);
-  broadcast(job_file, 0, comm);
-  broadcast(output_str, 0, comm);
-  broadcast(inputs_bytes, 0, comm);
-  broadcast(files_bytes, 0, comm);
-
-  // 2. Every rank rebuilds the job and the analyses from the broadcast bytes (no file access).
-  io::Job job;
-  Inputs inputs;
-  std::vector<InputFile> files;
-  std::vector<std::unique_ptr<Analysis>> analyses;
-  std::vector<AnalysisLayout> layouts;
+  }, rc.comm);
+  broadcast(bytes, 0, rc.comm);
   collective_try([&] {
-    memory_guard("receiving the job and its data", [&] {
-      job = io::job_from_effective(effective, job_text);
-      job.file = job_file;
-      job.output = output_str;  // the final archive (also in a shard's configuration)
-      from_bytes(inputs_bytes, inputs);
-      from_bytes(files_bytes, files);
-    });
-    for (const auto& cfg : job.analyses)
-      memory_guard("building analysis '" + cfg.name + "' (" + cfg.kind + ")", [&] {
-        analyses.push_back(opt.factory ? opt.factory(cfg, inputs) : make_analysis(cfg, inputs));
+    if (rc.rank != 0)
+      memory_guard("receiving the job and its data", [&] { job_from_bytes(bytes, L); });
+    bytes.clear();
+    bytes.shrink_to_fit();
+    for (const auto& spec : L.specs)
+      memory_guard("building analysis '" + spec.name + "' (" + spec.kind() + ")", [&] {
+        L.analyses.push_back(opt.factory ? opt.factory(spec, L.inputs) : make_analysis(spec, L.inputs));
       });
-    layouts = layouts_of(job, analyses);
-  }, comm);
-  inputs_bytes.clear();
-  inputs_bytes.shrink_to_fit();
-  // The file this run writes: the archive, or for a shard its own shard archive.
-  const std::filesystem::path path = shard_path(job.output, opt.shard);
-  result.output = path;
+    layouts = layouts_of(L.job, L.analyses);
+  }, rc.comm);
+  return L;
+}
 
-  // 3. Rank 0 creates the work file, or finds what an interrupted run left to do.
-  RunInfo info;
-  info.mpi_size = size;
-  info.hosts = gather_hosts(comm);
-  info.start_time = now_iso8601();
-  info.mpi_version = mpi_library_version();
-  std::vector<std::vector<std::size_t>> pending;
-  std::string pending_bytes;
+/// Where a run's tasks write, and what is left to compute (step 3 of run_job).
+struct WorkFile {
+  /// The archive path itself, or, for --force over an existing file, the replacement work file
+  /// beside it, so that what is at the archive's path stays until the new archive is renamed over it.
+  std::filesystem::path path;
+  std::vector<std::vector<std::size_t>> pending;  ///< per analysis, the tasks still to compute
+  bool already_complete = false;                   ///< --resume of a complete archive: nothing to do
+  bool check_space = false;                        ///< free space is checked and reserved
+  ArchiveSize disk;                                ///< rank 0: the archive size estimate
+};
+
+/// Step 3 of run_job: rank 0 takes the archive's lock (`lock`, held by the caller until the final
+/// archive is in place or the run ends: a second writer is refused before it computes anything),
+/// creates the work file, or finds what an interrupted run left to do; every rank learns the work
+/// file and the pending tasks.
+WorkFile open_work_file(const std::filesystem::path& path, const LoadedJob& L,
+                        const std::vector<AnalysisLayout>& layouts, const RunInfo& info, const RunOptions& opt,
+                        const RunComm& rc, std::optional<OutputLock>& lock) {
+  const io::Job& job = L.job;
+  const std::vector<InputFile>& files = L.files;
+  WorkFile wf;
+  wf.check_space = job.check_free_space && !opt.ignore_free_space;
+  std::string work_str = path.string(), pending_bytes;
   int already_complete = 0;
-  // Rank 0 holds the archive's lock from before it looks at the archive until the final archive is
-  // in place (or the run ends): a second writer is refused before it computes anything.
-  std::optional<OutputLock> lock;
-  // Where the tasks write: the archive path itself, or, for --force over an existing file, the
-  // replacement work file beside it, so that what is at `path` stays until the new archive is
-  // renamed over it.
-  std::string work_str = path.string();
-  const bool check_space = job.check_free_space && !opt.ignore_free_space;
-  ArchiveSize disk;  // rank 0: the archive size estimate
+  auto& pending = wf.pending;
+  const bool check_space = wf.check_space;
   collective_try([&] {
-    if (rank != 0) return;
+    if (rc.rank != 0) return;
     if (opt.shard.sharded()) check_output_not_input(path, files);
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
     lock.emplace(path);
     const std::filesystem::path next = replacement_path(path);
     const auto state = archive_state(path), next_state = archive_state(next);
     std::filesystem::path work = path;
-    disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
+    wf.disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
+    const ArchiveSize& disk = wf.disk;
     // A new work file: room for all of it (its rows are reserved at once), and then some for the
     // final archive; see check_free_space. What is reserved cannot run out later, mid-run.
     auto create = [&] {
@@ -577,7 +579,7 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
                      existing_directory(path).string());
         if (!warning.empty()) spdlog::warn("{}", warning);
       }
-      archive_create(work, job, inputs, files, layouts, info, opt.shard);
+      archive_create(work, job, L.inputs, files, layouts, info, opt.shard);
       for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
       if (!check_space) return;
       try {
@@ -647,158 +649,166 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     }
     work_str = work.string();
     pending_bytes = to_bytes(pending);
-  }, comm);
-  broadcast(work_str, 0, comm);
-  const std::filesystem::path work = work_str;
-  broadcast(pending_bytes, 0, comm);
+  }, rc.comm);
+  broadcast(work_str, 0, rc.comm);
+  wf.path = work_str;
+  broadcast(pending_bytes, 0, rc.comm);
   from_bytes(pending_bytes, pending);
-  MPI_Bcast(&already_complete, 1, MPI_INT, 0, comm);
-  if (already_complete) return result;
+  MPI_Bcast(&already_complete, 1, MPI_INT, 0, rc.comm);
+  wf.already_complete = already_complete != 0;
+  return wf;
+}
 
-  // 4. Tasks, round by round, written collectively and checkpointed. A stop request (a signal)
-  //    ends the current tasks early; the ranks agree at the end of the round, checkpoint, and leave.
+/// What the task phase (step 4 of run_job) did.
+struct TaskPhase {
+  std::vector<double> wall;  ///< per analysis, seconds of its task phase
+  std::vector<double> cpu;   ///< per analysis, this rank's CPU seconds in it
+  int stop_signal = 0;       ///< the signal that stopped the run (all ranks agree), or 0
+  std::size_t tasks_done = 0;
+};
+
+/// Step 4 of run_job: the pending tasks of every analysis, round by round, written collectively
+/// into the work file and checkpointed. A stop request (a signal) ends the current tasks early;
+/// the ranks agree at the end of the round, checkpoint, and leave.
+TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layouts, const WorkFile& wf,
+                    const RunOptions& opt, RunComm& rc) {
+  const io::Job& job = L.job;
+  const auto& analyses = L.analyses;
+  const MPI_Comm comm = rc.comm;
+  const int rank = rc.rank, size = rc.size;
   int local_stop = 0;
   auto stopping = [&]() -> bool {
     if (!local_stop && opt.stop_requested) local_stop = opt.stop_requested();
     return local_stop != 0;
   };
-  int stop_all = 0;
-  std::size_t left_total = 0;
-  for (const auto& p : pending) left_total += p.size();
-  std::vector<double> wall_per(analyses.size(), 0.0), cpu_per(analyses.size(), 0.0);
-  {
-    ParallelArchive archive(work, comm);
-    try {
-      for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
-        const Analysis& a = *analyses[ai];
-        const AnalysisLayout& lay = layouts[ai];
-        const auto& todo = pending[ai];
-        const auto t0 = std::chrono::steady_clock::now();
-        const double c0 = cpu_seconds();
-        const std::size_t slice_tasks = shard_tasks(lay.num_tasks, opt.shard).size();
-        const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
-        Progress progress(a.name() + " (" + a.kind() + ")" + (opt.shard.sharded() ? " shard " + opt.shard.str() : ""),
-                          slice_tasks, slice_tasks - todo.size(), job.progress_seconds, opt.progress && rank == 0);
-        std::size_t done = slice_tasks - todo.size();
-        unsigned long long failed_total = 0;
-        // Status of this rank's tasks written since the last checkpoint (marked done at the next).
-        std::vector<std::size_t> ck_tasks;
-        std::vector<std::int32_t> ck_status;
-        std::vector<std::string> ck_messages;
-        auto last_checkpoint = std::chrono::steady_clock::now();
-        double busy = 0;  // this rank's time in tasks (the rest: waiting, writing, checkpoints)
-        for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
-          const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
-                                               todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
-          RoundBuffer buf;
-          buf.rows.resize(lay.specs.size());
-          if (job.schedule == io::Schedule::kStatic) {
-            for (auto t : static_block(slice, rank, size, lay.chunk_rows())) {
-              if (stopping()) break;
-              run_one_task(a, lay.specs, job.seed, t, buf);
-            }
-          } else {
-            run_dynamic(a, lay.specs, job.seed, slice, comm, threads, stopping, buf);
+  TaskPhase tp;
+  int& stop_all = tp.stop_signal;
+  tp.wall.assign(analyses.size(), 0.0);
+  tp.cpu.assign(analyses.size(), 0.0);
+  ParallelArchive archive(wf.path, comm);
+  try {
+    for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
+      const Analysis& a = *analyses[ai];
+      const AnalysisLayout& lay = layouts[ai];
+      const auto& todo = wf.pending[ai];
+      const auto t0 = std::chrono::steady_clock::now();
+      const double c0 = cpu_seconds();
+      const std::size_t slice_tasks = shard_tasks(lay.num_tasks, opt.shard).size();
+      const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
+      Progress progress(a.name() + " (" + a.kind() + ")" + (opt.shard.sharded() ? " shard " + opt.shard.str() : ""),
+                        slice_tasks, slice_tasks - todo.size(), job.progress_seconds, opt.progress && rank == 0);
+      std::size_t done = slice_tasks - todo.size();
+      unsigned long long failed_total = 0;
+      // Status of this rank's tasks written since the last checkpoint (marked done at the next).
+      std::vector<std::size_t> ck_tasks;
+      std::vector<std::int32_t> ck_status;
+      std::vector<std::string> ck_messages;
+      auto last_checkpoint = std::chrono::steady_clock::now();
+      double busy = 0;  // this rank's time in tasks (the rest: waiting, writing, checkpoints)
+      for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
+        const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
+                                             todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
+        RoundBuffer buf;
+        buf.rows.resize(lay.specs.size());
+        if (job.schedule == io::Schedule::kStatic) {
+          for (auto t : static_block(slice, rank, size, lay.chunk_rows())) {
+            if (stopping()) break;
+            run_one_task(a, lay.specs, job.seed, t, buf);
           }
-          busy += buf.busy_seconds;
-          // A real error on any rank ends the run on all ranks, before the collective write.
-          collective_try([&] {
-            if (buf.error.empty()) memory_guard("sorting the rows of analysis '" + a.name() + "'", [&] { buf.sort(lay.specs); });
-            if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
-            if (buf.out_of_memory) {
-              std::uint64_t row = 0;
-              for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
-              const std::string hint = task_size_hint(a.kind());
-              throw Error(buf.error + ": " + (hint.empty() ? "" : hint + ", or ") + "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a round, here up to " +
-                          std::to_string(round) + " tasks of " + format_bytes(row) +
-                          "). Every task checkpointed before is kept: finish the run with --resume");
-            }
-          }, comm);
-          set_activity("writing the rows of analysis '" + a.name() + "' into the work file " + work.string());
-          archive.write_rows(lay, buf.tasks, buf.rows);
-          if (opt.after_write) opt.after_write(a.name(), done);
-          ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
-          ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
-          ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
-          stopping();
-          MPI_Allreduce(&local_stop, &stop_all, 1, MPI_INT, MPI_MAX, comm);
-          // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
-          const bool last_round = r0 + round >= todo.size();
-          int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
-                       job.checkpoint_seconds;
-          MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
-          if (ck) {
-            // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
-            archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
-            ck_tasks.clear();
-            ck_status.clear();
-            ck_messages.clear();
-            last_checkpoint = std::chrono::steady_clock::now();
-          }
-          unsigned long long mine[2] = {0, buf.tasks.size()}, sum[2] = {0, 0};
-          for (auto st : buf.status) mine[0] += st != 0;
-          MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
-          failed_total += sum[0];
-          done += sum[1];
-          result.tasks_done += sum[1];
-          progress.update(done, failed_total);
-          if (ck && opt.after_round) opt.after_round(a.name(), done);
-          if (stop_all) break;
+        } else {
+          run_dynamic(a, lay.specs, job.seed, slice, comm, rc.threads, stopping, buf);
         }
-        if (!stop_all) progress.finish();
-        wall_per[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        cpu_per[ai] = cpu_seconds() - c0;
-        // Load balance of the task phase: the share of rank-time spent computing tasks. What is
-        // missing is time waiting for other ranks at the end of rounds, writing and checkpoints
-        // (and, for dynamic scheduling without MPI_THREAD_MULTIPLE, rank 0, which only serves).
-        double busy_sum = 0;
-        MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
-        if (rank == 0 && !todo.empty() && wall_per[ai] > 0)
-          spdlog::info("{}: task phase {:.1f} s on {} rank(s); tasks kept the ranks busy {:.1f}% of it",
-                       a.name(), wall_per[ai], size, 100.0 * busy_sum / (size * wall_per[ai]));
+        busy += buf.busy_seconds;
+        // A real error on any rank ends the run on all ranks, before the collective write.
+        collective_try([&] {
+          if (buf.error.empty()) memory_guard("sorting the rows of analysis '" + a.name() + "'", [&] { buf.sort(lay.specs); });
+          if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
+          if (buf.out_of_memory) {
+            std::uint64_t row = 0;
+            for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
+            const std::string hint = task_size_hint(a.kind());
+            throw Error(buf.error + ": " + (hint.empty() ? "" : hint + ", or ") + "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a round, here up to " +
+                        std::to_string(round) + " tasks of " + format_bytes(row) +
+                        "). Every task checkpointed before is kept: finish the run with --resume");
+          }
+        }, comm);
+        set_activity("writing the rows of analysis '" + a.name() + "' into the work file " + wf.path.string());
+        archive.write_rows(lay, buf.tasks, buf.rows);
+        if (opt.after_write) opt.after_write(a.name(), done);
+        ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
+        ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
+        ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
+        stopping();
+        MPI_Allreduce(&local_stop, &stop_all, 1, MPI_INT, MPI_MAX, comm);
+        // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
+        const bool last_round = r0 + round >= todo.size();
+        int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
+                     job.checkpoint_seconds;
+        MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
+        if (ck) {
+          // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
+          archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
+          ck_tasks.clear();
+          ck_status.clear();
+          ck_messages.clear();
+          last_checkpoint = std::chrono::steady_clock::now();
+        }
+        unsigned long long mine[2] = {0, buf.tasks.size()}, sum[2] = {0, 0};
+        for (auto st : buf.status) mine[0] += st != 0;
+        MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+        failed_total += sum[0];
+        done += sum[1];
+        tp.tasks_done += sum[1];
+        progress.update(done, failed_total);
+        if (ck && opt.after_round) opt.after_round(a.name(), done);
+        if (stop_all) break;
       }
-    } catch (const CollectiveError&) {
-      throw;  // every rank is here: normal unwinding (collective close) is safe
-    } catch (...) {
-      // Only this rank failed: the others wait in a collective call. Leave without collective
-      // clean-up; the caller ends the job with MPI_Abort.
-      archive.abandon();
-      guard.diverged = true;
-      throw;
+      if (!stop_all) progress.finish();
+      tp.wall[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      tp.cpu[ai] = cpu_seconds() - c0;
+      // Load balance of the task phase: the share of rank-time spent computing tasks. What is
+      // missing is time waiting for other ranks at the end of rounds, writing and checkpoints
+      // (and, for dynamic scheduling without MPI_THREAD_MULTIPLE, rank 0, which only serves).
+      double busy_sum = 0;
+      MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
+      if (rank == 0 && !todo.empty() && tp.wall[ai] > 0)
+        spdlog::info("{}: task phase {:.1f} s on {} rank(s); tasks kept the ranks busy {:.1f}% of it",
+                     a.name(), tp.wall[ai], size, 100.0 * busy_sum / (size * tp.wall[ai]));
     }
-    archive.close();
+  } catch (const CollectiveError&) {
+    throw;  // every rank is here: normal unwinding (collective close) is safe
+  } catch (...) {
+    // Only this rank failed: the others wait in a collective call. Leave without collective
+    // clean-up; the caller ends the job with MPI_Abort.
+    archive.abandon();
+    rc.diverged = true;
+    throw;
   }
-  result.tasks_left = left_total - result.tasks_done;
-  if (stop_all && result.tasks_left > 0) {
-    result.stopped_by = stop_all;
-    collective_try([&] {
-      if (rank != 0) return;
-      std::ostringstream os;
-      os << "stopped=signal" << stop_all << " done=" << result.tasks_done << " left=" << result.tasks_left
-         << " at=" << now_iso8601();
-      archive_segment_note(work, os.str());
-      spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
-                   "is resumable (revest run JOB --resume){}",
-                   stop_all, result.tasks_done, result.tasks_left, work.string(),
-                   work == path ? std::string() : "; " + path.string() + " is kept until it is complete");
-    }, comm);
-    return result;
-  }
+  archive.close();
+  return tp;
+}
 
-  // 5. Rank 0 writes the final archive: rows compressed, summaries, checksums; renamed over the
-  //    work file in one step.
+/// Step 5 of run_job: rank 0 writes the final archive (rows compressed, summaries, checksums),
+/// renamed over the work file in one step; returns its digest (on rank 0; empty elsewhere).
+std::string write_final_archive(const std::filesystem::path& job_path, const std::filesystem::path& path,
+                                const LoadedJob& L, const std::vector<AnalysisLayout>& layouts, const WorkFile& wf,
+                                const TaskPhase& tp, const RunInfo& info, const RunOptions& opt, const RunComm& rc,
+                                std::chrono::steady_clock::time_point wall0, double cpu0) {
+  const auto& analyses = L.analyses;
   std::vector<double> cpu_sum(analyses.size(), 0.0);
-  MPI_Reduce(cpu_per.data(), cpu_sum.data(), static_cast<int>(cpu_per.size()), MPI_DOUBLE, MPI_SUM, 0, comm);
+  std::vector<double> cpu_per = tp.cpu;
+  MPI_Reduce(cpu_per.data(), cpu_sum.data(), static_cast<int>(cpu_per.size()), MPI_DOUBLE, MPI_SUM, 0, rc.comm);
   double cpu_all = cpu_seconds() - cpu0, cpu_all_sum = 0;
-  MPI_Reduce(&cpu_all, &cpu_all_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
+  MPI_Reduce(&cpu_all, &cpu_all_sum, 1, MPI_DOUBLE, MPI_SUM, 0, rc.comm);
+  std::string digest;
   collective_try([&] {
-    if (rank != 0) return;
+    if (rc.rank != 0) return;
     const double cpu_summary0 = cpu_seconds();
     AssembleOptions ao;
     ao.shard = opt.shard;
     ao.info = info;
-    ao.analysis_wall = wall_per;
+    ao.analysis_wall = tp.wall;
     ao.analysis_cpu = cpu_sum;
     if (!opt.shard.sharded())
       ao.summarize = [&](std::size_t ai, ReplicationReader& reader) {
@@ -810,21 +820,92 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
     ao.end_time = now_iso8601();
     ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
-    if (check_space) ao.reserve_bytes = final_reservation(disk.final);
+    if (wf.check_space) ao.reserve_bytes = final_reservation(wf.disk.final);
     ao.space_hint = "Free space on " + existing_directory(path).string() +
-                    (check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
-                                       "; with --ignore-free-space it is written without reserving that room)"
-                                 : " (the final archive takes about " + format_bytes(disk.final) + " uncompressed)");
-    ao.resume_hint = "Every task is done and kept in the work file " + work.string() + ": `" +
+                    (wf.check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
+                                          "; with --ignore-free-space it is written without reserving that room)"
+                                    : " (the final archive takes about " + format_bytes(wf.disk.final) + " uncompressed)");
+    ao.resume_hint = "Every task is done and kept in the work file " + wf.path.string() + ": `" +
                      resume_command(job_path, opt) + "` writes the final archive";
     set_activity("writing the final archive " + path.string());
-    result.digest = assemble_archive({work}, path, layouts, ao);
-    if (work != path) std::filesystem::remove(work);  // the replaced archive is gone now, by the rename
+    digest = assemble_archive({wf.path}, path, layouts, ao);
+    if (wf.path != path) std::filesystem::remove(wf.path);  // the replaced archive is gone now, by the rename
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(), analyses.size(),
                  opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
-    spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)", result.digest, path.string());
-  }, comm);
+    spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)", digest, path.string());
+  }, rc.comm);
+  return digest;
+}
+
+}  // namespace
+
+RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, MPI_Comm comm_in) {
+  RunComm rc;
+  MPI_Comm_dup(comm_in, &rc.comm);
+  struct CommGuard {
+    RunComm& rc;
+    ~CommGuard() {
+      if (!rc.diverged) MPI_Comm_free(&rc.comm);
+    }
+  } guard{rc};
+  rc.rank = comm_rank(rc.comm);
+  rc.size = comm_size(rc.comm);
+  {
+    char host[MPI_MAX_PROCESSOR_NAME] = {0};
+    int len = 0;
+    MPI_Get_processor_name(host, &len);
+    set_where(rc.rank, rc.size, host);
+  }
+  const auto wall0 = std::chrono::steady_clock::now();
+  const double cpu0 = cpu_seconds();
+  int threads_provided = 0;
+  MPI_Query_thread(&threads_provided);
+  rc.threads = threads_provided >= MPI_THREAD_MULTIPLE;
+  RunResult result;
+
+  // 1-2. The job, its data and its analyses on every rank.
+  std::optional<ScratchDir> scratch;
+  std::vector<AnalysisLayout> layouts;
+  const LoadedJob L = share_job(job_path, opt, rc, scratch, layouts);
+  // The file this run writes: the archive, or for a shard its own shard archive.
+  const std::filesystem::path path = shard_path(L.job.output, opt.shard);
+  result.output = path;
+
+  // 3. The work file and the tasks left to compute.
+  RunInfo info;
+  info.mpi_size = rc.size;
+  info.hosts = gather_hosts(rc.comm);
+  info.start_time = now_iso8601();
+  info.mpi_version = mpi_library_version();
+  std::optional<OutputLock> lock;
+  const WorkFile wf = open_work_file(path, L, layouts, info, opt, rc, lock);
+  if (wf.already_complete) return result;
+
+  // 4. The tasks.
+  std::size_t left_total = 0;
+  for (const auto& p : wf.pending) left_total += p.size();
+  const TaskPhase tp = run_tasks(L, layouts, wf, opt, rc);
+  result.tasks_done = tp.tasks_done;
+  result.tasks_left = left_total - result.tasks_done;
+  if (tp.stop_signal && result.tasks_left > 0) {
+    result.stopped_by = tp.stop_signal;
+    collective_try([&] {
+      if (rc.rank != 0) return;
+      std::ostringstream os;
+      os << "stopped=signal" << tp.stop_signal << " done=" << result.tasks_done << " left=" << result.tasks_left
+         << " at=" << now_iso8601();
+      archive_segment_note(wf.path, os.str());
+      spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
+                   "is resumable (revest run JOB --resume){}",
+                   tp.stop_signal, result.tasks_done, result.tasks_left, wf.path.string(),
+                   wf.path == path ? std::string() : "; " + path.string() + " is kept until it is complete");
+    }, rc.comm);
+    return result;
+  }
+
+  // 5. The final archive.
+  result.digest = write_final_archive(job_path, path, L, layouts, wf, tp, info, opt, rc, wall0, cpu0);
   return result;
 }
 

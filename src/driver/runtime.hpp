@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "analyses/analysis_spec.hpp"
 #include "core/analysis.hpp"
 #include "driver/archive.hpp"
 #include "io/job.hpp"
@@ -35,9 +36,9 @@ struct RunOptions {
   bool ignore_free_space = false;
   std::filesystem::path defaults;               ///< config/defaults.toml
   bool progress = true;
-  /// Builds analyses from their configuration (default: the registry, make_analysis). Tests
+  /// Builds analyses from their typed options (default: the registry, make_analysis). Tests
   /// substitute analyses that fail or throw on chosen tasks.
-  std::function<std::unique_ptr<Analysis>(const io::AnalysisConfig&, const Inputs&)> factory;
+  std::function<std::unique_ptr<Analysis>(const analyses::AnalysisSpec&, const Inputs&)> factory;
   /// Test hook: called on every rank after each checkpoint with (analysis, tasks done).
   std::function<void(const std::string&, std::size_t)> after_round;
   /// Test hook: called on every rank after a round's rows are written, before they are checkpointed.
@@ -54,11 +55,13 @@ struct RunResult {
 };
 
 /// Rank 0 only: loads and validates the job and its data (no MPI). Throws revest::Error.
-/// With `build_analyses`, every analysis is also built (which validates its options against the
-/// data) and kept; run_job skips this because it builds them on every rank itself, collectively,
-/// before anything is written.
+/// The job is parsed once, here: each analysis's options become typed options (`specs`). With
+/// `build_analyses`, every analysis is also built (which validates its options against the data)
+/// and kept; run_job skips this because it builds them on every rank itself, collectively, before
+/// anything is written.
 struct LoadedJob {
   io::Job job;
+  std::vector<analyses::AnalysisSpec> specs;  ///< the typed options of job.analyses, in order
   Inputs inputs;
   std::vector<InputFile> files;
   std::vector<std::unique_ptr<Analysis>> analyses;  ///< empty unless build_analyses
@@ -88,7 +91,10 @@ void check_output_not_input(const std::filesystem::path& output, const std::vect
 /// archive's reservation (final_reservation).
 std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size);
 
-/// The layout of every analysis of a loaded job (what the archive holds).
+/// The layout of every analysis of a loaded job (what the archive holds): the analyses' names,
+/// kinds, tasks and datasets. Their options as the archive records them (options_toml) come from
+/// the job's TOML, which only the process that parsed the job has (rank 0, which alone writes the
+/// archive's attributes): a job received from rank 0 has no analyses' TOML, and leaves them empty.
 std::vector<AnalysisLayout> layouts_of(const io::Job& job,
                                        const std::vector<std::unique_ptr<Analysis>>& analyses);
 

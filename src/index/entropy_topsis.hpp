@@ -146,6 +146,7 @@ struct EntropyTopsisOptions {
   double shift = 0.0;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const EntropyTopsisOptions&) const = default;
 };
 
 /// The data of the index: N units x T periods x K indicators.

@@ -7,19 +7,33 @@
 /// job may set appears there with its default value and type; an unknown key or a value of the
 /// wrong type is an error naming the job file and line. Relative paths in a job are resolved
 /// against the directory of the job file. The effective configuration (every default filled in)
-/// is a TOML text written into every archive and broadcast to all ranks.
+/// is a TOML text written into every archive. Rank 0 alone parses a job: what crosses the ranks is
+/// the Job's typed fields (Job::serialize, Boost.Serialization) and each analysis's typed options
+/// (analyses/analysis_spec.hpp), never TOML text.
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
 
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 #include <toml++/toml.h>
 
 namespace revest::io {
 
 /// "FILE:LINE:COL" of a TOML node (or "FILE" if it has no source position).
 std::string where(const toml::node& node);
+
+namespace detail {
+/// A path through Boost.Serialization, as its string (POSIX paths are byte strings).
+template <class Ar>
+void serialize_path(Ar& ar, std::filesystem::path& p) {
+  std::string s = p.string();
+  ar & s;
+  if constexpr (Ar::is_loading::value) p = s;
+}
+}  // namespace detail
 
 enum class Schedule { kStatic, kDynamic };
 const char* to_string(Schedule s);
@@ -31,6 +45,7 @@ struct AnalysisConfig {
   /// Source position ("FILE:LINE:COL") of each option as written in the job file (or the
   /// defaults file), for error messages. Empty when rebuilt from the effective configuration.
   std::map<std::string, std::string> where;
+  bool operator==(const AnalysisConfig&) const = default;
 };
 
 /// [slurm]: how `revest submit` asks SLURM for resources. Not part of the results: changing it
@@ -49,6 +64,12 @@ struct SlurmOptions {
   int max_requeues = 20;         ///< give up after this many requeues without finishing
   int shards = 1;                ///< array tasks (each a slice of every analysis) + a merge job
   std::vector<std::string> extra;///< further sbatch options, e.g. ["--constraint=skylake"]
+  bool operator==(const SlurmOptions&) const = default;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & nodes & ntasks & cpus_per_task & time & mem_per_cpu & partition & account & qos & signal_seconds &
+        requeue & max_requeues & shards & extra;
+  }
 };
 
 struct Job {
@@ -83,13 +104,32 @@ struct Job {
   /// equal for a run to be resumed or recognised, wherever the files live and whatever the working
   /// directory. The contents of the data files are compared separately, by SHA-256.
   std::string fingerprint_toml() const;
+
+  bool operator==(const Job&) const = default;
+  /// Every field but `analyses`: the analyses' options are TOML (with source positions for
+  /// messages), needed only where the job was parsed, which alone writes the archive
+  /// (effective_toml, fingerprint_toml). They cross the ranks as typed options instead
+  /// (analyses::AnalysisSpec). A Job read back has no analyses.
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    if constexpr (Ar::is_loading::value) analyses.clear();
+    ar & file & text & name & description & seed;
+    detail::serialize_path(ar, output);
+    detail::serialize_path(ar, geography);
+    detail::serialize_path(ar, panel);
+    detail::serialize_path(ar, indicators);
+    detail::serialize_path(ar, projects);
+    ar & first_year & last_year & schedule & progress_seconds & chunk_tasks & checkpoint_seconds &
+        check_free_space & slurm;
+  }
 };
 
 /// Parses and validates `job_path` against the defaults file. Throws revest::Error naming file
 /// and line on any problem.
 Job load_job(const std::filesystem::path& job_path, const std::filesystem::path& defaults_path);
 
-/// Rebuilds a Job from its effective TOML (what rank 0 broadcasts); no file is read.
+/// Rebuilds a Job from its effective TOML (an archive's /meta/effective_config: rerun, verify,
+/// merge); no file is read.
 Job job_from_effective(const std::string& effective_toml, const std::string& job_text);
 
 /// Typed access to an analysis's effective options, with errors naming the source line.

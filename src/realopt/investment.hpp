@@ -51,6 +51,7 @@ struct ProcessOptions {
   double jump_sd = 0.2;
   /// Throws revest::Error naming the field that is out of range (for the kind in use).
   void validate() const;
+  bool operator==(const ProcessOptions&) const = default;
 };
 
 /// The process of a project with value v0 today, risk-free rate r, payout yield delta,
@@ -81,6 +82,7 @@ struct ProjectDesign {
   double scaleup_cost = 0.9;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const ProjectDesign&) const = default;
 };
 
 /// The project of these embedded options for investment cost I and horizon H (years): states

@@ -129,6 +129,7 @@ struct EsdaOptions {
 
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const EsdaOptions&) const = default;
 };
 
 /// The statistics of the observed values: what every permutation is compared with.

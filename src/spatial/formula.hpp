@@ -15,6 +15,7 @@ struct Term {
   std::string variable;
   bool log = false;
   std::string label() const { return log ? "log(" + variable + ")" : variable; }
+  bool operator==(const Term&) const = default;
 };
 
 /// A parsed formula. A constant is not written: whoever builds the design adds it.
@@ -22,6 +23,7 @@ struct Formula {
   std::string text;  ///< as written
   Term y;
   std::vector<Term> x;
+  bool operator==(const Formula&) const = default;
 };
 
 /// Parses "y ~ x1 + log(x2)"; throws revest::Error naming `where` (no '~' or more than one, a bad

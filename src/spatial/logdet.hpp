@@ -56,6 +56,7 @@ struct LogDetOptions {
 
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const LogDetOptions&) const = default;
 };
 
 class LogDet {

@@ -97,6 +97,7 @@ struct ModelOptions {
 
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const ModelOptions&) const = default;
 };
 
 /// LM tests on OLS residuals (Anselin 1988; Anselin, Bera, Florax and Yoon 1996).

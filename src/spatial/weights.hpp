@@ -82,6 +82,7 @@ struct WeightsSpec {
   std::string label() const;
   /// Throws revest::Error "weights spec 'LABEL': ..." naming the field that is out of range.
   void validate() const;
+  bool operator==(const WeightsSpec&) const = default;
 };
 
 /// Parses "TYPE key=value ..."; throws revest::Error naming `where` and the bad token. A pure

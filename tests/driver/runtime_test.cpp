@@ -150,8 +150,8 @@ TEST(RunJob, MatchesSerialReferenceBitForBit) {
   const auto L = load_and_validate(kSource / "jobs" / "smoke.toml", opt.defaults, out);
   ASSERT_FALSE(L.job.analyses.empty());
   auto f = archive_open(out, false);
-  for (const auto& cfg : L.job.analyses) {
-    auto a = make_analysis(cfg, L.inputs);
+  for (const auto& spec : L.specs) {
+    auto a = make_analysis(spec, L.inputs);
     auto ref = run_serial(*a, L.job.seed);
     AnalysisLayout lay;
     lay.name = a->name();
@@ -181,7 +181,7 @@ TEST(RunJob, MatchesSerialReferenceBitForBit) {
 TEST(RunJob, FailingTasksAreRecordedAndTheRunGoesOn) {
   const auto out = out_path("runtime_failures");
   auto opt = base_options(out);
-  opt.factory = [](const io::AnalysisConfig& c, const Inputs& in) -> std::unique_ptr<Analysis> {
+  opt.factory = [](const analyses::AnalysisSpec& c, const Inputs& in) -> std::unique_ptr<Analysis> {
     return std::make_unique<FaultyAnalysis>(make_analysis(c, in), std::set<std::size_t>{3, 17}, -1);
   };
   ASSERT_NO_THROW(run_job(kSource / "jobs" / "smoke.toml", opt, MPI_COMM_WORLD));
@@ -206,7 +206,7 @@ TEST(RunJob, FailingTasksAreRecordedAndTheRunGoesOn) {
 TEST(RunJob, RealErrorOnAnyRankEndsAllRanksWithTheMessage) {
   const auto out = out_path("runtime_error");
   auto opt = base_options(out);
-  opt.factory = [](const io::AnalysisConfig& c, const Inputs& in) -> std::unique_ptr<Analysis> {
+  opt.factory = [](const analyses::AnalysisSpec& c, const Inputs& in) -> std::unique_ptr<Analysis> {
     return std::make_unique<FaultyAnalysis>(make_analysis(c, in), std::set<std::size_t>{}, 21);
   };
   try {
@@ -226,7 +226,7 @@ TEST(RunJob, RealErrorOnAnyRankEndsAllRanksWithTheMessage) {
 TEST(RunJob, OutOfMemoryNamesTheAnalysisTaskAndRank) {
   const auto out = out_path("runtime_oom");
   auto opt = base_options(out);
-  opt.factory = [](const io::AnalysisConfig& c, const Inputs& in) -> std::unique_ptr<Analysis> {
+  opt.factory = [](const analyses::AnalysisSpec& c, const Inputs& in) -> std::unique_ptr<Analysis> {
     struct Hungry : Analysis {
       std::unique_ptr<Analysis> a;
       std::string kind() const override { return a->kind(); }

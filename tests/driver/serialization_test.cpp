@@ -1,5 +1,6 @@
-// Round trip through Boost text and binary archives of everything rank 0 broadcasts (Inputs,
-// InputFile lists, pending-task lists): what arrives must equal what was sent.
+// Round trip through Boost text and binary archives of everything rank 0 broadcasts (the job's
+// settings and typed options, Inputs, InputFile lists, pending-task lists): what arrives must equal
+// what was sent.
 #include <gtest/gtest.h>
 
 #include <boost/archive/binary_iarchive.hpp>
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "analyses/options_serialization.hpp"
 #include "driver/analyses.hpp"
 #include "driver/archive.hpp"
 #include "driver/runtime.hpp"
@@ -68,18 +70,29 @@ TEST(Serialization, InputFilesAndPendingTasks) {
   EXPECT_EQ((round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(pending)), pending);
 }
 
-TEST(Serialization, EffectiveConfigRoundTrip) {
-  // What rank 0 broadcasts (the effective TOML) rebuilds the same job on every rank.
-  const auto& job = smoke().job;
-  const io::Job again = io::job_from_effective(job.effective_toml(), job.text);
-  EXPECT_EQ(again.effective_toml(), job.effective_toml());
-  EXPECT_EQ(again.seed, job.seed);
-  ASSERT_EQ(again.analyses.size(), job.analyses.size());
-  // And the analysis built from it has the same task layout.
-  auto a = make_analysis(job.analyses[0], smoke().inputs);
-  auto b = make_analysis(again.analyses[0], smoke().inputs);
-  EXPECT_EQ(a->num_tasks(), b->num_tasks());
-  EXPECT_EQ(a->replication_specs().size(), b->replication_specs().size());
+TEST(Serialization, JobAndTypedOptionsAsBroadcast) {
+  // What rank 0 broadcasts of a job: its settings and each analysis's typed options (not its TOML).
+  const LoadedJob& L = smoke();
+  ASSERT_EQ(L.specs.size(), L.job.analyses.size());
+  io::Job settings = L.job;
+  settings.analyses.clear();
+  for (int mode = 0; mode < 2; ++mode) {
+    const io::Job job = mode == 0 ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.job)
+                                  : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.job);
+    EXPECT_TRUE(job == settings);
+    const auto specs = mode == 0 ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.specs)
+                                 : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.specs);
+    EXPECT_TRUE(specs == L.specs);
+    // The analyses built from the received options have the same tasks and datasets.
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      auto a = make_analysis(L.specs[k], L.inputs);
+      auto b = make_analysis(specs[k], L.inputs);
+      EXPECT_EQ(a->name(), b->name());
+      EXPECT_EQ(a->kind(), b->kind());
+      EXPECT_EQ(a->num_tasks(), b->num_tasks());
+      EXPECT_EQ(a->replication_specs().size(), b->replication_specs().size());
+    }
+  }
 }
 
 TEST(Sha256, KnownDigest) {

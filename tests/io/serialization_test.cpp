@@ -20,6 +20,7 @@
 
 #include "io/geography.hpp"
 #include "io/indicators.hpp"
+#include "io/job.hpp"
 #include "io/panel.hpp"
 
 namespace fs = std::filesystem;
@@ -230,6 +231,67 @@ TEST(Serialization, IndicatorWithAwkwardStrings) {
   sys.indicators.push_back(i);
   EXPECT_EQ(text_round_trip(sys), sys);
   EXPECT_EQ(binary_round_trip(sys), sys);
+}
+
+// ---- Job ------------------------------------------------------------------------------------
+
+/// A job with every field other than its default (the analyses aside).
+revest::io::Job awkward_job() {
+  revest::io::Job j;
+  j.file = "jobs/x.toml";
+  j.text = "name = \"x\"\n# 中文\n";
+  j.name = "x";
+  j.description = "with\nnewline";
+  j.seed = 0xFFFFFFFFFFFFFFFFull;
+  j.output = "/results dir/x.h5";
+  j.geography = "/data/geo";
+  j.panel = "/data/panel.csv";
+  j.indicators = "/config/ind.toml";
+  j.projects = "/data/projects.csv";
+  j.first_year = 2015;
+  j.last_year = 2020;
+  j.schedule = revest::io::Schedule::kDynamic;
+  j.progress_seconds = 0.5;
+  j.chunk_tasks = 7;
+  j.checkpoint_seconds = 0.1;
+  j.check_free_space = false;
+  revest::io::SlurmOptions& s = j.slurm;
+  s.nodes = 2;
+  s.ntasks = 8;
+  s.cpus_per_task = 3;
+  s.time = "04:00:00";
+  s.mem_per_cpu = "2G";
+  s.partition = "p";
+  s.account = "a";
+  s.qos = "q";
+  s.signal_seconds = 120;
+  s.requeue = false;
+  s.max_requeues = 5;
+  s.shards = 4;
+  s.extra = {"--constraint=skylake", "--exclusive"};
+  return j;
+}
+
+TEST(Serialization, JobSettings) {
+  // Every field differs from its default, so a field the serialization forgot fails the comparison.
+  const revest::io::Job j = awkward_job();
+  EXPECT_FALSE(j == revest::io::Job{});
+  EXPECT_FALSE(j.slurm == revest::io::SlurmOptions{});
+  EXPECT_EQ(text_round_trip(j), j);
+  EXPECT_EQ(binary_round_trip(j), j);
+}
+
+// The analyses' options (TOML) do not cross: they go as typed options (analyses::AnalysisSpec).
+TEST(Serialization, JobWithoutItsAnalyses) {
+  revest::io::Job j = awkward_job();
+  revest::io::AnalysisConfig a;
+  a.kind = "entropy_index";
+  a.name = "idx";
+  j.analyses.push_back(a);
+  revest::io::Job back = binary_round_trip(j);
+  EXPECT_TRUE(back.analyses.empty());
+  j.analyses.clear();
+  EXPECT_EQ(back, j);
 }
 
 // ---- all together, as the driver broadcasts them ------------------------------------------

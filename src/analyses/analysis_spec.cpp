@@ -1,0 +1,38 @@
+#include "analyses/analysis_spec.hpp"
+
+#include "core/error.hpp"
+
+namespace revest::analyses {
+
+std::string AnalysisSpec::kind() const {
+  struct Kind {
+    const char* operator()(const EntropyIndexOptions&) const { return "entropy_index"; }
+    const char* operator()(const ThreeStageDeaOptions&) const { return "three_stage_dea"; }
+    const char* operator()(const RealOptionsOptions&) const { return "real_options"; }
+    const char* operator()(const SpatialModelsOptions&) const { return "spatial_models"; }
+    const char* operator()(const SpatialEsdaOptions&) const { return "spatial_esda"; }
+  };
+  return std::visit(Kind{}, options);
+}
+
+AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg) {
+  const io::OptionView view(cfg);
+  AnalysisSpec spec;
+  spec.name = cfg.name;
+  if (cfg.kind == "entropy_index") {
+    spec.options = EntropyIndexOptions::from(view);
+  } else if (cfg.kind == "three_stage_dea") {
+    spec.options = ThreeStageDeaOptions::from(view);
+  } else if (cfg.kind == "real_options") {
+    spec.options = RealOptionsOptions::from(view);
+  } else if (cfg.kind == "spatial_models") {
+    spec.options = SpatialModelsOptions::from(view);
+  } else if (cfg.kind == "spatial_esda") {
+    spec.options = SpatialEsdaOptions::from(view);
+  } else {
+    REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
+  }
+  return spec;
+}
+
+}  // namespace revest::analyses

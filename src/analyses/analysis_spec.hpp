@@ -1,0 +1,43 @@
+#pragma once
+/// \file analysis_spec.hpp
+/// \brief One analysis of a job as typed options: its name and the options struct of its kind.
+///
+/// Rank 0 parses a job's [[analysis]] tables once (parse_analysis: TOML -> the kind's options
+/// struct, errors naming the job file and line); the specs cross the ranks with Boost.Serialization
+/// (options_serialization.hpp), and every rank builds its analyses from them (driver/analyses.hpp,
+/// make_analysis). No rank parses TOML but the one that read the job.
+///
+/// \test tests/analyses/options_serialization_test.cpp (every options type, and AnalysisSpec of
+/// every kind, survives a text and a binary round trip); tests/driver/rank_invariance.sh (ranks
+/// that received the specs compute what rank 0 computes).
+#include <string>
+#include <variant>
+
+#include "analyses/entropy_index.hpp"
+#include "analyses/real_options.hpp"
+#include "analyses/spatial_esda.hpp"
+#include "analyses/spatial_models.hpp"
+#include "analyses/three_stage_dea.hpp"
+#include "io/job.hpp"
+
+namespace revest::analyses {
+
+/// The options of one analysis; the alternative is its kind.
+using AnalysisOptions = std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
+                                     SpatialModelsOptions, SpatialEsdaOptions>;
+
+struct AnalysisSpec {
+  /// Unique within the job: names the archive group and the random streams.
+  std::string name;
+  AnalysisOptions options;
+  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models" or "spatial_esda": the
+  /// kind of `options`.
+  std::string kind() const;
+  bool operator==(const AnalysisSpec&) const = default;
+};
+
+/// The typed options of a job's [[analysis]] table. Throws revest::Error naming the job file, line
+/// and option on a bad value, or the analysis on an unknown kind.
+AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg);
+
+}  // namespace revest::analyses
