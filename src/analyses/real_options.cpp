@@ -93,7 +93,7 @@ realopt::Process process_of(const RealOptionsOptions& o, const io::ProjectParams
 
 RealOptionsAnalysis::RealOptionsAnalysis(std::string name, const io::Geography& geo,
                                          const io::Projects& projects, RealOptionsOptions options)
-    : name_(std::move(name)), options_(std::move(options)), N_(geo.size()), projects_(projects) {
+    : name_(std::move(name)), options_(options), N_(geo.size()), projects_(projects) {
   REVEST_REQUIRE(projects_.num_counties() == N_,
                  "real options '" << name_ << "': " << projects_.source << " has "
                                   << projects_.num_counties() << " counties, the geography " << N_);

@@ -44,6 +44,7 @@ std::vector<spatial::WeightsSpec> weights_option(const io::OptionView& v) {
   std::vector<spatial::WeightsSpec> specs;
   const auto texts = v.get_strings("weights");
   REVEST_REQUIRE(!texts.empty(), v.where("weights") << ": give at least one weights spec");
+  specs.reserve(texts.size());
   for (const auto& w : texts) specs.push_back(spatial::parse_weights_spec(w, v.where("weights")));
   return specs;
 }

@@ -30,7 +30,7 @@ namespace detail {
   do {                                            \
     if (!(cond)) {                                \
       std::ostringstream revest_require_os_;      \
-      revest_require_os_ << msg;                  \
+      revest_require_os_ << msg; /* NOLINT(bugprone-macro-parentheses): msg is a stream chain a << b */ \
       ::revest::detail::fail(revest_require_os_.str()); \
     }                                             \
   } while (0)
@@ -39,7 +39,7 @@ namespace detail {
 #define REVEST_FAIL(msg)                          \
   do {                                            \
     std::ostringstream revest_fail_os_;           \
-    revest_fail_os_ << msg;                       \
+    revest_fail_os_ << msg; /* NOLINT(bugprone-macro-parentheses): msg is a stream chain a << b */ \
     ::revest::detail::fail(revest_fail_os_.str()); \
   } while (0)
 

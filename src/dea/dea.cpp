@@ -143,8 +143,8 @@ class EnvelopmentModel {
       rowub[static_cast<std::size_t>(i)] = 0.0;
     }
     for (int r = 0; r < s_; ++r) {
-      rowlb[static_cast<std::size_t>(m_ + r)] = 0.0;
-      rowub[static_cast<std::size_t>(m_ + r)] = inf;
+      rowlb[static_cast<std::size_t>(m_) + static_cast<std::size_t>(r)] = 0.0;
+      rowub[static_cast<std::size_t>(m_) + static_cast<std::size_t>(r)] = inf;
     }
     if (o.returns == Returns::kVrs) rowlb.back() = rowub.back() = 1.0;
     if (o.returns == Returns::kNirs) {

@@ -231,12 +231,12 @@ bool RadialSolver::accurate(const Vec& pi) const {
 bool RadialSolver::refactor() {
   // Gauss-Jordan elimination with partial pivoting on the (at most 16 x 16) basis, in place on a
   // stack array (kernels_.invert).
-  std::array<double, kMaxRows * kMaxRows> M;
+  std::array<double, static_cast<std::size_t>(kMaxRows) * kMaxRows> M;
   double norm_b = 0.0;  // 1-norm of the basis
   Vec a;
   for (int p = 0; p < rows_; ++p) {
     column(basis_[static_cast<std::size_t>(p)], a);
-    std::copy(a.data(), a.data() + rows_, M.data() + p * rows_);
+    std::copy(a.data(), a.data() + rows_, M.data() + static_cast<std::ptrdiff_t>(p) * rows_);
     norm_b = std::max(norm_b, a.cwiseAbs().sum());
   }
   binv_.resize(rows_, rows_);
@@ -307,8 +307,8 @@ void RadialSolver::drop_unknown(int j) {
   unknown_pos_[static_cast<std::size_t>(j)] = -1;
 }
 
-RadialSolver::Solution RadialSolver::solve(Eigen::Ref<const Eigen::VectorXd> x_o,
-                                           Eigen::Ref<const Eigen::VectorXd> y_o, int start,
+RadialSolver::Solution RadialSolver::solve(const Eigen::Ref<const Eigen::VectorXd>& x_o,
+                                           const Eigen::Ref<const Eigen::VectorXd>& y_o, int start,
                                            const std::vector<int>& hint) {
   ++lps_;
   Solution sol;

@@ -72,7 +72,7 @@ class RadialSolver {
   /// of the observed data): the simplex first works on those columns only, which saves pivots;
   /// the result does not depend on it.
   /// x_o, y_o: pass columns of column-major matrices (no copy).
-  Solution solve(Eigen::Ref<const Eigen::VectorXd> x_o, Eigen::Ref<const Eigen::VectorXd> y_o,
+  Solution solve(const Eigen::Ref<const Eigen::VectorXd>& x_o, const Eigen::Ref<const Eigen::VectorXd>& y_o,
                  int start = -1, const std::vector<int>& hint = {});
 
   std::size_t candidates() const { return candidate_.size(); }

@@ -189,7 +189,8 @@ std::size_t compare_column(const Column& a, const Column& b) {
         }
         for (std::size_t i = 0; i < va.size(); ++i) {
           if constexpr (std::is_same_v<T, std::vector<double>>) {
-            if (std::memcmp(&va[i], &(*vb)[i], sizeof(double)) != 0) ++diff;
+            // Bit for bit, on purpose: NaN payloads and signed zeros count as differences.
+            if (std::memcmp(&va[i], &(*vb)[i], sizeof(double)) != 0) ++diff;  // NOLINT(bugprone-suspicious-memory-comparison)
           } else {
             if (va[i] != (*vb)[i]) ++diff;
           }
@@ -296,6 +297,7 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
         std::vector<std::vector<double>> rows;
         std::vector<std::span<double>> spans;
         for (const auto& spec : lay.specs) rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
+        spans.reserve(rows.size());
         for (auto& r : rows) spans.emplace_back(r.data(), r.size());
         Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
         const TaskOutcome o = a.run_task(t, task_rng, spans);
@@ -316,7 +318,7 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
           std::size_t ndiff = 0;
           double maxdiff = 0;
           for (std::size_t e = 0; e < stored.size(); ++e)
-            if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {
+            if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {  // NOLINT(bugprone-suspicious-memory-comparison): bit for bit
               ++ndiff;
               if (std::isfinite(stored[e]) && std::isfinite(rows[s][e]))
                 maxdiff = std::max(maxdiff, std::abs(stored[e] - rows[s][e]));

@@ -100,6 +100,7 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
     h5::attr(meta, "cpu_seconds", opt.cpu_seconds);
     if (opt.merge) {
       std::vector<std::string> from;
+      from.reserve(sources.size());
       for (const auto& p : sources) from.push_back(p.string());
       h5::attr(meta, "merged_from", from);
     } else {
@@ -110,6 +111,7 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
 
   Handle an = h5::group(out, "/analyses");
   std::vector<std::string> names;
+  names.reserve(layouts.size());
   for (const auto& a : layouts) names.push_back(a.name);
   h5::attr(an, "order", names);
   for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
@@ -194,7 +196,7 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
   // complete=1 now, so that the checksums cover it: DEST is complete only once renamed anyway.
   // Then a checksum on every dataset and attribute, computed from what is in the file.
   h5::attr(out, "complete", std::int64_t{1});
-  const std::string digest = write_checksums(out);
+  std::string digest = write_checksums(out);
   h5::check_status(H5Fflush(out, H5F_SCOPE_GLOBAL), "flush " + tmp.string());
   return digest;
 }
@@ -206,6 +208,7 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
   h5::quiet();
   REVEST_REQUIRE(!sources.empty(), "assemble: no source archive");
   std::vector<Handle> src;
+  src.reserve(sources.size());
   for (const auto& p : sources) src.push_back(archive_open(p, false));
   const std::filesystem::path tmp = dest.string() + ".tmp";
   std::string digest;

@@ -158,6 +158,7 @@ void attr(hid_t obj, const std::string& name, const std::vector<std::string>& va
   Handle sp(H5Screate_simple(1, &n, nullptr));
   Handle a(check(H5Acreate2(obj, name.c_str(), t, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name));
   std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
   for (const auto& s : values) ptrs.push_back(s.c_str());
   if (n > 0) check_status(H5Awrite(a, t, ptrs.data()), "write attribute " + name);
 }
@@ -211,6 +212,7 @@ void write(hid_t loc, const std::string& name, const std::vector<std::int32_t>& 
 }
 void write(hid_t loc, const std::string& name, const std::vector<std::string>& v) {
   std::vector<const char*> ptrs;
+  ptrs.reserve(v.size());
   for (const auto& x : v) ptrs.push_back(x.c_str());
   Handle t = vlen_string_type();
   write_1d(loc, name, t, t, v.size(), 16, ptrs.data());

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <new>
 #include <optional>
 #include <tuple>
@@ -59,7 +60,7 @@ void install_stop_handlers() {
 int stop_exit_code(int sig) { return sig == SIGUSR1 ? 75 : 128 + sig; }
 }  // namespace
 
-int main(int argc, char** argv) {
+static int revest_main(int argc, char** argv) {
   // `run` and `rerun` take their stop signals from the first instruction: SLURM may send its
   // warning signal while the ranks are still starting (MPI_Init can take a second), and the
   // default action of SIGUSR1 would end the job step without a checkpoint or a requeue. A signal
@@ -443,4 +444,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // What is thrown outside the commands' own handlers (starting MPI, the logger, setting up the
+  // command line) ends the program with a message and exit code 1, not std::terminate.
+  try {
+    return revest_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "revest: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "revest: error: an unknown exception\n");
+  }
+  return 1;
 }

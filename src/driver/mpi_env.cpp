@@ -88,6 +88,7 @@ std::vector<std::string> gather_hosts(MPI_Comm comm) {
   MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME,
                 MPI_CHAR, comm);
   std::vector<std::string> hosts;
+  hosts.reserve(static_cast<std::size_t>(size));
   for (int r = 0; r < size; ++r)
     hosts.emplace_back(all.data() + static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME);
   return hosts;

@@ -78,6 +78,7 @@ Captured run_capture(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
@@ -213,7 +214,7 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
   REVEST_REQUIRE(s.signal_seconds < limit,
                  "submit: the warning signal (" << s.signal_seconds << " s before the limit) must come before the time limit itself ("
                                                 << s.time << " = " << limit << " s); lower --signal or raise --time");
-  if (s.signal_seconds > 0 && 2 * (s.signal_seconds + 30) > limit)
+  if (s.signal_seconds > 0 && 2 * (std::int64_t{s.signal_seconds} + 30) > limit)
     out << "warning: SIGUSR1 comes " << s.signal_seconds << "-" << s.signal_seconds + 30 << " s before the " << limit
         << " s limit, so each run segment works at most " << std::max<std::int64_t>(0, limit - s.signal_seconds - 30) << "-"
         << limit - s.signal_seconds << " s before it checkpoints and is requeued (raise --time or lower --signal)\n";

@@ -463,7 +463,7 @@ std::vector<std::string> OptionView::get_strings(const std::string& key) const {
 
 std::string OptionView::get_choice(const std::string& key,
                                    const std::vector<std::string>& allowed) const {
-  const std::string s = get_string(key);
+  std::string s = get_string(key);
   if (std::find(allowed.begin(), allowed.end(), s) != allowed.end()) return s;
   std::string list;
   for (const auto& a : allowed) list += (list.empty() ? "\"" : ", \"") + a + "\"";

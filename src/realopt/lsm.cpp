@@ -117,10 +117,10 @@ class Engine {
     from_.assign(static_cast<std::size_t>(S_), {});
     for (std::size_t a = 0; a < pr.actions.size(); ++a)
       from_[static_cast<std::size_t>(pr.actions[a].from)].push_back(static_cast<int>(a));
-    centre_.assign(static_cast<std::size_t>(K_ + 1), 0.0);
-    knots_.assign(static_cast<std::size_t>(K_ + 1), std::vector<std::vector<double>>(static_cast<std::size_t>(S_)));
-    spread_.assign(static_cast<std::size_t>(K_ + 1), 1.0);
-    beta_.assign(static_cast<std::size_t>(K_ + 1),
+    centre_.assign((static_cast<std::size_t>(K_) + 1), 0.0);
+    knots_.assign((static_cast<std::size_t>(K_) + 1), std::vector<std::vector<double>>(static_cast<std::size_t>(S_)));
+    spread_.assign((static_cast<std::size_t>(K_) + 1), 1.0);
+    beta_.assign((static_cast<std::size_t>(K_) + 1),
                  std::vector<Eigen::VectorXd>(static_cast<std::size_t>(S_)));
   }
 
@@ -643,9 +643,9 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
     res.cv_beta = helps ? fit_beta(0, m) : 0.0;
   }
   // Boundary of the initial state's first action, within the regression paths' range at each date.
-  res.times.resize(static_cast<std::size_t>(K + 1));
+  res.times.resize((static_cast<std::size_t>(K) + 1));
   for (int k = 0; k <= K; ++k) res.times[static_cast<std::size_t>(k)] = eng.time(k);
-  res.boundary.assign(static_cast<std::size_t>(K + 1), std::numeric_limits<double>::quiet_NaN());
+  res.boundary.assign((static_cast<std::size_t>(K) + 1), std::numeric_limits<double>::quiet_NaN());
   int a0 = -1;
   for (std::size_t a = 0; a < project.actions.size(); ++a)
     if (project.actions[a].from == project.initial) {
@@ -761,10 +761,10 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
     std::vector<double> Vo, Vi;
     eng.simulate(no, rng, false, process.v0, 0, Vo);
     res.path_steps += static_cast<double>(no) * K;
-    std::vector<double> disc(static_cast<std::size_t>(K + 1));
+    std::vector<double> disc((static_cast<std::size_t>(K) + 1));
     for (int k = 0; k <= K; ++k) disc[static_cast<std::size_t>(k)] = std::exp(-process.r * eng.time(k));
     // [k][s] per outer path: C_s(k) and L_s(k); th_s for the backward pass.
-    std::vector<double> C(static_cast<std::size_t>(K + 1) * Su), L(C.size()), th(Su);
+    std::vector<double> C((static_cast<std::size_t>(K) + 1) * Su), L(C.size()), th(Su);
     auto at = [&](std::vector<double>& a, int k, int s) -> double& {
       return a[static_cast<std::size_t>(k) * Su + static_cast<std::size_t>(s)];
     };

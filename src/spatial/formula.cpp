@@ -6,7 +6,7 @@ namespace revest::spatial {
 
 namespace {
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t");
   if (b == std::string::npos) return "";
   const auto e = s.find_last_not_of(" \t");

@@ -622,7 +622,8 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
   auto slice_ll = [&](const Slice& s, double rho) {  // without ln|I - lambda W|
     return concentrated_ll((s.ra - rho * s.rb).squaredNorm(), n) + c.logdet(rho);
   };
-  const auto [lo, hi] = c.ld.interval();
+  // Not a structured binding: the lambdas below capture lo and hi (clang 14 refuses that).
+  const double lo = c.ld.interval().first, hi = c.ld.interval().second;
   const double span = hi - lo;
   const bool exact = c.ld.has_eigenvalues();
   // Derivatives of the log-likelihood concentrated in (rho, lambda), by the envelope theorem:

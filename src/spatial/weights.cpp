@@ -265,7 +265,8 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
     for (SpMat::InnerIterator it(w.W, i); it; ++it) maxw = std::max(maxw, std::abs(it.value()));
   sum.symmetric_values = maxdiff <= 1e-14 * maxw;
   {
-    SpMat pa = w.W, pb = wt;
+    SpMat pa = w.W;
+    const SpMat& pb = wt;
     for (int i = 0; i < pa.outerSize(); ++i)
       for (SpMat::InnerIterator it(pa, i); it; ++it) it.valueRef() = 1.0;
     for (int i = 0; i < pb.outerSize(); ++i)
@@ -448,6 +449,7 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   double median_weight = 1.0;
   if (spec.type == T::kRookLength && !raw.empty()) {
     std::vector<double> ws;
+    ws.reserve(raw.size());
     for (const auto& t : raw) ws.push_back(t.w);
     std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2), ws.end());
     median_weight = ws[ws.size() / 2];

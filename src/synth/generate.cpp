@@ -355,7 +355,8 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
     REVEST_REQUIRE(!adj[i].empty(), "generate: county " << geo.counties[i].adcode_ref << " ("
                                                         << geo.counties[i].name_ref
                                                         << ") has no queen neighbour");
-  const std::size_t nt = static_cast<std::size_t>(opt.last_year - opt.first_year + 1);
+  const int years = opt.last_year - opt.first_year + 1;
+  const std::size_t nt = static_cast<std::size_t>(years);
   const std::uint64_t seed = opt.seed;
   using boost::random::normal_distribution;
   normal_distribution<double> stdnorm(0.0, 1.0);
