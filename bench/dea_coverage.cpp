@@ -31,8 +31,10 @@ int main(int argc, char** argv) {
   const int R = argc > 1 ? std::atoi(argv[1]) : 30;
   const int B = argc > 2 ? std::atoi(argv[2]) : 400;
   const double conf = 0.95;
-  std::printf("| design | n | stage | data sets | B | coverage of the 95%% interval | mean width | "
-              "RMSE raw | RMSE bias-corrected | failed draws | seconds |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| design | n | stage | data sets | B | coverage of the 95%% interval | mean width | "
+      "RMSE raw | RMSE bias-corrected | failed draws | seconds "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const char design : {'A', 'B', 'C', 'D'})
     for (const std::size_t n : {std::size_t{100}, std::size_t{400}}) {
       Tally st[2];
@@ -84,9 +86,9 @@ int main(int argc, char** argv) {
       const double sec =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       for (int s = 0; s < 2; ++s)
-        std::printf("| %c | %zu | %d | %d | %d | %.3f | %.3f | %.4f | %.4f | %.0f | %.1f |\n", design,
-                    n, s == 0 ? 1 : 3, R, B, st[s].cover / st[s].count, st[s].width / st[s].count,
-                    std::sqrt(st[s].se_raw / st[s].count), std::sqrt(st[s].se_bc / st[s].count),
-                    st[s].failed, sec);
+        std::printf("| %c | %zu | %d | %d | %d | %.3f | %.3f | %.4f | %.4f | %.0f | %.1f |\n",
+                    design, n, s == 0 ? 1 : 3, R, B, st[s].cover / st[s].count,
+                    st[s].width / st[s].count, std::sqrt(st[s].se_raw / st[s].count),
+                    std::sqrt(st[s].se_bc / st[s].count), st[s].failed, sec);
     }
 }

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   const int clp_reps = argc > 2 ? 0 : std::max(1, reps / 10);
   for (int b = 0; b < reps; ++b) {
     Eigen::MatrixXd xs = x;
-    for (int j = 0; j < n; ++j) xs.row(j) *= d.farrell[static_cast<std::size_t>(j)] / (1.0 - 0.25 * rng.uniform01());
+    for (int j = 0; j < n; ++j)
+      xs.row(j) *= d.farrell[static_cast<std::size_t>(j)] / (1.0 - 0.25 * rng.uniform01());
     auto t0 = Clock::now();
     RadialSolver rs(xs, y, Returns::kVrs);
     std::vector<double> th(n);
@@ -105,16 +106,18 @@ int main(int argc, char** argv) {
       clp_sec += since(t0);
       for (int k = 0; k < n; ++k)
         if (c.unit_status[static_cast<std::size_t>(k)] == revest::StatusCode::kOk)
-          maxdiff = std::max(maxdiff, std::abs(c.farrell[static_cast<std::size_t>(k)] - th[static_cast<std::size_t>(k)]));
+          maxdiff = std::max(maxdiff, std::abs(c.farrell[static_cast<std::size_t>(k)] -
+                                               th[static_cast<std::size_t>(k)]));
     }
   }
   std::printf("probe: pivots per LP %.2f\n", double(pivots_total) / double(lps));
   const double clp_per_rep = clp_sec / std::max(1, clp_reps), rad_per_rep = rad_sec / reps;
   std::printf("bootstrap n=512 m=4 s=2 vrs: clp seconds_per_replication=%.4f lps_per_s=%.0f\n",
               clp_per_rep, n / clp_per_rep);
-  std::printf("bootstrap n=512 m=4 s=2 vrs: radial seconds_per_replication=%.5f lps_per_s=%.0f "
-              "fallbacks=%zu max_abs_diff_vs_clp=%.2e\n",
-              rad_per_rep, static_cast<double>(lps) / rad_sec, fallbacks, maxdiff);
+  std::printf(
+      "bootstrap n=512 m=4 s=2 vrs: radial seconds_per_replication=%.5f lps_per_s=%.0f "
+      "fallbacks=%zu max_abs_diff_vs_clp=%.2e\n",
+      rad_per_rep, static_cast<double>(lps) / rad_sec, fallbacks, maxdiff);
   if (!round_times.empty()) {
     const double best = *std::min_element(round_times.begin(), round_times.end()),
                  median = revest::stats::quantile(round_times, 0.5);
@@ -123,7 +126,8 @@ int main(int argc, char** argv) {
     std::printf("radial_median_round seconds_per_replication=%.5f B2000=%.1f speedup_vs_R=%.1f\n",
                 median, 2000 * median, 378.0 / (2000 * median));
   }
-  std::printf("bootstrap B=2000 extrapolated: clp=%.1f s radial=%.1f s; R Benchmarking dea.boot "
-              "378 s (issue 3) -> radial speed-up %.0fx\n",
-              2000 * clp_per_rep, 2000 * rad_per_rep, 378.0 / (2000 * rad_per_rep));
+  std::printf(
+      "bootstrap B=2000 extrapolated: clp=%.1f s radial=%.1f s; R Benchmarking dea.boot "
+      "378 s (issue 3) -> radial speed-up %.0fx\n",
+      2000 * clp_per_rep, 2000 * rad_per_rep, 378.0 / (2000 * rad_per_rep));
 }

@@ -21,9 +21,10 @@ using namespace revest;
 int main(int argc, char** argv) {
   const int R = argc > 1 ? std::atoi(argv[1]) : 10;
   const std::size_t n = argc > 2 ? static_cast<std::size_t>(std::atoi(argv[2])) : 512;
-  std::printf("| slack_scale | slack_tolerance | data sets | units excluded as zero-slack (mean per fit) | "
-              "fits interior / gamma=1 / gamma=0 / other | MAE stage 1 | MAE stage 3 | "
-              "z1 coefficient (mean; truth > 0) |\n|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "| slack_scale | slack_tolerance | data sets | units excluded as zero-slack (mean per fit) | "
+      "fits interior / gamma=1 / gamma=0 / other | MAE stage 1 | MAE stage 3 | "
+      "z1 coefficient (mean; truth > 0) |\n|---|---|---|---|---|---|---|---|\n");
   for (const char* scale : {"level", "ratio"})
     for (const double tol : {0.0, 1e-6}) {
       double excluded = 0, fits = 0, mae1 = 0, mae3 = 0, b1 = 0, nb1 = 0;
@@ -56,8 +57,8 @@ int main(int argc, char** argv) {
       }
       const int other = static_cast<int>(fits) - status["converged"] - status["boundary_gamma_1"] -
                         status["boundary_gamma_0"];
-      std::printf("| %s | %g | %d | %.1f | %d / %d / %d / %d | %.4f | %.4f | %.4g |\n", scale, tol, R,
-                  excluded / fits, status["converged"], status["boundary_gamma_1"],
+      std::printf("| %s | %g | %d | %.1f | %d / %d / %d / %d | %.4f | %.4f | %.4g |\n", scale, tol,
+                  R, excluded / fits, status["converged"], status["boundary_gamma_1"],
                   status["boundary_gamma_0"], other, mae1, mae3, nb1 > 0 ? b1 / nb1 : NAN);
     }
 }

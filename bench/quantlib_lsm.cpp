@@ -3,6 +3,9 @@
 // Laguerre order 3, antithetic, `paths` calibration + `paths` pricing paths. Built only when
 // QuantLib is installed (bench/install-peers). Fastest of 3 runs.
 //   build/bench/bench_quantlib_lsm [paths]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <ql/exercise.hpp>
 #include <ql/instruments/vanillaoption.hpp>
 #include <ql/pricingengines/vanilla/mcamericanengine.hpp>
@@ -13,9 +16,6 @@
 #include <ql/termstructures/yield/flatforward.hpp>
 #include <ql/time/calendars/nullcalendar.hpp>
 #include <ql/time/daycounters/actual365fixed.hpp>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 
 using namespace QuantLib;
 
@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   auto spot = ext::make_shared<SimpleQuote>(36.0);
   Handle<YieldTermStructure> r(ext::make_shared<FlatForward>(today, 0.06, dc));
   Handle<YieldTermStructure> q(ext::make_shared<FlatForward>(today, 0.0, dc));
-  Handle<BlackVolTermStructure> vol(ext::make_shared<BlackConstantVol>(today, NullCalendar(), 0.2, dc));
+  Handle<BlackVolTermStructure> vol(
+      ext::make_shared<BlackConstantVol>(today, NullCalendar(), 0.2, dc));
   auto process = ext::make_shared<BlackScholesMertonProcess>(Handle<Quote>(spot), q, r, vol);
   VanillaOption option(ext::make_shared<PlainVanillaPayoff>(Option::Put, 40.0),
                        ext::make_shared<AmericanExercise>(today, today + 365));
@@ -44,9 +45,11 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     value = option.NPV();
     err = option.errorEstimate();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best = std::min(best,
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   const double steps = 2.0 * double(paths) * 50;
-  std::printf("quantlib_put seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.4f se=%.4f fd=4.4778\n",
-              best, steps, steps / best / 1e6, value, err);
+  std::printf(
+      "quantlib_put seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.4f se=%.4f fd=4.4778\n", best,
+      steps, steps / best / 1e6, value, err);
 }

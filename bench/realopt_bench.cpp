@@ -18,9 +18,9 @@
 
 #include "analyses/real_options.hpp"
 #include "core/rng.hpp"
+#include "realopt/investment.hpp"
 #include "realopt/lattice.hpp"
 #include "realopt/lsm.hpp"
-#include "realopt/investment.hpp"
 
 using namespace revest::realopt;
 using Clock = std::chrono::steady_clock;
@@ -75,13 +75,17 @@ int main(int argc, char** argv) {
       revest::Rng rng(1, "bench/put", static_cast<std::uint32_t>(rep));
       r = value_lsm(p, american_put(40), o, rng);
     });
-    std::printf("lsm_put seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.4f se=%.4f se_plain=%.4f fd=4.4778\n",
-                sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, r.se_plain);
+    std::printf(
+        "lsm_put seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.4f se=%.4f se_plain=%.4f "
+        "fd=4.4778\n",
+        sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, r.se_plain);
   }
   {
-    const revest::analyses::RealOptionsOptions ro;  // the analysis's defaults: log_monomial of order 8
+    const revest::analyses::RealOptionsOptions
+        ro;  // the analysis's defaults: log_monomial of order 8
     // A median primary-sector county (data/README.md, section 8): V0 745, I = 1.1 V0, sigma 0.25.
-    const revest::io::ProjectParams pp{745.0, 819.5, 0.25, 0.03, 0.08, 0.05, 0.03, 10, 0.5, -0.4, 0.02, -0.3};
+    const revest::io::ProjectParams pp{745.0, 819.5, 0.25, 0.03, 0.08, 0.05,
+                                       0.03,  10,    0.5,  -0.4, 0.02, -0.3};
     const Process process = revest::analyses::process_of(ro, pp);
     const Project project = make_project(ro.project, pp.investment, pp.horizon);
     LsmOptions o;
@@ -95,8 +99,9 @@ int main(int argc, char** argv) {
       revest::Rng rng(1, "bench/project", static_cast<std::uint32_t>(rep));
       r = value_lsm(process, project, o, rng);
     });
-    std::printf("lsm_project seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.3f se=%.3f npv=%.1f\n",
-                sec, r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, pp.v0 - pp.investment);
+    std::printf(
+        "lsm_project seconds=%.4f path_steps=%.0f rate_M=%.2f value=%.3f se=%.3f npv=%.1f\n", sec,
+        r.path_steps, r.path_steps / sec / 1e6, r.value, r.se, pp.v0 - pp.investment);
     // 4. The same valuation with the dual upper bound at the analysis's defaults (500 outer paths,
     // 200 inner paths per outer date), once: the bracket and what the bound costs.
     o.upper_bound = true;
@@ -107,7 +112,9 @@ int main(int argc, char** argv) {
     const Valuation u = value_lsm(process, project, o, rng);
     const double su = std::chrono::duration<double>(Clock::now() - t0).count();
     const double exact = lattice_value(process, project, o.horizon, o.dates(), 100);
-    std::printf("lsm_project_dual seconds=%.2f value=%.3f se=%.3f upper=%.3f upper_se=%.3f gap_pct=%.2f lattice=%.2f\n",
-                su, u.value, u.se, u.upper, u.upper_se, 100.0 * (u.upper - u.value) / u.value, exact);
+    std::printf(
+        "lsm_project_dual seconds=%.2f value=%.3f se=%.3f upper=%.3f upper_se=%.3f gap_pct=%.2f "
+        "lattice=%.2f\n",
+        su, u.value, u.se, u.upper, u.upper_se, 100.0 * (u.upper - u.value) / u.value, exact);
   }
 }

@@ -19,9 +19,9 @@
 
 #include "analyses/real_options.hpp"
 #include "core/rng.hpp"
+#include "realopt/investment.hpp"
 #include "realopt/lattice.hpp"
 #include "realopt/lsm.hpp"
-#include "realopt/investment.hpp"
 
 using namespace revest::realopt;
 
@@ -59,7 +59,9 @@ int main() {
         const Project pr = make_project(ro.project, 100 * k, 10);
         cases.push_back({p, pr, lattice_value(p, pr, 10, 40, 100)});
       }
-  std::printf("| basis | order | regression + pricing paths per batch | batches | mean (LSM - exact) / exact | worst | seconds per valuation |\n");
+  std::printf(
+      "| basis | order | regression + pricing paths per batch | batches | mean (LSM - exact) / "
+      "exact | worst | seconds per valuation |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const Setting& st : settings)
     for (const Candidate& c : cands) {
@@ -75,17 +77,19 @@ int main() {
         double mean = 0.0;
         const auto t0 = std::chrono::steady_clock::now();
         for (int b = 0; b < st.batches; ++b) {
-          revest::Rng rng(7, "bench/rule", static_cast<std::uint32_t>(i * 100 + static_cast<std::size_t>(b)));
+          revest::Rng rng(7, "bench/rule",
+                          static_cast<std::uint32_t>(i * 100 + static_cast<std::size_t>(b)));
           mean += value_lsm(cases[i].p, cases[i].pr, o, rng).value / st.batches;
         }
-        sec += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / st.batches;
+        sec += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+               st.batches;
         const double rel = mean / cases[i].exact - 1.0;
         sum += rel;
         worst = std::min(worst, rel);
       }
       const double n = static_cast<double>(cases.size());
-      std::printf("| %s | %d | %zu + %zu | %d | %+.2f %% | %+.2f %% | %.3f |\n", c.name, c.order, st.paths,
-                  st.paths, st.batches, 100 * sum / n, 100 * worst, sec / n);
+      std::printf("| %s | %d | %zu + %zu | %d | %+.2f %% | %+.2f %% | %.3f |\n", c.name, c.order,
+                  st.paths, st.paths, st.batches, 100 * sum / n, 100 * worst, sec / n);
       std::fflush(stdout);
     }
 }

@@ -57,7 +57,8 @@ Data load(const std::string& dir, bool symmetric) {
   }
   std::vector<Triplet> t;
   for (std::size_t r = 0; r < e.rows.size(); ++r) {
-    const auto a = static_cast<std::uint32_t>(e.integer(r, 0) - 1), b = static_cast<std::uint32_t>(e.integer(r, 1) - 1);
+    const auto a = static_cast<std::uint32_t>(e.integer(r, 0) - 1),
+               b = static_cast<std::uint32_t>(e.integer(r, 1) - 1);
     t.push_back({a, b, 1.0});
     if (symmetric) t.push_back({b, a, 1.0});
   }
@@ -106,12 +107,16 @@ int main(int argc, char** argv) {
       method = to_string(ld.method());
       evals = ld.evaluations();
     }
-    std::printf("revest SAR n=%zu logdet=%s (%zu evaluations) information=%s: %.4f s (fastest of %d; load %.2f s); rho %.6f se %.6f LL %.4f\n",
-                d.w.size(), method.c_str(), evals, f.information.c_str(), best, R, t_load, f.rho, f.rho_se, f.loglik);
+    std::printf(
+        "revest SAR n=%zu logdet=%s (%zu evaluations) information=%s: %.4f s (fastest of %d; load "
+        "%.2f s); rho %.6f se %.6f LL %.4f\n",
+        d.w.size(), method.c_str(), evals, f.information.c_str(), best, R, t_load, f.rho, f.rho_se,
+        f.loglik);
     return f.status.ok() ? 0 : 1;
   }
   if (cmd == "counties") {
-    const io::Geography geo = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
+    const io::Geography geo =
+        io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
     const synth::SyntheticData data = synth::generate(geo, synth::GenerateOptions{});
     const std::size_t N = geo.size(), T = data.panel.num_years();
     const auto& yv = data.panel.var("industry_va");
@@ -126,13 +131,15 @@ int main(int argc, char** argv) {
       X(r, 1) = x1[i * T + T - 1];
       X(r, 2) = x2[i * T + T - 1];
     }
-    const Weights w = build_weights(parse_weights_spec("queen", "bench"), analyses::spatial_units(geo));
+    const Weights w =
+        build_weights(parse_weights_spec("queen", "bench"), analyses::spatial_units(geo));
     std::filesystem::create_directories(dir);
     {
       std::ofstream d(dir + "/data.csv"), nb(dir + "/neighbours.csv");
       d.precision(17);
       d << "y,x1,x2\n";
-      for (Eigen::Index i = 0; i < y.size(); ++i) d << y[i] << ',' << X(i, 1) << ',' << X(i, 2) << '\n';
+      for (Eigen::Index i = 0; i < y.size(); ++i)
+        d << y[i] << ',' << X(i, 1) << ',' << X(i, 2) << '\n';
       nb << "from,to\n";
       for (int i = 0; i < w.W.outerSize(); ++i)
         for (SpMat::InnerIterator it(w.W, i); it; ++it) nb << i + 1 << ',' << it.col() + 1 << '\n';
@@ -145,11 +152,14 @@ int main(int argc, char** argv) {
       ModelOptions mo;
       mo.impact_draws = 1000;
       Rng rng(1, "bench/impacts", static_cast<std::uint32_t>(r));
-      f = fit_model(Model::kSar, y, X, {"(Intercept)", "dig_index", "urbanisation"}, true, w, ld, mo, &rng);
+      f = fit_model(Model::kSar, y, X, {"(Intercept)", "dig_index", "urbanisation"}, true, w, ld,
+                    mo, &rng);
       best = std::min(best, now() - t1);
     }
-    std::printf("revest SAR counties n=%zu (eigen, expected information, 1000 impact draws): %.4f s (fastest of %d); rho %.6f se %.6f; total impact of dig_index %.4f (sd %.4f)\n",
-                N, best, R, f.rho, f.rho_se, f.impacts.total[0], f.impacts.sd(0, 2));
+    std::printf(
+        "revest SAR counties n=%zu (eigen, expected information, 1000 impact draws): %.4f s "
+        "(fastest of %d); rho %.6f se %.6f; total impact of dig_index %.4f (sd %.4f)\n",
+        N, best, R, f.rho, f.rho_se, f.impacts.total[0], f.impacts.sd(0, 2));
     return f.status.ok() ? 0 : 1;
   }
   if (cmd == "moran") {
@@ -165,14 +175,16 @@ int main(int argc, char** argv) {
       std::vector<double> v = x;
       double up = 0;
       for (int q = 0; q < P; ++q) {
-        for (std::size_t i = v.size() - 1; i > 0; --i) std::swap(v[i], v[uniform_index(rng, i + 1)]);
+        for (std::size_t i = v.size() - 1; i > 0; --i)
+          std::swap(v[i], v[uniform_index(rng, i + 1)]);
         up += global_values(v, d.w, wm.S0).moran >= obs;
       }
       best = std::min(best, now() - t1);
       p = (up + 1) / (P + 1.0);
       I = obs;
     }
-    std::printf("revest Moran n=%zu, %d permutations: %.4f s (fastest of %d); I %.6f p %.4f\n", d.w.size(), P, best, R, I, p);
+    std::printf("revest Moran n=%zu, %d permutations: %.4f s (fastest of %d); I %.6f p %.4f\n",
+                d.w.size(), P, best, R, I, p);
     return 0;
   }
   std::fprintf(stderr, "unknown command %s\n", cmd.c_str());

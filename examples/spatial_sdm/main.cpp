@@ -33,7 +33,8 @@ std::vector<std::map<std::string, double>> read_csv(const std::string& path) {
   while (std::getline(in, line)) {
     const auto cells = split(line);
     std::map<std::string, double> r;
-    for (std::size_t k = 0; k < header.size() && k < cells.size(); ++k) r[header[k]] = std::stod(cells[k]);
+    for (std::size_t k = 0; k < header.size() && k < cells.size(); ++k)
+      r[header[k]] = std::stod(cells[k]);
     rows.push_back(r);
   }
   return rows;
@@ -42,7 +43,8 @@ std::vector<std::map<std::string, double>> read_csv(const std::string& path) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s DIR (with columbus.csv and columbus_anselin_edges.csv)\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR (with columbus.csv and columbus_anselin_edges.csv)\n",
+                 argv[0]);
     return 2;
   }
   namespace spatial = revest::spatial;
@@ -60,11 +62,12 @@ int main(int argc, char** argv) {
     // W: Anselin's neighbour list, row-standardised (the spec's default).
     std::vector<spatial::Triplet> links;
     for (const auto& e : read_csv(dir + "/columbus_anselin_edges.csv"))
-      links.push_back({static_cast<std::uint32_t>(e.at("from")), static_cast<std::uint32_t>(e.at("to")), 1.0});
+      links.push_back(
+          {static_cast<std::uint32_t>(e.at("from")), static_cast<std::uint32_t>(e.at("to")), 1.0});
     const spatial::WeightsSpec spec = spatial::parse_weights_spec("queen", "example");
     const spatial::Weights W = spatial::make_weights(static_cast<std::size_t>(n), links, spec, {});
 
-    spatial::ModelOptions opts;  // expected information, 1,000 impact draws at 95 %
+    spatial::ModelOptions opts;           // expected information, 1,000 impact draws at 95 %
     revest::Rng rng(2024, "example", 0);  // the impact draws' stream
     const spatial::FitResult f = spatial::fit(y, X, W, spatial::Model::sdm, opts, &rng);
     std::printf("%s\n\n", f.brief_report().c_str());
@@ -75,8 +78,8 @@ int main(int argc, char** argv) {
       const auto vi = static_cast<Eigen::Index>(v);
       const double est[3] = {f.impacts.direct[vi], f.impacts.indirect[vi], f.impacts.total[vi]};
       for (int e = 0; e < 3; ++e)
-        std::printf("%-8s %-9s %10.4f %10.4f %10.4f\n", f.impacts.names[v].c_str(), effect[e], est[e],
-                    f.impacts.lower(vi, e), f.impacts.upper(vi, e));
+        std::printf("%-8s %-9s %10.4f %10.4f %10.4f\n", f.impacts.names[v].c_str(), effect[e],
+                    est[e], f.impacts.lower(vi, e), f.impacts.upper(vi, e));
     }
     return 0;
   } catch (const std::exception& e) {

@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   try {
     const Units u = read_units(argv[1]);
     namespace dea = revest::dea;
-    dea::ThreeStageOptions opts;                  // VRS, half-normal SFA, Silverman bandwidth
-    opts.slack_scale = dea::SlackScale::kRatio;   // units of very different sizes
+    dea::ThreeStageOptions opts;                 // VRS, half-normal SFA, Silverman bandwidth
+    opts.slack_scale = dea::SlackScale::kRatio;  // units of very different sizes
     dea::ThreeStageNames names;
     names.inputs = {"labour", "capital"};
     names.environment = {"infrastructure", "placebo"};
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     const dea::ThreeStageResult r = dea::three_stage(u.x, u.y, u.z, opts, names);
     std::printf("%s\n\n", r.brief_report().c_str());
     // The bootstrap: replication b draws from key.stream(b), whatever else the program does.
-    const dea::ThreeStageBootstrap boot = dea::three_stage_bootstrap(r, revest::RngKey(2024, "example"), B);
+    const dea::ThreeStageBootstrap boot =
+        dea::three_stage_bootstrap(r, revest::RngKey(2024, "example"), B);
     std::printf("status: %s\n", boot.status.to_string().c_str());
     std::printf("%-6s %9s %9s %9s %9s\n", "unit", "stage1", "stage3", "lower", "upper");
     for (std::size_t i = 0; i < 8; ++i)

@@ -121,8 +121,8 @@ EntropyIndexAnalysis::EntropyIndexAnalysis(std::string name, const io::Geography
                        << chosen.size() << " indicator(s) with \"index\" in their uses");
   } else {
     REVEST_REQUIRE(chosen.size() >= 2, ctx << ": needs at least 2 indicators, option "
-                                                   "'indicators' lists "
-                                                << chosen.size());
+                                              "'indicators' lists "
+                                           << chosen.size());
   }
   for (const auto& ind_name : chosen) {
     const io::Indicator* ind = indicators.find(ind_name);
@@ -146,10 +146,10 @@ EntropyIndexAnalysis::EntropyIndexAnalysis(std::string name, const io::Geography
                                             << v.size() << " values, expected " << N_ * T_);
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (std::size_t r = 0; r < v.size(); ++r) {
-      REVEST_REQUIRE(std::isfinite(v[r]), ctx << ": indicator '" << ind_name << "' is not finite for "
-                                              << geo.counties[r / T_].name_ref << " ("
-                                              << geo.counties[r / T_].adcode_ref << ") in "
-                                              << years[r % T_]);
+      REVEST_REQUIRE(std::isfinite(v[r]),
+                     ctx << ": indicator '" << ind_name << "' is not finite for "
+                         << geo.counties[r / T_].name_ref << " (" << geo.counties[r / T_].adcode_ref
+                         << ") in " << years[r % T_]);
       data_.raw(static_cast<Eigen::Index>(r), k) = v[r];
       lo = std::min(lo, v[r]);
       hi = std::max(hi, v[r]);
@@ -184,11 +184,14 @@ std::vector<ReplicationSpec> EntropyIndexAnalysis::replication_specs() const {
 
 TaskOutcome EntropyIndexAnalysis::run_task(std::size_t task, Rng& rng,
                                            std::span<const std::span<double>> out) const {
-  REVEST_REQUIRE(out.size() == 3, "internal error: entropy_index run_task got " << out.size()
-                                                                                << " output rows, expected 3");
-  const index::EntropyIndexResult r = index::entropy_topsis_replication(data_, options_.method, rng);
-  if (!r.status.ok()) return {TaskStatus::kNumericalFailure, "degenerate resample: " + r.status.message};
-  using RowMajor = Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  REVEST_REQUIRE(out.size() == 3, "internal error: entropy_index run_task got "
+                                      << out.size() << " output rows, expected 3");
+  const index::EntropyIndexResult r =
+      index::entropy_topsis_replication(data_, options_.method, rng);
+  if (!r.status.ok())
+    return {TaskStatus::kNumericalFailure, "degenerate resample: " + r.status.message};
+  using RowMajor =
+      Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
   const auto T = static_cast<Eigen::Index>(T_), N = static_cast<Eigen::Index>(N_);
   RowMajor(out[0].data(), T, static_cast<Eigen::Index>(data_.indicators.size())) = r.weights;
   RowMajor(out[1].data(), T, N) = r.scores;
@@ -204,17 +207,20 @@ std::vector<Table> EntropyIndexAnalysis::summarize(ReplicationReader& reader) co
   const std::size_t block = summary_block_columns(reader.num_tasks());
   const double conf = options_.method.confidence;
   const ReplicationColumnSummary sw = summarize_replication_columns(reader, 0, T_ * K, conf, block);
-  const ReplicationColumnSummary ss = summarize_replication_columns(reader, 1, T_ * N_, conf, block);
-  const ReplicationColumnSummary sr = summarize_replication_columns(reader, 2, T_ * N_, conf, block);
+  const ReplicationColumnSummary ss =
+      summarize_replication_columns(reader, 1, T_ * N_, conf, block);
+  const ReplicationColumnSummary sr =
+      summarize_replication_columns(reader, 2, T_ * N_, conf, block);
 
   std::ostringstream level;
   level << conf;
 
   Table weights;
   weights.name = "weights";
-  weights.description = "Entropy weights: full-sample point estimate and bootstrap over counties (" +
-                        std::to_string(num_tasks()) + " replications, weight_scope = " +
-                        index::to_string(options_.method.weight_scope) + ")";
+  weights.description =
+      "Entropy weights: full-sample point estimate and bootstrap over counties (" +
+      std::to_string(num_tasks()) +
+      " replications, weight_scope = " + index::to_string(options_.method.weight_scope) + ")";
   {
     std::vector<std::int64_t> year;
     std::vector<std::string> indicator;
@@ -274,11 +280,15 @@ std::vector<Table> EntropyIndexAnalysis::summarize(ReplicationReader& reader) co
         {"year", std::move(year), "year"},
         {"score", std::move(score), "TOPSIS closeness, full sample (0 = worst, 1 = best)", "1"},
         {"se", std::move(se), "bootstrap standard error of the score", "1"},
-        {"ci_lo", std::move(lo), "lower end of the " + level.str() + " percentile interval of the score", "1"},
-        {"ci_hi", std::move(hi), "upper end of the " + level.str() + " percentile interval of the score", "1"},
+        {"ci_lo", std::move(lo),
+         "lower end of the " + level.str() + " percentile interval of the score", "1"},
+        {"ci_hi", std::move(hi),
+         "upper end of the " + level.str() + " percentile interval of the score", "1"},
         {"rank", std::move(rank), "rank within the year, full sample (1 = best)", "1"},
-        {"rank_lo", std::move(rank_lo), "better end of the " + level.str() + " percentile interval of the rank", "1"},
-        {"rank_hi", std::move(rank_hi), "worse end of the " + level.str() + " percentile interval of the rank", "1"},
+        {"rank_lo", std::move(rank_lo),
+         "better end of the " + level.str() + " percentile interval of the rank", "1"},
+        {"rank_hi", std::move(rank_hi),
+         "worse end of the " + level.str() + " percentile interval of the rank", "1"},
     };
   }
   weights.check();

@@ -28,84 +28,87 @@ namespace boost::serialization {
 
 template <class Ar>
 void serialize(Ar& ar, revest::dea::ThreeStageOptions& o, unsigned) {
-  ar & o.returns & o.sfa_distribution & o.zero_slacks & o.slack_scale & o.confidence & o.bandwidth &
-      o.bandwidth_rule & o.efficient_tolerance & o.slack_tolerance & o.bootstrap & o.truncated_regression;
+  ar& o.returns& o.sfa_distribution& o.zero_slacks& o.slack_scale& o.confidence& o.bandwidth& o
+      .bandwidth_rule& o.efficient_tolerance& o.slack_tolerance& o.bootstrap& o
+      .truncated_regression;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::index::EntropyTopsisOptions& o, unsigned) {
-  ar & o.weight_scope & o.confidence & o.shift;
+  ar& o.weight_scope& o.confidence& o.shift;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::realopt::ProcessOptions& o, unsigned) {
-  ar & o.kind & o.mean_reversion_speed & o.long_run_ratio & o.jump_intensity & o.jump_mean & o.jump_sd;
+  ar& o.kind& o.mean_reversion_speed& o.long_run_ratio& o.jump_intensity& o.jump_mean& o.jump_sd;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::realopt::ProjectDesign& o, unsigned) {
-  ar & o.defer & o.stage & o.expand & o.abandon & o.expand_scale & o.expand_cost & o.abandon_salvage &
-      o.pilot_cost & o.pilot_scale & o.scaleup_cost;
+  ar& o.defer& o.stage& o.expand& o.abandon& o.expand_scale& o.expand_cost& o.abandon_salvage& o
+      .pilot_cost& o.pilot_scale& o.scaleup_cost;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::LogDetOptions& o, unsigned) {
-  ar & o.method & o.eigen_max_n & o.chebyshev_order & o.mc_probes & o.mc_terms & o.seed;
+  ar& o.method& o.eigen_max_n& o.chebyshev_order& o.mc_probes& o.mc_terms& o.seed;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::ModelOptions& o, unsigned) {
-  ar & o.information & o.dense_max_n & o.impact_draws & o.confidence & o.trace_order & o.sac_grid & o.logdet;
+  ar& o.information& o.dense_max_n& o.impact_draws& o.confidence& o.trace_order& o.sac_grid& o
+      .logdet;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::EsdaOptions& o, unsigned) {
-  ar & o.permutations & o.alpha;
+  ar& o.permutations& o.alpha;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::WeightsSpec& o, unsigned) {
-  ar & o.text & o.type & o.k & o.distance_km & o.power & o.cutoff_km & o.kernel & o.bandwidth_km & o.variable &
-      o.base & o.level & o.row_standardise & o.islands_nearest;
+  ar& o.text& o.type& o.k& o.distance_km& o.power& o.cutoff_km& o.kernel& o.bandwidth_km& o
+      .variable& o.base& o.level& o.row_standardise& o.islands_nearest;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::Term& o, unsigned) {
-  ar & o.variable & o.log;
+  ar& o.variable& o.log;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::Formula& o, unsigned) {
-  ar & o.text & o.y & o.x;
+  ar& o.text& o.y& o.x;
 }
 
 // ---- the job analyses' options ----
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::EntropyIndexOptions& o, unsigned) {
-  ar & o.indicators & o.replications & o.method;
+  ar& o.indicators& o.replications& o.method;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::ThreeStageDeaOptions& o, unsigned) {
-  ar & o.inputs & o.outputs & o.environment & o.replications & o.method;
+  ar& o.inputs& o.outputs& o.environment& o.replications& o.method;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::RealOptionsOptions& o, unsigned) {
-  ar & o.process & o.project & o.exercise_per_year & o.basis & o.order & o.paths & o.regression_paths &
-      o.real_world_paths & o.batches & o.antithetic & o.control_variate & o.upper_bound & o.upper_outer &
-      o.upper_inner & o.counterfactual_dig_index;
+  ar& o.process& o.project& o.exercise_per_year& o.basis& o.order& o.paths& o.regression_paths& o
+      .real_world_paths& o.batches& o.antithetic& o.control_variate& o.upper_bound& o.upper_outer& o
+      .upper_inner& o.counterfactual_dig_index;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::SpatialModelsOptions& o, unsigned) {
-  ar & o.weights & o.models & o.formulas & o.cross_section & o.effects & o.bias_correction & o.key & o.method;
+  ar& o.weights& o.models& o.formulas& o.cross_section& o.effects& o.bias_correction& o.key& o
+      .method;
 }
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::SpatialEsdaOptions& o, unsigned) {
-  ar & o.variables & o.weights & o.cross_section & o.permutations_per_task & o.method;
+  ar& o.variables& o.weights& o.cross_section& o.permutations_per_task& o.method;
 }
 
 // ---- AnalysisSpec: the name, the index of the options' kind, the options ----
@@ -127,7 +130,8 @@ void load(Ar& ar, revest::analyses::AnalysisSpec& s, unsigned) {
   // Alternative `which`, default-constructed, then read in place.
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     ((which == I ? (void)s.options.template emplace<I>() : (void)0), ...);
-  }(std::make_index_sequence<std::variant_size_v<Options>>{});
+  }
+  (std::make_index_sequence<std::variant_size_v<Options>>{});
   std::visit([&](auto& o) { ar >> o; }, s.options);
 }
 

@@ -29,9 +29,11 @@ RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   const std::vector<std::string> options = view.get_strings("options");
   for (const auto& s : options)
     REVEST_REQUIRE(s == "defer" || s == "stage" || s == "expand" || s == "abandon",
-                   view.where("options") << ": unknown option '" << s
-                                         << "' (defer, stage, expand, abandon)");
-  auto has = [&](const char* name) { return std::find(options.begin(), options.end(), name) != options.end(); };
+                   view.where("options")
+                       << ": unknown option '" << s << "' (defer, stage, expand, abandon)");
+  auto has = [&](const char* name) {
+    return std::find(options.begin(), options.end(), name) != options.end();
+  };
   pj.defer = has("defer");
   pj.stage = has("stage");
   pj.expand = has("expand");
@@ -42,17 +44,17 @@ RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   pj.abandon_salvage = view.get_double("abandon_salvage");
   pj.pilot_cost = view.get_double("pilot_cost");
   pj.pilot_scale = view.get_double("pilot_scale");
-  REVEST_REQUIRE(pj.pilot_scale >= 0.0 && pj.pilot_scale < 1.0,
-                 view.where("pilot_scale") << ": must be in [0, 1)");
+  REVEST_REQUIRE(pj.pilot_scale >= 0.0 && pj.pilot_scale < 1.0, view.where("pilot_scale")
+                                                                    << ": must be in [0, 1)");
   pj.scaleup_cost = view.get_double("scaleup_cost");
   for (const char* k : {"expand_cost", "abandon_salvage", "pilot_cost", "scaleup_cost"})
     REVEST_REQUIRE(view.get_double(k) >= 0.0, view.where(k) << ": must be >= 0");
   const std::int64_t per_year = view.get_int("exercise_per_year");
-  REVEST_REQUIRE(per_year >= 1 && per_year <= 1000,
-                 view.where("exercise_per_year") << ": must be in [1, 1000]");
+  REVEST_REQUIRE(per_year >= 1 && per_year <= 1000, view.where("exercise_per_year")
+                                                        << ": must be in [1, 1000]");
   o.exercise_per_year = static_cast<int>(per_year);
-  o.basis = realopt::basis_from_string(
-      view.get_choice("basis", {"spline", "monomial", "log_monomial", "laguerre", "laguerre_unweighted"}));
+  o.basis = realopt::basis_from_string(view.get_choice(
+      "basis", {"spline", "monomial", "log_monomial", "laguerre", "laguerre_unweighted"}));
   const std::int64_t order = view.get_int("order");
   REVEST_REQUIRE(order >= 1 && order <= 16, view.where("order") << ": must be in [1, 16]");
   o.order = static_cast<int>(order);
@@ -76,7 +78,8 @@ RealOptionsOptions RealOptionsOptions::from(const io::OptionView& view) {
   REVEST_REQUIRE(o.counterfactual_dig_index >= 0.0 && o.counterfactual_dig_index < 1.0,
                  view.where("counterfactual_dig_index") << ": must be in [0, 1)");
   if (pr.kind == realopt::ProcessKind::kMeanReverting) {
-    REVEST_REQUIRE(pr.mean_reversion_speed > 0.0, view.where("mean_reversion_speed") << ": must be > 0");
+    REVEST_REQUIRE(pr.mean_reversion_speed > 0.0, view.where("mean_reversion_speed")
+                                                      << ": must be > 0");
     REVEST_REQUIRE(pr.long_run_ratio > 0.0, view.where("long_run_ratio") << ": must be > 0");
   }
   if (pr.kind == realopt::ProcessKind::kJumpDiffusion)
@@ -106,14 +109,16 @@ RealOptionsAnalysis::RealOptionsAnalysis(std::string name, const io::Geography& 
     for (std::size_t m = 0; m < kModes; ++m) {
       const io::ProjectParams& pp = projects_.at(i, m);
       for (std::size_t s = 0; s < kScenarios; ++s) {
-        const io::ProjectParams q = s == 0 ? pp : pp.at_dig_index(options_.counterfactual_dig_index);
+        const io::ProjectParams q =
+            s == 0 ? pp : pp.at_dig_index(options_.counterfactual_dig_index);
         std::ostringstream what;
         what << projects_.source << ": county " << adcode_[i] << " mode " << io::kModes[m]
              << (s == 0 ? "" : " (counterfactual digital index)");
         process_of(options_, q).validate(what.str());
         realopt::make_project(options_.project, q.investment, q.horizon).validate(what.str());
       }
-      dates_ = std::max<std::size_t>(dates_, static_cast<std::size_t>(lsm_options(pp.horizon).dates()));
+      dates_ =
+          std::max<std::size_t>(dates_, static_cast<std::size_t>(lsm_options(pp.horizon).dates()));
     }
 }
 
@@ -139,13 +144,15 @@ realopt::LsmOptions RealOptionsAnalysis::lsm_options(double horizon) const {
 }
 
 std::vector<ReplicationSpec> RealOptionsAnalysis::replication_specs() const {
-  return {{"values", {kScenarios, kModes, kFields},
+  return {{"values",
+           {kScenarios, kModes, kFields},
            "per task (batch * counties + county): scenario (0: county's digital index, 1: "
            "counterfactual) x mode (primary, "
            "secondary, tertiary) x field (value, se, value without control variate, its se, "
            "European value, real-world probability of investing, mean time of investing, dual "
            "upper bound, its se)"},
-          {"boundary", {kModes, dates_ + 1},
+          {"boundary",
+           {kModes, dates_ + 1},
            "per batch: investment threshold V*(t_k) of each mode at the county's digital index "
            "(NaN: no threshold in the simulated range)"}};
 }
@@ -161,7 +168,8 @@ TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
       lo.boundary = s == 0;
       Rng r = rng;  // common random numbers across modes and scenarios
       const realopt::Valuation res = realopt::value_lsm(
-          process_of(options_, q), realopt::make_project(options_.project, q.investment, q.horizon), lo, r);
+          process_of(options_, q), realopt::make_project(options_.project, q.investment, q.horizon),
+          lo, r);
       if (!res.status.ok()) {
         std::ostringstream msg;
         msg << "county " << adcode_[i] << " mode " << io::kModes[m] << ": " << res.status.message;
@@ -184,7 +192,6 @@ TaskOutcome RealOptionsAnalysis::run_task(std::size_t task, Rng& rng,
   return {};
 }
 
-
 std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) const {
   const std::size_t B = options_.batches, row = kScenarios * kModes * kFields;
   const std::vector<double> vals = reader.read_columns(0, 0, row);
@@ -206,7 +213,8 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
 
   Table val{"valuation",
             "per county x mode: static NPV, option-adjusted value (LSM low estimate, mean over " +
-                std::to_string(B) + " batches; se between batches), option premium, value without "
+                std::to_string(B) +
+                " batches; se between batches), option premium, value without "
                 "digital empowerment (counterfactual index " +
                 std::to_string(options_.counterfactual_dig_index) +
                 ") and the difference, real-world probability and mean time of investing, dual "
@@ -215,8 +223,25 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
   std::vector<std::int64_t> adcode, nbatch;
   std::vector<std::string> cname, mode;
   enum {
-    cV0, cI, cSigma, cDelta, cNpv, cValue, cSe, cWithinSe, cPremium, cEuropean, cValueCf, cSeCf,
-    cDigital, cDigitalSe, cProb, cTime, cUpper, cUpperSe, cNcols
+    cV0,
+    cI,
+    cSigma,
+    cDelta,
+    cNpv,
+    cValue,
+    cSe,
+    cWithinSe,
+    cPremium,
+    cEuropean,
+    cValueCf,
+    cSeCf,
+    cDigital,
+    cDigitalSe,
+    cProb,
+    cTime,
+    cUpper,
+    cUpperSe,
+    cNcols
   };
   std::vector<std::vector<double>> col(cNcols);
   for (std::size_t i = 0; i < N_; ++i)
@@ -253,28 +278,31 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
                               std::sqrt(static_cast<double>(std::max<std::size_t>(1, v.n))));
     }
   const std::string money = "10k yuan";  // as V0 and I in projects.csv (data/README.md section 8)
-  val.columns = {{"adcode", adcode, "2022 official county code"},
-                 {"county", cname, "2022 official county name"},
-                 {"mode", mode, "industry mode: primary, secondary or tertiary"},
-                 {"v0", col[cV0], "project value today", money},
-                 {"investment", col[cI], "investment cost I", money},
-                 {"sigma", col[cSigma], "volatility of V", "1/sqrt(year)"},
-                 {"delta", col[cDelta], "payout yield", "1/year"},
-                 {"static_npv", col[cNpv], "V0 - I (invest now, no flexibility)", money},
-                 {"value", col[cValue], "option-adjusted value (all embedded options)", money},
-                 {"se", col[cSe], "standard error of value (between batches)", money},
-                 {"within_se", col[cWithinSe], "pricing-path standard error of value (within batches)", money},
-                 {"premium", col[cPremium], "value - static_npv", money},
-                 {"european", col[cEuropean], "closed-form European value of the first action (the control)", money},
-                 {"value_no_digital", col[cValueCf], "value at the counterfactual digital index", money},
-                 {"se_no_digital", col[cSeCf], "standard error of value_no_digital (between batches)", money},
-                 {"digital_value", col[cDigital], "value - value_no_digital (common random numbers)", money},
-                 {"digital_value_se", col[cDigitalSe], "standard error of digital_value (between batches)", money},
-                 {"invest_probability", col[cProb], "real-world probability of investing by the horizon", "1"},
-                 {"invest_time", col[cTime], "real-world mean time of investing, given investing", "year"},
-                 {"upper", col[cUpper], "Andersen-Broadie dual upper bound (NaN unless asked)", money},
-                 {"upper_se", col[cUpperSe], "standard error of upper", money},
-                 {"batches", nbatch, "successful batches"}};
+  val.columns = {
+      {"adcode", adcode, "2022 official county code"},
+      {"county", cname, "2022 official county name"},
+      {"mode", mode, "industry mode: primary, secondary or tertiary"},
+      {"v0", col[cV0], "project value today", money},
+      {"investment", col[cI], "investment cost I", money},
+      {"sigma", col[cSigma], "volatility of V", "1/sqrt(year)"},
+      {"delta", col[cDelta], "payout yield", "1/year"},
+      {"static_npv", col[cNpv], "V0 - I (invest now, no flexibility)", money},
+      {"value", col[cValue], "option-adjusted value (all embedded options)", money},
+      {"se", col[cSe], "standard error of value (between batches)", money},
+      {"within_se", col[cWithinSe], "pricing-path standard error of value (within batches)", money},
+      {"premium", col[cPremium], "value - static_npv", money},
+      {"european", col[cEuropean], "closed-form European value of the first action (the control)",
+       money},
+      {"value_no_digital", col[cValueCf], "value at the counterfactual digital index", money},
+      {"se_no_digital", col[cSeCf], "standard error of value_no_digital (between batches)", money},
+      {"digital_value", col[cDigital], "value - value_no_digital (common random numbers)", money},
+      {"digital_value_se", col[cDigitalSe], "standard error of digital_value (between batches)",
+       money},
+      {"invest_probability", col[cProb], "real-world probability of investing by the horizon", "1"},
+      {"invest_time", col[cTime], "real-world mean time of investing, given investing", "year"},
+      {"upper", col[cUpper], "Andersen-Broadie dual upper bound (NaN unless asked)", money},
+      {"upper_se", col[cUpperSe], "standard error of upper", money},
+      {"batches", nbatch, "successful batches"}};
 
   Table match{"matching",
               "per county: the mode with the highest option-adjusted value, the share of batches "
@@ -302,15 +330,16 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
       prob_best.push_back(mm.share_best[bm]);
       for (std::size_t m = 0; m < kModes; ++m) p[m].push_back(mm.share_best[m]);
     }
-    match.columns = {{"adcode", ad, "2022 official county code"},
-                     {"county", nm, "2022 official county name"},
-                     {"best_mode", best, "highest mean option-adjusted value"},
-                     {"best_value", best_value, "mean option-adjusted value of best_mode", "10k yuan"},
-                     {"prob_best", prob_best, "share of batches in which best_mode is best", "1"},
-                     {"prob_primary", p[0], "share of batches in which primary is best", "1"},
-                     {"prob_secondary", p[1], "share of batches in which secondary is best", "1"},
-                     {"prob_tertiary", p[2], "share of batches in which tertiary is best", "1"},
-                     {"best_mode_no_digital", best_cf, "best mode at the counterfactual digital index"}};
+    match.columns = {
+        {"adcode", ad, "2022 official county code"},
+        {"county", nm, "2022 official county name"},
+        {"best_mode", best, "highest mean option-adjusted value"},
+        {"best_value", best_value, "mean option-adjusted value of best_mode", "10k yuan"},
+        {"prob_best", prob_best, "share of batches in which best_mode is best", "1"},
+        {"prob_primary", p[0], "share of batches in which primary is best", "1"},
+        {"prob_secondary", p[1], "share of batches in which secondary is best", "1"},
+        {"prob_tertiary", p[2], "share of batches in which tertiary is best", "1"},
+        {"best_mode_no_digital", best_cf, "best mode at the counterfactual digital index"}};
   }
 
   Table bt{"boundary",
@@ -327,7 +356,8 @@ std::vector<Table> RealOptionsAnalysis::summarize(ReplicationReader& reader) con
         const std::size_t K = static_cast<std::size_t>(lsm_options(H).dates());
         for (std::size_t k = 0; k <= K; ++k) {
           std::vector<double> v(B);
-          for (std::size_t b = 0; b < B; ++b) v[b] = bnd[(b * N_ + i) * brow + m * (dates_ + 1) + k];
+          for (std::size_t b = 0; b < B; ++b)
+            v[b] = bnd[(b * N_ + i) * brow + m * (dates_ + 1) + k];
           const stats::MeanSd mo = stats::mean_sd(v);
           ad.push_back(adcode_[i]);
           md.push_back(io::kModes[m]);

@@ -101,8 +101,20 @@ class RealOptionsAnalysis : public Analysis {
   std::vector<Table> summarize(ReplicationReader& reader) const override;
 
   /// Fields of each valuation in the `values` row.
-  enum Field { kValue, kSe, kValuePlain, kSePlain, kEuropean, kProbability, kTime, kUpper, kUpperSe, kFields };
-  static constexpr std::size_t kScenarios = 2;  ///< 0: the county's digital index; 1: counterfactual
+  enum Field {
+    kValue,
+    kSe,
+    kValuePlain,
+    kSePlain,
+    kEuropean,
+    kProbability,
+    kTime,
+    kUpper,
+    kUpperSe,
+    kFields
+  };
+  static constexpr std::size_t kScenarios =
+      2;  ///< 0: the county's digital index; 1: counterfactual
 
   /// The LSM settings of one batch's valuation of a project with this horizon (paths per batch).
   realopt::LsmOptions lsm_options(double horizon) const;

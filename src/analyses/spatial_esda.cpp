@@ -20,10 +20,12 @@ SpatialEsdaOptions SpatialEsdaOptions::from(const io::OptionView& v) {
   REVEST_REQUIRE(p >= 1 && p <= 10000000, v.where("permutations") << ": must be in [1, 1e7]");
   o.method.permutations = static_cast<std::size_t>(p);
   const auto pp = v.get_int("permutations_per_task");
-  REVEST_REQUIRE(pp >= 1 && pp <= 1000000, v.where("permutations_per_task") << ": must be in [1, 1e6]");
+  REVEST_REQUIRE(pp >= 1 && pp <= 1000000, v.where("permutations_per_task")
+                                               << ": must be in [1, 1e6]");
   o.permutations_per_task = static_cast<std::size_t>(pp);
   o.method.alpha = v.get_double("alpha");
-  REVEST_REQUIRE(o.method.alpha > 0 && o.method.alpha < 1, v.where("alpha") << ": must be in (0, 1)");
+  REVEST_REQUIRE(o.method.alpha > 0 && o.method.alpha < 1, v.where("alpha")
+                                                               << ": must be in (0, 1)");
   o.method.validate();
   return o;
 }
@@ -43,13 +45,14 @@ SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& 
   for (std::size_t w = 0; w < weights_.w.size(); ++w)
     for (std::size_t v = 0; v < opt_.variables.size(); ++v)
       for (std::size_t c = 0; c < cs_.labels.size(); ++c) {
-        const std::vector<double> x =
-            cross_section_values(panel, spatial::Term{opt_.variables[v], false}, cs_.year_index[c], geo);
+        const std::vector<double> x = cross_section_values(
+            panel, spatial::Term{opt_.variables[v], false}, cs_.year_index[c], geo);
         const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
         const bool constant = *hi - *lo <= 1e-12 * std::max(std::abs(*lo), std::abs(*hi));
-        REVEST_REQUIRE(!constant, "analysis '" << name_ << "': variable '" << opt_.variables[v]
-                                               << "' is constant across counties (up to rounding) in "
-                                               << cs_.labels[c]);
+        REVEST_REQUIRE(!constant, "analysis '"
+                                      << name_ << "': variable '" << opt_.variables[v]
+                                      << "' is constant across counties (up to rounding) in "
+                                      << cs_.labels[c]);
         combos_.push_back({w, v, c, spatial::esda_point(x, *weights_.w[w], moments_[w])});
       }
 }
@@ -59,8 +62,15 @@ std::size_t SpatialEsdaAnalysis::num_tasks() const {
 }
 
 std::vector<ReplicationSpec> SpatialEsdaAnalysis::replication_specs() const {
-  return {{"global", {combos_.size(), 3, 4}, "per combination (weights x variable x cross-section) and statistic (Moran's I, Geary's C, Getis-Ord G): permutations >= observed, <= observed, sum and sum of squares of the permuted values minus the statistic's expected value under randomisation"},
-          {"lisa", {combos_.size(), geo_.size(), 2}, "per combination and county: conditional permutations with local Moran >= observed and <= observed"}};
+  return {{"global",
+           {combos_.size(), 3, 4},
+           "per combination (weights x variable x cross-section) and statistic (Moran's I, Geary's "
+           "C, Getis-Ord G): permutations >= observed, <= observed, sum and sum of squares of the "
+           "permuted values minus the statistic's expected value under randomisation"},
+          {"lisa",
+           {combos_.size(), geo_.size(), 2},
+           "per combination and county: conditional permutations with local Moran >= observed and "
+           "<= observed"}};
 }
 
 TaskOutcome SpatialEsdaAnalysis::run_task(std::size_t task, Rng& rng,
@@ -98,8 +108,9 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
   double P = 0;
   for (std::size_t t = 0; t < T; ++t)
     if (status[t] == TaskStatus::kOk)
-      P += static_cast<double>(std::min(opt_.method.permutations, (t + 1) * opt_.permutations_per_task) -
-                               t * opt_.permutations_per_task);
+      P += static_cast<double>(
+          std::min(opt_.method.permutations, (t + 1) * opt_.permutations_per_task) -
+          t * opt_.permutations_per_task);
   auto ok = [&](std::size_t t) { return status[t] == TaskStatus::kOk; };
   const auto g = reader.read_columns(0, 0, C * 12);
   TableBuilder glob, lisa;
@@ -121,17 +132,21 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
       glob.s("statistic", stat_names[s], "moran_i, geary_c or getis_ord_g");
       glob.d("value", st.value, "the statistic on the observed values", "1");
       glob.d("expected", st.expected, "its expected value without spatial autocorrelation", "1");
-      glob.d("var_normal", st.var_normal, "variance under normality (Getis-Ord G: its only variance)", "1");
+      glob.d("var_normal", st.var_normal,
+             "variance under normality (Getis-Ord G: its only variance)", "1");
       glob.d("z_normal", st.z_normal, "(value - expected) / sqrt(var_normal)", "1");
       glob.d("p_normal", st.p_normal, "two-sided", "1");
       glob.d("var_randomisation", st.var_random, "variance under randomisation", "1");
       glob.d("z_randomisation", st.z_random, "(value - expected) / sqrt(var_randomisation)", "1");
       glob.d("p_randomisation", st.p_random, "two-sided", "1");
-      glob.i("permutations", static_cast<std::int64_t>(P), "permutations used (those of completed tasks)");
+      glob.i("permutations", static_cast<std::int64_t>(P),
+             "permutations used (those of completed tasks)");
       glob.d("permutation_mean", pi.mean, "mean of the statistic over the permutations", "1");
-      glob.d("permutation_sd", pi.sd, "standard deviation of the statistic over the permutations", "1");
+      glob.d("permutation_sd", pi.sd, "standard deviation of the statistic over the permutations",
+             "1");
       glob.d("z_permutation", pi.z, "(value - permutation_mean) / permutation_sd", "1");
-      glob.d("p_permutation", pi.p, "folded one-sided pseudo p-value (1 + min(#>=, #<=)) / (1 + P)", "1");
+      glob.d("p_permutation", pi.p, "folded one-sided pseudo p-value (1 + min(#>=, #<=)) / (1 + P)",
+             "1");
     }
     // LISA: sum the counts over tasks.
     const auto l = reader.read_columns(1, k * n * 2, (k + 1) * n * 2);
@@ -155,16 +170,23 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
       lisa.d("value", pt.x[i], "the variable's value (units of the variable: /data/indicators)");
       lisa.d("z", pt.local.z[r], "deviation from the mean");
       lisa.d("spatial_lag", pt.local.lag[r], "sum_j w_ij z_j");
-      lisa.d("local_moran", pt.local.I[r], "local Moran I_i = z_i spatial_lag_i / (sum_j z_j^2 / n)", "1");
-      lisa.d("p_permutation", li.p[i], "conditional permutation, folded one-sided pseudo p-value", "1");
-      lisa.d("q_fdr", li.q[i], "Benjamini-Hochberg adjusted over the counties of this combination", "1");
+      lisa.d("local_moran", pt.local.I[r],
+             "local Moran I_i = z_i spatial_lag_i / (sum_j z_j^2 / n)", "1");
+      lisa.d("p_permutation", li.p[i], "conditional permutation, folded one-sided pseudo p-value",
+             "1");
+      lisa.d("q_fdr", li.q[i], "Benjamini-Hochberg adjusted over the counties of this combination",
+             "1");
       lisa.s("cluster", li.cluster[i], "HH / LL / HL / LH at p < alpha, else ns");
       lisa.s("cluster_fdr", li.cluster_fdr[i], "the same at FDR q < alpha");
     }
   }
   std::vector<Table> out;
-  out.push_back(glob.table("global", "global Moran's I, Geary's C and Getis-Ord G (analytical moments under normality and randomisation, and permutation inference)"));
-  out.push_back(lisa.table("lisa", "local Moran per county with conditional-permutation pseudo p-values, FDR and cluster labels"));
+  out.push_back(glob.table("global",
+                           "global Moran's I, Geary's C and Getis-Ord G (analytical moments under "
+                           "normality and randomisation, and permutation inference)"));
+  out.push_back(lisa.table("lisa",
+                           "local Moran per county with conditional-permutation pseudo p-values, "
+                           "FDR and cluster labels"));
   out.push_back(weights_.summary_table());
   return out;
 }

@@ -25,10 +25,14 @@ spatial::Units spatial_units(const io::Geography& geo) {
 
 const char* to_string(CrossSection c) {
   switch (c) {
-    case CrossSection::kEachYear: return "each_year";
-    case CrossSection::kLastYear: return "last_year";
-    case CrossSection::kMean: return "mean";
-    case CrossSection::kPanel: return "panel";
+    case CrossSection::kEachYear:
+      return "each_year";
+    case CrossSection::kLastYear:
+      return "last_year";
+    case CrossSection::kMean:
+      return "mean";
+    case CrossSection::kPanel:
+      return "panel";
   }
   return "?";
 }
@@ -71,10 +75,12 @@ CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind) {
     c.labels.push_back(std::to_string(panel.years.back()));
     c.year_index.push_back(static_cast<int>(panel.num_years() - 1));
   } else if (kind == CrossSection::kPanel) {
-    c.labels.push_back("panel " + std::to_string(panel.years.front()) + "-" + std::to_string(panel.years.back()));
+    c.labels.push_back("panel " + std::to_string(panel.years.front()) + "-" +
+                       std::to_string(panel.years.back()));
     c.year_index.push_back(CrossSections::kPanelIndex);
   } else {
-    c.labels.push_back("mean " + std::to_string(panel.years.front()) + "-" + std::to_string(panel.years.back()));
+    c.labels.push_back("mean " + std::to_string(panel.years.front()) + "-" +
+                       std::to_string(panel.years.back()));
     c.year_index.push_back(CrossSections::kMeanIndex);
   }
   return c;
@@ -82,19 +88,18 @@ CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind) {
 
 std::vector<double> cross_section_values(const io::Panel& panel, const spatial::Term& term,
                                          int year_index, const io::Geography& geo) {
-  REVEST_REQUIRE(panel.has(term.variable), "spatial analysis: variable '" << term.variable
-                                                                          << "' is not in the panel");
+  REVEST_REQUIRE(panel.has(term.variable),
+                 "spatial analysis: variable '" << term.variable << "' is not in the panel");
   const std::size_t v = panel.variable_index(term.variable), T = panel.num_years();
   std::vector<double> out(panel.num_counties);
   for (std::size_t i = 0; i < panel.num_counties; ++i) {
     auto value = [&](std::size_t t) {
       const double x = panel.at(v, i, t);
       if (!term.log) return x;
-      REVEST_REQUIRE(x > 0, "spatial analysis: log(" << term.variable << ") of county "
-                                                     << geo.counties[i].adcode << " ("
-                                                     << geo.counties[i].name << ") in "
-                                                     << panel.years[t] << ": value " << x
-                                                     << " is not positive");
+      REVEST_REQUIRE(x > 0, "spatial analysis: log("
+                                << term.variable << ") of county " << geo.counties[i].adcode << " ("
+                                << geo.counties[i].name << ") in " << panel.years[t] << ": value "
+                                << x << " is not positive");
       return std::log(x);
     };
     if (year_index == CrossSections::kPanelIndex) {
@@ -118,7 +123,8 @@ WeightsSet::WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io:
   for (const spatial::WeightsSpec& s : specs) {
     std::vector<double> means;
     if (s.type == spatial::WeightsType::kEconomic)
-      means = cross_section_values(panel, spatial::Term{s.variable, false}, CrossSections::kMeanIndex, geo);
+      means = cross_section_values(panel, spatial::Term{s.variable, false},
+                                   CrossSections::kMeanIndex, geo);
     w.push_back(std::make_unique<spatial::Weights>(spatial::build_weights(s, units, means)));
     if (logdet) ld.push_back(std::make_unique<spatial::LogDet>(*w.back(), *logdet));
   }
@@ -137,15 +143,19 @@ Table WeightsSet::summary_table() const {
     c.i("max_degree", s.max_degree, "most neighbours of a unit");
     std::ostringstream hist;
     for (std::size_t d = 0; d < s.degree_counts.size(); ++d)
-      if (s.degree_counts[d]) hist << (hist.tellp() > 0 ? " " : "") << d << ':' << s.degree_counts[d];
+      if (s.degree_counts[d])
+        hist << (hist.tellp() > 0 ? " " : "") << d << ':' << s.degree_counts[d];
     c.s("degree_distribution", hist.str(), "degree:count pairs");
-    c.i("symmetric", s.symmetric_values ? 1 : 0, "1 if W (before row standardisation) is symmetric");
-    c.i("symmetric_pattern", s.symmetric_pattern ? 1 : 0, "1 if j is a neighbour of i whenever i is one of j");
+    c.i("symmetric", s.symmetric_values ? 1 : 0,
+        "1 if W (before row standardisation) is symmetric");
+    c.i("symmetric_pattern", s.symmetric_pattern ? 1 : 0,
+        "1 if j is a neighbour of i whenever i is one of j");
     c.i("components", static_cast<std::int64_t>(s.components), "connected components");
     c.i("islands_linked", static_cast<std::int64_t>(s.islands_linked.size()),
         "units without neighbours linked to their nearest unit (islands=nearest)");
     c.d("percent_nonzero", s.percent_nonzero, "non-zero entries of W, in percent of n^2", "%");
-    c.i("row_standardised", w[k]->row_standardised ? 1 : 0, "1 if W is row-standardised (each row sums to 1)");
+    c.i("row_standardised", w[k]->row_standardised ? 1 : 0,
+        "1 if W is row-standardised (each row sums to 1)");
     if (!with_logdet) continue;
     c.s("logdet", spatial::to_string(ld[k]->method()), "log-determinant method");
     c.d("rho_min", ld[k]->interval().first, "lower end of the admissible rho interval", "1");

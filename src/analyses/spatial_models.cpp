@@ -49,22 +49,25 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   }
   const auto formulas = v.get_strings("formulas");
   REVEST_REQUIRE(!formulas.empty(), v.where("formulas") << ": give at least one formula");
-  for (const auto& f : formulas) o.formulas.push_back(spatial::parse_formula(f, v.where("formulas")));
+  for (const auto& f : formulas)
+    o.formulas.push_back(spatial::parse_formula(f, v.where("formulas")));
   o.cross_section = cross_section_from_string(
       v.get_choice("cross_section", {"each_year", "last_year", "mean", "panel"}));
-  o.effects = spatial::effects_from_string(v.get_choice("effects", {"none", "unit", "time", "twoway"}));
+  o.effects =
+      spatial::effects_from_string(v.get_choice("effects", {"none", "unit", "time", "twoway"}));
   o.bias_correction = v.get_bool("bias_correction");
   o.key = v.get_string("key");
-  o.method.logdet.method = spatial::logdet_method_from_string(
-      v.get_choice("logdet", {"auto", "eigen", "sparse", "sparse_petsc", "chebyshev", "monte_carlo"}));
-  o.method.information =
-      spatial::information_from_string(v.get_choice("information", {"auto", "expected", "observed"}));
+  o.method.logdet.method = spatial::logdet_method_from_string(v.get_choice(
+      "logdet", {"auto", "eigen", "sparse", "sparse_petsc", "chebyshev", "monte_carlo"}));
+  o.method.information = spatial::information_from_string(
+      v.get_choice("information", {"auto", "expected", "observed"}));
   const auto draws = v.get_int("impact_draws");
-  REVEST_REQUIRE(draws >= 0 && draws <= 1000000, v.where("impact_draws") << ": must be in [0, 1e6]");
+  REVEST_REQUIRE(draws >= 0 && draws <= 1000000, v.where("impact_draws")
+                                                     << ": must be in [0, 1e6]");
   o.method.impact_draws = static_cast<int>(draws);
   o.method.confidence = v.get_double("confidence");
-  REVEST_REQUIRE(o.method.confidence > 0 && o.method.confidence < 1,
-                 v.where("confidence") << ": must be in (0, 1)");
+  REVEST_REQUIRE(o.method.confidence > 0 && o.method.confidence < 1, v.where("confidence")
+                                                                         << ": must be in (0, 1)");
   if (!o.key.empty()) {
     std::vector<std::string> regressors;  // of every formula, for a "did you mean"
     for (const Formula& f : o.formulas)
@@ -73,7 +76,8 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
                    v.where("key") << ": '" << o.key << "' is not a regressor of any formula"
                                   << did_you_mean(o.key, regressors));
     for (const Formula& f : o.formulas) {
-      const bool has = std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label() == o.key; });
+      const bool has =
+          std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label() == o.key; });
       REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '"
                                          << f.text << "' (the key must be in every formula)");
     }
@@ -93,39 +97,91 @@ std::vector<std::string> SpatialModelsOptions::panel_variables() const {
 
 namespace {
 enum FitField {
-  fOk, fRho, fRhoSe, fLambda, fLambdaSe, fSigma2Ml, fLogLik, fAic, fLr, fLrP, fWald, fWaldP,
-  fLmRes, fLmResP, fLmErr, fLmLag, fRlmErr, fRlmLag, fSarma, fPErr, fPLag, fPRerr, fPRlag,
-  fPSarma, fParams, fLogLikOls, fLocalMaxima, fSecondGap, fSecondRho, fSecondLambda,
-  fSigma2Unbiased, kFitFields
+  fOk,
+  fRho,
+  fRhoSe,
+  fLambda,
+  fLambdaSe,
+  fSigma2Ml,
+  fLogLik,
+  fAic,
+  fLr,
+  fLrP,
+  fWald,
+  fWaldP,
+  fLmRes,
+  fLmResP,
+  fLmErr,
+  fLmLag,
+  fRlmErr,
+  fRlmLag,
+  fSarma,
+  fPErr,
+  fPLag,
+  fPRerr,
+  fPRlag,
+  fPSarma,
+  fParams,
+  fLogLikOls,
+  fLocalMaxima,
+  fSecondGap,
+  fSecondRho,
+  fSecondLambda,
+  fSigma2Unbiased,
+  kFitFields
 };
 
 /// Description and units of a fit field's column in the specifications table.
 std::pair<const char*, const char*> fit_field_doc(int field) {
   switch (field) {
-    case fRho: return {"spatial lag coefficient rho (SAR, SDM, SAC; NaN for other models)", "1"};
-    case fRhoSe: return {"asymptotic standard error of rho", "1"};
-    case fLambda: return {"spatial error coefficient lambda (SEM, SDEM, SAC; NaN for other models)", "1"};
-    case fLambdaSe: return {"asymptotic standard error of lambda", "1"};
-    case fLogLik: return {"maximised log-likelihood", ""};
-    case fAic: return {"Akaike information criterion, -2 loglik + 2 parameters", ""};
-    case fLr: return {"LR statistic against OLS on the same design, 2 (loglik - loglik_ols)", "1"};
-    case fLrP: return {"chi-square p-value of lr_vs_ols", "1"};
-    case fWald: return {"Wald statistic of rho = 0 (lambda = 0 for SEM and SDEM), (estimate / se)^2", "1"};
-    case fWaldP: return {"chi-square(1) p-value of wald", "1"};
-    case fLmRes: return {"LM test of remaining spatial autocorrelation in the residuals (SAR, SDM)", "1"};
-    case fLmResP: return {"chi-square(1) p-value of lm_residual", "1"};
-    case fLmErr: return {"LM error test of the OLS residuals (OLS, SLX)", "1"};
-    case fLmLag: return {"LM lag test (OLS, SLX)", "1"};
-    case fRlmErr: return {"robust LM error test (OLS, SLX)", "1"};
-    case fRlmLag: return {"robust LM lag test (OLS, SLX)", "1"};
-    case fSarma: return {"LM SARMA test (OLS, SLX)", "1"};
-    case fPErr: return {"chi-square(1) p-value of lm_error", "1"};
-    case fPLag: return {"chi-square(1) p-value of lm_lag", "1"};
-    case fPRerr: return {"chi-square(1) p-value of rlm_error", "1"};
-    case fPRlag: return {"chi-square(1) p-value of rlm_lag", "1"};
-    case fPSarma: return {"chi-square(2) p-value of sarma", "1"};
-    case fLogLikOls: return {"log-likelihood of OLS on the same design (the LR reference)", ""};
-    default: return {"", ""};
+    case fRho:
+      return {"spatial lag coefficient rho (SAR, SDM, SAC; NaN for other models)", "1"};
+    case fRhoSe:
+      return {"asymptotic standard error of rho", "1"};
+    case fLambda:
+      return {"spatial error coefficient lambda (SEM, SDEM, SAC; NaN for other models)", "1"};
+    case fLambdaSe:
+      return {"asymptotic standard error of lambda", "1"};
+    case fLogLik:
+      return {"maximised log-likelihood", ""};
+    case fAic:
+      return {"Akaike information criterion, -2 loglik + 2 parameters", ""};
+    case fLr:
+      return {"LR statistic against OLS on the same design, 2 (loglik - loglik_ols)", "1"};
+    case fLrP:
+      return {"chi-square p-value of lr_vs_ols", "1"};
+    case fWald:
+      return {"Wald statistic of rho = 0 (lambda = 0 for SEM and SDEM), (estimate / se)^2", "1"};
+    case fWaldP:
+      return {"chi-square(1) p-value of wald", "1"};
+    case fLmRes:
+      return {"LM test of remaining spatial autocorrelation in the residuals (SAR, SDM)", "1"};
+    case fLmResP:
+      return {"chi-square(1) p-value of lm_residual", "1"};
+    case fLmErr:
+      return {"LM error test of the OLS residuals (OLS, SLX)", "1"};
+    case fLmLag:
+      return {"LM lag test (OLS, SLX)", "1"};
+    case fRlmErr:
+      return {"robust LM error test (OLS, SLX)", "1"};
+    case fRlmLag:
+      return {"robust LM lag test (OLS, SLX)", "1"};
+    case fSarma:
+      return {"LM SARMA test (OLS, SLX)", "1"};
+    case fPErr:
+      return {"chi-square(1) p-value of lm_error", "1"};
+    case fPLag:
+      return {"chi-square(1) p-value of lm_lag", "1"};
+    case fPRerr:
+      return {"chi-square(1) p-value of rlm_error", "1"};
+    case fPRlag:
+      return {"chi-square(1) p-value of rlm_lag", "1"};
+    case fPSarma:
+      return {"chi-square(2) p-value of sarma", "1"};
+    case fLogLikOls:
+      return {"log-likelihood of OLS on the same design (the LR reference)", ""};
+    default:
+      return {"", ""};
   }
 }
 }  // namespace
@@ -165,10 +221,21 @@ SpatialModelsAnalysis::Spec SpatialModelsAnalysis::spec(std::size_t t) const {
 
 std::vector<ReplicationSpec> SpatialModelsAnalysis::replication_specs() const {
   const std::size_t K = 1 + 2 * kx_;
-  return {{"fit", {kFitFields}, "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2 by ML (SSE / n), loglik, aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust LM lag, SARMA and their p-values, parameters, OLS loglik, SAC: local maxima of the concentrated log-likelihood, loglik gap to the second one, its rho and lambda, unbiased sigma2 (SSE / (n - k), OLS and SLX)"},
-          {"coef", {K}, "coefficients: constant, regressors, then lag.<regressor> (Durbin models); NaN where absent"},
+  return {{"fit",
+           {kFitFields},
+           "per specification: ok, rho, rho_se, lambda, lambda_se, sigma2 by ML (SSE / n), loglik, "
+           "aic, LR, LR p, Wald, Wald p, LM residual, p, LM error, LM lag, robust LM error, robust "
+           "LM lag, SARMA and their p-values, parameters, OLS loglik, SAC: local maxima of the "
+           "concentrated log-likelihood, loglik gap to the second one, its rho and lambda, "
+           "unbiased sigma2 (SSE / (n - k), OLS and SLX)"},
+          {"coef",
+           {K},
+           "coefficients: constant, regressors, then lag.<regressor> (Durbin models); NaN where "
+           "absent"},
           {"se", {K}, "standard errors, same layout as coef"},
-          {"impacts", {kx_, 3, 4}, "regressor x (direct, indirect, total) x (estimate, simulated sd, lower, upper)"}};
+          {"impacts",
+           {kx_, 3, 4},
+           "regressor x (direct, indirect, total) x (estimate, simulated sd, lower, upper)"}};
 }
 
 FitResult SpatialModelsAnalysis::fit(std::size_t task, Rng* rng) const {
@@ -294,57 +361,86 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     const std::string model = spatial::to_string(opt_.models[s.m]);
     specs.s("model", model, "ols, slx, sar, sem, sdm, sdem or sac");
     specs.s("formula", f.text, "y ~ x1 + x2 + ... (log(v): natural log of v)");
-    specs.s("cross_section", cs_.labels[s.c], "the year, 'mean FIRST-LAST' (county means) or 'panel FIRST-LAST'");
-    specs.s("status", to_string(status[t]), "task status: ok, no_convergence, numerical_failure or infeasible");
+    specs.s("cross_section", cs_.labels[s.c],
+            "the year, 'mean FIRST-LAST' (county means) or 'panel FIRST-LAST'");
+    specs.s("status", to_string(status[t]),
+            "task status: ok, no_convergence, numerical_failure or infeasible");
     const bool is_panel = cs_.year_index[s.c] == CrossSections::kPanelIndex;
-    specs.s("effects", is_panel ? spatial::to_string(opt_.effects) : "none", "fixed effects (panel) ");
+    specs.s("effects", is_panel ? spatial::to_string(opt_.effects) : "none",
+            "fixed effects (panel) ");
     specs.i("n", static_cast<std::int64_t>(geo_.size() * (is_panel ? panel_.num_years() : 1)),
             "observations (counties x years)");
     for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
              {"rho", fRho}, {"rho_se", fRhoSe}, {"lambda", fLambda}, {"lambda_se", fLambdaSe}})
       specs.d(nm, r[idx], fit_field_doc(idx).first, fit_field_doc(idx).second);
     specs.d("sigma2_ml", r[fSigma2Ml],
-            "sigma^2 by maximum likelihood, SSE / n, for every model (what loglik is evaluated at; n: effective "
+            "sigma^2 by maximum likelihood, SSE / n, for every model (what loglik is evaluated at; "
+            "n: effective "
             "observations, for panels net of the fixed effects)");
     specs.d("sigma2_unbiased", r[fSigma2Unbiased],
-            "OLS and SLX: SSE / (n - k), k coefficients, the unbiased estimate their standard errors use; NaN for the ML models");
-    for (auto [nm, idx] : std::initializer_list<std::pair<const char*, int>>{
-             {"loglik", fLogLik}, {"aic", fAic}, {"lr_vs_ols", fLr},
-             {"lr_p", fLrP}, {"wald", fWald}, {"wald_p", fWaldP}, {"lm_residual", fLmRes},
-             {"lm_residual_p", fLmResP}, {"lm_error", fLmErr}, {"lm_error_p", fPErr},
-             {"lm_lag", fLmLag}, {"lm_lag_p", fPLag}, {"rlm_error", fRlmErr},
-             {"rlm_error_p", fPRerr}, {"rlm_lag", fRlmLag}, {"rlm_lag_p", fPRlag},
-             {"sarma", fSarma}, {"sarma_p", fPSarma}, {"loglik_ols", fLogLikOls}})
+            "OLS and SLX: SSE / (n - k), k coefficients, the unbiased estimate their standard "
+            "errors use; NaN for the ML models");
+    for (auto [nm, idx] :
+         std::initializer_list<std::pair<const char*, int>>{{"loglik", fLogLik},
+                                                            {"aic", fAic},
+                                                            {"lr_vs_ols", fLr},
+                                                            {"lr_p", fLrP},
+                                                            {"wald", fWald},
+                                                            {"wald_p", fWaldP},
+                                                            {"lm_residual", fLmRes},
+                                                            {"lm_residual_p", fLmResP},
+                                                            {"lm_error", fLmErr},
+                                                            {"lm_error_p", fPErr},
+                                                            {"lm_lag", fLmLag},
+                                                            {"lm_lag_p", fPLag},
+                                                            {"rlm_error", fRlmErr},
+                                                            {"rlm_error_p", fPRerr},
+                                                            {"rlm_lag", fRlmLag},
+                                                            {"rlm_lag_p", fPRlag},
+                                                            {"sarma", fSarma},
+                                                            {"sarma_p", fPSarma},
+                                                            {"loglik_ols", fLogLikOls}})
       specs.d(nm, r[idx], fit_field_doc(idx).first, fit_field_doc(idx).second);
     specs.d("local_maxima", r[fLocalMaxima],
-            "SAC: distinct local maxima of the log-likelihood concentrated in (rho, lambda) (grid search, "
-            "then refinement; > 1: multimodal, the global maximum is reported); NaN for the other models", "1");
-    specs.d("second_mode_gap", r[fSecondGap], "SAC with local_maxima > 1: loglik minus the second-highest local maximum", "1");
-    specs.d("second_mode_rho", r[fSecondRho], "SAC with local_maxima > 1: rho at the second-highest local maximum", "1");
-    specs.d("second_mode_lambda", r[fSecondLambda], "SAC with local_maxima > 1: lambda at the second-highest local maximum", "1");
+            "SAC: distinct local maxima of the log-likelihood concentrated in (rho, lambda) (grid "
+            "search, "
+            "then refinement; > 1: multimodal, the global maximum is reported); NaN for the other "
+            "models",
+            "1");
+    specs.d("second_mode_gap", r[fSecondGap],
+            "SAC with local_maxima > 1: loglik minus the second-highest local maximum", "1");
+    specs.d("second_mode_rho", r[fSecondRho],
+            "SAC with local_maxima > 1: rho at the second-highest local maximum", "1");
+    specs.d("second_mode_lambda", r[fSecondLambda],
+            "SAC with local_maxima > 1: lambda at the second-highest local maximum", "1");
     if (ok && opt_.models[s.m] == Model::kSac) {
       ++sac_fits;
       sac_multimodal += r[fLocalMaxima] > 1;
     }
-    specs.s("logdet", opt_.models[s.m] == Model::kOls || opt_.models[s.m] == Model::kSlx
-                          ? "none" : spatial::to_string(weights_.ld[s.w]->method()),
+    specs.s("logdet",
+            opt_.models[s.m] == Model::kOls || opt_.models[s.m] == Model::kSlx
+                ? "none"
+                : spatial::to_string(weights_.ld[s.w]->method()),
             "log-determinant method (none for OLS and SLX)");
     specs.s("key", key, "the key regressor of the robustness summary");
     specs.d("key_coef", kb, "coefficient of the key regressor");
     specs.d("key_se", ks, "asymptotic standard error of key_coef");
     specs.d("key_total", ktot[0], "total impact of the key regressor");
-    specs.d("key_total_lower", ktot[2], "lower percentile bound of key_total (simulated; NaN without impact draws)");
-    specs.d("key_total_upper", ktot[3], "upper percentile bound of key_total (simulated; NaN without impact draws)");
+    specs.d("key_total_lower", ktot[2],
+            "lower percentile bound of key_total (simulated; NaN without impact draws)");
+    specs.d("key_total_upper", ktot[3],
+            "upper percentile bound of key_total (simulated; NaN without impact draws)");
     // Coefficients (long).
     std::vector<std::string> names = {"(Intercept)"};
     for (const auto& x : f.x) names.push_back(x.label());
     for (std::size_t j = 0; j < K; ++j) {
       const double b = coef[t * K + j];
       if (std::isnan(b)) continue;
-      const std::string term = j <= kx_ ? (j < names.size() ? names[j] : "?")
-                                        : "lag." + f.x[j - 1 - kx_].label();
+      const std::string term =
+          j <= kx_ ? (j < names.size() ? names[j] : "?") : "lag." + f.x[j - 1 - kx_].label();
       const double sj = se[t * K + j], z = b / sj;
-      coefs.i("spec", static_cast<std::int64_t>(t), "specification index (row of the specifications table)");
+      coefs.i("spec", static_cast<std::int64_t>(t),
+              "specification index (row of the specifications table)");
       coefs.s("term", term, "(Intercept), a regressor, or lag.<regressor> (W x, Durbin models)");
       coefs.d("estimate", b, "ML estimate");
       coefs.d("se", sj, "asymptotic standard error");
@@ -355,10 +451,12 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
       for (int e = 0; e < 3; ++e) {
         const double* cell = &imp[t * kx_ * 12 + (q * 3 + static_cast<std::size_t>(e)) * 4];
         if (std::isnan(cell[0])) continue;
-        imps.i("spec", static_cast<std::int64_t>(t), "specification index (row of the specifications table)");
+        imps.i("spec", static_cast<std::int64_t>(t),
+               "specification index (row of the specifications table)");
         imps.s("variable", f.x[q].label(), "regressor");
         imps.s("effect", effects[e], "direct, indirect (spillover) or total");
-        imps.d("estimate", cell[0], "impact: mean over units of the effect of a unit change of the regressor");
+        imps.d("estimate", cell[0],
+               "impact: mean over units of the effect of a unit change of the regressor");
         imps.d("sd", cell[1], "sd of the simulated distribution");
         imps.d("lower", cell[2], "lower percentile bound");
         imps.d("upper", cell[3], "upper percentile bound");
@@ -383,31 +481,45 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     rob.s("formula", f.text, "y ~ x1 + x2 + ...");
     rob.s("models", k.second, "the model of this row, or 'all' (every model of the analysis)");
     rob.s("key", opt_.key.empty() ? f.x.front().label() : opt_.key, "the key regressor");
-    rob.i("specifications", static_cast<std::int64_t>(a.n), "specifications in the row's group (weights x cross-sections)");
+    rob.i("specifications", static_cast<std::int64_t>(a.n),
+          "specifications in the row's group (weights x cross-sections)");
     rob.i("converged", static_cast<std::int64_t>(a.ok), "of them, those with status ok");
     auto mm = [&](const std::vector<double>& v, const std::string& p, const std::string& what) {
-      rob.d(p + "_min", v.empty() ? kNaN : *std::min_element(v.begin(), v.end()), "smallest " + what);
+      rob.d(p + "_min", v.empty() ? kNaN : *std::min_element(v.begin(), v.end()),
+            "smallest " + what);
       rob.d(p + "_median", median(v), "median " + what);
-      rob.d(p + "_max", v.empty() ? kNaN : *std::max_element(v.begin(), v.end()), "largest " + what);
+      rob.d(p + "_max", v.empty() ? kNaN : *std::max_element(v.begin(), v.end()),
+            "largest " + what);
     };
     mm(a.b, "coef", "key coefficient over the converged specifications");
     rob.d("share_positive", a.ok ? double(a.positive) / double(a.ok) : kNaN,
           "share of converged specifications with a positive key coefficient", "1");
     rob.d("share_significant_5pct", a.ok ? double(a.significant) / double(a.ok) : kNaN,
           "share of specifications with |z| > 1.96 for the key coefficient", "1");
-    mm(a.total, "total_impact", "total impact of the key regressor over the converged specifications");
-    rob.d("share_total_ci_excludes_0", a.total_n ? double(a.total_excludes_zero) / double(a.total_n) : kNaN,
+    mm(a.total, "total_impact",
+       "total impact of the key regressor over the converged specifications");
+    rob.d("share_total_ci_excludes_0",
+          a.total_n ? double(a.total_excludes_zero) / double(a.total_n) : kNaN,
           "share of specifications whose simulated interval of the total impact excludes 0", "1");
   }
   std::vector<Table> out;
-  std::string specs_desc = "one row per specification (weights x model x formula x cross-section): spatial parameters, fit, LR / Wald / LM tests, the key regressor's coefficient and total impact";
+  std::string specs_desc =
+      "one row per specification (weights x model x formula x cross-section): spatial parameters, "
+      "fit, LR / Wald / LM tests, the key regressor's coefficient and total impact";
   if (sac_multimodal > 0)
     specs_desc += "; " + std::to_string(sac_multimodal) + " of " + std::to_string(sac_fits) +
-                  " SAC fits have a multimodal concentrated log-likelihood (local_maxima > 1: the global maximum is reported, second_mode_gap above the next)";
+                  " SAC fits have a multimodal concentrated log-likelihood (local_maxima > 1: the "
+                  "global maximum is reported, second_mode_gap above the next)";
   out.push_back(specs.table("specifications", specs_desc));
-  out.push_back(coefs.table("coefficients", "coefficients of every specification with asymptotic standard errors"));
-  out.push_back(imps.table("impacts", "LeSage-Pace direct / indirect / total impacts with simulated sd and percentile intervals"));
-  out.push_back(rob.table("robustness", "per formula and model (and over all models): range of the key coefficient and its total impact across weights and cross-sections, shares positive / significant"));
+  out.push_back(coefs.table("coefficients",
+                            "coefficients of every specification with asymptotic standard errors"));
+  out.push_back(imps.table(
+      "impacts",
+      "LeSage-Pace direct / indirect / total impacts with simulated sd and percentile intervals"));
+  out.push_back(
+      rob.table("robustness",
+                "per formula and model (and over all models): range of the key coefficient and its "
+                "total impact across weights and cross-sections, shares positive / significant"));
   out.push_back(weights_.summary_table());
   return out;
 }

@@ -16,7 +16,8 @@ struct TableBuilder {
   std::vector<Column> cols;
   std::map<std::string, std::size_t> at;
   template <class T>
-  std::vector<T>& get(const std::string& name, const std::string& desc = "", const std::string& units = "") {
+  std::vector<T>& get(const std::string& name, const std::string& desc = "",
+                      const std::string& units = "") {
     auto it = at.find(name);
     if (it == at.end()) {
       at[name] = cols.size();
@@ -25,10 +26,12 @@ struct TableBuilder {
     }
     return std::get<std::vector<T>>(cols[it->second].data);
   }
-  void d(const std::string& name, double v, const std::string& desc = "", const std::string& units = "") {
+  void d(const std::string& name, double v, const std::string& desc = "",
+         const std::string& units = "") {
     get<double>(name, desc, units).push_back(v);
   }
-  void i(const std::string& name, std::int64_t v, const std::string& desc = "", const std::string& units = "") {
+  void i(const std::string& name, std::int64_t v, const std::string& desc = "",
+         const std::string& units = "") {
     get<std::int64_t>(name, desc, units).push_back(v);
   }
   void s(const std::string& name, std::string v, const std::string& desc = "") {

@@ -28,13 +28,15 @@ std::string peers_string(const std::vector<std::pair<int, double>>& peers,
   std::ostringstream os;
   os.precision(6);
   for (std::size_t k = 0; k < peers.size(); ++k)
-    os << (k ? ";" : "") << adcode[static_cast<std::size_t>(peers[k].first)] << ":" << peers[k].second;
+    os << (k ? ";" : "") << adcode[static_cast<std::size_t>(peers[k].first)] << ":"
+       << peers[k].second;
   return os.str();
 }
 
 /// A choice option turned into its enum (the parser's own message names the option's line).
 template <class F>
-auto choice(const io::OptionView& view, const std::string& key, const std::vector<std::string>& allowed, F parse) {
+auto choice(const io::OptionView& view, const std::string& key,
+            const std::vector<std::string>& allowed, F parse) {
   return parse(view.get_choice(key, allowed));
 }
 
@@ -53,7 +55,8 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
                               sfa::distribution_from_string);
   m.zero_slacks = choice(view, "zero_slacks", {"exclude", "include"}, dea::zero_slacks_from_string);
   m.slack_scale = choice(view, "slack_scale", {"level", "ratio"}, dea::slack_scale_from_string);
-  m.bootstrap = choice(view, "bootstrap", {"scores", "three_stage"}, dea::bootstrap_scope_from_string);
+  m.bootstrap =
+      choice(view, "bootstrap", {"scores", "three_stage"}, dea::bootstrap_scope_from_string);
   const std::int64_t reps = view.get_int("replications");
   REVEST_REQUIRE(reps >= 1 && reps <= (std::int64_t{1} << 32),
                  view.where("replications") << ": must be in [1, 2^32], got " << reps);
@@ -63,16 +66,18 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
                  view.where("confidence") << ": " << m.confidence << " is not in (0, 1)");
   m.bandwidth = view.get_double("bandwidth");
   REVEST_REQUIRE(std::isfinite(m.bandwidth) && m.bandwidth >= 0,
-                 view.where("bandwidth") << ": must be >= 0 (0 = rule of thumb), got " << m.bandwidth);
+                 view.where("bandwidth")
+                     << ": must be >= 0 (0 = rule of thumb), got " << m.bandwidth);
   m.bandwidth_rule = choice(view, "bandwidth_rule", {"silverman", "benchmarking"},
                             dea::bandwidth_rule_from_string);
   m.efficient_tolerance = view.get_double("efficient_tolerance");
   REVEST_REQUIRE(m.efficient_tolerance >= 0 && m.efficient_tolerance < 1e-3,
-                 view.where("efficient_tolerance") << ": must be in [0, 1e-3), got "
-                                                   << m.efficient_tolerance);
+                 view.where("efficient_tolerance")
+                     << ": must be in [0, 1e-3), got " << m.efficient_tolerance);
   m.slack_tolerance = view.get_double("slack_tolerance");
   REVEST_REQUIRE(m.slack_tolerance >= 0 && m.slack_tolerance < 1e-2,
-                 view.where("slack_tolerance") << ": must be in [0, 1e-2), got " << m.slack_tolerance);
+                 view.where("slack_tolerance")
+                     << ": must be in [0, 1e-2), got " << m.slack_tolerance);
   m.truncated_regression = view.get_bool("truncated_regression");
   m.validate();
   return o;
@@ -80,8 +85,9 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
 
 std::vector<std::string> ThreeStageDeaOptions::resolved(const std::string& which,
                                                         const io::IndicatorSystem& s) const {
-  const std::vector<std::string>& given =
-      which == "inputs" ? inputs : which == "outputs" ? outputs : environment;
+  const std::vector<std::string>& given = which == "inputs"    ? inputs
+                                          : which == "outputs" ? outputs
+                                                               : environment;
   if (!given.empty()) return given;
   return s.used_by(default_use(which));
 }
@@ -103,8 +109,8 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
                                        "\"environment\")");
   N_ = panel.num_counties;
   T_ = panel.num_years();
-  REVEST_REQUIRE(geo.size() == N_, ctx << ": the panel has " << N_ << " counties, the geography "
-                                       << geo.size());
+  REVEST_REQUIRE(geo.size() == N_,
+                 ctx << ": the panel has " << N_ << " counties, the geography " << geo.size());
   const std::size_t m = inputs_.size(), s = outputs_.size(), p = env_.size();
   REVEST_REQUIRE(N_ >= m + s + p + 2, ctx << ": " << N_ << " counties are too few for " << m
                                           << " inputs, " << s << " outputs and " << p
@@ -118,14 +124,14 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
                   Eigen::MatrixXd& M) {
     M.resize(static_cast<Eigen::Index>(N_), static_cast<Eigen::Index>(vars.size()));
     for (std::size_t k = 0; k < vars.size(); ++k) {
-      REVEST_REQUIRE(panel.has(vars[k]), ctx << ": variable '" << vars[k] << "' is not in the panel");
+      REVEST_REQUIRE(panel.has(vars[k]),
+                     ctx << ": variable '" << vars[k] << "' is not in the panel");
       const auto v = panel.variable_index(vars[k]);
       for (std::size_t i = 0; i < N_; ++i) {
         const double val = panel.at(v, i, t);
         REVEST_REQUIRE(std::isfinite(val) && (!positive || val > 0),
-                       ctx << ": " << vars[k] << " = " << val << " for county "
-                           << county_name_[i] << " (" << adcode_[i] << "), year "
-                           << panel.years[t]
+                       ctx << ": " << vars[k] << " = " << val << " for county " << county_name_[i]
+                           << " (" << adcode_[i] << "), year " << panel.years[t]
                            << (positive ? " (DEA inputs and outputs must be positive)" : ""));
         M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) = val;
       }
@@ -142,8 +148,8 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     dea::ThreeStageNames names;
     names.units.resize(N_);
     for (std::size_t i = 0; i < N_; ++i)
-      names.units[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) + "), year " +
-                       std::to_string(Y.year);
+      names.units[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) +
+                       "), year " + std::to_string(Y.year);
     names.inputs = inputs_;
     names.environment = env_;
     names.context = ctx;
@@ -154,14 +160,17 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
 
 std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
   std::vector<ReplicationSpec> specs{
-      {"scores", {T_, 2, N_},
+      {"scores",
+       {T_, 2, N_},
        "bootstrap DEA score (" + std::string(dea::to_string(options_.method.returns)) +
            ", input) of each county (last index) in stage 1 / stage 3 (middle index) and year "
            "(first index)",
        "1"}};
   if (options_.method.truncated_regression)
-    specs.push_back({"truncreg", {T_, env_.size() + 2},
-                     "SW2007 bootstrap estimates per year: intercept, environment coefficients, sigma"});
+    specs.push_back(
+        {"truncreg",
+         {T_, env_.size() + 2},
+         "SW2007 bootstrap estimates per year: intercept, environment coefficients, sigma"});
   return specs;
 }
 
@@ -175,7 +184,8 @@ TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
     write(out[0], (t * 2 + 0) * N_, rep.stage1);
     write(out[0], (t * 2 + 1) * N_, rep.stage3);
     if (options_.method.truncated_regression && Y.truncreg.ok())
-      write(out[1], t * (p + 2), std::vector<double>(rep.truncreg.data(), rep.truncreg.data() + rep.truncreg.size()));
+      write(out[1], t * (p + 2),
+            std::vector<double>(rep.truncreg.data(), rep.truncreg.data() + rep.truncreg.size()));
   }
   return {};
 }
@@ -192,8 +202,10 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
 
   Table eff{"efficiency",
             "three-stage DEA per county and year: stage-1 and stage-3 input efficiency (" + main +
-                " main model with bootstrap; " + other + "; scale = crs / vrs), SW98 bootstrap "
-                "bias, bias-corrected score, variance and " + level + " intervals (SW 2000)",
+                " main model with bootstrap; " + other +
+                "; scale = crs / vrs), SW98 bootstrap "
+                "bias, bias-corrected score, variance and " +
+                level + " intervals (SW 2000)",
             {}};
   {
     std::vector<std::int64_t> adcode, year, nboot1, nboot3;
@@ -215,10 +227,22 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         const double crs1 = main == "vrs" ? o1 : v1, vrs1 = main == "vrs" ? v1 : o1;
         const double crs3 = main == "vrs" ? o3 : v3, vrs3 = main == "vrs" ? v3 : o3;
         const std::size_t f1 = (t * 2 + 0) * N_ + i, f3 = (t * 2 + 1) * N_ + i;
-        const double vals[16] = {vrs1, crs1, crs1 / vrs1, sc.mean[f1] - v1, 2 * v1 - sc.mean[f1],
-                                 sc.se[f1] * sc.se[f1], 2 * v1 - sc.hi[f1], 2 * v1 - sc.lo[f1],
-                                 vrs3, crs3, crs3 / vrs3, sc.mean[f3] - v3, 2 * v3 - sc.mean[f3],
-                                 sc.se[f3] * sc.se[f3], 2 * v3 - sc.hi[f3], 2 * v3 - sc.lo[f3]};
+        const double vals[16] = {vrs1,
+                                 crs1,
+                                 crs1 / vrs1,
+                                 sc.mean[f1] - v1,
+                                 2 * v1 - sc.mean[f1],
+                                 sc.se[f1] * sc.se[f1],
+                                 2 * v1 - sc.hi[f1],
+                                 2 * v1 - sc.lo[f1],
+                                 vrs3,
+                                 crs3,
+                                 crs3 / vrs3,
+                                 sc.mean[f3] - v3,
+                                 2 * v3 - sc.mean[f3],
+                                 sc.se[f3] * sc.se[f3],
+                                 2 * v3 - sc.hi[f3],
+                                 2 * v3 - sc.lo[f3]};
         for (int c = 0; c < 16; ++c) cols[c].push_back(vals[c]);
         nboot1.push_back(static_cast<std::int64_t>(sc.n[f1]));
         nboot3.push_back(static_cast<std::int64_t>(sc.n[f3]));
@@ -228,15 +252,18 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                    {"province", province, "province (English)"},
                    {"year", year, "year"}};
     const char* names[16] = {"stage1_vrs", "stage1_crs", "stage1_scale", "stage1_bias",
-                             "stage1_bc", "stage1_var", "stage1_ci_lo", "stage1_ci_hi",
+                             "stage1_bc",  "stage1_var", "stage1_ci_lo", "stage1_ci_hi",
                              "stage3_vrs", "stage3_crs", "stage3_scale", "stage3_bias",
-                             "stage3_bc", "stage3_var", "stage3_ci_lo", "stage3_ci_hi"};
+                             "stage3_bc",  "stage3_var", "stage3_ci_lo", "stage3_ci_hi"};
     for (int st = 0; st < 2; ++st) {
       const std::string S = st == 0 ? "stage 1" : "stage 3";
       const std::string B = " of the " + main + " score (SW98 bootstrap)";
-      const std::string desc[8] = {S + " VRS input efficiency", S + " CRS input efficiency",
-                                   S + " scale efficiency (CRS / VRS)", S + " bias" + B,
-                                   S + " bias-corrected score" + B, S + " variance" + B,
+      const std::string desc[8] = {S + " VRS input efficiency",
+                                   S + " CRS input efficiency",
+                                   S + " scale efficiency (CRS / VRS)",
+                                   S + " bias" + B,
+                                   S + " bias-corrected score" + B,
+                                   S + " variance" + B,
                                    S + " lower end of the " + level + " interval" + B,
                                    S + " upper end of the " + level + " interval" + B};
       for (int c = 0; c < 8; ++c)
@@ -250,8 +277,10 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
     eff.columns.push_back({"stage3_peers", peers3, "stage-3 peers adcode:lambda (" + main + ")"});
   }
 
-  Table slacks{"slacks", "per county, year and input: observed input, stage-1 total slack (" + main +
-                             "), adjusted input (stage 2), stage-3 total slack", {}};
+  Table slacks{"slacks",
+               "per county, year and input: observed input, stage-1 total slack (" + main +
+                   "), adjusted input (stage 2), stage-3 total slack",
+               {}};
   {
     std::vector<std::int64_t> adcode, year;
     std::vector<std::string> input;
@@ -279,10 +308,11 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
   }
 
   std::ostringstream zd;
-  zd << "units with zero stage-1 total slack of this input (slack <= " << options_.method.slack_tolerance
-     << " x input, option slack_tolerance)";
+  zd << "units with zero stage-1 total slack of this input (slack <= "
+     << options_.method.slack_tolerance << " x input, option slack_tolerance)";
   const std::string zero_desc = zd.str();
-  Table coef{"stage2_coefficients", "stage-2 SFA of each input's total slack on the environment", {}};
+  Table coef{
+      "stage2_coefficients", "stage-2 SFA of each input's total slack on the environment", {}};
   Table fits{"stage2_fits", "stage-2 SFA fit per year and input (boundary policy in status)", {}};
   {
     std::vector<std::int64_t> year, fyear, nzero, nfit;
@@ -308,9 +338,10 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                                    "adjustment of this input";
         if (r.boundary == sfa::Boundary::kGammaOne && fitted &&
             options_.method.slack_scale == dea::SlackScale::kLevel)
-          msg += " [slack levels: when unit sizes differ by orders of magnitude the slacks' lower "
-                 "envelope is near 0 at every environment and the fit ends at gamma = 1; "
-                 "slack_scale = \"ratio\" models the share of the input that is slack]";
+          msg +=
+              " [slack levels: when unit sizes differ by orders of magnitude the slacks' lower "
+              "envelope is near 0 at every environment and the fit ends at gamma = 1; "
+              "slack_scale = \"ratio\" models the share of the input that is slack]";
         message.push_back(msg);
         sig.push_back(fitted ? r.sigma2 : kNaN);
         sig_se.push_back(fitted ? r.sigma2_se : kNaN);
@@ -331,8 +362,9 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                     {"se", se, "asymptotic standard error (inverse Hessian)"}};
     fits.columns = {{"year", fyear, "year"},
                     {"input", finput, "input"},
-                    {"status", status, "converged | boundary_gamma_0 | boundary_gamma_1 | "
-                                       "no_convergence | no_variation"},
+                    {"status", status,
+                     "converged | boundary_gamma_0 | boundary_gamma_1 | "
+                     "no_convergence | no_variation"},
                     {"message", message, "optimiser / boundary explanation"},
                     {"sigma2", sig, "sigma_u^2 + sigma_v^2"},
                     {"sigma2_se", sig_se, "standard error"},
@@ -344,20 +376,24 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                     {"lr_pvalue", lrp, "p-value (mixed chi-square)"},
                     {"mean_u", meanu, "mean JLMS E[u|e]"},
                     {"zero_slack_units", nzero, zero_desc},
-                    {"fit_units", nfit, "units in the fit (zero_slacks = " + std::string(dea::to_string(options_.method.zero_slacks)) +
-                                            "); every unit is adjusted"}};
+                    {"fit_units", nfit,
+                     "units in the fit (zero_slacks = " +
+                         std::string(dea::to_string(options_.method.zero_slacks)) +
+                         "); every unit is adjusted"}};
   }
   std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(coef), std::move(fits)};
 
   {
     Table bw{"bandwidths",
              "SW98 kernel bandwidth of every year and stage, the rule that chose it, and the "
-             "efficient units (score within efficient_tolerance of 1) it was computed with", {}};
+             "efficient units (score within efficient_tolerance of 1) it was computed with",
+             {}};
     std::vector<std::int64_t> year, stage, n_units, n_eff;
     std::vector<std::string> rule;
     std::vector<double> h;
-    const std::string rule_name =
-        options_.method.bandwidth > 0 ? std::string("fixed") : std::string(dea::to_string(options_.method.bandwidth_rule));
+    const std::string rule_name = options_.method.bandwidth > 0
+                                      ? std::string("fixed")
+                                      : std::string(dea::to_string(options_.method.bandwidth_rule));
     for (std::size_t t = 0; t < T_; ++t)
       for (int st = 1; st <= 3; st += 2) {
         const dea::ThreeStageResult& Y = years_[t].r;
@@ -374,13 +410,16 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         n_units.push_back(fin);
         n_eff.push_back(eff1);
       }
-    bw.columns = {{"year", year, "year"},
-                  {"stage", stage, "DEA stage whose scores are bootstrapped (1 or 3)"},
-                  {"rule", rule, "bandwidth rule: silverman | benchmarking | fixed (option bandwidth)"},
-                  {"bandwidth", h, "kernel bandwidth h of the smoothed bootstrap (0: every unit "
-                                   "efficient, nothing to smooth)", "1"},
-                  {"units", n_units, "units with a score"},
-                  {"efficient_units", n_eff, "units with score 1 (within efficient_tolerance)"}};
+    bw.columns = {
+        {"year", year, "year"},
+        {"stage", stage, "DEA stage whose scores are bootstrapped (1 or 3)"},
+        {"rule", rule, "bandwidth rule: silverman | benchmarking | fixed (option bandwidth)"},
+        {"bandwidth", h,
+         "kernel bandwidth h of the smoothed bootstrap (0: every unit "
+         "efficient, nothing to smooth)",
+         "1"},
+        {"units", n_units, "units with a score"},
+        {"efficient_units", n_eff, "units with score 1 (within efficient_tolerance)"}};
     tables.push_back(std::move(bw));
   }
 
@@ -388,7 +427,8 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
     const auto st = summarize_replication_columns(reader, 1, T_ * (p + 2), conf, block);
     Table tr{"truncated_regression",
              "Simar-Wilson (2007) Algorithm 1: truncated regression of 1 / stage-1 score on the "
-             "environment, per year, with bootstrap percentile intervals", {}};
+             "environment, per year, with bootstrap percentile intervals",
+             {}};
     std::vector<std::int64_t> year, nunits, nboot;
     std::vector<std::string> term, message;
     std::vector<double> est, se, bmean, bse, lo, hi;
@@ -399,8 +439,12 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         year.push_back(years_[t].year);
         term.push_back(j == 0 ? "(intercept)" : j <= p ? env_[j - 1] : "sigma");
         const bool ok = Y.truncreg.ok();
-        est.push_back(!ok ? kNaN : j <= p ? Y.truncreg.beta[static_cast<Eigen::Index>(j)] : Y.truncreg.sigma);
-        se.push_back(!ok ? kNaN : j <= p ? Y.truncreg.beta_se[static_cast<Eigen::Index>(j)] : Y.truncreg.sigma_se);
+        est.push_back(!ok      ? kNaN
+                      : j <= p ? Y.truncreg.beta[static_cast<Eigen::Index>(j)]
+                               : Y.truncreg.sigma);
+        se.push_back(!ok      ? kNaN
+                     : j <= p ? Y.truncreg.beta_se[static_cast<Eigen::Index>(j)]
+                              : Y.truncreg.sigma_se);
         bmean.push_back(st.mean[f]);
         bse.push_back(st.se[f]);
         lo.push_back(st.lo[f]);

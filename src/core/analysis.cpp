@@ -6,11 +6,16 @@ namespace revest {
 
 const char* to_string(TaskStatus s) {
   switch (s) {
-    case TaskStatus::kNotRun: return "not_run";
-    case TaskStatus::kOk: return "ok";
-    case TaskStatus::kNoConvergence: return "no_convergence";
-    case TaskStatus::kNumericalFailure: return "numerical_failure";
-    case TaskStatus::kInfeasible: return "infeasible";
+    case TaskStatus::kNotRun:
+      return "not_run";
+    case TaskStatus::kOk:
+      return "ok";
+    case TaskStatus::kNoConvergence:
+      return "no_convergence";
+    case TaskStatus::kNumericalFailure:
+      return "numerical_failure";
+    case TaskStatus::kInfeasible:
+      return "infeasible";
   }
   return "unknown";
 }

@@ -26,30 +26,31 @@ namespace detail {
 }  // namespace revest
 
 /// Always-on check of user input: throws revest::Error with the streamed message.
-#define REVEST_REQUIRE(cond, msg)                 \
-  do {                                            \
-    if (!(cond)) {                                \
-      std::ostringstream revest_require_os_;      \
-      revest_require_os_ << msg; /* NOLINT(bugprone-macro-parentheses): msg is a stream chain a << b */ \
-      ::revest::detail::fail(revest_require_os_.str()); \
-    }                                             \
+#define REVEST_REQUIRE(cond, msg)                                                        \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      std::ostringstream revest_require_os_;                                             \
+      revest_require_os_                                                                 \
+          << msg; /* NOLINT(bugprone-macro-parentheses): msg is a stream chain a << b */ \
+      ::revest::detail::fail(revest_require_os_.str());                                  \
+    }                                                                                    \
   } while (0)
 
 /// Unconditional failure with a streamed message.
-#define REVEST_FAIL(msg)                          \
-  do {                                            \
-    std::ostringstream revest_fail_os_;           \
+#define REVEST_FAIL(msg)                                                                           \
+  do {                                                                                             \
+    std::ostringstream revest_fail_os_;                                                            \
     revest_fail_os_ << msg; /* NOLINT(bugprone-macro-parentheses): msg is a stream chain a << b */ \
-    ::revest::detail::fail(revest_fail_os_.str()); \
+    ::revest::detail::fail(revest_fail_os_.str());                                                 \
   } while (0)
 
 #ifdef NDEBUG
 #define REVEST_ASSERT(cond) ((void)0)
 #else
-#define REVEST_ASSERT(cond)                                                            \
-  do {                                                                                 \
-    if (!(cond))                                                                       \
-      ::revest::detail::fail(std::string("internal error: assertion failed: ") + #cond + \
-                             " at " + __FILE__ + ":" + std::to_string(__LINE__));      \
+#define REVEST_ASSERT(cond)                                                                       \
+  do {                                                                                            \
+    if (!(cond))                                                                                  \
+      ::revest::detail::fail(std::string("internal error: assertion failed: ") + #cond + " at " + \
+                             __FILE__ + ":" + std::to_string(__LINE__));                          \
   } while (0)
 #endif

@@ -24,8 +24,8 @@ MemoryReplications::MemoryReplications(const Analysis& analysis)
 
 std::vector<double> MemoryReplications::read_columns(std::size_t dataset, std::size_t col_begin,
                                                      std::size_t col_end) {
-  REVEST_REQUIRE(dataset < specs_.size(), "read_columns: no dataset " << dataset << " (have "
-                                                                      << specs_.size() << ")");
+  REVEST_REQUIRE(dataset < specs_.size(),
+                 "read_columns: no dataset " << dataset << " (have " << specs_.size() << ")");
   const std::size_t w = specs_[dataset].row_size();
   REVEST_REQUIRE(col_begin <= col_end && col_end <= w,
                  "read_columns: columns [" << col_begin << ", " << col_end << ") of dataset '"
@@ -42,9 +42,9 @@ std::vector<double> MemoryReplications::read_columns(std::size_t dataset, std::s
 }
 
 std::span<double> MemoryReplications::row(std::size_t dataset, std::size_t task) {
-  REVEST_REQUIRE(dataset < specs_.size() && task < num_tasks_,
-                 "MemoryReplications::row: dataset " << dataset << ", task " << task
-                                                     << " out of range");
+  REVEST_REQUIRE(dataset < specs_.size() && task < num_tasks_, "MemoryReplications::row: dataset "
+                                                                   << dataset << ", task " << task
+                                                                   << " out of range");
   const std::size_t w = specs_[dataset].row_size();
   return std::span<double>(data_[dataset].data() + task * w, w);
 }
@@ -59,15 +59,15 @@ const std::vector<double>& MemoryReplications::data(std::size_t dataset) const {
 }
 
 void MemoryReplications::set_status(std::size_t task, TaskStatus status, std::string message) {
-  REVEST_REQUIRE(task < num_tasks_, "MemoryReplications::set_status: task " << task
-                                                                            << " out of range");
+  REVEST_REQUIRE(task < num_tasks_,
+                 "MemoryReplications::set_status: task " << task << " out of range");
   status_[task] = status;
   messages_[task] = std::move(message);
 }
 
 void MemoryReplications::run(const Analysis& analysis, std::uint64_t seed, std::size_t task) {
-  REVEST_REQUIRE(task < num_tasks_, "MemoryReplications::run: task " << task << " of "
-                                                                     << num_tasks_);
+  REVEST_REQUIRE(task < num_tasks_,
+                 "MemoryReplications::run: task " << task << " of " << num_tasks_);
   REVEST_REQUIRE(task <= std::numeric_limits<std::uint32_t>::max(),
                  "MemoryReplications::run: task index " << task << " exceeds the 32-bit stream id");
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

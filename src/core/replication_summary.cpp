@@ -16,8 +16,8 @@ std::size_t summary_block_columns(std::size_t num_tasks) {
 }
 
 ReplicationColumnSummary summarize_replication_columns(ReplicationReader& reader,
-                                                       std::size_t dataset,
-                                                       std::size_t num_columns, double confidence,
+                                                       std::size_t dataset, std::size_t num_columns,
+                                                       double confidence,
                                                        std::size_t block_columns) {
   REVEST_REQUIRE(confidence > 0.0 && confidence < 1.0,
                  "summarize_replication_columns: confidence " << confidence << " not in (0, 1)");
@@ -38,11 +38,9 @@ ReplicationColumnSummary summarize_replication_columns(ReplicationReader& reader
   for (std::size_t c0 = 0; c0 < num_columns; c0 += block_columns) {
     const std::size_t c1 = std::min(num_columns, c0 + block_columns), w = c1 - c0;
     const std::vector<double> block = reader.read_columns(dataset, c0, c1);
-    REVEST_REQUIRE(block.size() == R * w, "internal error: read_columns(" << dataset << ", " << c0
-                                                                          << ", " << c1 << ") gave "
-                                                                          << block.size()
-                                                                          << " values, expected "
-                                                                          << R * w);
+    REVEST_REQUIRE(block.size() == R * w, "internal error: read_columns("
+                                              << dataset << ", " << c0 << ", " << c1 << ") gave "
+                                              << block.size() << " values, expected " << R * w);
     for (std::size_t g = 0; g < w; g += kGather) {
       const std::size_t ng = std::min(kGather, w - g);
       for (std::size_t r = 0; r < R; ++r)

@@ -12,10 +12,10 @@ namespace revest {
 /// Bootstrap summary of each column of a replication dataset, over the tasks whose values are not
 /// NaN (failed replications are NaN).
 struct ReplicationColumnSummary {
-  std::vector<double> mean;  ///< bootstrap mean
-  std::vector<double> se;    ///< bootstrap standard error (sample sd, n - 1)
-  std::vector<double> lo;    ///< percentile interval: type-7 quantile at (1 - confidence) / 2
-  std::vector<double> hi;    ///< ... and at (1 + confidence) / 2
+  std::vector<double> mean;    ///< bootstrap mean
+  std::vector<double> se;      ///< bootstrap standard error (sample sd, n - 1)
+  std::vector<double> lo;      ///< percentile interval: type-7 quantile at (1 - confidence) / 2
+  std::vector<double> hi;      ///< ... and at (1 + confidence) / 2
   std::vector<std::size_t> n;  ///< number of finite replications
 };
 
@@ -28,8 +28,8 @@ std::size_t summary_block_columns(std::size_t num_tasks);
 /// R = reader.num_tasks()).
 /// \test tests/analyses/entropy_index_test.cpp: EntropyIndexAnalysis.BlockedSummaryEqualsOneBlock
 ReplicationColumnSummary summarize_replication_columns(ReplicationReader& reader,
-                                                       std::size_t dataset,
-                                                       std::size_t num_columns, double confidence,
+                                                       std::size_t dataset, std::size_t num_columns,
+                                                       double confidence,
                                                        std::size_t block_columns);
 
 }  // namespace revest

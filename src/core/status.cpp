@@ -4,12 +4,18 @@ namespace revest {
 
 const char* to_string(StatusCode c) {
   switch (c) {
-    case StatusCode::kOk: return "ok";
-    case StatusCode::kBoundary: return "boundary";
-    case StatusCode::kNoConvergence: return "no_convergence";
-    case StatusCode::kNumericalFailure: return "numerical_failure";
-    case StatusCode::kInfeasible: return "infeasible";
-    case StatusCode::kUnbounded: return "unbounded";
+    case StatusCode::kOk:
+      return "ok";
+    case StatusCode::kBoundary:
+      return "boundary";
+    case StatusCode::kNoConvergence:
+      return "no_convergence";
+    case StatusCode::kNumericalFailure:
+      return "numerical_failure";
+    case StatusCode::kInfeasible:
+      return "infeasible";
+    case StatusCode::kUnbounded:
+      return "unbounded";
   }
   return "?";
 }

@@ -14,9 +14,12 @@ namespace revest::dea {
 
 const char* to_string(Returns r) {
   switch (r) {
-    case Returns::kCrs: return "crs";
-    case Returns::kVrs: return "vrs";
-    case Returns::kNirs: return "nirs";
+    case Returns::kCrs:
+      return "crs";
+    case Returns::kVrs:
+      return "vrs";
+    case Returns::kNirs:
+      return "nirs";
   }
   return "?";
 }
@@ -34,18 +37,23 @@ Orientation orientation_from_string(const std::string& s) {
 }
 const char* lp_status_name(StatusCode c) {
   switch (c) {
-    case StatusCode::kOk: return "optimal";
-    case StatusCode::kInfeasible: return "infeasible";
-    case StatusCode::kUnbounded: return "unbounded";
-    default: return "solver_failure";
+    case StatusCode::kOk:
+      return "optimal";
+    case StatusCode::kInfeasible:
+      return "infeasible";
+    case StatusCode::kUnbounded:
+      return "unbounded";
+    default:
+      return "solver_failure";
   }
 }
 
 void DeaOptions::validate() const {
   REVEST_REQUIRE(peer_tolerance >= 0 && peer_tolerance < 1e-3,
                  "DEA options: peer_tolerance must be in [0, 1e-3), got " << peer_tolerance);
-  REVEST_REQUIRE(efficient_tolerance >= 0 && efficient_tolerance < 1e-3,
-                 "DEA options: efficient_tolerance must be in [0, 1e-3), got " << efficient_tolerance);
+  REVEST_REQUIRE(
+      efficient_tolerance >= 0 && efficient_tolerance < 1e-3,
+      "DEA options: efficient_tolerance must be in [0, 1e-3), got " << efficient_tolerance);
   REVEST_REQUIRE(slack_tolerance >= 0 && slack_tolerance < 1e-2,
                  "DEA options: slack_tolerance must be in [0, 1e-2), got " << slack_tolerance);
 }
@@ -77,8 +85,9 @@ void check_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* 
   REVEST_REQUIRE(x.rows() == y.rows(), "DEA: " << what << " inputs have " << x.rows()
                                                << " rows but outputs " << y.rows());
   auto name = [&](Eigen::Index r) {
-    return static_cast<std::size_t>(r) < labels.size() ? labels[static_cast<std::size_t>(r)]
-                                                       : std::string(what) + " unit " + std::to_string(r);
+    return static_cast<std::size_t>(r) < labels.size()
+               ? labels[static_cast<std::size_t>(r)]
+               : std::string(what) + " unit " + std::to_string(r);
   };
   for (Eigen::Index r = 0; r < x.rows(); ++r) {
     for (Eigen::Index c = 0; c < x.cols(); ++c)
@@ -97,14 +106,18 @@ void check_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* 
 class EnvelopmentModel {
  public:
   EnvelopmentModel(const Eigen::MatrixXd& xr, const Eigen::MatrixXd& yr, const DeaOptions& o)
-      : n_(static_cast<int>(xr.rows())), m_(static_cast<int>(xr.cols())), s_(static_cast<int>(yr.cols())),
-        opt_(o), xr_(xr), yr_(yr) {
+      : n_(static_cast<int>(xr.rows())),
+        m_(static_cast<int>(xr.cols())),
+        s_(static_cast<int>(yr.cols())),
+        opt_(o),
+        xr_(xr),
+        yr_(yr) {
     const double inf = COIN_DBL_MAX;
     const int rows = m_ + s_ + (o.returns == Returns::kCrs ? 0 : 1);
     CoinPackedMatrix mat(true, 0, 0);  // column-ordered
     mat.setDimensions(rows, 0);
-    std::vector<double> collb(static_cast<std::size_t>(n_) + 1, 0.0), colub(static_cast<std::size_t>(n_) + 1, inf),
-        obj(static_cast<std::size_t>(n_) + 1, 0.0);
+    std::vector<double> collb(static_cast<std::size_t>(n_) + 1, 0.0),
+        colub(static_cast<std::size_t>(n_) + 1, inf), obj(static_cast<std::size_t>(n_) + 1, 0.0);
     // Score column: placeholder coefficients (set per unit), explicitly present so they can be
     // modified in place.
     {
@@ -137,7 +150,8 @@ class EnvelopmentModel {
       }
       mat.appendCol(static_cast<int>(idx.size()), idx.data(), val.data());
     }
-    std::vector<double> rowlb(static_cast<std::size_t>(rows)), rowub(static_cast<std::size_t>(rows));
+    std::vector<double> rowlb(static_cast<std::size_t>(rows)),
+        rowub(static_cast<std::size_t>(rows));
     for (int i = 0; i < m_; ++i) {
       rowlb[static_cast<std::size_t>(i)] = -inf;
       rowub[static_cast<std::size_t>(i)] = 0.0;
@@ -157,7 +171,8 @@ class EnvelopmentModel {
   }
 
   /// Solves unit (x, y); `self` >= 0 removes that reference unit. Fills one row of `res`.
-  void solve(const Eigen::RowVectorXd& x, const Eigen::RowVectorXd& y, int self, std::size_t k, DeaResult& res) {
+  void solve(const Eigen::RowVectorXd& x, const Eigen::RowVectorXd& y, int self, std::size_t k,
+             DeaResult& res) {
     const bool input = opt_.orientation == Orientation::kInput;
     // Per-unit data: score column and right-hand sides.
     if (input) {
@@ -191,7 +206,8 @@ class EnvelopmentModel {
         phase1_.assign(lp_.getColSolution(), lp_.getColSolution() + n_ + 1);
         lp_.setColumnBounds(0, score, score);
         lp_.setObjectiveCoefficient(0, 0.0);
-        for (int j = 0; j < n_; ++j) lp_.setObjectiveCoefficient(j + 1, xr_.row(j).sum() - yr_.row(j).sum());
+        for (int j = 0; j < n_; ++j)
+          lp_.setObjectiveCoefficient(j + 1, xr_.row(j).sum() - yr_.row(j).sum());
         lp_.primal();
         ++res.lps_solved;
         // Phase 2 starts at a feasible point (the phase-1 optimum), so a failure is numerical
@@ -259,18 +275,21 @@ class EnvelopmentModel {
 
 }  // namespace
 
-DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval, const Eigen::MatrixXd& x_ref,
-                    const Eigen::MatrixXd& y_ref, const DeaOptions& options, const std::vector<int>& self,
+DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval,
+                    const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref,
+                    const DeaOptions& options, const std::vector<int>& self,
                     const std::vector<std::string>& labels) {
   options.validate();
   check_data(x_eval, y_eval, "evaluated", labels);
   check_data(x_ref, y_ref, "reference", {});
   REVEST_REQUIRE(x_eval.cols() == x_ref.cols() && y_eval.cols() == y_ref.cols(),
                  "DEA: evaluated and reference units have different numbers of inputs or outputs");
-  REVEST_REQUIRE(x_ref.cols() >= 1 && y_ref.cols() >= 1, "DEA: needs at least one input and one output");
+  REVEST_REQUIRE(x_ref.cols() >= 1 && y_ref.cols() >= 1,
+                 "DEA: needs at least one input and one output");
   REVEST_REQUIRE(x_ref.rows() >= x_ref.cols() + y_ref.cols(),
-                 "DEA: " << x_ref.rows() << " reference units for " << x_ref.cols() << " inputs and "
-                         << y_ref.cols() << " outputs (need at least inputs + outputs)");
+                 "DEA: " << x_ref.rows() << " reference units for " << x_ref.cols()
+                         << " inputs and " << y_ref.cols()
+                         << " outputs (need at least inputs + outputs)");
   REVEST_REQUIRE(self.empty() || self.size() == static_cast<std::size_t>(x_eval.rows()),
                  "DEA: `self` must have one entry per evaluated unit");
   const std::size_t n = static_cast<std::size_t>(x_eval.rows());
@@ -288,17 +307,20 @@ DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval
   for (std::size_t k = 0; k < n; ++k) {
     const int s = options.super_efficiency && !self.empty() ? self[k] : -1;
     REVEST_REQUIRE(s < static_cast<int>(x_ref.rows()), "DEA: self index " << s << " out of range");
-    model.solve(x_eval.row(static_cast<Eigen::Index>(k)), y_eval.row(static_cast<Eigen::Index>(k)), s, k, res);
+    model.solve(x_eval.row(static_cast<Eigen::Index>(k)), y_eval.row(static_cast<Eigen::Index>(k)),
+                s, k, res);
   }
   // The overall status: the worst outcome, with the units counted.
-  for (StatusCode c : {StatusCode::kNumericalFailure, StatusCode::kUnbounded, StatusCode::kInfeasible}) {
+  for (StatusCode c :
+       {StatusCode::kNumericalFailure, StatusCode::kUnbounded, StatusCode::kInfeasible}) {
     std::size_t count = 0, first = n;
     for (std::size_t k = 0; k < n; ++k)
       if (res.unit_status[k] == c && count++ == 0) first = k;
     if (!count) continue;
     std::ostringstream os;
-    os << count << " of " << n << " units: LP " << lp_status_name(c) << " (first: "
-       << (first < labels.size() ? labels[first] : "unit " + std::to_string(first)) << ")";
+    os << count << " of " << n << " units: LP " << lp_status_name(c)
+       << " (first: " << (first < labels.size() ? labels[first] : "unit " + std::to_string(first))
+       << ")";
     res.status = Status::Make(c, os.str());
     break;
   }

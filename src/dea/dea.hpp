@@ -4,8 +4,9 @@
 ///
 /// For an evaluated unit o with inputs x_o (m) and outputs y_o (s), against a reference set of
 /// n units with inputs X (n x m) and outputs Y (n x s):
-///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >= y_o
-///   output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi y_o
+///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >=
+///   y_o output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi
+///   y_o
 /// with l >= 0 and, for the returns to scale, CRS: no further constraint; VRS: sum l = 1;
 /// NIRS: sum l <= 1 (Charnes, Cooper & Rhodes 1978; Banker, Charnes & Cooper 1984).
 /// Phase 2 (optional) keeps the radial score fixed and maximises the sum of the input and output
@@ -21,7 +22,8 @@
 /// \test tests/dea/dea_test.cpp: Coelli's DEAP 2.1 example EG1 (CRS input: scores, slacks, peers,
 /// weights, targets as printed), closed forms for one input and one output (CRS, VRS, NIRS, both
 /// orientations), CRS input/output reciprocity, scale efficiency, super-efficiency and infeasible
-/// cases, a reference set different from the evaluated set, warm start equal to cold start, bad data.
+/// cases, a reference set different from the evaluated set, warm start equal to cold start, bad
+/// data.
 #include <Eigen/Dense>
 #include <string>
 #include <vector>
@@ -82,9 +84,9 @@ struct DeaResult {
   std::vector<double> efficiency;
   /// n_eval x m (phase 2; zero if slacks = false); exactly 0 below slack_tolerance x input.
   Eigen::MatrixXd input_slacks;
-  Eigen::MatrixXd output_slacks;  ///< n_eval x s; exactly 0 below slack_tolerance x output
-  Eigen::MatrixXd input_targets;  ///< n_eval x m: projected inputs (radial and slack movement)
-  Eigen::MatrixXd output_targets; ///< n_eval x s
+  Eigen::MatrixXd output_slacks;   ///< n_eval x s; exactly 0 below slack_tolerance x output
+  Eigen::MatrixXd input_targets;   ///< n_eval x m: projected inputs (radial and slack movement)
+  Eigen::MatrixXd output_targets;  ///< n_eval x s
   /// Peers of each unit: (reference index, weight l_j) with l_j > peer_tolerance.
   std::vector<std::vector<std::pair<int, double>>> peers;
   std::size_t lps_solved = 0;  ///< linear programs solved (phase 1 and 2)

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace revest::dea {
 namespace {
@@ -37,7 +37,8 @@ inline void price_rows_body(const double* __restrict A, Eigen::Index ld, Eigen::
 // column: row p of column j becomes B(p, j) - alpha[p] B(p_out, j) / alpha[p_out], and row p_out
 // becomes B(p_out, j) / alpha[p_out].
 template <int R>
-inline void pivot_inverse_body(double* __restrict B, Eigen::Index ld, const double* __restrict alpha, int p_out) {
+inline void pivot_inverse_body(double* __restrict B, Eigen::Index ld,
+                               const double* __restrict alpha, int p_out) {
   const double piv = alpha[p_out];
   for (int j = 0; j < R; ++j) {
     double* __restrict col = B + j * ld;
@@ -101,8 +102,9 @@ void pivot_inverse(double* B, Eigen::Index ld, const double* alpha, int p_out) {
 #if defined(__x86_64__) && defined(__GNUC__)
 #define REVEST_RADIAL_AVX2 1
 template <int R>
-__attribute__((target("avx2,no-fma"))) void price_rows_avx2(const double* A, Eigen::Index ld, Eigen::Index w,
-                                                            const double* pi, double* d) {
+__attribute__((target("avx2,no-fma"))) void price_rows_avx2(const double* A, Eigen::Index ld,
+                                                            Eigen::Index w, const double* pi,
+                                                            double* d) {
   price_rows_body<R>(A, ld, w, pi, d);
 }
 template <int R>
@@ -110,22 +112,26 @@ __attribute__((target("avx2,no-fma"))) bool invert_avx2(double* M, double* X, do
   return invert_body<R>(M, X, tol);
 }
 template <int R>
-__attribute__((target("avx2,no-fma"))) void pivot_inverse_avx2(double* B, Eigen::Index ld, const double* alpha,
-                                                               int p_out) {
+__attribute__((target("avx2,no-fma"))) void pivot_inverse_avx2(double* B, Eigen::Index ld,
+                                                               const double* alpha, int p_out) {
   pivot_inverse_body<R>(B, ld, alpha, p_out);
 }
 #endif
 template <int... R>
-constexpr std::array<RadialSolver::Kernels, sizeof...(R)> kernel_table(std::integer_sequence<int, R...>) {
+constexpr std::array<RadialSolver::Kernels, sizeof...(R)> kernel_table(
+    std::integer_sequence<int, R...>) {
   return {RadialSolver::Kernels{&price_rows<R + 1>, &pivot_inverse<R + 1>, &invert<R + 1>}...};
 }
 constexpr auto kKernels = kernel_table(std::make_integer_sequence<int, RadialSolver::kMaxRows>{});
 #ifdef REVEST_RADIAL_AVX2
 template <int... R>
-constexpr std::array<RadialSolver::Kernels, sizeof...(R)> kernel_table_avx2(std::integer_sequence<int, R...>) {
-  return {RadialSolver::Kernels{&price_rows_avx2<R + 1>, &pivot_inverse_avx2<R + 1>, &invert_avx2<R + 1>}...};
+constexpr std::array<RadialSolver::Kernels, sizeof...(R)> kernel_table_avx2(
+    std::integer_sequence<int, R...>) {
+  return {RadialSolver::Kernels{&price_rows_avx2<R + 1>, &pivot_inverse_avx2<R + 1>,
+                                &invert_avx2<R + 1>}...};
 }
-constexpr auto kKernelsAvx2 = kernel_table_avx2(std::make_integer_sequence<int, RadialSolver::kMaxRows>{});
+constexpr auto kKernelsAvx2 =
+    kernel_table_avx2(std::make_integer_sequence<int, RadialSolver::kMaxRows>{});
 #endif
 }  // namespace
 
@@ -170,7 +176,8 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   aunk_ = -alam_.transpose();
   unknown_.resize(static_cast<std::size_t>(n_));
   unknown_pos_.resize(static_cast<std::size_t>(n_));
-  for (int j = 0; j < n_; ++j) unknown_[static_cast<std::size_t>(j)] = unknown_pos_[static_cast<std::size_t>(j)] = j;
+  for (int j = 0; j < n_; ++j)
+    unknown_[static_cast<std::size_t>(j)] = unknown_pos_[static_cast<std::size_t>(j)] = j;
   dcand_.resize(kBlock);
   dall_.resize(n_);
   if (returns_ != Returns::kCrs) rhs_[m_ + s_] = 1.0;
@@ -259,7 +266,8 @@ bool RadialSolver::start_inverse(int k, int istar, int rstar) {
   const auto xk = xt_.col(k), yk = yt_.col(k);
   binv_.setZero(rows_, rows_);
   const int lam_row = returns_ == Returns::kCrs ? m_ + rstar : m_ + s_;
-  const double zl = returns_ == Returns::kCrs ? 1.0 / yk[rstar] : 1.0;  // z_lambda for b = e_lam_row
+  const double zl =
+      returns_ == Returns::kCrs ? 1.0 / yk[rstar] : 1.0;  // z_lambda for b = e_lam_row
   for (int j = 0; j < rows_; ++j) {
     const double zlj = j == lam_row ? zl : 0.0;
     const double ztj = ((j == istar ? 1.0 : 0.0) + xk[istar] * zlj) / xo_[istar];
@@ -275,7 +283,8 @@ bool RadialSolver::start_inverse(int k, int istar, int rstar) {
   // here rather than shared: in a helper it is not inlined into solve() and costs 5 % of the
   // solver's instructions, measured with callgrind.)
   double norm_b = std::max(1.0, xo_.cwiseAbs().sum());
-  norm_b = std::max(norm_b, xk.cwiseAbs().sum() + yk.cwiseAbs().sum() + (returns_ == Returns::kCrs ? 0.0 : 1.0));
+  norm_b = std::max(
+      norm_b, xk.cwiseAbs().sum() + yk.cwiseAbs().sum() + (returns_ == Returns::kCrs ? 0.0 : 1.0));
   const double rcond = 1.0 / (norm_b * binv_.cwiseAbs().colwise().sum().maxCoeff());
   if (!(rcond > 1e-13) || !binv_.allFinite()) return false;
   xb_ = binv_ * rhs_;
@@ -348,7 +357,8 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::Ref<const Eigen::VectorX
       if (i != istar) basis_.push_back(1 + n_ + i);
     for (int r = 0; r < s_; ++r)
       if (r != rstar) basis_.push_back(1 + n_ + m_ + r);
-    if (static_cast<int>(basis_.size()) != rows_ || !start_inverse(k, static_cast<int>(istar), static_cast<int>(rstar)))
+    if (static_cast<int>(basis_.size()) != rows_ ||
+        !start_inverse(k, static_cast<int>(istar), static_cast<int>(rstar)))
       return sol;
     if ((xb_.array() < -kFeasTol).any()) return sol;
   }
@@ -402,7 +412,8 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::Ref<const Eigen::VectorX
         // Partial pricing: blocks of kBlock candidates from a rotating start; the most negative
         // reduced cost of the first block that has one enters.
         for (Eigen::Index done = 0; done < nc && q < 0; done += kBlock) {
-          const Eigen::Index b0 = (block_start_ + done) % nc, w = std::min<Eigen::Index>(kBlock, nc - b0);
+          const Eigen::Index b0 = (block_start_ + done) % nc,
+                             w = std::min<Eigen::Index>(kBlock, nc - b0);
           kernels_.price(acand_.data() + b0, acand_.outerStride(), w, pi.data(), dcand_.data());
           for (Eigen::Index t = 0; t < w; ++t) {
             if (dcand_[t] < dq) {

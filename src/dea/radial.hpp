@@ -9,20 +9,21 @@
 ///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | free (CRS),  l >= 0,
 /// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by
 /// Gauss-Jordan elimination every 16 pivots (the inner loops are compiled per row count, and for
-/// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal and dual residuals of the basis
-/// are below 1e-10 (otherwise it refactorises and prices again). It starts from a feasible vertex built from a reference unit k with
-/// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
-/// has the same outputs), prices a candidate list of columns in blocks of 64 (the units that were
-/// peers in earlier solves: the frontier, found as it goes), and proves optimality by pricing every column of the
-/// reference set against the final duals: the frontier restriction is therefore exact. That final
-/// pricing skips the candidates (already priced) and the units known to be dominated: when the
-/// evaluated point lies on the ray of the start unit k (as the observed unit and its pseudo-
-/// observation do), unit k's own score follows from theta, and a score below 1 means unit k is
-/// dominated by a combination of other units and can never lower theta in any later LP on this
-/// reference set (Dula and others' "frontier first" reduction; exact). Dantzig's
-/// rule, switching to Bland's rule after 50 pivots (no cycling). Any trouble (no start vertex,
-/// iteration limit, a singular basis, a final check that fails) is reported as not ok and the
-/// caller falls back to Clp (solve_dea), so results never depend on this solver's limits.
+/// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal
+/// and dual residuals of the basis are below 1e-10 (otherwise it refactorises and prices again). It
+/// starts from a feasible vertex built from a reference unit k with y_k >= y_o (the evaluated
+/// unit's own pseudo-observation in the Simar-Wilson bootstrap, which has the same outputs), prices
+/// a candidate list of columns in blocks of 64 (the units that were peers in earlier solves: the
+/// frontier, found as it goes), and proves optimality by pricing every column of the reference set
+/// against the final duals: the frontier restriction is therefore exact. That final pricing skips
+/// the candidates (already priced) and the units known to be dominated: when the evaluated point
+/// lies on the ray of the start unit k (as the observed unit and its pseudo- observation do), unit
+/// k's own score follows from theta, and a score below 1 means unit k is dominated by a combination
+/// of other units and can never lower theta in any later LP on this reference set (Dula and others'
+/// "frontier first" reduction; exact). Dantzig's rule, switching to Bland's rule after 50 pivots
+/// (no cycling). Any trouble (no start vertex, iteration limit, a singular basis, a final check
+/// that fails) is reported as not ok and the caller falls back to Clp (solve_dea), so results never
+/// depend on this solver's limits.
 ///
 /// \test tests/dea/radial_test.cpp: equal to Clp (solve_dea, phase 1) to 1e-9 on random data sets
 /// for CRS, VRS and NIRS, on degenerate data (duplicates, ties, units on one ray), and on
@@ -39,7 +40,8 @@ class RadialSolver {
  public:
   /// Largest number of LP rows (inputs + outputs + 1) handled; larger models are not ok (Clp).
   static constexpr int kMaxRows = 16;
-  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kMaxRows, kMaxRows>;
+  using Mat =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor, kMaxRows, kMaxRows>;
   using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor, kMaxRows, 1>;
   /// The three inner loops, compiled for each row count 1..kMaxRows (and on x86-64 once more for
   /// AVX2, chosen at run time; separate multiplies and adds in a fixed order, so every copy gives
@@ -62,7 +64,7 @@ class RadialSolver {
   RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& y_ref, Returns returns);
 
   struct Solution {
-    bool ok = false;      ///< false: use Clp for this unit
+    bool ok = false;  ///< false: use Clp for this unit
     double theta = 0.0;
     int pivots = 0;
   };
@@ -72,13 +74,16 @@ class RadialSolver {
   /// of the observed data): the simplex first works on those columns only, which saves pivots;
   /// the result does not depend on it.
   /// x_o, y_o: pass columns of column-major matrices (no copy).
-  Solution solve(const Eigen::Ref<const Eigen::VectorXd>& x_o, const Eigen::Ref<const Eigen::VectorXd>& y_o,
-                 int start = -1, const std::vector<int>& hint = {});
+  Solution solve(const Eigen::Ref<const Eigen::VectorXd>& x_o,
+                 const Eigen::Ref<const Eigen::VectorXd>& y_o, int start = -1,
+                 const std::vector<int>& hint = {});
 
   std::size_t candidates() const { return candidate_.size(); }
   std::size_t lps() const { return lps_; }
   /// Reference units found dominated so far (left out of the final pricing).
-  std::size_t dominated() const { return static_cast<std::size_t>(n_) - unknown_.size() - candidate_.size(); }
+  std::size_t dominated() const {
+    return static_cast<std::size_t>(n_) - unknown_.size() - candidate_.size();
+  }
 
  private:
   // Column c of the standard-form matrix: 0 = theta, 1..n = lambda, then m input slacks, s output
@@ -99,8 +104,8 @@ class RadialSolver {
   Eigen::MatrixXd alam_;     // rows x n: the lambda columns of the standard form
   // Negated, transposed lambda columns (one row per unit, so pricing is a column-major
   // matrix-vector product giving reduced costs directly):
-  Eigen::MatrixXd acand_;    // capacity x rows: the candidates, in candidate_ order
-  Eigen::MatrixXd aunk_;     // n x rows: units neither candidates nor known dominated
+  Eigen::MatrixXd acand_;  // capacity x rows: the candidates, in candidate_ order
+  Eigen::MatrixXd aunk_;   // n x rows: units neither candidates nor known dominated
   std::vector<int> unknown_, unknown_pos_;  // their units; position of each unit (-1: gone)
   Eigen::VectorXd dcand_, dall_;
   Returns returns_;

@@ -27,8 +27,9 @@ BandwidthRule bandwidth_rule_from_string(const std::string& s) {
 }
 
 void SwOptions::validate() const {
-  REVEST_REQUIRE(std::isfinite(bandwidth) && bandwidth >= 0,
-                 "SW98 bootstrap options: bandwidth must be >= 0 (0 = the rule), got " << bandwidth);
+  REVEST_REQUIRE(
+      std::isfinite(bandwidth) && bandwidth >= 0,
+      "SW98 bootstrap options: bandwidth must be >= 0 (0 = the rule), got " << bandwidth);
   REVEST_REQUIRE(efficient_tolerance >= 0 && efficient_tolerance < 1e-3,
                  "SW98 bootstrap options: efficient_tolerance must be in [0, 1e-3), got "
                      << efficient_tolerance);
@@ -69,8 +70,9 @@ double bandwidth_benchmarking(const std::vector<double>& theta) {
   const std::size_t m = neff.size();
   for (std::size_t i = 0; i < m; ++i) neff.push_back(2.0 - neff[i]);
   const double sd_neff = stats::mean_sd(neff).sd;
-  const double adjust = stats::mean_sd(dist).sd / sd_neff *
-                        std::pow(static_cast<double>(neff.size()) / static_cast<double>(dist.size()), 0.2);
+  const double adjust =
+      stats::mean_sd(dist).sd / sd_neff *
+      std::pow(static_cast<double>(neff.size()) / static_cast<double>(dist.size()), 0.2);
   double spread = sd_neff;
   const double iqr = (stats::quantile(neff, 0.75) - stats::quantile(neff, 0.25)) / 1.349;
   if (iqr > 1e-6 && iqr < spread) spread = iqr;
@@ -137,7 +139,8 @@ std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double 
 
 Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta, double h,
                               Rng& rng, BandwidthRule rule) {
-  const std::vector<double> ts = draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking);
+  const std::vector<double> ts =
+      draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking);
   Eigen::MatrixXd xs = x;
   for (std::size_t i = 0; i < theta.size(); ++i) {
     // A unit whose LP failed in the point estimate keeps its observed inputs.
@@ -148,7 +151,8 @@ Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double
 }
 
 std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
-                                   const Eigen::MatrixXd& xs, const DeaResult& point, Returns returns) {
+                                   const Eigen::MatrixXd& xs, const DeaResult& point,
+                                   Returns returns) {
   const auto n = static_cast<std::size_t>(x.rows());
   RadialSolver solver(xs, y, returns);
   const Eigen::MatrixXd xT = x.transpose(), yT = y.transpose();
@@ -184,7 +188,8 @@ std::vector<double> sw_replication(const Eigen::MatrixXd& x, const Eigen::Matrix
   return scores_against(x, y, xs, point, options.returns);
 }
 
-SwSummary summarize_sw(const std::vector<double>& theta, const Eigen::MatrixXd& draws, double confidence) {
+SwSummary summarize_sw(const std::vector<double>& theta, const Eigen::MatrixXd& draws,
+                       double confidence) {
   const std::size_t n = theta.size();
   REVEST_REQUIRE(static_cast<std::size_t>(draws.cols()) == n,
                  "SW98 summary: " << draws.cols() << " columns of draws for " << n << " units");
@@ -226,12 +231,12 @@ std::string SwBootstrapResult::brief_report() const {
       width += summary.upper[i] - summary.lower[i];
       ++k;
     }
-  os << "Simar-Wilson (1998) bootstrap of " << to_string(options.returns) << " input efficiency: "
-     << n << " units, " << replicates.rows() << " replications, bandwidth " << bandwidth << " ("
-     << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule)) << "); mean bias "
-     << (k ? bias / static_cast<double>(k) : kNaN) << ", mean width of the " << options.confidence * 100
-     << "% intervals " << (k ? width / static_cast<double>(k) : kNaN) << "; status "
-     << status.to_string() << ".";
+  os << "Simar-Wilson (1998) bootstrap of " << to_string(options.returns)
+     << " input efficiency: " << n << " units, " << replicates.rows() << " replications, bandwidth "
+     << bandwidth << " (" << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule))
+     << "); mean bias " << (k ? bias / static_cast<double>(k) : kNaN) << ", mean width of the "
+     << options.confidence * 100 << "% intervals " << (k ? width / static_cast<double>(k) : kNaN)
+     << "; status " << status.to_string() << ".";
   return os.str();
 }
 
@@ -253,7 +258,8 @@ SwBootstrapResult simar_wilson_bootstrap(const Eigen::MatrixXd& X, const Eigen::
   for (std::size_t b = 0; b < replications; ++b) {
     Rng rng = key.stream(static_cast<std::uint32_t>(b));
     const std::vector<double> s = sw_replication(X, Y, r.point, r.bandwidth, options, rng);
-    r.replicates.row(static_cast<Eigen::Index>(b)) = Eigen::Map<const Eigen::RowVectorXd>(s.data(), n);
+    r.replicates.row(static_cast<Eigen::Index>(b)) =
+        Eigen::Map<const Eigen::RowVectorXd>(s.data(), n);
   }
   r.summary = summarize_sw(r.point.farrell, r.replicates, options.confidence);
   r.status = r.point.status;

@@ -52,7 +52,7 @@
 namespace revest::dea {
 
 enum class BandwidthRule { kSilverman, kBenchmarking };
-const char* to_string(BandwidthRule r);                         ///< "silverman" | "benchmarking"
+const char* to_string(BandwidthRule r);                          ///< "silverman" | "benchmarking"
 BandwidthRule bandwidth_rule_from_string(const std::string& s);  ///< throws revest::Error
 
 struct SwOptions {
@@ -88,7 +88,8 @@ Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double
 /// i's own pseudo-observation and its point-estimate peers start the simplex; Clp is the fallback
 /// (NaN only if both fail).
 std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
-                                   const Eigen::MatrixXd& xs, const DeaResult& point, Returns returns);
+                                   const Eigen::MatrixXd& xs, const DeaResult& point,
+                                   Returns returns);
 
 /// One replication: theta^b of every unit against a pseudo-sample drawn from `rng` with
 /// bandwidth h (the point estimate's bandwidth(point.farrell, options)).
@@ -102,7 +103,8 @@ struct SwSummary {
   std::vector<std::size_t> replicates;  ///< finite replications per unit
 };
 /// `draws` is B x n (NaN for a failed replication); theta the point estimates.
-SwSummary summarize_sw(const std::vector<double>& theta, const Eigen::MatrixXd& draws, double confidence);
+SwSummary summarize_sw(const std::vector<double>& theta, const Eigen::MatrixXd& draws,
+                       double confidence);
 
 struct SwBootstrapResult {
   Status status;               ///< kNumericalFailure if a unit has no finite replication

@@ -20,7 +20,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 Returns other_returns(Returns r) { return r == Returns::kVrs ? Returns::kCrs : Returns::kVrs; }
 
 /// Whether the total slack s of an input whose value is x is zero (slack_tolerance).
-bool zero_slack(double s, double x, const ThreeStageOptions& o) { return s <= o.slack_tolerance * x; }
+bool zero_slack(double s, double x, const ThreeStageOptions& o) {
+  return s <= o.slack_tolerance * x;
+}
 
 /// Stage-2 dependent variables: slacks >= 0 (0 for units whose LP failed, and exactly 0 for a zero
 /// slack, see zero_slack), as ratios if asked.
@@ -32,7 +34,8 @@ Eigen::MatrixXd usable_slacks(const Eigen::MatrixXd& slack, const std::vector<St
       if (zero_slack(S(i, k), x(i, k), o)) S(i, k) = 0.0;
   for (std::size_t i = 0; i < status.size(); ++i)
     if (status[i] != StatusCode::kOk) S.row(static_cast<Eigen::Index>(i)).setZero();
-  if (o.slack_scale == SlackScale::kRatio) S = S.cwiseQuotient(x);  // share of the input that is slack
+  if (o.slack_scale == SlackScale::kRatio)
+    S = S.cwiseQuotient(x);  // share of the input that is slack
   return S;
 }
 
@@ -87,7 +90,8 @@ Stage2Terms stage2_terms(const std::vector<Stage2Input>& st, const Eigen::Matrix
                          const Eigen::MatrixXd& Z) {
   sfa::SfaOptions so;
   so.frontier = sfa::Frontier::kCost;
-  Stage2Terms t{Eigen::MatrixXd::Zero(S.rows(), S.cols()), Eigen::MatrixXd::Zero(S.rows(), S.cols())};
+  Stage2Terms t{Eigen::MatrixXd::Zero(S.rows(), S.cols()),
+                Eigen::MatrixXd::Zero(S.rows(), S.cols())};
   for (std::size_t k = 0; k < st.size(); ++k) {
     if (!st[k].fitted) continue;  // zero terms: the input is not adjusted
     const auto kk = static_cast<Eigen::Index>(k);
@@ -153,13 +157,15 @@ void ThreeStageOptions::validate() const {
                  "three-stage DEA options: returns must be VRS or CRS, got " << to_string(returns));
   REVEST_REQUIRE(confidence > 0 && confidence < 1,
                  "three-stage DEA options: confidence must be in (0, 1), got " << confidence);
-  REVEST_REQUIRE(std::isfinite(bandwidth) && bandwidth >= 0,
-                 "three-stage DEA options: bandwidth must be >= 0 (0 = the rule), got " << bandwidth);
+  REVEST_REQUIRE(
+      std::isfinite(bandwidth) && bandwidth >= 0,
+      "three-stage DEA options: bandwidth must be >= 0 (0 = the rule), got " << bandwidth);
   REVEST_REQUIRE(efficient_tolerance >= 0 && efficient_tolerance < 1e-3,
                  "three-stage DEA options: efficient_tolerance must be in [0, 1e-3), got "
                      << efficient_tolerance);
-  REVEST_REQUIRE(slack_tolerance >= 0 && slack_tolerance < 1e-2,
-                 "three-stage DEA options: slack_tolerance must be in [0, 1e-2), got " << slack_tolerance);
+  REVEST_REQUIRE(
+      slack_tolerance >= 0 && slack_tolerance < 1e-2,
+      "three-stage DEA options: slack_tolerance must be in [0, 1e-2), got " << slack_tolerance);
 }
 
 SwOptions ThreeStageOptions::sw() const {
@@ -179,7 +185,8 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
                                              const Eigen::VectorXd* start) {
   const Eigen::Index n = y.size(), k = X.cols();
   TruncatedRegression r;
-  REVEST_REQUIRE(X.rows() == n, "truncated regression: " << n << " values, " << X.rows() << " rows");
+  REVEST_REQUIRE(X.rows() == n,
+                 "truncated regression: " << n << " values, " << X.rows() << " rows");
   if (n < k + 2) {
     r.status = Status::Make(StatusCode::kNumericalFailure,
                             "too few units (" + std::to_string(n) + ") above the truncation point");
@@ -296,15 +303,18 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   Z.rightCols(static_cast<Eigen::Index>(p)) = z;
   std::vector<std::string> znames{"(intercept)"};
   for (std::size_t j = 0; j < p; ++j)
-    znames.push_back(j < names.environment.size() ? names.environment[j] : "z" + std::to_string(j + 1));
+    znames.push_back(j < names.environment.size() ? names.environment[j]
+                                                  : "z" + std::to_string(j + 1));
   R.z1 = Z;
   R.dep = usable_slacks(R.slack1, R.stage1.unit_status, x, options);
-  R.stage2 = fit_stage2(R.dep, Z, znames, names.inputs,
-                        ctx + ", stage 2" + (names.period.empty() ? "" : ", " + names.period), options);
+  R.stage2 =
+      fit_stage2(R.dep, Z, znames, names.inputs,
+                 ctx + ", stage 2" + (names.period.empty() ? "" : ", " + names.period), options);
   for (std::size_t k = 0; k < m; ++k)
     for (std::size_t i = 0; i < n; ++i) {
       const auto ii = static_cast<Eigen::Index>(i), kk = static_cast<Eigen::Index>(k);
-      if (R.stage1.unit_status[i] == StatusCode::kOk && zero_slack(R.slack1(ii, kk), x(ii, kk), options))
+      if (R.stage1.unit_status[i] == StatusCode::kOk &&
+          zero_slack(R.slack1(ii, kk), x(ii, kk), options))
         ++R.stage2[k].zero_slack_units;
     }
   const Stage2Terms terms = stage2_terms(R.stage2, R.dep, Z);
@@ -329,7 +339,8 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
       }
     }
     Eigen::MatrixXd Zt(static_cast<Eigen::Index>(d.size()), Z.cols());
-    for (std::size_t r = 0; r < d.size(); ++r) Zt.row(static_cast<Eigen::Index>(r)) = Z.row(R.truncreg_units[r]);
+    for (std::size_t r = 0; r < d.size(); ++r)
+      Zt.row(static_cast<Eigen::Index>(r)) = Z.row(R.truncreg_units[r]);
     R.truncreg = fit_truncated_regression(
         Eigen::Map<Eigen::VectorXd>(d.data(), static_cast<Eigen::Index>(d.size())), Zt);
   }
@@ -355,16 +366,17 @@ std::string ThreeStageResult::brief_report() const {
   stage("Stage 1", stage1);
   os << "stage 2 (" << to_string(options.slack_scale) << "): ";
   for (std::size_t k = 0; k < stage2.size(); ++k)
-    os << (k ? ", " : "") << (k < names.inputs.size() ? names.inputs[k] : "input " + std::to_string(k + 1))
-       << " " << stage2[k].status_name() << " (" << stage2[k].units << " units, "
+    os << (k ? ", " : "")
+       << (k < names.inputs.size() ? names.inputs[k] : "input " + std::to_string(k + 1)) << " "
+       << stage2[k].status_name() << " (" << stage2[k].units << " units, "
        << stage2[k].zero_slack_units << " with zero slack)";
   os << "; ";
   stage("stage 3", stage3);
-  os << "bandwidths " << h1 << " / " << h3 << " (" << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule))
-     << ")";
+  os << "bandwidths " << h1 << " / " << h3 << " ("
+     << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule)) << ")";
   if (options.truncated_regression)
-    os << "; SW2007 truncated regression on " << truncreg_units.size() << " units: "
-       << truncreg.status.to_string();
+    os << "; SW2007 truncated regression on " << truncreg_units.size()
+       << " units: " << truncreg.status.to_string();
   os << "; status " << status.to_string() << ".";
   return os.str();
 }
@@ -378,7 +390,8 @@ ThreeStageReplication three_stage_replication(const ThreeStageResult& P, Rng& rn
   const Eigen::MatrixXd xs1 = pseudo_inputs(P.x, P.stage1.farrell, P.h1, rng, o.bandwidth_rule);
   out.stage1 = scores_against(P.x, P.y, xs1, P.stage1, o.returns);
   if (o.bootstrap == BootstrapScope::kScores) {
-    const Eigen::MatrixXd xs3 = pseudo_inputs(P.x_adj, P.stage3.farrell, P.h3, rng, o.bandwidth_rule);
+    const Eigen::MatrixXd xs3 =
+        pseudo_inputs(P.x_adj, P.stage3.farrell, P.h3, rng, o.bandwidth_rule);
     out.stage3 = scores_against(P.x_adj, P.y, xs3, P.stage3, o.returns);
   } else {
     // The whole procedure on the stage-1 pseudo-sample: its DEA with slacks, the SFA of its
@@ -390,7 +403,8 @@ ThreeStageReplication three_stage_replication(const ThreeStageResult& P, Rng& rn
     std::vector<Stage2Input> st;
     try {
       st = fit_stage2(Ss, P.z1, {}, P.names.inputs,
-                      "replication stage 2" + (P.names.period.empty() ? "" : ", " + P.names.period), o);
+                      "replication stage 2" + (P.names.period.empty() ? "" : ", " + P.names.period),
+                      o);
     } catch (const Error& e) {
       out.status = Status::Make(StatusCode::kNumericalFailure, e.what());
       return out;
@@ -460,7 +474,8 @@ ThreeStageBootstrap three_stage_bootstrap(const ThreeStageResult& point, const R
   const double conf = point.options.confidence;
   B.stage1 = summarize_sw(point.stage1.farrell, d1, conf);
   B.stage3 = summarize_sw(point.stage3.farrell, d3, conf);
-  B.truncreg_mean = B.truncreg_sd = B.truncreg_lower = B.truncreg_upper = Eigen::VectorXd::Constant(q, kNaN);
+  B.truncreg_mean = B.truncreg_sd = B.truncreg_lower = B.truncreg_upper =
+      Eigen::VectorXd::Constant(q, kNaN);
   std::vector<double> finite;
   for (Eigen::Index j = 0; j < q; ++j) {
     finite.clear();

@@ -139,16 +139,16 @@ struct ThreeStageResult {
   /// kOk; or the stage-1 DEA's status when some LPs failed (those units have NaN scores and are
   /// left out of the bootstrap draws). Stage-2 fits carry their own status (stage2[k]).
   Status status;
-  Eigen::MatrixXd x, y, z, x_adj;        ///< n x m, n x s, n x p, n x m
-  Eigen::MatrixXd z1;                    ///< n x (1 + p): intercept and environment
-  Eigen::MatrixXd dep;                   ///< n x m: stage-2 dependent variables
-  DeaResult stage1, stage3;              ///< main model (with slacks)
+  Eigen::MatrixXd x, y, z, x_adj;                  ///< n x m, n x s, n x p, n x m
+  Eigen::MatrixXd z1;                              ///< n x (1 + p): intercept and environment
+  Eigen::MatrixXd dep;                             ///< n x m: stage-2 dependent variables
+  DeaResult stage1, stage3;                        ///< main model (with slacks)
   std::vector<double> stage1_other, stage3_other;  ///< the other of CRS / VRS (radial)
-  Eigen::MatrixXd slack1, slack3;        ///< n x m total input slack
-  std::vector<Stage2Input> stage2;       ///< per input
-  double h1 = 0, h3 = 0;                 ///< SW98 bandwidths of stage 1 and stage 3
-  TruncatedRegression truncreg;          ///< SW2007 (when the option is on)
-  std::vector<int> truncreg_units;       ///< units with delta > 1
+  Eigen::MatrixXd slack1, slack3;                  ///< n x m total input slack
+  std::vector<Stage2Input> stage2;                 ///< per input
+  double h1 = 0, h3 = 0;                           ///< SW98 bandwidths of stage 1 and stage 3
+  TruncatedRegression truncreg;                    ///< SW2007 (when the option is on)
+  std::vector<int> truncreg_units;                 ///< units with delta > 1
   ThreeStageOptions options;
   ThreeStageNames names;
   /// One paragraph: units, efficient units and mean efficiency at both stages, the stage-2 fits,

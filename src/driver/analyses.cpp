@@ -7,7 +7,8 @@
 
 namespace revest::driver {
 
-io::PanelRequirements panel_requirements(const io::Job& job, const std::vector<analyses::AnalysisSpec>& specs,
+io::PanelRequirements panel_requirements(const io::Job& job,
+                                         const std::vector<analyses::AnalysisSpec>& specs,
                                          const io::IndicatorSystem& ind) {
   io::PanelRequirements req;
   req.first_year = job.first_year;
@@ -52,7 +53,8 @@ io::PanelRequirements panel_requirements(const io::Job& job, const std::vector<a
         REVEST_REQUIRE(!given.empty() || !opt.given(which),
                        opt.where(which) << ": an empty list; three-stage DEA needs at least one "
                                            "variable here (leave the option out to use every "
-                                           "indicator whose uses contain \"" << use << "\")");
+                                           "indicator whose uses contain \""
+                                        << use << "\")");
         const auto vars = o.resolved(which, ind);
         REVEST_REQUIRE(!vars.empty(), opt.where(which) << ": no variables given and none in the "
                                                           "indicator system has the default use");
@@ -68,7 +70,8 @@ io::PanelRequirements panel_requirements(const io::Job& job, const std::vector<a
                std::holds_alternative<analyses::SpatialEsdaOptions>(options)) {
       const auto* models = std::get_if<analyses::SpatialModelsOptions>(&options);
       const std::vector<std::string> vars =
-          models ? models->panel_variables() : std::get<analyses::SpatialEsdaOptions>(options).panel_variables();
+          models ? models->panel_variables()
+                 : std::get<analyses::SpatialEsdaOptions>(options).panel_variables();
       const std::string key = models ? "formulas" : "variables";
       for (const auto& v : vars) {
         try {
@@ -88,10 +91,12 @@ std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, cons
     const std::string& name;
     const Inputs& in;
     std::unique_ptr<Analysis> operator()(const analyses::EntropyIndexOptions& o) const {
-      return std::make_unique<analyses::EntropyIndexAnalysis>(name, in.geo, in.panel, in.indicators, o);
+      return std::make_unique<analyses::EntropyIndexAnalysis>(name, in.geo, in.panel, in.indicators,
+                                                              o);
     }
     std::unique_ptr<Analysis> operator()(const analyses::ThreeStageDeaOptions& o) const {
-      return std::make_unique<analyses::ThreeStageDeaAnalysis>(name, in.geo, in.panel, in.indicators, o);
+      return std::make_unique<analyses::ThreeStageDeaAnalysis>(name, in.geo, in.panel,
+                                                               in.indicators, o);
     }
     std::unique_ptr<Analysis> operator()(const analyses::SpatialModelsOptions& o) const {
       return std::make_unique<analyses::SpatialModelsAnalysis>(name, in.geo, in.panel, o);

@@ -16,7 +16,8 @@ namespace revest::driver {
 /// Panel variables every analysis of `job` needs, with the domain each requires. `specs`: the
 /// typed options of job.analyses, in the same order (analyses::parse_analysis); the TOML of
 /// job.analyses gives the messages their file and line.
-io::PanelRequirements panel_requirements(const io::Job& job, const std::vector<analyses::AnalysisSpec>& specs,
+io::PanelRequirements panel_requirements(const io::Job& job,
+                                         const std::vector<analyses::AnalysisSpec>& specs,
                                          const io::IndicatorSystem& ind);
 
 /// Builds the analysis `spec` describes on the inputs (checking its options against the data).

@@ -28,7 +28,7 @@ struct Inputs {
   io::Projects projects;  ///< empty unless an analysis values real options
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & geo & panel & indicators & projects;
+    ar& geo& panel& indicators& projects;
   }
 };
 
@@ -39,7 +39,7 @@ struct InputFile {
   std::string read_from;  ///< where the bytes are now, if not at `path` (a re-run's scratch copy)
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & role & path & sha256 & read_from;
+    ar& role& path& sha256& read_from;
   }
 };
 

@@ -90,8 +90,9 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
       dcpl = dcpl_chunked(static_cast<int>(dims.size()), chunk.data());
       H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan);
     }
-    Handle d(h5::check(H5Dcreate2(reps, spec.name.c_str(), H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
-                       "create replications " + spec.name));
+    Handle d(h5::check(
+        H5Dcreate2(reps, spec.name.c_str(), H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+        "create replications " + spec.name));
     h5::attr(d, "description", spec.description);
     if (!spec.units.empty()) h5::attr(d, "units", spec.units);
   }
@@ -102,10 +103,14 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
     Handle sp(H5Screate_simple(1, &n, nullptr));
     Handle dcpl = work ? dcpl_work(H5T_NATIVE_INT32, &fill) : dcpl_chunked(1, &chunk);
     if (!work) H5Pset_fill_value(dcpl, H5T_NATIVE_INT32, &fill);
-    Handle d(h5::check(H5Dcreate2(g, "status", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status"));
-    h5::attr(d, "description", std::string("outcome of each task (row of the replications): -1 not run yet, 0 ok, 1 no "
-                                           "convergence, 2 numerical failure, 3 infeasible; rows of failed tasks are NaN"));
-    h5::attr(d, "codes", std::string("-1 not_run, 0 ok, 1 no_convergence, 2 numerical_failure, 3 infeasible"));
+    Handle d(h5::check(H5Dcreate2(g, "status", H5T_STD_I32LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                       "create status"));
+    h5::attr(d, "description",
+             std::string(
+                 "outcome of each task (row of the replications): -1 not run yet, 0 ok, 1 no "
+                 "convergence, 2 numerical failure, 3 infeasible; rows of failed tasks are NaN"));
+    h5::attr(d, "codes",
+             std::string("-1 not_run, 0 ok, 1 no_convergence, 2 numerical_failure, 3 infeasible"));
   }
   {
     const hsize_t chunk = std::min<hsize_t>(std::max<hsize_t>(n, 1), 2048);
@@ -113,9 +118,11 @@ void create_analysis_datasets(hid_t file, const AnalysisLayout& a, bool work) {
     Handle t = message_type();
     const std::string zero(kMessageLength, '\0');
     Handle dcpl = work ? dcpl_work(t, zero.data()) : dcpl_chunked(1, &chunk);
-    Handle d(h5::check(H5Dcreate2(g, "status_message", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create status_message"));
-    h5::attr(d, "description", "why each task failed (empty when it is ok): UTF-8, NUL-padded to " +
-                                   std::to_string(kMessageLength) + " bytes");
+    Handle d(h5::check(H5Dcreate2(g, "status_message", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                       "create status_message"));
+    h5::attr(d, "description",
+             "why each task failed (empty when it is ok): UTF-8, NUL-padded to " +
+                 std::to_string(kMessageLength) + " bytes");
   }
 }
 
@@ -134,7 +141,9 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   const std::filesystem::path tmp = path.string() + ".tmp";
   try {
     Handle f(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
-    REVEST_REQUIRE(f.get() >= 0, tmp.string() << ": cannot create archive (check the directory exists and is writable)");
+    REVEST_REQUIRE(
+        f.get() >= 0,
+        tmp.string() << ": cannot create archive (check the directory exists and is writable)");
     try {
       h5::attr(f, "format", std::string("revest-archive"));
       h5::attr(f, "format_version", kArchiveFormatVersion);
@@ -145,11 +154,14 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
       h5::write_text(meta, "job_file", job.text);
       h5::write_text(meta, "effective_config", job.effective_toml());
       h5::write_text(meta, "config_fingerprint", job.fingerprint_toml());
-      for (const auto& [nm, desc] : {std::pair<const char*, const char*>{"job_file", "the job file's text, verbatim"},
-                                     {"effective_config", "the job's effective configuration: every default filled in, "
-                                                          "paths resolved (TOML)"},
-                                     {"config_fingerprint", "the effective configuration without file locations and "
-                                                            "[slurm]: what must be equal for --resume (TOML)"}}) {
+      for (const auto& [nm, desc] :
+           {std::pair<const char*, const char*>{"job_file", "the job file's text, verbatim"},
+            {"effective_config",
+             "the job's effective configuration: every default filled in, "
+             "paths resolved (TOML)"},
+            {"config_fingerprint",
+             "the effective configuration without file locations and "
+             "[slurm]: what must be equal for --resume (TOML)"}}) {
         Handle d(h5::check(H5Dopen2(meta, nm, H5P_DEFAULT), std::string("open /meta/") + nm));
         h5::attr(d, "description", std::string(desc));
       }
@@ -191,7 +203,8 @@ void archive_create(const std::filesystem::path& path, const io::Job& job, const
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  REVEST_REQUIRE(!ec, "cannot rename " << tmp.string() << " to " << path.string() << ": " << ec.message());
+  REVEST_REQUIRE(
+      !ec, "cannot rename " << tmp.string() << " to " << path.string() << ": " << ec.message());
 }
 
 }  // namespace revest::driver

@@ -34,10 +34,10 @@ void ParallelArchive::abandon() {
   dxpl_.reset();
 }
 
-
 namespace {
 /// Selects rows `tasks` (sorted) of a dataset with trailing dims `rest` in `space`.
-void select_rows(hid_t space, const std::vector<std::size_t>& tasks, const std::vector<hsize_t>& rest) {
+void select_rows(hid_t space, const std::vector<std::size_t>& tasks,
+                 const std::vector<hsize_t>& rest) {
   if (tasks.empty()) {
     H5Sselect_none(space);
     return;
@@ -50,7 +50,8 @@ void select_rows(hid_t space, const std::vector<std::size_t>& tasks, const std::
     while (b < tasks.size() && tasks[b] == tasks[b - 1] + 1) ++b;
     start[0] = tasks[a];
     count[0] = b - a;
-    H5Sselect_hyperslab(space, first ? H5S_SELECT_SET : H5S_SELECT_OR, start.data(), nullptr, count.data(), nullptr);
+    H5Sselect_hyperslab(space, first ? H5S_SELECT_SET : H5S_SELECT_OR, start.data(), nullptr,
+                        count.data(), nullptr);
     first = false;
     a = b;
   }
@@ -58,8 +59,8 @@ void select_rows(hid_t space, const std::vector<std::size_t>& tasks, const std::
 }  // namespace
 
 namespace {
-void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_type, const void* buf,
-                     const std::vector<std::size_t>& tasks, std::size_t row_elems,
+void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_type,
+                     const void* buf, const std::vector<std::size_t>& tasks, std::size_t row_elems,
                      const std::vector<hsize_t>& rest) {
   Handle d(h5::check(H5Dopen2(file, path.c_str(), H5P_DEFAULT), "open " + path));
   Handle fs(H5Dget_space(d));
@@ -71,14 +72,15 @@ void write_selection(hid_t file, hid_t dxpl, const std::string& path, hid_t mem_
 }
 }  // namespace
 
-void ParallelArchive::guarded(const std::function<void()>& write, const std::string& what, std::uint64_t bytes) {
+void ParallelArchive::guarded(const std::function<void()>& write, const std::string& what,
+                              std::uint64_t bytes) {
   h5::clear_failure_errno();
   try {
     write();
   } catch (const Error& e) {
     // Rows are reserved on disk when the work file is created (archive_reserve), so this happens
-    // only without that (--ignore-free-space, or a file system that cannot reserve). MPI-IO does not
-    // say why a write failed: a file system left with less room than the write needed was full.
+    // only without that (--ignore-free-space, or a file system that cannot reserve). MPI-IO does
+    // not say why a write failed: a file system left with less room than the write needed was full.
     const int err = h5::failure_errno();
     std::uint64_t free = 0;
     try {
@@ -87,28 +89,35 @@ void ParallelArchive::guarded(const std::function<void()>& write, const std::str
       throw e;
     }
     if (err != ENOSPC && err != EDQUOT && free >= bytes + (std::uint64_t{1} << 20)) throw;
-    REVEST_FAIL("disk full: " << what << " in the work file " << path_.string() << " failed, and "
-                              << existing_directory(path_).string() << " has " << format_bytes(free)
-                              << " free. The tasks checkpointed before are kept: free space there and resume the "
-                                 "run (--resume); " << e.what());
+    REVEST_FAIL("disk full: "
+                << what << " in the work file " << path_.string() << " failed, and "
+                << existing_directory(path_).string() << " has " << format_bytes(free)
+                << " free. The tasks checkpointed before are kept: free space there and resume the "
+                   "run (--resume); "
+                << e.what());
   }
 }
 
-void ParallelArchive::write_rows(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
+void ParallelArchive::write_rows(const AnalysisLayout& layout,
+                                 const std::vector<std::size_t>& tasks,
                                  const std::vector<std::vector<double>>& rows) {
   const std::string base = "/analyses/" + layout.name;
   static const double dummy_d = 0;
   for (std::size_t s = 0; s < layout.specs.size(); ++s) {
     std::vector<hsize_t> rest(layout.specs[s].shape.begin(), layout.specs[s].shape.end());
     const void* buf = tasks.empty() ? static_cast<const void*>(&dummy_d) : rows[s].data();
-    guarded([&] {
-      write_selection(file_, dxpl_, base + "/replications/" + layout.specs[s].name, H5T_NATIVE_DOUBLE, buf, tasks,
-                      layout.specs[s].row_size(), rest);
-    }, "writing the rows of analysis '" + layout.name + "'", tasks.size() * layout.specs[s].row_size() * sizeof(double));
+    guarded(
+        [&] {
+          write_selection(file_, dxpl_, base + "/replications/" + layout.specs[s].name,
+                          H5T_NATIVE_DOUBLE, buf, tasks, layout.specs[s].row_size(), rest);
+        },
+        "writing the rows of analysis '" + layout.name + "'",
+        tasks.size() * layout.specs[s].row_size() * sizeof(double));
   }
 }
 
-void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector<std::size_t>& tasks,
+void ParallelArchive::checkpoint(const AnalysisLayout& layout,
+                                 const std::vector<std::size_t>& tasks,
                                  const std::vector<std::int32_t>& status,
                                  const std::vector<std::string>& messages) {
   const std::string base = "/analyses/" + layout.name;
@@ -126,8 +135,8 @@ void ParallelArchive::checkpoint(const AnalysisLayout& layout, const std::vector
   write_selection(file_, dxpl_, base + "/status_message", mt, msg.data(), tasks, 1, {});
   h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (rows)");
   static const std::int32_t dummy_i = 0;
-  write_selection(file_, dxpl_, base + "/status", H5T_NATIVE_INT32, tasks.empty() ? &dummy_i : status.data(),
-                  tasks, 1, {});
+  write_selection(file_, dxpl_, base + "/status", H5T_NATIVE_INT32,
+                  tasks.empty() ? &dummy_i : status.data(), tasks, 1, {});
   h5::check_status(H5Fflush(file_, H5F_SCOPE_GLOBAL), "flush (checkpoint)");
 }
 

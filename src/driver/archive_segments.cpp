@@ -13,7 +13,9 @@ namespace revest::driver {
 using h5::Handle;
 
 void write_segment(hid_t file, hsize_t slot, const std::string& text) {
-  REVEST_REQUIRE(slot < kSegmentSlots, "archive: more than " << kSegmentSlots << " run segments (resumes) in one archive");
+  REVEST_REQUIRE(slot < kSegmentSlots, "archive: more than "
+                                           << kSegmentSlots
+                                           << " run segments (resumes) in one archive");
   Handle d(h5::check(H5Dopen2(file, "/meta/segments", H5P_DEFAULT), "open /meta/segments"));
   Handle fs(H5Dget_space(d));
   const hsize_t one = 1;
@@ -50,9 +52,11 @@ void create_segment_log(hid_t meta) {
   Handle t = h5::fixed_string_type(kSegmentLength);
   const std::string zero(kSegmentLength, '\0');
   Handle dcpl = dcpl_work(t, zero.data());
-  Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create /meta/segments"));
-  h5::attr(d, "description", std::string("run-segment log of the work file, one line per run or resume (the final "
-                                         "archive keeps it as the attribute /meta run_segments)"));
+  Handle d(h5::check(H5Dcreate2(meta, "segments", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                     "create /meta/segments"));
+  h5::attr(d, "description",
+           std::string("run-segment log of the work file, one line per run or resume (the final "
+                       "archive keeps it as the attribute /meta run_segments)"));
 }
 
 std::vector<std::string> archive_segments(hid_t file) {

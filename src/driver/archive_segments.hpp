@@ -14,7 +14,7 @@
 
 namespace revest::driver {
 
-inline constexpr hsize_t kSegmentSlots = 256;     ///< run segments a work file can log
+inline constexpr hsize_t kSegmentSlots = 256;       ///< run segments a work file can log
 inline constexpr std::size_t kSegmentLength = 512;  ///< bytes per segment line
 
 /// Creates the empty log /meta/segments of a new work file (`meta`: its /meta group).

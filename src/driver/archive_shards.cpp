@@ -17,7 +17,8 @@ ShardSpec archive_shard(hid_t f) {
 }
 
 std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s) {
-  const std::size_t K = static_cast<std::size_t>(std::max(1, s.count)), k = static_cast<std::size_t>(s.index);
+  const std::size_t K = static_cast<std::size_t>(std::max(1, s.count)),
+                    k = static_cast<std::size_t>(s.index);
   std::vector<std::size_t> out;
   for (std::size_t t = n * k / K; t < n * (k + 1) / K; ++t) out.push_back(t);
   return out;
@@ -32,7 +33,9 @@ std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec 
   return p;
 }
 
-std::filesystem::path replacement_path(const std::filesystem::path& output) { return output.string() + ".new"; }
+std::filesystem::path replacement_path(const std::filesystem::path& output) {
+  return output.string() + ".new";
+}
 
 ShardSpec parse_shard(const std::string& text) {
   ShardSpec s;
@@ -48,8 +51,9 @@ ShardSpec parse_shard(const std::string& text) {
       ok = false;
     }
   }
-  REVEST_REQUIRE(ok && s.count >= 1 && s.index >= 0 && s.index < s.count,
-                 "--shard '" << text << "': expected K/N with 0 <= K < N (e.g. 2/4, the SLURM array index)");
+  REVEST_REQUIRE(
+      ok && s.count >= 1 && s.index >= 0 && s.index < s.count,
+      "--shard '" << text << "': expected K/N with 0 <= K < N (e.g. 2/4, the SLURM array index)");
   return s;
 }
 

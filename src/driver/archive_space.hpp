@@ -16,15 +16,17 @@ namespace revest::driver {
 /// How much disk an archive takes (estimate_archive_size). Used by `validate`, before a run, before
 /// the final archive is written and by `merge`.
 struct ArchiveSize {
-  std::uint64_t rows = 0;   ///< replication rows the run writes into the work file (reserved at creation)
-  std::uint64_t work = 0;   ///< the work file on disk once they are written (rows, status, messages, inputs)
+  std::uint64_t rows =
+      0;  ///< replication rows the run writes into the work file (reserved at creation)
+  std::uint64_t work =
+      0;  ///< the work file on disk once they are written (rows, status, messages, inputs)
   std::uint64_t final = 0;  ///< the final archive's datasets uncompressed, summary tables aside
                             ///< (compressed, revest's archives take 15-100 % of it)
 };
 /// The estimate for the tasks of `shard` of every analysis (a shard's work file has room for every
 /// task but holds, and reserves, only its own rows). `input_bytes`: the input files' total size.
-ArchiveSize estimate_archive_size(const std::vector<AnalysisLayout>& layouts, std::uint64_t input_bytes,
-                                  ShardSpec shard = {});
+ArchiveSize estimate_archive_size(const std::vector<AnalysisLayout>& layouts,
+                                  std::uint64_t input_bytes, ShardSpec shard = {});
 /// Total size of the input files.
 std::uint64_t input_bytes(const std::vector<InputFile>& files);
 
@@ -33,14 +35,18 @@ std::uint64_t input_bytes(const std::vector<InputFile>& files);
 /// revest analysis has needed less than 14 % of it (the ESDA's LISA counts; bootstrap scores need
 /// 80-90 %, smoke job). Less free space than that is refused; less than now + final_reservation
 /// is a warning.
-inline std::uint64_t required_free_bytes(std::uint64_t now, std::uint64_t final) { return now + final / 8; }
+inline std::uint64_t required_free_bytes(std::uint64_t now, std::uint64_t final) {
+  return now + final / 8;
+}
 
 /// What is reserved on disk before the final archive is written (AssembleOptions::reserve_bytes):
 /// its uncompressed size, plus a sixteenth and 4 MiB for the summary tables, the attributes and
-/// HDF5's own structures (the smoke job's final archive takes 8.3 MB of its 15.6 MB). With that room
-/// HDF5 never meets a full disk: its error paths on a full disk crashed (H5Ocopy; H5Fclose, then
-/// MPI_Finalize in H5F__close_cb).
-inline std::uint64_t final_reservation(std::uint64_t final) { return final + final / 16 + (std::uint64_t{4} << 20); }
+/// HDF5's own structures (the smoke job's final archive takes 8.3 MB of its 15.6 MB). With that
+/// room HDF5 never meets a full disk: its error paths on a full disk crashed (H5Ocopy; H5Fclose,
+/// then MPI_Finalize in H5F__close_cb).
+inline std::uint64_t final_reservation(std::uint64_t final) {
+  return final + final / 16 + (std::uint64_t{4} << 20);
+}
 
 /// Bytes available to an unprivileged user on the file system of `path` (its nearest existing
 /// ancestor directory if it does not exist yet).
@@ -58,8 +64,9 @@ std::string format_bytes(std::uint64_t bytes);
 bool archive_reserve(const std::filesystem::path& work, const std::vector<AnalysisLayout>& layouts,
                      const std::vector<std::vector<std::size_t>>& tasks);
 /// Allocates `bytes` of disk for the file at `path` from its start without changing its size
-/// (fallocate KEEP_SIZE): later writes within them cannot meet a full disk. Returns 0, or the errno:
-/// ENOSPC / EDQUOT when the disk cannot hold them, EOPNOTSUPP when the file system cannot reserve.
+/// (fallocate KEEP_SIZE): later writes within them cannot meet a full disk. Returns 0, or the
+/// errno: ENOSPC / EDQUOT when the disk cannot hold them, EOPNOTSUPP when the file system cannot
+/// reserve.
 int reserve_space(const std::filesystem::path& path, std::uint64_t bytes);
 /// Gives back what reserve_space allocated beyond the file's end (a truncation to its own size).
 void release_unused_space(const std::filesystem::path& path);

@@ -48,23 +48,26 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
     for (int k = 0; k < K; ++k) files.push_back(shard_path(opt.output, ShardSpec{k, K}));
   } else {
     if (K == 0) K = static_cast<int>(files.size());
-    REVEST_REQUIRE(static_cast<int>(files.size()) == K, "merge: " << files.size() << " shard files given for --shards " << K);
+    REVEST_REQUIRE(static_cast<int>(files.size()) == K,
+                   "merge: " << files.size() << " shard files given for --shards " << K);
   }
   for (const auto& p : files) {
     std::error_code ec;
     REVEST_REQUIRE(!(std::filesystem::exists(p, ec) && std::filesystem::exists(opt.output, ec) &&
                      std::filesystem::equivalent(p, opt.output, ec)),
-                   "merge: the output " << opt.output.string() << " is one of the shards (" << p.string()
-                                        << "); choose another --output");
+                   "merge: the output " << opt.output.string() << " is one of the shards ("
+                                        << p.string() << "); choose another --output");
   }
   if (opt.output.has_parent_path()) std::filesystem::create_directories(opt.output.parent_path());
   // One writer per archive (output_lock.hpp), held until the merged archive is in place.
   OutputLock lock(opt.output);
   const auto out_state = archive_state(opt.output);
   REVEST_REQUIRE(out_state != ArchiveState::kComplete || opt.force,
-                 opt.output.string() << ": a complete archive already exists (use --force to overwrite it)");
+                 opt.output.string()
+                     << ": a complete archive already exists (use --force to overwrite it)");
   REVEST_REQUIRE(out_state != ArchiveState::kNotAnArchive || opt.force,
-                 opt.output.string() << ": file exists and is not a revest archive (use --force to overwrite it)");
+                 opt.output.string()
+                     << ": file exists and is not a revest archive (use --force to overwrite it)");
 
   // Every shard present, complete, and the one it claims to be.
   std::vector<std::string> problems;
@@ -78,8 +81,11 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
       int k = -1;
       for (int j = 0; j < K; ++j)
         if (p == shard_path(opt.output, ShardSpec{j, K})) k = j;
-      problems.push_back((k >= 0 ? "shard " + std::to_string(k) + "/" + std::to_string(K) + " (" : std::string("(")) +
-                         p.string() + "): " + (st == ArchiveState::kAbsent ? "missing" : "not a revest archive, or corrupt"));
+      problems.push_back(
+          (k >= 0 ? "shard " + std::to_string(k) + "/" + std::to_string(K) + " ("
+                  : std::string("(")) +
+          p.string() +
+          "): " + (st == ArchiveState::kAbsent ? "missing" : "not a revest archive, or corrupt"));
       if (k >= 0) rerun.push_back(k);
       continue;
     }
@@ -87,7 +93,8 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
     const ShardSpec s = archive_shard(f);
     if (job_path.empty()) job_path = job_path_of(f);
     if (s.count != K) {
-      problems.push_back(p.string() + ": is shard " + s.str() + ", not one of " + std::to_string(K));
+      problems.push_back(p.string() + ": is shard " + s.str() + ", not one of " +
+                         std::to_string(K));
       continue;
     }
     if (!ordered[static_cast<std::size_t>(s.index)].empty()) {
@@ -104,15 +111,16 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
         const auto mine = shard_tasks(status.size(), s);
         for (auto t : mine) left += status[t] == static_cast<std::int32_t>(TaskStatus::kNotRun);
       }
-      problems.push_back("shard " + s.str() + " (" + p.string() + "): incomplete, " + std::to_string(left) +
-                         " task(s) not run (interrupted or failed)");
+      problems.push_back("shard " + s.str() + " (" + p.string() + "): incomplete, " +
+                         std::to_string(left) + " task(s) not run (interrupted or failed)");
       rerun.push_back(s.index);
     }
   }
   for (int k = 0; k < K; ++k)
-    if (ordered[static_cast<std::size_t>(k)].empty() && std::find(rerun.begin(), rerun.end(), k) == rerun.end() &&
-        !opt.files.empty()) {
-      problems.push_back("shard " + std::to_string(k) + "/" + std::to_string(K) + ": not among the files given");
+    if (ordered[static_cast<std::size_t>(k)].empty() &&
+        std::find(rerun.begin(), rerun.end(), k) == rerun.end() && !opt.files.empty()) {
+      problems.push_back("shard " + std::to_string(k) + "/" + std::to_string(K) +
+                         ": not among the files given");
       rerun.push_back(k);
     }
   if (!problems.empty()) {
@@ -125,8 +133,9 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
       std::string list;
       for (auto k : rerun) list.append(list.empty() ? "" : ",").append(std::to_string(k));
       os << "\nre-run just shard(s) " << list << ": `revest submit JOB --shards " << K
-         << "` (submits only the missing shards, then the merge), or by hand `revest run JOB --shard K/" << K
-         << " --resume -o " << opt.output.string() << "` for K in " << list;
+         << "` (submits only the missing shards, then the merge), or by hand `revest run JOB "
+            "--shard K/"
+         << K << " --resume -o " << opt.output.string() << "` for K in " << list;
       if (!job_path.empty()) os << " (JOB: " << job_path << ")";
     }
     REVEST_FAIL(os.str());
@@ -142,11 +151,13 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
       sha0 = input_shas(f);
       continue;
     }
-    REVEST_REQUIRE(fingerprint_of(f) == fp0, ordered[static_cast<std::size_t>(k)].string()
-                                                 << ": written by a different job configuration than "
-                                                 << ordered[0].string() << "; shards of different runs cannot be merged");
+    REVEST_REQUIRE(fingerprint_of(f) == fp0,
+                   ordered[static_cast<std::size_t>(k)].string()
+                       << ": written by a different job configuration than " << ordered[0].string()
+                       << "; shards of different runs cannot be merged");
     REVEST_REQUIRE(input_shas(f) == sha0, ordered[static_cast<std::size_t>(k)].string()
-                                              << ": written from other input data than " << ordered[0].string());
+                                              << ": written from other input data than "
+                                              << ordered[0].string());
   }
 
   ScratchDir scratch("merge");
@@ -154,22 +165,30 @@ void merge_shards(const MergeOptions& opt, std::ostream& log) {
   const auto layouts = layouts_of(L.job, L.analyses);
   AssembleOptions ao;
   ao.merge = true;
-  ao.summarize = [&](std::size_t ai, ReplicationReader& reader) { return L.analyses[ai]->summarize(reader); };
+  ao.summarize = [&](std::size_t ai, ReplicationReader& reader) {
+    return L.analyses[ai]->summarize(reader);
+  };
   ao.end_time = now_iso8601();
   ao.info.mpi_size = 1;
   const ArchiveSize disk = estimate_archive_size(layouts, input_bytes(L.files));
-  if (L.job.check_free_space && !opt.ignore_free_space) ao.reserve_bytes = final_reservation(disk.final);
-  ao.space_hint = "Free space on " + existing_directory(opt.output).string() +
-                  (ao.reserve_bytes ? " (writing the merged archive reserves " + format_bytes(ao.reserve_bytes) +
-                                          "; with --ignore-free-space it is written without reserving that room)"
-                                    : " (the merged archive takes about " + format_bytes(disk.final) + " uncompressed)");
+  if (L.job.check_free_space && !opt.ignore_free_space)
+    ao.reserve_bytes = final_reservation(disk.final);
+  ao.space_hint =
+      "Free space on " + existing_directory(opt.output).string() +
+      (ao.reserve_bytes
+           ? " (writing the merged archive reserves " + format_bytes(ao.reserve_bytes) +
+                 "; with --ignore-free-space it is written without reserving that room)"
+           : " (the merged archive takes about " + format_bytes(disk.final) + " uncompressed)");
   ao.resume_hint = "The shards are kept: run " +
-                   (opt.files.empty() ? "`revest merge --shards " + std::to_string(K) + " -o " + opt.output.string() + "`"
-                                      : std::string("the same `revest merge`")) + " again";
+                   (opt.files.empty() ? "`revest merge --shards " + std::to_string(K) + " -o " +
+                                            opt.output.string() + "`"
+                                      : std::string("the same `revest merge`")) +
+                   " again";
   const std::string digest = assemble_archive(ordered, opt.output, layouts, ao);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  log << "merged " << K << " shards into " << opt.output.string() << " (" << layouts.size() << " analyses, "
-      << std::filesystem::file_size(opt.output) / 1e6 << " MB, " << secs << " s)\n";
+  log << "merged " << K << " shards into " << opt.output.string() << " (" << layouts.size()
+      << " analyses, " << std::filesystem::file_size(opt.output) / 1e6 << " MB, " << secs
+      << " s)\n";
   log << "archive digest: " << digest << "\n";
   if (opt.remove_shards)
     for (const auto& p : ordered) std::filesystem::remove(p);
@@ -190,7 +209,8 @@ std::size_t compare_column(const Column& a, const Column& b) {
         for (std::size_t i = 0; i < va.size(); ++i) {
           if constexpr (std::is_same_v<T, std::vector<double>>) {
             // Bit for bit, on purpose: NaN payloads and signed zeros count as differences.
-            if (std::memcmp(&va[i], &(*vb)[i], sizeof(double)) != 0) ++diff;  // NOLINT(bugprone-suspicious-memory-comparison)
+            // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
+            if (std::memcmp(&va[i], &(*vb)[i], sizeof(double)) != 0) ++diff;
           } else {
             if (va[i] != (*vb)[i]) ++diff;
           }
@@ -202,19 +222,25 @@ std::size_t compare_column(const Column& a, const Column& b) {
 
 }  // namespace
 
-std::size_t verify_archive(const std::filesystem::path& path, const VerifyOptions& opt, std::ostream& out) {
+std::size_t verify_archive(const std::filesystem::path& path, const VerifyOptions& opt,
+                           std::ostream& out) {
   const auto state = archive_state(path);
   REVEST_REQUIRE(state != ArchiveState::kAbsent, path.string() << ": no such file");
-  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string() << ": not a revest archive, or corrupt");
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, path.string()
+                                                           << ": not a revest archive, or corrupt");
   std::string expected_digest = opt.digest;
   std::transform(expected_digest.begin(), expected_digest.end(), expected_digest.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  REVEST_REQUIRE(expected_digest.empty() || (expected_digest.size() == 64 &&
-                                             expected_digest.find_first_not_of("0123456789abcdef") == std::string::npos),
-                 "--digest '" << opt.digest << "': expected 64 hexadecimal digits (a SHA-256, as printed by `revest run` and `revest inspect`)");
+  REVEST_REQUIRE(expected_digest.empty() ||
+                     (expected_digest.size() == 64 &&
+                      expected_digest.find_first_not_of("0123456789abcdef") == std::string::npos),
+                 "--digest '" << opt.digest
+                              << "': expected 64 hexadecimal digits (a SHA-256, as printed by "
+                                 "`revest run` and `revest inspect`)");
   std::size_t problems = 0;
   if (state == ArchiveState::kIncomplete) {
-    out << "INCOMPLETE: " << path.string() << " is the work file of an interrupted run (finish it with "
+    out << "INCOMPLETE: " << path.string()
+        << " is the work file of an interrupted run (finish it with "
         << "`revest run JOB --resume`); only finished archives carry checksums\n";
     return 1;
   }
@@ -227,7 +253,8 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
   if (sums.attributes_recorded)
     out << "attributes: " << sums.attributes_intact << " of " << sums.attributes << " intact\n";
   else
-    out << "attributes: " << sums.attributes << ", not checksummed one by one in this archive (format 1, written "
+    out << "attributes: " << sums.attributes
+        << ", not checksummed one by one in this archive (format 1, written "
         << "before revest recorded attribute checksums); the digest covers them\n";
   if (sums.digest.empty()) {
     out << "archive digest: not computable (unreadable contents above)\n";
@@ -241,8 +268,8 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
       if (sums.digest == expected_digest) {
         out << "digest: matches the expected value\n";
       } else {
-        out << "DIGEST mismatch: the archive's contents give " << sums.digest << ", expected " << expected_digest
-            << "\n";
+        out << "DIGEST mismatch: the archive's contents give " << sums.digest << ", expected "
+            << expected_digest << "\n";
         ++problems;
       }
     }
@@ -277,7 +304,8 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
     try {
       const auto status = archive_read_status(f, lay.name);
       if (status.size() != lay.num_tasks) {
-        out << "TASKS analysis '" << lay.name << "': " << status.size() << " tasks stored, the job has " << lay.num_tasks << "\n";
+        out << "TASKS analysis '" << lay.name << "': " << status.size()
+            << " tasks stored, the job has " << lay.num_tasks << "\n";
         ++problems;
         continue;
       }
@@ -288,7 +316,8 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
       Rng rng(opt.seed, "verify/" + lay.name, 0);
       const std::size_t k = std::min(opt.sample, candidates.size());
       for (std::size_t i = 0; i < k; ++i) {
-        const std::size_t j = i + static_cast<std::size_t>(rng.uniform01() * static_cast<double>(candidates.size() - i));
+        const std::size_t j = i + static_cast<std::size_t>(
+                                      rng.uniform01() * static_cast<double>(candidates.size() - i));
         std::swap(candidates[i], candidates[std::min(j, candidates.size() - 1)]);
       }
       candidates.resize(k);
@@ -296,16 +325,19 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
       for (auto t : candidates) {
         std::vector<std::vector<double>> rows;
         std::vector<std::span<double>> spans;
-        for (const auto& spec : lay.specs) rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
+        for (const auto& spec : lay.specs)
+          rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
         spans.reserve(rows.size());
         for (auto& r : rows) spans.emplace_back(r.data(), r.size());
         Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
         const TaskOutcome o = a.run_task(t, task_rng, spans);
         if (o.status != TaskStatus::kOk)
-          for (auto& r : rows) std::fill(r.begin(), r.end(), std::numeric_limits<double>::quiet_NaN());
+          for (auto& r : rows)
+            std::fill(r.begin(), r.end(), std::numeric_limits<double>::quiet_NaN());
         if (static_cast<std::int32_t>(o.status) != status[t]) {
-          out << "TASK analysis '" << lay.name << "' task " << t << ": status " << to_string(o.status)
-              << " on re-run, " << to_string(static_cast<TaskStatus>(status[t])) << " in the archive\n";
+          out << "TASK analysis '" << lay.name << "' task " << t << ": status "
+              << to_string(o.status) << " on re-run, "
+              << to_string(static_cast<TaskStatus>(status[t])) << " in the archive\n";
           ++problems;
         }
         for (std::size_t s = 0; s < lay.specs.size(); ++s) {
@@ -318,7 +350,9 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
           std::size_t ndiff = 0;
           double maxdiff = 0;
           for (std::size_t e = 0; e < stored.size(); ++e)
-            if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {  // NOLINT(bugprone-suspicious-memory-comparison): bit for bit
+            // Bit for bit, as compare.
+            // NOLINTNEXTLINE(bugprone-suspicious-memory-comparison)
+            if (std::memcmp(&stored[e], &rows[s][e], sizeof(double)) != 0) {
               ++ndiff;
               if (std::isfinite(stored[e]) && std::isfinite(rows[s][e]))
                 maxdiff = std::max(maxdiff, std::abs(stored[e] - rows[s][e]));
@@ -326,19 +360,20 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
                 maxdiff = std::numeric_limits<double>::infinity();
             }
           if (ndiff) {
-            out << "TASK analysis '" << lay.name << "' task " << t << ": replications/" << lay.specs[s].name << " differ in "
-                << ndiff << " of " << stored.size() << " values (max |difference| " << maxdiff << ")\n";
+            out << "TASK analysis '" << lay.name << "' task " << t << ": replications/"
+                << lay.specs[s].name << " differ in " << ndiff << " of " << stored.size()
+                << " values (max |difference| " << maxdiff << ")\n";
             ++problems;
           }
         }
         list.append(list.empty() ? "" : ", ").append(std::to_string(t));
         ++checked;
       }
-      out << "analysis '" << lay.name << "': re-ran task(s) " << (list.empty() ? "none" : list) << " of "
-          << status.size() << "\n";
+      out << "analysis '" << lay.name << "': re-ran task(s) " << (list.empty() ? "none" : list)
+          << " of " << status.size() << "\n";
     } catch (const Error& e) {
-      out << "TASKS analysis '" << lay.name << "': cannot re-run" << (list.empty() ? "" : " after task(s) " + list)
-          << ": " << e.what() << "\n";
+      out << "TASKS analysis '" << lay.name << "': cannot re-run"
+          << (list.empty() ? "" : " after task(s) " + list) << ": " << e.what() << "\n";
       ++problems;
     }
   }
@@ -376,7 +411,8 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
               what = std::to_string(nd) + " value(s) differ from the recomputation";
             }
             if (!what.empty()) {
-              out << where << " table '" << t.name << "' column '" << c.name << "': " << what << "\n";
+              out << where << " table '" << t.name << "' column '" << c.name << "': " << what
+                  << "\n";
               ++problems;
             }
           }
@@ -388,7 +424,9 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
     }
     out << "summaries: " << tables << " tables recomputed from the stored replications\n";
   }
-  out << (problems ? "FAILED: " + std::to_string(problems) + " problem(s)" : std::string("verified: no difference")) << "\n";
+  out << (problems ? "FAILED: " + std::to_string(problems) + " problem(s)"
+                   : std::string("verified: no difference"))
+      << "\n";
   return problems;
 }
 

@@ -10,12 +10,12 @@
 namespace revest::driver {
 
 struct MergeOptions {
-  std::filesystem::path output;                 ///< the final archive
-  int shards = 0;                               ///< K: shards are shard_path(output, k/K)
-  std::vector<std::filesystem::path> files;     ///< explicit shard files (instead of the names)
-  bool force = false;                           ///< overwrite a complete output
-  bool remove_shards = false;                   ///< delete the shard files after a successful merge
-  bool ignore_free_space = false;               ///< write without reserving the archive's room first
+  std::filesystem::path output;              ///< the final archive
+  int shards = 0;                            ///< K: shards are shard_path(output, k/K)
+  std::vector<std::filesystem::path> files;  ///< explicit shard files (instead of the names)
+  bool force = false;                        ///< overwrite a complete output
+  bool remove_shards = false;                ///< delete the shard files after a successful merge
+  bool ignore_free_space = false;            ///< write without reserving the archive's room first
 };
 
 /// Merges the K shard archives of a sharded run into the final archive: checks that every shard
@@ -25,10 +25,10 @@ struct MergeOptions {
 void merge_shards(const MergeOptions& options, std::ostream& log);
 
 struct VerifyOptions {
-  std::size_t sample = 3;       ///< tasks re-run per analysis
-  std::uint64_t seed = 1;       ///< of the sample (never from the clock)
-  bool summaries = true;        ///< recompute the summary tables from the stored replications
-  std::string digest;           ///< the archive digest it must have (e.g. a paper's); empty: none
+  std::size_t sample = 3;  ///< tasks re-run per analysis
+  std::uint64_t seed = 1;  ///< of the sample (never from the clock)
+  bool summaries = true;   ///< recompute the summary tables from the stored replications
+  std::string digest;      ///< the archive digest it must have (e.g. a paper's); empty: none
 };
 
 /// Verifies an archive from itself alone: every dataset's and attribute's SHA-256 and the archive

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <new>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -19,9 +19,8 @@ using h5::Handle;
 
 namespace {
 
-
-
-/// Selects rows [r0, r1) of a dataset of dimensions `dims` in `fs`; returns the matching memory space.
+/// Selects rows [r0, r1) of a dataset of dimensions `dims` in `fs`; returns the matching memory
+/// space.
 Handle select_rows(hid_t fs, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1) {
   std::vector<hsize_t> start(dims.size(), 0), count(dims);
   start[0] = r0;
@@ -30,7 +29,8 @@ Handle select_rows(hid_t fs, const std::vector<hsize_t>& dims, hsize_t r0, hsize
   return Handle(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
 }
 
-void write_rows(hid_t d, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1, const double* buf) {
+void write_rows(hid_t d, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
+                const double* buf) {
   Handle fs(H5Dget_space(d));
   Handle ms = select_rows(fs, dims, r0, r1);
   h5::check_status(H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf), "write rows");
@@ -63,8 +63,8 @@ void fsync_path(const std::filesystem::path& p, bool directory) {
 
 }  // namespace
 
-void read_rows(hid_t f, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1,
-               double* buf) {
+void read_rows(hid_t f, const std::string& path, const std::vector<hsize_t>& dims, hsize_t r0,
+               hsize_t r1, double* buf) {
   Handle d(h5::check(H5Dopen2(f, path.c_str(), H5P_DEFAULT), "open " + path));
   Handle fs(H5Dget_space(d));
   Handle ms = select_rows(fs, dims, r0, r1);
@@ -123,17 +123,20 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
     std::string messages(std::max<std::size_t>(n, 1) * kMessageLength, '\0');
     for (std::size_t k = 0; k < src.size(); ++k) {
       const auto st = archive_read_status(src[k], a.name);
-      REVEST_REQUIRE(st.size() == n, sources[k].string() << ": analysis '" << a.name << "' has " << st.size()
-                                                         << " tasks, the job " << n);
+      REVEST_REQUIRE(st.size() == n, sources[k].string() << ": analysis '" << a.name << "' has "
+                                                         << st.size() << " tasks, the job " << n);
       const std::string msg = archive_read_messages(src[k], a.name, n);
       for (std::size_t t = 0; t < n; ++t) {
         if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) continue;
-        REVEST_REQUIRE(owner[t] < 0, "analysis '" << a.name << "' task " << t << " was computed by both "
-                                                  << sources[static_cast<std::size_t>(owner[t])].string() << " and "
-                                                  << sources[k].string() << " (shards of different splits?)");
+        REVEST_REQUIRE(owner[t] < 0, "analysis '"
+                                         << a.name << "' task " << t << " was computed by both "
+                                         << sources[static_cast<std::size_t>(owner[t])].string()
+                                         << " and " << sources[k].string()
+                                         << " (shards of different splits?)");
         owner[t] = static_cast<int>(k);
         status[t] = st[t];
-        std::memcpy(messages.data() + t * kMessageLength, msg.data() + t * kMessageLength, kMessageLength);
+        std::memcpy(messages.data() + t * kMessageLength, msg.data() + t * kMessageLength,
+                    kMessageLength);
       }
     }
     if (opt.merge) {
@@ -151,7 +154,8 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
       std::vector<double> buf;
       for (std::size_t b0 = 0; b0 < n; b0 += cr) {
         const std::size_t b1 = std::min(n, b0 + cr);
-        if (std::all_of(owner.begin() + static_cast<std::ptrdiff_t>(b0), owner.begin() + static_cast<std::ptrdiff_t>(b1),
+        if (std::all_of(owner.begin() + static_cast<std::ptrdiff_t>(b0),
+                        owner.begin() + static_cast<std::ptrdiff_t>(b1),
                         [](int o) { return o < 0; }))
           continue;  // nothing computed here (another shard's slice): the chunk stays unallocated
         buf.assign((b1 - b0) * w, std::numeric_limits<double>::quiet_NaN());
@@ -159,20 +163,25 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
           std::size_t r1 = r0 + 1;
           while (r1 < b1 && owner[r1] == owner[r0]) ++r1;
           if (owner[r0] >= 0 && w > 0)
-            read_rows(src[static_cast<std::size_t>(owner[r0])], path, dims, r0, r1, buf.data() + (r0 - b0) * w);
+            read_rows(src[static_cast<std::size_t>(owner[r0])], path, dims, r0, r1,
+                      buf.data() + (r0 - b0) * w);
           r0 = r1;
         }
         if (w > 0) write_rows(dout, dims, b0, b1, buf.data());
       }
     }
     {
-      Handle g(h5::check(H5Gopen2(out, ("/analyses/" + a.name).c_str(), H5P_DEFAULT), "open analysis " + a.name));
+      Handle g(h5::check(H5Gopen2(out, ("/analyses/" + a.name).c_str(), H5P_DEFAULT),
+                         "open analysis " + a.name));
       if (n) {
         Handle d(h5::check(H5Dopen2(g, "status", H5P_DEFAULT), "open status"));
-        h5::check_status(H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()), "write status");
+        h5::check_status(
+            H5Dwrite(d, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()),
+            "write status");
         Handle dm(h5::check(H5Dopen2(g, "status_message", H5P_DEFAULT), "open status_message"));
         Handle t = h5::fixed_string_type(kMessageLength);
-        h5::check_status(H5Dwrite(dm, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, messages.data()), "write status_message");
+        h5::check_status(H5Dwrite(dm, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, messages.data()),
+                         "write status_message");
       }
     }
   }
@@ -188,7 +197,8 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
     }
     if (opt.summarize || w > 0 || c > 0) archive_write_summary(out, layouts[ai], tables, w, c);
     if (!opt.summarize) {  // a shard: no summary group
-      Handle g(h5::check(H5Gopen2(out, ("/analyses/" + layouts[ai].name).c_str(), H5P_DEFAULT), "open analysis"));
+      Handle g(h5::check(H5Gopen2(out, ("/analyses/" + layouts[ai].name).c_str(), H5P_DEFAULT),
+                         "open analysis"));
       if (H5Lexists(g, "summary", H5P_DEFAULT) > 0) H5Ldelete(g, "summary", H5P_DEFAULT);
     }
   }
@@ -203,8 +213,10 @@ std::string write_final(hid_t out, const std::filesystem::path& tmp, std::vector
 
 }  // namespace
 
-std::string assemble_archive(const std::vector<std::filesystem::path>& sources, const std::filesystem::path& dest,
-                             const std::vector<AnalysisLayout>& layouts, const AssembleOptions& opt) {
+std::string assemble_archive(const std::vector<std::filesystem::path>& sources,
+                             const std::filesystem::path& dest,
+                             const std::vector<AnalysisLayout>& layouts,
+                             const AssembleOptions& opt) {
   h5::quiet();
   REVEST_REQUIRE(!sources.empty(), "assemble: no source archive");
   std::vector<Handle> src;
@@ -213,8 +225,8 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
   const std::filesystem::path tmp = dest.string() + ".tmp";
   std::string digest;
   h5::clear_failure_errno();
-  int failed_errno = 0;       // the system error that stopped the writing, if any
-  bool reserving = false;     // it happened while reserving the disk space, before any writing
+  int failed_errno = 0;    // the system error that stopped the writing, if any
+  bool reserving = false;  // it happened while reserving the disk space, before any writing
   std::uint64_t reserved = 0;
   std::uint64_t written = 0;  // bytes of DEST.tmp when it did
   try {
@@ -225,7 +237,9 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
     H5Pset_fapl_sec2(fapl);
     Handle out(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl, fapl));
     if (out.get() < 0) failed_errno = errno;
-    REVEST_REQUIRE(out.get() >= 0, tmp.string() << ": cannot create (check the directory is writable and has space)");
+    REVEST_REQUIRE(
+        out.get() >= 0, tmp.string()
+                            << ": cannot create (check the directory is writable and has space)");
     // Room reserved before anything is written: the whole archive's if asked, and at least what
     // the copies of /meta and /data take, so that H5Ocopy never meets a full disk (its error path
     // crashed in H5T_close_real when it did).
@@ -257,37 +271,45 @@ std::string assemble_archive(const std::vector<std::filesystem::path>& sources, 
     h5::check_status(H5Fclose(id), "close " + tmp.string());
   } catch (const std::exception& e) {
     std::error_code ec;
-    std::filesystem::remove(tmp, ec);  // nothing half-written stays behind, and its space is free again
+    std::filesystem::remove(tmp,
+                            ec);  // nothing half-written stays behind, and its space is free again
     const std::string then = opt.resume_hint.empty() ? std::string() : " " + opt.resume_hint + ".";
     if (failed_errno == ENOSPC || failed_errno == EDQUOT) {
       std::ostringstream os;
-      os << "disk full: " << (failed_errno == EDQUOT ? "the disk quota is exceeded" : "no space left") << " on "
+      os << "disk full: "
+         << (failed_errno == EDQUOT ? "the disk quota is exceeded" : "no space left") << " on "
          << existing_directory(dest).string();
       if (reserving)
         os << ": the final archive " << dest.string()
-           << (reserved == opt.reserve_bytes ? " may take up to " : " needs about ") << format_bytes(reserved)
-           << (reserved == opt.reserve_bytes ? " (its datasets uncompressed and a margin, reserved before it is written)"
-                                             : " for the job and data it embeds alone")
+           << (reserved == opt.reserve_bytes ? " may take up to " : " needs about ")
+           << format_bytes(reserved)
+           << (reserved == opt.reserve_bytes
+                   ? " (its datasets uncompressed and a margin, reserved before it is written)"
+                   : " for the job and data it embeds alone")
            << " and " << format_bytes(free_bytes(dest)) << " are free; nothing was written";
       else
         os << " while writing the final archive " << tmp.string() << " (" << format_bytes(written)
-           << " written, then " << e.what() << "; removed, " << format_bytes(free_bytes(dest)) << " free now)";
-      os << "; " << dest.string() << " is as it was." << (opt.space_hint.empty() ? "" : " " + opt.space_hint + ".") << then;
+           << " written, then " << e.what() << "; removed, " << format_bytes(free_bytes(dest))
+           << " free now)";
+      os << "; " << dest.string() << " is as it was."
+         << (opt.space_hint.empty() ? "" : " " + opt.space_hint + ".") << then;
       REVEST_FAIL(os.str());
     }
     if (dynamic_cast<const std::bad_alloc*>(&e))
-      REVEST_FAIL("out of memory while writing the final archive " << tmp.string() << " (removed; " << dest.string()
-                                                                    << " is as it was); give this process more memory."
-                                                                    << then);
-    REVEST_FAIL("writing the final archive " << tmp.string() << " failed (removed; " << dest.string()
-                                             << " is as it was): " << e.what() << "." << then);
+      REVEST_FAIL("out of memory while writing the final archive "
+                  << tmp.string() << " (removed; " << dest.string()
+                  << " is as it was); give this process more memory." << then);
+    REVEST_FAIL("writing the final archive " << tmp.string() << " failed (removed; "
+                                             << dest.string() << " is as it was): " << e.what()
+                                             << "." << then);
   }
   src.clear();
   release_unused_space(tmp);
   fsync_path(tmp, false);
   std::error_code ec;
   std::filesystem::rename(tmp, dest, ec);
-  REVEST_REQUIRE(!ec, "cannot rename " << tmp.string() << " to " << dest.string() << ": " << ec.message());
+  REVEST_REQUIRE(
+      !ec, "cannot rename " << tmp.string() << " to " << dest.string() << ": " << ec.message());
   fsync_path(dest.has_parent_path() ? dest.parent_path() : std::filesystem::path("."), true);
   return digest;
 }

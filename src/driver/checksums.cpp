@@ -12,7 +12,9 @@ using h5::Handle;
 
 namespace {
 
-bool is_checksum(const std::string& name) { return name == kDatasetChecksum || name == kAttributeChecksums; }
+bool is_checksum(const std::string& name) {
+  return name == kDatasetChecksum || name == kAttributeChecksums;
+}
 
 /// The attributes of an object that are hashed: all but the checksums.
 std::vector<std::string> hashed_attributes(hid_t obj) {
@@ -29,7 +31,9 @@ Handle open_object(hid_t file, const std::string& path) {
 bool is_dataset(hid_t obj) { return H5Iget_type(obj) == H5I_DATASET; }
 
 /// "PATH@NAME" for the digest and for messages.
-std::string attribute_path(const std::string& object, const std::string& name) { return object + "@" + name; }
+std::string attribute_path(const std::string& object, const std::string& name) {
+  return object + "@" + name;
+}
 
 }  // namespace
 
@@ -62,7 +66,8 @@ std::string write_checksums(hid_t file) {
 
 ChecksumReport verify_checksums(hid_t file) {
   ChecksumReport r;
-  r.attributes_recorded = !h5::has_attr(file, "format_version") || h5::attr_int(file, "format_version") >= 2;
+  r.attributes_recorded =
+      !h5::has_attr(file, "format_version") || h5::attr_int(file, "format_version") >= 2;
   std::vector<std::string> lines;
   bool readable = true;
   for (const auto& path : h5::list_objects(file)) {
@@ -81,8 +86,8 @@ ChecksumReport verify_checksums(hid_t file) {
         if (!h5::has_attr(o, kDatasetChecksum)) {
           r.problems.push_back("CHECKSUM " + path + ": no checksum recorded");
         } else if (const std::string want = h5::attr_string(o, kDatasetChecksum); want != have) {
-          r.problems.push_back("CHECKSUM " + path + ": checksum mismatch (recorded " + want.substr(0, 16) +
-                               "..., contents " + have.substr(0, 16) + "...)");
+          r.problems.push_back("CHECKSUM " + path + ": checksum mismatch (recorded " +
+                               want.substr(0, 16) + "..., contents " + have.substr(0, 16) + "...)");
         } else {
           ++r.datasets_intact;
         }
@@ -90,7 +95,8 @@ ChecksumReport verify_checksums(hid_t file) {
     } else if (h5::has_attr(o, "columns")) {
       // A table: every column it lists must be there (a deleted column is no checksum mismatch).
       for (const auto& c : h5::attr_strings(o, "columns"))
-        if (!h5::exists(o, c)) r.problems.push_back("TABLE " + path + ": column '" + c + "' is listed but missing");
+        if (!h5::exists(o, c))
+          r.problems.push_back("TABLE " + path + ": column '" + c + "' is listed but missing");
     }
     std::map<std::string, std::string> recorded;  // name -> checksum
     const bool has_record = h5::has_attr(o, kAttributeChecksums);
@@ -108,7 +114,8 @@ ChecksumReport verify_checksums(hid_t file) {
         have = h5::sha256_attribute(o, name);
         lines.push_back(attribute_path(path, name) + " " + have);
       } catch (const Error& e) {
-        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) + ": unreadable (" + e.what() + ")");
+        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) + ": unreadable (" +
+                             e.what() + ")");
         readable = false;
         continue;
       }
@@ -116,17 +123,20 @@ ChecksumReport verify_checksums(hid_t file) {
       const auto it = recorded.find(name);
       if (!has_record) continue;  // reported once for the object above
       if (it == recorded.end())
-        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) + ": no checksum recorded (added after the archive was written?)");
+        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) +
+                             ": no checksum recorded (added after the archive was written?)");
       else if (it->second != have)
-        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) + ": checksum mismatch (recorded " +
-                             it->second.substr(0, 16) + "..., contents " + have.substr(0, 16) + "...)");
+        r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) +
+                             ": checksum mismatch (recorded " + it->second.substr(0, 16) +
+                             "..., contents " + have.substr(0, 16) + "...)");
       else
         ++r.attributes_intact;
     }
     if (r.attributes_recorded)
       for (const auto& [name, sum] : recorded)
         if (!h5::has_attr(o, name))
-          r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) + ": recorded but missing");
+          r.problems.push_back("ATTRIBUTE " + attribute_path(path, name) +
+                               ": recorded but missing");
   }
   if (readable) r.digest = digest_of(std::move(lines));
   return r;
@@ -137,7 +147,8 @@ std::string recorded_digest(hid_t file) {
   for (const auto& path : h5::list_objects(file)) {
     Handle o = open_object(file, path);
     if (is_dataset(o)) {
-      REVEST_REQUIRE(h5::has_attr(o, kDatasetChecksum), path << ": no checksum recorded (not a finished archive)");
+      REVEST_REQUIRE(h5::has_attr(o, kDatasetChecksum),
+                     path << ": no checksum recorded (not a finished archive)");
       lines.push_back(path + " " + h5::attr_string(o, kDatasetChecksum));
     }
     for (const auto& name : hashed_attributes(o))

@@ -31,5 +31,6 @@ namespace revest::driver {
 /// Compares two archives outside /meta: every dataset bit for bit, and every attribute of every
 /// object (the root included) except the checksums and the timings (wall_seconds, cpu_seconds).
 /// Returns one line per difference (empty = identical results).
-std::vector<std::string> compare_archives(const std::filesystem::path& a, const std::filesystem::path& b);
+std::vector<std::string> compare_archives(const std::filesystem::path& a,
+                                          const std::filesystem::path& b);
 }  // namespace revest::driver

@@ -17,14 +17,29 @@ namespace revest::driver::h5 {
 void Handle::reset() {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      break;
   }
   id_ = -1;
 }
@@ -37,9 +52,12 @@ herr_t find_errno(unsigned, const H5E_error2_t* e, void* data) {
   // error class.
   const char* d = e->desc ? e->desc : "";
   int& err = *static_cast<int*>(data);
-  if (const char* p = std::strstr(d, "errno = ")) err = std::atoi(p + 8);
-  else if (std::strstr(d, "MPI_ERR_NO_SPACE") || std::strstr(d, "No space left")) err = ENOSPC;
-  else if (std::strstr(d, "MPI_ERR_QUOTA") || std::strstr(d, "quota exceeded")) err = EDQUOT;
+  if (const char* p = std::strstr(d, "errno = "))
+    err = std::atoi(p + 8);
+  else if (std::strstr(d, "MPI_ERR_NO_SPACE") || std::strstr(d, "No space left"))
+    err = ENOSPC;
+  else if (std::strstr(d, "MPI_ERR_QUOTA") || std::strstr(d, "quota exceeded"))
+    err = EDQUOT;
   return 0;
 }
 
@@ -92,11 +110,13 @@ hid_t gcpl() {
 }
 
 Handle group(hid_t loc, const std::string& path) {
-  if (exists(loc, path)) return Handle(check(H5Gopen2(loc, path.c_str(), H5P_DEFAULT), "open group " + path));
+  if (exists(loc, path))
+    return Handle(check(H5Gopen2(loc, path.c_str(), H5P_DEFAULT), "open group " + path));
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE));
   H5Pset_create_intermediate_group(lcpl, 1);
   Handle cp(gcpl());
-  return Handle(check(H5Gcreate2(loc, path.c_str(), lcpl, cp, H5P_DEFAULT), "create group " + path));
+  return Handle(
+      check(H5Gcreate2(loc, path.c_str(), lcpl, cp, H5P_DEFAULT), "create group " + path));
 }
 
 namespace {
@@ -115,7 +135,8 @@ template <class T>
 void attr_scalar(hid_t obj, const std::string& name, hid_t type, const T& v) {
   delete_attr_if_exists(obj, name);
   Handle sp(H5Screate(H5S_SCALAR));
-  Handle a(check(H5Acreate2(obj, name.c_str(), type, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name));
+  Handle a(check(H5Acreate2(obj, name.c_str(), type, sp, H5P_DEFAULT, H5P_DEFAULT),
+                 "create attribute " + name));
   check_status(H5Awrite(a, type, &v), "write attribute " + name);
 }
 
@@ -123,7 +144,8 @@ hid_t dcpl_for(std::size_t n, std::size_t elem) {
   hid_t p = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_obj_track_times(p, 0);
   if (n * elem > 4096) {
-    const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, (1 << 20) / std::max<std::size_t>(elem, 1)));
+    const hsize_t chunk =
+        std::max<hsize_t>(1, std::min<hsize_t>(n, (1 << 20) / std::max<std::size_t>(elem, 1)));
     H5Pset_chunk(p, 1, &chunk);
     H5Pset_shuffle(p);
     H5Pset_deflate(p, 4);
@@ -133,14 +155,17 @@ hid_t dcpl_for(std::size_t n, std::size_t elem) {
 
 /// Replaces dataset `name` with a 1-D dataset of n elements of `file_type` written from `buf`
 /// (in `mem_type`); `elem` is the element size used to choose chunking and compression.
-void write_1d(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type, std::size_t count,
-              std::size_t elem, const void* buf) {
+void write_1d(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type,
+              std::size_t count, std::size_t elem, const void* buf) {
   if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, name.c_str(), H5P_DEFAULT);
   const hsize_t n = count;
   Handle sp(H5Screate_simple(1, &n, nullptr));
   Handle dcpl(dcpl_for(count, elem));
-  Handle d(check(H5Dcreate2(loc, name.c_str(), file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
-  if (n > 0) check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), "write dataset " + name);
+  Handle d(check(H5Dcreate2(loc, name.c_str(), file_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                 "create dataset " + name));
+  if (n > 0)
+    check_status(H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf),
+                 "write dataset " + name);
 }
 }  // namespace
 
@@ -149,14 +174,19 @@ void attr(hid_t obj, const std::string& name, const std::string& value) {
   const char* p = value.c_str();
   attr_scalar(obj, name, t, p);
 }
-void attr(hid_t obj, const std::string& name, std::int64_t value) { attr_scalar(obj, name, H5T_NATIVE_INT64, value); }
-void attr(hid_t obj, const std::string& name, double value) { attr_scalar(obj, name, H5T_NATIVE_DOUBLE, value); }
+void attr(hid_t obj, const std::string& name, std::int64_t value) {
+  attr_scalar(obj, name, H5T_NATIVE_INT64, value);
+}
+void attr(hid_t obj, const std::string& name, double value) {
+  attr_scalar(obj, name, H5T_NATIVE_DOUBLE, value);
+}
 void attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
   delete_attr_if_exists(obj, name);
   Handle t = vlen_string_type();
   const hsize_t n = values.size();
   Handle sp(H5Screate_simple(1, &n, nullptr));
-  Handle a(check(H5Acreate2(obj, name.c_str(), t, sp, H5P_DEFAULT, H5P_DEFAULT), "create attribute " + name));
+  Handle a(check(H5Acreate2(obj, name.c_str(), t, sp, H5P_DEFAULT, H5P_DEFAULT),
+                 "create attribute " + name));
   std::vector<const char*> ptrs;
   ptrs.reserve(values.size());
   for (const auto& s : values) ptrs.push_back(s.c_str());
@@ -224,7 +254,8 @@ void write_text(hid_t loc, const std::string& name, const std::string& text) {
   Handle sp(H5Screate(H5S_SCALAR));
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
   H5Pset_obj_track_times(dcpl, 0);
-  Handle d(check(H5Dcreate2(loc, name.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT), "create dataset " + name));
+  Handle d(check(H5Dcreate2(loc, name.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                 "create dataset " + name));
   const char* p = text.c_str();
   check_status(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), "write dataset " + name);
 }
@@ -261,7 +292,8 @@ template <class T>
 std::vector<T> read_1d(hid_t loc, const std::string& name, hid_t mem_type) {
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
   std::vector<T> v(npoints(loc, name));
-  if (!v.empty()) check_status(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
+  if (!v.empty())
+    check_status(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "read " + name);
   return v;
 }
 }  // namespace
@@ -279,7 +311,8 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
   Handle t = vlen_string_type();
   std::vector<char*> ptrs(npoints(loc, name), nullptr);
-  if (!ptrs.empty()) check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read " + name);
+  if (!ptrs.empty())
+    check_status(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "read " + name);
   std::vector<std::string> out;
   for (char* p : ptrs) {
     out.emplace_back(p ? p : "");
@@ -290,7 +323,8 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name) {
 
 void write_table(hid_t loc, const Table& table) {
   table.check();
-  if (H5Lexists(loc, table.name.c_str(), H5P_DEFAULT) > 0) H5Ldelete(loc, table.name.c_str(), H5P_DEFAULT);
+  if (H5Lexists(loc, table.name.c_str(), H5P_DEFAULT) > 0)
+    H5Ldelete(loc, table.name.c_str(), H5P_DEFAULT);
   Handle g = group(loc, table.name);
   std::vector<std::string> names;
   for (const auto& c : table.columns) {
@@ -315,9 +349,12 @@ Column read_column(hid_t table, const std::string& name) {
   if (has_attr(d, "units")) col.units = attr_string(d, "units");
   Handle ty(H5Dget_type(d));
   const H5T_class_t cls = H5Tget_class(ty);
-  if (cls == H5T_STRING) col.data = read_strings(table, name);
-  else if (cls == H5T_INTEGER) col.data = read_ints(table, name);
-  else col.data = read_doubles(table, name);
+  if (cls == H5T_STRING)
+    col.data = read_strings(table, name);
+  else if (cls == H5T_INTEGER)
+    col.data = read_ints(table, name);
+  else
+    col.data = read_doubles(table, name);
   return col;
 }
 
@@ -327,7 +364,8 @@ Table read_table(hid_t loc, const std::string& name) {
   t.name = name;
   if (has_attr(g, "description")) t.description = attr_string(g, "description");
   for (const auto& c : attr_strings(g, "columns")) {
-    REVEST_REQUIRE(exists(g, c), "table " << name << ": column '" << c << "' is listed but missing");
+    REVEST_REQUIRE(exists(g, c),
+                   "table " << name << ": column '" << c << "' is listed but missing");
     t.columns.push_back(read_column(g, c));
   }
   return t;
@@ -348,13 +386,15 @@ std::string read_bytes(hid_t loc, const std::string& name) {
   Handle d(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), "open dataset " + name));
   std::string out(npoints(loc, name), '\0');
   if (!out.empty())
-    check_status(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), "read " + name);
+    check_status(H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+                 "read " + name);
   return out;
 }
 
 namespace {
 herr_t collect_datasets(hid_t, const char* name, const H5O_info_t* info, void* data) {
-  if (info->type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
+  if (info->type == H5O_TYPE_DATASET)
+    static_cast<std::vector<std::string>*>(data)->push_back(std::string("/") + name);
   return 0;
 }
 }  // namespace
@@ -430,7 +470,8 @@ namespace {
 herr_t collect_objects(hid_t, const char* name, const H5O_info_t* info, void* data) {
   auto* out = static_cast<std::vector<std::string>*>(data);
   if (std::strcmp(name, ".") == 0) return 0;  // the root, listed first by list_objects
-  if (info->type == H5O_TYPE_DATASET || info->type == H5O_TYPE_GROUP) out->push_back(std::string("/") + name);
+  if (info->type == H5O_TYPE_DATASET || info->type == H5O_TYPE_GROUP)
+    out->push_back(std::string("/") + name);
   return 0;
 }
 herr_t collect_attribute(hid_t, const char* name, const H5A_info_t*, void* data) {
@@ -449,7 +490,8 @@ std::vector<std::string> list_objects(hid_t file) {
 std::vector<std::string> attribute_names(hid_t obj) {
   std::vector<std::string> out;
   hsize_t idx = 0;
-  check_status(H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute, &out), "list attributes");
+  check_status(H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_attribute, &out),
+               "list attributes");
   return out;
 }
 
@@ -486,7 +528,8 @@ std::string sha256_hex(const std::string& bytes) {
 
 std::string to_hex(const unsigned char* bytes, std::size_t n) {
   std::ostringstream os;
-  for (std::size_t i = 0; i < n; ++i) os << std::hex << std::setw(2) << std::setfill('0') << int(bytes[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    os << std::hex << std::setw(2) << std::setfill('0') << int(bytes[i]);
   return os.str();
 }
 

@@ -62,10 +62,14 @@ Holder parse_holder(const std::string& text) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos) continue;
     const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-    if (k == "host") h.host = v;
-    else if (k == "pid") h.pid = v;
-    else if (k == "since") h.since = v;
-    else if (k == "slurm_job") h.slurm_job = v;
+    if (k == "host")
+      h.host = v;
+    else if (k == "pid")
+      h.pid = v;
+    else if (k == "since")
+      h.since = v;
+    else if (k == "slurm_job")
+      h.slurm_job = v;
   }
   return h;
 }
@@ -82,7 +86,8 @@ std::string describe(const Holder& h) {
 /// For the O_EXCL fallback only: is the holder certainly gone?
 bool holder_gone(const Holder& h) {
   const char* job = std::getenv("SLURM_JOB_ID");
-  if (job && !h.slurm_job.empty() && h.slurm_job == job) return true;  // an earlier run of this (requeued) job
+  if (job && !h.slurm_job.empty() && h.slurm_job == job)
+    return true;  // an earlier run of this (requeued) job
   if (h.host != this_host() || h.pid.empty()) return false;
   char* end = nullptr;
   const long pid = std::strtol(h.pid.c_str(), &end, 10);
@@ -94,7 +99,8 @@ std::string read_all(int fd) {
   std::string out;
   char buf[1024];
   off_t at = 0;
-  for (ssize_t n; (n = ::pread(fd, buf, sizeof buf, at)) > 0; at += n) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::pread(fd, buf, sizeof buf, at)) > 0; at += n)
+    out.append(buf, static_cast<std::size_t>(n));
   return out;
 }
 
@@ -105,13 +111,18 @@ void write_holder(int fd) {
   [[maybe_unused]] const ssize_t n = ::pwrite(fd, line.data(), line.size(), 0);
 }
 
-bool flock_unsupported(int e) { return e == ENOSYS || e == EOPNOTSUPP || e == ENOLCK || e == EINVAL; }
+bool flock_unsupported(int e) {
+  return e == ENOSYS || e == EOPNOTSUPP || e == ENOLCK || e == EINVAL;
+}
 
 }  // namespace
 
-std::filesystem::path lock_path(const std::filesystem::path& archive) { return archive.string() + ".lock"; }
+std::filesystem::path lock_path(const std::filesystem::path& archive) {
+  return archive.string() + ".lock";
+}
 
-OutputLock::OutputLock(const std::filesystem::path& archive, bool use_flock) : path_(lock_path(archive)) {
+OutputLock::OutputLock(const std::filesystem::path& archive, bool use_flock)
+    : path_(lock_path(archive)) {
   for (int attempt = 0; attempt < 20; ++attempt) {
     bool created = true;
     int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -120,14 +131,17 @@ OutputLock::OutputLock(const std::filesystem::path& archive, bool use_flock) : p
       fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT) continue;  // its holder removed it meanwhile: try again
     }
-    REVEST_REQUIRE(fd >= 0, path_.string() << ": cannot create the archive's lock file (" << std::strerror(errno)
-                                           << "); is the directory writable?");
+    REVEST_REQUIRE(fd >= 0, path_.string()
+                                << ": cannot create the archive's lock file ("
+                                << std::strerror(errno) << "); is the directory writable?");
     const int err = !use_flock ? ENOSYS : ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
     if (err == 0) {
       // A holder that just finished removes the file after we opened it: hold the lock only on
       // the file the path still names, or two writers could each hold a lock on another inode.
-      struct stat a {}, b {};
-      if (::fstat(fd, &a) != 0 || ::stat(path_.c_str(), &b) != 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+      struct stat a {
+      }, b{};
+      if (::fstat(fd, &a) != 0 || ::stat(path_.c_str(), &b) != 0 || a.st_dev != b.st_dev ||
+          a.st_ino != b.st_ino) {
         ::close(fd);
         continue;
       }
@@ -139,25 +153,29 @@ OutputLock::OutputLock(const std::filesystem::path& archive, bool use_flock) : p
     if (err == EWOULDBLOCK) {
       const Holder h = parse_holder(read_all(fd));
       ::close(fd);
-      REVEST_FAIL(archive.string() << " is being written by another revest (" << describe(h)
-                                   << "): refusing a second writer. Wait for it to finish (a later --resume then "
-                                      "finds the archive complete), or stop it first; its lock is "
-                                   << path_.string());
+      REVEST_FAIL(archive.string()
+                  << " is being written by another revest (" << describe(h)
+                  << "): refusing a second writer. Wait for it to finish (a later --resume then "
+                     "finds the archive complete), or stop it first; its lock is "
+                  << path_.string());
     }
     if (!flock_unsupported(err)) {
       ::close(fd);
-      REVEST_FAIL(path_.string() << ": cannot lock the archive's lock file (" << std::strerror(err) << ")");
+      REVEST_FAIL(path_.string() << ": cannot lock the archive's lock file (" << std::strerror(err)
+                                 << ")");
     }
     // No flock on this file system: the lock is the file's existence.
     if (!created) {
       const Holder h = parse_holder(read_all(fd));
       if (!holder_gone(h)) {
         ::close(fd);
-        REVEST_FAIL(archive.string() << " is being written by another revest (" << describe(h)
-                                     << "), or was by one that ended without removing its lock: this file system has "
-                                        "no flock(2), so revest cannot tell. Refusing a second writer; if no revest "
-                                        "writes this archive any more, delete "
-                                     << path_.string() << " and run again");
+        REVEST_FAIL(
+            archive.string()
+            << " is being written by another revest (" << describe(h)
+            << "), or was by one that ended without removing its lock: this file system has "
+               "no flock(2), so revest cannot tell. Refusing a second writer; if no revest "
+               "writes this archive any more, delete "
+            << path_.string() << " and run again");
       }
     }
     write_holder(fd);
@@ -165,7 +183,8 @@ OutputLock::OutputLock(const std::filesystem::path& archive, bool use_flock) : p
     flocked_ = false;
     return;
   }
-  REVEST_FAIL(path_.string() << ": could not take the archive's lock (its lock file kept being replaced)");
+  REVEST_FAIL(
+      path_.string() << ": could not take the archive's lock (its lock file kept being replaced)");
 }
 
 OutputLock::~OutputLock() {

@@ -8,12 +8,20 @@ namespace revest::driver {
 
 Progress::Progress(std::string label, std::size_t total, std::size_t done, double interval_seconds,
                    bool enabled, std::FILE* out)
-    : label_(std::move(label)), total_(total), start_done_(done), done_(done),
-      interval_(interval_seconds), enabled_(enabled), tty_(isatty(fileno(out)) != 0), out_(out),
-      t0_(std::chrono::steady_clock::now()), last_(t0_) {
+    : label_(std::move(label)),
+      total_(total),
+      start_done_(done),
+      done_(done),
+      interval_(interval_seconds),
+      enabled_(enabled),
+      tty_(isatty(fileno(out)) != 0),
+      out_(out),
+      t0_(std::chrono::steady_clock::now()),
+      last_(t0_) {
   if (enabled_ && !tty_)
-    std::fprintf(out_, "[revest] %s: %zu tasks%s\n", label_.c_str(), total_,
-                 done > 0 ? (" (" + std::to_string(done) + " already done, resuming)").c_str() : "");
+    std::fprintf(
+        out_, "[revest] %s: %zu tasks%s\n", label_.c_str(), total_,
+        done > 0 ? (" (" + std::to_string(done) + " already done, resuming)").c_str() : "");
 }
 
 std::string Progress::format_seconds(double s) {

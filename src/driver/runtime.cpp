@@ -2,26 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdlib.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <chrono>
 #include <cmath>
-#include <ctime>
-#include <limits>
-#include <numeric>
-#include <sstream>
-#include <thread>
-#include <fstream>
-#include <iterator>
-#include <map>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <map>
 #include <new>
-#include <stdlib.h>
-#include <unistd.h>
+#include <numeric>
+#include <sstream>
+#include <thread>
 
 #include "analyses/options_serialization.hpp"
 #include "driver/assemble.hpp"
@@ -79,41 +79,51 @@ void job_from_bytes(const std::string& s, LoadedJob& L) {
 // library that fails to allocate may crash instead of throwing.
 
 std::string g_where = "rank 0 of 1";  ///< this process, for messages: "rank R of N (host H)"
-char g_where_c[160] = "rank 0 of 1";   ///< the same for the signal handler
-char g_activity[320] = "starting";     ///< what this rank is doing, for the signal handler
+char g_where_c[160] = "rank 0 of 1";  ///< the same for the signal handler
+char g_activity[320] = "starting";    ///< what this rank is doing, for the signal handler
 
 void set_where(int rank, int size, const std::string& host) {
   g_where = "rank " + std::to_string(rank) + " of " + std::to_string(size) + " (host " + host + ")";
   std::snprintf(g_where_c, sizeof g_where_c, "%s", g_where.c_str());
 }
-void set_activity(const std::string& what) { std::snprintf(g_activity, sizeof g_activity, "%s", what.c_str()); }
+void set_activity(const std::string& what) {
+  std::snprintf(g_activity, sizeof g_activity, "%s", what.c_str());
+}
 
 std::string out_of_memory(const std::string& what) {
   return "out of memory: " + what + " ran out of memory (std::bad_alloc) on " + g_where +
-         ". The ranks of a node share its memory: run fewer ranks per node (mpirun --map-by ppr:N:node, srun "
-         "--ntasks-per-node=N), give each rank more (--mem-per-cpu, [slurm] mem_per_cpu, a larger ulimit -v), or make "
+         ". The ranks of a node share its memory: run fewer ranks per node (mpirun --map-by "
+         "ppr:N:node, srun "
+         "--ntasks-per-node=N), give each rank more (--mem-per-cpu, [slurm] mem_per_cpu, a larger "
+         "ulimit -v), or make "
          "the work smaller";
 }
 
-struct sigaction g_previous_segv {}, g_previous_bus {};
+struct sigaction g_previous_segv {
+}, g_previous_bus{};
 
 extern "C" void on_fatal_signal(int sig) {
   // Async-signal-safe: write(2) of texts prepared beforehand, then the handler that was there
   // before (Open MPI's backtrace, or the default action) on the re-raised signal.
-  auto put = [](const char* s) { [[maybe_unused]] const ssize_t r = ::write(2, s, std::strlen(s)); };
+  auto put = [](const char* s) {
+    [[maybe_unused]] const ssize_t r = ::write(2, s, std::strlen(s));
+  };
   put("revest: fatal: ");
   put(sig == SIGSEGV ? "segmentation fault" : "bus error");
   put(" on ");
   put(g_where_c);
   put(" while ");
   put(g_activity);
-  put(". Under a memory limit (ulimit -v, a cgroup, --mem-per-cpu) this is most likely memory exhaustion: run fewer "
-      "ranks per node or give each rank more memory; the tasks checkpointed before are kept (--resume)\n");
+  put(". Under a memory limit (ulimit -v, a cgroup, --mem-per-cpu) this is most likely memory "
+      "exhaustion: run fewer "
+      "ranks per node or give each rank more memory; the tasks checkpointed before are kept "
+      "(--resume)\n");
   ::sigaction(sig, sig == SIGSEGV ? &g_previous_segv : &g_previous_bus, nullptr);
   ::raise(sig);
 }
 
-/// Runs fn; a std::bad_alloc in it becomes a revest::Error naming `what` (e.g. "building analysis 'x'").
+/// Runs fn; a std::bad_alloc in it becomes a revest::Error naming `what` (e.g. "building analysis
+/// 'x'").
 template <class F>
 void memory_guard(const std::string& what, F&& fn) {
   set_activity(what);
@@ -126,7 +136,9 @@ void memory_guard(const std::string& what, F&& fn) {
 
 /// What makes one task of an analysis need less memory (for the out-of-memory message).
 std::string task_size_hint(const std::string& kind) {
-  if (kind == "real_options") return "fewer paths per batch (more batches, or fewer paths, regression_paths, real_world_paths)";
+  if (kind == "real_options")
+    return "fewer paths per batch (more batches, or fewer paths, regression_paths, "
+           "real_world_paths)";
   if (kind == "spatial_esda") return "a smaller permutations_per_task";
   if (kind == "spatial_models") return "fewer impact_draws, or logdet = \"sparse\"";
   return "";
@@ -138,9 +150,9 @@ struct RoundBuffer {
   std::vector<std::vector<double>> rows;  // per spec
   std::vector<std::int32_t> status;
   std::vector<std::string> messages;
-  std::string error;  // a real error (not a task failure): ends the run on all ranks
+  std::string error;           // a real error (not a task failure): ends the run on all ranks
   bool out_of_memory = false;  // the error is a std::bad_alloc
-  double busy_seconds = 0;  // wall time this rank spent computing tasks
+  double busy_seconds = 0;     // wall time this rank spent computing tasks
 
   /// Sorts by task index (dynamic scheduling delivers tasks out of order).
   void sort(const std::vector<ReplicationSpec>& specs) {
@@ -172,10 +184,13 @@ void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, 
   struct Busy {
     double& total;
     std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-    ~Busy() { total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+    ~Busy() {
+      total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
   } busy{buf.busy_seconds};
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  const std::string what = "analysis '" + a.name() + "' (" + a.kind() + ") task " + std::to_string(task);
+  const std::string what =
+      "analysis '" + a.name() + "' (" + a.kind() + ") task " + std::to_string(task);
   set_activity("computing " + what);
   if (buf.rows.size() != specs.size()) buf.rows.resize(specs.size());
   std::vector<std::size_t> off(specs.size());
@@ -183,8 +198,10 @@ void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, 
   try {
     // The rows too: on a rank short of memory, growing the round's buffer is what fails first.
     std::vector<std::span<double>> spans;
-    for (std::size_t s = 0; s < specs.size(); ++s) buf.rows[s].resize(off[s] + specs[s].row_size(), nan);
-    for (std::size_t s = 0; s < specs.size(); ++s) spans.emplace_back(buf.rows[s].data() + off[s], specs[s].row_size());
+    for (std::size_t s = 0; s < specs.size(); ++s)
+      buf.rows[s].resize(off[s] + specs[s].row_size(), nan);
+    for (std::size_t s = 0; s < specs.size(); ++s)
+      spans.emplace_back(buf.rows[s].data() + off[s], specs[s].row_size());
     Rng rng(seed, a.name(), static_cast<std::uint32_t>(task));
     const TaskOutcome out = a.run_task(task, rng, spans);
     if (out.status != TaskStatus::kOk)
@@ -204,7 +221,8 @@ void run_one_task(const Analysis& a, const std::vector<ReplicationSpec>& specs, 
   } catch (const std::exception& e) {
     buf.error = what + ": " + e.what();
   }
-  for (std::size_t s = 0; s < specs.size(); ++s) buf.rows[s].resize(std::min(buf.rows[s].size(), off[s]));  // no allocation
+  for (std::size_t s = 0; s < specs.size(); ++s)
+    buf.rows[s].resize(std::min(buf.rows[s].size(), off[s]));  // no allocation
 }
 
 /// Dynamic self-scheduling of `round` over the ranks of `comm` (a private duplicate). Rank 0
@@ -278,16 +296,17 @@ std::string resume_command(const std::filesystem::path& job_path, const RunOptio
 }
 
 /// Reads the data files a job names (rank 0; after the job itself is loaded).
-void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std::filesystem::path& defaults,
-                 bool build_analyses) {
+void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
+                 const std::filesystem::path& defaults, bool build_analyses) {
   L.inputs.indicators = io::load_indicators(L.job.indicators);
   L.inputs.geo = io::load_geography(L.job.geography);
   for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
   const io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
-  const bool real_options = std::any_of(L.specs.begin(), L.specs.end(), [](const analyses::AnalysisSpec& a) {
-    return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
-  });
+  const bool real_options =
+      std::any_of(L.specs.begin(), L.specs.end(), [](const analyses::AnalysisSpec& a) {
+        return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
+      });
   if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
   if (build_analyses)
     for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));
@@ -299,9 +318,11 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file, const std:
       {"queen", L.job.geography / "queen.csv"},
       {"rook", L.job.geography / "rook.csv"},
       {"panel", L.job.panel}};
-  for (const auto& [role, p] : files) L.files.push_back({role, p.lexically_normal().string(), sha256_file(p), {}});
+  for (const auto& [role, p] : files)
+    L.files.push_back({role, p.lexically_normal().string(), sha256_file(p), {}});
   if (real_options)
-    L.files.push_back({"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects), {}});
+    L.files.push_back(
+        {"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects), {}});
 }
 
 }  // namespace
@@ -315,9 +336,11 @@ void install_fatal_signal_report() {
 }
 
 ScratchDir::ScratchDir(const std::string& tag) {
-  std::string templ = (std::filesystem::temp_directory_path() / ("revest-" + tag + "-XXXXXX")).string();
-  REVEST_REQUIRE(::mkdtemp(templ.data()) != nullptr, "cannot create a scratch directory under "
-                                                        << std::filesystem::temp_directory_path().string());
+  std::string templ =
+      (std::filesystem::temp_directory_path() / ("revest-" + tag + "-XXXXXX")).string();
+  REVEST_REQUIRE(::mkdtemp(templ.data()) != nullptr,
+                 "cannot create a scratch directory under "
+                     << std::filesystem::temp_directory_path().string());
   path_ = templ;
 }
 
@@ -329,10 +352,13 @@ ScratchDir::~ScratchDir() {
 std::vector<std::size_t> static_block(const std::vector<std::size_t>& round, int rank, int size,
                                       std::size_t unit) {
   unit = std::max<std::size_t>(1, unit);
-  const std::size_t n = round.size(), p = static_cast<std::size_t>(size), r = static_cast<std::size_t>(rank);
+  const std::size_t n = round.size(), p = static_cast<std::size_t>(size),
+                    r = static_cast<std::size_t>(rank);
   const std::size_t units = (n + unit - 1) / unit;
-  const std::size_t b = std::min(n, units * r / p * unit), e = std::min(n, units * (r + 1) / p * unit);
-  return {round.begin() + static_cast<std::ptrdiff_t>(b), round.begin() + static_cast<std::ptrdiff_t>(e)};
+  const std::size_t b = std::min(n, units * r / p * unit),
+                    e = std::min(n, units * (r + 1) / p * unit);
+  return {round.begin() + static_cast<std::ptrdiff_t>(b),
+          round.begin() + static_cast<std::ptrdiff_t>(e)};
 }
 
 std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
@@ -343,12 +369,14 @@ std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
   return std::max<std::size_t>(1, std::min(num_tasks, want));
 }
 
-void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files) {
+void check_output_not_input(const std::filesystem::path& output,
+                            const std::vector<InputFile>& files) {
   // Same file: the same inode when both exist (symbolic and hard links, other spellings), else the
   // same normalised absolute path.
   auto same = [](const std::filesystem::path& a, const std::filesystem::path& b) {
     std::error_code ec;
-    if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec)) return std::filesystem::equivalent(a, b, ec);
+    if (std::filesystem::exists(a, ec) && std::filesystem::exists(b, ec))
+      return std::filesystem::equivalent(a, b, ec);
     const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a), ec);
     const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b), ec);
     return !ec && ca == cb;
@@ -362,32 +390,42 @@ void check_output_not_input(const std::filesystem::path& output, const std::vect
     for (const auto& f : files)
       for (const std::string& in : {f.path, f.read_from})
         if (!in.empty() && same(target, in))
-          REVEST_FAIL("output " << output.string() << what << " is the job's " << f.role << " input " << f.path
-                                << ": refusing to overwrite an input of the job (even with --force); choose another "
-                                   "output (-o, or `output` in the job file)");
+          REVEST_FAIL(
+              "output "
+              << output.string() << what << " is the job's " << f.role << " input " << f.path
+              << ": refusing to overwrite an input of the job (even with --force); choose another "
+                 "output (-o, or `output` in the job file)");
 }
 
-std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size) {
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now,
+                             const ArchiveSize& size) {
   const std::uint64_t free = free_bytes(output);
   const std::string dir = existing_directory(output).string();
-  REVEST_REQUIRE(free >= required_free_bytes(now, size.final),
-                 "not enough free space for " << output.string() << ": " << dir << " has " << format_bytes(free)
-                 << " free, and the run needs about " << format_bytes(now) << " for its work file and "
-                 << format_bytes(size.final) << " for the final archive (its datasets uncompressed; at least "
-                 << format_bytes(size.final / 8) << " compressed). Free space or choose another output (-o); if the "
-                    "file system reports less free space than it has, --ignore-free-space (or [runtime] "
-                    "check_free_space = false) skips this check");
+  REVEST_REQUIRE(
+      free >= required_free_bytes(now, size.final),
+      "not enough free space for "
+          << output.string() << ": " << dir << " has " << format_bytes(free)
+          << " free, and the run needs about " << format_bytes(now) << " for its work file and "
+          << format_bytes(size.final)
+          << " for the final archive (its datasets uncompressed; at least "
+          << format_bytes(size.final / 8)
+          << " compressed). Free space or choose another output (-o); if the "
+             "file system reports less free space than it has, --ignore-free-space (or [runtime] "
+             "check_free_space = false) skips this check");
   if (free >= now + final_reservation(size.final)) return "";
   std::ostringstream os;
-  os << dir << " has " << format_bytes(free) << " free: room for the work file (" << format_bytes(now)
-     << ") but maybe not for the final archive, about " << format_bytes(size.final)
-     << " uncompressed; revest reserves " << format_bytes(final_reservation(size.final))
+  os << dir << " has " << format_bytes(free) << " free: room for the work file ("
+     << format_bytes(now) << ") but maybe not for the final archive, about "
+     << format_bytes(size.final) << " uncompressed; revest reserves "
+     << format_bytes(final_reservation(size.final))
      << " before writing it and stops, resumable, if it cannot";
   return os.str();
 }
 
-LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::filesystem::path& defaults,
-                            const std::optional<std::filesystem::path>& output, bool build_analyses) {
+LoadedJob load_and_validate(const std::filesystem::path& job_path,
+                            const std::filesystem::path& defaults,
+                            const std::optional<std::filesystem::path>& output,
+                            bool build_analyses) {
   LoadedJob L;
   L.job = io::load_job(job_path, defaults);
   if (output) L.job.output = *output;
@@ -396,46 +434,57 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path, const std::fi
   return L;
 }
 
-LoadedJob load_from_archive(const std::filesystem::path& archive, const std::filesystem::path& scratch,
-                            const std::optional<std::filesystem::path>& output, bool build_analyses) {
+LoadedJob load_from_archive(const std::filesystem::path& archive,
+                            const std::filesystem::path& scratch,
+                            const std::optional<std::filesystem::path>& output,
+                            bool build_analyses) {
   const auto state = archive_state(archive);
   REVEST_REQUIRE(state != ArchiveState::kAbsent, archive.string() << ": no such file");
-  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive, archive.string() << ": not a revest archive (or corrupt)");
+  REVEST_REQUIRE(state != ArchiveState::kNotAnArchive,
+                 archive.string() << ": not a revest archive (or corrupt)");
   h5::Handle f = archive_open(archive, false);
   h5::Handle meta(h5::check(H5Gopen2(f, "/meta", H5P_DEFAULT), "open /meta"));
-  REVEST_REQUIRE(h5::exists(meta, "files"), archive.string() << ": the input files are not embedded (archive written by "
-                                                                "revest < 0.6); re-run it from its job file instead");
+  REVEST_REQUIRE(h5::exists(meta, "files"),
+                 archive.string() << ": the input files are not embedded (archive written by "
+                                     "revest < 0.6); re-run it from its job file instead");
   const Table inputs = h5::read_table(meta, "inputs");
-  REVEST_REQUIRE(inputs.columns.size() >= 3, archive.string() << ": /meta/inputs has no role column");
+  REVEST_REQUIRE(inputs.columns.size() >= 3, archive.string()
+                                                 << ": /meta/inputs has no role column");
   const auto& roles = std::get<std::vector<std::string>>(inputs.columns[2].data);
   const auto& shas = std::get<std::vector<std::string>>(inputs.columns[1].data);
   std::map<std::string, std::filesystem::path> where;
   std::filesystem::create_directories(scratch / "geography");
-  static const std::vector<std::string> kRoles = {"job", "defaults", "indicators", "counties",
-                                                  "queen", "rook", "panel", "projects"};
+  static const std::vector<std::string> kRoles = {"job",   "defaults", "indicators", "counties",
+                                                  "queen", "rook",     "panel",      "projects"};
   for (std::size_t k = 0; k < roles.size(); ++k) {
     const std::string& role = roles[k];
     // Only the known roles: a name from the archive never becomes a path of its own.
     REVEST_REQUIRE(std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end() &&
                        std::count(roles.begin(), roles.end(), role) == 1,
-                   archive.string() << ": /meta/inputs names an unknown or repeated input role '" << role
-                                    << "' (archive damaged or not written by revest)");
+                   archive.string() << ": /meta/inputs names an unknown or repeated input role '"
+                                    << role << "' (archive damaged or not written by revest)");
     std::filesystem::path p;
-    if (role == "counties" || role == "queen" || role == "rook") p = scratch / "geography" / (role + ".csv");
-    else if (role == "job" || role == "defaults" || role == "indicators") p = scratch / (role + ".toml");
-    else p = scratch / (role + ".csv");
-    const std::string bytes = h5::read_bytes(h5::Handle(h5::check(H5Gopen2(meta, "files", H5P_DEFAULT), "open files")), role);
+    if (role == "counties" || role == "queen" || role == "rook")
+      p = scratch / "geography" / (role + ".csv");
+    else if (role == "job" || role == "defaults" || role == "indicators")
+      p = scratch / (role + ".toml");
+    else
+      p = scratch / (role + ".csv");
+    const std::string bytes = h5::read_bytes(
+        h5::Handle(h5::check(H5Gopen2(meta, "files", H5P_DEFAULT), "open files")), role);
     {
       std::ofstream out(p, std::ios::binary);
       out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
       REVEST_REQUIRE(out.good(), p.string() << ": cannot write");
     }
-    REVEST_REQUIRE(sha256_file(p) == shas[k], archive.string() << ": embedded file '" << role
-                                                               << "' does not match its recorded SHA-256 (archive damaged)");
+    REVEST_REQUIRE(sha256_file(p) == shas[k],
+                   archive.string() << ": embedded file '" << role
+                                    << "' does not match its recorded SHA-256 (archive damaged)");
     where[role] = p;
   }
   LoadedJob L;
-  L.job = io::job_from_effective(h5::read_text(meta, "effective_config"), h5::read_text(meta, "job_file"));
+  L.job = io::job_from_effective(h5::read_text(meta, "effective_config"),
+                                 h5::read_text(meta, "job_file"));
   L.job.file = h5::attr_string(meta, "job_path");
   const io::Job original = L.job;
   L.job.indicators = where.at("indicators");
@@ -454,7 +503,8 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
   const auto& paths = std::get<std::vector<std::string>>(inputs.columns[0].data);
   for (std::size_t k = 0; k < L.files.size() && k < paths.size(); ++k) {
     REVEST_REQUIRE(L.files[k].role == roles[k] && L.files[k].sha256 == shas[k],
-                   archive.string() << ": embedded inputs do not match the job (role " << roles[k] << ")");
+                   archive.string()
+                       << ": embedded inputs do not match the job (role " << roles[k] << ")");
     L.files[k].read_from = L.files[k].path;
     L.files[k].path = paths[k];
   }
@@ -462,7 +512,8 @@ LoadedJob load_from_archive(const std::filesystem::path& archive, const std::fil
   return L;
 }
 
-std::vector<AnalysisLayout> layouts_of(const io::Job& job, const std::vector<std::unique_ptr<Analysis>>& analyses) {
+std::vector<AnalysisLayout> layouts_of(const io::Job& job,
+                                       const std::vector<std::unique_ptr<Analysis>>& analyses) {
   std::vector<AnalysisLayout> layouts;
   for (std::size_t k = 0; k < analyses.size(); ++k) {
     AnalysisLayout lay;
@@ -505,43 +556,50 @@ LoadedJob share_job(const std::filesystem::path& job_path, const RunOptions& opt
                     std::optional<ScratchDir>& scratch, std::vector<AnalysisLayout>& layouts) {
   std::string bytes;
   LoadedJob L;
-  collective_try([&] {
-    if (rc.rank != 0) return;
-    memory_guard("reading the job and its data", [&] {
-      // The analyses are built below, on every rank, before anything is written.
-      if (opt.from_archive) {
-        scratch.emplace("rerun");
-        L = load_from_archive(*opt.from_archive, scratch->path(), opt.output, /*build_analyses=*/false);
-      } else {
-        L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
-      }
-      bytes = job_to_bytes(L);
-    });
-  }, rc.comm);
+  collective_try(
+      [&] {
+        if (rc.rank != 0) return;
+        memory_guard("reading the job and its data", [&] {
+          // The analyses are built below, on every rank, before anything is written.
+          if (opt.from_archive) {
+            scratch.emplace("rerun");
+            L = load_from_archive(*opt.from_archive, scratch->path(), opt.output,
+                                  /*build_analyses=*/false);
+          } else {
+            L = load_and_validate(job_path, opt.defaults, opt.output, /*build_analyses=*/false);
+          }
+          bytes = job_to_bytes(L);
+        });
+      },
+      rc.comm);
   broadcast(bytes, 0, rc.comm);
-  collective_try([&] {
-    if (rc.rank != 0)
-      memory_guard("receiving the job and its data", [&] { job_from_bytes(bytes, L); });
-    bytes.clear();
-    bytes.shrink_to_fit();
-    for (const auto& spec : L.specs)
-      memory_guard("building analysis '" + spec.name + "' (" + spec.kind() + ")", [&] {
-        L.analyses.push_back(opt.factory ? opt.factory(spec, L.inputs) : make_analysis(spec, L.inputs));
-      });
-    layouts = layouts_of(L.job, L.analyses);
-  }, rc.comm);
+  collective_try(
+      [&] {
+        if (rc.rank != 0)
+          memory_guard("receiving the job and its data", [&] { job_from_bytes(bytes, L); });
+        bytes.clear();
+        bytes.shrink_to_fit();
+        for (const auto& spec : L.specs)
+          memory_guard("building analysis '" + spec.name + "' (" + spec.kind() + ")", [&] {
+            L.analyses.push_back(opt.factory ? opt.factory(spec, L.inputs)
+                                             : make_analysis(spec, L.inputs));
+          });
+        layouts = layouts_of(L.job, L.analyses);
+      },
+      rc.comm);
   return L;
 }
 
 /// Where a run's tasks write, and what is left to compute (step 3 of run_job).
 struct WorkFile {
   /// The archive path itself, or, for --force over an existing file, the replacement work file
-  /// beside it, so that what is at the archive's path stays until the new archive is renamed over it.
+  /// beside it, so that what is at the archive's path stays until the new archive is renamed over
+  /// it.
   std::filesystem::path path;
   std::vector<std::vector<std::size_t>> pending;  ///< per analysis, the tasks still to compute
-  bool already_complete = false;                   ///< --resume of a complete archive: nothing to do
-  bool check_space = false;                        ///< free space is checked and reserved
-  ArchiveSize disk;                                ///< rank 0: the archive size estimate
+  bool already_complete = false;                  ///< --resume of a complete archive: nothing to do
+  bool check_space = false;                       ///< free space is checked and reserved
+  ArchiveSize disk;                               ///< rank 0: the archive size estimate
 };
 
 /// Step 3 of run_job: rank 0 takes the archive's lock (`lock`, held by the caller until the final
@@ -549,8 +607,8 @@ struct WorkFile {
 /// creates the work file, or finds what an interrupted run left to do; every rank learns the work
 /// file and the pending tasks.
 WorkFile open_work_file(const std::filesystem::path& path, const LoadedJob& L,
-                        const std::vector<AnalysisLayout>& layouts, const RunInfo& info, const RunOptions& opt,
-                        const RunComm& rc, std::optional<OutputLock>& lock) {
+                        const std::vector<AnalysisLayout>& layouts, const RunInfo& info,
+                        const RunOptions& opt, const RunComm& rc, std::optional<OutputLock>& lock) {
   const io::Job& job = L.job;
   const std::vector<InputFile>& files = L.files;
   WorkFile wf;
@@ -559,97 +617,115 @@ WorkFile open_work_file(const std::filesystem::path& path, const LoadedJob& L,
   int already_complete = 0;
   auto& pending = wf.pending;
   const bool check_space = wf.check_space;
-  collective_try([&] {
-    if (rc.rank != 0) return;
-    if (opt.shard.sharded()) check_output_not_input(path, files);
-    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-    lock.emplace(path);
-    const std::filesystem::path next = replacement_path(path);
-    const auto state = archive_state(path), next_state = archive_state(next);
-    std::filesystem::path work = path;
-    wf.disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
-    const ArchiveSize& disk = wf.disk;
-    // A new work file: room for all of it (its rows are reserved at once), and then some for the
-    // final archive; see check_free_space. What is reserved cannot run out later, mid-run.
-    auto create = [&] {
-      if (check_space) {
-        const std::string warning = check_free_space(path, disk.work, disk);
-        spdlog::info("archive size: work file about {}, final archive about {} uncompressed; {} free on {}",
-                     format_bytes(disk.work), format_bytes(disk.final), format_bytes(free_bytes(path)),
-                     existing_directory(path).string());
-        if (!warning.empty()) spdlog::warn("{}", warning);
-      }
-      archive_create(work, job, L.inputs, files, layouts, info, opt.shard);
-      for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
-      if (!check_space) return;
-      try {
-        archive_reserve(work, layouts, pending);
-      } catch (const Error&) {
-        std::filesystem::remove(work);  // nothing was computed in it yet
-        throw;
-      }
-    };
-    // A work file resumed: room for its rows still to write (reserved now, if they were not).
-    auto resume = [&] {
-      pending = archive_pending(work, job, files, layouts, info, opt.shard);
-      if (!check_space) return;
-      std::uint64_t rows = 0;
-      for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
-        std::uint64_t row = 0;
-        for (const auto& s : layouts[ai].specs) row += s.row_size() * sizeof(double);
-        rows += pending[ai].size() * row;
-      }
-      const std::string warning = check_free_space(path, std::min(rows, unallocated_bytes(work)), disk);
-      if (!warning.empty()) spdlog::warn("{}", warning);
-      archive_reserve(work, layouts, pending);
-    };
-    if (opt.force) {
-      if (next_state != ArchiveState::kAbsent) std::filesystem::remove(next);  // an interrupted --force run
-      if (state != ArchiveState::kAbsent) work = next;
-      create();
-      if (work != path)
-        spdlog::info("--force: {} is kept until the new archive replaces it; the new run's work file is {}",
-                     path.string(), work.string());
-    } else if (next_state != ArchiveState::kAbsent) {
-      // An interrupted --force run: finishing it is what --resume means.
-      REVEST_REQUIRE(opt.resume, next.string() << ": an interrupted --force run left this work file; --resume "
-                                                  "finishes it (it then replaces " << path.string()
-                                               << "), --force starts over");
-      REVEST_REQUIRE(next_state == ArchiveState::kIncomplete,
-                     next.string() << ": not a usable work file (not a revest archive, or corrupt); remove it, or use "
-                                      "--force to start over");
-      work = next;
-      resume();
-      std::size_t left = 0;
-      for (auto& p : pending) left += p.size();
-      spdlog::info("resuming the --force run in {}: {} task(s) left ({} is kept until it is complete)", work.string(),
-                   left, path.string());
-    } else if (opt.resume && state == ArchiveState::kComplete) {
-      // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
-      archive_check_same_run(archive_open(path, false), path, job, files, opt.shard);
-      spdlog::info("{} is already complete; nothing to do", path.string());
-      for (const auto& l : layouts) { (void)l; pending.emplace_back(); }
-      already_complete = 1;
-    } else if (opt.resume && state == ArchiveState::kIncomplete) {
-      resume();
-      std::size_t left = 0;
-      for (auto& p : pending) left += p.size();
-      spdlog::info("resuming {}: {} task(s) left", path.string(), left);
-    } else {
-      if (state == ArchiveState::kComplete)
-        REVEST_FAIL(path.string() << ": a complete archive already exists (use --force to overwrite"
-                                           ", or set another output)");
-      if (state == ArchiveState::kIncomplete)
-        REVEST_FAIL(path.string() << ": an interrupted archive exists (use --resume to finish it, "
-                                           "or --force to start over)");
-      if (state == ArchiveState::kNotAnArchive)
-        REVEST_FAIL(path.string() << ": file exists and is not a revest archive, or is corrupt (refused"
-                                           "; use --force to overwrite it, or another --output)");
-      create();
-    }
-    work_str = work.string();
-    pending_bytes = to_bytes(pending);
-  }, rc.comm);
+  collective_try(
+      [&] {
+        if (rc.rank != 0) return;
+        if (opt.shard.sharded()) check_output_not_input(path, files);
+        if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+        lock.emplace(path);
+        const std::filesystem::path next = replacement_path(path);
+        const auto state = archive_state(path), next_state = archive_state(next);
+        std::filesystem::path work = path;
+        wf.disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
+        const ArchiveSize& disk = wf.disk;
+        // A new work file: room for all of it (its rows are reserved at once), and then some for
+        // the final archive; see check_free_space. What is reserved cannot run out later, mid-run.
+        auto create = [&] {
+          if (check_space) {
+            const std::string warning = check_free_space(path, disk.work, disk);
+            spdlog::info(
+                "archive size: work file about {}, final archive about {} uncompressed; {} free on "
+                "{}",
+                format_bytes(disk.work), format_bytes(disk.final), format_bytes(free_bytes(path)),
+                existing_directory(path).string());
+            if (!warning.empty()) spdlog::warn("{}", warning);
+          }
+          archive_create(work, job, L.inputs, files, layouts, info, opt.shard);
+          for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+          if (!check_space) return;
+          try {
+            archive_reserve(work, layouts, pending);
+          } catch (const Error&) {
+            std::filesystem::remove(work);  // nothing was computed in it yet
+            throw;
+          }
+        };
+        // A work file resumed: room for its rows still to write (reserved now, if they were not).
+        auto resume = [&] {
+          pending = archive_pending(work, job, files, layouts, info, opt.shard);
+          if (!check_space) return;
+          std::uint64_t rows = 0;
+          for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
+            std::uint64_t row = 0;
+            for (const auto& s : layouts[ai].specs) row += s.row_size() * sizeof(double);
+            rows += pending[ai].size() * row;
+          }
+          const std::string warning =
+              check_free_space(path, std::min(rows, unallocated_bytes(work)), disk);
+          if (!warning.empty()) spdlog::warn("{}", warning);
+          archive_reserve(work, layouts, pending);
+        };
+        if (opt.force) {
+          if (next_state != ArchiveState::kAbsent)
+            std::filesystem::remove(next);  // an interrupted --force run
+          if (state != ArchiveState::kAbsent) work = next;
+          create();
+          if (work != path)
+            spdlog::info(
+                "--force: {} is kept until the new archive replaces it; the new run's work file is "
+                "{}",
+                path.string(), work.string());
+        } else if (next_state != ArchiveState::kAbsent) {
+          // An interrupted --force run: finishing it is what --resume means.
+          REVEST_REQUIRE(opt.resume,
+                         next.string()
+                             << ": an interrupted --force run left this work file; --resume "
+                                "finishes it (it then replaces "
+                             << path.string() << "), --force starts over");
+          REVEST_REQUIRE(next_state == ArchiveState::kIncomplete,
+                         next.string() << ": not a usable work file (not a revest archive, or "
+                                          "corrupt); remove it, or use "
+                                          "--force to start over");
+          work = next;
+          resume();
+          std::size_t left = 0;
+          for (auto& p : pending) left += p.size();
+          spdlog::info(
+              "resuming the --force run in {}: {} task(s) left ({} is kept until it is complete)",
+              work.string(), left, path.string());
+        } else if (opt.resume && state == ArchiveState::kComplete) {
+          // Nothing to compute: --resume means "make sure the archive is finished" -- by this job.
+          archive_check_same_run(archive_open(path, false), path, job, files, opt.shard);
+          spdlog::info("{} is already complete; nothing to do", path.string());
+          for (const auto& l : layouts) {
+            (void)l;
+            pending.emplace_back();
+          }
+          already_complete = 1;
+        } else if (opt.resume && state == ArchiveState::kIncomplete) {
+          resume();
+          std::size_t left = 0;
+          for (auto& p : pending) left += p.size();
+          spdlog::info("resuming {}: {} task(s) left", path.string(), left);
+        } else {
+          if (state == ArchiveState::kComplete)
+            REVEST_FAIL(path.string()
+                        << ": a complete archive already exists (use --force to overwrite"
+                           ", or set another output)");
+          if (state == ArchiveState::kIncomplete)
+            REVEST_FAIL(path.string()
+                        << ": an interrupted archive exists (use --resume to finish it, "
+                           "or --force to start over)");
+          if (state == ArchiveState::kNotAnArchive)
+            REVEST_FAIL(path.string()
+                        << ": file exists and is not a revest archive, or is corrupt (refused"
+                           "; use --force to overwrite it, or another --output)");
+          create();
+        }
+        work_str = work.string();
+        pending_bytes = to_bytes(pending);
+      },
+      rc.comm);
   broadcast(work_str, 0, rc.comm);
   wf.path = work_str;
   broadcast(pending_bytes, 0, rc.comm);
@@ -670,8 +746,8 @@ struct TaskPhase {
 /// Step 4 of run_job: the pending tasks of every analysis, round by round, written collectively
 /// into the work file and checkpointed. A stop request (a signal) ends the current tasks early;
 /// the ranks agree at the end of the round, checkpoint, and leave.
-TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layouts, const WorkFile& wf,
-                    const RunOptions& opt, RunComm& rc) {
+TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layouts,
+                    const WorkFile& wf, const RunOptions& opt, RunComm& rc) {
   const io::Job& job = L.job;
   const auto& analyses = L.analyses;
   const MPI_Comm comm = rc.comm;
@@ -694,9 +770,12 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
       const auto t0 = std::chrono::steady_clock::now();
       const double c0 = cpu_seconds();
       const std::size_t slice_tasks = shard_tasks(lay.num_tasks, opt.shard).size();
-      const std::size_t round = job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
-      Progress progress(a.name() + " (" + a.kind() + ")" + (opt.shard.sharded() ? " shard " + opt.shard.str() : ""),
-                        slice_tasks, slice_tasks - todo.size(), job.progress_seconds, opt.progress && rank == 0);
+      const std::size_t round =
+          job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
+      Progress progress(a.name() + " (" + a.kind() + ")" +
+                            (opt.shard.sharded() ? " shard " + opt.shard.str() : ""),
+                        slice_tasks, slice_tasks - todo.size(), job.progress_seconds,
+                        opt.progress && rank == 0);
       std::size_t done = slice_tasks - todo.size();
       unsigned long long failed_total = 0;
       // Status of this rank's tasks written since the last checkpoint (marked done at the next).
@@ -706,8 +785,9 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
       auto last_checkpoint = std::chrono::steady_clock::now();
       double busy = 0;  // this rank's time in tasks (the rest: waiting, writing, checkpoints)
       for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
-        const std::vector<std::size_t> slice(todo.begin() + static_cast<std::ptrdiff_t>(r0),
-                                             todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
+        const std::vector<std::size_t> slice(
+            todo.begin() + static_cast<std::ptrdiff_t>(r0),
+            todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
         RoundBuffer buf;
         buf.rows.resize(lay.specs.size());
         if (job.schedule == io::Schedule::kStatic) {
@@ -720,19 +800,27 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
         }
         busy += buf.busy_seconds;
         // A real error on any rank ends the run on all ranks, before the collective write.
-        collective_try([&] {
-          if (buf.error.empty()) memory_guard("sorting the rows of analysis '" + a.name() + "'", [&] { buf.sort(lay.specs); });
-          if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
-          if (buf.out_of_memory) {
-            std::uint64_t row = 0;
-            for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
-            const std::string hint = task_size_hint(a.kind());
-            throw Error(buf.error + ": " + (hint.empty() ? "" : hint + ", or ") + "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a round, here up to " +
-                        std::to_string(round) + " tasks of " + format_bytes(row) +
-                        "). Every task checkpointed before is kept: finish the run with --resume");
-          }
-        }, comm);
-        set_activity("writing the rows of analysis '" + a.name() + "' into the work file " + wf.path.string());
+        collective_try(
+            [&] {
+              if (buf.error.empty())
+                memory_guard("sorting the rows of analysis '" + a.name() + "'",
+                             [&] { buf.sort(lay.specs); });
+              if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
+              if (buf.out_of_memory) {
+                std::uint64_t row = 0;
+                for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
+                const std::string hint = task_size_hint(a.kind());
+                throw Error(
+                    buf.error + ": " + (hint.empty() ? "" : hint + ", or ") +
+                    "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a "
+                    "round, here up to " +
+                    std::to_string(round) + " tasks of " + format_bytes(row) +
+                    "). Every task checkpointed before is kept: finish the run with --resume");
+              }
+            },
+            comm);
+        set_activity("writing the rows of analysis '" + a.name() + "' into the work file " +
+                     wf.path.string());
         archive.write_rows(lay, buf.tasks, buf.rows);
         if (opt.after_write) opt.after_write(a.name(), done);
         ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
@@ -743,8 +831,8 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
         // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
         const bool last_round = r0 + round >= todo.size();
         int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint).count() >=
-                     job.checkpoint_seconds;
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint)
+                         .count() >= job.checkpoint_seconds;
         MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
         if (ck) {
           // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
@@ -773,8 +861,9 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
       double busy_sum = 0;
       MPI_Reduce(&busy, &busy_sum, 1, MPI_DOUBLE, MPI_SUM, 0, comm);
       if (rank == 0 && !todo.empty() && tp.wall[ai] > 0)
-        spdlog::info("{}: task phase {:.1f} s on {} rank(s); tasks kept the ranks busy {:.1f}% of it",
-                     a.name(), tp.wall[ai], size, 100.0 * busy_sum / (size * tp.wall[ai]));
+        spdlog::info(
+            "{}: task phase {:.1f} s on {} rank(s); tasks kept the ranks busy {:.1f}% of it",
+            a.name(), tp.wall[ai], size, 100.0 * busy_sum / (size * tp.wall[ai]));
     }
   } catch (const CollectiveError&) {
     throw;  // every rank is here: normal unwinding (collective close) is safe
@@ -791,50 +880,65 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
 
 /// Step 5 of run_job: rank 0 writes the final archive (rows compressed, summaries, checksums),
 /// renamed over the work file in one step; returns its digest (on rank 0; empty elsewhere).
-std::string write_final_archive(const std::filesystem::path& job_path, const std::filesystem::path& path,
-                                const LoadedJob& L, const std::vector<AnalysisLayout>& layouts, const WorkFile& wf,
-                                const TaskPhase& tp, const RunInfo& info, const RunOptions& opt, const RunComm& rc,
-                                std::chrono::steady_clock::time_point wall0, double cpu0) {
+std::string write_final_archive(const std::filesystem::path& job_path,
+                                const std::filesystem::path& path, const LoadedJob& L,
+                                const std::vector<AnalysisLayout>& layouts, const WorkFile& wf,
+                                const TaskPhase& tp, const RunInfo& info, const RunOptions& opt,
+                                const RunComm& rc, std::chrono::steady_clock::time_point wall0,
+                                double cpu0) {
   const auto& analyses = L.analyses;
   std::vector<double> cpu_sum(analyses.size(), 0.0);
   std::vector<double> cpu_per = tp.cpu;
-  MPI_Reduce(cpu_per.data(), cpu_sum.data(), static_cast<int>(cpu_per.size()), MPI_DOUBLE, MPI_SUM, 0, rc.comm);
+  MPI_Reduce(cpu_per.data(), cpu_sum.data(), static_cast<int>(cpu_per.size()), MPI_DOUBLE, MPI_SUM,
+             0, rc.comm);
   double cpu_all = cpu_seconds() - cpu0, cpu_all_sum = 0;
   MPI_Reduce(&cpu_all, &cpu_all_sum, 1, MPI_DOUBLE, MPI_SUM, 0, rc.comm);
   std::string digest;
-  collective_try([&] {
-    if (rc.rank != 0) return;
-    const double cpu_summary0 = cpu_seconds();
-    AssembleOptions ao;
-    ao.shard = opt.shard;
-    ao.info = info;
-    ao.analysis_wall = tp.wall;
-    ao.analysis_cpu = cpu_sum;
-    if (!opt.shard.sharded())
-      ao.summarize = [&](std::size_t ai, ReplicationReader& reader) {
-        std::vector<Table> tables;
-        memory_guard("summarising analysis '" + analyses[ai]->name() + "' (" + analyses[ai]->kind() + ")",
-                     [&] { tables = analyses[ai]->summarize(reader); });
-        return tables;
-      };
-    ao.end_time = now_iso8601();
-    ao.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
-    if (wf.check_space) ao.reserve_bytes = final_reservation(wf.disk.final);
-    ao.space_hint = "Free space on " + existing_directory(path).string() +
-                    (wf.check_space ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
-                                          "; with --ignore-free-space it is written without reserving that room)"
-                                    : " (the final archive takes about " + format_bytes(wf.disk.final) + " uncompressed)");
-    ao.resume_hint = "Every task is done and kept in the work file " + wf.path.string() + ": `" +
-                     resume_command(job_path, opt) + "` writes the final archive";
-    set_activity("writing the final archive " + path.string());
-    digest = assemble_archive({wf.path}, path, layouts, ao);
-    if (wf.path != path) std::filesystem::remove(wf.path);  // the replaced archive is gone now, by the rename
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-    spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(), analyses.size(),
-                 opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(), Progress::format_seconds(wall));
-    spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)", digest, path.string());
-  }, rc.comm);
+  collective_try(
+      [&] {
+        if (rc.rank != 0) return;
+        const double cpu_summary0 = cpu_seconds();
+        AssembleOptions ao;
+        ao.shard = opt.shard;
+        ao.info = info;
+        ao.analysis_wall = tp.wall;
+        ao.analysis_cpu = cpu_sum;
+        if (!opt.shard.sharded())
+          ao.summarize = [&](std::size_t ai, ReplicationReader& reader) {
+            std::vector<Table> tables;
+            memory_guard("summarising analysis '" + analyses[ai]->name() + "' (" +
+                             analyses[ai]->kind() + ")",
+                         [&] { tables = analyses[ai]->summarize(reader); });
+            return tables;
+          };
+        ao.end_time = now_iso8601();
+        ao.wall_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        ao.cpu_seconds = cpu_all_sum + (cpu_seconds() - cpu_summary0);
+        if (wf.check_space) ao.reserve_bytes = final_reservation(wf.disk.final);
+        ao.space_hint =
+            "Free space on " + existing_directory(path).string() +
+            (wf.check_space
+                 ? " (writing the final archive reserves " + format_bytes(ao.reserve_bytes) +
+                       "; with --ignore-free-space it is written without reserving that room)"
+                 : " (the final archive takes about " + format_bytes(wf.disk.final) +
+                       " uncompressed)");
+        ao.resume_hint = "Every task is done and kept in the work file " + wf.path.string() +
+                         ": `" + resume_command(job_path, opt) + "` writes the final archive";
+        set_activity("writing the final archive " + path.string());
+        digest = assemble_archive({wf.path}, path, layouts, ao);
+        if (wf.path != path)
+          std::filesystem::remove(wf.path);  // the replaced archive is gone now, by the rename
+        const double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+        spdlog::info("archive complete: {} ({} analyses{}, wall {})", path.string(),
+                     analyses.size(),
+                     opt.shard.sharded() ? ", shard " + opt.shard.str() : std::string(),
+                     Progress::format_seconds(wall));
+        spdlog::info("archive digest: {} (check it with `revest verify {} --digest DIGEST`)",
+                     digest, path.string());
+      },
+      rc.comm);
   return digest;
 }
 
@@ -890,22 +994,28 @@ RunResult run_job(const std::filesystem::path& job_path, const RunOptions& opt, 
   result.tasks_left = left_total - result.tasks_done;
   if (tp.stop_signal && result.tasks_left > 0) {
     result.stopped_by = tp.stop_signal;
-    collective_try([&] {
-      if (rc.rank != 0) return;
-      std::ostringstream os;
-      os << "stopped=signal" << tp.stop_signal << " done=" << result.tasks_done << " left=" << result.tasks_left
-         << " at=" << now_iso8601();
-      archive_segment_note(wf.path, os.str());
-      spdlog::warn("stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the archive {} "
-                   "is resumable (revest run JOB --resume){}",
-                   tp.stop_signal, result.tasks_done, result.tasks_left, wf.path.string(),
-                   wf.path == path ? std::string() : "; " + path.string() + " is kept until it is complete");
-    }, rc.comm);
+    collective_try(
+        [&] {
+          if (rc.rank != 0) return;
+          std::ostringstream os;
+          os << "stopped=signal" << tp.stop_signal << " done=" << result.tasks_done
+             << " left=" << result.tasks_left << " at=" << now_iso8601();
+          archive_segment_note(wf.path, os.str());
+          spdlog::warn(
+              "stopped by signal {} after a checkpoint: {} task(s) done in this run, {} left; the "
+              "archive {} "
+              "is resumable (revest run JOB --resume){}",
+              tp.stop_signal, result.tasks_done, result.tasks_left, wf.path.string(),
+              wf.path == path ? std::string()
+                              : "; " + path.string() + " is kept until it is complete");
+        },
+        rc.comm);
     return result;
   }
 
   // 5. The final archive.
-  result.digest = write_final_archive(job_path, path, L, layouts, wf, tp, info, opt, rc, wall0, cpu0);
+  result.digest =
+      write_final_archive(job_path, path, L, layouts, wf, tp, info, opt, rc, wall0, cpu0);
   return result;
 }
 

@@ -18,8 +18,8 @@
 namespace revest::driver {
 
 struct RunOptions {
-  bool resume = false;   ///< continue an interrupted archive (only missing tasks are computed)
-  ShardSpec shard;       ///< compute only this slice of every analysis (output: a shard archive)
+  bool resume = false;  ///< continue an interrupted archive (only missing tasks are computed)
+  ShardSpec shard;      ///< compute only this slice of every analysis (output: a shard archive)
   /// Take the job, the configuration and every input file from this archive instead of the job
   /// path (revest rerun): the run needs nothing else.
   std::optional<std::filesystem::path> from_archive;
@@ -34,14 +34,15 @@ struct RunOptions {
   /// Skip the free-space checks and reservations (--ignore-free-space; the job's [runtime]
   /// check_free_space = false does the same).
   bool ignore_free_space = false;
-  std::filesystem::path defaults;               ///< config/defaults.toml
+  std::filesystem::path defaults;  ///< config/defaults.toml
   bool progress = true;
   /// Builds analyses from their typed options (default: the registry, make_analysis). Tests
   /// substitute analyses that fail or throw on chosen tasks.
   std::function<std::unique_ptr<Analysis>(const analyses::AnalysisSpec&, const Inputs&)> factory;
   /// Test hook: called on every rank after each checkpoint with (analysis, tasks done).
   std::function<void(const std::string&, std::size_t)> after_round;
-  /// Test hook: called on every rank after a round's rows are written, before they are checkpointed.
+  /// Test hook: called on every rank after a round's rows are written, before they are
+  /// checkpointed.
   std::function<void(const std::string&, std::size_t)> after_write;
 };
 
@@ -74,22 +75,25 @@ LoadedJob load_and_validate(const std::filesystem::path& job_path,
 /// Rank 0 only: the job and its data as embedded in an archive (/meta/files). The files are
 /// written into `scratch` (which must exist) and loaded from there exactly as `revest run` loads
 /// them; their SHA-256 must equal the recorded ones. The output defaults to `archive` itself.
-LoadedJob load_from_archive(const std::filesystem::path& archive, const std::filesystem::path& scratch,
+LoadedJob load_from_archive(const std::filesystem::path& archive,
+                            const std::filesystem::path& scratch,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
 
 /// Throws revest::Error naming the input if writing the archive `output` (or its work file
-/// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's input
-/// files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force does
-/// not override this. load_and_validate and load_from_archive call it.
-void check_output_not_input(const std::filesystem::path& output, const std::vector<InputFile>& files);
+/// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's
+/// input files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force
+/// does not override this. load_and_validate and load_from_archive call it.
+void check_output_not_input(const std::filesystem::path& output,
+                            const std::vector<InputFile>& files);
 
 /// The free-space check before a run (and `revest validate`), rank 0: throws revest::Error, naming
 /// the directory, the free space and the estimate, when the free space is clearly too small for
 /// `now` bytes written uncompressed (the work file) and a final archive of `size.final` bytes
 /// uncompressed (required_free_bytes); returns a warning (else "") when it may not hold the final
 /// archive's reservation (final_reservation).
-std::string check_free_space(const std::filesystem::path& output, std::uint64_t now, const ArchiveSize& size);
+std::string check_free_space(const std::filesystem::path& output, std::uint64_t now,
+                             const ArchiveSize& size);
 
 /// The layout of every analysis of a loaded job (what the archive holds): the analyses' names,
 /// kinds, tasks and datasets. Their options as the archive records them (options_toml) come from

@@ -22,8 +22,10 @@ namespace revest::driver {
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -31,11 +33,13 @@ std::string shell_quote(const std::string& text) {
 std::string slurm_job_name(const std::string& text) {
   std::string out;
   for (char c : text)
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+    out +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
   return out.empty() ? std::string("revest") : out;
 }
 
-std::string render_template(const std::string& templ, const std::vector<std::pair<std::string, std::string>>& values,
+std::string render_template(const std::string& templ,
+                            const std::vector<std::pair<std::string, std::string>>& values,
                             const std::string& name) {
   std::string out;
   std::size_t line = 1;
@@ -45,10 +49,13 @@ std::string render_template(const std::string& templ, const std::vector<std::pai
       if (j != std::string::npos) {
         const std::string key = templ.substr(i + 1, j - i - 1);
         bool is_key = !key.empty();
-        for (char c : key) is_key = is_key && (std::isupper(static_cast<unsigned char>(c)) || c == '_');
+        for (char c : key)
+          is_key = is_key && (std::isupper(static_cast<unsigned char>(c)) || c == '_');
         if (is_key) {
-          const auto it = std::find_if(values.begin(), values.end(), [&](const auto& kv) { return kv.first == key; });
-          REVEST_REQUIRE(it != values.end(), name << ":" << line << ": unknown placeholder @" << key << "@");
+          const auto it = std::find_if(values.begin(), values.end(),
+                                       [&](const auto& kv) { return kv.first == key; });
+          REVEST_REQUIRE(it != values.end(),
+                         name << ":" << line << ": unknown placeholder @" << key << "@");
           out += it->second;
           i = j + 1;
           continue;
@@ -72,7 +79,8 @@ struct Captured {
 /// close-on-exec (dup2 clears the flag on the child's 1 and 2), so the child inherits nothing else.
 Captured run_capture(const std::vector<std::string>& argv) {
   int out_pipe[2], err_pipe[2];
-  REVEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0 && ::pipe2(err_pipe, O_CLOEXEC) == 0, "pipe2() failed");
+  REVEST_REQUIRE(::pipe2(out_pipe, O_CLOEXEC) == 0 && ::pipe2(err_pipe, O_CLOEXEC) == 0,
+                 "pipe2() failed");
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
@@ -90,7 +98,8 @@ Captured run_capture(const std::vector<std::string>& argv) {
   if (rc != 0) {
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
-    REVEST_FAIL("cannot run " << argv[0] << ": " << std::strerror(rc) << " (is SLURM installed and on PATH?)");
+    REVEST_FAIL("cannot run " << argv[0] << ": " << std::strerror(rc)
+                              << " (is SLURM installed and on PATH?)");
   }
   auto drain = [](int fd, std::string& s) {
     char buf[4096];
@@ -121,9 +130,10 @@ void write_script(const std::filesystem::path& p, const std::string& text) {
     out << text;
     REVEST_REQUIRE(out.good(), tmp << ": cannot write");
   }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                                        std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                                        std::filesystem::perms::others_exec);
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+               std::filesystem::perms::others_exec);
   std::filesystem::rename(tmp, p);
 }
 
@@ -150,8 +160,11 @@ std::int64_t slurm_time_seconds(const std::string& t) {
     std::size_t pos = 0;
     while (ok && pos <= rest.size()) {
       const auto colon = rest.find(':', pos);
-      const std::string part = rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
-      ok = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      const std::string part =
+          rest.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+      ok = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      });
       if (ok) f.push_back(std::stoll(part));
       if (colon == std::string::npos) break;
       pos = colon + 1;
@@ -160,7 +173,8 @@ std::int64_t slurm_time_seconds(const std::string& t) {
     ok = false;
   }
   ok = ok && !f.empty() && f.size() <= 3 && days >= 0;
-  REVEST_REQUIRE(ok, "time limit '" << t << "': expected minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S");
+  REVEST_REQUIRE(ok,
+                 "time limit '" << t << "': expected minutes, M:S, H:M:S, D-H, D-H:M or D-H:M:S");
   if (dash != std::string::npos) {  // D-H[:M[:S]]
     std::int64_t s = days * 86400 + f[0] * 3600;
     if (f.size() > 1) s += f[1] * 60;
@@ -175,9 +189,13 @@ std::int64_t slurm_time_seconds(const std::string& t) {
 namespace {
 
 std::string parse_job_id(const Captured& c, const std::vector<std::string>& argv) {
-  REVEST_REQUIRE(c.status == 0, "sbatch failed (exit " << c.status << "): " << c.err << c.out << "\n  command: " << command_line(argv));
+  REVEST_REQUIRE(c.status == 0, "sbatch failed (exit " << c.status << "): " << c.err << c.out
+                                                       << "\n  command: " << command_line(argv));
   std::string id = c.out.substr(0, c.out.find_first_of(";\n"));
-  REVEST_REQUIRE(!id.empty() && std::all_of(id.begin(), id.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }),
+  REVEST_REQUIRE(!id.empty() && std::all_of(id.begin(), id.end(),
+                                            [](char ch) {
+                                              return std::isdigit(static_cast<unsigned char>(ch));
+                                            }),
                  "sbatch printed no job id: '" << c.out << "'");
   return id;
 }
@@ -190,37 +208,55 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
   std::size_t tasks = 0;
   for (const auto& a : L.analyses) tasks += a->num_tasks();
   io::SlurmOptions s = L.job.slurm;
-  for (auto [dst, v] : {std::pair{&s.nodes, o.nodes}, {&s.ntasks, o.ntasks}, {&s.cpus_per_task, o.cpus_per_task},
-                        {&s.shards, o.shards}, {&s.signal_seconds, o.signal_seconds}, {&s.max_requeues, o.max_requeues}})
+  for (auto [dst, v] : {std::pair{&s.nodes, o.nodes},
+                        {&s.ntasks, o.ntasks},
+                        {&s.cpus_per_task, o.cpus_per_task},
+                        {&s.shards, o.shards},
+                        {&s.signal_seconds, o.signal_seconds},
+                        {&s.max_requeues, o.max_requeues}})
     if (v >= 0) *dst = v;
-  for (auto [dst, v] : {std::pair{&s.time, &o.time}, {&s.mem_per_cpu, &o.mem_per_cpu}, {&s.partition, &o.partition},
-                        {&s.account, &o.account}, {&s.qos, &o.qos}})
+  for (auto [dst, v] : {std::pair{&s.time, &o.time},
+                        {&s.mem_per_cpu, &o.mem_per_cpu},
+                        {&s.partition, &o.partition},
+                        {&s.account, &o.account},
+                        {&s.qos, &o.qos}})
     if (!v->empty()) *dst = *v;
   if (o.no_requeue) s.requeue = false;
-  REVEST_REQUIRE(s.ntasks >= 1 && s.cpus_per_task >= 1 && s.shards >= 1 && s.nodes >= 0 && s.signal_seconds >= 0 &&
-                     s.max_requeues >= 0,
-                 "submit: --ntasks, --cpus-per-task, --shards must be >= 1; --nodes, --signal, --max-requeues >= 0");
+  REVEST_REQUIRE(s.ntasks >= 1 && s.cpus_per_task >= 1 && s.shards >= 1 && s.nodes >= 0 &&
+                     s.signal_seconds >= 0 && s.max_requeues >= 0,
+                 "submit: --ntasks, --cpus-per-task, --shards must be >= 1; --nodes, --signal, "
+                 "--max-requeues >= 0");
   auto safe = [](const std::string& v) {
     return std::all_of(v.begin(), v.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string("._:,/@%+-").find(c) != std::string::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string("._:,/@%+-").find(c) != std::string::npos;
     });
   };
-  for (const auto& [k, v] : std::vector<std::pair<const char*, std::string>>{
-           {"--time", s.time}, {"--mem-per-cpu", s.mem_per_cpu}, {"--partition", s.partition},
-           {"--account", s.account}, {"--qos", s.qos}})
-    REVEST_REQUIRE(safe(v), "submit: " << k << " '" << v << "' may contain only letters, digits and ._:,/@%+-");
+  for (const auto& [k, v] :
+       std::vector<std::pair<const char*, std::string>>{{"--time", s.time},
+                                                        {"--mem-per-cpu", s.mem_per_cpu},
+                                                        {"--partition", s.partition},
+                                                        {"--account", s.account},
+                                                        {"--qos", s.qos}})
+    REVEST_REQUIRE(safe(v), "submit: " << k << " '" << v
+                                       << "' may contain only letters, digits and ._:,/@%+-");
 
   const std::int64_t limit = slurm_time_seconds(s.time);
   REVEST_REQUIRE(s.signal_seconds < limit,
-                 "submit: the warning signal (" << s.signal_seconds << " s before the limit) must come before the time limit itself ("
-                                                << s.time << " = " << limit << " s); lower --signal or raise --time");
+                 "submit: the warning signal ("
+                     << s.signal_seconds
+                     << " s before the limit) must come before the time limit itself (" << s.time
+                     << " = " << limit << " s); lower --signal or raise --time");
   if (s.signal_seconds > 0 && 2 * (std::int64_t{s.signal_seconds} + 30) > limit)
-    out << "warning: SIGUSR1 comes " << s.signal_seconds << "-" << s.signal_seconds + 30 << " s before the " << limit
-        << " s limit, so each run segment works at most " << std::max<std::int64_t>(0, limit - s.signal_seconds - 30) << "-"
-        << limit - s.signal_seconds << " s before it checkpoints and is requeued (raise --time or lower --signal)\n";
+    out << "warning: SIGUSR1 comes " << s.signal_seconds << "-" << s.signal_seconds + 30
+        << " s before the " << limit << " s limit, so each run segment works at most "
+        << std::max<std::int64_t>(0, limit - s.signal_seconds - 30) << "-"
+        << limit - s.signal_seconds
+        << " s before it checkpoints and is requeued (raise --time or lower --signal)\n";
   const std::filesystem::path output = std::filesystem::absolute(L.job.output).lexically_normal();
-  const std::filesystem::path dir =
-      o.script_dir.empty() ? output.parent_path() / (L.job.name + ".slurm") : std::filesystem::absolute(o.script_dir);
+  const std::filesystem::path dir = o.script_dir.empty()
+                                        ? output.parent_path() / (L.job.name + ".slurm")
+                                        : std::filesystem::absolute(o.script_dir);
   std::filesystem::create_directories(dir);
   SubmitResult r;
   r.run_script = dir / "run.sbatch";
@@ -228,20 +264,23 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
 
   // What is left to do.
   if (archive_state(output) == ArchiveState::kComplete) {
-    out << output.string() << " is already complete: nothing to submit (remove it, or give another --output, to "
+    out << output.string()
+        << " is already complete: nothing to submit (remove it, or give another --output, to "
         << "compute it again)\n";
     r.nothing_to_do = true;
     return r;
   }
   if (s.shards > 1)
     for (int k = 0; k < s.shards; ++k)
-      if (archive_state(shard_path(output, ShardSpec{k, s.shards})) != ArchiveState::kComplete) r.shards.push_back(k);
+      if (archive_state(shard_path(output, ShardSpec{k, s.shards})) != ArchiveState::kComplete)
+        r.shards.push_back(k);
 
   const std::string name = slurm_job_name(L.job.name);
   auto directives = [&](bool merge) {
     std::ostringstream d;
     d << "#SBATCH --job-name=" << name << (merge ? "-merge" : "") << "\n";
-    d << "#SBATCH --output=" << (merge ? "merge-%j.log" : (s.shards > 1 ? "run-%A_%a.log" : "run-%j.log")) << "\n";
+    d << "#SBATCH --output="
+      << (merge ? "merge-%j.log" : (s.shards > 1 ? "run-%A_%a.log" : "run-%j.log")) << "\n";
     d << "#SBATCH --open-mode=append\n";
     if (merge) {
       d << "#SBATCH --ntasks=1\n";
@@ -257,8 +296,10 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
     if (!s.qos.empty()) d << "#SBATCH --qos=" << s.qos << "\n";
     if (!merge) {
       if (s.signal_seconds > 0) d << "#SBATCH --signal=USR1@" << s.signal_seconds << "\n";
-      if (s.requeue) d << "#SBATCH --requeue\n";
-      else d << "#SBATCH --no-requeue\n";
+      if (s.requeue)
+        d << "#SBATCH --requeue\n";
+      else
+        d << "#SBATCH --no-requeue\n";
     }
     for (const auto& e : s.extra) d << "#SBATCH " << e << "\n";
     std::string text = d.str();
@@ -283,17 +324,20 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
   const auto run_t = o.templates / "run.sbatch.in";
   const auto merge_t = o.templates / "merge.sbatch.in";
   write_script(r.run_script, render_template(read_text_file(run_t), values(false), run_t.string()));
-  if (s.shards > 1) write_script(r.merge_script, render_template(read_text_file(merge_t), values(true), merge_t.string()));
+  if (s.shards > 1)
+    write_script(r.merge_script,
+                 render_template(read_text_file(merge_t), values(true), merge_t.string()));
 
-  out << "job '" << L.job.name << "': " << L.job.analyses.size() << " analyses, " << tasks << " tasks -> "
-      << output.string() << "\n";
+  out << "job '" << L.job.name << "': " << L.job.analyses.size() << " analyses, " << tasks
+      << " tasks -> " << output.string() << "\n";
   // sbatch starts the job in --chdir, where the relative #SBATCH --output logs go.
   std::vector<std::string> run_cmd = {o.sbatch, "--parsable", "--chdir=" + dir.string()};
   if (s.shards > 1) {
     std::string arr;
     for (auto k : r.shards) arr.append(arr.empty() ? "" : ",").append(std::to_string(k));
-    out << "shards: " << s.shards << " (" << (r.shards.empty() ? std::string("all complete")
-                                                                : std::to_string(r.shards.size()) + " to run: " + arr)
+    out << "shards: " << s.shards << " ("
+        << (r.shards.empty() ? std::string("all complete")
+                             : std::to_string(r.shards.size()) + " to run: " + arr)
         << "), each " << s.ntasks << " task(s), time limit " << s.time << "\n";
     if (!r.shards.empty()) run_cmd.push_back("--array=" + arr);
   } else {
@@ -305,12 +349,15 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
   if (o.dry_run) {
     if (run_needed) out << "dry run: would submit: " << command_line(run_cmd) << "\n";
     if (s.shards > 1) {
-      out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable " << shell_quote("--chdir=" + dir.string())
+      out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable "
+          << shell_quote("--chdir=" + dir.string())
           << (run_needed ? " --dependency=afterok:<array job id> --kill-on-invalid-dep=yes " : " ")
           << shell_quote(r.merge_script.string()) << "\n";
       if (run_needed)
-        out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable " << shell_quote("--chdir=" + dir.string())
-            << " --dependency=afternotok:<array job id> --kill-on-invalid-dep=yes " << shell_quote(r.merge_script.string())
+        out << "dry run: would submit: " << shell_quote(o.sbatch) << " --parsable "
+            << shell_quote("--chdir=" + dir.string())
+            << " --dependency=afternotok:<array job id> --kill-on-invalid-dep=yes "
+            << shell_quote(r.merge_script.string())
             << "   (runs only if a shard failed: its log says which)\n";
     }
     return r;
@@ -331,13 +378,15 @@ SubmitResult submit(const SubmitOptions& o, std::ostream& out) {
     };
     const auto mc = merge_cmd(run_needed ? "afterok" : "");
     r.merge_job_id = parse_job_id(run_capture(mc), mc);
-    out << "submitted merge job " << r.merge_job_id << (run_needed ? " (runs after every shard succeeded)" : "") << "\n";
+    out << "submitted merge job " << r.merge_job_id
+        << (run_needed ? " (runs after every shard succeeded)" : "") << "\n";
     if (run_needed) {
       // The same merge, run only if a shard failed (SLURM cancels the other): it refuses, and its
       // log names the failed shards and how to re-run just those.
       const auto dc = merge_cmd("afternotok");
       r.diagnose_job_id = parse_job_id(run_capture(dc), dc);
-      out << "submitted job " << r.diagnose_job_id << " (runs only if a shard failed; its log names the shards to re-run)\n";
+      out << "submitted job " << r.diagnose_job_id
+          << " (runs only if a shard failed; its log names the shards to re-run)\n";
     }
   }
   return r;

@@ -22,7 +22,8 @@ std::string shell_quote(const std::string& text);
 std::string slurm_job_name(const std::string& text);
 
 /// Replaces every @KEY@ of `templ` by its value; an unknown @KEY@ is an error naming the template.
-std::string render_template(const std::string& templ, const std::vector<std::pair<std::string, std::string>>& values,
+std::string render_template(const std::string& templ,
+                            const std::vector<std::pair<std::string, std::string>>& values,
                             const std::string& template_name);
 
 /// Seconds of an sbatch --time value ("M", "M:S", "H:M:S", "D-H", "D-H:M", "D-H:M:S"); throws
@@ -37,10 +38,11 @@ struct SubmitOptions {
   std::filesystem::path revest;                 ///< the executable the scripts run
   std::filesystem::path script_dir;             ///< empty: <output dir>/<name>.slurm
   // Overrides of the job's [slurm] table: -1 / empty = the job's value.
-  int nodes = -1, ntasks = -1, cpus_per_task = -1, shards = -1, signal_seconds = -1, max_requeues = -1;
+  int nodes = -1, ntasks = -1, cpus_per_task = -1, shards = -1, signal_seconds = -1,
+      max_requeues = -1;
   std::string time, mem_per_cpu, partition, account, qos;
   bool no_requeue = false;
-  bool dry_run = false;   ///< write the scripts and print the sbatch commands; submit nothing
+  bool dry_run = false;  ///< write the scripts and print the sbatch commands; submit nothing
   std::string sbatch = "sbatch";
 };
 

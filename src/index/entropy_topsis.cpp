@@ -34,9 +34,9 @@ void check_finite(const Eigen::MatrixXd& m, const char* fn, const char* what) {
 void check_weights(const Eigen::VectorXd& w, Eigen::Index cols, const char* fn) {
   REVEST_REQUIRE(w.size() == cols, fn << ": " << w.size() << " weights for " << cols << " columns");
   for (Eigen::Index j = 0; j < w.size(); ++j)
-    REVEST_REQUIRE(std::isfinite(w(j)) && w(j) >= 0.0,
-                   fn << ": weight of column " << j << " is " << w(j)
-                      << " (must be finite and non-negative)");
+    REVEST_REQUIRE(std::isfinite(w(j)) && w(j) >= 0.0, fn << ": weight of column " << j << " is "
+                                                          << w(j)
+                                                          << " (must be finite and non-negative)");
 }
 
 // D- / (D+ + D-) for every row, given ideal points on the weighted scale.
@@ -68,9 +68,9 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
   const Eigen::VectorXd lo = raw.colwise().minCoeff().transpose();
   const Eigen::VectorXd hi = raw.colwise().maxCoeff().transpose();
   for (Eigen::Index j = 0; j < raw.cols(); ++j)
-    REVEST_REQUIRE(hi(j) > lo(j), "minmax_standardize: column " << j << " is constant (every value is "
-                                                                << lo(j)
-                                                                << "); it cannot be standardised");
+    REVEST_REQUIRE(hi(j) > lo(j), "minmax_standardize: column "
+                                      << j << " is constant (every value is " << lo(j)
+                                      << "); it cannot be standardised");
   return minmax_standardize(raw, direction, lo, hi);
 }
 
@@ -83,16 +83,17 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
                                         << " maxima for " << k << " columns");
   check_finite(raw, "minmax_standardize", "value ");
   for (Eigen::Index j = 0; j < k; ++j)
-    REVEST_REQUIRE(std::isfinite(col_min(j)) && std::isfinite(col_max(j)) && col_max(j) > col_min(j),
-                   "minmax_standardize: bounds of column " << j << " are [" << col_min(j) << ", "
-                                                           << col_max(j)
-                                                           << "] (need finite min < max)");
+    REVEST_REQUIRE(
+        std::isfinite(col_min(j)) && std::isfinite(col_max(j)) && col_max(j) > col_min(j),
+        "minmax_standardize: bounds of column " << j << " are [" << col_min(j) << ", " << col_max(j)
+                                                << "] (need finite min < max)");
   Eigen::MatrixXd x(raw.rows(), k);
   for (Eigen::Index j = 0; j < k; ++j) {
     const double lo = col_min(j), hi = col_max(j), range = hi - lo;
     for (Eigen::Index i = 0; i < raw.rows(); ++i) {
       const double r = raw(i, j);
-      const double s = direction[static_cast<std::size_t>(j)] > 0 ? (r - lo) / range : (hi - r) / range;
+      const double s =
+          direction[static_cast<std::size_t>(j)] > 0 ? (r - lo) / range : (hi - r) / range;
       x(i, j) = std::clamp(s, 0.0, 1.0);
     }
   }
@@ -110,8 +111,8 @@ Eigen::VectorXd entropy_weights(const Eigen::MatrixXd& p) {
     double pmin = std::numeric_limits<double>::infinity(), pmax = -pmin;
     for (Eigen::Index i = 0; i < m; ++i) {
       const double q = p(i, j);
-      REVEST_REQUIRE(std::isfinite(q) && q >= 0.0, "entropy_weights: proportion (" << i << ", " << j
-                                                                                   << ") is " << q);
+      REVEST_REQUIRE(std::isfinite(q) && q >= 0.0,
+                     "entropy_weights: proportion (" << i << ", " << j << ") is " << q);
       sum += q;
       pmin = std::min(pmin, q);
       pmax = std::max(pmax, q);
@@ -129,9 +130,9 @@ Eigen::VectorXd entropy_weights(const Eigen::MatrixXd& p) {
 }
 
 Eigen::VectorXd entropy_weights_from_standardized(const Eigen::MatrixXd& x, double shift) {
-  REVEST_REQUIRE(std::isfinite(shift) && shift >= 0.0,
-                 "entropy_weights_from_standardized: shift is " << shift
-                                                                << " (must be finite and >= 0)");
+  REVEST_REQUIRE(
+      std::isfinite(shift) && shift >= 0.0,
+      "entropy_weights_from_standardized: shift is " << shift << " (must be finite and >= 0)");
   const Eigen::Index m = x.rows(), k = x.cols();
   REVEST_REQUIRE(m >= 2, "entropy_weights_from_standardized: need at least 2 rows, got " << m);
   Eigen::MatrixXd p(m, k);
@@ -176,9 +177,9 @@ Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd
   const Eigen::Index k = x.cols();
   check_weights(w, k, "topsis_closeness");
   REVEST_REQUIRE(ideal_best.size() == k && ideal_worst.size() == k,
-                 "topsis_closeness: ideal points have " << ideal_best.size() << " and "
-                                                        << ideal_worst.size() << " entries for "
-                                                        << k << " columns");
+                 "topsis_closeness: ideal points have "
+                     << ideal_best.size() << " and " << ideal_worst.size() << " entries for " << k
+                     << " columns");
   check_finite(x, "topsis_closeness", "x");
   for (Eigen::Index j = 0; j < k; ++j)
     REVEST_REQUIRE(std::isfinite(ideal_best(j)) && std::isfinite(ideal_worst(j)),
@@ -233,12 +234,14 @@ EntropyIndexResult compute(const IndexData& data, const EntropyTopsisOptions& op
   const std::size_t N = data.units, T = data.periods;
   REVEST_REQUIRE(N >= 1 && T >= 1, "entropy index: need N >= 1 counties and T >= 1 years, got N = "
                                        << N << ", T = " << T);
-  REVEST_REQUIRE(static_cast<std::size_t>(raw.rows()) == N * T,
-                 "entropy index: raw matrix has " << raw.rows() << " rows, expected N*T = " << N * T);
+  REVEST_REQUIRE(
+      static_cast<std::size_t>(raw.rows()) == N * T,
+      "entropy index: raw matrix has " << raw.rows() << " rows, expected N*T = " << N * T);
   const Eigen::Index K = raw.cols();
   REVEST_REQUIRE(K >= 1, "entropy index: raw matrix has no columns");
-  REVEST_REQUIRE(data.direction.size() == static_cast<std::size_t>(K),
-                 "entropy index: " << data.direction.size() << " directions for " << K << " indicators");
+  REVEST_REQUIRE(
+      data.direction.size() == static_cast<std::size_t>(K),
+      "entropy index: " << data.direction.size() << " directions for " << K << " indicators");
   REVEST_REQUIRE(!sample.empty(), "entropy index: the county sample is empty");
   for (std::size_t c : sample)
     REVEST_REQUIRE(c < N, "entropy index: county index " << c << " in the sample is >= N = " << N);
@@ -258,8 +261,8 @@ EntropyIndexResult compute(const IndexData& data, const EntropyTopsisOptions& op
   for (Eigen::Index r : sample_rows)
     for (Eigen::Index j = 0; j < K; ++j) {
       const double v = raw(r, j);
-      REVEST_REQUIRE(std::isfinite(v), "entropy index: raw value (" << r << ", " << j
-                                                                    << ") is not finite");
+      REVEST_REQUIRE(std::isfinite(v),
+                     "entropy index: raw value (" << r << ", " << j << ") is not finite");
       lo(j) = std::min(lo(j), v);
       hi(j) = std::max(hi(j), v);
     }
@@ -275,7 +278,8 @@ EntropyIndexResult compute(const IndexData& data, const EntropyTopsisOptions& op
   // Step 3: entropy weights from the sampled rows.
   Eigen::MatrixXd W(static_cast<Eigen::Index>(T), K);
   if (pooled) {
-    const Eigen::VectorXd w = entropy_weights_from_standardized(X(sample_rows, Eigen::all), options.shift);
+    const Eigen::VectorXd w =
+        entropy_weights_from_standardized(X(sample_rows, Eigen::all), options.shift);
     for (std::size_t t = 0; t < T; ++t) W.row(static_cast<Eigen::Index>(t)) = w.transpose();
   } else {
     std::vector<Eigen::Index> rows(sample.size());
@@ -302,7 +306,8 @@ EntropyIndexResult compute(const IndexData& data, const EntropyTopsisOptions& op
     const Eigen::MatrixXd Xt =
         X(Eigen::seqN(ti, static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(T)), Eigen::all);
     const Eigen::VectorXd c = topsis_closeness(Xt, W.row(ti).transpose(), best, worst);
-    if (!c.allFinite()) return failure("TOPSIS closeness is undefined in " + year_label(data, t), options);
+    if (!c.allFinite())
+      return failure("TOPSIS closeness is undefined in " + year_label(data, t), options);
     S.row(ti) = c.transpose();
     const std::vector<double> r = stats::rank_descending(std::span<const double>(c.data(), N));
     for (std::size_t i = 0; i < N; ++i) Rk(ti, static_cast<Eigen::Index>(i)) = r[i];
@@ -331,8 +336,8 @@ EntropyIndexResult entropy_topsis(const IndexData& data, const EntropyTopsisOpti
   return compute(data, options, sample);
 }
 
-EntropyIndexResult entropy_topsis_replication(const IndexData& data, const EntropyTopsisOptions& options,
-                                              Rng& rng) {
+EntropyIndexResult entropy_topsis_replication(const IndexData& data,
+                                              const EntropyTopsisOptions& options, Rng& rng) {
   REVEST_REQUIRE(data.units >= 1, "entropy index: need N >= 1 counties");
   boost::random::uniform_int_distribution<std::size_t> pick(0, data.units - 1);
   std::vector<std::size_t> sample(data.units);
@@ -360,8 +365,9 @@ std::string EntropyIndexResult::brief_report() const {
 
 EntropyIndexBootstrap bootstrap(const IndexData& data, const EntropyTopsisOptions& options,
                                 const RngKey& key, std::size_t replications) {
-  REVEST_REQUIRE(replications >= 1 && replications <= (std::size_t{1} << 32),
-                 "entropy index bootstrap: replications " << replications << " is not in [1, 2^32]");
+  REVEST_REQUIRE(
+      replications >= 1 && replications <= (std::size_t{1} << 32),
+      "entropy index bootstrap: replications " << replications << " is not in [1, 2^32]");
   EntropyIndexBootstrap b;
   b.point = entropy_topsis(data, options);
   if (!b.point.status.ok()) {
@@ -396,8 +402,8 @@ EntropyIndexBootstrap bootstrap(const IndexData& data, const EntropyTopsisOption
 
 std::string EntropyIndexBootstrap::brief_report() const {
   std::ostringstream os;
-  os << point.brief_report() << " Bootstrap over units: " << replications.size() << " replications, "
-     << failed << " degenerate";
+  os << point.brief_report() << " Bootstrap over units: " << replications.size()
+     << " replications, " << failed << " degenerate";
   auto mean_width = [](const ReplicationColumnSummary& s) {
     double w = 0;
     std::size_t k = 0;
@@ -410,7 +416,8 @@ std::string EntropyIndexBootstrap::brief_report() const {
   };
   if (!scores.lo.empty())
     os << "; mean width of the " << point.options.confidence * 100 << "% intervals: weights "
-       << mean_width(weights) << ", scores " << mean_width(scores) << ", ranks " << mean_width(ranks);
+       << mean_width(weights) << ", scores " << mean_width(scores) << ", ranks "
+       << mean_width(ranks);
   os << "; status " << status.to_string() << ".";
   return os.str();
 }

@@ -47,7 +47,8 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
 
 /// Min-max standardisation with given per-column bounds (e.g. the bounds of a bootstrap resample,
 /// applied to all rows):
-///   benefit: x_ij = clip((r_ij - lo_j) / (hi_j - lo_j)),  cost: x_ij = clip((hi_j - r_ij) / (hi_j - lo_j))
+///   benefit: x_ij = clip((r_ij - lo_j) / (hi_j - lo_j)),  cost: x_ij = clip((hi_j - r_ij) / (hi_j
+///   - lo_j))
 /// where clip() limits to [0, 1] (rows outside the bounds are set to the nearest end).
 /// Throws revest::Error on size mismatches, a non-finite value or bound, or hi_j <= lo_j.
 /// \test entropy_topsis_test.cpp: MinMax.ExplicitBoundsClip, MinMax.ExplicitBoundsMatchPooled
@@ -64,7 +65,8 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
 /// caller decides whether that is an error. The weights are non-negative and sum to 1 otherwise.
 /// Throws revest::Error if m < 2, an entry is negative or not finite, or a column sum differs from
 /// 1 by more than 1e-6.
-/// \test entropy_topsis_test.cpp: EntropyWeights.PublishedVector, EntropyWeights.SumToOneNonNegative,
+/// \test entropy_topsis_test.cpp: EntropyWeights.PublishedVector,
+/// EntropyWeights.SumToOneNonNegative,
 ///       EntropyWeights.UniformColumnGetsZeroWeight, EntropyWeights.AllUniformIsNaN
 Eigen::VectorXd entropy_weights(const Eigen::MatrixXd& p);
 
@@ -87,7 +89,8 @@ Eigen::VectorXd entropy_weights_from_standardized(const Eigen::MatrixXd& x, doub
 /// C_i is NaN when D+_i + D-_i = 0 (only possible if every weighted column is constant).
 /// Throws revest::Error on size mismatches, a non-finite entry, a negative weight or a direction
 /// other than +1 / -1.
-/// \test entropy_topsis_test.cpp: Topsis.PublishedVectorAllBenefit, Topsis.PublishedVectorBenefitCost,
+/// \test entropy_topsis_test.cpp: Topsis.PublishedVectorAllBenefit,
+/// Topsis.PublishedVectorBenefitCost,
 ///       Topsis.CostIndicatorFlipsRanking
 Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd& w,
                                  const std::vector<int>& direction);
@@ -132,8 +135,8 @@ Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd
 // `confidence` summarise the replications.
 
 enum class WeightScope { kPerYear, kPooled };
-const char* to_string(WeightScope s);                         ///< "per_year" | "pooled"
-WeightScope weight_scope_from_string(const std::string& s);   ///< throws revest::Error
+const char* to_string(WeightScope s);                        ///< "per_year" | "pooled"
+WeightScope weight_scope_from_string(const std::string& s);  ///< throws revest::Error
 
 struct EntropyTopsisOptions {
   /// kPerYear (default): entropy weights computed separately for each period; kPooled: one set of
@@ -188,8 +191,8 @@ EntropyIndexResult entropy_topsis(const IndexData& data, const EntropyTopsisOpti
 /// One bootstrap replication (the task a job farms out): N units drawn with replacement from
 /// `rng` (boost::random::uniform_int_distribution over 0..N-1), then entropy_topsis on that
 /// sample.
-EntropyIndexResult entropy_topsis_replication(const IndexData& data, const EntropyTopsisOptions& options,
-                                              Rng& rng);
+EntropyIndexResult entropy_topsis_replication(const IndexData& data,
+                                              const EntropyTopsisOptions& options, Rng& rng);
 
 /// The point estimate and B replications, replication r drawn from key.stream(r) (the stream the
 /// job gives task r of an analysis keyed the same, so the summaries are the job's), summarised per

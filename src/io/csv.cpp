@@ -126,10 +126,12 @@ double CsvTable::number(std::size_t row, std::size_t col) const {
   const char* e = s.data() + s.size();
   if (*b == '+') {
     ++b;
-    REVEST_REQUIRE(b != e && *b != '+' && *b != '-', where(row, col) << ": non-numeric value '" << s << "'");
+    REVEST_REQUIRE(b != e && *b != '+' && *b != '-', where(row, col)
+                                                         << ": non-numeric value '" << s << "'");
   }
   auto [p, ec] = std::from_chars(b, e, v);
-  REVEST_REQUIRE(ec == std::errc() && p == e, where(row, col) << ": non-numeric value '" << s << "'");
+  REVEST_REQUIRE(ec == std::errc() && p == e, where(row, col)
+                                                  << ": non-numeric value '" << s << "'");
   REVEST_REQUIRE(!std::isnan(v), where(row, col) << ": value is NaN");
   REVEST_REQUIRE(std::isfinite(v), where(row, col) << ": value is infinite");
   return v;
@@ -146,8 +148,8 @@ long long CsvTable::integer(std::size_t row, std::size_t col) const {
 }
 
 std::string csv_escape(const std::string& f) {
-  const bool padded = !f.empty() && (f.front() == ' ' || f.front() == '\t' || f.back() == ' ' ||
-                                     f.back() == '\t');
+  const bool padded =
+      !f.empty() && (f.front() == ' ' || f.front() == '\t' || f.back() == ' ' || f.back() == '\t');
   if (!padded && f.find_first_of(",\"\n\r") == std::string::npos) return f;
   std::string out = "\"";
   for (char c : f) {

@@ -11,10 +11,10 @@ namespace revest::io {
 
 /// A CSV file read into memory, with the line number of every row kept for error messages.
 struct CsvTable {
-  std::string path;                          ///< as given, used in error messages
-  std::vector<std::string> header;           ///< column names (trimmed)
+  std::string path;                 ///< as given, used in error messages
+  std::vector<std::string> header;  ///< column names (trimmed)
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::size_t> line;             ///< 1-based file line of each row
+  std::vector<std::size_t> line;  ///< 1-based file line of each row
 
   /// Index of column `name`; throws "PATH: missing column 'name'" if absent.
   std::size_t column(const std::string& name) const;

@@ -90,8 +90,8 @@ std::vector<Edge> load_edges(const std::filesystem::path& path, const Geography&
   const auto adj = Geography::adjacency(edges, geo.size());
   for (std::size_t i = 0; i < adj.size(); ++i)
     REVEST_REQUIRE(!adj[i].empty(), path.string() << ": county " << geo.counties[i].adcode << " ("
-                                                  << geo.counties[i].name << ") has no "
-                                                  << graph << " neighbour (island)");
+                                                  << geo.counties[i].name << ") has no " << graph
+                                                  << " neighbour (island)");
   return edges;
 }
 }  // namespace
@@ -110,8 +110,8 @@ Geography load_geography(const std::filesystem::path& dir) {
     County c;
     c.adcode = t.integer(r, c_code);
     auto [it, fresh] = first_line.emplace(c.adcode, t.line[r]);
-    REVEST_REQUIRE(fresh, t.where(r, c_code) << ": duplicate adcode " << c.adcode << " (first at line "
-                                             << it->second << ")");
+    REVEST_REQUIRE(fresh, t.where(r, c_code) << ": duplicate adcode " << c.adcode
+                                             << " (first at line " << it->second << ")");
     c.adcode_ref = t.integer(r, c_ref);
     c.name = t.rows[r][c_name];
     c.name_ref = t.rows[r][c_nref];

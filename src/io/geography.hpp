@@ -3,9 +3,10 @@
 /// \brief The 512 Southwest county-level units: county table and queen / rook neighbour graphs.
 ///
 /// Loaded from data/southwest/ (counties.csv, queen.csv, rook.csv). Counties are kept in file order
-/// (the bundled file is sorted by province, then code); everything else in revest refers to a county by its index here. Both
-/// the source adcode and its 2022 official code (`adcode_ref`) are accepted for look-ups, since
-/// statistical yearbooks use the new codes after the 2016-2021 county-to-district changes.
+/// (the bundled file is sorted by province, then code); everything else in revest refers to a
+/// county by its index here. Both the source adcode and its 2022 official code (`adcode_ref`) are
+/// accepted for look-ups, since statistical yearbooks use the new codes after the 2016-2021
+/// county-to-district changes.
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <cstdint>
@@ -31,8 +32,8 @@ struct County {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & adcode & adcode_ref & name & name_ref & province & province_en & prefecture & lon & lat &
-        area_km2 & perimeter_km;
+    ar& adcode& adcode_ref& name& name_ref& province& province_en& prefecture& lon& lat& area_km2&
+        perimeter_km;
   }
   bool operator==(const County&) const = default;
 };
@@ -44,7 +45,7 @@ struct Edge {
   double weight = 1.0;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & i & j & weight;
+    ar& i& j& weight;
   }
   bool operator==(const Edge&) const = default;
 };
@@ -67,7 +68,7 @@ class Geography {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & counties & queen & rook;
+    ar& counties& queen& rook;
     if constexpr (Ar::is_loading::value) build_index();
   }
   void build_index();

@@ -1,7 +1,7 @@
 #include "io/indicators.hpp"
 
-#include <algorithm>
 #include <toml++/toml.h>
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "core/suggest.hpp"
@@ -11,9 +11,12 @@ namespace revest::io {
 
 const char* to_string(Domain d) {
   switch (d) {
-    case Domain::kAny: return "any";
-    case Domain::kNonNegative: return "nonnegative";
-    case Domain::kPositive: return "positive";
+    case Domain::kAny:
+      return "any";
+    case Domain::kNonNegative:
+      return "nonnegative";
+    case Domain::kPositive:
+      return "positive";
   }
   return "any";
 }
@@ -69,8 +72,8 @@ IndicatorSystem load_indicators(const std::filesystem::path& path) {
                    where(v) << ": unknown key '" << k.str() << "' (expected [[indicator]] tables)");
   const toml::array* arr = root["indicator"].as_array();
   REVEST_REQUIRE(arr && !arr->empty(), path.string() << ": no [[indicator]] tables");
-  static const std::vector<std::string> known = {"name", "label", "unit", "group", "direction",
-                                                 "domain", "uses", "description"};
+  static const std::vector<std::string> known = {"name",      "label",  "unit", "group",
+                                                 "direction", "domain", "uses", "description"};
   for (const toml::node& n : *arr) {
     const toml::table* t = n.as_table();
     REVEST_REQUIRE(t, where(n) << ": [[indicator]] must be a table");
@@ -88,7 +91,8 @@ IndicatorSystem load_indicators(const std::filesystem::path& path) {
       return x->as_string()->get();
     };
     ind.name = str("name", true);
-    REVEST_REQUIRE(!ind.name.empty(), where(*t->get("name")) << ": indicator 'name' must not be empty");
+    REVEST_REQUIRE(!ind.name.empty(), where(*t->get("name"))
+                                          << ": indicator 'name' must not be empty");
     ind.label = str("label", false);
     ind.unit = str("unit", false);
     ind.group = str("group", false);
@@ -100,8 +104,9 @@ IndicatorSystem load_indicators(const std::filesystem::path& path) {
       REVEST_FAIL(where(*t->get("domain")) << ": " << e.what());
     }
     if (const toml::node* d = t->get("direction")) {
-      REVEST_REQUIRE(d->is_integer() && (d->as_integer()->get() == 1 || d->as_integer()->get() == -1),
-                     where(*d) << ": 'direction' must be 1 (benefit) or -1 (cost)");
+      REVEST_REQUIRE(
+          d->is_integer() && (d->as_integer()->get() == 1 || d->as_integer()->get() == -1),
+          where(*d) << ": 'direction' must be 1 (benefit) or -1 (cost)");
       ind.direction = static_cast<int>(d->as_integer()->get());
     }
     if (const toml::node* u = t->get("uses")) {

@@ -16,11 +16,11 @@ const char* to_string(Domain d);
 Domain domain_from_string(const std::string& s);  // "any" | "nonnegative" | "positive"
 
 struct Indicator {
-  std::string name;         ///< column name in panel CSV files
-  std::string label;        ///< human-readable name
+  std::string name;   ///< column name in panel CSV files
+  std::string label;  ///< human-readable name
   std::string unit;
-  std::string group;        ///< e.g. "digital_economy", "dea_input", "environment"
-  int direction = +1;       ///< +1 benefit (more is better), -1 cost
+  std::string group;   ///< e.g. "digital_economy", "dea_input", "environment"
+  int direction = +1;  ///< +1 benefit (more is better), -1 cost
   Domain domain = Domain::kAny;
   std::vector<std::string> uses;  ///< analyses that use it: "index", "dea_input", ...
   std::string description;
@@ -28,7 +28,7 @@ struct Indicator {
   bool used_by(const std::string& use) const;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & name & label & unit & group & direction & domain & uses & description;
+    ar& name& label& unit& group& direction& domain& uses& description;
   }
   bool operator==(const Indicator&) const = default;
 };
@@ -46,7 +46,7 @@ struct IndicatorSystem {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & indicators & source;
+    ar& indicators& source;
   }
   bool operator==(const IndicatorSystem&) const = default;
 };

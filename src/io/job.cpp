@@ -1,8 +1,8 @@
 #include "io/job.hpp"
 
 #include <algorithm>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -23,18 +23,27 @@ namespace {
 
 const char* type_name(toml::node_type t) {
   switch (t) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    default: return "date/time";
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    default:
+      return "date/time";
   }
 }
 
 const char* article(const char* noun) {
-  return (noun[0] == 'a' || noun[0] == 'i' || noun[0] == 'e' || noun[0] == 'o' || noun[0] == 'u') ? "an " : "a ";
+  return (noun[0] == 'a' || noun[0] == 'i' || noun[0] == 'e' || noun[0] == 'o' || noun[0] == 'u')
+             ? "an "
+             : "a ";
 }
 
 toml::table parse_toml_file(const std::filesystem::path& path) {
@@ -49,7 +58,8 @@ toml::table parse_toml_file(const std::filesystem::path& path) {
 /// Merges `job` over `defaults` (the schema) into `out`: unknown keys and type mismatches are
 /// errors naming the job file and line. Keys in `skip` are left out. `context` names the
 /// enclosing table for messages. Iterates the parsed job nodes themselves (toml++ copies drop
-/// source positions), recording each job key's position in `where_out` (dotted key -> FILE:LINE:COL).
+/// source positions), recording each job key's position in `where_out` (dotted key ->
+/// FILE:LINE:COL).
 void merge(const toml::table& job, const toml::table& defaults, toml::table& out,
            const std::string& context, const std::vector<std::string>& skip,
            std::map<std::string, std::string>* where_out, const std::string& prefix = "") {
@@ -60,13 +70,15 @@ void merge(const toml::table& job, const toml::table& defaults, toml::table& out
     const std::string key(k.str());
     if (std::find(skip.begin(), skip.end(), key) != skip.end()) continue;
     const toml::node* d = defaults.get(key);
-    REVEST_REQUIRE(d, where(v) << ": unknown key '" << key << "'"
-                                << (prefix.empty() ? "" : " in [" + prefix.substr(0, prefix.size() - 1) + "]")
-                                << context);
+    REVEST_REQUIRE(
+        d, where(v) << ": unknown key '" << key << "'"
+                    << (prefix.empty() ? "" : " in [" + prefix.substr(0, prefix.size() - 1) + "]")
+                    << context);
     const bool num_ok = d->is_floating_point() && v.is_integer();
     REVEST_REQUIRE(d->type() == v.type() || num_ok,
-                   where(v) << ": key '" << key << "'" << context << " must be " << article(type_name(d->type()))
-                            << type_name(d->type()) << ", not " << article(type_name(v.type())) << type_name(v.type()));
+                   where(v) << ": key '" << key << "'" << context << " must be "
+                            << article(type_name(d->type())) << type_name(d->type()) << ", not "
+                            << article(type_name(v.type())) << type_name(v.type()));
     if (where_out) (*where_out)[prefix + key] = where(v);
     if (d->is_table()) {
       toml::table sub;
@@ -124,13 +136,15 @@ Job job_from_table(const toml::table& eff) {
     const SlurmOptions d;
     o.nodes = static_cast<int>((*sl)["nodes"].value_or(std::int64_t{d.nodes}));
     o.ntasks = static_cast<int>((*sl)["ntasks"].value_or(std::int64_t{d.ntasks}));
-    o.cpus_per_task = static_cast<int>((*sl)["cpus_per_task"].value_or(std::int64_t{d.cpus_per_task}));
+    o.cpus_per_task =
+        static_cast<int>((*sl)["cpus_per_task"].value_or(std::int64_t{d.cpus_per_task}));
     o.time = (*sl)["time"].value_or(d.time);
     o.mem_per_cpu = (*sl)["mem_per_cpu"].value_or(d.mem_per_cpu);
     o.partition = (*sl)["partition"].value_or(d.partition);
     o.account = (*sl)["account"].value_or(d.account);
     o.qos = (*sl)["qos"].value_or(d.qos);
-    o.signal_seconds = static_cast<int>((*sl)["signal_seconds"].value_or(std::int64_t{d.signal_seconds}));
+    o.signal_seconds =
+        static_cast<int>((*sl)["signal_seconds"].value_or(std::int64_t{d.signal_seconds}));
     o.requeue = (*sl)["requeue"].value_or(d.requeue);
     o.max_requeues = static_cast<int>((*sl)["max_requeues"].value_or(std::int64_t{d.max_requeues}));
     o.shards = static_cast<int>((*sl)["shards"].value_or(std::int64_t{d.shards}));
@@ -274,9 +288,9 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
       set_path(data, k, job_dir, def_dir, jd ? *jd : empty);
     const toml::array* years = data["years"].as_array();
     const toml::node& yn = (jd && jd->get("years")) ? *jd->get("years") : *data.get("years");
-    REVEST_REQUIRE(years && years->size() == 2 && (*years)[0].is_integer() &&
-                       (*years)[1].is_integer(),
-                   where(yn) << ": 'years' must be [first, last] (two integers)");
+    REVEST_REQUIRE(
+        years && years->size() == 2 && (*years)[0].is_integer() && (*years)[1].is_integer(),
+        where(yn) << ": 'years' must be [first, last] (two integers)");
     REVEST_REQUIRE((*years)[0].as_integer()->get() <= (*years)[1].as_integer()->get(),
                    where(yn) << ": 'years': first year after last year");
   }
@@ -287,11 +301,13 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
     const toml::table* drt = defaults["runtime"].as_table();
     auto src = [&](const char* key) -> std::string {
       if (jrt && jrt->get(key)) return where(*jrt->get(key));
-      return (drt && drt->get(key)) ? where(*drt->get(key)) + " (default)" : std::string("[runtime]");
+      return (drt && drt->get(key)) ? where(*drt->get(key)) + " (default)"
+                                    : std::string("[runtime]");
     };
     const std::string s = rt["schedule"].value_or(std::string());
     REVEST_REQUIRE(s == "static" || s == "dynamic",
-                   src("schedule") << ": 'schedule' must be \"static\" or \"dynamic\", not \"" << s << "\"");
+                   src("schedule")
+                       << ": 'schedule' must be \"static\" or \"dynamic\", not \"" << s << "\"");
     REVEST_REQUIRE(rt["progress_seconds"].value_or(0.0) > 0,
                    src("progress_seconds") << ": 'progress_seconds' must be positive");
     REVEST_REQUIRE(rt["chunk_tasks"].value_or(std::int64_t{-1}) >= 0,
@@ -307,27 +323,33 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
       return (dsl && dsl->get(key)) ? where(*dsl->get(key)) + " (default)" : std::string("[slurm]");
     };
     for (const char* k : {"nodes", "max_requeues", "signal_seconds"})
-      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{-1}) >= 0, src(k) << ": '" << k << "' must be >= 0");
+      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{-1}) >= 0,
+                     src(k) << ": '" << k << "' must be >= 0");
     for (const char* k : {"ntasks", "cpus_per_task", "shards"})
-      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{0}) >= 1, src(k) << ": '" << k << "' must be >= 1");
+      REVEST_REQUIRE((*sl)[k].value_or(std::int64_t{0}) >= 1,
+                     src(k) << ": '" << k << "' must be >= 1");
     // Values go into #SBATCH lines: a safe alphabet only (no spaces, quotes, newlines).
     auto safe = [](const std::string& v, bool allow_eq) {
       for (char c : v)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string("._:,/@%+-").find(c) != std::string::npos ||
-              (allow_eq && c == '=')))
+        if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+              std::string("._:,/@%+-").find(c) != std::string::npos || (allow_eq && c == '=')))
           return false;
       return true;
     };
     for (const char* k : {"time", "mem_per_cpu", "partition", "account", "qos"})
       REVEST_REQUIRE(safe((*sl)[k].value_or(std::string()), false),
                      src(k) << ": '" << k << "' may contain only letters, digits and ._:,/@%+-");
-    REVEST_REQUIRE(!(*sl)["time"].value_or(std::string()).empty(), src("time") << ": 'time' must not be empty");
+    REVEST_REQUIRE(!(*sl)["time"].value_or(std::string()).empty(),
+                   src("time") << ": 'time' must not be empty");
     if (const toml::array* ex = (*sl)["extra"].as_array())
       for (const toml::node& n : *ex) {
         const std::string e = n.value_or(std::string());
-        REVEST_REQUIRE(n.is_string() && e.size() > 2 && e.rfind("--", 0) == 0 && safe(e.substr(2), true),
-                       src("extra") << ": each entry of 'extra' must be one sbatch option \"--name[=value]\" of "
-                                       "letters, digits and ._:,/@%+=- (got \"" << e << "\")");
+        REVEST_REQUIRE(
+            n.is_string() && e.size() > 2 && e.rfind("--", 0) == 0 && safe(e.substr(2), true),
+            src("extra")
+                << ": each entry of 'extra' must be one sbatch option \"--name[=value]\" of "
+                   "letters, digits and ._:,/@%+=- (got \""
+                << e << "\")");
       }
   }
 
@@ -343,14 +365,14 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
     for (const toml::node& n : *arr) {
       const toml::table& at = *n.as_table();
       const toml::node* kind = at.get("kind");
-      REVEST_REQUIRE(kind && kind->is_string(),
-                     where(n) << ": [[analysis]] needs a string 'kind'");
+      REVEST_REQUIRE(kind && kind->is_string(), where(n) << ": [[analysis]] needs a string 'kind'");
       const std::string k = kind->as_string()->get();
       const toml::table* kd = kinds ? (*kinds)[k].as_table() : nullptr;
       if (!kd) {
         std::string known;
         if (kinds)
-          for (auto&& [kk, vv] : *kinds) known += (known.empty() ? "" : ", ") + std::string(kk.str());
+          for (auto&& [kk, vv] : *kinds)
+            known += (known.empty() ? "" : ", ") + std::string(kk.str());
         REVEST_FAIL(where(*kind) << ": unknown analysis kind '" << k << "' (known: " << known
                                  << ")");
       }
@@ -361,7 +383,8 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
         nm = nn->as_string()->get();
         for (char c : nm)
           REVEST_REQUIRE(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-',
-                         where(*nn) << ": analysis name may contain only letters, digits, '_', '-'");
+                         where(*nn)
+                             << ": analysis name may contain only letters, digits, '_', '-'");
       }
       REVEST_REQUIRE(std::find(names.begin(), names.end(), nm) == names.end(),
                      where(n) << ": duplicate analysis name '" << nm
@@ -384,7 +407,8 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
   }
   eff.insert_or_assign("analysis", std::move(analyses));
   Job out = job_from_table(eff);
-  for (std::size_t a = 0; a < out.analyses.size(); ++a) out.analyses[a].where = where_by_analysis[a];
+  for (std::size_t a = 0; a < out.analyses.size(); ++a)
+    out.analyses[a].where = where_by_analysis[a];
   out.file = job_path.string();
   out.text = std::move(text);
   return out;
@@ -393,7 +417,8 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
 Job job_from_effective(const std::string& effective_toml, const std::string& job_text) {
   toml::table eff;
   try {
-    eff = toml::parse(std::string_view(effective_toml), std::string_view("<effective configuration>"));
+    eff = toml::parse(std::string_view(effective_toml),
+                      std::string_view("<effective configuration>"));
   } catch (const toml::parse_error& e) {
     REVEST_FAIL("effective configuration: " << e.description());
   }
@@ -406,15 +431,17 @@ Job job_from_effective(const std::string& effective_toml, const std::string& job
 
 const toml::node& OptionView::node(const std::string& key) const {
   const toml::node* n = cfg_.options.get(key);
-  REVEST_REQUIRE(n, "analysis '" << cfg_.name << "': option '" << key
-                                 << "' is not defined (internal: missing from config/defaults.toml)");
+  REVEST_REQUIRE(n,
+                 "analysis '" << cfg_.name << "': option '" << key
+                              << "' is not defined (internal: missing from config/defaults.toml)");
   return *n;
 }
 
 std::string OptionView::where(const std::string& key) const {
   std::ostringstream os;
   auto it = cfg_.where.find(key);
-  os << (it != cfg_.where.end() ? it->second : io::where(node(key))) << ": analysis '" << cfg_.name << "' option '" << key << "'";
+  os << (it != cfg_.where.end() ? it->second : io::where(node(key))) << ": analysis '" << cfg_.name
+     << "' option '" << key << "'";
   return os.str();
 }
 

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include <toml++/toml.h>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <toml++/toml.h>
 
 namespace revest::io {
 
@@ -30,7 +30,7 @@ namespace detail {
 template <class Ar>
 void serialize_path(Ar& ar, std::filesystem::path& p) {
   std::string s = p.string();
-  ar & s;
+  ar& s;
   if constexpr (Ar::is_loading::value) p = s;
 }
 }  // namespace detail
@@ -39,9 +39,9 @@ enum class Schedule { kStatic, kDynamic };
 const char* to_string(Schedule s);
 
 struct AnalysisConfig {
-  std::string kind;      ///< e.g. "entropy_index"
-  std::string name;      ///< unique within the job; default = kind
-  toml::table options;   ///< effective options (job values over defaults)
+  std::string kind;     ///< e.g. "entropy_index"
+  std::string name;     ///< unique within the job; default = kind
+  toml::table options;  ///< effective options (job values over defaults)
   /// Source position ("FILE:LINE:COL") of each option as written in the job file (or the
   /// defaults file), for error messages. Empty when rebuilt from the effective configuration.
   std::map<std::string, std::string> where;
@@ -51,45 +51,45 @@ struct AnalysisConfig {
 /// [slurm]: how `revest submit` asks SLURM for resources. Not part of the results: changing it
 /// never stops a resume (it is left out of the fingerprint).
 struct SlurmOptions {
-  int nodes = 0;                 ///< 0 = let SLURM decide
-  int ntasks = 2;                ///< MPI ranks (srun tasks)
+  int nodes = 0;   ///< 0 = let SLURM decide
+  int ntasks = 2;  ///< MPI ranks (srun tasks)
   int cpus_per_task = 1;
-  std::string time = "01:00:00"; ///< time limit of each job (and of each array task)
-  std::string mem_per_cpu;       ///< e.g. "2G"; empty = the cluster's default
-  std::string partition;         ///< empty = the cluster's default
-  std::string account;           ///< empty = the user's default
-  std::string qos;               ///< empty = the default
-  int signal_seconds = 300;      ///< SIGUSR1 this long before the time limit (checkpoint, requeue)
-  bool requeue = true;           ///< requeue the job after that signal so it resumes
-  int max_requeues = 20;         ///< give up after this many requeues without finishing
-  int shards = 1;                ///< array tasks (each a slice of every analysis) + a merge job
-  std::vector<std::string> extra;///< further sbatch options, e.g. ["--constraint=skylake"]
+  std::string time = "01:00:00";  ///< time limit of each job (and of each array task)
+  std::string mem_per_cpu;        ///< e.g. "2G"; empty = the cluster's default
+  std::string partition;          ///< empty = the cluster's default
+  std::string account;            ///< empty = the user's default
+  std::string qos;                ///< empty = the default
+  int signal_seconds = 300;       ///< SIGUSR1 this long before the time limit (checkpoint, requeue)
+  bool requeue = true;            ///< requeue the job after that signal so it resumes
+  int max_requeues = 20;          ///< give up after this many requeues without finishing
+  int shards = 1;                 ///< array tasks (each a slice of every analysis) + a merge job
+  std::vector<std::string> extra;  ///< further sbatch options, e.g. ["--constraint=skylake"]
   bool operator==(const SlurmOptions&) const = default;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & nodes & ntasks & cpus_per_task & time & mem_per_cpu & partition & account & qos & signal_seconds &
-        requeue & max_requeues & shards & extra;
+    ar& nodes& ntasks& cpus_per_task& time& mem_per_cpu& partition& account& qos& signal_seconds&
+        requeue& max_requeues& shards& extra;
   }
 };
 
 struct Job {
-  std::string file;                   ///< path of the job file as given ("" if from text)
-  std::string text;                   ///< the job file's text, verbatim
+  std::string file;  ///< path of the job file as given ("" if from text)
+  std::string text;  ///< the job file's text, verbatim
   std::string name;
-  std::string description;            ///< free text, copied into the archive
+  std::string description;  ///< free text, copied into the archive
   std::uint64_t seed = 0;
-  std::filesystem::path output;       ///< resolved archive path
+  std::filesystem::path output;  ///< resolved archive path
   // [data]
-  std::filesystem::path geography;    ///< directory with counties.csv, queen.csv, rook.csv
-  std::filesystem::path panel;        ///< panel CSV
-  std::filesystem::path indicators;   ///< indicator system TOML
-  std::filesystem::path projects;     ///< real-option projects CSV (read if a job values them)
+  std::filesystem::path geography;   ///< directory with counties.csv, queen.csv, rook.csv
+  std::filesystem::path panel;       ///< panel CSV
+  std::filesystem::path indicators;  ///< indicator system TOML
+  std::filesystem::path projects;    ///< real-option projects CSV (read if a job values them)
   int first_year = 2011, last_year = 2022;
   // [runtime]
   Schedule schedule = Schedule::kStatic;
-  double progress_seconds = 10.0;     ///< interval of plain progress lines (non-terminal)
-  std::size_t chunk_tasks = 0;        ///< tasks per round of collective writes (0 = automatic)
-  double checkpoint_seconds = 10.0;   ///< seconds between checkpoints (0 = every round)
+  double progress_seconds = 10.0;    ///< interval of plain progress lines (non-terminal)
+  std::size_t chunk_tasks = 0;       ///< tasks per round of collective writes (0 = automatic)
+  double checkpoint_seconds = 10.0;  ///< seconds between checkpoints (0 = every round)
   /// Estimate the archive's size and refuse to start (and to write the final archive) when the
   /// free space is clearly too small; reserve the work file's rows when it is created. Not part of
   /// the fingerprint (it changes no result).
@@ -113,14 +113,14 @@ struct Job {
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
     if constexpr (Ar::is_loading::value) analyses.clear();
-    ar & file & text & name & description & seed;
+    ar& file& text& name& description& seed;
     detail::serialize_path(ar, output);
     detail::serialize_path(ar, geography);
     detail::serialize_path(ar, panel);
     detail::serialize_path(ar, indicators);
     detail::serialize_path(ar, projects);
-    ar & first_year & last_year & schedule & progress_seconds & chunk_tasks & checkpoint_seconds &
-        check_free_space & slurm;
+    ar& first_year& last_year& schedule& progress_seconds& chunk_tasks& checkpoint_seconds&
+        check_free_space& slurm;
   }
 };
 

@@ -57,11 +57,12 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
     const std::size_t k = *i * T + static_cast<std::size_t>(year - req.first_year);
     if (row_of[k] != std::numeric_limits<std::size_t>::max()) {
       const long long first_code = t.integer(row_of[k], c_code);
-      REVEST_FAIL(t.where(r, c_code) << ": duplicate (adcode, year) = (" << code << ", " << year
-                                     << "), first seen at line " << t.line[row_of[k]]
-                                     << (first_code != code ? " as " + std::to_string(first_code) +
-                                                                  " (old and new codes name the same county)"
-                                                            : std::string()));
+      REVEST_FAIL(t.where(r, c_code)
+                  << ": duplicate (adcode, year) = (" << code << ", " << year
+                  << "), first seen at line " << t.line[row_of[k]]
+                  << (first_code != code ? " as " + std::to_string(first_code) +
+                                               " (old and new codes name the same county)"
+                                         : std::string()));
     }
     row_of[k] = r;
     for (std::size_t v = 0; v < cols.size(); ++v) {
@@ -70,13 +71,13 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
       if (d != req.domains.end()) {
         const auto& [dom, who] = d->second;
         if (dom == Domain::kPositive)
-          REVEST_REQUIRE(x > 0, t.where(r, cols[v]) << " (county " << code << ", year " << year
-                                                    << "): value " << x
-                                                    << " must be positive for " << who);
+          REVEST_REQUIRE(x > 0, t.where(r, cols[v])
+                                    << " (county " << code << ", year " << year << "): value " << x
+                                    << " must be positive for " << who);
         if (dom == Domain::kNonNegative)
-          REVEST_REQUIRE(x >= 0, t.where(r, cols[v]) << " (county " << code << ", year " << year
-                                                     << "): value " << x
-                                                     << " must be non-negative for " << who);
+          REVEST_REQUIRE(x >= 0, t.where(r, cols[v])
+                                     << " (county " << code << ", year " << year << "): value " << x
+                                     << " must be non-negative for " << who);
       }
       p.values[v][k] = x;
     }
@@ -84,7 +85,8 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
   // Balanced panel: every county of the region in every year of the job.
   for (std::size_t i = 0; i < N; ++i) {
     std::size_t present = 0;
-    for (std::size_t tt = 0; tt < T; ++tt) present += row_of[i * T + tt] != std::numeric_limits<std::size_t>::max();
+    for (std::size_t tt = 0; tt < T; ++tt)
+      present += row_of[i * T + tt] != std::numeric_limits<std::size_t>::max();
     if (present == T) continue;
     const auto& c = geo.counties[i];
     if (present == 0)

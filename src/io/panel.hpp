@@ -21,9 +21,9 @@ namespace revest::io {
 
 class Panel {
  public:
-  std::vector<int> years;               ///< consecutive, ascending
-  std::size_t num_counties = 0;         ///< = geography size; county order = geography order
-  std::vector<std::string> variables;   ///< variable names
+  std::vector<int> years;              ///< consecutive, ascending
+  std::size_t num_counties = 0;        ///< = geography size; county order = geography order
+  std::vector<std::string> variables;  ///< variable names
   /// values[v][i * years.size() + t]: variable v, county i, year index t.
   std::vector<std::vector<double>> values;
 
@@ -40,7 +40,7 @@ class Panel {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & years & num_counties & variables & values;
+    ar& years& num_counties& variables& values;
   }
   bool operator==(const Panel&) const = default;
 };

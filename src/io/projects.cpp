@@ -55,8 +55,9 @@ Projects load_projects(const std::filesystem::path& path, const Geography& geo) 
     REVEST_REQUIRE(m < M, t.where(r, c_mode) << ": unknown mode '" << mode
                                              << "' (primary, secondary or tertiary)");
     const std::size_t idx = *county * M + m;
-    REVEST_REQUIRE(seen_line[idx] == 0, t.where(r, c_mode) << ": county " << code << " mode " << mode
-                                                           << " repeats line " << seen_line[idx]);
+    REVEST_REQUIRE(seen_line[idx] == 0, t.where(r, c_mode)
+                                            << ": county " << code << " mode " << mode
+                                            << " repeats line " << seen_line[idx]);
     seen_line[idx] = t.line[r];
     ProjectParams& p = out.params[idx];
     for (std::size_t f = 0; f < cols.size(); ++f) p.*(fields[f].member) = t.number(r, cols[f]);
@@ -69,14 +70,16 @@ Projects load_projects(const std::filesystem::path& path, const Geography& geo) 
     positive(p.horizon, 7);
     REVEST_REQUIRE(p.dig_index > 0.0 && p.dig_index < 1.0,
                    t.where(r, cols[8]) << ": must be in (0, 1) (got " << p.dig_index << ")");
-    REVEST_REQUIRE(std::abs(p.delta - (p.required_return - p.mu)) <= 1e-9 * std::max(1.0, std::abs(p.delta)),
-                   t.where(r, cols[5]) << ": delta must equal required_return - mu (data/README.md, "
-                                          "section 8)");
+    REVEST_REQUIRE(
+        std::abs(p.delta - (p.required_return - p.mu)) <= 1e-9 * std::max(1.0, std::abs(p.delta)),
+        t.where(r, cols[5]) << ": delta must equal required_return - mu (data/README.md, "
+                               "section 8)");
   }
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t m = 0; m < M; ++m)
-      REVEST_REQUIRE(seen_line[i * M + m] != 0, path.string() << ": county " << geo.counties[i].adcode_ref
-                                                             << " has no row for mode " << kModes[m]);
+      REVEST_REQUIRE(seen_line[i * M + m] != 0, path.string()
+                                                    << ": county " << geo.counties[i].adcode_ref
+                                                    << " has no row for mode " << kModes[m]);
   return out;
 }
 

@@ -6,9 +6,9 @@
 /// investment, sigma, mu, required_return, delta, r, horizon, dig_index, cost_semi_elasticity,
 /// drift_semi_elasticity, vol_semi_elasticity. Every county of the geography must have every mode
 /// exactly once. Bad input is an error naming the file, line and column.
+#include <array>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
-#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -26,13 +26,13 @@ struct ProjectParams {
          vol_semi_elasticity = 0;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & v0 & investment & sigma & mu & required_return & delta & r & horizon & dig_index &
-        cost_semi_elasticity & drift_semi_elasticity & vol_semi_elasticity;
+    ar& v0& investment& sigma& mu& required_return& delta& r& horizon& dig_index&
+        cost_semi_elasticity& drift_semi_elasticity& vol_semi_elasticity;
   }
   bool operator==(const ProjectParams&) const = default;
   /// The parameters under a counterfactual digital index d (data/README.md, section 8):
-  /// I' = I exp(eta_I (d - d0)), sigma' = sigma exp(eta_sigma (d - d0)), mu' = mu + eta_mu (d - d0),
-  /// delta' = required_return - mu'.
+  /// I' = I exp(eta_I (d - d0)), sigma' = sigma exp(eta_sigma (d - d0)), mu' = mu + eta_mu (d -
+  /// d0), delta' = required_return - mu'.
   ProjectParams at_dig_index(double d) const;
 };
 
@@ -46,7 +46,7 @@ struct Projects {
   }
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & params & source;
+    ar& params& source;
   }
   bool operator==(const Projects&) const = default;
 };

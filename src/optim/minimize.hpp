@@ -49,8 +49,8 @@ struct MinimizeResult {
   double value = 0.0;        ///< f(x)
   double gradient_norm = 0;  ///< ||projected gradient|| at x
   int iterations = 0;
-  bool converged = false;    ///< TAO reported convergence (not an iteration limit or failure)
-  std::string reason;        ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
+  bool converged = false;  ///< TAO reported convergence (not an iteration limit or failure)
+  std::string reason;      ///< TAO's converged reason, e.g. "CONVERGED_GATOL"
 };
 
 /// Minimises f from x0. With `lower`/`upper` (both empty = unbounded; else sized like x0, entries
@@ -58,8 +58,8 @@ struct MinimizeResult {
 /// false, reason says why); throws revest::Error on inconsistent sizes, a non-finite x0 or an
 /// exception thrown by f (re-thrown with its message).
 MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
-                        const MinimizeOptions& options = {},
-                        const Eigen::VectorXd& lower = {}, const Eigen::VectorXd& upper = {});
+                        const MinimizeOptions& options = {}, const Eigen::VectorXd& lower = {},
+                        const Eigen::VectorXd& upper = {});
 
 /// Hessian of f at x by central differences of the analytic gradient (step h_j = step *
 /// max(1, |x_j|)), symmetrised. Used for asymptotic standard errors.

@@ -93,8 +93,8 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
   const bool bounded = lower.size() > 0 || upper.size() > 0;
   if (bounded)
     REVEST_REQUIRE(lower.size() == x0.size() && upper.size() == x0.size(),
-                   "minimize: bounds of sizes " << lower.size() << ", " << upper.size()
-                                                << " for " << x0.size() << " variables");
+                   "minimize: bounds of sizes " << lower.size() << ", " << upper.size() << " for "
+                                                << x0.size() << " variables");
   ensure_initialised();
 
   Context ctx{&f, x0, Eigen::VectorXd::Zero(x0.size()), nullptr};
@@ -103,7 +103,8 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
   petsc_check(TaoCreate(PETSC_COMM_SELF, &tao), "TaoCreate");
   petsc_check(TaoSetType(tao, bounded ? TAOBQNLS : TAOLMVM), "TaoSetType");
   petsc_check(TaoSetSolution(tao, x), "TaoSetSolution");
-  petsc_check(TaoSetObjectiveAndGradient(tao, nullptr, evaluate, &ctx), "TaoSetObjectiveAndGradient");
+  petsc_check(TaoSetObjectiveAndGradient(tao, nullptr, evaluate, &ctx),
+              "TaoSetObjectiveAndGradient");
   petsc_check(TaoSetTolerances(tao, options.gradient_tolerance, options.relative_tolerance, 0.0),
               "TaoSetTolerances");
   petsc_check(TaoSetMaximumIterations(tao, options.max_iterations), "TaoSetMaximumIterations");
@@ -115,8 +116,10 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0,
     petsc_check(TaoLineSearchSetType(ls, TAOLINESEARCHARMIJO), "TaoLineSearchSetType");
   }
   if (bounded) {
-    Eigen::VectorXd lo = lower.unaryExpr([](double v) { return std::isinf(v) ? PETSC_NINFINITY : v; });
-    Eigen::VectorXd hi = upper.unaryExpr([](double v) { return std::isinf(v) ? PETSC_INFINITY : v; });
+    Eigen::VectorXd lo =
+        lower.unaryExpr([](double v) { return std::isinf(v) ? PETSC_NINFINITY : v; });
+    Eigen::VectorXd hi =
+        upper.unaryExpr([](double v) { return std::isinf(v) ? PETSC_INFINITY : v; });
     xl = make_vec(lo);
     xu = make_vec(hi);
     petsc_check(TaoSetVariableBounds(tao, xl, xu), "TaoSetVariableBounds");

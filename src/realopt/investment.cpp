@@ -9,7 +9,8 @@
 namespace revest::realopt {
 
 ProcessKind process_kind_from_string(const std::string& s) {
-  for (ProcessKind k : {ProcessKind::kGbm, ProcessKind::kMeanReverting, ProcessKind::kJumpDiffusion})
+  for (ProcessKind k :
+       {ProcessKind::kGbm, ProcessKind::kMeanReverting, ProcessKind::kJumpDiffusion})
     if (s == to_string(k)) return k;
   REVEST_FAIL("unknown process '" << s << "' (gbm, mean_reverting or jump_diffusion)");
 }
@@ -26,11 +27,13 @@ void ProcessOptions::validate() const {
                    "process: jump_intensity = " << jump_intensity << " must be >= 0");
     REVEST_REQUIRE(jump_sd >= 0.0 && std::isfinite(jump_sd),
                    "process: jump_sd = " << jump_sd << " must be >= 0");
-    REVEST_REQUIRE(std::isfinite(jump_mean), "process: jump_mean = " << jump_mean << " must be finite");
+    REVEST_REQUIRE(std::isfinite(jump_mean),
+                   "process: jump_mean = " << jump_mean << " must be finite");
   }
 }
 
-Process make_process(const ProcessOptions& o, double v0, double r, double delta, double sigma, double mu) {
+Process make_process(const ProcessOptions& o, double v0, double r, double delta, double sigma,
+                     double mu) {
   Process p;
   p.kind = o.kind;
   p.v0 = v0;
@@ -87,7 +90,8 @@ Project make_project(const ProjectDesign& o, double I, double H) {
     p.actions.push_back({"pilot", 0, pilot, o.pilot_cost * I, 0.0, entry_last});
     p.actions.push_back({"scale_up", pilot, invested, o.scaleup_cost * I, 0.0, H});
     if (abandoned >= 0)
-      p.actions.push_back({"abandon_pilot", pilot, abandoned, -o.abandon_salvage * o.pilot_scale * I, 0.0, H});
+      p.actions.push_back(
+          {"abandon_pilot", pilot, abandoned, -o.abandon_salvage * o.pilot_scale * I, 0.0, H});
   } else {
     p.actions.push_back({"invest", 0, invested, I, 0.0, entry_last});
   }
@@ -102,14 +106,16 @@ Project make_project(const ProjectDesign& o, double I, double H) {
 }
 
 ModeMatching match_modes(const Eigen::MatrixXd& values) {
-  const auto B = static_cast<std::size_t>(values.rows()), M = static_cast<std::size_t>(values.cols());
+  const auto B = static_cast<std::size_t>(values.rows()),
+             M = static_cast<std::size_t>(values.cols());
   REVEST_REQUIRE(M >= 1, "match_modes: no modes");
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   ModeMatching r;
   r.mean.resize(M);
   std::vector<double> v(B);
   for (std::size_t m = 0; m < M; ++m) {
-    for (std::size_t b = 0; b < B; ++b) v[b] = values(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(m));
+    for (std::size_t b = 0; b < B; ++b)
+      v[b] = values(static_cast<Eigen::Index>(b), static_cast<Eigen::Index>(m));
     r.mean[m] = stats::mean_sd(v).mean;
   }
   // The best mode of each batch in which every mode has a value.

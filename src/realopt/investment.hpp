@@ -56,7 +56,8 @@ struct ProcessOptions {
 
 /// The process of a project with value v0 today, risk-free rate r, payout yield delta,
 /// volatility sigma and real-world drift mu.
-Process make_process(const ProcessOptions& o, double v0, double r, double delta, double sigma, double mu);
+Process make_process(const ProcessOptions& o, double v0, double r, double delta, double sigma,
+                     double mu);
 
 /// Which embedded options a project carries, and their terms (file comment).
 struct ProjectDesign {

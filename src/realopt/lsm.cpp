@@ -32,12 +32,13 @@ const char* to_string(Basis b) {
 }
 
 Basis basis_from_string(const std::string& s) {
-  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial, Basis::kLogMonomial,
-                  Basis::kSpline})
+  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial,
+                  Basis::kLogMonomial, Basis::kSpline})
     if (s == to_string(b)) return b;
-  REVEST_FAIL("unknown regression basis '" << s
-                                           << "' (laguerre, laguerre_unweighted, monomial, log_monomial "
-                                              "or spline)");
+  REVEST_FAIL("unknown regression basis '"
+              << s
+              << "' (laguerre, laguerre_unweighted, monomial, log_monomial "
+                 "or spline)");
 }
 
 int LsmOptions::dates() const {
@@ -60,11 +61,13 @@ void Project::validate(const std::string& what) const {
   REVEST_REQUIRE(basis_scale > 0.0 && std::isfinite(basis_scale),
                  what << ": basis scale must be positive");
   for (const auto& s : states)
-    REVEST_REQUIRE(std::isfinite(s.scale), what << ": state '" << s.name << "' has a non-finite scale");
+    REVEST_REQUIRE(std::isfinite(s.scale),
+                   what << ": state '" << s.name << "' has a non-finite scale");
   for (const auto& a : actions) {
     REVEST_REQUIRE(a.from >= 0 && a.to < S && a.from < a.to,
                    what << ": action '" << a.name << "' must lead to a later state");
-    REVEST_REQUIRE(std::isfinite(a.cost), what << ": action '" << a.name << "' has a non-finite cost");
+    REVEST_REQUIRE(std::isfinite(a.cost),
+                   what << ": action '" << a.name << "' has a non-finite cost");
     REVEST_REQUIRE(a.first_time <= a.last_time,
                    what << ": action '" << a.name << "' has an empty exercise window");
   }
@@ -72,7 +75,8 @@ void Project::validate(const std::string& what) const {
 
 double Project::scale_change(int a) const {
   const ProjectAction& act = actions[static_cast<std::size_t>(a)];
-  return states[static_cast<std::size_t>(act.to)].scale - states[static_cast<std::size_t>(act.from)].scale;
+  return states[static_cast<std::size_t>(act.to)].scale -
+         states[static_cast<std::size_t>(act.from)].scale;
 }
 
 Project deferral_project(double investment) {
@@ -110,7 +114,11 @@ constexpr LaguerreCoefficients kLaguerre{};
 class Engine {
  public:
   Engine(const Process& p, const Project& pr, const LsmOptions& o)
-      : p_(p), pr_(pr), o_(o), K_(o.dates()), S_(static_cast<int>(pr.states.size())),
+      : p_(p),
+        pr_(pr),
+        o_(o),
+        K_(o.dates()),
+        S_(static_cast<int>(pr.states.size())),
         nb_(o.order + 1) {
     dt_ = o.horizon / K_;
     disc_ = std::exp(-p.r * dt_);
@@ -118,7 +126,8 @@ class Engine {
     for (std::size_t a = 0; a < pr.actions.size(); ++a)
       from_[static_cast<std::size_t>(pr.actions[a].from)].push_back(static_cast<int>(a));
     centre_.assign((static_cast<std::size_t>(K_) + 1), 0.0);
-    knots_.assign((static_cast<std::size_t>(K_) + 1), std::vector<std::vector<double>>(static_cast<std::size_t>(S_)));
+    knots_.assign((static_cast<std::size_t>(K_) + 1),
+                  std::vector<std::vector<double>>(static_cast<std::size_t>(S_)));
     spread_.assign((static_cast<std::size_t>(K_) + 1), 1.0);
     beta_.assign((static_cast<std::size_t>(K_) + 1),
                  std::vector<Eigen::VectorXd>(static_cast<std::size_t>(S_)));
@@ -127,7 +136,9 @@ class Engine {
   int dates() const { return K_; }
   double time(int k) const { return o_.horizon * k / K_; }
 
-  bool active(int a, int k) const { return pr_.actions[static_cast<std::size_t>(a)].open_at(time(k)); }
+  bool active(int a, int k) const {
+    return pr_.actions[static_cast<std::size_t>(a)].open_at(time(k));
+  }
   bool terminal(int s) const { return from_[static_cast<std::size_t>(s)].empty(); }
   bool own_active(int s, int k) const {
     for (int a : from_[static_cast<std::size_t>(s)])
@@ -144,7 +155,9 @@ class Engine {
     return pr_.scale_change(a) * v - pr_.actions[static_cast<std::size_t>(a)].cost;
   }
 
-  bool standardised() const { return o_.basis == Basis::kMonomial || o_.basis == Basis::kLogMonomial; }
+  bool standardised() const {
+    return o_.basis == Basis::kMonomial || o_.basis == Basis::kLogMonomial;
+  }
   double state_variable(double v) const {
     return o_.basis == Basis::kLogMonomial ? std::log(v / pr_.basis_scale) : v / pr_.basis_scale;
   }
@@ -170,7 +183,8 @@ class Engine {
     if (x.empty()) return;
     const std::size_t m = x.size();
     for (int j = 1; j < nb_ - 1; ++j) {
-      const std::size_t q = std::min(m - 1, static_cast<std::size_t>(static_cast<double>(m) * j / (nb_ - 1)));
+      const std::size_t q =
+          std::min(m - 1, static_cast<std::size_t>(static_cast<double>(m) * j / (nb_ - 1)));
       std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(q), x.end());
       kn.push_back(x[q]);
     }
@@ -186,7 +200,8 @@ class Engine {
       return;
     }
     if (standardised()) {
-      const double x = (state_variable(v) - centre_[static_cast<std::size_t>(k)]) / spread_[static_cast<std::size_t>(k)];
+      const double x = (state_variable(v) - centre_[static_cast<std::size_t>(k)]) /
+                       spread_[static_cast<std::size_t>(k)];
       for (int j = 1; j < nb_; ++j) phi[j] = phi[j - 1] * x;
       return;
     }
@@ -289,7 +304,8 @@ class Engine {
     boost::random::poisson_distribution<int, double> pd(st.has_jumps() ? st.lambda_dt() : 1.0);
     auto jumps = [&]() {
       const int m = pd(rng);
-      return m == 0 ? 0.0 : m * p_.jump_mean + std::sqrt(static_cast<double>(m)) * p_.jump_sd * nd(rng);
+      return m == 0 ? 0.0
+                    : m * p_.jump_mean + std::sqrt(static_cast<double>(m)) * p_.jump_sd * nd(rng);
     };
     const bool jumpy = st.has_jumps();
     const double sa = st.a(), sb = st.b(), sc = st.c();
@@ -368,7 +384,8 @@ class Engine {
         for (int a : from_[static_cast<std::size_t>(s)]) {
           if (!active(a, k)) continue;
           const auto& act = pr_.actions[static_cast<std::size_t>(a)];
-          open_.push_back({pr_.scale_change(a), act.cost, E[static_cast<std::size_t>(act.to)].data(),
+          open_.push_back({pr_.scale_change(a), act.cost,
+                           E[static_cast<std::size_t>(act.to)].data(),
                            P[static_cast<std::size_t>(act.to)].data()});
         }
         const Open* open = open_.data();
@@ -506,8 +523,10 @@ class Engine {
   std::vector<Open> open_;
   std::vector<std::size_t> idx_;
   std::vector<double> phi_, chat_;
+
  public:
-  std::vector<int> tau_;  // per path of the last backward(): date index of the initial state's action
+  std::vector<int>
+      tau_;  // per path of the last backward(): date index of the initial state's action
  private:
   Eigen::VectorXd w_, yc_;
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> pw_;
@@ -584,7 +603,8 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
   double s2 = 0.0;
   {
     double m = 0.0;
-    const double n_jumps = process.kind == ProcessKind::kJumpDiffusion ? process.jump_intensity * T : 0.0;
+    const double n_jumps =
+        process.kind == ProcessKind::kJumpDiffusion ? process.jump_intensity * T : 0.0;
     log_moments(process, T, 0, m, s2);
     s2 += n_jumps * (process.jump_sd * process.jump_sd + process.jump_mean * process.jump_mean);
   }
@@ -660,8 +680,9 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
       if (!eng.active(a0, k) || dq == 0.0) continue;
       // Search between the 0.5 % and 99.5 % quantiles of the simulated V: beyond them the fit
       // rests on too few paths to locate a threshold (reported as NaN).
-      std::vector<double> vk(V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k) * n),
-                             V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k + 1) * n));
+      std::vector<double> vk(
+          V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k) * n),
+          V.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k + 1) * n));
       const std::size_t qlo = n / 200, qhi = n - 1 - n / 200;
       std::nth_element(vk.begin(), vk.begin() + static_cast<std::ptrdiff_t>(qlo), vk.end());
       const double lo = vk[qlo];
@@ -729,7 +750,8 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
       }
     }
     res.exercise_probability = static_cast<double>(hits) / static_cast<double>(n);
-    res.mean_exercise_time = hits ? tsum / static_cast<double>(hits) : std::numeric_limits<double>::quiet_NaN();
+    res.mean_exercise_time =
+        hits ? tsum / static_cast<double>(hits) : std::numeric_limits<double>::quiet_NaN();
   }
 
   // 4. Dual upper bound: Andersen-Broadie (2004), extended to a project's several states by the
@@ -762,7 +784,8 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
     eng.simulate(no, rng, false, process.v0, 0, Vo);
     res.path_steps += static_cast<double>(no) * K;
     std::vector<double> disc((static_cast<std::size_t>(K) + 1));
-    for (int k = 0; k <= K; ++k) disc[static_cast<std::size_t>(k)] = std::exp(-process.r * eng.time(k));
+    for (int k = 0; k <= K; ++k)
+      disc[static_cast<std::size_t>(k)] = std::exp(-process.r * eng.time(k));
     // [k][s] per outer path: C_s(k) and L_s(k); th_s for the backward pass.
     std::vector<double> C((static_cast<std::size_t>(K) + 1) * Su), L(C.size()), th(Su);
     auto at = [&](std::vector<double>& a, int k, int s) -> double& {
@@ -788,7 +811,8 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
             alive += !eng.terminal(s);
           }
           for (int kk = k + 1; kk <= K && alive > 0; ++kk) {
-            eng.decide_all(kk, Vi[static_cast<std::size_t>(kk - k) * ni + j], est.data(), end.data(), gsum.data());
+            eng.decide_all(kk, Vi[static_cast<std::size_t>(kk - k) * ni + j], est.data(),
+                           end.data(), gsum.data());
             const double dk = disc[static_cast<std::size_t>(kk)];
             for (int s = 0; s < S; ++s) {
               int& c = cur[static_cast<std::size_t>(s)];
@@ -803,7 +827,8 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
         for (int s = 0; s < S; ++s) at(C, k, s) /= static_cast<double>(ni);
       }
       for (int k = 0; k <= K; ++k) {
-        eng.decide_all(k, Vo[static_cast<std::size_t>(k) * no + i], est.data(), end.data(), gsum.data());
+        eng.decide_all(k, Vo[static_cast<std::size_t>(k) * no + i], est.data(), end.data(),
+                       gsum.data());
         for (int s = 0; s < S; ++s) {
           if (eng.terminal(s)) continue;
           const int e = end[static_cast<std::size_t>(s)];
@@ -818,11 +843,13 @@ Valuation value_lsm(const Process& process, const Project& project, const LsmOpt
             th[static_cast<std::size_t>(s)] = 0.0;
             continue;
           }
-          double best = k == K ? 0.0 : th[static_cast<std::size_t>(s)] - (at(L, k + 1, s) - at(C, k, s));
+          double best =
+              k == K ? 0.0 : th[static_cast<std::size_t>(s)] - (at(L, k + 1, s) - at(C, k, s));
           for (int a : eng.actions_from(s)) {
             if (!eng.active(a, k)) continue;
             const int to = project.actions[static_cast<std::size_t>(a)].to;
-            best = std::max(best, disc[static_cast<std::size_t>(k)] * eng.gain(a, v) + th[static_cast<std::size_t>(to)]);
+            best = std::max(best, disc[static_cast<std::size_t>(k)] * eng.gain(a, v) +
+                                      th[static_cast<std::size_t>(to)]);
           }
           th[static_cast<std::size_t>(s)] = best;
         }
@@ -860,11 +887,10 @@ std::string Valuation::brief_report() const {
     os << "; real-world probability of leaving the initial state " << exercise_probability
        << ", mean time " << mean_exercise_time << " years";
   os << "; " << K << " exercise dates over " << options.horizon
-     << (options.horizon == 1.0 ? " year, " : " years, ")
-     << options.regression_paths << " regression and " << options.pricing_paths
-     << " pricing paths" << (options.antithetic ? " (antithetic)" : "") << ", basis "
-     << to_string(options.basis) << " of order " << options.order << "; status "
-     << status.to_string() << ".";
+     << (options.horizon == 1.0 ? " year, " : " years, ") << options.regression_paths
+     << " regression and " << options.pricing_paths << " pricing paths"
+     << (options.antithetic ? " (antithetic)" : "") << ", basis " << to_string(options.basis)
+     << " of order " << options.order << "; status " << status.to_string() << ".";
   return os.str();
 }
 

@@ -94,8 +94,8 @@ struct Project {
 enum class Basis { kLaguerre, kLaguerreUnweighted, kMonomial, kLogMonomial, kSpline };
 const char* to_string(Basis b);
 
-/// "laguerre" | "laguerre_unweighted" | "monomial" | "log_monomial" | "spline" (throws revest::Error
-/// on another name).
+/// "laguerre" | "laguerre_unweighted" | "monomial" | "log_monomial" | "spline" (throws
+/// revest::Error on another name).
 Basis basis_from_string(const std::string& s);
 
 /// The settings of one LSM valuation. The defaults are Longstaff-Schwartz's (2001) for their puts;
@@ -145,7 +145,7 @@ struct Valuation {
   double cv_beta = 0.0;
   double upper = std::numeric_limits<double>::quiet_NaN();  ///< dual upper bound (if asked)
   double upper_se = std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> times;     ///< t_k, k = 0..K
+  std::vector<double> times;  ///< t_k, k = 0..K
   /// V*(t_k) of the initial state's first action: the value where the rule starts to exercise,
   /// searched between the 0.5 % and 99.5 % quantiles of the simulated V at t_k (NaN: no threshold
   /// there, or t_0, where every path has V_0)

@@ -43,7 +43,9 @@ void Process::validate(const std::string& what) const {
 }
 
 namespace {
-double jump_k(const Process& p) { return std::exp(p.jump_mean + 0.5 * p.jump_sd * p.jump_sd) - 1.0; }
+double jump_k(const Process& p) {
+  return std::exp(p.jump_mean + 0.5 * p.jump_sd * p.jump_sd) - 1.0;
+}
 }  // namespace
 
 Stepper::Stepper(const Process& p, double dt, bool real_world) : kind_(p.kind) {
@@ -103,7 +105,8 @@ double lognormal_option(double m, double v, double K, int s) {
 
 // E[max(a V - c, 0)] given ln V ~ N(m, v).
 double payoff_mean(double m, double v, double a, double c) {
-  if (a > 0.0) return c > 0.0 ? a * lognormal_option(m, v, c / a, +1) : a * std::exp(m + 0.5 * v) - c;
+  if (a > 0.0)
+    return c > 0.0 ? a * lognormal_option(m, v, c / a, +1) : a * std::exp(m + 0.5 * v) - c;
   if (a < 0.0) return c < 0.0 ? -a * lognormal_option(m, v, c / a, -1) : 0.0;
   return std::max(0.0, -c);
 }

@@ -27,12 +27,12 @@ const char* to_string(ProcessKind k);
 
 struct Process {
   ProcessKind kind = ProcessKind::kGbm;
-  double v0 = 100.0;     ///< V at t = 0 (> 0)
-  double r = 0.05;       ///< risk-free rate (continuous)
-  double delta = 0.0;    ///< payout yield (GBM, jump-diffusion)
-  double sigma = 0.2;    ///< diffusion volatility
-  double kappa = 0.0;    ///< mean-reversion speed (mean-reverting)
-  double long_run = 0.0; ///< long-run level L of V (mean-reverting)
+  double v0 = 100.0;            ///< V at t = 0 (> 0)
+  double r = 0.05;              ///< risk-free rate (continuous)
+  double delta = 0.0;           ///< payout yield (GBM, jump-diffusion)
+  double sigma = 0.2;           ///< diffusion volatility
+  double kappa = 0.0;           ///< mean-reversion speed (mean-reverting)
+  double long_run = 0.0;        ///< long-run level L of V (mean-reverting)
   double jump_intensity = 0.0;  ///< lambda, jumps per year (jump-diffusion)
   double jump_mean = 0.0;       ///< mu_J, mean of ln J
   double jump_sd = 0.0;         ///< sigma_J, sd of ln J

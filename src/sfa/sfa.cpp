@@ -110,8 +110,9 @@ const char* to_string(Frontier f) { return f == Frontier::kProduction ? "product
 Distribution distribution_from_string(const std::string& s) {
   if (s == "half_normal") return Distribution::kHalfNormal;
   if (s == "truncated_normal") return Distribution::kTruncatedNormal;
-  REVEST_FAIL("unknown SFA distribution '" << s << "' (expected \"half_normal\" or "
-                                                   "\"truncated_normal\")");
+  REVEST_FAIL("unknown SFA distribution '" << s
+                                           << "' (expected \"half_normal\" or "
+                                              "\"truncated_normal\")");
 }
 
 const char* SfaResult::status_name() const {
@@ -148,9 +149,9 @@ double mills_ratio(double a) {
 double sfa_loglik(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaOptions& options,
                   const Eigen::VectorXd& theta, Eigen::VectorXd* grad) {
   const bool truncated = options.distribution == Distribution::kTruncatedNormal;
-  REVEST_REQUIRE(theta.size() == X.cols() + (truncated ? 3 : 2),
-                 "sfa_loglik: theta has " << theta.size() << " entries for " << X.cols()
-                                          << " regressors");
+  REVEST_REQUIRE(
+      theta.size() == X.cols() + (truncated ? 3 : 2),
+      "sfa_loglik: theta has " << theta.size() << " entries for " << X.cols() << " regressors");
   const double sg = sign_of(options.frontier);
   const Eigen::VectorXd yp = sg * y;
   const Eigen::MatrixXd Xp = sg * X;
@@ -166,18 +167,20 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   const bool truncated = options.distribution == Distribution::kTruncatedNormal;
   const Eigen::Index p = k + (truncated ? 3 : 2);
   auto col = [&](Eigen::Index j) {
-    return static_cast<std::size_t>(j) < names.size() ? "'" + names[static_cast<std::size_t>(j)] + "'"
-                                                      : "column " + std::to_string(j);
+    return static_cast<std::size_t>(j) < names.size()
+               ? "'" + names[static_cast<std::size_t>(j)] + "'"
+               : "column " + std::to_string(j);
   };
   REVEST_REQUIRE(X.rows() == N, context << ": y has " << N << " rows, X has " << X.rows());
   REVEST_REQUIRE(k >= 1, context << ": no regressors");
   REVEST_REQUIRE(N >= p + 1, context << ": " << N << " observations for " << p
                                      << " parameters; need at least " << p + 1);
   for (Eigen::Index i = 0; i < N; ++i) {
-    REVEST_REQUIRE(std::isfinite(y[i]), context << ": dependent variable is not finite at row " << i);
+    REVEST_REQUIRE(std::isfinite(y[i]),
+                   context << ": dependent variable is not finite at row " << i);
     for (Eigen::Index j = 0; j < k; ++j)
-      REVEST_REQUIRE(std::isfinite(X(i, j)), context << ": regressor " << col(j)
-                                                     << " is not finite at row " << i);
+      REVEST_REQUIRE(std::isfinite(X(i, j)),
+                     context << ": regressor " << col(j) << " is not finite at row " << i);
   }
   REVEST_REQUIRE(options.boundary > 0 && options.boundary < 0.5,
                  context << ": boundary " << options.boundary << " not in (0, 0.5)");
@@ -226,8 +229,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   Surface surf{ys, Xs, truncated};
   if (m3 >= 0.0) {
     ols_boundary("the OLS residuals have the wrong skewness for a " +
-                 std::string(to_string(options.frontier)) +
-                 " frontier (third moment " + std::to_string(sg * m3 * sy * sy * sy) +
+                 std::string(to_string(options.frontier)) + " frontier (third moment " +
+                 std::to_string(sg * m3 * sy * sy * sy) +
                  "), so the ML estimate is OLS with gamma = 0 (Waldman 1982)");
   } else {
     // FRONTIER's grid search over gamma for the starting point (half-normal).
@@ -239,7 +242,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
       Eigen::VectorXd th(p);
       th.head(k) = b_ols;
       const double S = s2 / (1.0 - 2.0 * g / std::numbers::pi);
-      if (intercept >= 0) th[intercept] += std::sqrt(2.0 * g * S / std::numbers::pi) / Xs(0, intercept);
+      if (intercept >= 0)
+        th[intercept] += std::sqrt(2.0 * g * S / std::numbers::pi) / Xs(0, intercept);
       th[k] = S;
       th[k + 1] = g;
       if (truncated) th[k + 2] = 0.0;
@@ -253,8 +257,8 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
     optim::MinimizeOptions mo;
     mo.gradient_tolerance = options.gradient_tolerance;
     mo.acceptable_gradient = 1e-6 * dN;
-    optim::MinimizeResult mr = optim::minimize(
-        negloglik_phi(Surface{ys, Xs, false}, k), phi_from_theta(best.head(k + 2), k), mo);
+    optim::MinimizeResult mr = optim::minimize(negloglik_phi(Surface{ys, Xs, false}, k),
+                                               phi_from_theta(best.head(k + 2), k), mo);
     res.iterations = mr.iterations;
     if (truncated) {
       Eigen::VectorXd phi2(k + 3);
@@ -272,8 +276,9 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
     } else if (g > 1.0 - options.boundary) {
       res.status.code = StatusCode::kBoundary;
       res.boundary = Boundary::kGammaOne;
-      res.status.message = "the likelihood is maximised at gamma -> 1 (1 - gamma = " +
-                           std::to_string(1.0 - g) + "): no noise is identified; " + res.status.message;
+      res.status.message =
+          "the likelihood is maximised at gamma -> 1 (1 - gamma = " + std::to_string(1.0 - g) +
+          "): no noise is identified; " + res.status.message;
     } else if (!mr.converged) {
       res.status.code = StatusCode::kNoConvergence;
     }
@@ -332,12 +337,12 @@ SfaResult fit_sfa(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const SfaO
   if (res.lr_statistic <= 0.0) {
     res.lr_pvalue = 1.0;
   } else {
-    using boost::math::chi_squared;
     using boost::math::cdf;
+    using boost::math::chi_squared;
     using boost::math::complement;
     const double p1 = cdf(complement(chi_squared(1.0), res.lr_statistic));
-    res.lr_pvalue = truncated ? 0.5 * p1 + 0.5 * cdf(complement(chi_squared(2.0), res.lr_statistic))
-                              : 0.5 * p1;
+    res.lr_pvalue =
+        truncated ? 0.5 * p1 + 0.5 * cdf(complement(chi_squared(2.0), res.lr_statistic)) : 0.5 * p1;
   }
 
   unit_estimates(res, y, X, options);

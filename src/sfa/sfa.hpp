@@ -6,13 +6,13 @@
 /// Model, for unit i with regressors x_i (the caller includes the intercept column):
 ///   production frontier:  y_i = x_i'b + v_i - u_i
 ///   cost frontier:        y_i = x_i'b + v_i + u_i    (stage 2 of three-stage DEA: slacks)
-/// v_i ~ N(0, sv2); u_i >= 0 half-normal |N(0, su2)| or, as an option, truncated normal N+(mu, su2).
-/// Parameters reported as FRONTIER does: b, sigma2 = su2 + sv2, gamma = su2 / sigma2 in [0, 1],
-/// and mu. The log-likelihood is maximised with analytic gradients by PETSc TAO (optim::minimize)
-/// in (b, ln sigma2, logit gamma, mu) on internally rescaled data; starting values come from OLS
-/// and FRONTIER's grid search over gamma (0.05, ..., 0.95). Standard errors: inverse of the
-/// Hessian of the log-likelihood in (b, sigma2, gamma, mu), by central differences of the
-/// analytic gradient.
+/// v_i ~ N(0, sv2); u_i >= 0 half-normal |N(0, su2)| or, as an option, truncated normal N+(mu,
+/// su2). Parameters reported as FRONTIER does: b, sigma2 = su2 + sv2, gamma = su2 / sigma2 in [0,
+/// 1], and mu. The log-likelihood is maximised with analytic gradients by PETSc TAO
+/// (optim::minimize) in (b, ln sigma2, logit gamma, mu) on internally rescaled data; starting
+/// values come from OLS and FRONTIER's grid search over gamma (0.05, ..., 0.95). Standard errors:
+/// inverse of the Hessian of the log-likelihood in (b, sigma2, gamma, mu), by central differences
+/// of the analytic gradient.
 ///
 /// Boundary policy (stated, reported, never silent):
 ///  - "Wrong" skewness of the OLS residuals (third moment >= 0 for production, <= 0 for cost, in
@@ -45,7 +45,8 @@ enum class Distribution { kHalfNormal, kTruncatedNormal };
 enum class Frontier { kProduction, kCost };
 const char* to_string(Distribution d);
 const char* to_string(Frontier f);
-Distribution distribution_from_string(const std::string& s);  ///< "half_normal" | "truncated_normal"
+Distribution distribution_from_string(
+    const std::string& s);  ///< "half_normal" | "truncated_normal"
 
 struct SfaOptions {
   /// Distribution of u. Default half-normal.
@@ -70,28 +71,28 @@ struct SfaResult {
   /// message explains), or kNoConvergence (the optimiser's last point is kept).
   Status status;
   Boundary boundary = Boundary::kNone;
-  Eigen::VectorXd beta;       ///< coefficients, in the columns' order
+  Eigen::VectorXd beta;  ///< coefficients, in the columns' order
   Eigen::VectorXd beta_se;
   double sigma2 = 0, sigma2_se = 0;
   double gamma = 0, gamma_se = 0;
-  double mu = 0, mu_se = 0;   ///< 0 (and se NaN) for half-normal
-  double loglik = 0;          ///< maximised log-likelihood
-  double loglik_ols = 0;      ///< OLS (gamma = 0) log-likelihood
+  double mu = 0, mu_se = 0;  ///< 0 (and se NaN) for half-normal
+  double loglik = 0;         ///< maximised log-likelihood
+  double loglik_ols = 0;     ///< OLS (gamma = 0) log-likelihood
   /// The OLS step that FRONTIER prints first (and from which the grid search starts):
   /// coefficients, their classical standard errors sqrt(diag(s2 (X'X)^-1)) and s2 = SSR / (N - k).
   Eigen::VectorXd beta_ols, beta_ols_se;
   double sigma2_ols = 0;
-  double lr_statistic = 0;    ///< 2 (loglik - loglik_ols), >= 0
+  double lr_statistic = 0;  ///< 2 (loglik - loglik_ols), >= 0
   /// p-value of the one-sided LR test of no inefficiency (gamma = 0, and mu = 0 for the truncated
   /// normal): mixture 1/2 chi2(0) + 1/2 chi2(1) (half-normal) or 1/2 chi2(1) + 1/2 chi2(2)
   /// (Kodde & Palm 1986; Coelli 1995).
   double lr_pvalue = 1;
-  int lr_df = 1;              ///< number of restrictions (1 or 2)
+  int lr_df = 1;  ///< number of restrictions (1 or 2)
   int iterations = 0;
-  Eigen::VectorXd residual;   ///< e_i = y_i - x_i'b
-  Eigen::VectorXd u_mean;     ///< JLMS E[u_i | e_i] >= 0
-  Eigen::VectorXd te;         ///< Battese-Coelli E[exp(-u_i) | e_i] in (0, 1]
-  Eigen::VectorXd noise;      ///< v_i = e_i + E[u|e] (production) or e_i - E[u|e] (cost)
+  Eigen::VectorXd residual;  ///< e_i = y_i - x_i'b
+  Eigen::VectorXd u_mean;    ///< JLMS E[u_i | e_i] >= 0
+  Eigen::VectorXd te;        ///< Battese-Coelli E[exp(-u_i) | e_i] in (0, 1]
+  Eigen::VectorXd noise;     ///< v_i = e_i + E[u|e] (production) or e_i - E[u|e] (cost)
   double mean_te() const { return te.size() ? te.mean() : 0.0; }
   /// "converged", "boundary_gamma_0", "boundary_gamma_1" or "no_convergence" (as in archives).
   const char* status_name() const;

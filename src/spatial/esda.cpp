@@ -69,7 +69,8 @@ GlobalStatistic moran(std::span<const double> x, const Weights& w, const Weights
   s.value = n / m.S0 * c.z.dot(w.W * c.z) / c.m2;
   s.expected = -1.0 / (n - 1);
   const double S02 = m.S0 * m.S0;
-  s.var_normal = (n * n * m.S1 - n * m.S2 + 3 * S02) / ((n * n - 1) * S02) - s.expected * s.expected;
+  s.var_normal =
+      (n * n * m.S1 - n * m.S2 + 3 * S02) / ((n * n - 1) * S02) - s.expected * s.expected;
   const double b2 = n * c.m4 / (c.m2 * c.m2);
   s.var_random = (n * ((n * n - 3 * n + 3) * m.S1 - n * m.S2 + 3 * S02) -
                   b2 * ((n * n - n) * m.S1 - 2 * n * m.S2 + 6 * S02)) /
@@ -125,8 +126,9 @@ GlobalStatistic getis_ord(std::span<const double> x, const Weights& w, const Wei
   const double B2 = -(2 * n * S1 - (n + 3) * S2 + 6 * S02);
   const double B3 = 4 * (n - 1) * S1 - 2 * (n + 1) * S2 + 8 * S02;
   const double B4 = S1 - S2 + S02;
-  const double eg2 = (B0 * m2 * m2 + B1 * m4 + B2 * m1 * m1 * m2 + B3 * m1 * m3 + B4 * std::pow(m1, 4)) /
-                     (std::pow(m1 * m1 - m2, 2) * n * (n - 1) * (n - 2) * (n - 3));
+  const double eg2 =
+      (B0 * m2 * m2 + B1 * m4 + B2 * m1 * m1 * m2 + B3 * m1 * m3 + B4 * std::pow(m1, 4)) /
+      (std::pow(m1 * m1 - m2, 2) * n * (n - 1) * (n - 2) * (n - 3));
   s.var_normal = s.var_random = eg2 - s.expected * s.expected;
   finish(s);
   return s;
@@ -196,12 +198,14 @@ void lisa_permutation_draw(const LocalMoran& obs, const Weights& w, Rng& rng, Li
     double lag = 0;
     for (int k = 0; k < deg; ++k) {
       const auto ku = static_cast<std::size_t>(k);
-      const std::uint32_t j = static_cast<std::uint32_t>(k) + uniform_index(rng, m - static_cast<std::uint32_t>(k));
+      const std::uint32_t j =
+          static_cast<std::uint32_t>(k) + uniform_index(rng, m - static_cast<std::uint32_t>(k));
       swaps[ku] = j;
       std::swap(pool[ku], pool[j]);
       lag += wv[k] * obs.z[pool[ku]];
     }
-    for (int k = deg - 1; k >= 0; --k) std::swap(pool[static_cast<std::size_t>(k)], pool[swaps[static_cast<std::size_t>(k)]]);
+    for (int k = deg - 1; k >= 0; --k)
+      std::swap(pool[static_cast<std::size_t>(k)], pool[swaps[static_cast<std::size_t>(k)]]);
     std::swap(pool[i], pool[n - 1]);
     const double ii = obs.z[static_cast<Eigen::Index>(i)] * lag / obs.m2n;
     if (ii >= obs.I[static_cast<Eigen::Index>(i)]) upper[i] += 1;
@@ -223,7 +227,8 @@ std::vector<double> bh_adjust(std::span<const double> p) {
   const std::size_t m = p.size();
   std::vector<std::size_t> order(m);
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
   std::vector<double> q(m);
   double running = 1.0;
   for (std::size_t r = m; r-- > 0;) {
@@ -249,7 +254,8 @@ void EsdaOptions::validate() const {
 }
 
 EsdaPoint esda_point(std::span<const double> x, const Weights& w, const WeightsMoments& m) {
-  REVEST_REQUIRE(x.size() == w.size(), "ESDA: " << x.size() << " values for " << w.size() << " units");
+  REVEST_REQUIRE(x.size() == w.size(),
+                 "ESDA: " << x.size() << " values for " << w.size() << " units");
   EsdaPoint p;
   p.x.assign(x.begin(), x.end());
   p.global = {moran(x, w, m), geary(x, w, m), getis_ord(x, w, m)};
@@ -299,8 +305,9 @@ PermutationInference permutation_inference(const std::array<double, 4>& counts, 
 LisaInference lisa_inference(const LocalMoran& local, std::span<const double> upper,
                              std::span<const double> lower, double permutations, double alpha) {
   const std::size_t n = upper.size();
-  REVEST_REQUIRE(lower.size() == n && static_cast<std::size_t>(local.z.size()) == n,
-                 "LISA: counts of " << n << " and " << lower.size() << " units for " << local.z.size());
+  REVEST_REQUIRE(
+      lower.size() == n && static_cast<std::size_t>(local.z.size()) == n,
+      "LISA: counts of " << n << " and " << lower.size() << " units for " << local.z.size());
   LisaInference r;
   r.p.resize(n);
   for (std::size_t i = 0; i < n; ++i) r.p[i] = pseudo_p(upper[i], lower[i], permutations);
@@ -330,9 +337,10 @@ EsdaResult esda(std::span<const double> x, const Weights& w, const EsdaOptions& 
   }
   const auto P = static_cast<double>(options.permutations);
   for (std::size_t s = 0; s < 3; ++s)
-    r.permutation[s] = permutation_inference(r.counts.global[s], P, r.point.global[s].value,
-                                             r.point.expected[s]);
-  r.lisa = lisa_inference(r.point.local, r.counts.lisa_upper, r.counts.lisa_lower, P, options.alpha);
+    r.permutation[s] =
+        permutation_inference(r.counts.global[s], P, r.point.global[s].value, r.point.expected[s]);
+  r.lisa =
+      lisa_inference(r.point.local, r.counts.lisa_upper, r.counts.lisa_lower, P, options.alpha);
   return r;
 }
 

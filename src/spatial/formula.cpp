@@ -17,7 +17,8 @@ Term parse_term(const std::string& raw, const std::string& where, const std::str
   std::string t = trim(raw);
   Term term;
   if (t.rfind("log(", 0) == 0) {
-    REVEST_REQUIRE(t.back() == ')', where << ": formula '" << text << "': unbalanced log( in '" << t << "'");
+    REVEST_REQUIRE(t.back() == ')',
+                   where << ": formula '" << text << "': unbalanced log( in '" << t << "'");
     term.log = true;
     t = trim(t.substr(4, t.size() - 5));
   }
@@ -41,7 +42,8 @@ Formula parse_formula(const std::string& text, const std::string& where) {
   std::size_t pos = 0;
   while (true) {
     const auto plus = rhs.find('+', pos);
-    f.x.push_back(parse_term(rhs.substr(pos, plus == std::string::npos ? std::string::npos : plus - pos), where, text));
+    f.x.push_back(parse_term(
+        rhs.substr(pos, plus == std::string::npos ? std::string::npos : plus - pos), where, text));
     if (plus == std::string::npos) break;
     pos = plus + 1;
   }

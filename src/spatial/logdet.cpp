@@ -15,12 +15,18 @@ namespace revest::spatial {
 
 const char* to_string(LogDetMethod m) {
   switch (m) {
-    case LogDetMethod::kAuto: return "auto";
-    case LogDetMethod::kEigen: return "eigen";
-    case LogDetMethod::kSparse: return "sparse";
-    case LogDetMethod::kSparsePetsc: return "sparse_petsc";
-    case LogDetMethod::kChebyshev: return "chebyshev";
-    case LogDetMethod::kMonteCarlo: return "monte_carlo";
+    case LogDetMethod::kAuto:
+      return "auto";
+    case LogDetMethod::kEigen:
+      return "eigen";
+    case LogDetMethod::kSparse:
+      return "sparse";
+    case LogDetMethod::kSparsePetsc:
+      return "sparse_petsc";
+    case LogDetMethod::kChebyshev:
+      return "chebyshev";
+    case LogDetMethod::kMonteCarlo:
+      return "monte_carlo";
   }
   return "?";
 }
@@ -29,8 +35,8 @@ LogDetMethod logdet_method_from_string(const std::string& s) {
   for (auto m : {LogDetMethod::kAuto, LogDetMethod::kEigen, LogDetMethod::kSparse,
                  LogDetMethod::kSparsePetsc, LogDetMethod::kChebyshev, LogDetMethod::kMonteCarlo})
     if (s == to_string(m)) return m;
-  REVEST_FAIL("unknown log-determinant method '" << s
-                                                 << "' (auto, eigen, sparse, sparse_petsc, chebyshev, monte_carlo)");
+  REVEST_FAIL("unknown log-determinant method '"
+              << s << "' (auto, eigen, sparse, sparse_petsc, chebyshev, monte_carlo)");
 }
 
 void LogDetOptions::validate() const {
@@ -38,9 +44,11 @@ void LogDetOptions::validate() const {
                      method == LogDetMethod::kSparse || method == LogDetMethod::kSparsePetsc ||
                      method == LogDetMethod::kChebyshev || method == LogDetMethod::kMonteCarlo,
                  "log-determinant options: unknown method");
-  REVEST_REQUIRE(chebyshev_order >= 2 && chebyshev_order <= 500,
-                 "log-determinant options: chebyshev_order must be in [2, 500], got " << chebyshev_order);
-  REVEST_REQUIRE(mc_probes >= 1, "log-determinant options: mc_probes must be >= 1, got " << mc_probes);
+  REVEST_REQUIRE(
+      chebyshev_order >= 2 && chebyshev_order <= 500,
+      "log-determinant options: chebyshev_order must be in [2, 500], got " << chebyshev_order);
+  REVEST_REQUIRE(mc_probes >= 1,
+                 "log-determinant options: mc_probes must be >= 1, got " << mc_probes);
   REVEST_REQUIRE(mc_terms >= 2 && mc_terms <= 500,
                  "log-determinant options: mc_terms must be in [2, 500], got " << mc_terms);
 }
@@ -58,7 +66,8 @@ struct LogDet::Sparse {
     if (symmetric) {
       const ColMat a = identity - rho * base;
       ldlt.factorize(a);
-      REVEST_REQUIRE(ldlt.info() == Eigen::Success, "sparse Cholesky of I - rho W failed at rho = " << rho);
+      REVEST_REQUIRE(ldlt.info() == Eigen::Success,
+                     "sparse Cholesky of I - rho W failed at rho = " << rho);
       const auto d = ldlt.vectorD();
       double s = 0;
       for (Eigen::Index i = 0; i < d.size(); ++i) {
@@ -108,13 +117,15 @@ LogDet::LogDet(const Weights& w, const LogDetOptions& opt)
     if (w.symmetric_similar) {
       const Eigen::MatrixXd s = Eigen::MatrixXd(w.symmetric_form());
       Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(s, Eigen::EigenvaluesOnly);
-      REVEST_REQUIRE(es.info() == Eigen::Success, "eigenvalues of weights '" << w.label << "' failed");
+      REVEST_REQUIRE(es.info() == Eigen::Success,
+                     "eigenvalues of weights '" << w.label << "' failed");
       eig_.resize(n_);
       for (int i = 0; i < n; ++i) eig_[static_cast<std::size_t>(i)] = es.eigenvalues()[i];
     } else {
       const Eigen::MatrixXd dense = Eigen::MatrixXd(w.W);
       Eigen::EigenSolver<Eigen::MatrixXd> es(dense, false);
-      REVEST_REQUIRE(es.info() == Eigen::Success, "eigenvalues of weights '" << w.label << "' failed");
+      REVEST_REQUIRE(es.info() == Eigen::Success,
+                     "eigenvalues of weights '" << w.label << "' failed");
       eig_.assign(es.eigenvalues().data(), es.eigenvalues().data() + n);
     }
     double lo = 0, hi = 0;

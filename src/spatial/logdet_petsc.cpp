@@ -57,7 +57,8 @@ PetscLu::PetscLu(const SpMat& W) : impl_(std::make_unique<Impl>()) {
     m.rp.push_back(static_cast<PetscInt>(m.cl.size()));
   }
   m.v.assign(m.wv.size(), 0.0);
-  petsc_check(MatCreateSeqAIJWithArrays(PETSC_COMM_SELF, m.n, m.n, m.rp.data(), m.cl.data(), m.v.data(), &m.A),
+  petsc_check(MatCreateSeqAIJWithArrays(PETSC_COMM_SELF, m.n, m.n, m.rp.data(), m.cl.data(),
+                                        m.v.data(), &m.A),
               "MatCreateSeqAIJWithArrays");
 }
 
@@ -67,8 +68,10 @@ double PetscLu::logdet(double rho) {
   Impl& m = *impl_;
   // The matrix shares m.v (created "with arrays"): update the values in place.
   for (PetscInt i = 0; i < m.n; ++i)
-    for (PetscInt q = m.rp[static_cast<std::size_t>(i)]; q < m.rp[static_cast<std::size_t>(i) + 1]; ++q)
-      m.v[static_cast<std::size_t>(q)] = (m.cl[static_cast<std::size_t>(q)] == i ? 1.0 : 0.0) - rho * m.wv[static_cast<std::size_t>(q)];
+    for (PetscInt q = m.rp[static_cast<std::size_t>(i)]; q < m.rp[static_cast<std::size_t>(i) + 1];
+         ++q)
+      m.v[static_cast<std::size_t>(q)] = (m.cl[static_cast<std::size_t>(q)] == i ? 1.0 : 0.0) -
+                                         rho * m.wv[static_cast<std::size_t>(q)];
   petsc_check(MatAssemblyBegin(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
   petsc_check(MatAssemblyEnd(m.A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
   MatFactorInfo info;

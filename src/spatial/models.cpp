@@ -69,13 +69,14 @@ double polish(D deriv, double x0, double lo, double hi, bool exact_derivative) {
   const double g0 = deriv(x0);
   if (!std::isfinite(g0) || g0 == 0.0) return x0;
   for (double delta = 1e-7 * span; delta < 1e-2 * span; delta *= 8) {
-    const double a = std::max(lo + 1e-9 * span, x0 - delta), b = std::min(hi - 1e-9 * span, x0 + delta);
+    const double a = std::max(lo + 1e-9 * span, x0 - delta),
+                 b = std::min(hi - 1e-9 * span, x0 + delta);
     const double ga = deriv(a), gb = deriv(b);
     if (!(std::isfinite(ga) && std::isfinite(gb))) return x0;
     if ((ga > 0) != (gb > 0)) {
       std::uintmax_t it = 100;
-      const auto r = boost::math::tools::toms748_solve(deriv, a, b, ga, gb,
-                                                       boost::math::tools::eps_tolerance<double>(52), it);
+      const auto r = boost::math::tools::toms748_solve(
+          deriv, a, b, ga, gb, boost::math::tools::eps_tolerance<double>(52), it);
       return 0.5 * (r.first + r.second);
     }
   }
@@ -105,8 +106,7 @@ Eigen::MatrixXd dense_inverse_of_a(const Weights& w, double rho) {
 /// Inverse of a symmetric information matrix; NumericalFailure if it is not positive definite.
 Eigen::MatrixXd invert_information(const Eigen::MatrixXd& info) {
   Eigen::LDLT<Eigen::MatrixXd> ldlt(info);
-  if (ldlt.info() != Eigen::Success || !ldlt.isPositive() ||
-      (ldlt.vectorD().array() <= 0).any())
+  if (ldlt.info() != Eigen::Success || !ldlt.isPositive() || (ldlt.vectorD().array() <= 0).any())
     throw NumericalFailure{"the information matrix is not positive definite"};
   Eigen::MatrixXd v = ldlt.solve(Eigen::MatrixXd::Identity(info.rows(), info.cols()));
   if (!v.allFinite()) throw NumericalFailure{"the information matrix is singular"};
@@ -121,7 +121,8 @@ struct Design {
 };
 
 Design make_design(Model model, const Eigen::MatrixXd& X, const std::vector<std::string>& names,
-                   bool constant, const std::function<Eigen::VectorXd(const Eigen::VectorXd&)>& wprod) {
+                   bool constant,
+                   const std::function<Eigen::VectorXd(const Eigen::VectorXd&)>& wprod) {
   Design d;
   const Eigen::Index k = X.cols();
   std::vector<Eigen::Index> lagged;
@@ -142,7 +143,9 @@ Design make_design(Model model, const Eigen::MatrixXd& X, const std::vector<std:
   return d;
 }
 
-double concentrated_ll(double sse, double n) { return -0.5 * n * (kLn2PiPlus1 + std::log(sse / n)); }
+double concentrated_ll(double sse, double n) {
+  return -0.5 * n * (kLn2PiPlus1 + std::log(sse / n));
+}
 
 /// Scalar impact functions of rho: m1 = tr(A^-1)/n, m2 = tr(W A^-1)/n, tau0 = 1'A^-1 1 / n,
 /// tau1 = 1'A^-1 W 1 / n.
@@ -152,8 +155,7 @@ struct ImpactScalars {
 
 class ImpactCalculator {
  public:
-  ImpactCalculator(const Weights& w, const LogDet& ld, int order)
-      : w_(w), ld_(ld), order_(order) {}
+  ImpactCalculator(const Weights& w, const LogDet& ld, int order) : w_(w), ld_(ld), order_(order) {}
   /// Sets the series length for draws with |rho| lambda_max up to r: the tail r^M below 1e-10
   /// (at least `order`, at most 5,000 terms).
   void prepare_series(double r) const {
@@ -224,7 +226,9 @@ class ImpactCalculator {
     return s;
   }
   double mean_row_sum() const {
-    return w_.row_standardised ? 1.0 : (w_.W * Eigen::VectorXd::Ones(static_cast<Eigen::Index>(w_.size()))).mean();
+    return w_.row_standardised
+               ? 1.0
+               : (w_.W * Eigen::VectorXd::Ones(static_cast<Eigen::Index>(w_.size()))).mean();
   }
 
  private:
@@ -238,20 +242,27 @@ class ImpactCalculator {
 
 const char* to_string(Model m) {
   switch (m) {
-    case Model::kOls: return "ols";
-    case Model::kSlx: return "slx";
-    case Model::kSar: return "sar";
-    case Model::kSem: return "sem";
-    case Model::kSdm: return "sdm";
-    case Model::kSdem: return "sdem";
-    case Model::kSac: return "sac";
+    case Model::kOls:
+      return "ols";
+    case Model::kSlx:
+      return "slx";
+    case Model::kSar:
+      return "sar";
+    case Model::kSem:
+      return "sem";
+    case Model::kSdm:
+      return "sdm";
+    case Model::kSdem:
+      return "sdem";
+    case Model::kSac:
+      return "sac";
   }
   return "?";
 }
 
 Model model_from_string(const std::string& s) {
-  for (auto m : {Model::kOls, Model::kSlx, Model::kSar, Model::kSem, Model::kSdm, Model::kSdem,
-                 Model::kSac})
+  for (auto m :
+       {Model::kOls, Model::kSlx, Model::kSar, Model::kSem, Model::kSdm, Model::kSdem, Model::kSac})
     if (s == to_string(m)) return m;
   REVEST_FAIL("unknown spatial model '" << s << "' (ols, slx, sar, sem, sdm, sdem, sac)");
 }
@@ -262,9 +273,12 @@ bool is_durbin(Model m) { return m == Model::kSlx || m == Model::kSdm || m == Mo
 
 const char* to_string(Information i) {
   switch (i) {
-    case Information::kAuto: return "auto";
-    case Information::kExpected: return "expected";
-    case Information::kObserved: return "observed";
+    case Information::kAuto:
+      return "auto";
+    case Information::kExpected:
+      return "expected";
+    case Information::kObserved:
+      return "observed";
   }
   return "?";
 }
@@ -279,7 +293,8 @@ void ModelOptions::validate() const {
   REVEST_REQUIRE(information == Information::kAuto || information == Information::kExpected ||
                      information == Information::kObserved,
                  "spatial model: information must be auto, expected or observed");
-  REVEST_REQUIRE(impact_draws >= 0, "spatial model: impact_draws must be >= 0, got " << impact_draws);
+  REVEST_REQUIRE(impact_draws >= 0,
+                 "spatial model: impact_draws must be >= 0, got " << impact_draws);
   REVEST_REQUIRE(confidence > 0 && confidence < 1,
                  "spatial model: confidence must be in (0, 1), got " << confidence);
   REVEST_REQUIRE(trace_order >= 1, "spatial model: trace_order must be >= 1, got " << trace_order);
@@ -318,7 +333,9 @@ std::string FitResult::brief_report() const {
     os << (j + 1 < coef.size() ? ", " : "; ");
   }
   os << "sigma^2 (ML) " << sigma2_ml << ", log-likelihood " << loglik << ", AIC " << aic;
-  if (std::isfinite(lr)) os << ", LR against " << (is_durbin(model) ? "SLX" : "OLS") << " " << lr << " (p " << lr_p << ")";
+  if (std::isfinite(lr))
+    os << ", LR against " << (is_durbin(model) ? "SLX" : "OLS") << " " << lr << " (p " << lr_p
+       << ")";
   if (model == Model::kSac && local_maxima > 1)
     os << ", " << local_maxima << " local maxima (the next " << second_mode_gap << " lower)";
   if (impacts.names.size() > 0) {
@@ -355,7 +372,9 @@ struct Ctx {
   void demean(Eigen::Ref<Eigen::VectorXd> v) const {
     const auto n = static_cast<Eigen::Index>(N);
     if (time_fe)
-      for (std::size_t t = 0; t < T; ++t) v.segment(static_cast<Eigen::Index>(t) * n, n).array() -= v.segment(static_cast<Eigen::Index>(t) * n, n).mean();
+      for (std::size_t t = 0; t < T; ++t)
+        v.segment(static_cast<Eigen::Index>(t) * n, n).array() -=
+            v.segment(static_cast<Eigen::Index>(t) * n, n).mean();
     if (unit_fe) {
       Eigen::VectorXd m = Eigen::VectorXd::Zero(n);
       for (std::size_t t = 0; t < T; ++t) m += v.segment(static_cast<Eigen::Index>(t) * n, n);
@@ -369,7 +388,8 @@ struct Ctx {
     const auto n = static_cast<Eigen::Index>(N);
     Eigen::VectorXd out(v.size());
     for (std::size_t t = 0; t < T; ++t)
-      out.segment(static_cast<Eigen::Index>(t) * n, n) = w.W * v.segment(static_cast<Eigen::Index>(t) * n, n);
+      out.segment(static_cast<Eigen::Index>(t) * n, n) =
+          w.W * v.segment(static_cast<Eigen::Index>(t) * n, n);
     return out;
   }
   Eigen::VectorXd W(const Eigen::VectorXd& v) const {
@@ -445,8 +465,7 @@ void ols_part(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx
 }
 
 /// SAR / SDM.
-void fit_lag(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
-             bool expected) {
+void fit_lag(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c, bool expected) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y);
   const Ls ls(d.X, d.names);
@@ -525,7 +544,9 @@ void fit_error(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ct
     if (beta) *beta = b;
     return (yt - xt * b).squaredNorm();
   };
-  auto negll = [&](double lam) { return -(concentrated_ll(sse_at(lam, nullptr), n) + c.logdet(lam)); };
+  auto negll = [&](double lam) {
+    return -(concentrated_ll(sse_at(lam, nullptr), n) + c.logdet(lam));
+  };
   // d/dlambda of the concentrated log-likelihood: n e'Wu / e'e - tr(B) (envelope theorem).
   auto deriv = [&](double lam) {
     Eigen::VectorXd b;
@@ -590,8 +611,8 @@ void fit_error(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ct
 constexpr int kSacCandidates = 8;
 constexpr double kSacSameMode = 1e-3;
 
-void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
-             bool expected, int grid) {
+void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx& c, bool expected,
+             int grid) {
   const double n = c.n_eff;
   const Eigen::VectorXd wy = c.W(y), wwy = c.W(wy);
   const Eigen::MatrixXd wx = c.W(d.X);
@@ -648,8 +669,9 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
   for (int j = 0; j < grid; ++j) {
     const Slice s = slice(node[static_cast<std::size_t>(j)]);
     for (int i = 0; i < grid; ++i) {
-      const double v = concentrated_ll((s.ra - node[static_cast<std::size_t>(i)] * s.rb).squaredNorm(), n) +
-                       node_ld[static_cast<std::size_t>(i)] + node_ld[static_cast<std::size_t>(j)];
+      const double v =
+          concentrated_ll((s.ra - node[static_cast<std::size_t>(i)] * s.rb).squaredNorm(), n) +
+          node_ld[static_cast<std::size_t>(i)] + node_ld[static_cast<std::size_t>(j)];
       L(i, j) = std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
     }
   }
@@ -671,8 +693,11 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
         }
       if (top) cells.push_back({L(i, j), i, j});
     }
-  if (cells.empty()) throw NumericalFailure{"the concentrated log-likelihood is not finite on the (rho, lambda) grid"};
-  std::sort(cells.begin(), cells.end(), [](const Cell& p, const Cell& q) { return p.value > q.value; });
+  if (cells.empty())
+    throw NumericalFailure{
+        "the concentrated log-likelihood is not finite on the (rho, lambda) grid"};
+  std::sort(cells.begin(), cells.end(),
+            [](const Cell& p, const Cell& q) { return p.value > q.value; });
   if (cells.size() > static_cast<std::size_t>(kSacCandidates)) cells.resize(kSacCandidates);
 
   // 3. Refinement of each, first in the box of its neighbouring nodes.
@@ -703,8 +728,9 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
         profile(lam, &r);
         return grad(r, lam, false);
       };
-      const double lam = polish(outer_grad, brent([&](double l) { return profile(l, nullptr); }, la, lb).first,
-                                la, lb, exact);
+      const double lam =
+          polish(outer_grad, brent([&](double l) { return profile(l, nullptr); }, la, lb).first, la,
+                 lb, exact);
       double rho = 0;
       m.loglik = -profile(lam, &rho);
       m.rho = rho;
@@ -726,11 +752,13 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
   };
   std::vector<Mode> modes;
   for (const Cell& cell : cells) {
-    const Mode m = refine(node[static_cast<std::size_t>(cell.i)], node[static_cast<std::size_t>(cell.j)]);
+    const Mode m =
+        refine(node[static_cast<std::size_t>(cell.i)], node[static_cast<std::size_t>(cell.j)]);
     if (std::isfinite(m.loglik)) modes.push_back(m);
   }
   if (modes.empty()) throw NumericalFailure{"no finite maximum of the concentrated log-likelihood"};
-  std::sort(modes.begin(), modes.end(), [](const Mode& p, const Mode& q) { return p.loglik > q.loglik; });
+  std::sort(modes.begin(), modes.end(),
+            [](const Mode& p, const Mode& q) { return p.loglik > q.loglik; });
   if (!modes.front().interior)
     throw NumericalFailure{"rho or lambda at the boundary of its interval (no interior maximum)"};
   // 4. Distinct interior maxima, best first.
@@ -738,7 +766,8 @@ void fit_sac(FitResult& f, const Eigen::VectorXd& y, const Design& d, const Ctx&
   for (const Mode& m : modes) {
     if (!m.interior) continue;
     const bool seen = std::any_of(distinct.begin(), distinct.end(), [&](const Mode& q) {
-      return std::abs(q.rho - m.rho) <= kSacSameMode && std::abs(q.lambda - m.lambda) <= kSacSameMode;
+      return std::abs(q.rho - m.rho) <= kSacSameMode &&
+             std::abs(q.lambda - m.lambda) <= kSacSameMode;
     });
     if (!seen) distinct.push_back(m);
   }
@@ -840,10 +869,13 @@ void compute_impacts(FitResult& f, const Design& d, const Weights& w, const LogD
                       Eigen::VectorXd& tot, bool exact) {
     dir.resize(kk);
     tot.resize(kk);
-    const ImpactScalars s = lagged_y ? calc(rho, exact) : ImpactScalars{1.0, 0.0, 1.0, calc.mean_row_sum()};
+    const ImpactScalars s =
+        lagged_y ? calc(rho, exact) : ImpactScalars{1.0, 0.0, 1.0, calc.mean_row_sum()};
     for (Eigen::Index m = 0; m < kk; ++m) {
       const double beta = coef[bases[static_cast<std::size_t>(m)]];
-      const double theta = lag_of[static_cast<std::size_t>(m)] >= 0 ? coef[lag_of[static_cast<std::size_t>(m)]] : 0.0;
+      const double theta = lag_of[static_cast<std::size_t>(m)] >= 0
+                               ? coef[lag_of[static_cast<std::size_t>(m)]]
+                               : 0.0;
       dir[m] = beta * s.m1 + theta * s.m2;
       tot[m] = beta * s.tau0 + theta * s.tau1;
     }
@@ -900,7 +932,7 @@ void compute_impacts(FitResult& f, const Design& d, const Weights& w, const LogD
 namespace {
 
 FitResult fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, const Ctx& c,
-                    bool expected, const ModelOptions& opt, Rng* rng) {
+                   bool expected, const ModelOptions& opt, Rng* rng) {
   FitResult f;
   f.model = model;
   f.n = static_cast<std::size_t>(y.size());
@@ -938,16 +970,18 @@ FitResult fit_impl(Model model, const Eigen::VectorXd& y, const Design& d, const
       throw NumericalFailure{"non-finite estimates"};
     compute_impacts(f, d, c.w, c.ld, opt, rng);
   } catch (const NumericalFailure& e) {
-    f.status = Status::Make(StatusCode::kNumericalFailure, std::string(to_string(model)) + ": " + e.what);
+    f.status =
+        Status::Make(StatusCode::kNumericalFailure, std::string(to_string(model)) + ": " + e.what);
   }
   return f;
 }
 
 void check_inputs(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                  const std::vector<std::string>& names, Eigen::Index rows, const ModelOptions& opt) {
-  REVEST_REQUIRE(y.size() == rows && X.rows() == rows,
-                 "spatial model: y has " << y.size() << " and X " << X.rows() << " rows, expected "
-                                         << rows);
+                  const std::vector<std::string>& names, Eigen::Index rows,
+                  const ModelOptions& opt) {
+  REVEST_REQUIRE(y.size() == rows && X.rows() == rows, "spatial model: y has "
+                                                           << y.size() << " and X " << X.rows()
+                                                           << " rows, expected " << rows);
   REVEST_REQUIRE(static_cast<Eigen::Index>(names.size()) == X.cols(),
                  "spatial model: " << names.size() << " names for " << X.cols() << " columns");
   REVEST_REQUIRE(y.allFinite() && X.allFinite(), "spatial model: non-finite data");
@@ -957,14 +991,15 @@ void check_inputs(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
 }  // namespace
 
 FitResult fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                     const std::vector<std::string>& names, bool constant, const Weights& w,
-                     const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
+                    const std::vector<std::string>& names, bool constant, const Weights& w,
+                    const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
   const auto n = static_cast<Eigen::Index>(w.size());
   check_inputs(y, X, names, n, opt);
   const Ctx c{w, logdet, w.size(), 1, false, false, 1.0, false, static_cast<double>(n)};
   const bool expected = opt.information == Information::kExpected ||
                         (opt.information == Information::kAuto && w.size() <= opt.dense_max_n);
-  const Design d = make_design(model, X, names, constant, [&](const Eigen::VectorXd& v) { return c.raw_W(v); });
+  const Design d =
+      make_design(model, X, names, constant, [&](const Eigen::VectorXd& v) { return c.raw_W(v); });
   return fit_impl(model, y, d, c, expected, opt, rng);
 }
 
@@ -985,10 +1020,14 @@ FitResult fit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const Weights&
 
 const char* to_string(Effects e) {
   switch (e) {
-    case Effects::kNone: return "none";
-    case Effects::kUnit: return "unit";
-    case Effects::kTime: return "time";
-    case Effects::kTwoWay: return "twoway";
+    case Effects::kNone:
+      return "none";
+    case Effects::kUnit:
+      return "unit";
+    case Effects::kTime:
+      return "time";
+    case Effects::kTwoWay:
+      return "twoway";
   }
   return "?";
 }
@@ -1000,9 +1039,9 @@ Effects effects_from_string(const std::string& s) {
 }
 
 FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                           const std::vector<std::string>& names, bool constant, std::size_t T,
-                           Effects effects, bool bias_correction, const Weights& w,
-                           const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
+                          const std::vector<std::string>& names, bool constant, std::size_t T,
+                          Effects effects, bool bias_correction, const Weights& w,
+                          const LogDet& logdet, const ModelOptions& opt, Rng* rng) {
   const std::size_t N = w.size();
   REVEST_REQUIRE(T >= 2, "spatial panel: need at least 2 periods");
   check_inputs(y, X, names, static_cast<Eigen::Index>(N * T), opt);
@@ -1010,8 +1049,9 @@ FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::Ma
   const bool time = effects == Effects::kTime || effects == Effects::kTwoWay;
   REVEST_REQUIRE(!(constant && (unit || time)),
                  "spatial panel: a constant column cannot be combined with fixed effects");
-  REVEST_REQUIRE(!(time && bias_correction) || w.row_standardised,
-                 "spatial panel: the Lee-Yu correction with time effects needs row-standardised weights");
+  REVEST_REQUIRE(
+      !(time && bias_correction) || w.row_standardised,
+      "spatial panel: the Lee-Yu correction with time effects needs row-standardised weights");
   const double Td = static_cast<double>(T), Nd = static_cast<double>(N);
   Ctx c{w, logdet, N, T, unit, time, Td, false, Nd * Td};
   if (bias_correction) {
@@ -1019,7 +1059,8 @@ FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::Ma
     c.drop_unit_root = time;
     c.n_eff = (time ? Nd - 1 : Nd) * (unit ? Td - 1 : Td);
   }
-  Design d = make_design(model, X, names, constant, [&](const Eigen::VectorXd& v) { return c.raw_W(v); });
+  Design d =
+      make_design(model, X, names, constant, [&](const Eigen::VectorXd& v) { return c.raw_W(v); });
   Eigen::VectorXd yd = y;
   c.demean(yd);
   for (Eigen::Index j = 0; j < d.X.cols(); ++j) c.demean(d.X.col(j));

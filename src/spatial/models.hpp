@@ -10,8 +10,8 @@
 ///   SDEM  y = X b + W X t + u, u = lambda W u + e
 ///   SAC   y = rho W y + X b + u, u = lambda W u + e           (e ~ N(0, sigma^2 I))
 /// The Durbin terms W X leave out the constant (column 0 when `constant`; another constant
-/// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM maximise the likelihood
-/// concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
+/// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM
+/// maximise the likelihood concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
 /// (boost::math::tools::brent_find_minima) on the interval where I - rho W is non-singular. SAC
 /// maximises the likelihood concentrated in (rho, lambda), which can have several local maxima:
 /// a grid over the admissible square (ModelOptions::sac_grid), then nested Brent searches from
@@ -41,9 +41,10 @@
 /// `spatial_models` (analyses/spatial_models.hpp) fits a grid of these, one runtime task each.
 ///
 /// \test tests/spatial/models_test.cpp: Columbus (Anselin 1988) against the 74 documented ML
-/// estimates to their printed precision; spatial::fit and its status and report on Columbus; recovery of known parameters on simulated data;
-/// observed against expected information; LM tests; bad input; SAC on two bimodal likelihoods
-/// (simulated, and the bundled data of issue 16) against a brute-force grid.
+/// estimates to their printed precision; spatial::fit and its status and report on Columbus;
+/// recovery of known parameters on simulated data; observed against expected information; LM tests;
+/// bad input; SAC on two bimodal likelihoods (simulated, and the bundled data of issue 16) against
+/// a brute-force grid.
 #include <Eigen/Dense>
 #include <limits>
 #include <string>
@@ -59,8 +60,20 @@ namespace revest::spatial {
 /// The models above. The lower-case names are aliases (spatial::Model::sdm is Model::kSdm), so
 /// that a call reads like the model's name.
 enum class Model {
-  kOls, kSlx, kSar, kSem, kSdm, kSdem, kSac,
-  ols = kOls, slx = kSlx, sar = kSar, sem = kSem, sdm = kSdm, sdem = kSdem, sac = kSac
+  kOls,
+  kSlx,
+  kSar,
+  kSem,
+  kSdm,
+  kSdem,
+  kSac,
+  ols = kOls,
+  slx = kSlx,
+  sar = kSar,
+  sem = kSem,
+  sdm = kSdm,
+  sdem = kSdem,
+  sac = kSac
 };
 const char* to_string(Model m);  ///< "ols", "slx", "sar", ...
 Model model_from_string(const std::string& s);
@@ -107,7 +120,7 @@ struct LmTests {
 };
 
 struct Impacts {
-  std::vector<std::string> names;        ///< regressors (no constant)
+  std::vector<std::string> names;  ///< regressors (no constant)
   Eigen::VectorXd direct, indirect, total;
   /// Simulated: sd, lower and upper percentile bounds; columns direct, indirect, total.
   Eigen::MatrixXd sd, lower, upper;
@@ -146,7 +159,7 @@ struct FitResult {
   /// SAC with local_maxima >= 2: loglik minus the second-highest local maximum (> 0), and where
   /// that maximum lies. NaN otherwise.
   double second_mode_gap = rho, second_mode_rho = rho, second_mode_lambda = rho;
-  LmTests lm;                                     ///< OLS only
+  LmTests lm;  ///< OLS only
   std::string logdet_method, information;
   Eigen::MatrixXd vcov;  ///< of (coef, rho and/or lambda)
   Eigen::VectorXd residuals;
@@ -172,8 +185,8 @@ FitResult fit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, const Weights&
 /// Throws revest::Error on inconsistent sizes or non-finite data; a numerical failure (collinear
 /// design, no interior optimum, singular information matrix) is in the result's status.
 FitResult fit_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                     const std::vector<std::string>& names, bool constant, const Weights& w,
-                     const LogDet& logdet, const ModelOptions& opt, Rng* rng);
+                    const std::vector<std::string>& names, bool constant, const Weights& w,
+                    const LogDet& logdet, const ModelOptions& opt, Rng* rng);
 
 /// Fixed effects of a spatial panel.
 enum class Effects { kNone, kUnit, kTime, kTwoWay };
@@ -189,8 +202,8 @@ Effects effects_from_string(const std::string& s);
 /// observations: consistent for fixed T, where the direct approach's sigma^2 (and, with time
 /// effects, rho) is biased. Standard errors: observed information. Impacts as for a cross-section.
 FitResult fit_panel_model(Model model, const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                           const std::vector<std::string>& names, bool constant, std::size_t T,
-                           Effects effects, bool bias_correction, const Weights& w,
-                           const LogDet& logdet, const ModelOptions& opt, Rng* rng);
+                          const std::vector<std::string>& names, bool constant, std::size_t T,
+                          Effects effects, bool bias_correction, const Weights& w,
+                          const LogDet& logdet, const ModelOptions& opt, Rng* rng);
 
 }  // namespace revest::spatial

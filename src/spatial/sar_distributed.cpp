@@ -7,10 +7,10 @@
 #include <boost/math/tools/minima.hpp>
 #include <boost/random/normal_distribution.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <cstdlib>
-#include <cmath>
 #include <numbers>
 #include <sstream>
 
@@ -58,7 +58,8 @@ double allsum(MPI_Comm comm, double v) {
 
 Eigen::MatrixXd allsum(MPI_Comm comm, const Eigen::MatrixXd& m) {
   Eigen::MatrixXd out(m.rows(), m.cols());
-  petsc_check(allreduce(m.data(), out.data(), static_cast<int>(m.size()), MPIU_SUM, comm), "MPIU_Allreduce");
+  petsc_check(allreduce(m.data(), out.data(), static_cast<int>(m.size()), MPIU_SUM, comm),
+              "MPIU_Allreduce");
   return out;
 }
 
@@ -80,7 +81,8 @@ struct PetscSystem {
     for (PetscInt i = 0; i < nloc; ++i) {
       bool diag_done = false;
       const int gi = static_cast<int>(r0 + i);
-      for (int q = p.row_ptr[static_cast<std::size_t>(i)]; q < p.row_ptr[static_cast<std::size_t>(i) + 1]; ++q) {
+      for (int q = p.row_ptr[static_cast<std::size_t>(i)];
+           q < p.row_ptr[static_cast<std::size_t>(i) + 1]; ++q) {
         const int c = p.cols[static_cast<std::size_t>(q)];
         if (!diag_done && c > gi) {
           cl.push_back(gi);
@@ -98,14 +100,16 @@ struct PetscSystem {
     }
     std::vector<double> v(wv.size());
     fill(0.0, v);
-    petsc_check(MatCreateMPIAIJWithArrays(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE, rp.data(),
-                                          cl.data(), v.data(), &A),
+    petsc_check(MatCreateMPIAIJWithArrays(comm, nloc, nloc, PETSC_DETERMINE, PETSC_DETERMINE,
+                                          rp.data(), cl.data(), v.data(), &A),
                 "MatCreateMPIAIJWithArrays");
   }
   void fill(double rho, std::vector<double>& v) const {
     for (PetscInt i = 0; i < nloc; ++i)
       for (int q = rp[static_cast<std::size_t>(i)]; q < rp[static_cast<std::size_t>(i) + 1]; ++q)
-        v[static_cast<std::size_t>(q)] = cl[static_cast<std::size_t>(q)] == r0 + i ? 1.0 : -rho * wv[static_cast<std::size_t>(q)];
+        v[static_cast<std::size_t>(q)] = cl[static_cast<std::size_t>(q)] == r0 + i
+                                             ? 1.0
+                                             : -rho * wv[static_cast<std::size_t>(q)];
   }
   /// Sets A = I - rho W.
   void set(double rho) {
@@ -114,7 +118,8 @@ struct PetscSystem {
     for (PetscInt i = 0; i < nloc; ++i) {
       const PetscInt row = r0 + i;
       const int b = rp[static_cast<std::size_t>(i)], e = rp[static_cast<std::size_t>(i) + 1];
-      petsc_check(MatSetValues(A, 1, &row, e - b, cl.data() + b, v.data() + b, INSERT_VALUES), "MatSetValues");
+      petsc_check(MatSetValues(A, 1, &row, e - b, cl.data() + b, v.data() + b, INSERT_VALUES),
+                  "MatSetValues");
     }
     petsc_check(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY), "MatAssemblyBegin");
     petsc_check(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY), "MatAssemblyEnd");
@@ -129,7 +134,8 @@ struct PetscSystem {
       petsc_check(MatGetFactor(A, MATSOLVERMUMPS, MAT_FACTOR_LU, &F), "MatGetFactor(MUMPS)");
       petsc_check(MatMumpsSetIcntl(F, 33, 1), "MatMumpsSetIcntl(33)");  // determinant
       petsc_check(MatMumpsSetIcntl(F, 4, 0), "MatMumpsSetIcntl(4)");    // quiet
-      if (const char* o = std::getenv("REVEST_MUMPS_ORDERING")) petsc_check(MatMumpsSetIcntl(F, 7, std::atoi(o)), "MatMumpsSetIcntl(7)");
+      if (const char* o = std::getenv("REVEST_MUMPS_ORDERING"))
+        petsc_check(MatMumpsSetIcntl(F, 7, std::atoi(o)), "MatMumpsSetIcntl(7)");
       petsc_check(MatLUFactorSymbolic(F, A, nullptr, nullptr, &info), "MatLUFactorSymbolic");
       symbolic = true;
       *t_sym += now() - t0;
@@ -183,7 +189,8 @@ LargeSarProblem make_large_sar_problem(MPI_Comm comm, std::size_t n, int k, doub
   Eigen::VectorXd rhs(nl);
   boost::random::normal_distribution<double> normal;
   for (Eigen::Index i = 0; i < nl; ++i) {
-    Rng r(seed, "large_sar/data", static_cast<std::uint32_t>(p.row_begin + static_cast<std::size_t>(i)));
+    Rng r(seed, "large_sar/data",
+          static_cast<std::uint32_t>(p.row_begin + static_cast<std::size_t>(i)));
     p.X(i, 0) = 1.0;
     p.X(i, 1) = normal(r);
     p.X(i, 2) = normal(r);
@@ -224,15 +231,19 @@ LargeSarProblem make_large_sar_problem(MPI_Comm comm, std::size_t n, int k, doub
 }
 
 void write_large_sar_csv(const LargeSarProblem& p, const std::string& dir) {
-  REVEST_REQUIRE(p.row_begin == 0 && p.row_end == p.n, "write_large_sar_csv: the problem is split over ranks");
+  REVEST_REQUIRE(p.row_begin == 0 && p.row_end == p.n,
+                 "write_large_sar_csv: the problem is split over ranks");
   std::filesystem::create_directories(dir);
-  std::ofstream d(std::filesystem::path(dir) / "data.csv"), nb(std::filesystem::path(dir) / "neighbours.csv");
+  std::ofstream d(std::filesystem::path(dir) / "data.csv"),
+      nb(std::filesystem::path(dir) / "neighbours.csv");
   d.precision(17);
   d << "y,x1,x2\n";
-  for (Eigen::Index i = 0; i < p.y.size(); ++i) d << p.y[i] << ',' << p.X(i, 1) << ',' << p.X(i, 2) << '\n';
+  for (Eigen::Index i = 0; i < p.y.size(); ++i)
+    d << p.y[i] << ',' << p.X(i, 1) << ',' << p.X(i, 2) << '\n';
   nb << "from,to\n";
   for (std::size_t i = 0; i < p.n; ++i)
-    for (int q = p.row_ptr[i]; q < p.row_ptr[i + 1]; ++q) nb << i + 1 << ',' << p.cols[static_cast<std::size_t>(q)] + 1 << '\n';
+    for (int q = p.row_ptr[i]; q < p.row_ptr[i + 1]; ++q)
+      nb << i + 1 << ',' << p.cols[static_cast<std::size_t>(q)] + 1 << '\n';
   REVEST_REQUIRE(d.good() && nb.good(), "cannot write " << dir);
 }
 

@@ -24,11 +24,10 @@ double to_double(const std::string& v, const std::string& key, const std::string
   }
 }
 
-constexpr WeightsType kTypes[] = {WeightsType::kQueen,         WeightsType::kRook,
-                                   WeightsType::kRookLength,    WeightsType::kKnn,
-                                   WeightsType::kDistanceBand,  WeightsType::kInverseDistance,
-                                   WeightsType::kKernel,        WeightsType::kEconomic,
-                                   WeightsType::kBlock};
+constexpr WeightsType kTypes[] = {
+    WeightsType::kQueen,  WeightsType::kRook,         WeightsType::kRookLength,
+    WeightsType::kKnn,    WeightsType::kDistanceBand, WeightsType::kInverseDistance,
+    WeightsType::kKernel, WeightsType::kEconomic,     WeightsType::kBlock};
 
 /// The value of `text` among `values` (named by to_string), or nullopt.
 template <class E, std::size_t N>
@@ -48,29 +47,44 @@ std::string number(double v) {
 
 const char* to_string(WeightsType t) {
   switch (t) {
-    case WeightsType::kQueen: return "queen";
-    case WeightsType::kRook: return "rook";
-    case WeightsType::kRookLength: return "rook_length";
-    case WeightsType::kKnn: return "knn";
-    case WeightsType::kDistanceBand: return "distance_band";
-    case WeightsType::kInverseDistance: return "inverse_distance";
-    case WeightsType::kKernel: return "kernel";
-    case WeightsType::kEconomic: return "economic";
-    case WeightsType::kBlock: return "block";
+    case WeightsType::kQueen:
+      return "queen";
+    case WeightsType::kRook:
+      return "rook";
+    case WeightsType::kRookLength:
+      return "rook_length";
+    case WeightsType::kKnn:
+      return "knn";
+    case WeightsType::kDistanceBand:
+      return "distance_band";
+    case WeightsType::kInverseDistance:
+      return "inverse_distance";
+    case WeightsType::kKernel:
+      return "kernel";
+    case WeightsType::kEconomic:
+      return "economic";
+    case WeightsType::kBlock:
+      return "block";
   }
   return "?";
 }
 
 const char* to_string(Kernel k) { return k == Kernel::kGaussian ? "gaussian" : "exponential"; }
 
-const char* to_string(BlockLevel b) { return b == BlockLevel::kPrefecture ? "prefecture" : "province"; }
+const char* to_string(BlockLevel b) {
+  return b == BlockLevel::kPrefecture ? "prefecture" : "province";
+}
 
 std::string WeightsSpec::label() const {
   if (!text.empty()) return text;
   std::string s = to_string(type);
   switch (type) {
-    case WeightsType::kKnn: s += " k=" + std::to_string(k); break;
-    case WeightsType::kDistanceBand: s += " d=" + number(distance_km); break;
+    case WeightsType::kKnn:
+      s += " k=" + std::to_string(k);
+      break;
+    case WeightsType::kDistanceBand:
+      s += " d=" + number(distance_km);
+      break;
     case WeightsType::kInverseDistance:
       s += " power=" + number(power) + " cutoff=" + number(cutoff_km);
       break;
@@ -80,8 +94,11 @@ std::string WeightsSpec::label() const {
     case WeightsType::kEconomic:
       s += " variable=" + variable + " base=" + to_string(base);
       break;
-    case WeightsType::kBlock: s += std::string(" level=") + to_string(level); break;
-    default: break;
+    case WeightsType::kBlock:
+      s += std::string(" level=") + to_string(level);
+      break;
+    default:
+      break;
   }
   if (!row_standardise) s += " standardise=none";
   if (islands_nearest) s += " islands=nearest";
@@ -115,9 +132,9 @@ WeightsSpec parse_weights_spec(const std::string& text, const std::string& where
   s.type = *t;
   while (is >> tok) {
     const auto eq = tok.find('=');
-    REVEST_REQUIRE(eq != std::string::npos && eq > 0 && eq + 1 < tok.size(),
-                   where << ": weights spec '" << text << "': expected key=value, got '" << tok
-                         << "'");
+    REVEST_REQUIRE(
+        eq != std::string::npos && eq > 0 && eq + 1 < tok.size(),
+        where << ": weights spec '" << text << "': expected key=value, got '" << tok << "'");
     const std::string key = tok.substr(0, eq), v = tok.substr(eq + 1);
     auto allowed = [&](WeightsType only) {
       REVEST_REQUIRE(s.type == only, where << ": weights spec '" << text << "': key '" << key
@@ -162,8 +179,9 @@ WeightsSpec parse_weights_spec(const std::string& text, const std::string& where
       allowed(WeightsType::kEconomic);
       const auto b = lookup(v, {WeightsType::kQueen, WeightsType::kRook,
                                 WeightsType::kInverseDistance, WeightsType::kKnn});
-      REVEST_REQUIRE(b.has_value(), where << ": weights spec '" << text
-                                          << "': base must be queen, rook, inverse_distance or knn");
+      REVEST_REQUIRE(b.has_value(), where
+                                        << ": weights spec '" << text
+                                        << "': base must be queen, rook, inverse_distance or knn");
       s.base = *b;
     } else if (key == "level") {
       allowed(WeightsType::kBlock);
@@ -193,7 +211,8 @@ double great_circle_km(double lon1, double lat1, double lon2, double lat2) {
 }
 
 SpMat Weights::symmetric_form() const {
-  REVEST_REQUIRE(symmetric_similar, "weights '" << label << "' are not similar to a symmetric matrix");
+  REVEST_REQUIRE(symmetric_similar,
+                 "weights '" << label << "' are not similar to a symmetric matrix");
   SpMat s = W;
   for (int i = 0; i < s.outerSize(); ++i)
     for (SpMat::InnerIterator it(s, i); it; ++it)
@@ -202,8 +221,7 @@ SpMat Weights::symmetric_form() const {
 }
 
 Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec& spec,
-                     const std::vector<std::string>& names,
-                     const std::vector<std::size_t>& nearest,
+                     const std::vector<std::string>& names, const std::vector<std::size_t>& nearest,
                      const std::function<double(std::size_t, std::size_t)>& link_weight) {
   const std::string label = spec.label();
   auto name = [&](std::size_t i) {
@@ -227,7 +245,8 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
                                << " has no neighbour (an island); choose a larger distance / "
                                   "bandwidth, or islands=nearest to link it to its nearest unit");
     const std::size_t j = nearest[i];
-    const double wij = link_weight ? link_weight(i, j) : 1.0, wji = link_weight ? link_weight(j, i) : 1.0;
+    const double wij = link_weight ? link_weight(i, j) : 1.0,
+                 wji = link_weight ? link_weight(j, i) : 1.0;
     REVEST_REQUIRE(std::isfinite(wij) && wij > 0 && std::isfinite(wji) && wji > 0,
                    "weights '" << label << "': the fallback link of " << name(i) << " to "
                                << name(j) << " has weight " << wij << " (must be > 0)");
@@ -248,7 +267,8 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
   std::vector<Eigen::Triplet<double>> uniq;
   for (const auto& t : trips) {
     if (!uniq.empty() && uniq.back().row() == t.row() && uniq.back().col() == t.col()) {
-      uniq.back() = Eigen::Triplet<double>(t.row(), t.col(), std::max(uniq.back().value(), t.value()));
+      uniq.back() =
+          Eigen::Triplet<double>(t.row(), t.col(), std::max(uniq.back().value(), t.value()));
     } else {
       uniq.push_back(t);
     }
@@ -260,7 +280,8 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
   const SpMat diff = w.W - wt;
   double maxdiff = 0, maxw = 0;
   for (int i = 0; i < diff.outerSize(); ++i)
-    for (SpMat::InnerIterator it(diff, i); it; ++it) maxdiff = std::max(maxdiff, std::abs(it.value()));
+    for (SpMat::InnerIterator it(diff, i); it; ++it)
+      maxdiff = std::max(maxdiff, std::abs(it.value()));
   for (int i = 0; i < w.W.outerSize(); ++i)
     for (SpMat::InnerIterator it(w.W, i); it; ++it) maxw = std::max(maxw, std::abs(it.value()));
   sum.symmetric_values = maxdiff <= 1e-14 * maxw;
@@ -306,7 +327,8 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
   };
   for (int i = 0; i < w.W.outerSize(); ++i)
     for (SpMat::InnerIterator it(w.W, i); it; ++it) {
-      const std::size_t a = find(static_cast<std::size_t>(i)), b = find(static_cast<std::size_t>(it.col()));
+      const std::size_t a = find(static_cast<std::size_t>(i)),
+                        b = find(static_cast<std::size_t>(it.col()));
       if (a != b) parent[a] = b;
     }
   for (std::size_t i = 0; i < n; ++i) sum.components += find(i) == i;
@@ -395,8 +417,8 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
         if (type == T::kDistanceBand) {
           w = dij <= spec.distance_km ? 1.0 : 0.0;
         } else if (type == T::kInverseDistance) {
-          REVEST_REQUIRE(dij > 0, "weights '" << label << "': " << names[i] << " and "
-                                              << names[j] << " have the same centroid");
+          REVEST_REQUIRE(dij > 0, "weights '" << label << "': " << names[i] << " and " << names[j]
+                                              << " have the same centroid");
           if (spec.cutoff_km == 0 || dij <= spec.cutoff_km) w = std::pow(dij, -spec.power);
         } else if (type == T::kKernel) {
           const double z = dij / spec.bandwidth_km;
@@ -415,8 +437,9 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   if (spec.type == T::kBlock) {
     const std::vector<std::string>& group =
         spec.level == BlockLevel::kPrefecture ? units.prefecture : units.province;
-    REVEST_REQUIRE(group.size() == n, "weights '" << label << "': need the " << to_string(spec.level)
-                                                  << " of the " << n << " units");
+    REVEST_REQUIRE(group.size() == n, "weights '" << label << "': need the "
+                                                  << to_string(spec.level) << " of the " << n
+                                                  << " units");
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
         if (i == j) continue;
@@ -436,8 +459,8 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
     mean /= static_cast<double>(n);
     for (std::size_t i = 0; i < n; ++i) m2 += (unit_means[i] - mean) * (unit_means[i] - mean);
     econ_sd = std::sqrt(m2 / static_cast<double>(n - 1));
-    REVEST_REQUIRE(econ_sd > 0, "weights '" << label << "': '" << spec.variable
-                                            << "' is constant across units");
+    REVEST_REQUIRE(econ_sd > 0,
+                   "weights '" << label << "': '" << spec.variable << "' is constant across units");
     raw = geographic(spec.base);
     for (auto& t : raw) t.w *= similarity(t.i, t.j);
   } else {
@@ -467,29 +490,35 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
     return geo_weight(spec.base, i, j) * similarity(i, j);
   };
   return make_weights(n, std::move(raw), spec, names,
-                      spec.islands_nearest ? nearest_units(units) : std::vector<std::size_t>{}, link);
+                      spec.islands_nearest ? nearest_units(units) : std::vector<std::size_t>{},
+                      link);
 }
 
 namespace {
 
 /// Exact k nearest neighbours (Euclidean; ties by index) of the points with index in
 /// [begin, end), by a bucket grid with about 2k points per cell.
-std::vector<Triplet> knn_plane_triplets(std::span<const double> x, std::span<const double> y,
-                                        int k, std::size_t begin, std::size_t end) {
+std::vector<Triplet> knn_plane_triplets(std::span<const double> x, std::span<const double> y, int k,
+                                        std::size_t begin, std::size_t end) {
   const std::size_t n = x.size();
   REVEST_REQUIRE(y.size() == n && n > static_cast<std::size_t>(k) && k >= 1,
                  "knn_plane: need more than k points");
-  const double xmin = *std::min_element(x.begin(), x.end()), xmax = *std::max_element(x.begin(), x.end());
-  const double ymin = *std::min_element(y.begin(), y.end()), ymax = *std::max_element(y.begin(), y.end());
+  const double xmin = *std::min_element(x.begin(), x.end()),
+               xmax = *std::max_element(x.begin(), x.end());
+  const double ymin = *std::min_element(y.begin(), y.end()),
+               ymax = *std::max_element(y.begin(), y.end());
   const double area = std::max(1e-300, (xmax - xmin) * (ymax - ymin));
   const double cell = std::sqrt(area * 2.0 * k / static_cast<double>(n));
   const int gx = std::max(1, static_cast<int>((xmax - xmin) / cell) + 1);
   const int gy = std::max(1, static_cast<int>((ymax - ymin) / cell) + 1);
-  std::vector<std::vector<std::uint32_t>> grid(static_cast<std::size_t>(gx) * static_cast<std::size_t>(gy));
+  std::vector<std::vector<std::uint32_t>> grid(static_cast<std::size_t>(gx) *
+                                               static_cast<std::size_t>(gy));
   auto cx = [&](double v) { return std::min(gx - 1, static_cast<int>((v - xmin) / cell)); };
   auto cy = [&](double v) { return std::min(gy - 1, static_cast<int>((v - ymin) / cell)); };
   for (std::size_t i = 0; i < n; ++i)
-    grid[static_cast<std::size_t>(cy(y[i])) * static_cast<std::size_t>(gx) + static_cast<std::size_t>(cx(x[i]))].push_back(static_cast<std::uint32_t>(i));
+    grid[static_cast<std::size_t>(cy(y[i])) * static_cast<std::size_t>(gx) +
+         static_cast<std::size_t>(cx(x[i]))]
+        .push_back(static_cast<std::uint32_t>(i));
   std::vector<Triplet> t;
   t.reserve((end - begin) * static_cast<std::size_t>(k));
   std::vector<std::pair<double, std::uint32_t>> cand;
@@ -499,7 +528,8 @@ std::vector<Triplet> knn_plane_triplets(std::span<const double> x, std::span<con
       cand.clear();
       for (int a = std::max(0, iy - r); a <= std::min(gy - 1, iy + r); ++a)
         for (int b = std::max(0, ix - r); b <= std::min(gx - 1, ix + r); ++b)
-          for (std::uint32_t j : grid[static_cast<std::size_t>(a) * static_cast<std::size_t>(gx) + static_cast<std::size_t>(b)]) {
+          for (std::uint32_t j : grid[static_cast<std::size_t>(a) * static_cast<std::size_t>(gx) +
+                                      static_cast<std::size_t>(b)]) {
             if (j == i) continue;
             const double dx = x[j] - x[i], dy = y[j] - y[i];
             cand.emplace_back(dx * dx + dy * dy, j);
@@ -530,8 +560,8 @@ Weights knn_plane(std::span<const double> x, std::span<const double> y, int k,
   return make_weights(x.size(), knn_plane_triplets(x, y, k, 0, x.size()), spec, {});
 }
 
-SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k,
-                     std::size_t begin, std::size_t end) {
+SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k, std::size_t begin,
+                     std::size_t end) {
   const auto t = knn_plane_triplets(x, y, k, begin, end);
   std::vector<Eigen::Triplet<double>> trips;
   trips.reserve(t.size());

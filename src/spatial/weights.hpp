@@ -9,13 +9,15 @@
 ///
 /// | spec | w_ij (i != j) |
 /// |---|---|
-/// | `queen`, `rook` | 1 if the counties share a vertex (queen) / a border of positive length (rook) |
-/// | `rook_length` | shared border length in km (rook.csv, 200 m tolerance) |
-/// | `knn k=6` | 1 for the k nearest centroids (not symmetric) |
-/// | `distance_band d=100` | 1 if the great-circle centroid distance is at most d km |
-/// | `inverse_distance power=1 cutoff=0` | d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) |
-/// | `kernel function=gaussian bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) = exp(-z) |
-/// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
+/// | `queen`, `rook` | 1 if the counties share a vertex (queen) / a border of positive length
+/// (rook) | | `rook_length` | shared border length in km (rook.csv, 200 m tolerance) | | `knn k=6`
+/// | 1 for the k nearest centroids (not symmetric) | | `distance_band d=100` | 1 if the
+/// great-circle centroid distance is at most d km | | `inverse_distance power=1 cutoff=0` |
+/// d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) | | `kernel function=gaussian
+/// bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) =
+/// exp(-z) | | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) /
+/// sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel
+/// variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
 /// | `block level=prefecture` | 1 if in the same prefecture (or province) |
 ///
 /// Distances are great-circle distances (haversine, R = 6371.0088 km) between the units'
@@ -39,7 +41,15 @@ using SpMat = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
 
 /// The definitions of the table above.
 enum class WeightsType {
-  kQueen, kRook, kRookLength, kKnn, kDistanceBand, kInverseDistance, kKernel, kEconomic, kBlock
+  kQueen,
+  kRook,
+  kRookLength,
+  kKnn,
+  kDistanceBand,
+  kInverseDistance,
+  kKernel,
+  kEconomic,
+  kBlock
 };
 enum class Kernel { kGaussian, kExponential };
 enum class BlockLevel { kPrefecture, kProvince };
@@ -119,10 +129,10 @@ struct WeightsSummary {
   std::size_t links = 0;  ///< non-zero off-diagonal entries
   double mean_degree = 0;
   int min_degree = 0, max_degree = 0;
-  std::vector<std::size_t> degree_counts;  ///< degree_counts[d] = number of units with d links
-  bool symmetric_pattern = false;          ///< w_ij != 0 <=> w_ji != 0
-  bool symmetric_values = false;           ///< the matrix itself is symmetric
-  std::size_t components = 0;              ///< connected components of the undirected pattern
+  std::vector<std::size_t> degree_counts;   ///< degree_counts[d] = number of units with d links
+  bool symmetric_pattern = false;           ///< w_ij != 0 <=> w_ji != 0
+  bool symmetric_values = false;            ///< the matrix itself is symmetric
+  std::size_t components = 0;               ///< connected components of the undirected pattern
   std::vector<std::size_t> islands_linked;  ///< units linked by the `nearest` fallback
   double percent_nonzero = 0;
 };
@@ -171,8 +181,8 @@ Weights knn_plane(std::span<const double> x, std::span<const double> y, int k,
 
 /// Rows [begin, end) of the row-standardised kNN matrix of the points (x, y) (a rank's share of a
 /// distributed graph): (end - begin) x n, each row k entries of 1 / k, columns global.
-SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k,
-                     std::size_t begin, std::size_t end);
+SpMat knn_plane_rows(std::span<const double> x, std::span<const double> y, int k, std::size_t begin,
+                     std::size_t end);
 
 /// Spectral bounds used to bracket rho: (lower, upper) with I - rho W non-singular for rho in
 /// the open interval. From eigenvalues when given, else (-1, 1) / (max absolute row sum).

@@ -17,7 +17,8 @@ namespace {
 const std::filesystem::path kSource = REVEST_SOURCE_DIR;
 
 TEST(ParseAnalysis, EveryKindOfTheSmokeJob) {
-  const io::Job job = io::load_job(kSource / "jobs" / "smoke.toml", kSource / "config" / "defaults.toml");
+  const io::Job job =
+      io::load_job(kSource / "jobs" / "smoke.toml", kSource / "config" / "defaults.toml");
   std::set<std::string> kinds;
   for (const auto& cfg : job.analyses) {
     const AnalysisSpec spec = parse_analysis(cfg);
@@ -25,8 +26,11 @@ TEST(ParseAnalysis, EveryKindOfTheSmokeJob) {
     EXPECT_EQ(spec.kind(), cfg.kind);
     kinds.insert(spec.kind());
     // The options equal what the kind's own from() reads.
-    std::visit([&](const auto& o) { EXPECT_TRUE(o == std::decay_t<decltype(o)>::from(io::OptionView(cfg))); },
-               spec.options);
+    std::visit(
+        [&](const auto& o) {
+          EXPECT_TRUE(o == std::decay_t<decltype(o)>::from(io::OptionView(cfg)));
+        },
+        spec.options);
   }
   EXPECT_EQ(kinds.size(), 5u) << "the smoke job has every kind";
 }
@@ -35,7 +39,9 @@ TEST(ParseAnalysis, ErrorsNameTheAnalysis) {
   io::AnalysisConfig cfg;
   cfg.kind = "nope";
   cfg.name = "mine";
-  EXPECT_NE(test::error_of([&] { parse_analysis(cfg); }).find("analysis 'mine': unknown kind 'nope'"), std::string::npos);
+  EXPECT_NE(
+      test::error_of([&] { parse_analysis(cfg); }).find("analysis 'mine': unknown kind 'nope'"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -65,12 +65,9 @@ Fixture make_fixture() {
   f.geo.build_index();
 
   f.system.indicators = {
-      indicator("broadband", +1, {"index"}),
-      indicator("ecommerce", +1, {"index", "spatial"}),
-      indicator("digital_jobs", +1, {"index"}),
-      indicator("energy_intensity", -1, {"index"}),
-      indicator("gdp", +1, {"dea_output"}),
-      indicator("rare", +1, {"other"}),
+      indicator("broadband", +1, {"index"}),    indicator("ecommerce", +1, {"index", "spatial"}),
+      indicator("digital_jobs", +1, {"index"}), indicator("energy_intensity", -1, {"index"}),
+      indicator("gdp", +1, {"dea_output"}),     indicator("rare", +1, {"other"}),
   };
 
   const std::size_t T = kYears.size();
@@ -158,7 +155,8 @@ TEST(EntropyIndexOptions, InvalidValuesAreExplained) {
   EntropyIndexOptions o;
   o.method.weight_scope = static_cast<WeightScope>(7);  // not a scope: a job cannot write one
   EXPECT_NE(why_of(o).find("weight_scope"), std::string::npos);
-  EXPECT_NE(error_of([] { weight_scope_from_string("weekly"); }).find("weight_scope"), std::string::npos);
+  EXPECT_NE(error_of([] { weight_scope_from_string("weekly"); }).find("weight_scope"),
+            std::string::npos);
   o = {};
   o.replications = 0;
   EXPECT_NE(why_of(o).find("replications"), std::string::npos);
@@ -213,22 +211,27 @@ TEST(EntropyIndexOptions, FromOptionView) {
     return error_of([&] { EntropyIndexOptions::from(io::OptionView(c)); });
   };
   std::string e = error_for(
-      "indicators = []\nweight_scope = \"per_year\"\nreplications = 0\nconfidence = 0.95\nshift = 0.0\n");
+      "indicators = []\nweight_scope = \"per_year\"\nreplications = 0\nconfidence = 0.95\nshift = "
+      "0.0\n");
   EXPECT_NE(e.find("job.toml:3"), std::string::npos) << e;
   EXPECT_NE(e.find("replications"), std::string::npos) << e;
   e = error_for(
-      "indicators = []\nweight_scope = \"per_year\"\nreplications = 10\nconfidence = 1.5\nshift = 0.0\n");
+      "indicators = []\nweight_scope = \"per_year\"\nreplications = 10\nconfidence = 1.5\nshift = "
+      "0.0\n");
   EXPECT_NE(e.find("job.toml:4"), std::string::npos) << e;
   EXPECT_NE(e.find("confidence"), std::string::npos) << e;
   e = error_for(
-      "indicators = []\nweight_scope = \"yearly\"\nreplications = 10\nconfidence = 0.5\nshift = 0.0\n");
+      "indicators = []\nweight_scope = \"yearly\"\nreplications = 10\nconfidence = 0.5\nshift = "
+      "0.0\n");
   EXPECT_NE(e.find("job.toml:2"), std::string::npos) << e;
   e = error_for(
-      "indicators = [\"a\", \"a\"]\nweight_scope = \"pooled\"\nreplications = 10\nconfidence = 0.5\nshift = 0.0\n");
+      "indicators = [\"a\", \"a\"]\nweight_scope = \"pooled\"\nreplications = 10\nconfidence = "
+      "0.5\nshift = 0.0\n");
   EXPECT_NE(e.find("job.toml:1"), std::string::npos) << e;
   EXPECT_NE(e.find("listed twice"), std::string::npos) << e;
   e = error_for(
-      "indicators = []\nweight_scope = \"pooled\"\nreplications = 10\nconfidence = 0.5\nshift = -1\n");
+      "indicators = []\nweight_scope = \"pooled\"\nreplications = 10\nconfidence = 0.5\nshift = "
+      "-1\n");
   EXPECT_NE(e.find("job.toml:5"), std::string::npos) << e;
 }
 
@@ -238,8 +241,8 @@ TEST(EntropyIndexAnalysis, DefaultIndicatorsAndSpecs) {
   EXPECT_EQ(a.kind(), "entropy_index");
   EXPECT_EQ(a.name(), "dei");
   EXPECT_EQ(a.num_tasks(), 7u);
-  EXPECT_EQ(a.indicators(),
-            (std::vector<std::string>{"broadband", "ecommerce", "digital_jobs", "energy_intensity"}));
+  EXPECT_EQ(a.indicators(), (std::vector<std::string>{"broadband", "ecommerce", "digital_jobs",
+                                                      "energy_intensity"}));
   EXPECT_EQ(a.directions(), (std::vector<int>{1, 1, 1, -1}));
   const auto specs = a.replication_specs();
   ASSERT_EQ(specs.size(), 3u);
@@ -268,11 +271,13 @@ TEST(EntropyIndexAnalysis, PointEstimateMatchesNumericPipeline) {
     for (std::size_t t = 0; t < T; ++t) {
       const auto ti = static_cast<Eigen::Index>(t);
       const Eigen::MatrixXd xt = x(Eigen::seqN(ti, kN, static_cast<Eigen::Index>(T)), Eigen::all);
-      const Eigen::VectorXd w = scope == "pooled" ? pooled_w : entropy_weights_from_standardized(xt, o.method.shift);
+      const Eigen::VectorXd w =
+          scope == "pooled" ? pooled_w : entropy_weights_from_standardized(xt, o.method.shift);
       EXPECT_LT((p.weights.row(ti).transpose() - w).cwiseAbs().maxCoeff(), 1e-14) << scope << t;
       EXPECT_NEAR(p.weights.row(ti).sum(), 1.0, 1e-12);
       EXPECT_GE(p.weights.row(ti).minCoeff(), 0.0);
-      const Eigen::VectorXd c = topsis_closeness(xt, w, Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4));
+      const Eigen::VectorXd c =
+          topsis_closeness(xt, w, Eigen::VectorXd::Ones(4), Eigen::VectorXd::Zero(4));
       EXPECT_LT((p.scores.row(ti).transpose() - c).cwiseAbs().maxCoeff(), 1e-14) << scope << t;
       // Ranks are a permutation of 1..N (no ties in continuous data).
       std::vector<double> r;
@@ -602,31 +607,31 @@ TEST(EntropyIndexAnalysis, InputValidation) {
   // A constant indicator over the whole panel.
   Fixture g = f;
   std::fill(g.panel.values[2].begin(), g.panel.values[2].end(), 4.0);
-  const std::string msg =
-      error_of([&] { EntropyIndexAnalysis("dei", g.geo, g.panel, g.system, EntropyIndexOptions{}); });
+  const std::string msg = error_of(
+      [&] { EntropyIndexAnalysis("dei", g.geo, g.panel, g.system, EntropyIndexOptions{}); });
   EXPECT_NE(msg.find("'digital_jobs' is constant over the whole panel"), std::string::npos) << msg;
 
   // An indicator of the system that the panel lacks.
   Fixture h = f;
   h.system.indicators.push_back(indicator("not_in_panel", +1, {"index"}));
-  const std::string msg2 =
-      error_of([&] { EntropyIndexAnalysis("dei", h.geo, h.panel, h.system, EntropyIndexOptions{}); });
+  const std::string msg2 = error_of(
+      [&] { EntropyIndexAnalysis("dei", h.geo, h.panel, h.system, EntropyIndexOptions{}); });
   EXPECT_NE(msg2.find("'not_in_panel' is not a variable of the panel"), std::string::npos) << msg2;
 
   // Too few "index" indicators in the system.
   Fixture s = f;
   for (auto& ind : s.system.indicators)
     if (ind.name != "broadband") ind.uses = {"other"};
-  const std::string msg3 =
-      error_of([&] { EntropyIndexAnalysis("dei", s.geo, s.panel, s.system, EntropyIndexOptions{}); });
+  const std::string msg3 = error_of(
+      [&] { EntropyIndexAnalysis("dei", s.geo, s.panel, s.system, EntropyIndexOptions{}); });
   EXPECT_NE(msg3.find("at least 2 indicators"), std::string::npos) << msg3;
 
   // Geography and panel disagree.
   Fixture d = f;
   d.geo.counties.pop_back();
   d.geo.build_index();
-  const std::string msg4 =
-      error_of([&] { EntropyIndexAnalysis("dei", d.geo, d.panel, d.system, EntropyIndexOptions{}); });
+  const std::string msg4 = error_of(
+      [&] { EntropyIndexAnalysis("dei", d.geo, d.panel, d.system, EntropyIndexOptions{}); });
   EXPECT_NE(msg4.find("geography"), std::string::npos) << msg4;
 }
 

@@ -37,7 +37,8 @@ template <class T>
 void expect_round_trip(const T& x) {
   EXPECT_FALSE(x == T{}) << "set every field to a value other than its default";
   EXPECT_TRUE((round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(x) == x));
-  EXPECT_TRUE((round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(x) == x));
+  EXPECT_TRUE(
+      (round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(x) == x));
 }
 
 // ---- every field changed, one struct at a time: a field the serialization forgot comes back at
@@ -248,22 +249,26 @@ TEST(OptionsSerialization, EqualityComparesEveryField) {
 }
 
 TEST(OptionsSerialization, AnalysisSpecOfEveryKind) {
-  const std::vector<AnalysisSpec> specs = {
-      {"digital_index", entropy_index()}, {"efficiency", three_stage_dea()},
-      {"investment", real_options()},     {"spillovers", spatial_models()},
-      {"clusters", spatial_esda()}};
-  const std::vector<std::string> kinds = {"entropy_index", "three_stage_dea", "real_options", "spatial_models",
-                                          "spatial_esda"};
+  const std::vector<AnalysisSpec> specs = {{"digital_index", entropy_index()},
+                                           {"efficiency", three_stage_dea()},
+                                           {"investment", real_options()},
+                                           {"spillovers", spatial_models()},
+                                           {"clusters", spatial_esda()}};
+  const std::vector<std::string> kinds = {"entropy_index", "three_stage_dea", "real_options",
+                                          "spatial_models", "spatial_esda"};
   for (std::size_t k = 0; k < specs.size(); ++k) {
     EXPECT_EQ(specs[k].kind(), kinds[k]);
-    const AnalysisSpec t = round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(specs[k]);
-    const AnalysisSpec b = round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(specs[k]);
+    const AnalysisSpec t =
+        round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(specs[k]);
+    const AnalysisSpec b =
+        round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(specs[k]);
     EXPECT_TRUE(t == specs[k]) << kinds[k];
     EXPECT_TRUE(b == specs[k]) << kinds[k];
     EXPECT_EQ(b.kind(), kinds[k]);
   }
   // All together, as the driver sends them.
-  EXPECT_TRUE((round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(specs) == specs));
+  EXPECT_TRUE((round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(
+                   specs) == specs));
 }
 
 }  // namespace

@@ -59,9 +59,9 @@ io::Projects projects() {
     q.vol_semi_elasticity = -0.3;
     return q;
   };
-  p.params = {mk(100, 1.1, 0.25, 0.6), mk(100, 1.1, 0.3, 0.6), mk(200, 1.05, 0.35, 0.6),
-              mk(80, 1.1, 0.25, 0.5), mk(120, 1.15, 0.3, 0.5), mk(60, 1.05, 0.35, 0.5),
-              mk(90, 1.1, 0.25, 0.3), mk(90, 1.1, 0.3, 0.3), mk(90, 1.05, 0.35, 0.3)};
+  p.params = {mk(100, 1.1, 0.25, 0.6), mk(100, 1.1, 0.3, 0.6),  mk(200, 1.05, 0.35, 0.6),
+              mk(80, 1.1, 0.25, 0.5),  mk(120, 1.15, 0.3, 0.5), mk(60, 1.05, 0.35, 0.5),
+              mk(90, 1.1, 0.25, 0.3),  mk(90, 1.1, 0.3, 0.3),   mk(90, 1.05, 0.35, 0.3)};
   return p;
 }
 
@@ -148,7 +148,8 @@ TEST(RealOptions, TasksAreReproducibleAndIndependentOfOrder) {
   for (std::size_t t = a.num_tasks(); t-- > 0;) r2.run(a, kSeed, t);
   for (std::size_t d = 0; d < 2; ++d) {  // bit for bit (NaN included: memcmp)
     ASSERT_EQ(r1.data(d).size(), r2.data(d).size());
-    EXPECT_EQ(std::memcmp(r1.data(d).data(), r2.data(d).data(), r1.data(d).size() * sizeof(double)), 0);
+    EXPECT_EQ(std::memcmp(r1.data(d).data(), r2.data(d).data(), r1.data(d).size() * sizeof(double)),
+              0);
   }
 }
 
@@ -188,8 +189,8 @@ TEST(RealOptions, UpperBoundOnTheFullProject) {
 // over 10 years, all four options) against the
 // exact Bermudan value of the same project on a binomial lattice (realopt/lattice.hpp), for a
 // project at the median of the bundled projects (sigma 0.29, I / V0 1.05, delta 0.045). The LSM
-// value is a low estimate; measured 1.95 % below over these 10 batches (bench/RESULTS.md section 10 has
-// 18 projects). Bounds: not above the lattice value beyond 3 se, and less than 5 % below it.
+// value is a low estimate; measured 1.95 % below over these 10 batches (bench/RESULTS.md section 10
+// has 18 projects). Bounds: not above the lattice value beyond 3 se, and less than 5 % below it.
 TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   RealOptionsOptions ro;
   io::Projects ps = projects();
@@ -239,11 +240,13 @@ TEST(RealOptions, TaskIsTheLibraryValuation) {
   for (std::size_t s = 0; s < RealOptionsAnalysis::kScenarios; ++s)
     for (std::size_t m = 0; m < 3; ++m) {
       const io::ProjectParams& pp = projects().at(1, m);
-      const io::ProjectParams q = s == 0 ? pp : pp.at_dig_index(a.options().counterfactual_dig_index);
+      const io::ProjectParams q =
+          s == 0 ? pp : pp.at_dig_index(a.options().counterfactual_dig_index);
       LsmOptions lo = a.lsm_options(q.horizon);
       lo.boundary = s == 0;
-      const Valuation v = value(make_project(a.options().project, q.investment, q.horizon),
-                                process_of(a.options(), q), lo, key, static_cast<std::uint32_t>(task));
+      const Valuation v =
+          value(make_project(a.options().project, q.investment, q.horizon),
+                process_of(a.options(), q), lo, key, static_cast<std::uint32_t>(task));
       ASSERT_TRUE(v.status.ok()) << v.status.to_string();
       const double* f = row.data() + (s * 3 + m) * RealOptionsAnalysis::kFields;
       EXPECT_EQ(f[RealOptionsAnalysis::kValue], v.value) << s << m;
@@ -362,7 +365,8 @@ TEST(RealOptions, ProjectsFileErrorsNameFileLineAndColumn) {
   e = error_of(write_csv("revest_projects_bad3.csv", nan), geo);
   EXPECT_NE(e.find("v0"), std::string::npos) << e;
 
-  std::string missing = std::string(kHeader) + row("510100", "primary") + row("510100", "secondary");
+  std::string missing =
+      std::string(kHeader) + row("510100", "primary") + row("510100", "secondary");
   e = error_of(write_csv("revest_projects_bad4.csv", missing), geo);
   EXPECT_NE(e.find("no row for mode tertiary"), std::string::npos) << e;
 

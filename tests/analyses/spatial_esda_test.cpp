@@ -25,7 +25,8 @@ const char* kEsda =
 
 TEST(SpatialEsdaAnalysisTest, PermutationTasksAndSummaries) {
   const auto c = test::analysis_config("spatial_esda", kEsda);
-  const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(), SpatialEsdaOptions::from(io::OptionView(c)));
+  const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(),
+                              SpatialEsdaOptions::from(io::OptionView(c)));
   ASSERT_EQ(a.num_tasks(), 4u);  // 25 + 25 + 25 + 24
   MemoryReplications rep = run_serial(a, 3);
   const auto tables = a.summarize(rep);
@@ -57,8 +58,10 @@ TEST(SpatialEsdaAnalysisTest, PermutationTasksAndSummaries) {
 TEST(SpatialEsdaAnalysisTest, TaskSplitDoesNotChangeTheResults) {
   const std::string two = test::with_option(kEsda, "variables", "[\"dig_index\", \"industry_va\"]");
   auto tables = [&](const std::string& per_task, std::uint64_t seed) {
-    const auto c = test::analysis_config("spatial_esda", test::with_option(two, "permutations_per_task", per_task));
-    const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(), SpatialEsdaOptions::from(io::OptionView(c)));
+    const auto c = test::analysis_config("spatial_esda",
+                                         test::with_option(two, "permutations_per_task", per_task));
+    const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(),
+                                SpatialEsdaOptions::from(io::OptionView(c)));
     MemoryReplications rep = run_serial(a, seed);
     return std::make_pair(a.num_tasks(), a.summarize(rep));
   };
@@ -79,11 +82,13 @@ TEST(SpatialEsdaAnalysisTest, TaskSplitDoesNotChangeTheResults) {
         const auto& yd = std::get<std::vector<double>>(y.data);
         const auto& dd = std::get<std::vector<double>>(d[t].columns[c].data);
         ASSERT_EQ(xd->size(), yd.size());
-        const bool sums = x.name.find("mean") != std::string::npos || x.name.find("sd") != std::string::npos ||
+        const bool sums = x.name.find("mean") != std::string::npos ||
+                          x.name.find("sd") != std::string::npos ||
                           x.name.find("z_perm") != std::string::npos;
         for (std::size_t i = 0; i < xd->size(); ++i) {
           if (sums)
-            EXPECT_NEAR((*xd)[i], yd[i], 1e-12 * std::max(1.0, std::abs(yd[i]))) << a[t].name << "." << x.name;
+            EXPECT_NEAR((*xd)[i], yd[i], 1e-12 * std::max(1.0, std::abs(yd[i])))
+                << a[t].name << "." << x.name;
           else
             EXPECT_EQ((*xd)[i], yd[i]) << a[t].name << "." << x.name << " row " << i;
           seed_matters |= !((*xd)[i] == dd[i]);
@@ -102,8 +107,10 @@ TEST(SpatialEsdaAnalysisTest, TaskSplitDoesNotChangeTheResults) {
 // grouping of their sums into tasks.
 TEST(SpatialEsdaAnalysisTest, LibraryEsdaWithTheJobsKeyReproducesTheJob) {
   const std::vector<std::string> vars = {"dig_index", "industry_va"};
-  const auto c = test::analysis_config("spatial_esda", test::with_option(kEsda, "variables", "[\"dig_index\", \"industry_va\"]"));
-  const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(), SpatialEsdaOptions::from(io::OptionView(c)));
+  const auto c = test::analysis_config(
+      "spatial_esda", test::with_option(kEsda, "variables", "[\"dig_index\", \"industry_va\"]"));
+  const SpatialEsdaAnalysis a("cl", test::southwest(), test::generated_panel(),
+                              SpatialEsdaOptions::from(io::OptionView(c)));
   MemoryReplications rep = run_serial(a, 3);
   const auto tables = a.summarize(rep);
   auto col = [&](const Table& t, const std::string& name) -> const Column& {
@@ -131,7 +138,8 @@ TEST(SpatialEsdaAnalysisTest, LibraryEsdaWithTheJobsKeyReproducesTheJob) {
     for (std::size_t s = 0; s < 3; ++s) {
       EXPECT_TRUE(same(gp[k * 3 + s], r.permutation[s].p)) << vars[k] << " statistic " << s;
       if (!std::isnan(gm[k * 3 + s])) {
-        EXPECT_NEAR(gm[k * 3 + s], r.permutation[s].mean, 1e-12 * std::max(1.0, std::abs(gm[k * 3 + s])));
+        EXPECT_NEAR(gm[k * 3 + s], r.permutation[s].mean,
+                    1e-12 * std::max(1.0, std::abs(gm[k * 3 + s])));
       }
     }
     for (std::size_t i = 0; i < 512; ++i) {

@@ -33,34 +33,50 @@ TEST(SpatialModelsOptionsTest, ErrorsNameTheOption) {
     const auto c = test::analysis_config("spatial_models", text);
     return test::error_of([&] { SpatialModelsOptions::from(io::OptionView(c)); });
   };
-  EXPECT_NE(err(test::with_option(kModels, "models", "[\"sarx\"]")).find("unknown spatial model 'sarx'"), std::string::npos);
-  EXPECT_NE(err(test::with_option(kModels, "weights", "[\"queen k=3\"]")).find("does not apply"), std::string::npos);
-  EXPECT_NE(err(test::with_option(kModels, "key", "\"road_density\"")).find("is not a regressor"), std::string::npos);
+  EXPECT_NE(
+      err(test::with_option(kModels, "models", "[\"sarx\"]")).find("unknown spatial model 'sarx'"),
+      std::string::npos);
+  EXPECT_NE(err(test::with_option(kModels, "weights", "[\"queen k=3\"]")).find("does not apply"),
+            std::string::npos);
+  EXPECT_NE(err(test::with_option(kModels, "key", "\"road_density\"")).find("is not a regressor"),
+            std::string::npos);
   // A typo in the key is named with the regressor it was probably meant to be (issue 16).
-  EXPECT_NE(err(test::with_option(kModels, "key", "\"dig_indx\"")).find("(did you mean 'dig_index'?)"), std::string::npos)
+  EXPECT_NE(
+      err(test::with_option(kModels, "key", "\"dig_indx\"")).find("(did you mean 'dig_index'?)"),
+      std::string::npos)
       << err(test::with_option(kModels, "key", "\"dig_indx\""));
   {
-    std::string two = test::with_option(kModels, "formulas",
-                           "[\"industry_va ~ dig_index + urbanisation\", \"industry_va ~ urbanisation\"]");
+    std::string two = test::with_option(
+        kModels, "formulas",
+        "[\"industry_va ~ dig_index + urbanisation\", \"industry_va ~ urbanisation\"]");
     two = test::with_option(two, "key", "\"dig_index\"");
     EXPECT_NE(err(two).find("the key must be in every formula"), std::string::npos) << err(two);
   }
-  EXPECT_NE(err(test::with_option(kModels, "cross_section", "\"decade\"")).find("cross_section"), std::string::npos);
-  EXPECT_NE(err(test::with_option(kModels, "formulas", "[]")).find("at least one formula"), std::string::npos);
-  // Unknown panel variable and log of a non-positive value: errors at construction.
-  const auto c = test::analysis_config("spatial_models", test::with_option(kModels, "formulas", "[\"industry_va ~ nonsense\"]"));
-  const auto o = SpatialModelsOptions::from(io::OptionView(c));
-  EXPECT_NE(test::error_of([&] { SpatialModelsAnalysis("sp", test::southwest(), test::generated_panel(), o); }).find("'nonsense' is not in the panel"),
+  EXPECT_NE(err(test::with_option(kModels, "cross_section", "\"decade\"")).find("cross_section"),
             std::string::npos);
-  const auto c2 = test::analysis_config("spatial_models", test::with_option(kModels, "formulas", "[\"industry_va ~ log(pilot)\"]"));
+  EXPECT_NE(err(test::with_option(kModels, "formulas", "[]")).find("at least one formula"),
+            std::string::npos);
+  // Unknown panel variable and log of a non-positive value: errors at construction.
+  const auto c = test::analysis_config(
+      "spatial_models", test::with_option(kModels, "formulas", "[\"industry_va ~ nonsense\"]"));
+  const auto o = SpatialModelsOptions::from(io::OptionView(c));
+  EXPECT_NE(test::error_of([&] {
+              SpatialModelsAnalysis("sp", test::southwest(), test::generated_panel(), o);
+            }).find("'nonsense' is not in the panel"),
+            std::string::npos);
+  const auto c2 = test::analysis_config(
+      "spatial_models", test::with_option(kModels, "formulas", "[\"industry_va ~ log(pilot)\"]"));
   const auto o2 = SpatialModelsOptions::from(io::OptionView(c2));
-  EXPECT_NE(test::error_of([&] { SpatialModelsAnalysis("sp", test::southwest(), test::generated_panel(), o2); }).find("is not positive"),
+  EXPECT_NE(test::error_of([&] {
+              SpatialModelsAnalysis("sp", test::southwest(), test::generated_panel(), o2);
+            }).find("is not positive"),
             std::string::npos);
 }
 
 TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFits) {
   const auto c = test::analysis_config("spatial_models", kModels);
-  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(), SpatialModelsOptions::from(io::OptionView(c)));
+  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(),
+                                SpatialModelsOptions::from(io::OptionView(c)));
   ASSERT_EQ(a.num_tasks(), 6u);  // 2 weights x 3 models x 1 formula x 1 cross-section
   MemoryReplications rep = run_serial(a, 11);
   const auto tables = a.summarize(rep);
@@ -110,10 +126,14 @@ TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFit
 // local maxima (models_test.cpp, SacGlobalMaximumTest.BundledDataQueen2022), which the
 // specifications table reports in local_maxima / second_mode_* and in its description.
 TEST(SpatialModelsAnalysisTest, SacMultimodalityIsReported) {
-  const auto c = test::analysis_config("spatial_models",
-                        test::with_option(test::with_option(test::with_option(kModels, "models", "[\"sac\", \"sar\"]"), "weights", "[\"queen\"]"),
-                             "formulas", "[\"industry_va ~ dig_index + urbanisation + road_density\"]"));
-  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(), SpatialModelsOptions::from(io::OptionView(c)));
+  const auto c = test::analysis_config(
+      "spatial_models",
+      test::with_option(
+          test::with_option(test::with_option(kModels, "models", "[\"sac\", \"sar\"]"), "weights",
+                            "[\"queen\"]"),
+          "formulas", "[\"industry_va ~ dig_index + urbanisation + road_density\"]"));
+  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(),
+                                SpatialModelsOptions::from(io::OptionView(c)));
   ASSERT_EQ(a.num_tasks(), 2u);
   MemoryReplications rep = run_serial(a, 11);
   const auto tables = a.summarize(rep);
@@ -134,16 +154,20 @@ TEST(SpatialModelsAnalysisTest, SacMultimodalityIsReported) {
   EXPECT_EQ(col("second_mode_rho")[0], f.second_mode_rho);
   EXPECT_EQ(col("second_mode_lambda")[0], f.second_mode_lambda);
   EXPECT_TRUE(std::isnan(col("local_maxima")[1]));  // SAR: not searched
-  EXPECT_NE(specs.description.find("1 of 1 SAC fits have a multimodal"), std::string::npos) << specs.description;
+  EXPECT_NE(specs.description.find("1 of 1 SAC fits have a multimodal"), std::string::npos)
+      << specs.description;
 }
 
 TEST(SpatialModelsAnalysisTest, PanelCrossSection) {
-  const auto c = test::analysis_config("spatial_models", test::with_option(test::with_option(kModels, "cross_section", "\"panel\""), "models", "[\"sdm\"]"));
-  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(), SpatialModelsOptions::from(io::OptionView(c)));
+  const auto c = test::analysis_config(
+      "spatial_models", test::with_option(test::with_option(kModels, "cross_section", "\"panel\""),
+                                          "models", "[\"sdm\"]"));
+  const SpatialModelsAnalysis a("sp", test::southwest(), test::generated_panel(),
+                                SpatialModelsOptions::from(io::OptionView(c)));
   ASSERT_EQ(a.num_tasks(), 2u);
   const FitResult f = a.fit(0, nullptr);
   ASSERT_TRUE(f.status.ok()) << f.status.to_string();
-  EXPECT_EQ(f.n, 512u * 12u);  // 2011-2022
+  EXPECT_EQ(f.n, 512u * 12u);               // 2011-2022
   EXPECT_EQ(f.names.front(), "dig_index");  // no constant with fixed effects
   EXPECT_EQ(f.names.back(), "lag.urbanisation");
 }

@@ -29,7 +29,6 @@ ThreeStageDeaOptions small_options() {
   return o;
 }
 
-
 }  // namespace
 
 TEST(ThreeStageDeaAnalysis, PointEstimates) {
@@ -208,7 +207,8 @@ TEST(ThreeStageDeaAnalysis, OneYearJobEqualsTheLibraryBootstrap) {
   MemoryReplications reps(a);
   for (std::size_t b = 0; b < o.replications; ++b) reps.run(a, 99, b);
   const auto tables = a.summarize(reps);
-  const dea::ThreeStageBootstrap B = dea::three_stage_bootstrap(a.years()[0].r, RngKey(99, "eff"), 12);
+  const dea::ThreeStageBootstrap B =
+      dea::three_stage_bootstrap(a.years()[0].r, RngKey(99, "eff"), 12);
   int checked = 0;
   for (const auto& t : tables) {
     if (t.name != "efficiency") continue;

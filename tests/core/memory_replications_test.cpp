@@ -41,7 +41,8 @@ class ToyAnalysis : public Analysis {
     out[1][0] = static_cast<double>(task);
     out[1][1] = u(rng);
     out[1][2] = u(rng);
-    if (task % 4 == 3) return {TaskStatus::kNumericalFailure, "toy failure " + std::to_string(task)};
+    if (task % 4 == 3)
+      return {TaskStatus::kNumericalFailure, "toy failure " + std::to_string(task)};
     return {};
   }
   std::vector<Table> summarize(ReplicationReader&) const override { return {}; }

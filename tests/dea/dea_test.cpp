@@ -48,7 +48,8 @@ TEST(Dea, CoelliDeapEg1CrsInput) {
   }
   EXPECT_NEAR(r.input_slacks(0, 1), 0.500, 5e-4);
   EXPECT_NEAR(r.input_slacks(0, 0), 0.0, 5e-4);
-  for (int k = 1; k < 5; ++k) EXPECT_NEAR(r.input_slacks.row(k).sum(), 0.0, 5e-4) << "firm " << k + 1;
+  for (int k = 1; k < 5; ++k)
+    EXPECT_NEAR(r.input_slacks.row(k).sum(), 0.0, 5e-4) << "firm " << k + 1;
   EXPECT_NEAR(r.output_slacks.sum(), 0.0, 5e-4);
   auto weight = [&](int firm, int peer) {
     for (auto [j, w] : r.peers[static_cast<std::size_t>(firm - 1)])
@@ -79,7 +80,8 @@ TEST(Dea, OneInputOneOutputClosedForms) {
   for (int k = 0; k < 4; ++k) {
     const double expect = (y(k, 0) / x(k, 0)) / 0.75;
     EXPECT_NEAR(crs_in.farrell[static_cast<std::size_t>(k)], expect, 1e-9);
-    EXPECT_NEAR(crs_out.farrell[static_cast<std::size_t>(k)], 1.0 / expect, 1e-9);  // reciprocity under CRS
+    EXPECT_NEAR(crs_out.farrell[static_cast<std::size_t>(k)], 1.0 / expect,
+                1e-9);  // reciprocity under CRS
     EXPECT_NEAR(crs_out.efficiency[static_cast<std::size_t>(k)], expect, 1e-9);
   }
   const auto vrs_in = solve_dea(x, y, opts(Returns::kVrs, Orientation::kInput));
@@ -89,15 +91,19 @@ TEST(Dea, OneInputOneOutputClosedForms) {
   for (int k = 0; k < 3; ++k) EXPECT_NEAR(vrs_in.farrell[static_cast<std::size_t>(k)], 1.0, 1e-9);
   // Scale efficiency = CRS / VRS <= 1.
   for (int k = 0; k < 4; ++k)
-    EXPECT_LE(crs_in.farrell[static_cast<std::size_t>(k)] / vrs_in.farrell[static_cast<std::size_t>(k)], 1.0 + 1e-12);
+    EXPECT_LE(
+        crs_in.farrell[static_cast<std::size_t>(k)] / vrs_in.farrell[static_cast<std::size_t>(k)],
+        1.0 + 1e-12);
   const auto nirs = solve_dea(x, y, opts(Returns::kNirs, Orientation::kInput));
   EXPECT_NEAR(nirs.farrell[3], crs_in.farrell[3], 1e-9);
   EXPECT_NEAR(nirs.farrell[0], 2.0 / 3.0, 1e-9);
   EXPECT_NEAR(nirs.farrell[2], 1.0, 1e-9);
   EXPECT_NEAR(crs_in.farrell[2], 8.0 / 9.0, 1e-9);
   for (int k = 0; k < 4; ++k) {
-    EXPECT_LE(crs_in.farrell[static_cast<std::size_t>(k)], nirs.farrell[static_cast<std::size_t>(k)] + 1e-9);
-    EXPECT_LE(nirs.farrell[static_cast<std::size_t>(k)], vrs_in.farrell[static_cast<std::size_t>(k)] + 1e-9);
+    EXPECT_LE(crs_in.farrell[static_cast<std::size_t>(k)],
+              nirs.farrell[static_cast<std::size_t>(k)] + 1e-9);
+    EXPECT_LE(nirs.farrell[static_cast<std::size_t>(k)],
+              vrs_in.farrell[static_cast<std::size_t>(k)] + 1e-9);
   }
 }
 
@@ -162,8 +168,10 @@ TEST(Dea, SeparateReferenceSetAndWarmStartIndependence) {
       for (int k = 0; k < n; k += 7) {
         const auto one = solve_dea(x.row(k), y.row(k), x, y, o, {k});
         EXPECT_NEAR(one.farrell[0], all.farrell[static_cast<std::size_t>(k)], 1e-8);
-        if (ori == Orientation::kInput) EXPECT_LE(all.farrell[static_cast<std::size_t>(k)], 1 + 1e-9);
-        else EXPECT_GE(all.farrell[static_cast<std::size_t>(k)], 1 - 1e-9);
+        if (ori == Orientation::kInput)
+          EXPECT_LE(all.farrell[static_cast<std::size_t>(k)], 1 + 1e-9);
+        else
+          EXPECT_GE(all.farrell[static_cast<std::size_t>(k)], 1 - 1e-9);
       }
       const auto ext = solve_dea(xe, ye, x, y, o);
       if (ori == Orientation::kInput) {
@@ -177,7 +185,8 @@ TEST(Dea, SeparateReferenceSetAndWarmStartIndependence) {
 
 TEST(Dea, BadDataNamesTheUnit) {
   MatrixXd x = col({2, 4, 6, 5}), y = col({1, 3, 4, 2});
-  const std::vector<std::string> labels = {"county 510104, year 2015", "b", "county 520102, year 2011", "d"};
+  const std::vector<std::string> labels = {"county 510104, year 2015", "b",
+                                           "county 520102, year 2011", "d"};
   auto msg = [&](MatrixXd xx, MatrixXd yy) {
     try {
       solve_dea(xx, yy, DeaOptions{}, labels);
@@ -188,7 +197,8 @@ TEST(Dea, BadDataNamesTheUnit) {
   };
   MatrixXd xb = x;
   xb(0, 0) = -1;
-  EXPECT_NE(msg(xb, y).find("county 510104, year 2015: input 1 is -1"), std::string::npos) << msg(xb, y);
+  EXPECT_NE(msg(xb, y).find("county 510104, year 2015: input 1 is -1"), std::string::npos)
+      << msg(xb, y);
   MatrixXd yb = y;
   yb(2, 0) = 0;
   EXPECT_NE(msg(x, yb).find("county 520102, year 2011: output 1 is 0"), std::string::npos);
@@ -222,8 +232,9 @@ TEST(Dea, CoelliDeapEg2VrsAndScale) {
   for (int i = 0; i < 5; ++i) {
     EXPECT_NEAR(crs.efficiency[static_cast<std::size_t>(i)], te_crs[i], 5e-4) << "firm " << i + 1;
     EXPECT_NEAR(vrs.efficiency[static_cast<std::size_t>(i)], te_vrs[i], 5e-4) << "firm " << i + 1;
-    EXPECT_NEAR(crs.efficiency[static_cast<std::size_t>(i)] / vrs.efficiency[static_cast<std::size_t>(i)],
-                scale[i], 5e-4)
+    EXPECT_NEAR(
+        crs.efficiency[static_cast<std::size_t>(i)] / vrs.efficiency[static_cast<std::size_t>(i)],
+        scale[i], 5e-4)
         << "firm " << i + 1;
   }
 }

@@ -26,7 +26,8 @@ inline double corr(const std::vector<double>& a, const std::vector<double>& b) {
 
 inline double mae(const std::vector<double>& a, const std::vector<double>& b) {
   double s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += std::abs(a[i] - b[i]) / static_cast<double>(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    s += std::abs(a[i] - b[i]) / static_cast<double>(a.size());
   return s;
 }
 

@@ -91,7 +91,8 @@ TEST(RadialSolver, EqualsClpOnDegenerateData) {
     EXPECT_EQ(fb, 0u);
   }
   MatrixXd x1 = x.leftCols(1), y1 = y.leftCols(1);
-  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs}) expect_equal_to_clp(x1, y1, x1, y1, ret, {});
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs})
+    expect_equal_to_clp(x1, y1, x1, y1, ret, {});
 }
 
 // Simar-Wilson pseudo-samples: observed units against x* = x theta / theta*, same outputs; the
@@ -117,9 +118,11 @@ TEST(RadialSolver, EqualsClpOnPseudoSamples) {
   }
   // The dominated-unit reduction is exercised: most pseudo-observations are inefficient.
   MatrixXd xs = x;
-  for (int j = 0; j < 300; ++j) xs.row(j) *= d.farrell[static_cast<std::size_t>(j)] / (1.0 - 0.3 * rng.uniform01());
+  for (int j = 0; j < 300; ++j)
+    xs.row(j) *= d.farrell[static_cast<std::size_t>(j)] / (1.0 - 0.3 * rng.uniform01());
   RadialSolver rs(xs, y, Returns::kVrs);
-  for (int k = 0; k < 300; ++k) ASSERT_TRUE(rs.solve(x.row(k).transpose(), y.row(k).transpose(), k).ok);
+  for (int k = 0; k < 300; ++k)
+    ASSERT_TRUE(rs.solve(x.row(k).transpose(), y.row(k).transpose(), k).ok);
   EXPECT_GT(rs.dominated(), 100u);
 }
 
@@ -188,9 +191,11 @@ TEST(RadialSolver, KernelCopiesAgreeBitForBit) {
     best.price(A.data(), ld, w, pi.data(), d2.data());
     for (Eigen::Index t = 0; t < w; ++t) {
       double ref = A[static_cast<std::size_t>(t)] * pi[0];
-      for (int i = 1; i < R; ++i) ref += A[static_cast<std::size_t>(t + i * ld)] * pi[static_cast<std::size_t>(i)];
+      for (int i = 1; i < R; ++i)
+        ref += A[static_cast<std::size_t>(t + i * ld)] * pi[static_cast<std::size_t>(i)];
       EXPECT_EQ(d1[static_cast<std::size_t>(t)], ref) << "R " << R << " t " << t;  // column order
-      EXPECT_EQ(d1[static_cast<std::size_t>(t)], d2[static_cast<std::size_t>(t)]) << "R " << R << " t " << t;
+      EXPECT_EQ(d1[static_cast<std::size_t>(t)], d2[static_cast<std::size_t>(t)])
+          << "R " << R << " t " << t;
     }
     // Well conditioned, with its rows reversed so that partial pivoting has to swap rows.
     MatrixXd M = (MatrixXd::Random(R, R) + 3.0 * MatrixXd::Identity(R, R)).colwise().reverse();

@@ -48,8 +48,8 @@ TEST(SwBootstrap, BandwidthSurvivesMostUnitsEfficient) {
 // R Benchmarking's dea.boot rule (dea.boot.R, svn 229), by hand with theta = {0.5, 0.8, 1, 1}:
 // dist = 1 / theta = {2, 1.25, 1, 1}, sd(dist) = 0.473242; inefficient scores {0.5, 0.8}
 // reflected: neff = {0.5, 0.8, 1.5, 1.2}, sd(neff) = 0.439697, IQR (type 7) = 1.275 - 0.725 =
-// 0.55, / 1.349 = 0.407709 (used: above 1e-6 and below sd); adjust = sd(dist) / sd(neff) (4/4)^(1/5);
-// h = adjust 0.9 0.407709 4^(-1/5) = 0.299303 (also evaluated in NumPy with ddof = 1).
+// 0.55, / 1.349 = 0.407709 (used: above 1e-6 and below sd); adjust = sd(dist) / sd(neff)
+// (4/4)^(1/5); h = adjust 0.9 0.407709 4^(-1/5) = 0.299303 (also evaluated in NumPy with ddof = 1).
 TEST(SwBootstrap, BandwidthBenchmarkingByHand) {
   const double adjust = 0.4732423621500228 / 0.439696865275764;
   EXPECT_NEAR(bandwidth_benchmarking({0.5, 0.8, 1.0, 1.0}),
@@ -93,7 +93,8 @@ TEST(SwBootstrap, PseudoScoresAreReflectedAndReproducible) {
 TEST(SwBootstrap, MostUnitsEfficientIntervalsAreNotDegenerate) {
   const synth::DeaDesign d = test::mostly_efficient_design();
   const auto data = synth::dea_design_year(synth::make_dea_design(d), 0);
-  const SwBootstrapResult b = simar_wilson_bootstrap(data.x, data.y, SwOptions{}, RngKey(7, "eff"), 200);
+  const SwBootstrapResult b =
+      simar_wilson_bootstrap(data.x, data.y, SwOptions{}, RngKey(7, "eff"), 200);
   ASSERT_TRUE(b.status.ok()) << b.status.to_string();
   int efficient = 0, hi_at_theta = 0;
   for (std::size_t i = 0; i < 100; ++i) {
@@ -123,7 +124,8 @@ TEST(SwBootstrap, LoopEqualsTaskFunctionAndSummaries) {
   for (std::uint32_t r : {0u, 17u, 29u}) {
     Rng rng = key.stream(r);
     const auto s = sw_replication(data.x, data.y, b.point, b.bandwidth, o, rng);
-    for (std::size_t i = 0; i < 60; ++i) EXPECT_EQ(s[i], b.replicates(r, static_cast<Eigen::Index>(i)));
+    for (std::size_t i = 0; i < 60; ++i)
+      EXPECT_EQ(s[i], b.replicates(r, static_cast<Eigen::Index>(i)));
   }
   // Unit 3 by hand: bias = mean - theta, interval [2 theta - q95, 2 theta - q05] (type 7).
   std::vector<double> v(b.replicates.col(3).data(), b.replicates.col(3).data() + 30);

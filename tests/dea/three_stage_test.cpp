@@ -15,7 +15,6 @@ using namespace revest::dea;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-
 // Known truth: synth::make_dea_design (two inputs, one output, an environment z1 that raises
 // input use, a placebo z2, managerial efficiency exp(-u)), 150 units, the first year.
 TEST(ThreeStage, PointEstimatesOnMatrices) {
@@ -73,7 +72,8 @@ TEST(ThreeStage, ReplicationsAndTheLibraryBootstrap) {
   const ThreeStageResult r = three_stage(data.x, data.y, data.z, ThreeStageOptions{});
   const RngKey key(5, "eff");
   Rng a = key.stream(3), b = key.stream(3), c = key.stream(4);
-  const ThreeStageReplication r3 = three_stage_replication(r, a), r3b = three_stage_replication(r, b),
+  const ThreeStageReplication r3 = three_stage_replication(r, a),
+                              r3b = three_stage_replication(r, b),
                               r4 = three_stage_replication(r, c);
   EXPECT_EQ(r3.stage1, r3b.stage1);
   EXPECT_EQ(r3.stage3, r3b.stage3);
@@ -126,7 +126,8 @@ TEST(ThreeStageDea, ZeroSlacksAreExcludedAndStageTwoAdjusts) {
       const double b = Y.stage2[kk].fit.beta[1];  // z1 (column 0 is the intercept)
       if (scale == SlackScale::kRatio) {
         // Interior fits with a clearly positive environment effect (0.14 here).
-        EXPECT_EQ(std::string(Y.stage2[kk].status_name()), "converged") << Y.stage2[kk].fit.status.message;
+        EXPECT_EQ(std::string(Y.stage2[kk].status_name()), "converged")
+            << Y.stage2[kk].fit.status.message;
         EXPECT_GT(b, 2 * Y.stage2[kk].fit.beta_se[1]);
       } else {
         // In levels the fit still ends at gamma = 1 (unit sizes differ by a factor of ~50 here:
@@ -136,7 +137,9 @@ TEST(ThreeStageDea, ZeroSlacksAreExcludedAndStageTwoAdjusts) {
     }
     // Stage 3 moves toward the managerial efficiency (MAE 0.0591 -> 0.0528 in levels, 0.0540 as
     // ratios; before the fix stage 3 equalled stage 1).
-    EXPECT_LT(test::mae(Y.stage3.farrell, data.eff_true), test::mae(Y.stage1.farrell, data.eff_true) - 0.003) << to_string(scale);
+    EXPECT_LT(test::mae(Y.stage3.farrell, data.eff_true),
+              test::mae(Y.stage1.farrell, data.eff_true) - 0.003)
+        << to_string(scale);
   }
 }
 

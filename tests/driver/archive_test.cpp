@@ -6,8 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <numeric>
 
 #include "driver/archive.hpp"
@@ -37,7 +37,8 @@ TEST(H5, TableRoundTripKeepsTypesOrderAndValues) {
   Table t{"scores", "a test table", {}};
   t.columns.push_back({"adcode", std::vector<std::int64_t>{500101, 513300}, "code"});
   t.columns.push_back({"name", std::vector<std::string>{"万州区", "甘孜藏族自治州"}, ""});
-  t.columns.push_back({"score", std::vector<double>{0.1, std::numeric_limits<double>::quiet_NaN()}, ""});
+  t.columns.push_back(
+      {"score", std::vector<double>{0.1, std::numeric_limits<double>::quiet_NaN()}, ""});
   {
     auto f = create(p);
     ASSERT_GE(f.get(), 0);
@@ -48,7 +49,8 @@ TEST(H5, TableRoundTripKeepsTypesOrderAndValues) {
   const Table r = h5::read_table(f, "scores");
   ASSERT_EQ(r.columns.size(), 3u);
   EXPECT_EQ(r.columns[0].name, "adcode");
-  EXPECT_EQ(std::get<std::vector<std::int64_t>>(r.columns[0].data), (std::vector<std::int64_t>{500101, 513300}));
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(r.columns[0].data),
+            (std::vector<std::int64_t>{500101, 513300}));
   EXPECT_EQ(std::get<std::vector<std::string>>(r.columns[1].data)[1], "甘孜藏族自治州");
   const auto& s = std::get<std::vector<double>>(r.columns[2].data);
   EXPECT_EQ(s[0], 0.1);
@@ -110,14 +112,17 @@ TEST(Archive, ReadColumnsOfNdReplications) {
   }
   auto f = archive_open(p, false);
   ArchiveReader reader(f, lay);
-  for (auto [c0, c1] : std::vector<std::pair<std::size_t, std::size_t>>{{0, 12}, {3, 9}, {5, 6}, {4, 12}, {0, 1}}) {
+  for (auto [c0, c1] :
+       std::vector<std::pair<std::size_t, std::size_t>>{{0, 12}, {3, 9}, {5, 6}, {4, 12}, {0, 1}}) {
     const auto got = reader.read_columns(0, c0, c1);
     ASSERT_EQ(got.size(), 5 * (c1 - c0));
     for (std::size_t b = 0; b < 5; ++b)
       for (std::size_t c = c0; c < c1; ++c) {
         const double v = got[b * (c1 - c0) + (c - c0)];
-        if (b == 2) EXPECT_TRUE(std::isnan(v)) << "failed task 2 must read as NaN";
-        else EXPECT_EQ(v, all[b * 12 + c]) << "b=" << b << " c=" << c;
+        if (b == 2)
+          EXPECT_TRUE(std::isnan(v)) << "failed task 2 must read as NaN";
+        else
+          EXPECT_EQ(v, all[b * 12 + c]) << "b=" << b << " c=" << c;
       }
   }
   EXPECT_EQ(reader.status()[2], TaskStatus::kNumericalFailure);
@@ -147,13 +152,15 @@ TEST(Progress, PlainLinesForLogs) {
   EXPECT_NE(all.find("1 failed"), std::string::npos) << all;
   const auto first = all.find("100/100");
   ASSERT_NE(first, std::string::npos) << all;
-  EXPECT_EQ(all.find("100/100", first + 1), std::string::npos) << "final line printed twice:\n" << all;
+  EXPECT_EQ(all.find("100/100", first + 1), std::string::npos) << "final line printed twice:\n"
+                                                               << all;
 }
 
 TEST(Sha256, EmptyFile) {
   std::ofstream(out("empty.txt")).close();
   // FIPS 180-2: SHA-256 of the empty message.
-  EXPECT_EQ(sha256_file(out("empty.txt")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_file(out("empty.txt")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 // The canonical bytes hashed for attributes (checksums.hpp, README "archive digest"): strings
@@ -206,8 +213,10 @@ TEST(Checksums, RecordedThenVerified) {
   auto f = archive_open(p, false);
   const ChecksumReport r = verify_checksums(f);
   ASSERT_EQ(r.problems.size(), 2u);
-  EXPECT_NE(r.problems[0].find("ATTRIBUTE /g@added: no checksum recorded"), std::string::npos) << r.problems[0];
-  EXPECT_NE(r.problems[1].find("ATTRIBUTE /g@kind: checksum mismatch"), std::string::npos) << r.problems[1];
+  EXPECT_NE(r.problems[0].find("ATTRIBUTE /g@added: no checksum recorded"), std::string::npos)
+      << r.problems[0];
+  EXPECT_NE(r.problems[1].find("ATTRIBUTE /g@kind: checksum mismatch"), std::string::npos)
+      << r.problems[1];
   EXPECT_NE(r.digest, digest);
 }
 

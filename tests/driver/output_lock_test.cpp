@@ -47,8 +47,10 @@ TEST(OutputLock, SecondWriterIsRefusedWithTheHolder) {
   // flock(2) locks belong to open files: a second open of the lock file conflicts even in the same
   // process, as a second revest would.
   const std::string why = refusal(a, true);
-  EXPECT_NE(why.find("is being written by another revest (host " + host() + ", pid " + std::to_string(getpid())),
-            std::string::npos) << why;
+  EXPECT_NE(why.find("is being written by another revest (host " + host() + ", pid " +
+                     std::to_string(getpid())),
+            std::string::npos)
+      << why;
   EXPECT_NE(why.find("refusing a second writer"), std::string::npos) << why;
   first.reset();
   EXPECT_FALSE(fs::exists(lock_path(a))) << "the lock file outlives its holder";
@@ -58,7 +60,8 @@ TEST(OutputLock, SecondWriterIsRefusedWithTheHolder) {
 TEST(OutputLock, LockFileOfAKilledHolderDoesNotBlock) {
   // A holder killed with SIGKILL leaves its lock file; flock was released by the kernel.
   const fs::path a = archive("killed.h5");
-  std::ofstream(lock_path(a)) << "host=" << host() << " pid=" << getpid() << " since=x command=revest run\n";
+  std::ofstream(lock_path(a)) << "host=" << host() << " pid=" << getpid()
+                              << " since=x command=revest run\n";
   EXPECT_NO_THROW(OutputLock l(a));
 }
 
@@ -74,7 +77,8 @@ TEST(OutputLock, WithoutFlockOnlyAGoneHolderIsTakenOver) {
   std::ofstream(lock_path(a)) << "host=" << host() << " pid=99999999 since=x command=revest run\n";
   EXPECT_NO_THROW(OutputLock l(a, false));
   // A live process (this one) or another host: cannot tell, refused, naming the file to delete.
-  std::ofstream(lock_path(a)) << "host=" << host() << " pid=" << getpid() << " since=x command=revest run\n";
+  std::ofstream(lock_path(a)) << "host=" << host() << " pid=" << getpid()
+                              << " since=x command=revest run\n";
   EXPECT_NE(refusal(a, false).find("delete " + lock_path(a).string()), std::string::npos);
   std::ofstream(lock_path(a)) << "host=elsewhere-node pid=1 since=x command=revest run\n";
   EXPECT_NE(refusal(a, false).find("host elsewhere-node, pid 1"), std::string::npos);

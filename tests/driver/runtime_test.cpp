@@ -28,7 +28,8 @@ const std::filesystem::path kSource = REVEST_SOURCE_DIR;
 std::filesystem::path out_path(const std::string& stem) {
   // Same name on every rank: rank 0's value is broadcast to be safe.
   std::string p = (std::filesystem::path(REVEST_BINARY_DIR) / "test-output" /
-                   (stem + "_np" + std::to_string(comm_size()) + ".h5")).string();
+                   (stem + "_np" + std::to_string(comm_size()) + ".h5"))
+                      .string();
   broadcast(p);
   if (comm_rank() == 0) std::filesystem::create_directories(std::filesystem::path(p).parent_path());
   MPI_Barrier(MPI_COMM_WORLD);
@@ -52,10 +53,14 @@ class FaultyAnalysis : public Analysis {
   std::string kind() const override { return inner_->kind(); }
   std::string name() const override { return inner_->name(); }
   std::size_t num_tasks() const override { return inner_->num_tasks(); }
-  std::vector<ReplicationSpec> replication_specs() const override { return inner_->replication_specs(); }
-  TaskOutcome run_task(std::size_t t, Rng& rng, std::span<const std::span<double>> out) const override {
+  std::vector<ReplicationSpec> replication_specs() const override {
+    return inner_->replication_specs();
+  }
+  TaskOutcome run_task(std::size_t t, Rng& rng,
+                       std::span<const std::span<double>> out) const override {
     if (static_cast<long>(t) == throw_at_) REVEST_FAIL("injected error in task " << t);
-    if (fail_.count(t)) return {TaskStatus::kNumericalFailure, "injected failure " + std::to_string(t)};
+    if (fail_.count(t))
+      return {TaskStatus::kNumericalFailure, "injected failure " + std::to_string(t)};
     return inner_->run_task(t, rng, out);
   }
   std::vector<Table> summarize(ReplicationReader& r) const override { return inner_->summarize(r); }
@@ -199,7 +204,8 @@ TEST(RunJob, FailingTasksAreRecordedAndTheRunGoesOn) {
     all += line + "\n";
   }
   EXPECT_EQ(failures, 2u);
-  EXPECT_NE(all.find("3,2,numerical_failure,injected failure 3"), std::string::npos) << all.substr(0, 400);
+  EXPECT_NE(all.find("3,2,numerical_failure,injected failure 3"), std::string::npos)
+      << all.substr(0, 400);
   EXPECT_NE(all.find("17,2,numerical_failure,injected failure 17"), std::string::npos);
 }
 
@@ -213,7 +219,8 @@ TEST(RunJob, RealErrorOnAnyRankEndsAllRanksWithTheMessage) {
     run_job(kSource / "jobs" / "smoke.toml", opt, MPI_COMM_WORLD);
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("injected error in task 21"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("injected error in task 21"), std::string::npos)
+        << e.what();
   }
   MPI_Barrier(MPI_COMM_WORLD);
   if (comm_rank() == 0) {
@@ -232,8 +239,11 @@ TEST(RunJob, OutOfMemoryNamesTheAnalysisTaskAndRank) {
       std::string kind() const override { return a->kind(); }
       std::string name() const override { return a->name(); }
       std::size_t num_tasks() const override { return a->num_tasks(); }
-      std::vector<ReplicationSpec> replication_specs() const override { return a->replication_specs(); }
-      TaskOutcome run_task(std::size_t t, Rng& r, std::span<const std::span<double>> o) const override {
+      std::vector<ReplicationSpec> replication_specs() const override {
+        return a->replication_specs();
+      }
+      TaskOutcome run_task(std::size_t t, Rng& r,
+                           std::span<const std::span<double>> o) const override {
         if (t == 13) throw std::bad_alloc();
         return a->run_task(t, r, o);
       }
@@ -248,8 +258,11 @@ TEST(RunJob, OutOfMemoryNamesTheAnalysisTaskAndRank) {
     FAIL() << "no error";
   } catch (const Error& e) {
     const std::string w = e.what();
-    EXPECT_NE(w.find("out of memory: analysis 'digital_index' (entropy_index) task 13 ran out of memory (std::bad_alloc) "
-                     "on rank "), std::string::npos) << w;
+    EXPECT_NE(w.find("out of memory: analysis 'digital_index' (entropy_index) task 13 ran out of "
+                     "memory (std::bad_alloc) "
+                     "on rank "),
+              std::string::npos)
+        << w;
     EXPECT_NE(w.find(" of " + std::to_string(comm_size()) + " (host "), std::string::npos) << w;
     EXPECT_NE(w.find("run fewer ranks per node"), std::string::npos) << w;
   }
@@ -269,7 +282,8 @@ TEST(RunJob, RefusesToOverwriteACompleteArchive) {
 
 TEST(RunJob, BadJobFailsOnEveryRankWithFileAndLine) {
   std::string path = (std::filesystem::path(REVEST_BINARY_DIR) / "test-output" /
-                      ("bad_job_np" + std::to_string(comm_size()) + ".toml")).string();
+                      ("bad_job_np" + std::to_string(comm_size()) + ".toml"))
+                         .string();
   if (comm_rank() == 0) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());
     std::ofstream(path) << "name = \"bad\"\nseed = 1\n[runtime]\nschedul = \"static\"\n";

@@ -44,8 +44,10 @@ TEST(Serialization, InputsTextAndBinary) {
   const Inputs& in = smoke().inputs;
   ASSERT_EQ(in.geo.size(), 512u);
   for (int mode = 0; mode < 2; ++mode) {
-    const Inputs out = mode == 0 ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(in)
-                                 : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(in);
+    const Inputs out =
+        mode == 0
+            ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(in)
+            : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(in);
     EXPECT_TRUE(out.geo == in.geo);
     EXPECT_TRUE(out.panel == in.panel);
     EXPECT_TRUE(out.indicators == in.indicators);
@@ -67,7 +69,8 @@ TEST(Serialization, InputFilesAndPendingTasks) {
     EXPECT_EQ(f2[k].sha256, files[k].sha256);
   }
   std::vector<std::vector<std::size_t>> pending = {{0, 5, 9}, {}, {1}};
-  EXPECT_EQ((round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(pending)), pending);
+  EXPECT_EQ((round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(pending)),
+            pending);
 }
 
 TEST(Serialization, JobAndTypedOptionsAsBroadcast) {
@@ -77,11 +80,15 @@ TEST(Serialization, JobAndTypedOptionsAsBroadcast) {
   io::Job settings = L.job;
   settings.analyses.clear();
   for (int mode = 0; mode < 2; ++mode) {
-    const io::Job job = mode == 0 ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.job)
-                                  : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.job);
+    const io::Job job =
+        mode == 0
+            ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.job)
+            : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.job);
     EXPECT_TRUE(job == settings);
-    const auto specs = mode == 0 ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.specs)
-                                 : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.specs);
+    const auto specs =
+        mode == 0
+            ? round_trip<boost::archive::text_oarchive, boost::archive::text_iarchive>(L.specs)
+            : round_trip<boost::archive::binary_oarchive, boost::archive::binary_iarchive>(L.specs);
     EXPECT_TRUE(specs == L.specs);
     // The analyses built from the received options have the same tasks and datasets.
     for (std::size_t k = 0; k < specs.size(); ++k) {

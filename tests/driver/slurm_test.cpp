@@ -29,9 +29,20 @@ std::string run_bash(const std::string& script) {
 TEST(ShellQuote, BashReadsBackEveryByteAndRunsNothing) {
   const std::string marker = std::string(REVEST_BINARY_DIR) + "/slurm_test_pwned";
   std::remove(marker.c_str());
-  const std::vector<std::string> hostile = {
-      "plain", "with space", "it's", "\"double\"", "$(touch " + marker + ")", "`touch " + marker + "`",
-      "a;touch " + marker, "new\nline", "back\\slash", "$HOME", "*", "'", "''", ""};
+  const std::vector<std::string> hostile = {"plain",
+                                            "with space",
+                                            "it's",
+                                            "\"double\"",
+                                            "$(touch " + marker + ")",
+                                            "`touch " + marker + "`",
+                                            "a;touch " + marker,
+                                            "new\nline",
+                                            "back\\slash",
+                                            "$HOME",
+                                            "*",
+                                            "'",
+                                            "''",
+                                            ""};
   for (const auto& h : hostile) {
     const std::string out = run_bash("printf '%s' " + shell_quote(h) + "\n");
     EXPECT_EQ(out, h) << "quoted: " << shell_quote(h);
@@ -53,7 +64,8 @@ TEST(RenderTemplate, ReplacesKnownAndRejectsUnknownPlaceholders) {
     render_template("x\ny=@NOPE@\n", {{"A", "1"}}, "t.in");
     FAIL() << "an unknown placeholder must be an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("t.in:2: unknown placeholder @NOPE@"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("t.in:2: unknown placeholder @NOPE@"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -75,7 +87,8 @@ TEST(Shards, SlicesPartitionEveryAnalysisInOrder) {
 }
 
 TEST(Shards, NamesAndParsing) {
-  EXPECT_EQ(shard_path("results/southwest.h5", ShardSpec{1, 4}).string(), "results/southwest.shard-1-of-4.h5");
+  EXPECT_EQ(shard_path("results/southwest.h5", ShardSpec{1, 4}).string(),
+            "results/southwest.shard-1-of-4.h5");
   EXPECT_EQ(shard_path("results/southwest.h5", ShardSpec{0, 1}).string(), "results/southwest.h5");
   EXPECT_EQ(shard_path("/a b/x", ShardSpec{2, 3}).string(), "/a b/x.shard-2-of-3.h5");
   const ShardSpec s = parse_shard("2/4");
@@ -93,5 +106,6 @@ TEST(SlurmTime, AllSbatchFormats) {
   EXPECT_EQ(slurm_time_seconds("2-0"), 2 * 86400);
   EXPECT_EQ(slurm_time_seconds("1-02:30"), 86400 + 2 * 3600 + 30 * 60);
   EXPECT_EQ(slurm_time_seconds("1-02:30:05"), 86400 + 2 * 3600 + 30 * 60 + 5);
-  for (const char* bad : {"", "1h", "1:2:3:4", "a-1", ":30", "1::2", "-1"}) EXPECT_THROW(slurm_time_seconds(bad), Error) << bad;
+  for (const char* bad : {"", "1h", "1:2:3:4", "a-1", ":30", "1::2", "-1"})
+    EXPECT_THROW(slurm_time_seconds(bad), Error) << bad;
 }

@@ -57,7 +57,8 @@ TEST(EntropyTopsisOptions, Validate) {
   EXPECT_NE(error_of([&] { o.validate(); }).find("weight_scope"), std::string::npos);
   for (WeightScope s : {WeightScope::kPerYear, WeightScope::kPooled})
     EXPECT_EQ(weight_scope_from_string(to_string(s)), s);
-  EXPECT_NE(error_of([] { weight_scope_from_string("weekly"); }).find("weight_scope"), std::string::npos);
+  EXPECT_NE(error_of([] { weight_scope_from_string("weekly"); }).find("weight_scope"),
+            std::string::npos);
 }
 
 // The library entry point: status, the method written out with the numeric functions, ranks,
@@ -79,7 +80,8 @@ TEST(EntropyTopsis, EntryPointMatchesTheNumericPipeline) {
       const Eigen::VectorXd w =
           scope == WeightScope::kPooled ? pooled : entropy_weights_from_standardized(xt, 0.0);
       EXPECT_LT((r.weights.row(t).transpose() - w).cwiseAbs().maxCoeff(), 1e-14);
-      const Eigen::VectorXd c = topsis_closeness(xt, w, Eigen::VectorXd::Ones(3), Eigen::VectorXd::Zero(3));
+      const Eigen::VectorXd c =
+          topsis_closeness(xt, w, Eigen::VectorXd::Ones(3), Eigen::VectorXd::Zero(3));
       EXPECT_LT((r.scores.row(t).transpose() - c).cwiseAbs().maxCoeff(), 1e-14);
       std::vector<double> ranks;
       for (Eigen::Index i = 0; i < r.ranks.cols(); ++i) ranks.push_back(r.ranks(t, i));

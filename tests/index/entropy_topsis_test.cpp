@@ -123,13 +123,13 @@ TEST(MinMax, ConstantColumnIsAnError) {
 
 TEST(MinMax, BadArgumentsAreErrors) {
   const Eigen::MatrixXd raw = random_matrix(5, 2, 1);
-  EXPECT_THROW(minmax_standardize(raw, {1}), Error);       // wrong number of directions
-  EXPECT_THROW(minmax_standardize(raw, {1, 0}), Error);    // direction not +-1
+  EXPECT_THROW(minmax_standardize(raw, {1}), Error);     // wrong number of directions
+  EXPECT_THROW(minmax_standardize(raw, {1, 0}), Error);  // direction not +-1
   Eigen::MatrixXd bad = raw;
   bad(2, 1) = std::nan("");
-  EXPECT_THROW(minmax_standardize(bad, {1, 1}), Error);    // NaN input
+  EXPECT_THROW(minmax_standardize(bad, {1, 1}), Error);  // NaN input
   EXPECT_THROW(minmax_standardize(raw, {1, 1}, Eigen::Vector2d(0, 1), Eigen::Vector2d(1, 1)),
-               Error);                                     // max <= min
+               Error);  // max <= min
 }
 
 TEST(MinMax, ExplicitBoundsClip) {
@@ -223,7 +223,8 @@ TEST(EntropyWeights, RowOrderDoesNotMatterColumnOrderPermutes) {
   const Eigen::MatrixXd x = random_matrix(15, 3, 41);
   const Eigen::VectorXd w = entropy_weights_from_standardized(x, 0.0);
   const Eigen::MatrixXd rows_reversed = x.colwise().reverse();
-  EXPECT_LT((entropy_weights_from_standardized(rows_reversed, 0.0) - w).cwiseAbs().maxCoeff(), 1e-14);
+  EXPECT_LT((entropy_weights_from_standardized(rows_reversed, 0.0) - w).cwiseAbs().maxCoeff(),
+            1e-14);
   const Eigen::MatrixXd cols_reversed = x.rowwise().reverse();
   const Eigen::VectorXd wr = entropy_weights_from_standardized(cols_reversed, 0.0);
   EXPECT_LT((wr.reverse() - w).cwiseAbs().maxCoeff(), 1e-14);
@@ -353,7 +354,8 @@ TEST(Topsis, ExplicitIdealsMatchSampleIdeals) {
   const Eigen::MatrixXd x = minmax_standardize(raw, {1, -1, 1});
   const Eigen::VectorXd w = entropy_weights_from_standardized(x, 0.0);
   const Eigen::VectorXd a = topsis_closeness(x, w, {1, 1, 1});
-  const Eigen::VectorXd b = topsis_closeness(x, w, Eigen::VectorXd::Ones(3), Eigen::VectorXd::Zero(3));
+  const Eigen::VectorXd b =
+      topsis_closeness(x, w, Eigen::VectorXd::Ones(3), Eigen::VectorXd::Zero(3));
   EXPECT_LT((a - b).cwiseAbs().maxCoeff(), 1e-14);
 }
 

@@ -262,13 +262,17 @@ TEST(Job, MinimalJobGetsEveryDefault) {
 TEST(Job, CheckFreeSpaceIsNotPartOfTheFingerprint) {
   const Job on = load_job(write_job(kMinimal), kDefaults);
   EXPECT_TRUE(on.check_free_space);
-  const Job off = load_job(write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = false\n"), kDefaults);
+  const Job off = load_job(
+      write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = false\n"), kDefaults);
   EXPECT_FALSE(off.check_free_space);
   EXPECT_FALSE(job_from_effective(off.effective_toml(), off.text).check_free_space);
   expect_effective_round_trip(off);
   EXPECT_EQ(on.fingerprint_toml(), off.fingerprint_toml());
   EXPECT_THAT(on.fingerprint_toml(), Not(HasSubstr("check_free_space")));
-  EXPECT_THAT(error_of([&] { load_job(write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = 1\n"), kDefaults); }),
+  EXPECT_THAT(error_of([&] {
+                load_job(write_job(std::string(kMinimal) + "[runtime]\ncheck_free_space = 1\n"),
+                         kDefaults);
+              }),
               HasSubstr("check_free_space"));
 }
 

@@ -7,8 +7,8 @@
 
 #include "core/error.hpp"
 
-using revest::optim::minimize;
 using Eigen::VectorXd;
+using revest::optim::minimize;
 
 // Rosenbrock: minimum 0 at (1, 1) (closed form).
 TEST(Minimize, Rosenbrock) {

@@ -41,8 +41,8 @@ TEST(Investment, DefaultProjectHasEveryOption) {
   EXPECT_EQ(p.basis_scale, 200.0);
   std::vector<std::string> names;
   for (const auto& a : p.actions) names.push_back(a.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"pilot", "scale_up", "abandon_pilot", "expand", "abandon",
-                                             "abandon_expanded"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"pilot", "scale_up", "abandon_pilot", "expand",
+                                             "abandon", "abandon_expanded"}));
   EXPECT_DOUBLE_EQ(p.actions[0].cost, 0.15 * 200);
   EXPECT_EQ(p.actions[0].last_time, 8.0);  // deferrable to the horizon
   EXPECT_DOUBLE_EQ(p.actions[2].cost, -0.5 * 0.1 * 200);
@@ -73,7 +73,8 @@ TEST(Investment, DesignAndProcessOptionsValidate) {
   p.kind = ProcessKind::kGbm;  // the jump parameters do not matter for GBM
   EXPECT_NO_THROW(p.validate());
 
-  for (ProcessKind k : {ProcessKind::kGbm, ProcessKind::kMeanReverting, ProcessKind::kJumpDiffusion})
+  for (ProcessKind k :
+       {ProcessKind::kGbm, ProcessKind::kMeanReverting, ProcessKind::kJumpDiffusion})
     EXPECT_EQ(process_kind_from_string(to_string(k)), k);
   EXPECT_NE(error_of([] { process_kind_from_string("ou"); }).find("unknown process 'ou'"),
             std::string::npos);

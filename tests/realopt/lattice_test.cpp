@@ -24,7 +24,8 @@ TEST(Lattice, LongstaffSchwartzBermudanPuts) {
   double worst = 0.0;
   for (const auto& c : cases) {
     const int K = static_cast<int>(std::lround(50 * c.T));
-    const double tree = lattice_value(gbm(c.S, 0.06, 0.0, c.sigma), american_put(40.0), c.T, K, 200);
+    const double tree =
+        lattice_value(gbm(c.S, 0.06, 0.0, c.sigma), american_put(40.0), c.T, K, 200);
     EXPECT_NEAR(tree, c.bermudan50_fd, 5e-4) << "S " << c.S << " sigma " << c.sigma << " T " << c.T;
     worst = std::max(worst, std::abs(tree - c.bermudan50_fd));
   }
@@ -40,7 +41,8 @@ TEST(Lattice, EuropeanCallIsBlackScholes) {
   p.actions[0].first_time = T;
   const double tree = lattice_value(gbm(V, r, delta, sigma), p, T, 1, 4000);
   const boost::math::normal N;
-  const double d1 = (std::log(V / I) + (r - delta + 0.5 * sigma * sigma) * T) / (sigma * std::sqrt(T));
+  const double d1 =
+      (std::log(V / I) + (r - delta + 0.5 * sigma * sigma) * T) / (sigma * std::sqrt(T));
   const double bs = V * std::exp(-delta * T) * boost::math::cdf(N, d1) -
                     I * std::exp(-r * T) * boost::math::cdf(N, d1 - sigma * std::sqrt(T));
   EXPECT_NEAR(tree, bs, 2e-3);
@@ -55,5 +57,6 @@ TEST(Lattice, Errors) {
   p.long_run = 100;
   EXPECT_THROW(lattice_value(p, deferral_project(100), 1, 4, 10), revest::Error);
   // sigma sqrt(dt) below |r - delta| dt: the up probability leaves (0, 1).
-  EXPECT_THROW(lattice_value(gbm(100, 0.5, 0.0, 0.01), deferral_project(100), 10, 1, 1), revest::Error);
+  EXPECT_THROW(lattice_value(gbm(100, 0.5, 0.0, 0.01), deferral_project(100), 10, 1, 1),
+               revest::Error);
 }

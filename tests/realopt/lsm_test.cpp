@@ -57,8 +57,8 @@ TEST(Lsm, LongstaffSchwartzTable1) {
     EXPECT_LT(r.se, r.se_plain / 5.0);
     worst = std::max(worst, std::abs(r.value_plain - pc.bermudan50_fd) / r.se_plain);
     bias += (r.value - pc.bermudan50_fd) / 20.0;
-    std::printf("S=%g sigma=%g T=%g: LSM %.4f (se %.4f; without control %.4f, se %.4f) FD %.4f\n", pc.S,
-                pc.sigma, pc.T, r.value, r.se, r.value_plain, r.se_plain, pc.bermudan50_fd);
+    std::printf("S=%g sigma=%g T=%g: LSM %.4f (se %.4f; without control %.4f, se %.4f) FD %.4f\n",
+                pc.S, pc.sigma, pc.T, r.value, r.se, r.value_plain, r.se_plain, pc.bermudan50_fd);
   }
   std::printf("largest |LSM - FD| / se without control: %.2f; mean LSM - FD with control: %.4f\n",
               worst, bias);
@@ -105,7 +105,9 @@ TEST(Lsm, ValueOfTheFirstLongstaffSchwartzPut) {
 // Options: validate() names what is wrong; the basis names round-trip.
 TEST(Lsm, OptionsValidate) {
   EXPECT_NO_THROW(LsmOptions{}.validate());
-  const auto error_of = [](const LsmOptions& o) { return revest::test::error_of([&] { o.validate(); }); };
+  const auto error_of = [](const LsmOptions& o) {
+    return revest::test::error_of([&] { o.validate(); });
+  };
   LsmOptions o;
   o.horizon = 0;
   EXPECT_NE(error_of(o).find("horizon"), std::string::npos);
@@ -127,8 +129,8 @@ TEST(Lsm, OptionsValidate) {
   o = {};
   o.horizon = -1;
   EXPECT_THROW(value_lsm(gbm(36, 0.06, 0.0, 0.2), american_put(40), o, rng), revest::Error);
-  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial, Basis::kLogMonomial,
-                  Basis::kSpline})
+  for (Basis b : {Basis::kLaguerre, Basis::kLaguerreUnweighted, Basis::kMonomial,
+                  Basis::kLogMonomial, Basis::kSpline})
     EXPECT_EQ(basis_from_string(to_string(b)), b);
   EXPECT_THROW(basis_from_string("chebyshev"), revest::Error);
 }
@@ -180,7 +182,8 @@ TEST(Lsm, DeferralAgainstAmericanCall) {
 
 namespace {
 // McDonald-Siegel perpetual deferral (realopt_closed_forms.md): the positive root beta1 of
-// 0.5 s^2 b (b - 1) + (r - delta) b - r = 0 and the investment threshold V* = beta1 / (beta1 - 1) I.
+// 0.5 s^2 b (b - 1) + (r - delta) b - r = 0 and the investment threshold V* = beta1 / (beta1 - 1)
+// I.
 struct PerpetualThreshold {
   double beta1, vstar;
 };
@@ -239,8 +242,9 @@ TEST(Lsm, ThresholdPolicyMatchesTruncatedClosedForm) {
     const double nu = k.r - k.delta - 0.5 * k.sigma * k.sigma;
     const double g = std::sqrt(nu * nu + 2 * k.r * k.sigma * k.sigma), b = std::log(vstar / 100);
     const double s2 = k.sigma * k.sigma, sH = k.sigma * std::sqrt(H);
-    const double cf = (vstar - 100) * (std::exp(b * (nu - g) / s2) * boost::math::cdf(N, (g * H - b) / sH) +
-                                       std::exp(b * (nu + g) / s2) * boost::math::cdf(N, (-g * H - b) / sH));
+    const double cf =
+        (vstar - 100) * (std::exp(b * (nu - g) / s2) * boost::math::cdf(N, (g * H - b) / sH) +
+                         std::exp(b * (nu + g) / s2) * boost::math::cdf(N, (-g * H - b) / sH));
     EXPECT_NEAR(cf, k.value, 1e-4);
     const Stepper st(gbm(100, k.r, k.delta, k.sigma), dt, false);
     revest::Rng rng(13, "threshold", static_cast<std::uint32_t>(c++));
@@ -340,7 +344,8 @@ namespace {
 Project staged_project(double I, double H) {
   Project p;
   p.basis_scale = I;
-  p.states = {{"idle", 0.0}, {"pilot", 0.1}, {"invested", 1.0}, {"expanded", 1.3}, {"abandoned", 0.0}};
+  p.states = {
+      {"idle", 0.0}, {"pilot", 0.1}, {"invested", 1.0}, {"expanded", 1.3}, {"abandoned", 0.0}};
   p.actions = {{"pilot", 0, 1, 0.15 * I, 0.0, H},
                {"scale_up", 1, 2, 0.9 * I, 0.0, H},
                {"abandon_pilot", 1, 4, -0.5 * 0.1 * I, 0.0, H},
@@ -397,8 +402,8 @@ TEST(Lsm, DualUpperBoundBracketsAStagedProject) {
   o.regression_paths = 400;
   const Valuation poor = value_lsm(p, pr, o, rng);
   ASSERT_TRUE(poor.status.ok()) << poor.status.message;
-  std::printf("poor rule: low %.4f (se %.4f), high %.4f (se %.4f)\n", poor.value, poor.se, poor.upper,
-              poor.upper_se);
+  std::printf("poor rule: low %.4f (se %.4f), high %.4f (se %.4f)\n", poor.value, poor.se,
+              poor.upper, poor.upper_se);
   EXPECT_LT(poor.value, r.value);
   EXPECT_GT(poor.upper + 3 * poor.upper_se, tree - tree_err);
 }

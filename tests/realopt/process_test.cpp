@@ -53,13 +53,16 @@ TEST(Process, GbmEuropeanIsBlackScholes) {
   const boost::math::normal N;
   const double T = 1.5, K = 95, s = 0.25 * std::sqrt(T);
   const double d1 = (std::log(100 / K) + (0.05 - 0.02 + 0.5 * 0.0625) * T) / s;
-  const double call = 100 * std::exp(-0.02 * T) * cdf(N, d1) - K * std::exp(-0.05 * T) * cdf(N, d1 - s);
-  const double put = K * std::exp(-0.05 * T) * cdf(N, s - d1) - 100 * std::exp(-0.02 * T) * cdf(N, -d1);
+  const double call =
+      100 * std::exp(-0.02 * T) * cdf(N, d1) - K * std::exp(-0.05 * T) * cdf(N, d1 - s);
+  const double put =
+      K * std::exp(-0.05 * T) * cdf(N, s - d1) - 100 * std::exp(-0.02 * T) * cdf(N, -d1);
   EXPECT_NEAR(european_value(p, T, 1.0, K), call, 1e-12);
   EXPECT_NEAR(european_value(p, T, -1.0, -K), put, 1e-12);
   // Scaled payoffs: max(2 V - 190, 0) = 2 max(V - 95, 0); a payoff that is always positive.
   EXPECT_NEAR(european_value(p, T, 2.0, 190.0), 2 * call, 1e-12);
-  EXPECT_NEAR(european_value(p, T, 1.0, -10.0), 100 * std::exp(-0.02 * T) + 10 * std::exp(-0.05 * T), 1e-12);
+  EXPECT_NEAR(european_value(p, T, 1.0, -10.0),
+              100 * std::exp(-0.02 * T) + 10 * std::exp(-0.05 * T), 1e-12);
   EXPECT_EQ(european_value(p, T, -1.0, 5.0), 0.0);
 }
 
@@ -89,7 +92,8 @@ TEST(Process, SimulationMatchesClosedForms) {
     const double cf = european_value(p, T, 1.0, 100.0);
     EXPECT_NEAR(call, cf, 4 * 60.0 / std::sqrt(200000.0)) << to_string(p.kind);
     if (p.kind != ProcessKind::kMeanReverting)  // risk-neutral forward: V0 e^{(r - delta) T}
-      EXPECT_NEAR(mean_v, 100 * std::exp(0.02 * T), 4 * 60.0 / std::sqrt(200000.0)) << to_string(p.kind);
+      EXPECT_NEAR(mean_v, 100 * std::exp(0.02 * T), 4 * 60.0 / std::sqrt(200000.0))
+          << to_string(p.kind);
     else  // lognormal mean
       EXPECT_NEAR(mean_v, std::exp(m + 0.5 * v), 4 * 60.0 / std::sqrt(200000.0));
   }

@@ -19,7 +19,8 @@ struct PutCase {
 // r = 0.06): S, sigma, T, the finite-difference Bermudan value on 50 dates per year (grid-
 // converged to 2e-5), Black-Scholes, and LS's published LSM value.
 inline std::vector<PutCase> table1() {
-  std::ifstream in(std::string(REVEST_SOURCE_DIR) + "/tests/realopt/data/longstaff_schwartz_2001_table1.csv");
+  std::ifstream in(std::string(REVEST_SOURCE_DIR) +
+                   "/tests/realopt/data/longstaff_schwartz_2001_table1.csv");
   EXPECT_TRUE(in.good());
   std::vector<PutCase> out;
   std::string line;

@@ -75,19 +75,30 @@ Eg1Out eg1_out() {
     for (std::string t; ls >> t;) tok.push_back(t);
     if (tok.empty()) continue;
     auto num = [&](std::size_t i) { return std::stod(tok.at(i)); };
-    if (line.find("the ols estimates") != std::string::npos) part = kOls;
-    else if (line.find("after the grid search") != std::string::npos) part = kGrid;
-    else if (line.find("the final mle estimates") != std::string::npos) part = kMl;
-    else if (line.find("technical efficiency estimates") != std::string::npos) part = kTe;
-    else if (tok[0] == "log" && tok.size() == 5) (part == kOls ? o.ols_ll : o.ml_ll) = num(4);
-    else if (tok[0] == "LR") o.lr = num(7);
-    else if (tok[0] == "mean") o.mean_te = num(3);
+    if (line.find("the ols estimates") != std::string::npos)
+      part = kOls;
+    else if (line.find("after the grid search") != std::string::npos)
+      part = kGrid;
+    else if (line.find("the final mle estimates") != std::string::npos)
+      part = kMl;
+    else if (line.find("technical efficiency estimates") != std::string::npos)
+      part = kTe;
+    else if (tok[0] == "log" && tok.size() == 5)
+      (part == kOls ? o.ols_ll : o.ml_ll) = num(4);
+    else if (tok[0] == "LR")
+      o.lr = num(7);
+    else if (tok[0] == "mean")
+      o.mean_te = num(3);
     else if (part == kOls && tok[0] == "beta") {
       o.ols_b.push_back(num(2)), o.ols_se.push_back(num(3)), o.ols_t.push_back(num(4));
-    } else if (part == kOls && tok[0] == "sigma-squared") o.ols_s2 = num(1);
-    else if (part == kMl && tok[0] == "beta") o.ml_b.push_back(num(2)), o.ml_se.push_back(num(3));
-    else if (part == kMl && tok[0] == "sigma-squared") o.ml_s2 = num(1), o.ml_s2_se = num(2);
-    else if (part == kMl && tok[0] == "gamma") o.ml_g = num(1), o.ml_g_se = num(2);
+    } else if (part == kOls && tok[0] == "sigma-squared")
+      o.ols_s2 = num(1);
+    else if (part == kMl && tok[0] == "beta")
+      o.ml_b.push_back(num(2)), o.ml_se.push_back(num(3));
+    else if (part == kMl && tok[0] == "sigma-squared")
+      o.ml_s2 = num(1), o.ml_s2_se = num(2);
+    else if (part == kMl && tok[0] == "gamma")
+      o.ml_g = num(1), o.ml_g_se = num(2);
     else if (part == kTe && tok.size() == 2 && tok[0] == std::to_string(o.te.size() + 1))
       o.te.push_back(num(1));
   }
@@ -169,7 +180,8 @@ TEST(Sfa, Frontier41Eg1OlsStep) {
   front41(yc, Xc);
   const SfaResult c = fit_sfa(yc, Xc, SfaOptions{});
   for (Eigen::Index j = 0; j < 3; ++j)
-    EXPECT_NEAR(c.beta_ols[j], out.ols_b[static_cast<std::size_t>(j)], 1e-6 * std::abs(c.beta_ols[j]));
+    EXPECT_NEAR(c.beta_ols[j], out.ols_b[static_cast<std::size_t>(j)],
+                1e-6 * std::abs(c.beta_ols[j]));
   EXPECT_GT((c.beta_ols - r.beta_ols).cwiseAbs().maxCoeff(), 1e-8);
 }
 
@@ -186,7 +198,8 @@ TEST(Sfa, Frontier41Eg1) {
   // At FRONTIER's printed point: its log-likelihood and all 60 efficiencies to 8 digits.
   VectorXd g_printed;
   const double ll_printed = sfa_loglik(y, X, SfaOptions{}, printed, &g_printed);
-  expect_printed(ll_printed + frontier_pi_offset(60), out.ml_ll, "log-likelihood at the printed point");
+  expect_printed(ll_printed + frontier_pi_offset(60), out.ml_ll,
+                 "log-likelihood at the printed point");
   const SfaResult r = fit_sfa(y, X, SfaOptions{});
   ASSERT_EQ(r.status.code, revest::StatusCode::kOk) << r.status.message;
   SfaResult at = r;
@@ -214,7 +227,8 @@ TEST(Sfa, Frontier41Eg1) {
     if (d <= half_unit(p) + budget[i]) {
       ++within;
     } else {
-      std::printf("  firm %ld: efficiency %.10f, printed %.8f\n", static_cast<long>(i + 1), at.te[i], p);
+      std::printf("  firm %ld: efficiency %.10f, printed %.8f\n", static_cast<long>(i + 1),
+                  at.te[i], p);
     }
     // Firm 12 is the exception (measured 2.0e-7): its efficiency is a ratio of two tail
     // probabilities (arguments -2.17 and 2.36) that FRONTIER computes by its series with the
@@ -293,7 +307,8 @@ TEST(Sfa, AnalyticGradient) {
         const double h = 1e-6;
         a[j] += h;
         b[j] -= h;
-        const double num = (sfa_loglik(y, X, o, a, nullptr) - sfa_loglik(y, X, o, b, nullptr)) / (2 * h);
+        const double num =
+            (sfa_loglik(y, X, o, a, nullptr) - sfa_loglik(y, X, o, b, nullptr)) / (2 * h);
         EXPECT_NEAR(g[j], num, 1e-5 * std::max(1.0, std::abs(num))) << "param " << j;
       }
     }
@@ -334,7 +349,8 @@ TEST(Sfa, RecoversKnownParametersTruncatedCost) {
   MatrixXd X(n, 2);
   for (int i = 0; i < n; ++i) {
     double u;
-    do u = 0.3 + 0.3 * nd(rng); while (u < 0);
+    do u = 0.3 + 0.3 * nd(rng);
+    while (u < 0);
     const double z = rng.uniform01();
     X(i, 0) = 1.0;
     X(i, 1) = z;
@@ -386,7 +402,7 @@ TEST(Sfa, BadDataIsAnError) {
   X.col(1) = VectorXd::LinSpaced(10, 0, 1);
   MatrixXd Xc(10, 3);
   Xc << X, 2 * X.col(1);
-  EXPECT_THROW(fit_sfa(y, Xc, SfaOptions{}), revest::Error);  // collinear
+  EXPECT_THROW(fit_sfa(y, Xc, SfaOptions{}), revest::Error);                  // collinear
   EXPECT_THROW(fit_sfa(VectorXd::Ones(10), X, SfaOptions{}), revest::Error);  // constant y
   VectorXd yn = y;
   yn[4] = std::nan("");

@@ -21,7 +21,8 @@ struct Columbus {
 };
 
 inline spatial::Weights columbus_weights(const std::string& file, std::size_t n) {
-  const io::CsvTable t = io::read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/columbus/" + file);
+  const io::CsvTable t =
+      io::read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/columbus/" + file);
   std::vector<spatial::Triplet> raw;
   for (std::size_t r = 0; r < t.rows.size(); ++r)
     raw.push_back({static_cast<std::uint32_t>(t.integer(r, t.column("from"))),
@@ -33,7 +34,8 @@ inline spatial::Weights columbus_weights(const std::string& file, std::size_t n)
 }
 
 inline Columbus load_columbus() {
-  const io::CsvTable t = io::read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/columbus/columbus.csv");
+  const io::CsvTable t =
+      io::read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/columbus/columbus.csv");
   const auto n = static_cast<Eigen::Index>(t.rows.size());
   Columbus c;
   c.crime.resize(n);
@@ -58,7 +60,8 @@ struct Documented {
 
 /// documented_estimates.csv (comment lines start with '#').
 inline std::vector<Documented> documented_estimates() {
-  std::ifstream in(std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/columbus/documented_estimates.csv");
+  std::ifstream in(std::string(REVEST_SOURCE_DIR) +
+                   "/tests/spatial/data/columbus/documented_estimates.csv");
   std::vector<Documented> out;
   std::string line;
   bool header = true;

@@ -81,7 +81,8 @@ TEST(EsdaTest, LocalMoranAndConditionalPermutation) {
   lisa_permutation_counts(l, c.queen, P, rng, up, lo);
   int sig = 0;
   for (int i = 0; i < 49; ++i) {
-    EXPECT_GE(up[static_cast<std::size_t>(i)] + lo[static_cast<std::size_t>(i)], P);  // ties counted twice
+    EXPECT_GE(up[static_cast<std::size_t>(i)] + lo[static_cast<std::size_t>(i)],
+              P);  // ties counted twice
     const double p = pseudo_p(up[static_cast<std::size_t>(i)], lo[static_cast<std::size_t>(i)], P);
     EXPECT_GT(p, 0.0);
     EXPECT_LE(p, 0.5 + 1e-12);
@@ -114,7 +115,8 @@ TEST(EsdaTest, LocalMoranAndConditionalPermutation) {
     for (int k = 0; k < d; ++k) pick[static_cast<std::size_t>(k)] = k;
     while (true) {
       double sum = 0;
-      for (int k = 0; k < d; ++k) sum += others[static_cast<std::size_t>(pick[static_cast<std::size_t>(k)])];
+      for (int k = 0; k < d; ++k)
+        sum += others[static_cast<std::size_t>(pick[static_cast<std::size_t>(k)])];
       const double ii = l.z[i] * wi * sum / m2n;
       total += 1;
       ge += ii >= l.I[i];
@@ -123,11 +125,14 @@ TEST(EsdaTest, LocalMoranAndConditionalPermutation) {
       while (k >= 0 && pick[static_cast<std::size_t>(k)] == 48 - d + k) --k;
       if (k < 0) break;
       ++pick[static_cast<std::size_t>(k)];
-      for (int m = k + 1; m < d; ++m) pick[static_cast<std::size_t>(m)] = pick[static_cast<std::size_t>(m - 1)] + 1;
+      for (int m = k + 1; m < d; ++m)
+        pick[static_cast<std::size_t>(m)] = pick[static_cast<std::size_t>(m - 1)] + 1;
     }
     const double exact = std::min(ge, le) / total;
-    const double mc = std::min(up[static_cast<std::size_t>(i)], lo[static_cast<std::size_t>(i)]) / P;
-    EXPECT_NEAR(mc, exact, 4 * std::sqrt(std::max(exact * (1 - exact), 1.0 / P) / P)) << "region " << i + 1;
+    const double mc =
+        std::min(up[static_cast<std::size_t>(i)], lo[static_cast<std::size_t>(i)]) / P;
+    EXPECT_NEAR(mc, exact, 4 * std::sqrt(std::max(exact * (1 - exact), 1.0 / P) / P))
+        << "region " << i + 1;
     ++exact_checked;
   }
   EXPECT_EQ(exact_checked, 31);
@@ -147,7 +152,8 @@ TEST(EsdaTest, PermutationDistributionMatchesRandomisationMoments) {
   const int P = 20000;
   double s = 0, s2 = 0;
   for (int p = 0; p < P; ++p) {
-    for (std::size_t i = v.size() - 1; i > 0; --i) std::swap(v[i], v[static_cast<std::size_t>(rng.uniform01() * static_cast<double>(i + 1))]);
+    for (std::size_t i = v.size() - 1; i > 0; --i)
+      std::swap(v[i], v[static_cast<std::size_t>(rng.uniform01() * static_cast<double>(i + 1))]);
     const double m = global_values(v, c.queen, wm.S0).moran;
     s += m;
     s2 += m * m;
@@ -161,7 +167,8 @@ TEST(EsdaTest, ConstantVariableIsAnErrorEvenWithRounding) {
   const auto c = test::load_columbus();
   // 0.1 * 49 / 49 != 0.1 in floating point: the mean differs from every value by rounding.
   const std::vector<double> x(49, 0.1);
-  EXPECT_NE(test::error_of([&] { moran(x, c.queen, WeightsMoments(c.queen)); }).find("constant"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { moran(x, c.queen, WeightsMoments(c.queen)); }).find("constant"),
+            std::string::npos);
   EXPECT_NE(test::error_of([&] { local_moran(x, c.queen); }).find("constant"), std::string::npos);
 }
 
@@ -211,8 +218,11 @@ TEST(EsdaTest, OneCallAndTheTaskFunctionInALoop) {
   EXPECT_EQ(counts.lisa_lower, r.counts.lisa_lower);
   EXPECT_EQ(counts.global, r.counts.global);
   const std::string report = r.brief_report();
-  EXPECT_NE(report.find("ESDA of 49 units with 999 permutations: Moran's I 0.5002 (E -0.02083, z 5.589 "
-                        "under randomisation, permutation p 0.001)"), std::string::npos) << report;
+  EXPECT_NE(
+      report.find("ESDA of 49 units with 999 permutations: Moran's I 0.5002 (E -0.02083, z 5.589 "
+                  "under randomisation, permutation p 0.001)"),
+      std::string::npos)
+      << report;
   EXPECT_NE(report.find("; status ok."), std::string::npos) << report;
   // Negative values: G is not defined, the rest is.
   std::vector<double> shifted = x;
@@ -221,7 +231,8 @@ TEST(EsdaTest, OneCallAndTheTaskFunctionInALoop) {
   EXPECT_TRUE(s.status.ok());
   EXPECT_EQ(s.point.global[2].status.code, StatusCode::kNumericalFailure);
   EXPECT_TRUE(std::isnan(s.permutation[2].p));
-  EXPECT_NE(s.brief_report().find("Getis-Ord G not defined"), std::string::npos) << s.brief_report();
+  EXPECT_NE(s.brief_report().find("Getis-Ord G not defined"), std::string::npos)
+      << s.brief_report();
   EXPECT_NEAR(s.point.global[0].value, r.point.global[0].value, 1e-12);  // I is shift-invariant
   o.alpha = 1;
   EXPECT_NE(test::error_of([&] { esda(x, c.queen, o, key); }).find("alpha must be in (0, 1)"),

@@ -16,9 +16,9 @@
 // optimiser run's stopping point, which no run with another stopping rule reproduces.
 #include <gtest/gtest.h>
 
+#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <cstdio>
-#include <boost/random/normal_distribution.hpp>
 #include <map>
 #include <numbers>
 
@@ -48,7 +48,8 @@ struct ColumbusFits {
     LogDet ld(data.anselin, {});
     ModelOptions opt;
     opt.impact_draws = 0;
-    for (Model m : {Model::kOls, Model::kSar, Model::kSem, Model::kSdm, Model::kSdem, Model::kSac, Model::kSlx})
+    for (Model m : {Model::kOls, Model::kSar, Model::kSem, Model::kSdm, Model::kSdem, Model::kSac,
+                    Model::kSlx})
       fits[to_string(m)] = fit_model(m, data.crime, X, {"(Intercept)", "INC", "HOVAL"}, true,
                                      data.anselin, ld, opt, nullptr);
   }
@@ -105,15 +106,16 @@ TEST(ColumbusTest, AllSeventyFourDocumentedEstimatesToPrintedPrecision) {
     if (std::abs(v - d.value) <= 0.5 * unit) {
       ++half_unit;
     } else {
-      std::printf("  within one unit, not half: %s %s ours %.10g documented %.10g\n", d.model.c_str(),
-                  d.quantity.c_str(), v, d.value);
+      std::printf("  within one unit, not half: %s %s ours %.10g documented %.10g\n",
+                  d.model.c_str(), d.quantity.c_str(), v, d.value);
     }
     ++checked;
   }
   EXPECT_EQ(checked, 74);
   EXPECT_GE(half_unit, 65);
-  std::printf("Columbus: %d of 74 documented values within half a unit of the last printed decimal\n",
-              half_unit);
+  std::printf(
+      "Columbus: %d of 74 documented values within half a unit of the last printed decimal\n",
+      half_unit);
 }
 
 TEST(ColumbusTest, LogDetMethodsAgreeAndObservedInformationIsClose) {
@@ -131,9 +133,11 @@ TEST(ColumbusTest, LogDetMethodsAgreeAndObservedInformationIsClose) {
     ASSERT_TRUE(f.status.ok()) << f.status.to_string();
     const FitResult& e = c.fits.at(to_string(m));
     EXPECT_NEAR(f.loglik, e.loglik, 1e-7) << to_string(m);
-    for (Eigen::Index j = 0; j < f.coef.size(); ++j) EXPECT_NEAR(f.coef[j], e.coef[j], 1e-5) << to_string(m);
+    for (Eigen::Index j = 0; j < f.coef.size(); ++j)
+      EXPECT_NEAR(f.coef[j], e.coef[j], 1e-5) << to_string(m);
     // Observed and expected information differ in finite samples, but not by much here.
-    for (Eigen::Index j = 0; j < f.se.size(); ++j) EXPECT_NEAR(f.se[j] / e.se[j], 1.0, 0.15) << to_string(m);
+    for (Eigen::Index j = 0; j < f.se.size(); ++j)
+      EXPECT_NEAR(f.se[j] / e.se[j], 1.0, 0.15) << to_string(m);
     if (has_rho(m)) {
       EXPECT_NEAR(f.rho_se / e.rho_se, 1.0, 0.25);
     }
@@ -177,7 +181,8 @@ TEST(ColumbusTest, SigmaSquaredMlAndUnbiased) {
     EXPECT_NEAR(f.sigma2_ml, sse / n, 1e-12 * sse) << name;
     const bool ols_like = f.model == Model::kOls || f.model == Model::kSlx;
     if (ols_like) {
-      EXPECT_NEAR(f.sigma2_unbiased, sse / (n - static_cast<double>(f.coef.size())), 1e-12 * sse) << name;
+      EXPECT_NEAR(f.sigma2_unbiased, sse / (n - static_cast<double>(f.coef.size())), 1e-12 * sse)
+          << name;
     } else {
       EXPECT_TRUE(std::isnan(f.sigma2_unbiased)) << name;
     }
@@ -209,7 +214,9 @@ TEST(FitTest, ColumbusSdmInOneCall) {
   EXPECT_EQ(f.impacts.draws, 200);
   const std::string report = f.brief_report();
   EXPECT_NE(report.find("sdm of 49 observations by maximum likelihood (log-determinant eigen, "
-                        "expected information): rho 0.4263"), std::string::npos) << report;
+                        "expected information): rho 0.4263"),
+            std::string::npos)
+      << report;
   EXPECT_NE(report.find("LR against SLX"), std::string::npos) << report;
   EXPECT_NE(report.find("total impacts x1 "), std::string::npos) << report;
   EXPECT_NE(report.find("(200 draws); status ok."), std::string::npos) << report;
@@ -222,17 +229,20 @@ TEST(FitTest, ColumbusSdmInOneCall) {
   EXPECT_EQ(bad.status.code, StatusCode::kNumericalFailure);
   EXPECT_NE(bad.status.message.find("sar: the design matrix is rank deficient"), std::string::npos)
       << bad.status.message;
-  EXPECT_NE(bad.brief_report().find("no estimates; status numerical_failure: sar: "), std::string::npos)
+  EXPECT_NE(bad.brief_report().find("no estimates; status numerical_failure: sar: "),
+            std::string::npos)
       << bad.brief_report();
   // Bad options say which field.
   opts.confidence = 1.5;
-  EXPECT_NE(test::error_of([&] { fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts); })
-                .find("confidence must be in (0, 1)"),
+  EXPECT_NE(test::error_of([&] {
+              fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts);
+            }).find("confidence must be in (0, 1)"),
             std::string::npos);
   opts.confidence = 0.95;
   opts.logdet.mc_probes = 0;
-  EXPECT_NE(test::error_of([&] { fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts); })
-                .find("mc_probes must be >= 1"),
+  EXPECT_NE(test::error_of([&] {
+              fit(c.data.crime, c.X, c.data.anselin, Model::kSdm, opts);
+            }).find("mc_probes must be >= 1"),
             std::string::npos);
   static_assert(Model::sdm == Model::kSdm && Model::ols == Model::kOls);
 }
@@ -312,10 +322,9 @@ TEST(SpatialRecoveryTest, KnownParametersOnTheCountyGraph) {
       record("sac.lambda", f.lambda, f.lambda_se);
     }
   }
-  const std::map<std::string, double> truth = {{"sar.rho", rho},        {"sar.x1", 2.0},
-                                               {"sem.lambda", lambda},  {"sem.x2", -1.0},
-                                               {"sdm.rho", rho},        {"sdm.lag.x1", theta},
-                                               {"sac.rho", rho},        {"sac.lambda", lambda}};
+  const std::map<std::string, double> truth = {
+      {"sar.rho", rho}, {"sar.x1", 2.0},       {"sem.lambda", lambda}, {"sem.x2", -1.0},
+      {"sdm.rho", rho}, {"sdm.lag.x1", theta}, {"sac.rho", rho},       {"sac.lambda", lambda}};
   for (const auto& [key, a] : acc) {
     const auto ms = stats::mean_sd(a.est);
     const double mean_se = stats::mean_sd(a.se).mean;
@@ -403,7 +412,14 @@ TEST(SpatialRecoveryTest, UnstandardisedWeightsSparseEqualsEigenAndExactTotals) 
   const Eigen::MatrixXd S = Ah.inverse() * fe.coef[1];
   EXPECT_NEAR(fe.impacts.total[0], S.rowwise().sum().mean(), 1e-10 * std::abs(S.sum()));
   EXPECT_NEAR(fe.impacts.direct[0], S.trace() / static_cast<double>(n), 1e-10);
-  EXPECT_NEAR(fs.impacts.total[0], fs.coef[1] * (Eigen::MatrixXd(Eigen::MatrixXd::Identity(n, n) - fs.rho * Eigen::MatrixXd(w.W)).inverse()).rowwise().sum().mean(), 1e-9 * std::abs(fs.impacts.total[0]));
+  EXPECT_NEAR(
+      fs.impacts.total[0],
+      fs.coef[1] * (Eigen::MatrixXd(Eigen::MatrixXd::Identity(n, n) - fs.rho * Eigen::MatrixXd(w.W))
+                        .inverse())
+                       .rowwise()
+                       .sum()
+                       .mean(),
+      1e-9 * std::abs(fs.impacts.total[0]));
 }
 
 // Spatial panels with two-way fixed effects (Elhorst 2014; Lee and Yu 2010): N = 512 counties,
@@ -436,29 +452,34 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
       const auto seg = static_cast<Eigen::Index>(t) * n;
       Eigen::VectorXd x(n), e(n);
       for (Eigen::Index i = 0; i < n; ++i) {
-        x[i] = 0.5 * mu[i] + 0.3 * alpha[static_cast<Eigen::Index>(t)] + normal(rng);  // correlated with the effects
+        x[i] = 0.5 * mu[i] + 0.3 * alpha[static_cast<Eigen::Index>(t)] +
+               normal(rng);  // correlated with the effects
         e[i] = std::sqrt(sigma2) * normal(rng);
       }
       X.block(seg, 0, n, 1) = x;
-      const Eigen::VectorXd fe = mu + Eigen::VectorXd::Constant(n, alpha[static_cast<Eigen::Index>(t)]);
+      const Eigen::VectorXd fe =
+          mu + Eigen::VectorXd::Constant(n, alpha[static_cast<Eigen::Index>(t)]);
       ysar.segment(seg, n) = alu.solve(beta * x + fe + e);
       ysem.segment(seg, n) = beta * x + fe + blu.solve(e);
       ysdm.segment(seg, n) = alu.solve(beta * x + theta * (w.W * x) + fe + e);
     }
     for (bool corr : {true, false}) {
       const std::string tag = corr ? "ly." : "direct.";
-      const FitResult f = fit_panel_model(Model::kSar, ysar, X, {"x"}, false, T, Effects::kTwoWay, corr, w, ld, opt, nullptr);
+      const FitResult f = fit_panel_model(Model::kSar, ysar, X, {"x"}, false, T, Effects::kTwoWay,
+                                          corr, w, ld, opt, nullptr);
       ASSERT_TRUE(f.status.ok()) << f.status.to_string();
       est[tag + "sar.rho"].push_back(f.rho);
       est[tag + "sar.beta"].push_back(f.coef[0]);
       est[tag + "sar.sigma2"].push_back(f.sigma2_ml);
       if (!corr) continue;
       est["ly.sar.rho_se"].push_back(f.rho_se);
-      const FitResult e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
+      const FitResult e = fit_panel_model(Model::kSem, ysem, X, {"x"}, false, T, Effects::kTwoWay,
+                                          true, w, ld, opt, nullptr);
       ASSERT_TRUE(e.status.ok()) << e.status.to_string();
       est["ly.sem.lambda"].push_back(e.lambda);
       est["ly.sem.sigma2"].push_back(e.sigma2_ml);
-      const FitResult d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay, true, w, ld, opt, nullptr);
+      const FitResult d = fit_panel_model(Model::kSdm, ysdm, X, {"x"}, false, T, Effects::kTwoWay,
+                                          true, w, ld, opt, nullptr);
       ASSERT_TRUE(d.status.ok()) << d.status.to_string();
       est["ly.sdm.rho"].push_back(d.rho);
       est["ly.sdm.theta"].push_back(d.coef[1]);
@@ -480,7 +501,8 @@ TEST(SpatialPanelTest, TwoWayFixedEffectsRecoveryAndLeeYuCorrection) {
   // Direct approach: sigma^2 biased towards (T - 1)(N - 1) / (T N) sigma^2.
   check("direct.sar.sigma2", sigma2 * (T - 1.0) / T * (N - 1.0) / N);
   // Standard error of rho against the Monte Carlo spread.
-  const double sd = stats::mean_sd(est.at("ly.sar.rho")).sd, se = stats::mean_sd(est.at("ly.sar.rho_se")).mean;
+  const double sd = stats::mean_sd(est.at("ly.sar.rho")).sd,
+               se = stats::mean_sd(est.at("ly.sar.rho_se")).mean;
   EXPECT_GT(se / sd, 0.7);
   EXPECT_LT(se / sd, 1.4);
 }
@@ -491,19 +513,32 @@ TEST(SpatialPanelTest, BadInputIsAnError) {
   const Eigen::VectorXd y = Eigen::VectorXd::Zero(512 * 3);
   const Eigen::MatrixXd X = Eigen::MatrixXd::Ones(512 * 3, 1);
   ModelOptions opt;
-  EXPECT_NE(test::error_of([&] { fit_panel_model(Model::kSar, y, X, {"x"}, false, 3, Effects::kTwoWay, true, w, ld, opt, nullptr); }).find("row-standardised"), std::string::npos);
-  EXPECT_NE(test::error_of([&] { fit_panel_model(Model::kSar, y, X, {"x"}, true, 3, Effects::kUnit, false, w, ld, opt, nullptr); }).find("constant column"), std::string::npos);
-  EXPECT_NE(test::error_of([&] { fit_panel_model(Model::kSar, y.head(100), X, {"x"}, false, 3, Effects::kUnit, false, w, ld, opt, nullptr); }).find("rows"), std::string::npos);
+  EXPECT_NE(test::error_of([&] {
+              fit_panel_model(Model::kSar, y, X, {"x"}, false, 3, Effects::kTwoWay, true, w, ld,
+                              opt, nullptr);
+            }).find("row-standardised"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([&] {
+              fit_panel_model(Model::kSar, y, X, {"x"}, true, 3, Effects::kUnit, false, w, ld, opt,
+                              nullptr);
+            }).find("constant column"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([&] {
+              fit_panel_model(Model::kSar, y.head(100), X, {"x"}, false, 3, Effects::kUnit, false,
+                              w, ld, opt, nullptr);
+            }).find("rows"),
+            std::string::npos);
   // A time-invariant regressor is absorbed by unit effects: a clear numerical failure.
   const Weights wr = test::southwest_weights("queen");
   const LogDet ldr(wr, {});
   Eigen::VectorXd y2(512 * 3);
   for (Eigen::Index i = 0; i < y2.size(); ++i) y2[i] = std::sin(0.37 * static_cast<double>(i));
-  const FitResult f = fit_panel_model(Model::kSar, y2, X, {"x"}, false, 3, Effects::kUnit, true, wr, ldr, opt, nullptr);
+  const FitResult f = fit_panel_model(Model::kSar, y2, X, {"x"}, false, 3, Effects::kUnit, true, wr,
+                                      ldr, opt, nullptr);
   EXPECT_EQ(f.status.code, StatusCode::kNumericalFailure);
-  EXPECT_NE(f.status.message.find("rank deficient (collinear: x)"), std::string::npos) << f.status.message;
+  EXPECT_NE(f.status.message.find("rank deficient (collinear: x)"), std::string::npos)
+      << f.status.message;
 }
-
 
 // The SAC log-likelihood concentrated in (rho, lambda), by brute force on an m x m grid of the
 // admissible square (lo, hi)^2 (nodes lo + (hi - lo) (i + 1) / (m + 1)), computed here directly
@@ -549,11 +584,15 @@ BruteSac brute_force_sac(const Eigen::VectorXd& y, const Eigen::MatrixXd& X, con
       for (int di = -1; di <= 1; ++di)
         for (int dj = -1; dj <= 1; ++dj) {
           const int a = i + di, c = j + dj;
-          if ((di || dj) && a >= 0 && a < m && c >= 0 && c < m && !(ll(i, j) > ll(a, c))) top = false;
+          if ((di || dj) && a >= 0 && a < m && c >= 0 && c < m && !(ll(i, j) > ll(a, c)))
+            top = false;
         }
-      if (top) b.modes.push_back({ll(i, j), g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)]});
+      if (top)
+        b.modes.push_back(
+            {ll(i, j), g[static_cast<std::size_t>(i)], g[static_cast<std::size_t>(j)]});
     }
-  std::sort(b.modes.begin(), b.modes.end(), [](const auto& p, const auto& q) { return p.loglik > q.loglik; });
+  std::sort(b.modes.begin(), b.modes.end(),
+            [](const auto& p, const auto& q) { return p.loglik > q.loglik; });
   return b;
 }
 
@@ -571,7 +610,8 @@ TEST(SacGlobalMaximumTest, ColumbusIsUnimodalAndTheGridSizeIsChecked) {
   opt.sac_grid = 3;
   LogDet ld(c.data.anselin, {});
   EXPECT_NE(test::error_of([&] {
-              fit_model(Model::kSac, c.data.crime, c.X, {"(Intercept)", "INC", "HOVAL"}, true, c.data.anselin, ld, opt, nullptr);
+              fit_model(Model::kSac, c.data.crime, c.X, {"(Intercept)", "INC", "HOVAL"}, true,
+                        c.data.anselin, ld, opt, nullptr);
             }).find("sac_grid must be in [5, 1001], got 3"),
             std::string::npos);
 }
@@ -603,7 +643,8 @@ TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
   Eigen::MatrixXd A = -0.8 * Eigen::MatrixXd(w.W), B = 0.5 * Eigen::MatrixXd(w.W);
   A.diagonal().array() += 1;
   B.diagonal().array() += 1;
-  const Eigen::VectorXd y = A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 0.3) + B.partialPivLu().solve(e));
+  const Eigen::VectorXd y =
+      A.partialPivLu().solve(X * Eigen::Vector2d(1.0, 0.3) + B.partialPivLu().solve(e));
   ModelOptions opt;
   opt.impact_draws = 0;
   const FitResult f = fit_model(Model::kSac, y, X, {"c", "x"}, true, w, ld, opt, nullptr);
@@ -611,11 +652,12 @@ TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_GE(bf.modes.size(), 2u);
   const auto& best = bf.modes[0];
-  std::printf("fit (%.4f, %.4f) loglik %.4f, second (%.4f, %.4f) %.4f; grid best (%.4f, %.4f) %.4f,"
-              " second (%.4f, %.4f) %.4f; %zu grid cells above their neighbours\n",
-              f.rho, f.lambda, f.loglik, f.second_mode_rho, f.second_mode_lambda, f.loglik - f.second_mode_gap,
-              best.rho, best.lambda, best.loglik, bf.modes[1].rho, bf.modes[1].lambda, bf.modes[1].loglik,
-              bf.modes.size());
+  std::printf(
+      "fit (%.4f, %.4f) loglik %.4f, second (%.4f, %.4f) %.4f; grid best (%.4f, %.4f) %.4f,"
+      " second (%.4f, %.4f) %.4f; %zu grid cells above their neighbours\n",
+      f.rho, f.lambda, f.loglik, f.second_mode_rho, f.second_mode_lambda,
+      f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik, bf.modes[1].rho,
+      bf.modes[1].lambda, bf.modes[1].loglik, bf.modes.size());
   EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
   EXPECT_LE(f.loglik, best.loglik + 0.05);
   EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);
@@ -649,7 +691,8 @@ BundledYear bundled_year(int year, bool log_gdp) {
   const auto& g = southwest();
   io::PanelRequirements req;
   req.variables = {"industry_va", "dig_index", "urbanisation", "road_density", "gdp_pc"};
-  static const io::Panel panel = io::load_panel(std::string(REVEST_SOURCE_DIR) + "/data/synthetic/panel.csv", g, req);
+  static const io::Panel panel =
+      io::load_panel(std::string(REVEST_SOURCE_DIR) + "/data/synthetic/panel.csv", g, req);
   const std::size_t T = panel.num_years(), t = static_cast<std::size_t>(year - panel.years.front());
   const auto n = static_cast<Eigen::Index>(g.size());
   BundledYear b;
@@ -679,9 +722,11 @@ TEST(SacGlobalMaximumTest, BundledDataQueen2022) {
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_FALSE(bf.modes.empty());
   const auto& best = bf.modes[0];
-  std::printf("fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, %.4f) %.4f\n",
-              f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
-              f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik);
+  std::printf(
+      "fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, "
+      "%.4f) %.4f\n",
+      f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
+      f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik);
   EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
   EXPECT_LE(f.loglik, best.loglik + 0.05);
   EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);
@@ -717,10 +762,12 @@ TEST(SacGlobalMaximumTest, BundledDataKnn2021RidgeIsOneMode) {
   const BruteSac bf = brute_force_sac(y, X, w, ld, 200);
   ASSERT_GE(bf.modes.size(), 2u);
   const auto& best = bf.modes[0];
-  std::printf("fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, %.4f) %.4f;"
-              " %zu grid cells above their neighbours\n",
-              f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
-              f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik, bf.modes.size());
+  std::printf(
+      "fit (%.6f, %.6f) loglik %.6f, %d local maxima, second (%.6f, %.6f) %.6f; grid best (%.4f, "
+      "%.4f) %.4f;"
+      " %zu grid cells above their neighbours\n",
+      f.rho, f.lambda, f.loglik, f.local_maxima, f.second_mode_rho, f.second_mode_lambda,
+      f.loglik - f.second_mode_gap, best.rho, best.lambda, best.loglik, bf.modes.size());
   EXPECT_GE(f.loglik, best.loglik - 1e-9 * std::abs(best.loglik));
   EXPECT_LE(f.loglik, best.loglik + 0.05);
   EXPECT_NEAR(f.rho, best.rho, 1.5 * bf.spacing);

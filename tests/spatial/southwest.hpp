@@ -12,7 +12,8 @@
 namespace revest::test {
 
 inline const io::Geography& southwest() {
-  static const io::Geography g = io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
+  static const io::Geography g =
+      io::load_geography(std::string(REVEST_SOURCE_DIR) + "/data/southwest");
   return g;
 }
 
@@ -22,8 +23,10 @@ inline const spatial::Units& southwest_units() {
 }
 
 /// The weights of `spec` on the counties (economic weights: `means`, one per county).
-inline spatial::Weights southwest_weights(const std::string& spec, std::span<const double> means = {}) {
-  return spatial::build_weights(spatial::parse_weights_spec(spec, "test"), southwest_units(), means);
+inline spatial::Weights southwest_weights(const std::string& spec,
+                                          std::span<const double> means = {}) {
+  return spatial::build_weights(spatial::parse_weights_spec(spec, "test"), southwest_units(),
+                                means);
 }
 
 }  // namespace revest::test

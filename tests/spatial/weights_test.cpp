@@ -44,7 +44,8 @@ TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
   const auto& g = geo();
   const std::size_t n = g.size();
   auto dist = [&](std::size_t a, std::size_t b) {
-    return great_circle_km(g.counties[a].lon, g.counties[a].lat, g.counties[b].lon, g.counties[b].lat);
+    return great_circle_km(g.counties[a].lon, g.counties[a].lat, g.counties[b].lon,
+                           g.counties[b].lat);
   };
   const Weights knn = build("knn k=5 standardise=none");
   EXPECT_EQ(knn.summary.links, 5 * n);
@@ -64,7 +65,8 @@ TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
   }
   const Weights band = build("distance_band d=80 standardise=none islands=nearest");
   const Weights inv = build("inverse_distance power=2 cutoff=150 standardise=none islands=nearest");
-  const Weights ker = build("kernel function=gaussian bandwidth=120 standardise=none islands=nearest");
+  const Weights ker =
+      build("kernel function=gaussian bandwidth=120 standardise=none islands=nearest");
   for (std::size_t i = 0; i < n; i += 29) {
     for (std::size_t j = 0; j < n; j += 3) {
       if (i == j) continue;
@@ -85,7 +87,8 @@ TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
       }
     }
   }
-  // Great-circle distance: Chengdu (104.066, 30.572) to Chongqing (106.551, 29.563) is about 266 km.
+  // Great-circle distance: Chengdu (104.066, 30.572) to Chongqing (106.551, 29.563) is about 266
+  // km.
   EXPECT_NEAR(great_circle_km(104.066, 30.572, 106.551, 29.563), 266.0, 3.0);
 }
 
@@ -124,11 +127,19 @@ TEST(WeightsTest, BlockAndEconomicWeights) {
 }
 
 TEST(WeightsTest, SpecErrorsNameTheProblem) {
-  EXPECT_NE(test::error_of([] { parse_weights_spec("hexagon", "job.toml:3"); }).find("unknown weights type 'hexagon'"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k=0", "job.toml:3"); }).find("k must be"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_weights_spec("queen k=4", "job.toml:3"); }).find("does not apply"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k", "job.toml:3"); }).find("key=value"), std::string::npos);
-  EXPECT_NE(test::error_of([] { parse_weights_spec("economic", "x"); }).find("variable=NAME"), std::string::npos);
+  EXPECT_NE(test::error_of([] {
+              parse_weights_spec("hexagon", "job.toml:3");
+            }).find("unknown weights type 'hexagon'"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k=0", "job.toml:3"); }).find("k must be"),
+            std::string::npos);
+  EXPECT_NE(
+      test::error_of([] { parse_weights_spec("queen k=4", "job.toml:3"); }).find("does not apply"),
+      std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("knn k", "job.toml:3"); }).find("key=value"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] { parse_weights_spec("economic", "x"); }).find("variable=NAME"),
+            std::string::npos);
 }
 
 // The library needs no geography: plain units (names, centroids, links) and a spec built in code.
@@ -161,8 +172,9 @@ TEST(WeightsTest, PlainUnitsAndATypedSpec) {
             std::string::npos);
   s.type = WeightsType::kDistanceBand;
   s.distance_km = -1;
-  EXPECT_NE(test::error_of([&] { build_weights(s, u); })
-                .find("weights spec 'distance_band d=-1 standardise=none': d must be > 0"),
+  EXPECT_NE(test::error_of([&] {
+              build_weights(s, u);
+            }).find("weights spec 'distance_band d=-1 standardise=none': d must be > 0"),
             std::string::npos);
 }
 
@@ -179,9 +191,13 @@ TEST(WeightsTest, PlaneKnnIsExact) {
   for (int i = 0; i < n; i += 97) {
     std::vector<std::pair<double, int>> d;
     for (int j = 0; j < n; ++j)
-      if (j != i) d.emplace_back(std::hypot(x[static_cast<std::size_t>(j)] - x[static_cast<std::size_t>(i)], y[static_cast<std::size_t>(j)] - y[static_cast<std::size_t>(i)]), j);
+      if (j != i)
+        d.emplace_back(std::hypot(x[static_cast<std::size_t>(j)] - x[static_cast<std::size_t>(i)],
+                                  y[static_cast<std::size_t>(j)] - y[static_cast<std::size_t>(i)]),
+                       j);
     std::sort(d.begin(), d.end());
-    for (int m = 0; m < k; ++m) EXPECT_EQ(w.W.coeff(i, d[static_cast<std::size_t>(m)].second), 1.0) << i;
+    for (int m = 0; m < k; ++m)
+      EXPECT_EQ(w.W.coeff(i, d[static_cast<std::size_t>(m)].second), 1.0) << i;
   }
 }
 
