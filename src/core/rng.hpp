@@ -5,8 +5,8 @@
 ///
 /// Results must not depend on how replications are split across MPI ranks, nor on a resume. So no
 /// generator is ever shared between replications: replication r of analysis a draws from the stream
-/// whose Philox key is the 64-bit job seed and whose counter holds (a, r) in its two high words;
-/// the two low words count blocks within the stream (2^64 blocks of 4 x 32 bits; for_replication's
+/// whose Philox key is the 64-bit job seed and whose counter holds (a, r) in its two high words; the
+/// two low words count blocks within the stream (2^64 blocks of 4 x 32 bits; for_replication's
 /// parts take the higher of them, leaving 2^32 blocks per part). Streams are therefore
 /// reproducible from their key alone, in any order, on any rank.
 ///

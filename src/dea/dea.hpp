@@ -4,9 +4,8 @@
 ///
 /// For an evaluated unit o with inputs x_o (m) and outputs y_o (s), against a reference set of
 /// n units with inputs X (n x m) and outputs Y (n x s):
-///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >=
-///   y_o output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi
-///   y_o
+///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >= y_o
+///   output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi y_o
 /// with l >= 0 and, for the returns to scale, CRS: no further constraint; VRS: sum l = 1;
 /// NIRS: sum l <= 1 (Charnes, Cooper & Rhodes 1978; Banker, Charnes & Cooper 1984).
 /// Phase 2 (optional) keeps the radial score fixed and maximises the sum of the input and output
@@ -22,8 +21,7 @@
 /// \test tests/dea/dea_test.cpp: Coelli's DEAP 2.1 example EG1 (CRS input: scores, slacks, peers,
 /// weights, targets as printed), closed forms for one input and one output (CRS, VRS, NIRS, both
 /// orientations), CRS input/output reciprocity, scale efficiency, super-efficiency and infeasible
-/// cases, a reference set different from the evaluated set, warm start equal to cold start, bad
-/// data.
+/// cases, a reference set different from the evaluated set, warm start equal to cold start, bad data.
 #include <Eigen/Dense>
 #include <string>
 #include <vector>

@@ -9,21 +9,20 @@
 ///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | free (CRS),  l >= 0,
 /// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by
 /// Gauss-Jordan elimination every 16 pivots (the inner loops are compiled per row count, and for
-/// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal
-/// and dual residuals of the basis are below 1e-10 (otherwise it refactorises and prices again). It
-/// starts from a feasible vertex built from a reference unit k with y_k >= y_o (the evaluated
-/// unit's own pseudo-observation in the Simar-Wilson bootstrap, which has the same outputs), prices
-/// a candidate list of columns in blocks of 64 (the units that were peers in earlier solves: the
-/// frontier, found as it goes), and proves optimality by pricing every column of the reference set
-/// against the final duals: the frontier restriction is therefore exact. That final pricing skips
-/// the candidates (already priced) and the units known to be dominated: when the evaluated point
-/// lies on the ray of the start unit k (as the observed unit and its pseudo- observation do), unit
-/// k's own score follows from theta, and a score below 1 means unit k is dominated by a combination
-/// of other units and can never lower theta in any later LP on this reference set (Dula and others'
-/// "frontier first" reduction; exact). Dantzig's rule, switching to Bland's rule after 50 pivots
-/// (no cycling). Any trouble (no start vertex, iteration limit, a singular basis, a final check
-/// that fails) is reported as not ok and the caller falls back to Clp (solve_dea), so results never
-/// depend on this solver's limits.
+/// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal and dual residuals of the basis
+/// are below 1e-10 (otherwise it refactorises and prices again). It starts from a feasible vertex built from a reference unit k with
+/// y_k >= y_o (the evaluated unit's own pseudo-observation in the Simar-Wilson bootstrap, which
+/// has the same outputs), prices a candidate list of columns in blocks of 64 (the units that were
+/// peers in earlier solves: the frontier, found as it goes), and proves optimality by pricing every column of the
+/// reference set against the final duals: the frontier restriction is therefore exact. That final
+/// pricing skips the candidates (already priced) and the units known to be dominated: when the
+/// evaluated point lies on the ray of the start unit k (as the observed unit and its pseudo-
+/// observation do), unit k's own score follows from theta, and a score below 1 means unit k is
+/// dominated by a combination of other units and can never lower theta in any later LP on this
+/// reference set (Dula and others' "frontier first" reduction; exact). Dantzig's
+/// rule, switching to Bland's rule after 50 pivots (no cycling). Any trouble (no start vertex,
+/// iteration limit, a singular basis, a final check that fails) is reported as not ok and the
+/// caller falls back to Clp (solve_dea), so results never depend on this solver's limits.
 ///
 /// \test tests/dea/radial_test.cpp: equal to Clp (solve_dea, phase 1) to 1e-9 on random data sets
 /// for CRS, VRS and NIRS, on degenerate data (duplicates, ties, units on one ray), and on

@@ -3,23 +3,22 @@
 /// \brief The HDF5 archive of a run: layout, creation, checkpoints, resume, summaries. This header
 /// includes every part; each part has its own header and source file:
 ///   archive_layout    format constants, AnalysisLayout, dataset properties, a new work file
-///   archive_inputs    Inputs, InputFile: /data, the embedded input files, SHA-256, library
-///   versions archive_segments  the run-segment log of a work file archive_shards    shards (which
-///   tasks, which file), the --force work file archive_space     size estimate, free space,
-///   reservations on disk archive_resume    the same-run check and the tasks left for --resume
+///   archive_inputs    Inputs, InputFile: /data, the embedded input files, SHA-256, library versions
+///   archive_segments  the run-segment log of a work file
+///   archive_shards    shards (which tasks, which file), the --force work file
+///   archive_space     size estimate, free space, reservations on disk
+///   archive_resume    the same-run check and the tasks left for --resume
 ///   archive_parallel  ParallelArchive: collective MPI-IO writes of rows, checkpoints
 ///   archive_reader    opening and reading an archive serially; summaries and the complete flag
 ///
 /// One file per run. While the tasks run it is a *work file*: the same path and groups, complete=0,
 /// and every dataset the tasks write (replications, status, status_message, the run-segment log) is
 /// contiguous and allocated when the file is created, so the task phase writes raw data only and
-/// never HDF5 metadata: a SIGKILL at any instant (one rank or all, mid-write) cannot corrupt the
-/// file structure, and the status written after the rows' flush says exactly which rows are
-/// complete. At the end the final archive is written beside it (assemble.hpp: chunked and
-/// compressed, a SHA-256 on every dataset and attribute, summaries, complete=1) and renamed over it
-/// in one step.
-///   /                     attrs format="revest-archive", format_version, complete (0 until the
-///   end),
+/// never HDF5 metadata: a SIGKILL at any instant (one rank or all, mid-write) cannot corrupt the file
+/// structure, and the status written after the rows' flush says exactly which rows are complete.
+/// At the end the final archive is written beside it (assemble.hpp: chunked and compressed, a
+/// SHA-256 on every dataset and attribute, summaries, complete=1) and renamed over it in one step.
+///   /                     attrs format="revest-archive", format_version, complete (0 until the end),
 ///                         shard_index, shard_count (0, 1 unless a shard of a sharded run)
 ///   /meta                 job file text, effective configuration, seed, build and library
 ///                         versions, SHA-256 of every input file, MPI size, hosts, times;

@@ -79,8 +79,8 @@ void ParallelArchive::guarded(const std::function<void()>& write, const std::str
     write();
   } catch (const Error& e) {
     // Rows are reserved on disk when the work file is created (archive_reserve), so this happens
-    // only without that (--ignore-free-space, or a file system that cannot reserve). MPI-IO does
-    // not say why a write failed: a file system left with less room than the write needed was full.
+    // only without that (--ignore-free-space, or a file system that cannot reserve). MPI-IO does not
+    // say why a write failed: a file system left with less room than the write needed was full.
     const int err = h5::failure_errno();
     std::uint64_t free = 0;
     try {

@@ -33,8 +33,7 @@ ArchiveSize estimate_archive_size(const std::vector<AnalysisLayout>& layouts, st
                                   ShardSpec shard) {
   ArchiveSize z;
   // /meta embeds every input file (compressed) and /data holds them as used: about their size
-  // (the smoke job: 1.9 MB for 3.9 MB of input files), plus HDF5's structures and the run-segment
-  // log.
+  // (the smoke job: 1.9 MB for 3.9 MB of input files), plus HDF5's structures and the run-segment log.
   const std::uint64_t fixed = inputs + (std::uint64_t{1} << 20) + kSegmentSlots * kSegmentLength;
   z.work = z.final = fixed;
   for (const auto& a : layouts) {

@@ -41,9 +41,9 @@ inline std::uint64_t required_free_bytes(std::uint64_t now, std::uint64_t final)
 
 /// What is reserved on disk before the final archive is written (AssembleOptions::reserve_bytes):
 /// its uncompressed size, plus a sixteenth and 4 MiB for the summary tables, the attributes and
-/// HDF5's own structures (the smoke job's final archive takes 8.3 MB of its 15.6 MB). With that
-/// room HDF5 never meets a full disk: its error paths on a full disk crashed (H5Ocopy; H5Fclose,
-/// then MPI_Finalize in H5F__close_cb).
+/// HDF5's own structures (the smoke job's final archive takes 8.3 MB of its 15.6 MB). With that room
+/// HDF5 never meets a full disk: its error paths on a full disk crashed (H5Ocopy; H5Fclose, then
+/// MPI_Finalize in H5F__close_cb).
 inline std::uint64_t final_reservation(std::uint64_t final) {
   return final + final / 16 + (std::uint64_t{4} << 20);
 }
@@ -64,9 +64,8 @@ std::string format_bytes(std::uint64_t bytes);
 bool archive_reserve(const std::filesystem::path& work, const std::vector<AnalysisLayout>& layouts,
                      const std::vector<std::vector<std::size_t>>& tasks);
 /// Allocates `bytes` of disk for the file at `path` from its start without changing its size
-/// (fallocate KEEP_SIZE): later writes within them cannot meet a full disk. Returns 0, or the
-/// errno: ENOSPC / EDQUOT when the disk cannot hold them, EOPNOTSUPP when the file system cannot
-/// reserve.
+/// (fallocate KEEP_SIZE): later writes within them cannot meet a full disk. Returns 0, or the errno:
+/// ENOSPC / EDQUOT when the disk cannot hold them, EOPNOTSUPP when the file system cannot reserve.
 int reserve_space(const std::filesystem::path& path, std::uint64_t bytes);
 /// Gives back what reserve_space allocated beyond the file's end (a truncation to its own size).
 void release_unused_space(const std::filesystem::path& path);

@@ -19,8 +19,7 @@ using h5::Handle;
 
 namespace {
 
-/// Selects rows [r0, r1) of a dataset of dimensions `dims` in `fs`; returns the matching memory
-/// space.
+/// Selects rows [r0, r1) of a dataset of dimensions `dims` in `fs`; returns the matching memory space.
 Handle select_rows(hid_t fs, const std::vector<hsize_t>& dims, hsize_t r0, hsize_t r1) {
   std::vector<hsize_t> start(dims.size(), 0), count(dims);
   start[0] = r0;

@@ -5,10 +5,9 @@
 ///
 /// The final archive is written to DEST.tmp beside DEST -- /meta and /data copied from the first
 /// source, the rows of every task copied from the source that computed it into chunked, compressed
-/// datasets, summaries, complete=1, a SHA-256 of every dataset and attribute (checksums.hpp) --
-/// then fsync'd and renamed over DEST in one step. Until that rename, DEST is untouched (a work
-/// file stays resumable); after it, DEST is complete. A kill at any moment leaves one or the other,
-/// never a half-written result.
+/// datasets, summaries, complete=1, a SHA-256 of every dataset and attribute (checksums.hpp) -- then
+/// fsync'd and renamed over DEST in one step. Until that rename, DEST is untouched (a work file stays resumable); after
+/// it, DEST is complete. A kill at any moment leaves one or the other, never a half-written result.
 #include <filesystem>
 #include <functional>
 #include <string>

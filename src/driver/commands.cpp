@@ -132,8 +132,7 @@ void inspect_archive(const std::filesystem::path& path, std::ostream& out, std::
   if (h5::has_attr(meta, "merged_from"))
     out << "merged from " << h5::attr_strings(meta, "merged_from").size() << " shard archives\n";
   if (state == ArchiveState::kComplete) {
-    // From the recorded checksums (no data read): `verify --digest` recomputes it from the
-    // contents.
+    // From the recorded checksums (no data read): `verify --digest` recomputes it from the contents.
     std::string digest;
     try {
       digest = recorded_digest(f);
@@ -243,8 +242,7 @@ std::vector<std::string> compare_archives(const std::filesystem::path& a,
                                           const std::filesystem::path& b) {
   Handle fa = archive_open(a, false), fb = archive_open(b, false);
   std::vector<std::string> diffs;
-  // Every object outside /meta (the run's provenance, which legitimately differs), the root
-  // included.
+  // Every object outside /meta (the run's provenance, which legitimately differs), the root included.
   auto objects = [](hid_t f) {
     std::vector<std::string> out;
     for (auto& o : h5::list_objects(f))

@@ -1,16 +1,17 @@
 /// revest: HPC batch estimation for county-level studies of the digital economy in Southwest China.
 ///
 ///   revest run JOB.toml [--resume] [--force] [--output FILE] [--shard K/N]   (under mpirun / srun)
-///   revest submit JOB.toml [--shards N] [--dry-run] [--ntasks ...]   (writes and sbatch-es
-///   scripts) revest merge --shards N --output FILE     (the N shard archives into the final
-///   archive) revest verify ARCHIVE [--sample K] [--digest D]  (checksums, K tasks per analysis
-///   re-run,
+///   revest submit JOB.toml [--shards N] [--dry-run] [--ntasks ...]   (writes and sbatch-es scripts)
+///   revest merge --shards N --output FILE     (the N shard archives into the final archive)
+///   revest verify ARCHIVE [--sample K] [--digest D]  (checksums, K tasks per analysis re-run,
 ///                                             summaries; the archive digest against D)
-///   revest rerun ARCHIVE [-o FILE]            (under mpirun / srun: the whole job from the
-///   archive) revest validate JOB.toml revest generate --seed 20261128 --out data/synthetic revest
-///   inspect results/NAME.h5 revest export results/NAME.h5 --csv DIR revest compare A.h5 B.h5 (same
-///   results bit for bit? exit 0 / 3) revest sar-large --n 1000000 --k 6   (under mpirun: SAR by ML
-///   on PETSc/MUMPS across ranks)
+///   revest rerun ARCHIVE [-o FILE]            (under mpirun / srun: the whole job from the archive)
+///   revest validate JOB.toml
+///   revest generate --seed 20261128 --out data/synthetic
+///   revest inspect results/NAME.h5
+///   revest export results/NAME.h5 --csv DIR
+///   revest compare A.h5 B.h5     (same results bit for bit? exit 0 / 3)
+///   revest sar-large --n 1000000 --k 6   (under mpirun: SAR by ML on PETSc/MUMPS across ranks)
 ///
 /// Exit codes: 0 success; 1 error (one line "revest: error: REASON" on stderr); 2 usage error;
 /// 3 differences found (compare, verify, rerun); 75 stopped by SIGUSR1 (e.g. SLURM's warning before

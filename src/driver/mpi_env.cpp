@@ -17,9 +17,8 @@ MpiEnv::MpiEnv(int* argc, char*** argv) {
   if (!initialized) {
     // Open MPI 4.1.4 (Debian 12): opening a file with MPI-IO whose path is longer than about 240
     // characters overflows a buffer in the ompio "lockedfile" shared-file-pointer component and
-    // aborts every rank (tests/slurm/slurm_cluster.sh hit it with a deep archive path). revest
-    // never uses shared file pointers; the component is excluded unless the user chose sharedfp
-    // himself.
+    // aborts every rank (tests/slurm/slurm_cluster.sh hit it with a deep archive path). revest never
+    // uses shared file pointers; the component is excluded unless the user chose sharedfp himself.
     setenv("OMPI_MCA_sharedfp", "^lockedfile", /*overwrite=*/0);
     MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided_);
     finalize_ = true;

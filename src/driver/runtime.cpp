@@ -122,8 +122,7 @@ extern "C" void on_fatal_signal(int sig) {
   ::raise(sig);
 }
 
-/// Runs fn; a std::bad_alloc in it becomes a revest::Error naming `what` (e.g. "building analysis
-/// 'x'").
+/// Runs fn; a std::bad_alloc in it becomes a revest::Error naming `what` (e.g. "building analysis 'x'").
 template <class F>
 void memory_guard(const std::string& what, F&& fn) {
   set_activity(what);
@@ -593,8 +592,7 @@ LoadedJob share_job(const std::filesystem::path& job_path, const RunOptions& opt
 /// Where a run's tasks write, and what is left to compute (step 3 of run_job).
 struct WorkFile {
   /// The archive path itself, or, for --force over an existing file, the replacement work file
-  /// beside it, so that what is at the archive's path stays until the new archive is renamed over
-  /// it.
+  /// beside it, so that what is at the archive's path stays until the new archive is renamed over it.
   std::filesystem::path path;
   std::vector<std::vector<std::size_t>> pending;  ///< per analysis, the tasks still to compute
   bool already_complete = false;                  ///< --resume of a complete archive: nothing to do
@@ -628,8 +626,8 @@ WorkFile open_work_file(const std::filesystem::path& path, const LoadedJob& L,
         std::filesystem::path work = path;
         wf.disk = estimate_archive_size(layouts, input_bytes(files), opt.shard);
         const ArchiveSize& disk = wf.disk;
-        // A new work file: room for all of it (its rows are reserved at once), and then some for
-        // the final archive; see check_free_space. What is reserved cannot run out later, mid-run.
+        // A new work file: room for all of it (its rows are reserved at once), and then some for the
+        // final archive; see check_free_space. What is reserved cannot run out later, mid-run.
         auto create = [&] {
           if (check_space) {
             const std::string warning = check_free_space(path, disk.work, disk);

@@ -41,8 +41,7 @@ struct RunOptions {
   std::function<std::unique_ptr<Analysis>(const analyses::AnalysisSpec&, const Inputs&)> factory;
   /// Test hook: called on every rank after each checkpoint with (analysis, tasks done).
   std::function<void(const std::string&, std::size_t)> after_round;
-  /// Test hook: called on every rank after a round's rows are written, before they are
-  /// checkpointed.
+  /// Test hook: called on every rank after a round's rows are written, before they are checkpointed.
   std::function<void(const std::string&, std::size_t)> after_write;
 };
 
@@ -81,9 +80,9 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
                             bool build_analyses = true);
 
 /// Throws revest::Error naming the input if writing the archive `output` (or its work file
-/// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's
-/// input files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force
-/// does not override this. load_and_validate and load_from_archive call it.
+/// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's input
+/// files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force does
+/// not override this. load_and_validate and load_from_archive call it.
 void check_output_not_input(const std::filesystem::path& output,
                             const std::vector<InputFile>& files);
 

@@ -47,8 +47,7 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
 
 /// Min-max standardisation with given per-column bounds (e.g. the bounds of a bootstrap resample,
 /// applied to all rows):
-///   benefit: x_ij = clip((r_ij - lo_j) / (hi_j - lo_j)),  cost: x_ij = clip((hi_j - r_ij) / (hi_j
-///   - lo_j))
+///   benefit: x_ij = clip((r_ij - lo_j) / (hi_j - lo_j)),  cost: x_ij = clip((hi_j - r_ij) / (hi_j - lo_j))
 /// where clip() limits to [0, 1] (rows outside the bounds are set to the nearest end).
 /// Throws revest::Error on size mismatches, a non-finite value or bound, or hi_j <= lo_j.
 /// \test entropy_topsis_test.cpp: MinMax.ExplicitBoundsClip, MinMax.ExplicitBoundsMatchPooled
@@ -65,8 +64,7 @@ Eigen::MatrixXd minmax_standardize(const Eigen::MatrixXd& raw, const std::vector
 /// caller decides whether that is an error. The weights are non-negative and sum to 1 otherwise.
 /// Throws revest::Error if m < 2, an entry is negative or not finite, or a column sum differs from
 /// 1 by more than 1e-6.
-/// \test entropy_topsis_test.cpp: EntropyWeights.PublishedVector,
-/// EntropyWeights.SumToOneNonNegative,
+/// \test entropy_topsis_test.cpp: EntropyWeights.PublishedVector, EntropyWeights.SumToOneNonNegative,
 ///       EntropyWeights.UniformColumnGetsZeroWeight, EntropyWeights.AllUniformIsNaN
 Eigen::VectorXd entropy_weights(const Eigen::MatrixXd& p);
 
@@ -89,8 +87,7 @@ Eigen::VectorXd entropy_weights_from_standardized(const Eigen::MatrixXd& x, doub
 /// C_i is NaN when D+_i + D-_i = 0 (only possible if every weighted column is constant).
 /// Throws revest::Error on size mismatches, a non-finite entry, a negative weight or a direction
 /// other than +1 / -1.
-/// \test entropy_topsis_test.cpp: Topsis.PublishedVectorAllBenefit,
-/// Topsis.PublishedVectorBenefitCost,
+/// \test entropy_topsis_test.cpp: Topsis.PublishedVectorAllBenefit, Topsis.PublishedVectorBenefitCost,
 ///       Topsis.CostIndicatorFlipsRanking
 Eigen::VectorXd topsis_closeness(const Eigen::MatrixXd& x, const Eigen::VectorXd& w,
                                  const std::vector<int>& direction);

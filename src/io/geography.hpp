@@ -3,10 +3,9 @@
 /// \brief The 512 Southwest county-level units: county table and queen / rook neighbour graphs.
 ///
 /// Loaded from data/southwest/ (counties.csv, queen.csv, rook.csv). Counties are kept in file order
-/// (the bundled file is sorted by province, then code); everything else in revest refers to a
-/// county by its index here. Both the source adcode and its 2022 official code (`adcode_ref`) are
-/// accepted for look-ups, since statistical yearbooks use the new codes after the 2016-2021
-/// county-to-district changes.
+/// (the bundled file is sorted by province, then code); everything else in revest refers to a county by its index here. Both
+/// the source adcode and its 2022 official code (`adcode_ref`) are accepted for look-ups, since
+/// statistical yearbooks use the new codes after the 2016-2021 county-to-district changes.
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <cstdint>

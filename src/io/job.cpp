@@ -58,8 +58,7 @@ toml::table parse_toml_file(const std::filesystem::path& path) {
 /// Merges `job` over `defaults` (the schema) into `out`: unknown keys and type mismatches are
 /// errors naming the job file and line. Keys in `skip` are left out. `context` names the
 /// enclosing table for messages. Iterates the parsed job nodes themselves (toml++ copies drop
-/// source positions), recording each job key's position in `where_out` (dotted key ->
-/// FILE:LINE:COL).
+/// source positions), recording each job key's position in `where_out` (dotted key -> FILE:LINE:COL).
 void merge(const toml::table& job, const toml::table& defaults, toml::table& out,
            const std::string& context, const std::vector<std::string>& skip,
            std::map<std::string, std::string>* where_out, const std::string& prefix = "") {

@@ -31,8 +31,8 @@ struct ProjectParams {
   }
   bool operator==(const ProjectParams&) const = default;
   /// The parameters under a counterfactual digital index d (data/README.md, section 8):
-  /// I' = I exp(eta_I (d - d0)), sigma' = sigma exp(eta_sigma (d - d0)), mu' = mu + eta_mu (d -
-  /// d0), delta' = required_return - mu'.
+  /// I' = I exp(eta_I (d - d0)), sigma' = sigma exp(eta_sigma (d - d0)), mu' = mu + eta_mu (d - d0),
+  /// delta' = required_return - mu'.
   ProjectParams at_dig_index(double d) const;
 };
 

@@ -94,8 +94,8 @@ struct Project {
 enum class Basis { kLaguerre, kLaguerreUnweighted, kMonomial, kLogMonomial, kSpline };
 const char* to_string(Basis b);
 
-/// "laguerre" | "laguerre_unweighted" | "monomial" | "log_monomial" | "spline" (throws
-/// revest::Error on another name).
+/// "laguerre" | "laguerre_unweighted" | "monomial" | "log_monomial" | "spline" (throws revest::Error
+/// on another name).
 Basis basis_from_string(const std::string& s);
 
 /// The settings of one LSM valuation. The defaults are Longstaff-Schwartz's (2001) for their puts;

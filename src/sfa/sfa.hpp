@@ -6,13 +6,13 @@
 /// Model, for unit i with regressors x_i (the caller includes the intercept column):
 ///   production frontier:  y_i = x_i'b + v_i - u_i
 ///   cost frontier:        y_i = x_i'b + v_i + u_i    (stage 2 of three-stage DEA: slacks)
-/// v_i ~ N(0, sv2); u_i >= 0 half-normal |N(0, su2)| or, as an option, truncated normal N+(mu,
-/// su2). Parameters reported as FRONTIER does: b, sigma2 = su2 + sv2, gamma = su2 / sigma2 in [0,
-/// 1], and mu. The log-likelihood is maximised with analytic gradients by PETSc TAO
-/// (optim::minimize) in (b, ln sigma2, logit gamma, mu) on internally rescaled data; starting
-/// values come from OLS and FRONTIER's grid search over gamma (0.05, ..., 0.95). Standard errors:
-/// inverse of the Hessian of the log-likelihood in (b, sigma2, gamma, mu), by central differences
-/// of the analytic gradient.
+/// v_i ~ N(0, sv2); u_i >= 0 half-normal |N(0, su2)| or, as an option, truncated normal N+(mu, su2).
+/// Parameters reported as FRONTIER does: b, sigma2 = su2 + sv2, gamma = su2 / sigma2 in [0, 1],
+/// and mu. The log-likelihood is maximised with analytic gradients by PETSc TAO (optim::minimize)
+/// in (b, ln sigma2, logit gamma, mu) on internally rescaled data; starting values come from OLS
+/// and FRONTIER's grid search over gamma (0.05, ..., 0.95). Standard errors: inverse of the
+/// Hessian of the log-likelihood in (b, sigma2, gamma, mu), by central differences of the
+/// analytic gradient.
 ///
 /// Boundary policy (stated, reported, never silent):
 ///  - "Wrong" skewness of the OLS residuals (third moment >= 0 for production, <= 0 for cost, in

@@ -10,8 +10,8 @@
 ///   SDEM  y = X b + W X t + u, u = lambda W u + e
 ///   SAC   y = rho W y + X b + u, u = lambda W u + e           (e ~ N(0, sigma^2 I))
 /// The Durbin terms W X leave out the constant (column 0 when `constant`; another constant
-/// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM
-/// maximise the likelihood concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
+/// column makes the design collinear, reported as a numerical failure naming it). SAR/SDM/SEM/SDEM maximise the likelihood
+/// concentrated in rho or lambda (Anselin 1988, ch. 6) with Brent's method
 /// (boost::math::tools::brent_find_minima) on the interval where I - rho W is non-singular. SAC
 /// maximises the likelihood concentrated in (rho, lambda), which can have several local maxima:
 /// a grid over the admissible square (ModelOptions::sac_grid), then nested Brent searches from
@@ -41,10 +41,9 @@
 /// `spatial_models` (analyses/spatial_models.hpp) fits a grid of these, one runtime task each.
 ///
 /// \test tests/spatial/models_test.cpp: Columbus (Anselin 1988) against the 74 documented ML
-/// estimates to their printed precision; spatial::fit and its status and report on Columbus;
-/// recovery of known parameters on simulated data; observed against expected information; LM tests;
-/// bad input; SAC on two bimodal likelihoods (simulated, and the bundled data of issue 16) against
-/// a brute-force grid.
+/// estimates to their printed precision; spatial::fit and its status and report on Columbus; recovery of known parameters on simulated data;
+/// observed against expected information; LM tests; bad input; SAC on two bimodal likelihoods
+/// (simulated, and the bundled data of issue 16) against a brute-force grid.
 #include <Eigen/Dense>
 #include <limits>
 #include <string>

@@ -9,15 +9,13 @@
 ///
 /// | spec | w_ij (i != j) |
 /// |---|---|
-/// | `queen`, `rook` | 1 if the counties share a vertex (queen) / a border of positive length
-/// (rook) | | `rook_length` | shared border length in km (rook.csv, 200 m tolerance) | | `knn k=6`
-/// | 1 for the k nearest centroids (not symmetric) | | `distance_band d=100` | 1 if the
-/// great-circle centroid distance is at most d km | | `inverse_distance power=1 cutoff=0` |
-/// d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) | | `kernel function=gaussian
-/// bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) =
-/// exp(-z) | | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) /
-/// sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel
-/// variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
+/// | `queen`, `rook` | 1 if the counties share a vertex (queen) / a border of positive length (rook) |
+/// | `rook_length` | shared border length in km (rook.csv, 200 m tolerance) |
+/// | `knn k=6` | 1 for the k nearest centroids (not symmetric) |
+/// | `distance_band d=100` | 1 if the great-circle centroid distance is at most d km |
+/// | `inverse_distance power=1 cutoff=0` | d_ij^-power, for d_ij <= cutoff km (0 = no cutoff: dense) |
+/// | `kernel function=gaussian bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) = exp(-z) |
+/// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
 /// | `block level=prefecture` | 1 if in the same prefecture (or province) |
 ///
 /// Distances are great-circle distances (haversine, R = 6371.0088 km) between the units'

@@ -189,8 +189,8 @@ TEST(RealOptions, UpperBoundOnTheFullProject) {
 // over 10 years, all four options) against the
 // exact Bermudan value of the same project on a binomial lattice (realopt/lattice.hpp), for a
 // project at the median of the bundled projects (sigma 0.29, I / V0 1.05, delta 0.045). The LSM
-// value is a low estimate; measured 1.95 % below over these 10 batches (bench/RESULTS.md section 10
-// has 18 projects). Bounds: not above the lattice value beyond 3 se, and less than 5 % below it.
+// value is a low estimate; measured 1.95 % below over these 10 batches (bench/RESULTS.md section 10 has
+// 18 projects). Bounds: not above the lattice value beyond 3 se, and less than 5 % below it.
 TEST(RealOptions, DefaultRuleAgainstTheLattice) {
   RealOptionsOptions ro;
   io::Projects ps = projects();

@@ -48,8 +48,8 @@ TEST(SwBootstrap, BandwidthSurvivesMostUnitsEfficient) {
 // R Benchmarking's dea.boot rule (dea.boot.R, svn 229), by hand with theta = {0.5, 0.8, 1, 1}:
 // dist = 1 / theta = {2, 1.25, 1, 1}, sd(dist) = 0.473242; inefficient scores {0.5, 0.8}
 // reflected: neff = {0.5, 0.8, 1.5, 1.2}, sd(neff) = 0.439697, IQR (type 7) = 1.275 - 0.725 =
-// 0.55, / 1.349 = 0.407709 (used: above 1e-6 and below sd); adjust = sd(dist) / sd(neff)
-// (4/4)^(1/5); h = adjust 0.9 0.407709 4^(-1/5) = 0.299303 (also evaluated in NumPy with ddof = 1).
+// 0.55, / 1.349 = 0.407709 (used: above 1e-6 and below sd); adjust = sd(dist) / sd(neff) (4/4)^(1/5);
+// h = adjust 0.9 0.407709 4^(-1/5) = 0.299303 (also evaluated in NumPy with ddof = 1).
 TEST(SwBootstrap, BandwidthBenchmarkingByHand) {
   const double adjust = 0.4732423621500228 / 0.439696865275764;
   EXPECT_NEAR(bandwidth_benchmarking({0.5, 0.8, 1.0, 1.0}),

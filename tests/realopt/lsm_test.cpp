@@ -182,8 +182,7 @@ TEST(Lsm, DeferralAgainstAmericanCall) {
 
 namespace {
 // McDonald-Siegel perpetual deferral (realopt_closed_forms.md): the positive root beta1 of
-// 0.5 s^2 b (b - 1) + (r - delta) b - r = 0 and the investment threshold V* = beta1 / (beta1 - 1)
-// I.
+// 0.5 s^2 b (b - 1) + (r - delta) b - r = 0 and the investment threshold V* = beta1 / (beta1 - 1) I.
 struct PerpetualThreshold {
   double beta1, vstar;
 };

@@ -34,8 +34,7 @@ TEST(LogDetTest, ExactMethodsAgreeWithDenseDeterminant) {
       EXPECT_NEAR(eig(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
       EXPECT_NEAR(sp(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
       EXPECT_NEAR(spp(rho), ref, 1e-9 * std::max(1.0, std::abs(ref))) << spec << " rho " << rho;
-      // Derivatives: tr(B) and tr(B^2) from eigenvalues against finite differences of the dense
-      // one.
+      // Derivatives: tr(B) and tr(B^2) from eigenvalues against finite differences of the dense one.
       const double h = 1e-4;
       const double d1 = -(dense_logdet(w, rho + h) - dense_logdet(w, rho - h)) / (2 * h);
       EXPECT_NEAR(eig.trace_b(rho), d1, 1e-5 * std::max(1.0, std::abs(d1)));

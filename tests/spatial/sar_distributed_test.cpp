@@ -1,10 +1,10 @@
 // Distributed SAR on PETSc / MUMPS (src/spatial/sar_distributed.hpp), run at np = 1 and np > 1.
 // Known truth: y generated from SAR(rho = 0.5) with beta = (1, 2, -1), sigma^2 = 1 on a 6-nearest-
-// neighbour graph of n = 40,000 random points (issue 5's township scale). Checks: the estimates
-// recover the truth (within 4 standard errors), and agree with the serial exact sparse path
-// (spatial::fit_model with the sparse-LU log-determinant, observed information) on the same data:
-// rho within 2e-7 (both stop Brent at ~1.5e-8 relative), beta within 1e-5 relative, standard errors
-// within 1e-3 relative (both take tr(B^2) by central differences of the log-determinant).
+// neighbour graph of n = 40,000 random points (issue 5's township scale). Checks: the estimates recover the truth (within 4
+// standard errors), and agree with the serial exact sparse path (spatial::fit_model with the
+// sparse-LU log-determinant, observed information) on the same data: rho within 2e-7 (both stop
+// Brent at ~1.5e-8 relative), beta within 1e-5 relative, standard errors within 1e-3 relative
+// (both take tr(B^2) by central differences of the log-determinant).
 #include <gtest/gtest.h>
 #include <mpi.h>
 

@@ -87,8 +87,7 @@ TEST(WeightsTest, DistanceBasedDefinitionsAgainstBruteForce) {
       }
     }
   }
-  // Great-circle distance: Chengdu (104.066, 30.572) to Chongqing (106.551, 29.563) is about 266
-  // km.
+  // Great-circle distance: Chengdu (104.066, 30.572) to Chongqing (106.551, 29.563) is about 266 km.
   EXPECT_NEAR(great_circle_km(104.066, 30.572, 106.551, 29.563), 266.0, 3.0);
 }
 
