@@ -38,6 +38,7 @@
 #include "driver/mpi_env.hpp"
 #include "driver/runtime.hpp"
 #include "driver/slurm.hpp"
+#include "driver/weights_export.hpp"
 #include "spatial/sar_distributed.hpp"
 #include "synth/generate.hpp"
 
@@ -229,6 +230,20 @@ static int revest_main(int argc, char** argv) {
   exp->add_option("--csv", out_dir, "output directory")->required();
 
   std::string archive_b;
+  std::string weights_spec, weights_file;
+  auto* wts = app.add_subcommand(
+      "weights",
+      "write a weights matrix the job would build as a file other tools read: GeoDa .gal or .gwt, "
+      "a .csv edge list (from,to,weight) or Matrix Market .mtx (ids: the counties' 2022 codes)");
+  wts->add_option("job", job_path, "job file (its geography and, for economic weights, its panel)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  wts->add_option("--spec", weights_spec, "a weights spec as in a job, e.g. \"knn k=6\"")
+      ->required();
+  wts->add_option("--write", weights_file, "the file to write; its extension chooses the format")
+      ->required();
+  wts->add_option("--defaults", defaults, "defaults file (default: config/defaults.toml)");
+
   auto* cmp = app.add_subcommand("compare",
                                  "compare the results of two archives bit for bit (run metadata "
                                  "ignored); exit 0 if identical, 3 if not");
@@ -457,6 +472,13 @@ static int revest_main(int argc, char** argv) {
       verify_opt.summaries = !verify_no_summaries;
       const auto problems = driver::verify_archive(archive, verify_opt, std::cout);
       return problems ? 3 : 0;
+    }
+    if (wts->parsed()) {
+      const auto r = driver::export_weights(job_path, driver::find_defaults(defaults, job_path),
+                                            weights_spec, weights_file);
+      std::cout << "wrote weights '" << r.label << "' (" << r.units << " units, " << r.links
+                << " links) as " << r.format << " to " << weights_file << "\n";
+      return 0;
     }
     if (validate->parsed()) {
       const auto L = driver::load_and_validate(job_path, driver::find_defaults(defaults, job_path));

@@ -12,7 +12,7 @@ expect() {  # expect RC PATTERN -- command...
   [ "$rc" -eq "$want" ] || { cat "$OUT/out.txt" "$OUT/err.txt"; fail "'$*' exited $rc, expected $want"; }
   if [ -n "$pat" ]; then grep -qE -- "$pat" "$OUT/out.txt" "$OUT/err.txt" || { cat "$OUT/err.txt"; fail "'$*' output lacks /$pat/"; }; fi
 }
-for sub in run validate generate inspect export compare submit merge verify rerun; do
+for sub in run validate generate inspect export compare submit merge verify rerun weights; do
   expect 0 "Usage|usage" -- "$REVEST" "$sub" --help
 done
 expect 0 "revest 0" -- "$REVEST" --version
@@ -20,6 +20,11 @@ expect 2 "subcommand" -- "$REVEST"
 expect 2 "" -- "$REVEST" frobnicate
 expect 0 "OK: job 'smoke'" -- "$REVEST" validate "$SRC/jobs/smoke.toml"
 expect 0 "OK: job 'southwest'" -- "$REVEST" validate "$SRC/jobs/southwest.toml"
+# weights: any matrix the job would build, written for other tools (whole or absent).
+expect 0 "wrote weights 'knn k=6' \(512 units, 3072 links\) as mtx" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec "knn k=6" --write "$OUT/knn.mtx"
+[ "$(sed -n 3p "$OUT/knn.mtx")" = "512 512 3072" ] || fail "knn.mtx: size line $(sed -n 3p "$OUT/knn.mtx")"
+expect 1 "knn.txt: unknown weights file type '.txt'" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec queen --write "$OUT/knn.txt"
+[ ! -e "$OUT/knn.txt" ] || fail "a refused weights file was written"
 
 job() { printf '%s\n' "$@" > "$OUT/job.toml"; }
 # Job file errors name the file and the line.

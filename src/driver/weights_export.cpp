@@ -1,0 +1,60 @@
+#include "driver/weights_export.hpp"
+
+#include <unistd.h>
+#include <fstream>
+#include <system_error>
+
+#include "analyses/spatial_inputs.hpp"
+#include "core/error.hpp"
+#include "io/geography.hpp"
+#include "io/job.hpp"
+#include "io/panel.hpp"
+#include "spatial/weights_io.hpp"
+
+namespace revest::driver {
+
+WeightsExport export_weights(const std::filesystem::path& job_path,
+                             const std::filesystem::path& defaults, const std::string& spec_text,
+                             const std::filesystem::path& file) {
+  const spatial::WeightsFormat format = spatial::weights_format_of(file);
+  const io::Job job = io::load_job(job_path, defaults);
+  const spatial::WeightsSpec spec = spatial::parse_weights_spec(spec_text, "--spec");
+  const io::Geography geo = io::load_geography(job.geography);
+  io::Panel panel;
+  if (spec.type == spatial::WeightsType::kEconomic) {
+    io::PanelRequirements req;
+    req.first_year = job.first_year;
+    req.last_year = job.last_year;
+    req.variables = {spec.variable};
+    panel = io::load_panel(job.panel, geo, req);
+  }
+  const analyses::WeightsSet set({spec}, geo, panel, std::nullopt);
+  const spatial::Weights& w = *set.w.front();
+  std::vector<std::string> ids;
+  ids.reserve(geo.size());
+  for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
+  const std::string text = spatial::write_weights_text(w.W, format, ids, job.name);
+  // Whole or absent: written beside the file, then renamed over it.
+  const std::filesystem::path tmp =
+      file.string() + ".tmp." + std::to_string(static_cast<long long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    REVEST_REQUIRE(out.good(), file.string() << ": cannot write (" << tmp.string() << ")");
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.flush();
+    if (!out.good()) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      REVEST_FAIL(file.string() << ": write failed (disk full?)");
+    }
+  }
+  std::filesystem::rename(tmp, file);
+  WeightsExport r;
+  r.label = w.label;
+  r.units = w.size();
+  r.links = w.summary.links;
+  r.format = spatial::to_string(format);
+  return r;
+}
+
+}  // namespace revest::driver
