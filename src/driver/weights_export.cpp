@@ -34,21 +34,37 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
   ids.reserve(geo.size());
   for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
   const std::string text = spatial::write_weights_text(w.W, format, ids, job.name);
+  // Never over one of the job's inputs.
+  std::error_code ec;
+  const std::vector<std::filesystem::path> inputs = {job_path,
+                                                     defaults,
+                                                     job.indicators,
+                                                     job.geography / "counties.csv",
+                                                     job.geography / "queen.csv",
+                                                     job.geography / "rook.csv",
+                                                     job.panel,
+                                                     job.projects};
+  for (const auto& in : inputs)
+    REVEST_REQUIRE(!std::filesystem::exists(file) || !std::filesystem::exists(in) ||
+                       !std::filesystem::equivalent(file, in, ec),
+                   file.string() << ": is an input of the job (" << in.string()
+                                 << "); write the weights elsewhere");
   // Whole or absent: written beside the file, then renamed over it.
   const std::filesystem::path tmp =
       file.string() + ".tmp." + std::to_string(static_cast<long long>(::getpid()));
+  auto fail = [&](const std::string& what) {
+    std::filesystem::remove(tmp, ec);
+    REVEST_FAIL(file.string() << ": " << what);
+  };
   {
     std::ofstream out(tmp, std::ios::binary);
-    REVEST_REQUIRE(out.good(), file.string() << ": cannot write (" << tmp.string() << ")");
+    if (!out.good()) fail("cannot write (" + tmp.string() + ")");
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out.good()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      REVEST_FAIL(file.string() << ": write failed (disk full?)");
-    }
+    out.close();
+    if (out.fail()) fail("write failed (disk full?)");
   }
-  std::filesystem::rename(tmp, file);
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) fail("cannot rename " + tmp.string() + " to it: " + ec.message());
   WeightsExport r;
   r.label = w.label;
   r.units = w.size();

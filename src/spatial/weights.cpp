@@ -287,7 +287,9 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
   sum.symmetric_values = maxdiff <= 1e-14 * maxw;
   {
     SpMat pa = w.W;
-    const SpMat& pb = wt;
+    // A copy: its values are set to 1 below, through the iterators' valueRef(), which clang-tidy
+    // does not see as a modification.
+    SpMat pb = wt;  // NOLINT(performance-unnecessary-copy-initialization)
     for (int i = 0; i < pa.outerSize(); ++i)
       for (SpMat::InnerIterator it(pa, i); it; ++it) it.valueRef() = 1.0;
     for (int i = 0; i < pb.outerSize(); ++i)

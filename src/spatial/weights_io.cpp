@@ -26,7 +26,8 @@ std::vector<std::string> tokens(const std::string& line) {
 /// The lines of a text, without their end-of-line characters (\n or \r\n).
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
-  std::istringstream is(text);
+  // A UTF-8 byte-order mark (spreadsheets write one) is not part of the first line.
+  std::istringstream is(text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text);
   for (std::string line; std::getline(is, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     out.push_back(line);
@@ -110,7 +111,9 @@ class LinkReader {
     return w;
   }
   void add(std::size_t i, std::size_t j, double w, std::size_t line) {
-    REVEST_REQUIRE(i != j, where(line) << ": unit '" << ids_[i] << "' is linked to itself");
+    REVEST_REQUIRE(i != j, where(line) << ": unit '" << ids_[i]
+                                       << "' is linked to itself (weights have a zero diagonal: "
+                                          "remove the self links, e.g. a kernel file's diagonal)");
     const bool fresh = seen_.emplace(i, j).second;
     REVEST_REQUIRE(fresh, where(line) << ": the link '" << ids_[i] << "' -> '" << ids_[j]
                                       << "' is given twice");
@@ -149,6 +152,7 @@ std::size_t geoda_header(const std::vector<std::string>& lines, const LinkReader
 
 std::vector<Triplet> read_gal(const std::vector<std::string>& lines, LinkReader& rd) {
   std::size_t k = geoda_header(lines, rd);
+  std::unordered_map<std::size_t, std::size_t> listed;  // unit -> the line of its record
   while (k < lines.size()) {
     if (blank(lines[k])) {
       ++k;
@@ -160,6 +164,10 @@ std::vector<Triplet> read_gal(const std::vector<std::string>& lines, LinkReader&
                        << ": 'ID K' (a unit and its number of neighbours) expected, got '"
                        << lines[k] << "'");
     const std::size_t i = rd.unit(head[0], k + 1, "unit id");
+    const auto first = listed.emplace(i, k + 1);
+    REVEST_REQUIRE(first.second, rd.where(k + 1) << ": unit '" << head[0]
+                                                 << "' is listed a second time (first on line "
+                                                 << first.first->second << ")");
     const auto count = static_cast<std::size_t>(whole(head[1]));
     const std::size_t head_line = k + 1;
     ++k;

@@ -17,7 +17,8 @@
 /// Ids are matched as text, exactly (GeoDa writes them unquoted; a CSV field may be quoted). Every
 /// id in a file must be one of the units' (an error names the file, the line and the id); a unit
 /// that the file does not mention has no neighbour (make_weights then calls it an island, or links
-/// it to its nearest unit). A link of a unit to itself and a link given twice are errors. Links are
+/// it to its nearest unit). A link of a unit to itself, a link given twice and (gal) a unit listed
+/// twice are errors; a UTF-8 byte-order mark at the start is skipped. Links are
 /// directed, as written: a file of a symmetric matrix lists both directions (mtx `symmetric`
 /// stores one triangle; the other is added).
 ///

@@ -95,6 +95,23 @@ TEST(WeightsExport, ErrorsNameTheSpecOrTheFileAndLeaveNoFile) {
             }).find("nope"),
             std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(file));
+  // Never over an input of the job: the geography's queen.csv stays as it is.
+  const io::Job job = io::load_job(kJob, kDefaults);
+  const auto queen_csv = job.geography / "queen.csv";
+  const std::string before = slurp(queen_csv);
+  EXPECT_NE(test::error_of([&] {
+              export_weights(kJob, kDefaults, "queen", queen_csv);
+            }).find("is an input of the job"),
+            std::string::npos);
+  EXPECT_EQ(slurp(queen_csv), before);
+  // A file that cannot be renamed into place (a directory of that name): an error, no leftovers.
+  const auto dir = out_dir() / "adir.gal";
+  std::filesystem::create_directories(dir);
+  EXPECT_NE(
+      test::error_of([&] { export_weights(kJob, kDefaults, "queen", dir); }).find("cannot rename"),
+      std::string::npos);
+  for (const auto& e : std::filesystem::directory_iterator(out_dir()))
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << e.path();
 }
 
 }  // namespace

@@ -128,6 +128,16 @@ TEST(WeightsIo, HandWrittenFilesGiveTheirMatrices) {
             wsym.topLeftCorner(3, 3));
 }
 
+TEST(WeightsIo, ByteOrderMarkIsSkipped) {
+  const auto raw = read_weights_text(
+      "\xEF\xBB\xBF"
+      "from,to\nA,B\n",
+      WeightsFormat::kEdges, {"A", "B"}, "bom.csv");
+  ASSERT_EQ(raw.size(), 1u);
+  EXPECT_EQ(raw[0].i, 0u);
+  EXPECT_EQ(raw[0].j, 1u);
+}
+
 TEST(WeightsIo, FormatFromTheExtension) {
   EXPECT_EQ(weights_format_of("a/b.gal"), WeightsFormat::kGal);
   EXPECT_EQ(weights_format_of("b.GWT"), WeightsFormat::kGwt);
@@ -155,6 +165,8 @@ TEST(WeightsIo, BadFilesNameTheLine) {
       has(err("4\n", WeightsFormat::kGal), "w.txt:1: the header says 4 units, the data have 3"));
   EXPECT_TRUE(
       has(err("3\nA 1\nA\n", WeightsFormat::kGal), "w.txt:3: unit 'A' is linked to itself"));
+  EXPECT_TRUE(has(err("3\nA 1\nB\nA 1\nC\n", WeightsFormat::kGal),
+                  "w.txt:4: unit 'A' is listed a second time (first on line 2)"));
   EXPECT_TRUE(has(err("3\nA B 1\nA B 2\n", WeightsFormat::kGwt),
                   "w.txt:3: the link 'A' -> 'B' is given twice"));
   EXPECT_TRUE(has(err("3\nA B -1\n", WeightsFormat::kGwt),
