@@ -3,11 +3,16 @@
 #include <algorithm>
 #include <boost/random/normal_distribution.hpp>
 // GCC 12 reports false "may be used uninitialized" warnings inside Boost's Poisson sampler (members
-// of its PTRD branch, which small means never use); the header's lines are exempted.
+// of its PTRD branch, which small means never use); the header's lines are exempted (GCC only:
+// clang, which clang-tidy runs, has no such warning).
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <boost/random/poisson_distribution.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include <cmath>
 #include <sstream>
 
