@@ -237,9 +237,10 @@ TEST(RealOptions, TaskIsTheLibraryValuation) {
   ASSERT_EQ(rep.statuses()[task], TaskStatus::kOk);
   const auto row = rep.row(0, task);
   const RngKey key(kSeed, "digital_investment");
+  const io::Projects prj = projects();  // projects() returns a copy: keep it alive
   for (std::size_t s = 0; s < RealOptionsAnalysis::kScenarios; ++s)
     for (std::size_t m = 0; m < 3; ++m) {
-      const io::ProjectParams& pp = projects().at(1, m);
+      const io::ProjectParams& pp = prj.at(1, m);
       const io::ProjectParams q =
           s == 0 ? pp : pp.at_dig_index(a.options().counterfactual_dig_index);
       LsmOptions lo = a.lsm_options(q.horizon);
