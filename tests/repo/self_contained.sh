@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The repository stands alone (issue 17): no file the build, the tests, the benchmarks, the jobs
 # or the docs use names a path outside it. Fails on
-#  - the project's old sibling folder (../shared) or its variable REVEST_SHARED_DIR (any file);
+#  - the project's old sibling folder of shared material, or its variable REVEST_SHARED_DIR (any file);
 #  - an absolute path into a home or work directory (/home/..., /root/..., /work/...) in code,
 #    scripts, CMake and job files (the README quotes real output, which may show such paths);
 #  - a relative path (../x) in a CMake or TOML file that, resolved from the file's own folder
