@@ -309,19 +309,8 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
   if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
   if (build_analyses)
     for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));
-  const std::vector<std::pair<const char*, std::filesystem::path>> files = {
-      {"job", job_file},
-      {"defaults", defaults},
-      {"indicators", L.job.indicators},
-      {"counties", L.job.geography / "counties.csv"},
-      {"queen", L.job.geography / "queen.csv"},
-      {"rook", L.job.geography / "rook.csv"},
-      {"panel", L.job.panel}};
-  for (const auto& [role, p] : files)
+  for (const auto& [role, p] : job_input_paths(L.job, job_file, defaults, real_options))
     L.files.push_back({role, p.lexically_normal().string(), sha256_file(p), {}});
-  if (real_options)
-    L.files.push_back(
-        {"projects", L.job.projects.lexically_normal().string(), sha256_file(L.job.projects), {}});
 }
 
 }  // namespace
@@ -366,6 +355,21 @@ std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
   const std::size_t step = std::max<std::size_t>(1, unit) * static_cast<std::size_t>(size);
   const std::size_t want = (std::max(by_fraction, minimum) + step - 1) / step * step;
   return std::max<std::size_t>(1, std::min(num_tasks, want));
+}
+
+std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
+    const io::Job& job, const std::filesystem::path& job_file,
+    const std::filesystem::path& defaults, bool with_projects) {
+  std::vector<std::pair<std::string, std::filesystem::path>> files = {
+      {"job", job_file},
+      {"defaults", defaults},
+      {"indicators", job.indicators},
+      {"counties", job.geography / "counties.csv"},
+      {"queen", job.geography / "queen.csv"},
+      {"rook", job.geography / "rook.csv"},
+      {"panel", job.panel}};
+  if (with_projects) files.emplace_back("projects", job.projects);
+  return files;
 }
 
 void check_output_not_input(const std::filesystem::path& output,

@@ -79,6 +79,12 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
 
+/// The job's input files by role: job, defaults, indicators, counties, queen, rook, panel, and
+/// projects when `with_projects` (what a run checksums and embeds, and what no output may replace).
+std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
+    const io::Job& job, const std::filesystem::path& job_file,
+    const std::filesystem::path& defaults, bool with_projects);
+
 /// Throws revest::Error naming the input if writing the archive `output` (or its work file
 /// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's input
 /// files (`path`, or `read_from` for a re-run): the job file, the defaults, the data. --force does

@@ -6,6 +6,7 @@
 
 #include "analyses/spatial_inputs.hpp"
 #include "core/error.hpp"
+#include "driver/runtime.hpp"
 #include "io/geography.hpp"
 #include "io/job.hpp"
 #include "io/panel.hpp"
@@ -34,21 +35,12 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
   ids.reserve(geo.size());
   for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
   const std::string text = spatial::write_weights_text(w.W, format, ids, job.name);
-  // Never over one of the job's inputs.
+  // Never over one of the job's inputs (the check a run makes of its archive).
+  std::vector<InputFile> inputs;
+  for (const auto& [role, p] : job_input_paths(job, job_path, defaults, /*with_projects=*/true))
+    inputs.push_back({role, p.lexically_normal().string(), {}, {}});
+  check_output_not_input(file, inputs);
   std::error_code ec;
-  const std::vector<std::filesystem::path> inputs = {job_path,
-                                                     defaults,
-                                                     job.indicators,
-                                                     job.geography / "counties.csv",
-                                                     job.geography / "queen.csv",
-                                                     job.geography / "rook.csv",
-                                                     job.panel,
-                                                     job.projects};
-  for (const auto& in : inputs)
-    REVEST_REQUIRE(!std::filesystem::exists(file) || !std::filesystem::exists(in) ||
-                       !std::filesystem::equivalent(file, in, ec),
-                   file.string() << ": is an input of the job (" << in.string()
-                                 << "); write the weights elsewhere");
   // Whole or absent: written beside the file, then renamed over it.
   const std::filesystem::path tmp =
       file.string() + ".tmp." + std::to_string(static_cast<long long>(::getpid()));

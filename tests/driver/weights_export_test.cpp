@@ -101,7 +101,7 @@ TEST(WeightsExport, ErrorsNameTheSpecOrTheFileAndLeaveNoFile) {
   const std::string before = slurp(queen_csv);
   EXPECT_NE(test::error_of([&] {
               export_weights(kJob, kDefaults, "queen", queen_csv);
-            }).find("is an input of the job"),
+            }).find("refusing to overwrite an input of the job"),
             std::string::npos);
   EXPECT_EQ(slurp(queen_csv), before);
   // A file that cannot be renamed into place (a directory of that name): an error, no leftovers.
