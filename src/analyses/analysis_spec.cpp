@@ -15,6 +15,21 @@ std::string AnalysisSpec::kind() const {
   return std::visit(Kind{}, options);
 }
 
+std::vector<spatial::WeightsSpec> weights_specs(const AnalysisSpec& spec) {
+  if (const auto* m = std::get_if<SpatialModelsOptions>(&spec.options)) return m->weights;
+  if (const auto* e = std::get_if<SpatialEsdaOptions>(&spec.options)) return e->weights;
+  return {};
+}
+
+std::vector<std::string> weights_files_of(const std::vector<AnalysisSpec>& specs) {
+  std::vector<spatial::WeightsSpec> all;
+  for (const AnalysisSpec& s : specs) {
+    const auto w = weights_specs(s);
+    all.insert(all.end(), w.begin(), w.end());
+  }
+  return weights_files_of(all);
+}
+
 AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg) {
   const io::OptionView view(cfg);
   AnalysisSpec spec;

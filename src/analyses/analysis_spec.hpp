@@ -12,6 +12,7 @@
 /// that received the specs compute what rank 0 computes).
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "analyses/entropy_index.hpp"
 #include "analyses/real_options.hpp"
@@ -35,6 +36,13 @@ struct AnalysisSpec {
   std::string kind() const;
   bool operator==(const AnalysisSpec&) const = default;
 };
+
+/// The weights specs of an analysis (spatial_models and spatial_esda; none for the other kinds).
+std::vector<spatial::WeightsSpec> weights_specs(const AnalysisSpec& spec);
+
+/// The weights files the analyses read (gal, gwt, edges, matrix specs), each once, in order of
+/// first use: the job's inputs of role weights_1, weights_2, ... (driver/runtime.hpp).
+std::vector<std::string> weights_files_of(const std::vector<AnalysisSpec>& specs);
 
 /// The typed options of a job's [[analysis]] table. Throws revest::Error naming the job file, line
 /// and option on a bad value, or the analysis on an unknown kind.

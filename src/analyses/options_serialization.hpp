@@ -68,7 +68,8 @@ void serialize(Ar& ar, revest::spatial::EsdaOptions& o, unsigned) {
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::WeightsSpec& o, unsigned) {
   ar& o.text& o.type& o.k& o.distance_km& o.power& o.cutoff_km& o.kernel& o.bandwidth_km& o
-      .variable& o.base& o.level& o.row_standardise& o.islands_nearest;
+      .variable& o.base& o.level& o.file& o.weight_column& o.from_column& o.to_column& o
+      .row_standardise& o.islands_nearest;
 }
 
 template <class Ar>

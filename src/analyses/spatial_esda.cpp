@@ -35,12 +35,13 @@ std::vector<std::string> SpatialEsdaOptions::panel_variables() const {
 }
 
 SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& geo,
-                                         const io::Panel& panel, SpatialEsdaOptions options)
+                                         const io::Panel& panel, SpatialEsdaOptions options,
+                                         const WeightsFileTexts& weights_files)
     : name_(std::move(name)),
       geo_(geo),
       opt_(std::move(options)),
       cs_(make_cross_sections(panel, opt_.cross_section)),
-      weights_(opt_.weights, geo, panel, std::nullopt) {
+      weights_(opt_.weights, geo, panel, std::nullopt, weights_files) {
   for (const auto& w : weights_.w) moments_.emplace_back(*w);
   for (std::size_t w = 0; w < weights_.w.size(); ++w)
     for (std::size_t v = 0; v < opt_.variables.size(); ++v)
@@ -188,6 +189,7 @@ std::vector<Table> SpatialEsdaAnalysis::summarize(ReplicationReader& reader) con
                            "local Moran per county with conditional-permutation pseudo p-values, "
                            "FDR and cluster labels"));
   out.push_back(weights_.summary_table());
+  out.push_back(weights_.matrices_table());
   return out;
 }
 

@@ -52,7 +52,7 @@ struct SpatialEsdaOptions {
 class SpatialEsdaAnalysis : public Analysis {
  public:
   SpatialEsdaAnalysis(std::string name, const io::Geography& geo, const io::Panel& panel,
-                      SpatialEsdaOptions options);
+                      SpatialEsdaOptions options, const WeightsFileTexts& weights_files = {});
   std::string kind() const override { return "spatial_esda"; }
   std::string name() const override { return name_; }
   std::size_t num_tasks() const override;

@@ -13,6 +13,8 @@ spatial::Units spatial_units(const io::Geography& geo) {
   spatial::Units u;
   for (const io::County& c : geo.counties) {
     u.names.push_back("county " + std::to_string(c.adcode) + " (" + c.name + ")");
+    u.ids.push_back(std::to_string(c.adcode_ref));
+    u.aliases.push_back(std::to_string(c.adcode));
     u.lon.push_back(c.lon);
     u.lat.push_back(c.lat);
     u.prefecture.push_back(c.prefecture);
@@ -117,15 +119,28 @@ std::vector<double> cross_section_values(const io::Panel& panel, const spatial::
   return out;
 }
 
+std::vector<std::string> weights_files_of(const std::vector<spatial::WeightsSpec>& specs) {
+  std::vector<std::string> out;
+  for (const spatial::WeightsSpec& s : specs)
+    if (s.from_file() && std::find(out.begin(), out.end(), s.file) == out.end())
+      out.push_back(s.file);
+  return out;
+}
+
 WeightsSet::WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io::Geography& geo,
-                       const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet) {
+                       const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet,
+                       const WeightsFileTexts& files) {
   const spatial::Units units = spatial_units(geo);
   for (const spatial::WeightsSpec& s : specs) {
     std::vector<double> means;
     if (s.type == spatial::WeightsType::kEconomic)
       means = cross_section_values(panel, spatial::Term{s.variable, false},
                                    CrossSections::kMeanIndex, geo);
-    w.push_back(std::make_unique<spatial::Weights>(spatial::build_weights(s, units, means)));
+    const auto file = s.from_file() ? files.find(s.file) : files.end();
+    REVEST_REQUIRE(!s.from_file() || file != files.end(),
+                   "weights '" << s.label() << "': the file " << s.file << " was not read");
+    w.push_back(std::make_unique<spatial::Weights>(spatial::build_weights(
+        s, units, means, file != files.end() ? file->second : std::string())));
     if (logdet) ld.push_back(std::make_unique<spatial::LogDet>(*w.back(), *logdet));
   }
 }
@@ -162,6 +177,28 @@ Table WeightsSet::summary_table() const {
     c.d("rho_max", ld[k]->interval().second, "upper end of the admissible rho interval", "1");
   }
   return c.table("weights", "summary of every weights matrix of the analysis");
+}
+
+Table WeightsSet::matrices_table() const {
+  std::vector<std::int64_t> mk, ri, cj;
+  std::vector<double> v;
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    const spatial::SpMat& W = w[k]->W;
+    for (int i = 0; i < W.outerSize(); ++i)
+      for (spatial::SpMat::InnerIterator it(W, i); it; ++it) {
+        mk.push_back(static_cast<std::int64_t>(k));
+        ri.push_back(i);
+        cj.push_back(it.col());
+        v.push_back(it.value());
+      }
+  }
+  return Table{"weights_matrices",
+               "every weights matrix of the analysis, sparse: one row per non-zero entry w_ij "
+               "(row-major), as the estimators used it",
+               {{"matrix", mk, "the matrix: row of the weights table (0-based)"},
+                {"i", ri, "row unit: position in /data/counties (0-based)"},
+                {"j", cj, "column unit: position in /data/counties (0-based)"},
+                {"w", v, "w_ij (after standardisation)", "1"}}};
 }
 
 }  // namespace revest::analyses

@@ -9,6 +9,7 @@
 ///
 /// \test tests/analyses/spatial_models_test.cpp, tests/analyses/spatial_esda_test.cpp; the
 /// library tests of tests/spatial build their county weights through spatial_units().
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,8 +26,13 @@
 namespace revest::analyses {
 
 /// The counties of `geo` as the units of spatial weights: named "county ADCODE (NAME)", with their
-/// area-weighted centroids, queen and rook graphs, prefectures and provinces.
+/// area-weighted centroids, queen and rook graphs, prefectures and provinces; their ids in weights
+/// files are the 2022 codes (adcode_ref), and the source codes are accepted too (aliases).
 spatial::Units spatial_units(const io::Geography& geo);
+
+/// The bytes of the weights files of a job's specs (gal, gwt, edges, matrix), by the file as the
+/// spec writes it. Rank 0 reads them (driver::Inputs) and every rank builds from the same bytes.
+using WeightsFileTexts = std::map<std::string, std::string>;
 
 /// Cross-sections of a job (option cross_section): every year, the last year, the county means
 /// over the years, or the whole panel stacked year by year (spatial panel models).
@@ -55,15 +61,25 @@ std::vector<std::string> with_weights_variables(std::vector<std::string> variabl
 
 /// The weights of a job (built once per rank), with their log-determinants when asked (spatial
 /// models; ESDA needs none). Economic weights use the county means of their variable over the
-/// panel's years.
+/// panel's years; weights from files are built from `files` (an error names a spec whose file is
+/// not there).
 struct WeightsSet {
   std::vector<std::unique_ptr<spatial::Weights>> w;
   std::vector<std::unique_ptr<spatial::LogDet>> ld;  ///< empty without log-determinants
   WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io::Geography& geo,
-             const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet);
+             const io::Panel& panel, std::optional<spatial::LogDetOptions> logdet,
+             const WeightsFileTexts& files = {});
   /// One row per matrix: its WeightsSummary and (with log-determinants) the method and rho
   /// interval.
   Table summary_table() const;
+  /// Every matrix itself, sparse: one row per non-zero entry w_ij (matrix k of summary_table's
+  /// order, row i, column j as positions in the archive's county table, and the value as used,
+  /// after standardisation), so that a referee sees exactly which W produced a result.
+  Table matrices_table() const;
 };
+
+/// The files the weights specs of `specs` read (spatial::WeightsSpec::file of the file types),
+/// each once, in order of first use.
+std::vector<std::string> weights_files_of(const std::vector<spatial::WeightsSpec>& specs);
 
 }  // namespace revest::analyses

@@ -187,13 +187,14 @@ std::pair<const char*, const char*> fit_field_doc(int field) {
 }  // namespace
 
 SpatialModelsAnalysis::SpatialModelsAnalysis(std::string name, const io::Geography& geo,
-                                             const io::Panel& panel, SpatialModelsOptions options)
+                                             const io::Panel& panel, SpatialModelsOptions options,
+                                             const WeightsFileTexts& weights_files)
     : name_(std::move(name)),
       geo_(geo),
       panel_(panel),
       opt_(std::move(options)),
       cs_(make_cross_sections(panel, opt_.cross_section)),
-      weights_(opt_.weights, geo, panel, logdet_options(opt_.method.logdet, name_)) {
+      weights_(opt_.weights, geo, panel, logdet_options(opt_.method.logdet, name_), weights_files) {
   for (const Formula& f : opt_.formulas) {
     kx_ = std::max(kx_, f.x.size());
     // Check the data now (a missing variable or a log of a non-positive value is a job error).
@@ -521,6 +522,7 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
                 "per formula and model (and over all models): range of the key coefficient and its "
                 "total impact across weights and cross-sections, shares positive / significant"));
   out.push_back(weights_.summary_table());
+  out.push_back(weights_.matrices_table());
   return out;
 }
 

@@ -62,7 +62,7 @@ struct SpatialModelsOptions {
 class SpatialModelsAnalysis : public Analysis {
  public:
   SpatialModelsAnalysis(std::string name, const io::Geography& geo, const io::Panel& panel,
-                        SpatialModelsOptions options);
+                        SpatialModelsOptions options, const WeightsFileTexts& weights_files = {});
   std::string kind() const override { return "spatial_models"; }
   std::string name() const override { return name_; }
   std::size_t num_tasks() const override;

@@ -99,10 +99,12 @@ std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, cons
                                                                in.indicators, o);
     }
     std::unique_ptr<Analysis> operator()(const analyses::SpatialModelsOptions& o) const {
-      return std::make_unique<analyses::SpatialModelsAnalysis>(name, in.geo, in.panel, o);
+      return std::make_unique<analyses::SpatialModelsAnalysis>(name, in.geo, in.panel, o,
+                                                               in.weights_files);
     }
     std::unique_ptr<Analysis> operator()(const analyses::SpatialEsdaOptions& o) const {
-      return std::make_unique<analyses::SpatialEsdaAnalysis>(name, in.geo, in.panel, o);
+      return std::make_unique<analyses::SpatialEsdaAnalysis>(name, in.geo, in.panel, o,
+                                                             in.weights_files);
     }
     std::unique_ptr<Analysis> operator()(const analyses::RealOptionsOptions& o) const {
       return std::make_unique<analyses::RealOptionsAnalysis>(name, in.geo, in.projects, o);

@@ -4,9 +4,11 @@
 /// them (/data), every input file byte for byte with its SHA-256 (/meta/files, /meta/inputs), and
 /// the versions of the libraries that produced it.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 
@@ -26,14 +28,19 @@ struct Inputs {
   io::Panel panel;
   io::IndicatorSystem indicators;
   io::Projects projects;  ///< empty unless an analysis values real options
+  /// The bytes of every weights file of the analyses' specs, by the file as the spec writes it
+  /// (analyses::WeightsFileTexts).
+  std::map<std::string, std::string> weights_files;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar& geo& panel& indicators& projects;
+    ar& geo& panel& indicators& projects& weights_files;
   }
 };
 
 struct InputFile {
-  std::string role;  ///< job, defaults, indicators, counties, queen, rook, panel, projects
+  /// job, defaults, indicators, counties, queen, rook, panel, projects, and weights_1,
+  /// weights_2, ... (the weights files, in the order of analyses::weights_files_of)
+  std::string role;
   std::string path;
   std::string sha256;
   std::string read_from;  ///< where the bytes are now, if not at `path` (a re-run's scratch copy)

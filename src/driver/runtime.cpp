@@ -307,10 +307,32 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
         return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
       });
   if (real_options) L.inputs.projects = io::load_projects(L.job.projects, L.inputs.geo);
+  const std::vector<std::string> weights_files = analyses::weights_files_of(L.specs);
+  auto paths = job_input_paths(L.job, job_file, defaults, real_options, weights_files);
+  // The weights files: read once, here (a re-run reads the archive's copies).
+  std::map<std::string, std::string> weights_sha;
+  for (std::size_t k = 0; k < weights_files.size(); ++k) {
+    auto& [role, p] = paths[paths.size() - weights_files.size() + k];
+    if (k < L.weights_read_from.size()) p = L.weights_read_from[k];
+    std::ifstream in(p, std::ios::binary);
+    REVEST_REQUIRE(
+        in, p.string() << ": cannot open the weights file of the spec 'file=" << weights_files[k]
+                       << "' (" << role << " of the job " << job_file.string()
+                       << "; a relative path is read from the job file's directory)");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    weights_sha[role] = sha256_bytes(bytes.str());
+    L.inputs.weights_files[weights_files[k]] = bytes.str();
+  }
   if (build_analyses)
     for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));
-  for (const auto& [role, p] : job_input_paths(L.job, job_file, defaults, real_options))
-    L.files.push_back({role, p.lexically_normal().string(), sha256_file(p), {}});
+  for (const auto& [role, p] : paths) {
+    const auto w = weights_sha.find(role);
+    L.files.push_back({role,
+                       p.lexically_normal().string(),
+                       w != weights_sha.end() ? w->second : sha256_file(p),
+                       {}});
+  }
 }
 
 }  // namespace
@@ -357,9 +379,12 @@ std::size_t auto_round_size(std::size_t num_tasks, int size, std::size_t unit) {
   return std::max<std::size_t>(1, std::min(num_tasks, want));
 }
 
+std::string weights_role(std::size_t k) { return "weights_" + std::to_string(k + 1); }
+
 std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
     const io::Job& job, const std::filesystem::path& job_file,
-    const std::filesystem::path& defaults, bool with_projects) {
+    const std::filesystem::path& defaults, bool with_projects,
+    const std::vector<std::string>& weights_files) {
   std::vector<std::pair<std::string, std::filesystem::path>> files = {
       {"job", job_file},
       {"defaults", defaults},
@@ -369,6 +394,12 @@ std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
       {"rook", job.geography / "rook.csv"},
       {"panel", job.panel}};
   if (with_projects) files.emplace_back("projects", job.projects);
+  for (std::size_t k = 0; k < weights_files.size(); ++k) {
+    const std::filesystem::path f(weights_files[k]);
+    files.emplace_back(weights_role(k), f.is_absolute()
+                                            ? f.lexically_normal()
+                                            : (job_file.parent_path() / f).lexically_normal());
+  }
   return files;
 }
 
@@ -459,15 +490,23 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
   std::filesystem::create_directories(scratch / "geography");
   static const std::vector<std::string> kRoles = {"job",   "defaults", "indicators", "counties",
                                                   "queen", "rook",     "panel",      "projects"};
+  std::size_t num_weights = 0;
+  for (std::size_t k = 0; k < roles.size(); ++k)
+    if (roles[k] == weights_role(num_weights)) ++num_weights;
+  if (num_weights > 0) std::filesystem::create_directories(scratch / "weights");
   for (std::size_t k = 0; k < roles.size(); ++k) {
     const std::string& role = roles[k];
+    bool weights = false;
+    for (std::size_t w = 0; w < num_weights && !weights; ++w) weights = role == weights_role(w);
     // Only the known roles: a name from the archive never becomes a path of its own.
-    REVEST_REQUIRE(std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end() &&
+    REVEST_REQUIRE((weights || std::find(kRoles.begin(), kRoles.end(), role) != kRoles.end()) &&
                        std::count(roles.begin(), roles.end(), role) == 1,
                    archive.string() << ": /meta/inputs names an unknown or repeated input role '"
                                     << role << "' (archive damaged or not written by revest)");
     std::filesystem::path p;
-    if (role == "counties" || role == "queen" || role == "rook")
+    if (weights)
+      p = scratch / "weights" / role;
+    else if (role == "counties" || role == "queen" || role == "rook")
       p = scratch / "geography" / (role + ".csv");
     else if (role == "job" || role == "defaults" || role == "indicators")
       p = scratch / (role + ".toml");
@@ -494,6 +533,8 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
   L.job.geography = scratch / "geography";
   L.job.panel = where.at("panel");
   if (where.count("projects")) L.job.projects = where.at("projects");
+  for (std::size_t w = 0; w < num_weights; ++w)
+    L.weights_read_from.push_back(where.at(weights_role(w)));
   L.job.output = output ? *output : archive;
   load_inputs(L, where.at("job"), where.at("defaults"), build_analyses);
   // The data were read from the scratch copies; the configuration keeps the original locations

@@ -65,6 +65,9 @@ struct LoadedJob {
   Inputs inputs;
   std::vector<InputFile> files;
   std::vector<std::unique_ptr<Analysis>> analyses;  ///< empty unless build_analyses
+  /// A re-run: where the weights files are now (the archive's copies, in role order), read instead
+  /// of the paths the specs name.
+  std::vector<std::filesystem::path> weights_read_from;
 };
 LoadedJob load_and_validate(const std::filesystem::path& job_path,
                             const std::filesystem::path& defaults,
@@ -79,11 +82,17 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
 
-/// The job's input files by role: job, defaults, indicators, counties, queen, rook, panel, and
-/// projects when `with_projects` (what a run checksums and embeds, and what no output may replace).
+/// The job's input files by role: job, defaults, indicators, counties, queen, rook, panel,
+/// projects when `with_projects`, and weights_1, weights_2, ... for `weights_files` (the files of
+/// the analyses' weights specs, analyses::weights_files_of; a relative one is resolved against the
+/// job file's directory): what a run checksums and embeds, and what no output may replace.
 std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
     const io::Job& job, const std::filesystem::path& job_file,
-    const std::filesystem::path& defaults, bool with_projects);
+    const std::filesystem::path& defaults, bool with_projects,
+    const std::vector<std::string>& weights_files = {});
+
+/// The role of the weights file k (0-based) among a job's inputs: "weights_<k+1>".
+std::string weights_role(std::size_t k);
 
 /// Throws revest::Error naming the input if writing the archive `output` (or its work file
 /// OUTPUT.new, temporary file OUTPUT.tmp or lock OUTPUT.lock) would overwrite one of the job's input

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
+#include "analyses/analysis_spec.hpp"
 #include "analyses/spatial_inputs.hpp"
 #include "core/error.hpp"
 #include "driver/runtime.hpp"
@@ -29,16 +31,29 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
     req.variables = {spec.variable};
     panel = io::load_panel(job.panel, geo, req);
   }
-  const analyses::WeightsSet set({spec}, geo, panel, std::nullopt);
+  analyses::WeightsFileTexts texts;
+  if (spec.from_file()) {
+    // A file spec given on the command line: its file is relative to the working directory.
+    std::ifstream in(spec.file, std::ios::binary);
+    REVEST_REQUIRE(in, spec.file << ": cannot open the weights file of --spec");
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    texts[spec.file] = bytes.str();
+  }
+  const analyses::WeightsSet set({spec}, geo, panel, std::nullopt, texts);
   const spatial::Weights& w = *set.w.front();
   std::vector<std::string> ids;
   ids.reserve(geo.size());
   for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
   const std::string text = spatial::write_weights_text(w.W, format, ids, job.name);
   // Never over one of the job's inputs (the check a run makes of its archive).
+  std::vector<analyses::AnalysisSpec> specs;
+  for (const auto& a : job.analyses) specs.push_back(analyses::parse_analysis(a));
   std::vector<InputFile> inputs;
-  for (const auto& [role, p] : job_input_paths(job, job_path, defaults, /*with_projects=*/true))
+  for (const auto& [role, p] : job_input_paths(job, job_path, defaults, /*with_projects=*/true,
+                                               analyses::weights_files_of(specs)))
     inputs.push_back({role, p.lexically_normal().string(), {}, {}});
+  if (spec.from_file()) inputs.push_back({"--spec weights", spec.file, {}, {}});
   check_output_not_input(file, inputs);
   std::error_code ec;
   // Whole or absent: written beside the file, then renamed over it.

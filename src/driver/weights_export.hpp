@@ -6,7 +6,9 @@
 ///
 /// The units are the job's geography (ids: the counties' 2022 codes, adcode_ref, as in the panel);
 /// economic weights take the county means of their variable over the job's years from the job's
-/// panel. The file is written beside FILE and renamed into place: it is whole or absent.
+/// panel. A spec that reads a file (`gwt file=F`, ...) reads F from the working directory: the
+/// command then converts between formats. The file is written beside FILE and renamed into place:
+/// it is whole or absent, and never one of the job's inputs.
 ///
 /// \test tests/driver/weights_export_test.cpp (queen weights of the bundled geography written in
 /// every format and read back: the same matrix; errors); tests/driver/cli.sh (the command).

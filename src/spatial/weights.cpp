@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "spatial/weights_io.hpp"
 
 namespace revest::spatial {
 
@@ -27,7 +28,38 @@ double to_double(const std::string& v, const std::string& key, const std::string
 constexpr WeightsType kTypes[] = {
     WeightsType::kQueen,  WeightsType::kRook,         WeightsType::kRookLength,
     WeightsType::kKnn,    WeightsType::kDistanceBand, WeightsType::kInverseDistance,
-    WeightsType::kKernel, WeightsType::kEconomic,     WeightsType::kBlock};
+    WeightsType::kKernel, WeightsType::kEconomic,     WeightsType::kBlock,
+    WeightsType::kGal,    WeightsType::kGwt,          WeightsType::kEdges,
+    WeightsType::kMatrix};
+
+/// The words of a spec: split at blanks, except inside double quotes (file="my data.gal"), which
+/// are removed. Throws on an unclosed quote.
+std::vector<std::string> spec_words(const std::string& text, const std::string& where) {
+  std::vector<std::string> words;
+  std::string cur;
+  bool quoted = false, any = false;
+  for (const char c : text) {
+    if (c == '"') {
+      quoted = !quoted;
+      any = true;
+    } else if (!quoted && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      if (any) words.push_back(cur);
+      cur.clear();
+      any = false;
+    } else {
+      cur += c;
+      any = true;
+    }
+  }
+  REVEST_REQUIRE(!quoted, where << ": weights spec '" << text << "': unclosed quote");
+  if (any) words.push_back(cur);
+  return words;
+}
+
+/// A value for a spec label: quoted if it has a blank.
+std::string quoted_if_needed(const std::string& v) {
+  return v.find_first_of(" \t") == std::string::npos ? v : '"' + v + '"';
+}
 
 /// The value of `text` among `values` (named by to_string), or nullopt.
 template <class E, std::size_t N>
@@ -65,8 +97,21 @@ const char* to_string(WeightsType t) {
       return "economic";
     case WeightsType::kBlock:
       return "block";
+    case WeightsType::kGal:
+      return "gal";
+    case WeightsType::kGwt:
+      return "gwt";
+    case WeightsType::kEdges:
+      return "edges";
+    case WeightsType::kMatrix:
+      return "matrix";
   }
   return "?";
+}
+
+bool WeightsSpec::from_file() const {
+  return type == WeightsType::kGal || type == WeightsType::kGwt || type == WeightsType::kEdges ||
+         type == WeightsType::kMatrix;
 }
 
 const char* to_string(Kernel k) { return k == Kernel::kGaussian ? "gaussian" : "exponential"; }
@@ -100,6 +145,12 @@ std::string WeightsSpec::label() const {
     default:
       break;
   }
+  if (from_file()) s += " file=" + quoted_if_needed(file);
+  if (type == WeightsType::kEdges) {
+    if (!weight_column.empty()) s += " weight=" + quoted_if_needed(weight_column);
+    if (from_column != "from") s += " from=" + quoted_if_needed(from_column);
+    if (to_column != "to") s += " to=" + quoted_if_needed(to_column);
+  }
   if (!row_standardise) s += " standardise=none";
   if (islands_nearest) s += " islands=nearest";
   return s;
@@ -117,20 +168,27 @@ void WeightsSpec::validate() const {
                  spec << ": base must be queen, rook, inverse_distance or knn");
   REVEST_REQUIRE(type != WeightsType::kEconomic || !variable.empty(),
                  spec << ": economic weights need variable=NAME");
+  REVEST_REQUIRE(!from_file() || !file.empty(),
+                 spec << ": " << to_string(type) << " weights need file=PATH");
+  REVEST_REQUIRE(type != WeightsType::kEdges ||
+                     (!from_column.empty() && !to_column.empty() && from_column != to_column),
+                 spec << ": from and to must name two different columns");
 }
 
 WeightsSpec parse_weights_spec(const std::string& text, const std::string& where) {
   WeightsSpec s;
   s.text = text;
-  std::istringstream is(text);
-  std::string tok, type;
-  REVEST_REQUIRE(static_cast<bool>(is >> type), where << ": empty weights spec");
+  const std::vector<std::string> words = spec_words(text, where);
+  REVEST_REQUIRE(!words.empty(), where << ": empty weights spec");
+  const std::string& type = words.front();
   const auto t = lookup(type, kTypes);
   REVEST_REQUIRE(t.has_value(), where << ": unknown weights type '" << type
                                       << "' (queen, rook, rook_length, knn, distance_band, "
-                                         "inverse_distance, kernel, economic, block)");
+                                         "inverse_distance, kernel, economic, block, gal, gwt, "
+                                         "edges, matrix)");
   s.type = *t;
-  while (is >> tok) {
+  for (std::size_t w = 1; w < words.size(); ++w) {
+    const std::string& tok = words[w];
     const auto eq = tok.find('=');
     REVEST_REQUIRE(
         eq != std::string::npos && eq > 0 && eq + 1 < tok.size(),
@@ -183,6 +241,20 @@ WeightsSpec parse_weights_spec(const std::string& text, const std::string& where
                                         << ": weights spec '" << text
                                         << "': base must be queen, rook, inverse_distance or knn");
       s.base = *b;
+    } else if (key == "file") {
+      REVEST_REQUIRE(s.from_file(), where << ": weights spec '" << text << "': key 'file' does not "
+                                          << "apply to type " << type
+                                          << " (only gal, gwt, edges, matrix)");
+      s.file = v;
+    } else if (key == "weight") {
+      allowed(WeightsType::kEdges);
+      s.weight_column = v;
+    } else if (key == "from") {
+      allowed(WeightsType::kEdges);
+      s.from_column = v;
+    } else if (key == "to") {
+      allowed(WeightsType::kEdges);
+      s.to_column = v;
     } else if (key == "level") {
       allowed(WeightsType::kBlock);
       const auto l = lookup(v, {BlockLevel::kPrefecture, BlockLevel::kProvince});
@@ -388,12 +460,46 @@ std::vector<Triplet> knn_triplets(const Eigen::MatrixXd& d, int k) {
 }  // namespace
 
 Weights build_weights(const WeightsSpec& spec, const Units& units,
-                      std::span<const double> unit_means) {
+                      std::span<const double> unit_means, const std::string& file_text) {
   spec.validate();
   const std::string label = spec.label();
   const std::size_t n = units.size();
   const std::vector<std::string>& names = units.names;
   using T = WeightsType;
+  if (spec.from_file()) {
+    const WeightsFormat format = spec.type == T::kGal     ? WeightsFormat::kGal
+                                 : spec.type == T::kGwt   ? WeightsFormat::kGwt
+                                 : spec.type == T::kEdges ? WeightsFormat::kEdges
+                                                          : WeightsFormat::kMatrixMarket;
+    std::vector<std::string> positions;  // a Matrix Market file has no ids: only their number
+    if (format == WeightsFormat::kMatrixMarket)
+      for (std::size_t i = 0; i < n; ++i) positions.push_back(std::to_string(i + 1));
+    const std::vector<std::string>& ids =
+        format == WeightsFormat::kMatrixMarket ? positions : units.ids;
+    REVEST_REQUIRE(ids.size() == n, "weights '" << label << "': need the ids of the " << n
+                                                << " units to match the file's");
+    WeightsFileOptions fo;
+    fo.weight_column = spec.weight_column;
+    fo.from_column = spec.from_column;
+    fo.to_column = spec.to_column;
+    if (format != WeightsFormat::kMatrixMarket) fo.aliases = units.aliases;
+    std::vector<Triplet> raw = read_weights_text(file_text, format, ids, spec.file, fo);
+    // The islands fallback link weighs the median of the file's weights (gal: 1).
+    double median_weight = 1.0;
+    if (!raw.empty()) {
+      std::vector<double> ws;
+      ws.reserve(raw.size());
+      for (const auto& t : raw) ws.push_back(t.w);
+      std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2),
+                       ws.end());
+      median_weight = ws[ws.size() / 2];
+    }
+    std::function<double(std::size_t, std::size_t)> unit_weight =
+        [median_weight](std::size_t, std::size_t) { return median_weight; };
+    return make_weights(n, std::move(raw), spec, names,
+                        spec.islands_nearest ? nearest_units(units) : std::vector<std::size_t>{},
+                        unit_weight);
+  }
   const T geo_type = spec.type == T::kEconomic ? spec.base : spec.type;
   const bool need_d = geo_type != T::kQueen && geo_type != T::kRook && geo_type != T::kRookLength &&
                       geo_type != T::kBlock;

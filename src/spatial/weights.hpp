@@ -17,6 +17,15 @@
 /// | `kernel function=gaussian bandwidth=100` | K(d_ij / h) for d_ij <= h; gaussian K(z) = exp(-z^2/2), exponential K(z) = exp(-z) |
 /// | `economic variable=V base=inverse_distance` | base weight x exp(-abs(m_i - m_j) / sd(m)), m = the unit means of variable V (given by the caller; the job: the county mean of panel variable V over the job's years); base is queen, rook, inverse_distance (power 1) or knn (k=6) |
 /// | `block level=prefecture` | 1 if in the same prefecture (or province) |
+/// | `gal file=F` | 1 for the neighbours GeoDa's `.gal` file F lists (ids matched to the units' ids) |
+/// | `gwt file=F` | the weights of GeoDa's `.gwt` file F |
+/// | `edges file=F weight=C from=from to=to` | a CSV edge list: the column C's value (no weight= : 1) for each (from, to) row |
+/// | `matrix file=F` | the entries of a Matrix Market `.mtx` file F (rows and columns are the units in their order) |
+///
+/// The file formats are those of weights_io.hpp (which reads them); a unit the file does not
+/// mention has no neighbour. In a job, F is resolved against the job file's directory, and the
+/// file is read once, embedded in the archive and given to build_weights as text. With
+/// `islands=nearest`, the link to an island's nearest unit weighs the median of the file's weights.
 ///
 /// Distances are great-circle distances (haversine, R = 6371.0088 km) between the units'
 /// centroids (for counties, the area-weighted centroids of counties.csv). Every spec also takes
@@ -47,7 +56,11 @@ enum class WeightsType {
   kInverseDistance,
   kKernel,
   kEconomic,
-  kBlock
+  kBlock,
+  kGal,
+  kGwt,
+  kEdges,
+  kMatrix
 };
 enum class Kernel { kGaussian, kExponential };
 enum class BlockLevel { kPrefecture, kProvince };
@@ -81,6 +94,12 @@ struct WeightsSpec {
   WeightsType base = WeightsType::kInverseDistance;
   /// kBlock: units in the same prefecture, or province. Default kPrefecture.
   BlockLevel level = BlockLevel::kPrefecture;
+  /// kGal, kGwt, kEdges, kMatrix: the file, as written (required).
+  std::string file;
+  /// kEdges: the weight column; empty (default): every link weighs 1.
+  std::string weight_column;
+  /// kEdges: the columns of the link's two units' ids. Defaults "from" and "to".
+  std::string from_column = "from", to_column = "to";
   /// Row-standardise (each row sums to 1). Default true.
   bool row_standardise = true;
   /// A unit without neighbours: an error (false, default) or linked to its nearest unit.
@@ -90,6 +109,8 @@ struct WeightsSpec {
   std::string label() const;
   /// Throws revest::Error "weights spec 'LABEL': ..." naming the field that is out of range.
   void validate() const;
+  /// Whether the matrix is read from a file (kGal, kGwt, kEdges, kMatrix).
+  bool from_file() const;
   bool operator==(const WeightsSpec&) const = default;
 };
 
@@ -118,6 +139,9 @@ struct Units {
   std::vector<Link> queen, rook;
   /// Groups of block weights: one name per unit.
   std::vector<std::string> prefecture, province;
+  /// Weights files (gal, gwt, edges): the id of every unit as the files write it, and optionally
+  /// a second id each (WeightsFileOptions::aliases).
+  std::vector<std::string> ids, aliases;
   std::size_t size() const { return names.size(); }
 };
 
@@ -167,10 +191,11 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
 double great_circle_km(double lon1, double lat1, double lon2, double lat2);
 
 /// Builds the matrix described by `spec` for `units`. `unit_means` is needed by `economic` (one
-/// value per unit; NaN is an error naming the unit). Throws revest::Error on a bad spec, missing
-/// unit data, or an island (unless islands_nearest).
+/// value per unit; NaN is an error naming the unit); `file_text` by the file types (the bytes of
+/// spec.file: the caller reads it). Throws revest::Error on a bad spec, missing unit data, a
+/// malformed file (naming the file, line and field), or an island (unless islands_nearest).
 Weights build_weights(const WeightsSpec& spec, const Units& units,
-                      std::span<const double> unit_means = {});
+                      std::span<const double> unit_means = {}, const std::string& file_text = {});
 
 /// k-nearest-neighbour weights of n points in the plane (Euclidean; bucket grid, O(n k)).
 /// Used for the generated large-n graphs (township scale).

@@ -85,14 +85,19 @@ long long whole(const std::string& t) {
 /// Reads links, checking ids, self links, repeats and weights; messages "SOURCE:LINE: ...".
 class LinkReader {
  public:
-  LinkReader(const std::vector<std::string>& ids, const std::string& source)
+  LinkReader(const std::vector<std::string>& ids, const std::string& source,
+             const std::vector<std::string>& aliases = {})
       : source_(source), n_(ids.size()), ids_(ids) {
-    index_.reserve(ids.size());
+    REVEST_REQUIRE(aliases.empty() || aliases.size() == ids.size(),
+                   source << ": " << aliases.size() << " aliases for " << ids.size() << " units");
+    index_.reserve(ids.size() + aliases.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const bool fresh = index_.emplace(ids[i], i).second;
       REVEST_REQUIRE(fresh, source << ": the units' ids are not distinct ('" << ids[i]
                                    << "' is units " << index_.at(ids[i]) << " and " << i << ")");
     }
+    for (std::size_t i = 0; i < aliases.size(); ++i)
+      if (!aliases[i].empty()) index_.emplace(aliases[i], i);  // an id (or earlier alias) wins
   }
   std::string where(std::size_t line) const { return source_ + ":" + std::to_string(line); }
   std::size_t unit(const std::string& id, std::size_t line, const char* field) const {
@@ -326,7 +331,7 @@ std::vector<Triplet> read_weights_text(const std::string& text, WeightsFormat fo
                                        const std::vector<std::string>& ids,
                                        const std::string& source,
                                        const WeightsFileOptions& options) {
-  LinkReader rd(ids, source);
+  LinkReader rd(ids, source, options.aliases);
   const std::vector<std::string> lines = lines_of(text);
   switch (format) {
     case WeightsFormat::kGal:

@@ -48,6 +48,10 @@ struct WeightsFileOptions {
   std::string weight_column;
   /// edges: the id columns' names. Defaults "from" and "to".
   std::string from_column = "from", to_column = "to";
+  /// A second id of every unit (empty, default: none), accepted wherever an id is: e.g. a county's
+  /// code before a 2016-2021 code change beside its 2022 code. An alias that is another unit's
+  /// id (or another unit's alias) names that other unit (ids first, then aliases in unit order).
+  std::vector<std::string> aliases;
 };
 
 /// The links of the weights file `text` (its name `source` in messages: "FILE:LINE: ...") on the

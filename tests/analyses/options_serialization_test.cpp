@@ -137,6 +137,10 @@ spatial::WeightsSpec weights() {
   o.variable = "gdp_pc";
   o.base = spatial::WeightsType::kKnn;
   o.level = spatial::BlockLevel::kProvince;
+  o.file = "../data/县 weights.gwt";
+  o.weight_column = "w";
+  o.from_column = "src";
+  o.to_column = "dst";
   o.row_standardise = false;
   o.islands_nearest = true;
   return o;

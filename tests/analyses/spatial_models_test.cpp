@@ -80,7 +80,13 @@ TEST(SpatialModelsAnalysisTest, TasksAreSpecificationsAndSummariesMatchDirectFit
   ASSERT_EQ(a.num_tasks(), 6u);  // 2 weights x 3 models x 1 formula x 1 cross-section
   MemoryReplications rep = run_serial(a, 11);
   const auto tables = a.summarize(rep);
-  ASSERT_EQ(tables.size(), 5u);
+  ASSERT_EQ(tables.size(), 6u);
+  // The last two: the weights' summaries and the matrices themselves, one row per link.
+  ASSERT_EQ(tables[4].name, "weights");
+  ASSERT_EQ(tables[5].name, "weights_matrices");
+  const auto& links = std::get<std::vector<std::int64_t>>(tables[4].columns[2].data);
+  ASSERT_EQ(tables[4].columns[2].name, "links");
+  EXPECT_EQ(static_cast<std::int64_t>(tables[5].columns[0].size()), links[0] + links[1]);
   const Table& specs = tables[0];
   EXPECT_EQ(specs.name, "specifications");
   const auto col = [&](const Table& t, const std::string& name) -> const Column& {

@@ -25,6 +25,11 @@ expect 0 "wrote weights 'knn k=6' \(512 units, 3072 links\) as mtx" -- "$REVEST"
 [ "$(sed -n 3p "$OUT/knn.mtx")" = "512 512 3072" ] || fail "knn.mtx: size line $(sed -n 3p "$OUT/knn.mtx")"
 expect 1 "knn.txt: unknown weights file type '.txt'" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec queen --write "$OUT/knn.txt"
 [ ! -e "$OUT/knn.txt" ] || fail "a refused weights file was written"
+# A file spec converts: the .mtx read back (gwt file=... reads from the working directory) as .gwt.
+expect 0 "wrote weights 'matrix file=.*knn.mtx standardise=none' \(512 units, 3072 links\) as gwt" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec "matrix file=$OUT/knn.mtx standardise=none" --write "$OUT/knn.gwt"
+[ "$(wc -l < "$OUT/knn.gwt")" -eq 3073 ] || fail "knn.gwt: $(wc -l < "$OUT/knn.gwt") lines, expected a header and 3072 links"
+expect 1 "nowhere.gal: cannot open the weights file of --spec" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec "gal file=$OUT/nowhere.gal" --write "$OUT/x.gwt"
+expect 1 "is the job's --spec weights input" -- "$REVEST" weights "$SRC/jobs/smoke.toml" --spec "gwt file=$OUT/knn.gwt" --write "$OUT/knn.gwt"
 
 job() { printf '%s\n' "$@" > "$OUT/job.toml"; }
 # Job file errors name the file and the line.
@@ -50,6 +55,12 @@ job 'name = "x"' 'seed = 1' '[data]' "indicators = \"$OUT/my_indicators.toml\"" 
     'kind = "entropy_index"' 'indicators = ["broadband_users", "broadband_user"]'
 expect 1 "unknown indicator 'broadband_user' \(not in the indicator system [^)]*my_indicators.toml\) \(did you mean 'broadband_users'\?\)" \
   -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# A weights file the job names is read from the job file's directory; a missing one is named.
+job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "spatial_esda"' 'weights = ["gal file=missing.gal"]'
+expect 1 "$OUT/missing.gal: cannot open the weights file of the spec 'file=missing.gal' \(weights_1 of the job" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+cp "$OUT/knn.gwt" "$OUT/here.gwt"
+job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "spatial_esda"' 'weights = ["gwt file=here.gwt"]'
+expect 0 "OK: job 'x'" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
 # An empty list written in the job is an error, not a silent fall-back to the indicators' uses.
 job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "three_stage_dea"' 'environment = []'
 expect 1 "job.toml:5:.*option 'environment': an empty list" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"

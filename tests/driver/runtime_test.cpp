@@ -11,12 +11,15 @@
 #include <numeric>
 #include <set>
 
+#include "analyses/spatial_inputs.hpp"
 #include "core/error.hpp"
 #include "core/memory_replications.hpp"
 #include "driver/analyses.hpp"
 #include "driver/archive.hpp"
 #include "driver/commands.hpp"
+#include "driver/h5.hpp"
 #include "driver/mpi_env.hpp"
+#include "spatial/weights_io.hpp"
 
 using namespace revest;
 using namespace revest::driver;
@@ -297,4 +300,96 @@ TEST(RunJob, BadJobFailsOnEveryRankWithFileAndLine) {
     EXPECT_NE(std::string(e.what()).find(":4:"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("unknown key 'schedul'"), std::string::npos) << e.what();
   }
+}
+
+// Weights from files (issue 18): a job whose spatial analysis reads a GeoDa .gal and a .gwt (in a
+// directory with a blank in its name) gives the statistics of the built-in matrices they hold; the
+// files are inputs like the data (embedded as weights_1, weights_2, checksummed: a resume after
+// one changed is refused), every matrix used is in the archive, and a re-run from the archive alone
+// reproduces the results.
+TEST(RunJob, WeightsFilesAreInputsEmbeddedAndReRun) {
+  std::string dir_s = (std::filesystem::path(REVEST_BINARY_DIR) / "test-output" /
+                       ("weights_files_np" + std::to_string(comm_size())))
+                          .string();
+  broadcast(dir_s);
+  const std::filesystem::path dir = dir_s, job = dir / "job.toml";
+  const std::filesystem::path gwt = dir / "sub dir" / "knn.gwt";
+  std::string knn_text, queen_gwt_text;
+  if (comm_rank() == 0) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "sub dir");
+    const io::Geography geo = io::load_geography(kSource / "data" / "southwest");
+    const analyses::WeightsSet set({spatial::parse_weights_spec("queen", "t"),
+                                    spatial::parse_weights_spec("knn k=4 standardise=none", "t")},
+                                   geo, io::Panel{}, std::nullopt);
+    std::vector<std::string> ids;
+    for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
+    std::ofstream(dir / "queen.gal")
+        << spatial::write_weights_text(set.w[0]->W, spatial::WeightsFormat::kGal, ids);
+    knn_text = spatial::write_weights_text(set.w[1]->W, spatial::WeightsFormat::kGwt, ids);
+    queen_gwt_text = spatial::write_weights_text(set.w[0]->W, spatial::WeightsFormat::kGwt, ids);
+    std::ofstream(gwt) << knn_text;
+    std::ofstream(job) << "name = \"weights_files\"\nseed = 11\noutput = \"wf.h5\"\n"
+                          "[data]\nyears = [2021, 2022]\n[runtime]\nchunk_tasks = 2\n"
+                          "[[analysis]]\nkind = \"spatial_esda\"\nname = \"clusters\"\n"
+                          "variables = [\"dig_index\"]\n"
+                          "weights = [\"queen\", \"gal file=queen.gal\", \"knn k=4\", "
+                          "'gwt file=\"sub dir/knn.gwt\"']\n"
+                          "cross_section = \"last_year\"\npermutations = 99\n"
+                          "permutations_per_task = 10\n";
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto out = out_path("weights_files");
+  // Stopped after its first round, then resumed after the .gwt changed: refused.
+  auto opt = base_options(out);
+  opt.stop_requested = [] { return 15; };
+  const RunResult stopped = run_job(job, opt, MPI_COMM_WORLD);
+  EXPECT_EQ(stopped.stopped_by, 15);
+  EXPECT_GT(stopped.tasks_left, 0u);
+  if (comm_rank() == 0) std::ofstream(gwt) << queen_gwt_text;
+  MPI_Barrier(MPI_COMM_WORLD);
+  opt.stop_requested = {};
+  opt.force = false;
+  opt.resume = true;
+  try {
+    run_job(job, opt, MPI_COMM_WORLD);
+    ADD_FAILURE() << "a changed weights file did not stop the resume";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("knn.gwt has changed since the archive was written"),
+              std::string::npos)
+        << e.what();
+  }
+  if (comm_rank() == 0) std::ofstream(gwt) << knn_text;
+  MPI_Barrier(MPI_COMM_WORLD);
+  ASSERT_NO_THROW(run_job(job, opt, MPI_COMM_WORLD));
+  // Re-run from the archive alone (the weights files are read from it, not from the disk).
+  const auto again = out_path("weights_files_rerun");
+  if (comm_rank() == 0) std::filesystem::remove_all(dir / "sub dir");
+  MPI_Barrier(MPI_COMM_WORLD);
+  auto ropt = base_options(again);
+  ropt.from_archive = out;
+  ASSERT_NO_THROW(run_job(job, ropt, MPI_COMM_WORLD));
+  if (comm_rank() != 0) return;
+  auto f = archive_open(out, false);
+  EXPECT_TRUE(h5::exists(f, "/meta/files/weights_1"));
+  EXPECT_TRUE(h5::exists(f, "/meta/files/weights_2"));
+  h5::Handle g(H5Gopen2(f, "/analyses/clusters/summary", H5P_DEFAULT));
+  const Table glob = h5::read_table(g, "global"), mats = h5::read_table(g, "weights_matrices");
+  const auto& labels = std::get<std::vector<std::string>>(glob.columns[0].data);
+  const auto& value = std::get<std::vector<double>>(glob.columns[4].data);
+  ASSERT_EQ(glob.columns[4].name, "value");
+  ASSERT_EQ(labels.size(), 4u * 3u);  // 4 matrices x 3 statistics
+  EXPECT_EQ(labels[3], "gal file=queen.gal");
+  EXPECT_EQ(labels[9], "gwt file=\"sub dir/knn.gwt\"");
+  for (std::size_t s = 0; s < 3; ++s) {
+    EXPECT_EQ(value[s], value[3 + s]) << "queen and its .gal, statistic " << s;
+    EXPECT_EQ(value[6 + s], value[9 + s]) << "knn and its .gwt, statistic " << s;
+  }
+  // The matrices table: 2 x 1,442 queen links twice, 512 x 4 kNN links twice.
+  EXPECT_EQ(mats.columns[0].size(), 2u * 2u * 1442u + 2u * 512u * 4u);
+  auto g2 = archive_open(again, false);
+  h5::Handle gg(H5Gopen2(g2, "/analyses/clusters/summary", H5P_DEFAULT));
+  const Table glob2 = h5::read_table(gg, "global");
+  for (std::size_t c = 4; c < glob.columns.size(); ++c)
+    EXPECT_EQ(glob.columns[c].data, glob2.columns[c].data) << glob.columns[c].name;
 }

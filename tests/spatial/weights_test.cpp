@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "core/rng.hpp"
 #include "southwest.hpp"
 #include "spatial/weights.hpp"
+#include "spatial/weights_io.hpp"
 #include "test_support.hpp"
 
 namespace revest::spatial {
@@ -138,6 +140,90 @@ TEST(WeightsTest, SpecErrorsNameTheProblem) {
   EXPECT_NE(test::error_of([] { parse_weights_spec("knn k", "job.toml:3"); }).find("key=value"),
             std::string::npos);
   EXPECT_NE(test::error_of([] { parse_weights_spec("economic", "x"); }).find("variable=NAME"),
+            std::string::npos);
+}
+
+// Weights from files (issue 18): the county queen matrix written as GeoDa .gal (on the 2022 codes,
+// and on the source codes, which the county units accept as aliases), as .gwt, as an edge list
+// and as Matrix Market reads back through `gal file=...` etc. as the built-in queen matrix, bit for
+// bit; a file that leaves a county out makes it an island (an error, or linked to its nearest
+// county with the file's median weight).
+TEST(WeightsTest, FileSpecsReadTheMatricesOtherToolsWrite) {
+  const Weights q = build("queen");
+  const Units& u = test::southwest_units();
+  std::vector<std::string> source_codes;
+  for (const auto& c : geo().counties) source_codes.push_back(std::to_string(c.adcode));
+  ASSERT_NE(source_codes, u.ids);  // some counties changed code: the aliases are exercised
+  // gal holds the pattern only (standardised again: the same bits); the others hold the
+  // row-standardised values, kept by standardise=none (standardising them again would divide by
+  // row sums that are 1 only to rounding).
+  const std::pair<std::string, std::string> cases[] = {
+      {"gal file=q.gal", write_weights_text(q.W, WeightsFormat::kGal, u.ids)},
+      {"gal file=q_old.gal", write_weights_text(q.W, WeightsFormat::kGal, source_codes)},
+      {"gwt file=q.gwt standardise=none", write_weights_text(q.W, WeightsFormat::kGwt, u.ids)},
+      {"edges file=q.csv weight=weight standardise=none",
+       write_weights_text(q.W, WeightsFormat::kEdges, u.ids)},
+      {"matrix file=q.mtx standardise=none",
+       write_weights_text(q.W, WeightsFormat::kMatrixMarket, u.ids)}};
+  for (const auto& [spec_text, text] : cases) {
+    const WeightsSpec spec = parse_weights_spec(spec_text, "test");
+    EXPECT_TRUE(spec.from_file());
+    EXPECT_EQ(parse_weights_spec(spec.label(), "t"), spec) << spec_text;
+    const Weights w = build_weights(spec, u, {}, text);
+    EXPECT_EQ(w.label, spec_text);
+    EXPECT_EQ(w.summary.links, q.summary.links) << spec_text;
+    EXPECT_TRUE(Eigen::MatrixXd(w.W) == Eigen::MatrixXd(q.W)) << spec_text;
+  }
+  // The edge list with other column names, and a quoted file name with a blank.
+  std::string renamed = write_weights_text(q.W, WeightsFormat::kEdges, u.ids);
+  renamed.replace(0, renamed.find('\n'), "src,dst,w");
+  const WeightsSpec e = parse_weights_spec(
+      "edges file=\"my weights.csv\" from=src to=dst weight=w standardise=none", "test");
+  EXPECT_EQ(e.file, "my weights.csv");
+  EXPECT_EQ(e.text, "edges file=\"my weights.csv\" from=src to=dst weight=w standardise=none");
+  WeightsSpec unlabelled = e;
+  unlabelled.text.clear();
+  EXPECT_EQ(unlabelled.label(),
+            "edges file=\"my weights.csv\" weight=w from=src to=dst standardise=none");
+  unlabelled.text = unlabelled.label();
+  EXPECT_EQ(parse_weights_spec(unlabelled.text, "t"), unlabelled);
+  EXPECT_TRUE(Eigen::MatrixXd(build_weights(e, u, {}, renamed).W) == Eigen::MatrixXd(q.W));
+  // County 0 left out of a gwt file (its lines removed): an island, named.
+  std::string gwt = write_weights_text(q.W, WeightsFormat::kGwt, u.ids), cut;
+  std::istringstream lines(gwt);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream f(line);
+    std::string a, b;
+    f >> a >> b;
+    if (a != u.ids[0] && b != u.ids[0]) cut += line + "\n";
+  }
+  EXPECT_NE(test::error_of([&] {
+              build_weights(parse_weights_spec("gwt file=cut.gwt", "t"), u, {}, cut);
+            }).find(u.names[0]),
+            std::string::npos);
+  const Weights linked =
+      build_weights(parse_weights_spec("gwt file=cut.gwt islands=nearest", "t"), u, {}, cut);
+  EXPECT_EQ(linked.summary.islands_linked, std::vector<std::size_t>{0});
+  EXPECT_EQ(linked.W.row(0).nonZeros(), 1);
+  // Errors: a file spec without its file, keys of other types, an unknown id (file and line).
+  EXPECT_NE(test::error_of([] { parse_weights_spec("gal", "job.toml:3"); }).find("need file=PATH"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] {
+              parse_weights_spec("knn k=4 file=x.gal", "job.toml:3");
+            }).find("key 'file' does not apply to type knn"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] {
+              parse_weights_spec("gal file=x.gal weight=w", "job.toml:3");
+            }).find("does not apply to type gal"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] {
+              parse_weights_spec("edges file=\"x.csv", "job.toml:3");
+            }).find("unclosed quote"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([&] {
+              build_weights(parse_weights_spec("gal file=bad.gal", "t"), u, {},
+                            "512\n999999 1\n510104\n");
+            }).find("bad.gal:2: "),
             std::string::npos);
 }
 
