@@ -50,7 +50,11 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
   o.inputs = view.get_strings("inputs");
   o.outputs = view.get_strings("outputs");
   o.environment = view.get_strings("environment");
-  m.returns = choice(view, "returns", {"vrs", "crs"}, dea::returns_from_string);
+  const std::int64_t stages = view.get_int("stages");
+  REVEST_REQUIRE(stages == 1 || stages == 3, view.where("stages")
+                                                 << ": must be 1 or 3, got " << stages);
+  m.stages = static_cast<int>(stages);
+  m.returns = choice(view, "returns", {"vrs", "crs", "nirs", "ndrs"}, dea::returns_from_string);
   m.sfa_distribution = choice(view, "sfa_distribution", {"half_normal", "truncated_normal"},
                               sfa::distribution_from_string);
   m.zero_slacks = choice(view, "zero_slacks", {"exclude", "include"}, dea::zero_slacks_from_string);
@@ -105,8 +109,10 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
   env_ = options_.resolved("environment", indicators);
   REVEST_REQUIRE(!inputs_.empty(), ctx << ": no inputs (option 'inputs' or use \"dea_input\")");
   REVEST_REQUIRE(!outputs_.empty(), ctx << ": no outputs (option 'outputs' or use \"dea_output\")");
-  REVEST_REQUIRE(!env_.empty(), ctx << ": no environment variables (option 'environment' or use "
-                                       "\"environment\")");
+  REVEST_REQUIRE(!env_.empty() || options_.method.stages == 1,
+                 ctx << ": no environment variables (option 'environment' or use "
+                        "\"environment\"): three stages need at least one (stage 2 explains the "
+                        "slacks by it); stages = 1 runs the DEA and its bootstrap without");
   N_ = panel.num_counties;
   T_ = panel.num_years();
   REVEST_REQUIRE(geo.size() == N_,
@@ -158,15 +164,24 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
   }
 }
 
+std::size_t ThreeStageDeaAnalysis::num_stages() const {
+  return options_.method.stages == 3 ? 2 : 1;
+}
+
+bool ThreeStageDeaAnalysis::with_truncreg() const {
+  return options_.method.truncated_regression && !env_.empty();
+}
+
 std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
   std::vector<ReplicationSpec> specs{
       {"scores",
-       {T_, 2, N_},
+       {T_, num_stages(), N_},
        "bootstrap DEA score (" + std::string(dea::to_string(options_.method.returns)) +
-           ", input) of each county (last index) in stage 1 / stage 3 (middle index) and year "
-           "(first index)",
+           ", input) of each county (last index) in " +
+           (num_stages() == 2 ? "stage 1 / stage 3 (middle index)" : "stage 1") +
+           " and year (first index)",
        "1"}};
-  if (options_.method.truncated_regression)
+  if (with_truncreg())
     specs.push_back(
         {"truncreg",
          {T_, env_.size() + 2},
@@ -176,14 +191,14 @@ std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
 
 TaskOutcome ThreeStageDeaAnalysis::run_task(std::size_t, Rng& rng,
                                             std::span<const std::span<double>> out) const {
-  const std::size_t p = env_.size();
+  const std::size_t p = env_.size(), S = num_stages();
   for (std::size_t t = 0; t < T_; ++t) {
     const dea::ThreeStageResult& Y = years_[t].r;
     const dea::ThreeStageReplication rep = dea::three_stage_replication(Y, rng);
     if (!rep.status.ok()) return {TaskStatus::kNumericalFailure, rep.status.message};
-    write(out[0], (t * 2 + 0) * N_, rep.stage1);
-    write(out[0], (t * 2 + 1) * N_, rep.stage3);
-    if (options_.method.truncated_regression && Y.truncreg.ok())
+    write(out[0], (t * S + 0) * N_, rep.stage1);
+    if (S == 2) write(out[0], (t * S + 1) * N_, rep.stage3);
+    if (with_truncreg() && Y.truncreg.ok())
       write(out[1], t * (p + 2),
             std::vector<double>(rep.truncreg.data(), rep.truncreg.data() + rep.truncreg.size()));
   }
@@ -194,23 +209,26 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
   const std::size_t m = inputs_.size(), p = env_.size();
   const std::size_t block = summary_block_columns(reader.num_tasks());
   const double conf = options_.method.confidence;
-  const auto sc = summarize_replication_columns(reader, 0, T_ * 2 * N_, conf, block);
+  const std::size_t S = num_stages();
+  const auto sc = summarize_replication_columns(reader, 0, T_ * S * N_, conf, block);
   std::ostringstream lv;
   lv << conf * 100 << "%";
   const std::string level = lv.str(), main = dea::to_string(options_.method.returns);
-  const std::string other = main == "vrs" ? "crs" : "vrs";
+  const bool main_extra = main != "vrs" && main != "crs";  // nirs, ndrs: a column of its own
+  const double tol = options_.method.efficient_tolerance;
 
   Table eff{"efficiency",
-            "three-stage DEA per county and year: stage-1 and stage-3 input efficiency (" + main +
-                " main model with bootstrap; " + other +
-                "; scale = crs / vrs), SW98 bootstrap "
-                "bias, bias-corrected score, variance and " +
-                level + " intervals (SW 2000)",
+            std::string(S == 2 ? "three-stage DEA" : "DEA (stages = 1)") +
+                " per county and year: input efficiency (" + main +
+                " main model with bootstrap; crs and vrs, scale = crs / vrs, returns to scale), "
+                "SW98 bootstrap bias, bias-corrected score, variance and " +
+                level + " intervals (SW 2000)" + (S == 2 ? " at stage 1 and stage 3" : ""),
             {}};
   {
-    std::vector<std::int64_t> adcode, year, nboot1, nboot3;
-    std::vector<std::string> name, province, status1, status3, peers1, peers3;
-    std::vector<double> cols[16];
+    std::vector<std::int64_t> adcode, year;
+    std::vector<std::int64_t> nboot[2];
+    std::vector<std::string> name, province, status[2], peers[2], rts[2];
+    std::vector<double> cols[2][9];
     for (std::size_t i = 0; i < N_; ++i)
       for (std::size_t t = 0; t < T_; ++t) {
         const dea::ThreeStageResult& Y = years_[t].r;
@@ -218,68 +236,78 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         name.push_back(county_name_[i]);
         province.push_back(province_[i]);
         year.push_back(years_[t].year);
-        status1.push_back(dea::lp_status_name(Y.stage1.unit_status[i]));
-        status3.push_back(dea::lp_status_name(Y.stage3.unit_status[i]));
-        peers1.push_back(peers_string(Y.stage1.peers[i], adcode_));
-        peers3.push_back(peers_string(Y.stage3.peers[i], adcode_));
-        const double v1 = Y.stage1.farrell[i], o1 = Y.stage1_other[i];
-        const double v3 = Y.stage3.farrell[i], o3 = Y.stage3_other[i];
-        const double crs1 = main == "vrs" ? o1 : v1, vrs1 = main == "vrs" ? v1 : o1;
-        const double crs3 = main == "vrs" ? o3 : v3, vrs3 = main == "vrs" ? v3 : o3;
-        const std::size_t f1 = (t * 2 + 0) * N_ + i, f3 = (t * 2 + 1) * N_ + i;
-        const double vals[16] = {vrs1,
-                                 crs1,
-                                 crs1 / vrs1,
-                                 sc.mean[f1] - v1,
-                                 2 * v1 - sc.mean[f1],
-                                 sc.se[f1] * sc.se[f1],
-                                 2 * v1 - sc.hi[f1],
-                                 2 * v1 - sc.lo[f1],
-                                 vrs3,
-                                 crs3,
-                                 crs3 / vrs3,
-                                 sc.mean[f3] - v3,
-                                 2 * v3 - sc.mean[f3],
-                                 sc.se[f3] * sc.se[f3],
-                                 2 * v3 - sc.hi[f3],
-                                 2 * v3 - sc.lo[f3]};
-        for (int c = 0; c < 16; ++c) cols[c].push_back(vals[c]);
-        nboot1.push_back(static_cast<std::int64_t>(sc.n[f1]));
-        nboot3.push_back(static_cast<std::int64_t>(sc.n[f3]));
+        for (std::size_t st = 0; st < S; ++st) {
+          const dea::DeaResult& d = st == 0 ? Y.stage1 : Y.stage3;
+          const std::vector<double>& crs = st == 0 ? Y.stage1_crs : Y.stage3_crs;
+          const std::vector<double>& vrs = st == 0 ? Y.stage1_vrs : Y.stage3_vrs;
+          const std::vector<double>& nirs = st == 0 ? Y.stage1_nirs : Y.stage3_nirs;
+          status[st].push_back(dea::lp_status_name(d.unit_status[i]));
+          peers[st].push_back(peers_string(d.peers[i], adcode_));
+          rts[st].push_back(dea::returns_to_scale(crs[i], vrs[i], nirs[i], tol));
+          const double v = d.farrell[i];
+          const std::size_t f = (t * S + st) * N_ + i;
+          const double vals[9] = {vrs[i],
+                                  crs[i],
+                                  crs[i] / vrs[i],
+                                  v,
+                                  sc.mean[f] - v,
+                                  2 * v - sc.mean[f],
+                                  sc.se[f] * sc.se[f],
+                                  2 * v - sc.hi[f],
+                                  2 * v - sc.lo[f]};
+          for (int c = 0; c < 9; ++c) cols[st][c].push_back(vals[c]);
+          nboot[st].push_back(static_cast<std::int64_t>(sc.n[f]));
+        }
       }
     eff.columns = {{"adcode", adcode, "2022 official county code"},
                    {"name", name, "2022 official county name"},
                    {"province", province, "province (English)"},
                    {"year", year, "year"}};
-    const char* names[16] = {"stage1_vrs", "stage1_crs", "stage1_scale", "stage1_bias",
-                             "stage1_bc",  "stage1_var", "stage1_ci_lo", "stage1_ci_hi",
-                             "stage3_vrs", "stage3_crs", "stage3_scale", "stage3_bias",
-                             "stage3_bc",  "stage3_var", "stage3_ci_lo", "stage3_ci_hi"};
-    for (int st = 0; st < 2; ++st) {
-      const std::string S = st == 0 ? "stage 1" : "stage 3";
+    for (std::size_t st = 0; st < S; ++st) {
+      const std::string K = st == 0 ? "stage1_" : "stage3_";
+      const std::string P = st == 0 ? "stage 1" : "stage 3";
       const std::string B = " of the " + main + " score (SW98 bootstrap)";
-      const std::string desc[8] = {S + " VRS input efficiency",
-                                   S + " CRS input efficiency",
-                                   S + " scale efficiency (CRS / VRS)",
-                                   S + " bias" + B,
-                                   S + " bias-corrected score" + B,
-                                   S + " variance" + B,
-                                   S + " lower end of the " + level + " interval" + B,
-                                   S + " upper end of the " + level + " interval" + B};
-      for (int c = 0; c < 8; ++c)
-        eff.columns.push_back({names[st * 8 + c], cols[st * 8 + c], desc[c], "1"});
+      const std::string names[9] = {"vrs", "crs", "scale", main,   "bias",
+                                    "bc",  "var", "ci_lo", "ci_hi"};
+      const std::string desc[9] = {P + " VRS input efficiency",
+                                   P + " CRS input efficiency",
+                                   P + " scale efficiency (CRS / VRS)",
+                                   P + " " + main + " input efficiency (the main model)",
+                                   P + " bias" + B,
+                                   P + " bias-corrected score" + B,
+                                   P + " variance" + B,
+                                   P + " lower end of the " + level + " interval" + B,
+                                   P + " upper end of the " + level + " interval" + B};
+      for (int c = 0; c < 9; ++c) {
+        if (c == 3 && !main_extra) continue;  // the main model is the vrs or crs column
+        eff.columns.push_back({K + names[c], cols[st][c], desc[c], "1"});
+        if (c == 2)
+          eff.columns.push_back(
+              {K + "rts", rts[st],
+               P + " returns to scale: crs (CRS = VRS: scale efficient), drs (NIRS = VRS: "
+                   "decreasing) or irs (increasing); equal within efficient_tolerance"});
+      }
     }
-    eff.columns.push_back({"stage1_boot_n", nboot1, "stage-1 replications with a score"});
-    eff.columns.push_back({"stage3_boot_n", nboot3, "stage-3 replications with a score"});
-    eff.columns.push_back({"stage1_status", status1, "stage-1 LP status (" + main + ")"});
-    eff.columns.push_back({"stage3_status", status3, "stage-3 LP status (" + main + ")"});
-    eff.columns.push_back({"stage1_peers", peers1, "stage-1 peers adcode:lambda (" + main + ")"});
-    eff.columns.push_back({"stage3_peers", peers3, "stage-3 peers adcode:lambda (" + main + ")"});
+    for (std::size_t st = 0; st < S; ++st) {
+      const std::string K = st == 0 ? "stage1_" : "stage3_";
+      const std::string P = st == 0 ? "stage-1" : "stage-3";
+      eff.columns.push_back({K + "boot_n", nboot[st], P + " replications with a score"});
+    }
+    for (std::size_t st = 0; st < S; ++st) {
+      const std::string K = st == 0 ? "stage1_" : "stage3_";
+      const std::string P = st == 0 ? "stage-1" : "stage-3";
+      eff.columns.push_back({K + "status", status[st], P + " LP status (" + main + ")"});
+    }
+    for (std::size_t st = 0; st < S; ++st) {
+      const std::string K = st == 0 ? "stage1_" : "stage3_";
+      const std::string P = st == 0 ? "stage-1" : "stage-3";
+      eff.columns.push_back({K + "peers", peers[st], P + " peers adcode:lambda (" + main + ")"});
+    }
   }
 
   Table slacks{"slacks",
-               "per county, year and input: observed input, stage-1 total slack (" + main +
-                   "), adjusted input (stage 2), stage-3 total slack",
+               "per county, year and input: observed input, stage-1 total slack (" + main + ")" +
+                   (S == 2 ? ", adjusted input (stage 2), stage-3 total slack" : ""),
                {}};
   {
     std::vector<std::int64_t> adcode, year;
@@ -295,16 +323,52 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
           input.push_back(inputs_[k]);
           x.push_back(Y.x(ii, kk));
           s1.push_back(Y.slack1(ii, kk));
-          xa.push_back(Y.x_adj(ii, kk));
-          s3.push_back(Y.slack3(ii, kk));
+          if (S == 2) {
+            xa.push_back(Y.x_adj(ii, kk));
+            s3.push_back(Y.slack3(ii, kk));
+          }
         }
     slacks.columns = {{"adcode", adcode, "2022 official county code"},
                       {"year", year, "year"},
                       {"input", input, "DEA input"},
                       {"x", x, "observed input"},
-                      {"slack1", s1, "stage-1 total slack (radial + non-radial)"},
-                      {"x_adjusted", xa, "input adjusted for environment and noise (stage 2)"},
-                      {"slack3", s3, "stage-3 total slack"}};
+                      {"slack1", s1, "stage-1 total slack (radial + non-radial)"}};
+    if (S == 2) {
+      slacks.columns.push_back(
+          {"x_adjusted", xa, "input adjusted for environment and noise (stage 2)"});
+      slacks.columns.push_back({"slack3", s3, "stage-3 total slack"});
+    }
+  }
+
+  Table oslacks{"output_slacks",
+                "per county, year and output: observed output and its slack (" + main +
+                    ", the max-slack phase at the optimal radial score)" +
+                    (S == 2 ? " at stage 1 and stage 3" : ""),
+                {}};
+  {
+    std::vector<std::int64_t> adcode, year;
+    std::vector<std::string> output;
+    std::vector<double> yv, s1, s3;
+    for (std::size_t i = 0; i < N_; ++i)
+      for (std::size_t t = 0; t < T_; ++t)
+        for (std::size_t r = 0; r < outputs_.size(); ++r) {
+          const auto ii = static_cast<Eigen::Index>(i), rr = static_cast<Eigen::Index>(r);
+          const dea::ThreeStageResult& Y = years_[t].r;
+          adcode.push_back(adcode_[i]);
+          year.push_back(years_[t].year);
+          output.push_back(outputs_[r]);
+          yv.push_back(Y.y(ii, rr));
+          s1.push_back(Y.stage1.output_slacks(ii, rr));
+          if (S == 2) s3.push_back(Y.stage3.output_slacks(ii, rr));
+        }
+    oslacks.columns = {{"adcode", adcode, "2022 official county code"},
+                       {"year", year, "year"},
+                       {"output", output, "DEA output"},
+                       {"y", yv, "observed output"},
+                       {"slack1", s1,
+                        "stage-1 output slack (shortfall beyond the radial contraction; exactly 0 "
+                        "below slack_tolerance x output)"}};
+    if (S == 2) oslacks.columns.push_back({"slack3", s3, "stage-3 output slack"});
   }
 
   std::ostringstream zd;
@@ -318,7 +382,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
     std::vector<std::int64_t> year, fyear, nzero, nfit;
     std::vector<std::string> input, term, finput, status, message;
     std::vector<double> est, se, sig, sig_se, gam, gam_se, mu, ll, lr, lrp, meanu;
-    for (std::size_t t = 0; t < T_; ++t)
+    for (std::size_t t = 0; t < (S == 2 ? T_ : 0); ++t)
       for (std::size_t k = 0; k < m; ++k) {
         const dea::ThreeStageResult& Y = years_[t].r;
         const sfa::SfaResult& r = Y.stage2[k].fit;
@@ -381,7 +445,11 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                          std::string(dea::to_string(options_.method.zero_slacks)) +
                          "); every unit is adjusted"}};
   }
-  std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(coef), std::move(fits)};
+  std::vector<Table> tables{std::move(eff), std::move(slacks), std::move(oslacks)};
+  if (S == 2) {
+    tables.push_back(std::move(coef));
+    tables.push_back(std::move(fits));
+  }
 
   {
     Table bw{"bandwidths",
@@ -395,7 +463,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                                       ? std::string("fixed")
                                       : std::string(dea::to_string(options_.method.bandwidth_rule));
     for (std::size_t t = 0; t < T_; ++t)
-      for (int st = 1; st <= 3; st += 2) {
+      for (int st = 1; st <= (S == 2 ? 3 : 1); st += 2) {
         const dea::ThreeStageResult& Y = years_[t].r;
         const dea::DeaResult& d = st == 1 ? Y.stage1 : Y.stage3;
         std::int64_t fin = 0, eff1 = 0;
@@ -423,7 +491,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
     tables.push_back(std::move(bw));
   }
 
-  if (options_.method.truncated_regression) {
+  if (with_truncreg()) {
     const auto st = summarize_replication_columns(reader, 1, T_ * (p + 2), conf, block);
     Table tr{"truncated_regression",
              "Simar-Wilson (2007) Algorithm 1: truncated regression of 1 / stage-1 score on the "

@@ -68,6 +68,8 @@ class ThreeStageDeaAnalysis : public Analysis {
   const std::vector<std::string>& environment() const { return env_; }
 
  private:
+  std::size_t num_stages() const;  ///< stages bootstrapped: 2 (stages 1 and 3) or 1
+  bool with_truncreg() const;      ///< SW2007 runs: the option, and environment variables given
   std::string name_;
   ThreeStageDeaOptions options_;
   std::vector<std::string> inputs_, outputs_, env_;

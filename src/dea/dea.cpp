@@ -20,6 +20,8 @@ const char* to_string(Returns r) {
       return "vrs";
     case Returns::kNirs:
       return "nirs";
+    case Returns::kNdrs:
+      return "ndrs";
   }
   return "?";
 }
@@ -28,7 +30,8 @@ Returns returns_from_string(const std::string& s) {
   if (s == "crs") return Returns::kCrs;
   if (s == "vrs") return Returns::kVrs;
   if (s == "nirs") return Returns::kNirs;
-  REVEST_FAIL("unknown returns to scale '" << s << "' (crs, vrs or nirs)");
+  if (s == "ndrs") return Returns::kNdrs;
+  REVEST_FAIL("unknown returns to scale '" << s << "' (crs, vrs, nirs or ndrs)");
 }
 Orientation orientation_from_string(const std::string& s) {
   if (s == "input") return Orientation::kInput;
@@ -102,7 +105,7 @@ void check_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* 
 }
 
 /// The envelopment LP of one reference set. Columns: 0 = score (theta or phi), 1..n = lambda.
-/// Rows: m input rows, s output rows, and one convexity row for VRS / NIRS.
+/// Rows: m input rows, s output rows, and one convexity row for VRS / NIRS / NDRS.
 class EnvelopmentModel {
  public:
   EnvelopmentModel(const Eigen::MatrixXd& xr, const Eigen::MatrixXd& yr, const DeaOptions& o)
@@ -164,6 +167,10 @@ class EnvelopmentModel {
     if (o.returns == Returns::kNirs) {
       rowlb.back() = -inf;
       rowub.back() = 1.0;
+    }
+    if (o.returns == Returns::kNdrs) {
+      rowlb.back() = 1.0;
+      rowub.back() = inf;
     }
     lp_.setLogLevel(0);
     lp_.loadProblem(mat, collb.data(), colub.data(), obj.data(), rowlb.data(), rowub.data());

@@ -7,7 +7,8 @@
 ///   input orientation:  theta* = min theta  s.t.  sum_j l_j x_j <= theta x_o,  sum_j l_j y_j >= y_o
 ///   output orientation: phi*   = max phi    s.t.  sum_j l_j x_j <= x_o,  sum_j l_j y_j >= phi y_o
 /// with l >= 0 and, for the returns to scale, CRS: no further constraint; VRS: sum l = 1;
-/// NIRS: sum l <= 1 (Charnes, Cooper & Rhodes 1978; Banker, Charnes & Cooper 1984).
+/// NIRS: sum l <= 1; NDRS: sum l >= 1 (Charnes, Cooper & Rhodes 1978; Banker, Charnes & Cooper
+/// 1984; Fare, Grosskopf & Lovell 1994 for the non-increasing / non-decreasing technologies).
 /// Phase 2 (optional) keeps the radial score fixed and maximises the sum of the input and output
 /// slacks; the slacks, peers (l_j > 0) and targets come from that solution.
 ///
@@ -19,7 +20,7 @@
 /// super-efficiency) is a status on that unit, not an error.
 ///
 /// \test tests/dea/dea_test.cpp: Coelli's DEAP 2.1 example EG1 (CRS input: scores, slacks, peers,
-/// weights, targets as printed), closed forms for one input and one output (CRS, VRS, NIRS, both
+/// weights, targets as printed), closed forms for one input and one output (CRS, VRS, NIRS, NDRS, both
 /// orientations), CRS input/output reciprocity, scale efficiency, super-efficiency and infeasible
 /// cases, a reference set different from the evaluated set, warm start equal to cold start, bad data.
 #include <Eigen/Dense>
@@ -30,11 +31,11 @@
 
 namespace revest::dea {
 
-enum class Returns { kCrs, kVrs, kNirs };
+enum class Returns { kCrs, kVrs, kNirs, kNdrs };
 enum class Orientation { kInput, kOutput };
 const char* to_string(Returns r);
 const char* to_string(Orientation o);
-Returns returns_from_string(const std::string& s);          ///< "crs" | "vrs" | "nirs"
+Returns returns_from_string(const std::string& s);          ///< "crs" | "vrs" | "nirs" | "ndrs"
 Orientation orientation_from_string(const std::string& s);  ///< "input" | "output"
 
 struct DeaOptions {

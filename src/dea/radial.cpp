@@ -164,7 +164,7 @@ RadialSolver::RadialSolver(const Eigen::MatrixXd& x_ref, const Eigen::MatrixXd& 
   kernels_ = kernels(rows_);
   xo_.resize(m_);
   yo_.resize(s_);
-  cols_ = 1 + n_ + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
+  cols_ = 1 + n_ + m_ + s_ + (returns_ == Returns::kNirs || returns_ == Returns::kNdrs ? 1 : 0);
   in_basis_.assign(static_cast<std::size_t>(cols_), 0);
   in_candidates_.assign(static_cast<std::size_t>(n_), 0);
   rhs_ = Vec::Zero(rows_);
@@ -194,15 +194,16 @@ void RadialSolver::column(int c, Vec& a) const {
   } else if (c <= n_ + m_ + s_) {
     a[m_ + (c - n_ - m_ - 1)] = -1.0;
   } else {
-    a[m_ + s_] = 1.0;  // NIRS convexity slack
+    a[m_ + s_] = returns_ == Returns::kNirs ? 1.0 : -1.0;  // NIRS slack, NDRS surplus
   }
 }
 
 inline double RadialSolver::fixed_reduced_cost(int f, const Vec& pi) const {
   // f = 0: theta (1 - pi' x_o); f = 1..m+s: an input slack or output surplus (pi_(f-1));
-  // f = m+s+1: the NIRS convexity slack (-pi_(m+s)).
+  // f = m+s+1: the NIRS convexity slack (-pi_(m+s)) or NDRS surplus (pi_(m+s)).
   if (f == 0) return 1.0 - pi.head(m_).dot(xo_);
-  return f <= m_ + s_ ? pi[f - 1] : -pi[m_ + s_];
+  if (f <= m_ + s_) return pi[f - 1];
+  return returns_ == Returns::kNirs ? -pi[m_ + s_] : pi[m_ + s_];
 }
 
 double RadialSolver::reduced_cost(int c, const Vec& pi) const {
@@ -260,7 +261,7 @@ bool RadialSolver::start_inverse(int k, int istar, int rstar) {
   // rstar's) has a closed-form inverse. B z = b reads
   //   input i:  x_oi z_theta - x_ki z_lambda - [i != istar] z_si = b_i
   //   output r: y_kr z_lambda - [r != rstar] z_sr = b_(m+r)
-  //   convexity (VRS, NIRS): z_lambda = b_(m+s)
+  //   convexity (VRS, NIRS, NDRS): z_lambda = b_(m+s)
   // so z_lambda = b_(m+s) (CRS: b_(m+rstar) / y_k,rstar), z_theta = (b_istar + x_k,istar
   // z_lambda) / x_o,istar, and each slack follows from its row. Column j of B^-1 is z for b = e_j.
   const auto xk = xt_.col(k), yk = yt_.col(k);
@@ -367,7 +368,8 @@ RadialSolver::Solution RadialSolver::solve(const Eigen::Ref<const Eigen::VectorX
   xb_ = xb_.cwiseMax(0.0);
 
   Vec pi(rows_), a(rows_), alpha(rows_);
-  const int fixed_cols = 1 + m_ + s_ + (returns_ == Returns::kNirs ? 1 : 0);
+  const int fixed_cols =
+      1 + m_ + s_ + (returns_ == Returns::kNirs || returns_ == Returns::kNdrs ? 1 : 0);
   auto fixed_col = [&](int f) { return f == 0 ? 0 : n_ + f; };  // theta and the slack columns
   int pivots = 0, since_refactor = 0;
   bool hint_phase = !hint.empty();

@@ -6,7 +6,7 @@
 /// only in the evaluated unit. RadialSolver is a dense revised primal simplex written for exactly
 /// this LP:
 ///   theta* = min theta  s.t.  theta x_o - sum_j l_j x_j >= 0,  sum_j l_j y_j >= y_o,
-///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | free (CRS),  l >= 0,
+///            sum_j l_j = 1 (VRS) | <= 1 (NIRS) | >= 1 (NDRS) | free (CRS),  l >= 0,
 /// with the explicit inverse of the (m+s+1)^2 basis, updated at each pivot and refactorised by
 /// Gauss-Jordan elimination every 16 pivots (the inner loops are compiled per row count, and for
 /// AVX2 on x86-64 with identical results: see Kernels); an optimum is accepted only when the primal and dual residuals of the basis
@@ -25,7 +25,7 @@
 /// caller falls back to Clp (solve_dea), so results never depend on this solver's limits.
 ///
 /// \test tests/dea/radial_test.cpp: equal to Clp (solve_dea, phase 1) to 1e-9 on random data sets
-/// for CRS, VRS and NIRS, on degenerate data (duplicates, ties, units on one ray), and on
+/// for CRS, VRS, NIRS and NDRS, on degenerate data (duplicates, ties, units on one ray), and on
 /// Simar-Wilson pseudo-samples; the fallback cases.
 #include <Eigen/Dense>
 #include <cstddef>
@@ -86,7 +86,7 @@ class RadialSolver {
 
  private:
   // Column c of the standard-form matrix: 0 = theta, 1..n = lambda, then m input slacks, s output
-  // surpluses, and (NIRS) the convexity slack.
+  // surpluses, and (NIRS, NDRS) the convexity slack or surplus.
   void column(int c, Vec& a) const;
   bool refactor();
   bool start_inverse(int k, int istar, int rstar);

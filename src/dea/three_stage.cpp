@@ -17,8 +17,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-Returns other_returns(Returns r) { return r == Returns::kVrs ? Returns::kCrs : Returns::kVrs; }
-
 /// Whether the total slack s of an input whose value is x is zero (slack_tolerance).
 bool zero_slack(double s, double x, const ThreeStageOptions& o) {
   return s <= o.slack_tolerance * x;
@@ -153,8 +151,8 @@ BootstrapScope bootstrap_scope_from_string(const std::string& s) {
 }
 
 void ThreeStageOptions::validate() const {
-  REVEST_REQUIRE(returns == Returns::kVrs || returns == Returns::kCrs,
-                 "three-stage DEA options: returns must be VRS or CRS, got " << to_string(returns));
+  REVEST_REQUIRE(stages == 1 || stages == 3,
+                 "three-stage DEA options: stages must be 1 or 3, got " << stages);
   REVEST_REQUIRE(confidence > 0 && confidence < 1,
                  "three-stage DEA options: confidence must be in (0, 1), got " << confidence);
   REVEST_REQUIRE(
@@ -255,6 +253,29 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
   return r;
 }
 
+namespace {
+
+/// SW2007 Algorithm 1, step 2: the truncated regression of 1 / theta of the inefficient units on
+/// (1, z) (R.z1).
+void fit_sw2007(ThreeStageResult& R, const ThreeStageOptions& options) {
+  std::vector<double> d;
+  for (std::size_t i = 0; i < R.stage1.farrell.size(); ++i) {
+    const double th = R.stage1.farrell[i];
+    // Inefficient units: efficient ones are exactly 1 (efficient_tolerance, DeaOptions).
+    if (std::isfinite(th) && th < 1.0 - options.efficient_tolerance) {
+      R.truncreg_units.push_back(static_cast<int>(i));
+      d.push_back(1.0 / th);
+    }
+  }
+  Eigen::MatrixXd Zt(static_cast<Eigen::Index>(d.size()), R.z1.cols());
+  for (std::size_t r = 0; r < d.size(); ++r)
+    Zt.row(static_cast<Eigen::Index>(r)) = R.z1.row(R.truncreg_units[r]);
+  R.truncreg = fit_truncated_regression(
+      Eigen::Map<Eigen::VectorXd>(d.data(), static_cast<Eigen::Index>(d.size())), Zt);
+}
+
+}  // namespace
+
 // ---- point estimates ----
 
 ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
@@ -269,7 +290,11 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                  ctx << ": " << x.rows() << " rows of inputs, " << y.rows() << " of outputs and "
                      << z.rows() << " of environment variables");
   REVEST_REQUIRE(m >= 1 && s >= 1, ctx << ": needs at least one input and one output");
-  REVEST_REQUIRE(p >= 1, ctx << ": needs at least one environment variable (stage 2)");
+  const bool three = options.stages == 3;
+  REVEST_REQUIRE(p >= 1 || !three,
+                 ctx << ": three stages need at least one environment variable (stage 2 explains "
+                        "the slacks by it); with none, stages = 1 runs the DEA and its bootstrap "
+                        "only");
   REVEST_REQUIRE(n >= m + s + p + 2, ctx << ": " << n << " units are too few for " << m
                                          << " inputs, " << s << " outputs and " << p
                                          << " environment variables");
@@ -290,22 +315,40 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   R.x = x;
   R.y = y;
   R.z = z;
-  const DeaOptions main_opts = dea_options(options, options.returns, true);
-  const DeaOptions other_opts = dea_options(options, other_returns(options.returns), false);
-  // Stage 1.
-  R.stage1 = solve_dea(x, y, main_opts, names.units);
-  R.stage1_other = solve_dea(x, y, other_opts, names.units).farrell;
-  R.slack1 = x - R.stage1.input_targets;
-  R.status = R.stage1.status;
-  // Stage 2.
   Eigen::MatrixXd Z(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(p + 1));
   Z.col(0).setOnes();
   Z.rightCols(static_cast<Eigen::Index>(p)) = z;
+  R.z1 = Z;
+  const DeaOptions main_opts = dea_options(options, options.returns, true);
+  // The radial CRS, VRS and NIRS scores (the main model's own where it is one of them).
+  auto radial = [&](const Eigen::MatrixXd& xx, const DeaResult& main, std::vector<double>& crs,
+                    std::vector<double>& vrs, std::vector<double>& nirs) {
+    auto score = [&](Returns r) {
+      return r == options.returns
+                 ? main.farrell
+                 : solve_dea(xx, y, dea_options(options, r, false), names.units).farrell;
+    };
+    crs = score(Returns::kCrs);
+    vrs = score(Returns::kVrs);
+    nirs = score(Returns::kNirs);
+  };
+  // Stage 1.
+  R.stage1 = solve_dea(x, y, main_opts, names.units);
+  radial(x, R.stage1, R.stage1_crs, R.stage1_vrs, R.stage1_nirs);
+  R.slack1 = x - R.stage1.input_targets;
+  R.status = R.stage1.status;
+  const SwOptions sw = options.sw();
+  R.h1 = bandwidth(R.stage1.farrell, sw);
+  if (!three) {
+    R.x_adj = x;
+    if (options.truncated_regression && p >= 1) fit_sw2007(R, options);
+    return R;
+  }
+  // Stage 2.
   std::vector<std::string> znames{"(intercept)"};
   for (std::size_t j = 0; j < p; ++j)
     znames.push_back(j < names.environment.size() ? names.environment[j]
                                                   : "z" + std::to_string(j + 1));
-  R.z1 = Z;
   R.dep = usable_slacks(R.slack1, R.stage1.unit_status, x, options);
   R.stage2 =
       fit_stage2(R.dep, Z, znames, names.inputs,
@@ -321,30 +364,18 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   R.x_adj = adjust_inputs(terms, x, terms.worst(), options);
   // Stage 3.
   R.stage3 = solve_dea(R.x_adj, y, main_opts, names.units);
-  R.stage3_other = solve_dea(R.x_adj, y, other_opts, names.units).farrell;
+  radial(R.x_adj, R.stage3, R.stage3_crs, R.stage3_vrs, R.stage3_nirs);
   R.slack3 = R.x_adj - R.stage3.input_targets;
-  // Bandwidths.
-  const SwOptions sw = options.sw();
-  R.h1 = bandwidth(R.stage1.farrell, sw);
   R.h3 = bandwidth(R.stage3.farrell, sw);
-  // SW2007 Algorithm 1, step 2.
-  if (options.truncated_regression) {
-    std::vector<double> d;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double th = R.stage1.farrell[i];
-      // Inefficient units: efficient ones are exactly 1 (efficient_tolerance, DeaOptions).
-      if (std::isfinite(th) && th < 1.0 - options.efficient_tolerance) {
-        R.truncreg_units.push_back(static_cast<int>(i));
-        d.push_back(1.0 / th);
-      }
-    }
-    Eigen::MatrixXd Zt(static_cast<Eigen::Index>(d.size()), Z.cols());
-    for (std::size_t r = 0; r < d.size(); ++r)
-      Zt.row(static_cast<Eigen::Index>(r)) = Z.row(R.truncreg_units[r]);
-    R.truncreg = fit_truncated_regression(
-        Eigen::Map<Eigen::VectorXd>(d.data(), static_cast<Eigen::Index>(d.size())), Zt);
-  }
+  if (options.truncated_regression) fit_sw2007(R, options);
   return R;
+}
+
+const char* returns_to_scale(double crs, double vrs, double nirs, double tolerance) {
+  if (!std::isfinite(crs) || !std::isfinite(vrs) || !std::isfinite(nirs)) return "";
+  auto same = [&](double a, double b) { return std::abs(a - b) <= tolerance * std::abs(b); };
+  if (same(crs, vrs)) return "crs";
+  return same(nirs, vrs) ? "drs" : "irs";
 }
 
 std::string ThreeStageResult::brief_report() const {
@@ -361,20 +392,30 @@ std::string ThreeStageResult::brief_report() const {
     os << label << ": mean " << to_string(options.returns) << " efficiency "
        << (k ? sum / static_cast<double>(k) : kNaN) << ", " << eff << " efficient; ";
   };
-  os << "Three-stage DEA of " << x.rows() << " units (" << x.cols() << " inputs, " << y.cols()
-     << " outputs, " << z.cols() << " environment variables). ";
+  const bool three = options.stages == 3;
+  os << (three ? "Three-stage DEA of " : "DEA (stage 1 only) of ") << x.rows() << " units ("
+     << x.cols() << " inputs, " << y.cols() << " outputs, " << z.cols()
+     << " environment variables). ";
   stage("Stage 1", stage1);
-  os << "stage 2 (" << to_string(options.slack_scale) << "): ";
-  for (std::size_t k = 0; k < stage2.size(); ++k)
-    os << (k ? ", " : "")
-       << (k < names.inputs.size() ? names.inputs[k] : "input " + std::to_string(k + 1)) << " "
-       << stage2[k].status_name() << " (" << stage2[k].units << " units, "
-       << stage2[k].zero_slack_units << " with zero slack)";
-  os << "; ";
-  stage("stage 3", stage3);
-  os << "bandwidths " << h1 << " / " << h3 << " ("
-     << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule)) << ")";
-  if (options.truncated_regression)
+  if (!three) {
+    os << "bandwidth " << h1 << " ("
+       << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule)) << ")";
+  }
+  if (three) {
+    os << "stage 2 (" << to_string(options.slack_scale) << "): ";
+    for (std::size_t k = 0; k < stage2.size(); ++k)
+      os << (k ? ", " : "")
+         << (k < names.inputs.size() ? names.inputs[k] : "input " + std::to_string(k + 1)) << " "
+         << stage2[k].status_name() << " (" << stage2[k].units << " units, "
+         << stage2[k].zero_slack_units << " with zero slack)";
+  }
+  if (three) {
+    os << "; ";
+    stage("stage 3", stage3);
+    os << "bandwidths " << h1 << " / " << h3 << " ("
+       << (options.bandwidth > 0 ? "fixed" : to_string(options.bandwidth_rule)) << ")";
+  }
+  if (options.truncated_regression && z.cols() > 0)
     os << "; SW2007 truncated regression on " << truncreg_units.size()
        << " units: " << truncreg.status.to_string();
   os << "; status " << status.to_string() << ".";
@@ -389,7 +430,9 @@ ThreeStageReplication three_stage_replication(const ThreeStageResult& P, Rng& rn
   ThreeStageReplication out;
   const Eigen::MatrixXd xs1 = pseudo_inputs(P.x, P.stage1.farrell, P.h1, rng, o.bandwidth_rule);
   out.stage1 = scores_against(P.x, P.y, xs1, P.stage1, o.returns);
-  if (o.bootstrap == BootstrapScope::kScores) {
+  if (o.stages == 1) {
+    // Stage 1 only: no stage-3 scores.
+  } else if (o.bootstrap == BootstrapScope::kScores) {
     const Eigen::MatrixXd xs3 =
         pseudo_inputs(P.x_adj, P.stage3.farrell, P.h3, rng, o.bandwidth_rule);
     out.stage3 = scores_against(P.x_adj, P.y, xs3, P.stage3, o.returns);
@@ -463,7 +506,7 @@ ThreeStageBootstrap three_stage_bootstrap(const ThreeStageResult& point, const R
     const auto bb = static_cast<Eigen::Index>(b);
     if (r.status.ok()) {  // a failed replication counts as NaN everywhere (as a failed job task)
       d1.row(bb) = Eigen::Map<const Eigen::RowVectorXd>(r.stage1.data(), n);
-      d3.row(bb) = Eigen::Map<const Eigen::RowVectorXd>(r.stage3.data(), n);
+      if (!r.stage3.empty()) d3.row(bb) = Eigen::Map<const Eigen::RowVectorXd>(r.stage3.data(), n);
       dt.row(bb) = r.truncreg.transpose();
     } else if (B.status.ok()) {
       B.status = Status::Make(StatusCode::kNumericalFailure,
@@ -473,7 +516,7 @@ ThreeStageBootstrap three_stage_bootstrap(const ThreeStageResult& point, const R
   }
   const double conf = point.options.confidence;
   B.stage1 = summarize_sw(point.stage1.farrell, d1, conf);
-  B.stage3 = summarize_sw(point.stage3.farrell, d3, conf);
+  if (point.options.stages == 3) B.stage3 = summarize_sw(point.stage3.farrell, d3, conf);
   B.truncreg_mean = B.truncreg_sd = B.truncreg_lower = B.truncreg_upper =
       Eigen::VectorXd::Constant(q, kNaN);
   std::vector<double> finite;

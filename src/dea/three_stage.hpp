@@ -17,6 +17,8 @@
 ///    Adjusted inputs: x_adj = x + [max_i(z_i'b) - z'b] + [max_i(v_i) - v], v = JLMS noise
 ///    (slack_scale kRatio: S_k / x_k is the dependent variable and x_adj = x (1 + [...] + [...])).
 ///  Stage 3. The same DEA on (x_adj, y).
+/// With `stages = 1` only stage 1 runs (no environment is needed, the stage-2 and stage-3 fields
+/// of the result are empty) and the bootstrap is that of the stage-1 scores.
 ///
 /// Bootstrap (three_stage_replication: one replication of the stage-1 and stage-3 scores, and of
 /// the truncated regression): for stage 1 and stage 3 separately the SW98 smoothed bootstrap of
@@ -59,7 +61,10 @@ SlackScale slack_scale_from_string(const std::string& s);
 BootstrapScope bootstrap_scope_from_string(const std::string& s);
 
 struct ThreeStageOptions {
-  /// Returns to scale of the main model (slacks, bootstrap): VRS (default) or CRS.
+  /// 3 (default): the three stages; 1: stage 1 only, the DEA with its SW98 bootstrap (and, when
+  /// environment variables are given, the SW2007 truncated regression): no environment needed.
+  int stages = 3;
+  /// Returns to scale of the main model (slacks, bootstrap): VRS (default), CRS, NIRS or NDRS.
   Returns returns = Returns::kVrs;
   /// Distribution of the stage-2 inefficiency. Default half-normal.
   sfa::Distribution sfa_distribution = sfa::Distribution::kHalfNormal;
@@ -134,21 +139,29 @@ struct ThreeStageNames {
   std::string period;  ///< e.g. "year 2015": appended to the stage-2 contexts
 };
 
+/// Returns to scale of a unit from its CRS, VRS and NIRS input scores (Fare, Grosskopf & Lovell
+/// 1985; DEAP's "irs / drs / -"): "crs" when CRS = VRS (scale efficient), else "drs" when NIRS =
+/// VRS, else "irs"; equal within `tolerance` (relative). "" when a score is not finite.
+const char* returns_to_scale(double crs, double vrs, double nirs, double tolerance);
+
 /// Point estimates of one cross-section.
 struct ThreeStageResult {
   /// kOk; or the stage-1 DEA's status when some LPs failed (those units have NaN scores and are
   /// left out of the bootstrap draws). Stage-2 fits carry their own status (stage2[k]).
   Status status;
-  Eigen::MatrixXd x, y, z, x_adj;                  ///< n x m, n x s, n x p, n x m
-  Eigen::MatrixXd z1;                              ///< n x (1 + p): intercept and environment
-  Eigen::MatrixXd dep;                             ///< n x m: stage-2 dependent variables
-  DeaResult stage1, stage3;                        ///< main model (with slacks)
-  std::vector<double> stage1_other, stage3_other;  ///< the other of CRS / VRS (radial)
-  Eigen::MatrixXd slack1, slack3;                  ///< n x m total input slack
-  std::vector<Stage2Input> stage2;                 ///< per input
-  double h1 = 0, h3 = 0;                           ///< SW98 bandwidths of stage 1 and stage 3
-  TruncatedRegression truncreg;                    ///< SW2007 (when the option is on)
-  std::vector<int> truncreg_units;                 ///< units with delta > 1
+  Eigen::MatrixXd x, y, z, x_adj;  ///< n x m, n x s, n x p, n x m
+  Eigen::MatrixXd z1;              ///< n x (1 + p): intercept and environment
+  Eigen::MatrixXd dep;             ///< n x m: stage-2 dependent variables
+  DeaResult stage1, stage3;        ///< main model (with slacks)
+  /// Radial (phase 1) Farrell scores of the CRS, VRS and NIRS technologies, for the scale
+  /// efficiency CRS / VRS and the returns to scale (returns_to_scale); the main model's own
+  /// scores where it is one of them.
+  std::vector<double> stage1_crs, stage1_vrs, stage1_nirs, stage3_crs, stage3_vrs, stage3_nirs;
+  Eigen::MatrixXd slack1, slack3;   ///< n x m total input slack
+  std::vector<Stage2Input> stage2;  ///< per input
+  double h1 = 0, h3 = 0;            ///< SW98 bandwidths of stage 1 and stage 3
+  TruncatedRegression truncreg;     ///< SW2007 (when the option is on)
+  std::vector<int> truncreg_units;  ///< units with delta > 1
   ThreeStageOptions options;
   ThreeStageNames names;
   /// One paragraph: units, efficient units and mean efficiency at both stages, the stage-2 fits,

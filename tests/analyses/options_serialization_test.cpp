@@ -46,7 +46,8 @@ void expect_round_trip(const T& x) {
 
 dea::ThreeStageOptions three_stage() {
   dea::ThreeStageOptions o;
-  o.returns = dea::Returns::kCrs;
+  o.stages = 1;
+  o.returns = dea::Returns::kNdrs;
   o.sfa_distribution = sfa::Distribution::kTruncatedNormal;
   o.zero_slacks = dea::ZeroSlacks::kInclude;
   o.slack_scale = dea::SlackScale::kRatio;

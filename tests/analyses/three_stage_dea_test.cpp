@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <span>
 
@@ -10,6 +11,7 @@
 #include "core/rng.hpp"
 #include "dea/dea_test_support.hpp"
 #include "synth/dea_design.hpp"
+#include "test_support.hpp"
 
 using namespace revest;
 using namespace revest::analyses;
@@ -47,7 +49,7 @@ TEST(ThreeStageDeaAnalysis, PointEstimates) {
       EXPECT_GT(Y.stage3.farrell[i], 0.0);
       EXPECT_LE(Y.stage3.farrell[i], 1.0 + 1e-9);
       EXPECT_LE(Y.stage1.farrell[i], 1.0 + 1e-9);
-      EXPECT_LE(Y.stage1_other[i], Y.stage1.farrell[i] + 1e-9);  // CRS <= VRS
+      EXPECT_LE(Y.stage1_crs[i], Y.stage1.farrell[i] + 1e-9);  // CRS <= VRS
       th1.push_back(Y.stage1.farrell[i]);
       th3.push_back(Y.stage3.farrell[i]);
       truth.push_back(f.eff_true[i * 2 + t]);
@@ -224,4 +226,66 @@ TEST(ThreeStageDeaAnalysis, OneYearJobEqualsTheLibraryBootstrap) {
     }
   }
   EXPECT_EQ(checked, 2);
+}
+
+// stages = 1 with no environment (issue 18): the job analysis runs the DEA and its bootstrap
+// only: one stage in the replications, no stage-2 tables, and the stage-1 columns of the
+// three-stage run with the same seed (stage 1 draws first from each replication's stream); output
+// slacks and each unit's returns to scale are reported. Three stages without an environment are
+// an error pointing to stages = 1.
+TEST(ThreeStageDeaAnalysis, StagesOneNeedsNoEnvironment) {
+  synth::DeaDesign d;
+  d.n = 60;
+  d.years = {2021};
+  const auto f = synth::make_dea_design(d);
+  ThreeStageDeaOptions one;
+  one.replications = 6;
+  one.method.stages = 1;
+  one.environment = {"x1"};                 // not used: stages = 1 ...
+  one.method.truncated_regression = false;  // ... and no SW2007
+  ThreeStageDeaOptions three;
+  three.replications = 6;
+  const ThreeStageDeaAnalysis a1("eff", f.geo, f.panel, f.system, one);
+  const ThreeStageDeaAnalysis a3("eff", f.geo, f.panel, f.system, three);
+  ASSERT_EQ(a1.replication_specs().size(), 1u);
+  EXPECT_EQ(a1.replication_specs()[0].shape, (std::vector<std::size_t>{1, 1, 60}));
+  MemoryReplications r1(a1), r3(a3);
+  for (std::size_t b = 0; b < 6; ++b) {
+    r1.run(a1, 5, b);
+    r3.run(a3, 5, b);
+  }
+  const auto t1 = a1.summarize(r1), t3 = a3.summarize(r3);
+  std::vector<std::string> names1;
+  for (const auto& t : t1) names1.push_back(t.name);
+  EXPECT_EQ(names1,
+            (std::vector<std::string>{"efficiency", "slacks", "output_slacks", "bandwidths"}));
+  auto column = [](const Table& t, const std::string& name) -> const Column* {
+    for (const auto& c : t.columns)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  for (const char* c : {"stage1_vrs", "stage1_crs", "stage1_scale", "stage1_rts", "stage1_bias",
+                        "stage1_ci_lo", "stage1_ci_hi"}) {
+    ASSERT_NE(column(t1[0], c), nullptr) << c;
+    EXPECT_EQ(column(t1[0], c)->data, column(t3[0], c)->data) << c;
+  }
+  EXPECT_EQ(column(t1[0], "stage3_vrs"), nullptr);
+  EXPECT_EQ(column(t1[1], "x_adjusted"), nullptr);
+  const auto& rts = std::get<std::vector<std::string>>(column(t1[0], "stage1_rts")->data);
+  for (const auto& r : rts) EXPECT_TRUE(r == "crs" || r == "irs" || r == "drs") << r;
+  // Output slacks: one row per county and output, non-negative, exactly 0 for most units.
+  const auto& os = std::get<std::vector<double>>(column(t1[2], "slack1")->data);
+  ASSERT_EQ(os.size(), 60u);
+  for (double s : os) EXPECT_GE(s, 0.0);
+  // Three stages with no environment: the error says what to do.
+  ThreeStageDeaOptions bad = three;
+  bad.environment.clear();
+  io::IndicatorSystem none = f.system;
+  for (auto& ind : none.indicators)
+    ind.uses.erase(std::remove(ind.uses.begin(), ind.uses.end(), std::string("environment")),
+                   ind.uses.end());
+  EXPECT_NE(test::error_of([&] {
+              ThreeStageDeaAnalysis("eff", f.geo, f.panel, none, bad);
+            }).find("stages = 1 runs the DEA and its bootstrap without"),
+            std::string::npos);
 }

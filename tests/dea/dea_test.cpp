@@ -71,7 +71,9 @@ TEST(Dea, CoelliDeapEg1CrsInput) {
 // VRS frontier through (2,1), (4,3), (6,4): unit (5,2) input theta = 3/5 (x = 3 at y = 2),
 // output phi = 3.5/2 (y = 3.5 at x = 5). NIRS (scaling down allowed, sum lambda <= 1) equals
 // CRS below the most productive scale size (4,3), i.e. for y <= 3: (2,1) -> 2/3 via 1/3 (4,3),
-// (5,2) -> 8/15 via 2/3 (4,3); and VRS above it: (6,4) -> 1 where CRS gives 8/9.
+// (5,2) -> 8/15 via 2/3 (4,3); and VRS above it: (6,4) -> 1 where CRS gives 8/9. NDRS (scaling
+// up allowed, sum lambda >= 1) is the mirror: VRS below the most productive scale size ((2,1) -> 1,
+// (5,2) -> 3/5) and CRS above it ((6,4) -> 8/9 via 4/3 (4,3)).
 // Exact up to LP tolerance (1e-9).
 TEST(Dea, OneInputOneOutputClosedForms) {
   MatrixXd x = col({2, 4, 6, 5}), y = col({1, 3, 4, 2});
@@ -105,6 +107,14 @@ TEST(Dea, OneInputOneOutputClosedForms) {
     EXPECT_LE(nirs.farrell[static_cast<std::size_t>(k)],
               vrs_in.farrell[static_cast<std::size_t>(k)] + 1e-9);
   }
+  const auto ndrs = solve_dea(x, y, opts(Returns::kNdrs, Orientation::kInput));
+  EXPECT_NEAR(ndrs.farrell[0], 1.0, 1e-9);
+  EXPECT_NEAR(ndrs.farrell[1], 1.0, 1e-9);
+  EXPECT_NEAR(ndrs.farrell[2], 8.0 / 9.0, 1e-9);
+  EXPECT_NEAR(ndrs.farrell[3], 0.6, 1e-9);
+  // Output orientation, unit (6,4): NDRS can scale (4,3) up to x = 6: y = 4.5, phi = 9/8.
+  const auto ndrs_out = solve_dea(x, y, opts(Returns::kNdrs, Orientation::kOutput));
+  EXPECT_NEAR(ndrs_out.farrell[2], 9.0 / 8.0, 1e-9);
 }
 
 // Phase 2 finds a non-radial slack: unit C = (1, 3) is radially efficient against A = (1, 2)
@@ -161,7 +171,7 @@ TEST(Dea, SeparateReferenceSetAndWarmStartIndependence) {
   MatrixXd xe(2, m), ye(2, s);
   xe << 0.5, 0.5, 0.5, 20, 20, 20;
   ye << 10, 10, 1, 1;
-  for (auto ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs})
+  for (auto ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs, Returns::kNdrs})
     for (auto ori : {Orientation::kInput, Orientation::kOutput}) {
       const auto o = opts(ret, ori);
       const auto all = solve_dea(x, y, o);
@@ -212,6 +222,7 @@ TEST(Dea, BadDataNamesTheUnit) {
 
 TEST(Dea, EnumStrings) {
   EXPECT_EQ(returns_from_string(to_string(Returns::kNirs)), Returns::kNirs);
+  EXPECT_EQ(returns_from_string(to_string(Returns::kNdrs)), Returns::kNdrs);
   EXPECT_EQ(orientation_from_string(to_string(Orientation::kOutput)), Orientation::kOutput);
   EXPECT_THROW(returns_from_string("drs"), revest::Error);
 }

@@ -61,7 +61,7 @@ void expect_equal_to_clp(const MatrixXd& x, const MatrixXd& y, const MatrixXd& x
 }  // namespace
 
 TEST(RadialSolver, EqualsClpOnRandomData) {
-  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs}) {
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs, Returns::kNdrs}) {
     for (std::uint32_t seed = 1; seed <= 6; ++seed) {
       MatrixXd x, y;
       make_data(seed, 40 + 30 * static_cast<int>(seed), 1 + seed % 5, 1 + seed % 3, x, y);
@@ -85,13 +85,13 @@ TEST(RadialSolver, EqualsClpOnDegenerateData) {
     y.row(j) = 2.0 * y.row(0);
   }
   for (int j = 50; j < 60; ++j) y.row(j) = y.row(1);  // equal outputs
-  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs}) {
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs, Returns::kNdrs}) {
     std::size_t fb = 0;
     expect_equal_to_clp(x, y, x, y, ret, {}, &fb);
     EXPECT_EQ(fb, 0u);
   }
   MatrixXd x1 = x.leftCols(1), y1 = y.leftCols(1);
-  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs})
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs, Returns::kNdrs})
     expect_equal_to_clp(x1, y1, x1, y1, ret, {});
 }
 
@@ -141,7 +141,7 @@ TEST(RadialSolver, SelfEvaluationWithDominatedUnitsLeftOut) {
   }
   std::vector<int> start(120);
   for (int j = 0; j < 120; ++j) start[static_cast<std::size_t>(j)] = j;
-  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs}) {
+  for (Returns ret : {Returns::kCrs, Returns::kVrs, Returns::kNirs, Returns::kNdrs}) {
     std::size_t fb = 0;
     expect_equal_to_clp(x, y, x, y, ret, start, &fb);
     EXPECT_EQ(fb, 0u) << to_string(ret);

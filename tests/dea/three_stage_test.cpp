@@ -9,6 +9,7 @@
 #include "core/rng.hpp"
 #include "dea/dea_test_support.hpp"
 #include "synth/dea_design.hpp"
+#include "test_support.hpp"
 
 using namespace revest;
 using namespace revest::dea;
@@ -30,7 +31,7 @@ TEST(ThreeStage, PointEstimatesOnMatrices) {
     EXPECT_EQ(r.stage1.farrell[i], d.farrell[i]);
     EXPECT_GT(r.stage3.farrell[i], 0.0);
     EXPECT_LE(r.stage3.farrell[i], 1.0);
-    EXPECT_LE(r.stage1_other[i], r.stage1.farrell[i] + 1e-9);  // CRS <= VRS
+    EXPECT_LE(r.stage1_crs[i], r.stage1.farrell[i] + 1e-9);  // CRS <= VRS
   }
   // Adjusted inputs never fall below the observed ones; slacks are non-negative.
   EXPECT_TRUE(((r.x_adj - r.x).array() >= -1e-12).all());
@@ -172,4 +173,65 @@ TEST(TruncatedRegression, RecoversKnownParameters) {
   // OLS on the truncated sample is biased towards zero; the ML slope is not.
   const VectorXd ols = X.colPivHouseholderQr().solve(y);
   EXPECT_LT(ols[1], r.beta[1]);
+}
+
+// stages = 1 (issue 18): the DEA and its SW98 bootstrap without any environment variable. Its
+// stage-1 scores and bootstrap draws are those of the three-stage run (the same stream: stage 1 is
+// drawn first); three stages without an environment are an error that points to stages = 1.
+TEST(ThreeStage, StageOneOnlyNeedsNoEnvironment) {
+  const auto data = synth::dea_design_year(synth::make_dea_design(synth::DeaDesign{}), 0);
+  ThreeStageOptions one;
+  one.stages = 1;
+  const MatrixXd none(data.x.rows(), 0);
+  const ThreeStageResult r1 = three_stage(data.x, data.y, none, one);
+  const ThreeStageResult r3 = three_stage(data.x, data.y, data.z, ThreeStageOptions{});
+  EXPECT_EQ(r1.stage1.farrell, r3.stage1.farrell);
+  EXPECT_EQ(r1.stage1_crs, r3.stage1_crs);
+  EXPECT_EQ(r1.h1, r3.h1);
+  EXPECT_TRUE(r1.stage3.farrell.empty());
+  EXPECT_TRUE(r1.stage2.empty());
+  EXPECT_FALSE(r1.truncreg.ok());  // no environment: no truncated regression
+  EXPECT_NE(r1.brief_report().find("DEA (stage 1 only) of 150 units"), std::string::npos)
+      << r1.brief_report();
+  Rng a(3, "s", 0), b(3, "s", 0);
+  const ThreeStageReplication p1 = three_stage_replication(r1, a);
+  const ThreeStageReplication p3 = three_stage_replication(r3, b);
+  EXPECT_EQ(p1.stage1, p3.stage1);
+  EXPECT_TRUE(p1.stage3.empty());
+  const ThreeStageBootstrap B = three_stage_bootstrap(r1, RngKey(3, "s"), 5);
+  EXPECT_TRUE(B.status.ok());
+  EXPECT_EQ(B.stage1.bias.size(), 150u);
+  // With an environment, stages = 1 keeps the SW2007 truncated regression.
+  EXPECT_TRUE(three_stage(data.x, data.y, data.z, one).truncreg.ok());
+  EXPECT_NE(test::error_of([&] {
+              three_stage(data.x, data.y, none, ThreeStageOptions{});
+            }).find("three stages need at least one environment variable"),
+            std::string::npos);
+}
+
+// Returns to scale of each unit (issue 18): the closed-form example of dea_test (points (2,1),
+// (4,3), (6,4), (5,2)): (4,3) is the most productive scale size (crs), the smaller (2,1) and (5,2)
+// have increasing returns, (6,4) decreasing. The main model may be NIRS or NDRS.
+TEST(ThreeStage, ReturnsToScaleAndNonConvexTechnologies) {
+  MatrixXd x(4, 1), y(4, 1), z(4, 0);
+  x << 2, 4, 6, 5;
+  y << 1, 3, 4, 2;
+  ThreeStageOptions o;
+  o.stages = 1;
+  o.truncated_regression = false;
+  for (Returns ret : {Returns::kVrs, Returns::kCrs, Returns::kNirs, Returns::kNdrs}) {
+    o.returns = ret;
+    const ThreeStageResult r = three_stage(x, y, z, o);
+    const char* want[4] = {"irs", "crs", "drs", "irs"};
+    for (int i = 0; i < 4; ++i)
+      EXPECT_STREQ(returns_to_scale(r.stage1_crs[i], r.stage1_vrs[i], r.stage1_nirs[i], 1e-7),
+                   want[i])
+          << "unit " << i << ", " << to_string(ret);
+    EXPECT_NEAR(r.stage1_nirs[2], 1.0, 1e-9);
+    EXPECT_NEAR(r.stage1_crs[2], 8.0 / 9.0, 1e-9);
+    if (ret == Returns::kNdrs) {
+      EXPECT_NEAR(r.stage1.farrell[2], 8.0 / 9.0, 1e-9);
+      EXPECT_NEAR(r.stage1.farrell[3], 0.6, 1e-9);
+    }
+  }
 }
