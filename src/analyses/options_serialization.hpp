@@ -74,7 +74,7 @@ void serialize(Ar& ar, revest::spatial::WeightsSpec& o, unsigned) {
 
 template <class Ar>
 void serialize(Ar& ar, revest::spatial::Term& o, unsigned) {
-  ar& o.variable& o.log;
+  ar& o.label& o.expression& o.variables& o.lag& o.factor;
 }
 
 template <class Ar>

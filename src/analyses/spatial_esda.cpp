@@ -46,8 +46,8 @@ SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& 
   for (std::size_t w = 0; w < weights_.w.size(); ++w)
     for (std::size_t v = 0; v < opt_.variables.size(); ++v)
       for (std::size_t c = 0; c < cs_.labels.size(); ++c) {
-        const std::vector<double> x = cross_section_values(
-            panel, spatial::Term{opt_.variables[v], false}, cs_.year_index[c], geo);
+        const std::vector<double> x =
+            cross_section_values(panel, opt_.variables[v], cs_.year_index[c], geo);
         const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
         const bool constant = *hi - *lo <= 1e-12 * std::max(std::abs(*lo), std::abs(*hi));
         REVEST_REQUIRE(!constant, "analysis '"

@@ -6,6 +6,7 @@
 
 #include "analyses/table_builder.hpp"
 #include "core/error.hpp"
+#include "io/csv.hpp"
 
 namespace revest::analyses {
 
@@ -20,6 +21,8 @@ spatial::Units spatial_units(const io::Geography& geo) {
     u.prefecture.push_back(c.prefecture);
     u.province.push_back(c.province);
   }
+  u.has_queen = geo.has_queen;
+  u.has_rook = geo.has_rook;
   for (const io::Edge& e : geo.queen) u.queen.push_back({e.i, e.j, e.weight});
   for (const io::Edge& e : geo.rook) u.rook.push_back({e.i, e.j, e.weight});
   return u;
@@ -88,34 +91,117 @@ CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind) {
   return c;
 }
 
-std::vector<double> cross_section_values(const io::Panel& panel, const spatial::Term& term,
+std::vector<double> cross_section_values(const io::Panel& panel, const std::string& variable,
                                          int year_index, const io::Geography& geo) {
-  REVEST_REQUIRE(panel.has(term.variable),
-                 "spatial analysis: variable '" << term.variable << "' is not in the panel");
-  const std::size_t v = panel.variable_index(term.variable), T = panel.num_years();
-  std::vector<double> out(panel.num_counties);
-  for (std::size_t i = 0; i < panel.num_counties; ++i) {
-    auto value = [&](std::size_t t) {
-      const double x = panel.at(v, i, t);
-      if (!term.log) return x;
-      REVEST_REQUIRE(x > 0, "spatial analysis: log("
-                                << term.variable << ") of county " << geo.counties[i].adcode << " ("
-                                << geo.counties[i].name << ") in " << panel.years[t] << ": value "
-                                << x << " is not positive");
-      return std::log(x);
-    };
-    if (year_index == CrossSections::kPanelIndex) {
-      // All years, stacked period by period: row t N + i.
-      out.resize(panel.num_counties * T);
-      for (std::size_t t = 0; t < T; ++t) out[t * panel.num_counties + i] = value(t);
-    } else if (year_index >= 0) {
-      out[i] = value(static_cast<std::size_t>(year_index));
-    } else {
-      double s = 0;
-      for (std::size_t t = 0; t < T; ++t) s += value(t);
-      out[i] = s / static_cast<double>(T);
+  spatial::Term t;
+  t.label = t.expression = variable;
+  t.variables = {variable};
+  return term_columns(panel, t, year_index, geo).columns.front();
+}
+
+namespace {
+
+bool is_unit_attribute(const std::string& g) { return g == "province" || g == "prefecture"; }
+
+/// The years (indices) a cross-section covers, in row order.
+std::vector<std::size_t> years_of(const io::Panel& panel, int year_index) {
+  std::vector<std::size_t> ts;
+  if (year_index >= 0) {
+    ts.push_back(static_cast<std::size_t>(year_index));
+  } else {
+    for (std::size_t t = 0; t < panel.num_years(); ++t) ts.push_back(t);
+  }
+  return ts;
+}
+
+}  // namespace
+
+std::vector<std::string> formula_variables(const spatial::Formula& f) {
+  std::vector<std::string> vars;
+  auto add = [&](const spatial::Term& t) {
+    for (const auto& v : t.variables)
+      if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+    if (t.is_factor() && !is_unit_attribute(t.factor) &&
+        std::find(vars.begin(), vars.end(), t.factor) == vars.end())
+      vars.push_back(t.factor);
+  };
+  add(f.y);
+  for (const auto& t : f.x) add(t);
+  return vars;
+}
+
+DesignColumns term_columns(const io::Panel& panel, const spatial::Term& term, int year_index,
+                           const io::Geography& geo) {
+  const std::size_t N = panel.num_counties;
+  const std::vector<std::size_t> ts = years_of(panel, year_index);
+  // Every (county, year) of the cross-section, row t N + i over the years ts.
+  const std::size_t rows = N * ts.size();
+  auto unit_year = [&](std::size_t r) {
+    const std::size_t i = r % N, t = ts[r / N];
+    return "county " + std::to_string(geo.counties[i].adcode) + " (" + geo.counties[i].name +
+           "), year " + std::to_string(panel.years[t]);
+  };
+  DesignColumns out;
+  if (term.is_factor()) {
+    std::vector<std::string> levels(rows);
+    const bool attribute = is_unit_attribute(term.factor);
+    REVEST_REQUIRE(attribute || panel.has(term.factor),
+                   "formula term '" << term.label << "': '" << term.factor
+                                    << "' is neither a unit attribute (province, prefecture) nor "
+                                       "a panel variable");
+    const std::size_t v = attribute ? 0 : panel.variable_index(term.factor);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t i = r % N, t = ts[r / N];
+      if (attribute) {
+        levels[r] =
+            term.factor == "province" ? geo.counties[i].province_en : geo.counties[i].prefecture;
+      } else {
+        levels[r] = io::format_double(panel.at(v, i, t));
+      }
+    }
+    spatial::FactorColumns fc = spatial::factor_columns(term, levels);
+    if (year_index == CrossSections::kMeanIndex) {
+      // County means of the dummies (a unit attribute is constant over the years).
+      for (auto& c : fc.columns) {
+        std::vector<double> m(N, 0.0);
+        for (std::size_t r = 0; r < rows; ++r) m[r % N] += c[r];
+        for (double& x : m) x /= static_cast<double>(ts.size());
+        c = std::move(m);
+      }
+    }
+    out.labels = std::move(fc.labels);
+    out.columns = std::move(fc.columns);
+    return out;
+  }
+  // The variables of the rows (lagged), then the expression row by row.
+  std::vector<std::vector<double>> vars(term.variables.size(), std::vector<double>(rows));
+  for (std::size_t k = 0; k < term.variables.size(); ++k) {
+    REVEST_REQUIRE(panel.has(term.variables[k]),
+                   "spatial analysis: variable '" << term.variables[k] << "' is not in the panel");
+    const std::size_t v = panel.variable_index(term.variables[k]);
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t i = r % N, t = ts[r / N];
+      const auto lag = static_cast<std::size_t>(term.lag);
+      REVEST_REQUIRE(t >= lag, "formula term '"
+                                   << term.label << "': year " << panel.years[t] << " needs year "
+                                   << panel.years[t] - term.lag << ", before the job's first year "
+                                   << panel.years.front()
+                                   << " (start the job's years later than the cross-sections, "
+                                      "or use cross_section = \"last_year\")");
+      vars[k][r] = panel.at(v, i, t - lag);
     }
   }
+  std::vector<std::span<const double>> cols(vars.begin(), vars.end());
+  std::vector<double> values = spatial::evaluate_term(term, cols, unit_year);
+  if (year_index == CrossSections::kMeanIndex) {
+    // Sum over the years, then divide (the order of the sums is year by year).
+    std::vector<double> m(N, 0.0);
+    for (std::size_t r = 0; r < rows; ++r) m[r % N] += values[r];
+    for (double& x : m) x /= static_cast<double>(ts.size());
+    values = std::move(m);
+  }
+  out.labels = {term.label};
+  out.columns = {std::move(values)};
   return out;
 }
 
@@ -134,8 +220,7 @@ WeightsSet::WeightsSet(const std::vector<spatial::WeightsSpec>& specs, const io:
   for (const spatial::WeightsSpec& s : specs) {
     std::vector<double> means;
     if (s.type == spatial::WeightsType::kEconomic)
-      means = cross_section_values(panel, spatial::Term{s.variable, false},
-                                   CrossSections::kMeanIndex, geo);
+      means = cross_section_values(panel, s.variable, CrossSections::kMeanIndex, geo);
     const auto file = s.from_file() ? files.find(s.file) : files.end();
     REVEST_REQUIRE(!s.from_file() || file != files.end(),
                    "weights '" << s.label() << "': the file " << s.file << " was not read");

@@ -47,10 +47,27 @@ struct CrossSections {
   static constexpr int kMeanIndex = -1, kPanelIndex = -2;
 };
 CrossSections make_cross_sections(const io::Panel& panel, CrossSection kind);
-/// County values of `term` in the cross-section `year_index` (kPanelIndex: all years, row
-/// t N + i). Throws revest::Error on a variable not in the panel or the log of a value <= 0.
-std::vector<double> cross_section_values(const io::Panel& panel, const spatial::Term& term,
+/// County values of the panel variable `variable` in the cross-section `year_index` (kPanelIndex:
+/// all years, row t N + i; kMeanIndex: the county means). Throws revest::Error on a variable not
+/// in the panel.
+std::vector<double> cross_section_values(const io::Panel& panel, const std::string& variable,
                                          int year_index, const io::Geography& geo);
+
+/// The design columns of a formula term in a cross-section (rows as cross_section_values): one
+/// column for an expression (evaluated per county and year, then averaged for kMeanIndex; lag(x,
+/// k) reads year t - k, which must be one of the job's years), one dummy per level but the first
+/// for factor(g) (g = province or prefecture: the geography's; any other name: a panel variable,
+/// its values the levels). Throws revest::Error naming the term, the county and year of a
+/// non-finite value (log of a value <= 0, ...), or a lag before the job's first year.
+struct DesignColumns {
+  std::vector<std::string> labels;
+  std::vector<std::vector<double>> columns;
+};
+DesignColumns term_columns(const io::Panel& panel, const spatial::Term& term, int year_index,
+                           const io::Geography& geo);
+
+/// The panel variables a formula reads (its terms' variables, and factors over panel variables).
+std::vector<std::string> formula_variables(const spatial::Formula& f);
 
 /// The job option `weights`: at least one spec, each parsed (errors name the option's line).
 std::vector<spatial::WeightsSpec> weights_option(const io::OptionView& view);

@@ -71,13 +71,14 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
   if (!o.key.empty()) {
     std::vector<std::string> regressors;  // of every formula, for a "did you mean"
     for (const Formula& f : o.formulas)
-      for (const Term& t : f.x) regressors.push_back(t.label());
+      for (const Term& t : f.x)
+        if (!t.is_factor()) regressors.push_back(t.label);
     REVEST_REQUIRE(std::find(regressors.begin(), regressors.end(), o.key) != regressors.end(),
                    v.where("key") << ": '" << o.key << "' is not a regressor of any formula"
                                   << did_you_mean(o.key, regressors));
     for (const Formula& f : o.formulas) {
       const bool has =
-          std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label() == o.key; });
+          std::any_of(f.x.begin(), f.x.end(), [&](const Term& t) { return t.label == o.key; });
       REVEST_REQUIRE(has, v.where("key") << ": '" << o.key << "' is not a regressor of formula '"
                                          << f.text << "' (the key must be in every formula)");
     }
@@ -88,10 +89,8 @@ SpatialModelsOptions SpatialModelsOptions::from(const io::OptionView& v) {
 
 std::vector<std::string> SpatialModelsOptions::panel_variables() const {
   std::vector<std::string> vars;
-  for (const Formula& f : formulas) {
-    vars.push_back(f.y.variable);
-    for (const Term& t : f.x) vars.push_back(t.variable);
-  }
+  for (const Formula& f : formulas)
+    for (auto& v : formula_variables(f)) vars.push_back(std::move(v));
   return with_weights_variables(std::move(vars), weights);
 }
 
@@ -195,13 +194,30 @@ SpatialModelsAnalysis::SpatialModelsAnalysis(std::string name, const io::Geograp
       opt_(std::move(options)),
       cs_(make_cross_sections(panel, opt_.cross_section)),
       weights_(opt_.weights, geo, panel, logdet_options(opt_.method.logdet, name_), weights_files) {
+  // The designs, now: a missing variable or a log of a non-positive value is a job error.
   for (const Formula& f : opt_.formulas) {
-    kx_ = std::max(kx_, f.x.size());
-    // Check the data now (a missing variable or a log of a non-positive value is a job error).
+    designs_.emplace_back();
+    columns_.emplace_back();
     for (std::size_t c = 0; c < cs_.labels.size(); ++c) {
-      (void)cross_section_values(panel_, f.y, cs_.year_index[c], geo_);
-      for (const auto& t : f.x) (void)cross_section_values(panel_, t, cs_.year_index[c], geo_);
+      Design d;
+      d.y = term_columns(panel_, f.y, cs_.year_index[c], geo_).columns.front();
+      std::vector<std::string> labels;
+      for (const auto& t : f.x) {
+        DesignColumns dc = term_columns(panel_, t, cs_.year_index[c], geo_);
+        for (std::size_t k = 0; k < dc.columns.size(); ++k) {
+          labels.push_back(dc.labels[k]);
+          d.x.push_back(std::move(dc.columns[k]));
+        }
+      }
+      // A factor's levels are those of the whole panel: every cross-section has the same columns.
+      REVEST_REQUIRE(c == 0 || labels == columns_.back(),
+                     "formula '" << f.text << "': the factor levels differ between cross-sections "
+                                 << cs_.labels[0] << " and " << cs_.labels[c]
+                                 << " (a factor over a panel variable whose values change)");
+      columns_.back() = std::move(labels);
+      designs_.back().push_back(std::move(d));
     }
+    kx_ = std::max(kx_, columns_.back().size());
   }
 }
 
@@ -241,26 +257,25 @@ std::vector<ReplicationSpec> SpatialModelsAnalysis::replication_specs() const {
 
 FitResult SpatialModelsAnalysis::fit(std::size_t task, Rng* rng) const {
   const Spec s = spec(task);
-  const Formula& f = opt_.formulas[s.f];
   const int yi = cs_.year_index[s.c];
   const bool panel = yi == CrossSections::kPanelIndex;
+  const Design& d = designs_[s.f][s.c];
+  const std::vector<std::string>& labels = columns_[s.f];
   const spatial::Effects effects = opt_.effects;
   const bool constant = !panel || effects == spatial::Effects::kNone;
   const std::size_t T = panel ? panel_.num_years() : 1;
   const auto n = static_cast<Eigen::Index>(geo_.size() * T);
-  const std::vector<double> yv = cross_section_values(panel_, f.y, yi, geo_);
-  Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(yv.data(), n);
+  Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(d.y.data(), n);
   const Eigen::Index off = constant ? 1 : 0;
-  Eigen::MatrixXd X(n, static_cast<Eigen::Index>(f.x.size()) + off);
+  Eigen::MatrixXd X(n, static_cast<Eigen::Index>(labels.size()) + off);
   std::vector<std::string> names;
   if (constant) {
     X.col(0).setOnes();
     names.push_back("(Intercept)");
   }
-  for (std::size_t j = 0; j < f.x.size(); ++j) {
-    const std::vector<double> xv = cross_section_values(panel_, f.x[j], yi, geo_);
-    X.col(static_cast<Eigen::Index>(j) + off) = Eigen::Map<const Eigen::VectorXd>(xv.data(), n);
-    names.push_back(f.x[j].label());
+  for (std::size_t j = 0; j < labels.size(); ++j) {
+    X.col(static_cast<Eigen::Index>(j) + off) = Eigen::Map<const Eigen::VectorXd>(d.x[j].data(), n);
+    names.push_back(labels[j]);
   }
   if (panel)
     return spatial::fit_panel_model(opt_.models[s.m], y, X, names, constant, T, effects,
@@ -303,13 +318,13 @@ TaskOutcome SpatialModelsAnalysis::run_task(std::size_t task, Rng& rng,
     r[fSecondLambda] = f.second_mode_lambda;
   }
   // Coefficients: constant and regressors in place; lag.<x_j> at 1 + kx + j.
-  const Formula& fm = opt_.formulas[spec(task).f];
+  const std::vector<std::string>& cols = columns_[spec(task).f];
   for (std::size_t j = 0; j < f.names.size(); ++j) {
     std::size_t slot = 0;  // "(Intercept)"
     const bool lag = f.names[j].rfind("lag.", 0) == 0;
     const std::string base = lag ? f.names[j].substr(4) : f.names[j];
-    for (std::size_t q = 0; q < fm.x.size(); ++q)
-      if (fm.x[q].label() == base) slot = lag ? 1 + kx_ + q : 1 + q;
+    for (std::size_t q = 0; q < cols.size(); ++q)
+      if (cols[q] == base) slot = lag ? 1 + kx_ + q : 1 + q;
     out[1][slot] = f.coef[static_cast<Eigen::Index>(j)];
     out[2][slot] = f.se[static_cast<Eigen::Index>(j)];
   }
@@ -351,17 +366,18 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     const Formula& f = opt_.formulas[s.f];
     const double* r = &fit[t * kFitFields];
     const bool ok = status[t] == TaskStatus::kOk;
-    const std::string key = opt_.key.empty() ? f.x.front().label() : opt_.key;
+    const std::vector<std::string>& cols = columns_[s.f];
+    const std::string key = opt_.key.empty() ? cols.front() : opt_.key;
     std::size_t key_q = 0;
-    for (std::size_t q = 0; q < f.x.size(); ++q)
-      if (f.x[q].label() == key) key_q = q;
+    for (std::size_t q = 0; q < cols.size(); ++q)
+      if (cols[q] == key) key_q = q;
     const double kb = coef[t * K + 1 + key_q], ks = se[t * K + 1 + key_q];
     const double* ktot = &imp[t * kx_ * 12 + (key_q * 3 + 2) * 4];
     specs.i("spec", static_cast<std::int64_t>(t), "specification (task) index");
     specs.s("weights", weights_.w[s.w]->label, "weights spec (a row of the weights table)");
     const std::string model = spatial::to_string(opt_.models[s.m]);
     specs.s("model", model, "ols, slx, sar, sem, sdm, sdem or sac");
-    specs.s("formula", f.text, "y ~ x1 + x2 + ... (log(v): natural log of v)");
+    specs.s("formula", f.text, "the formula as written (R's notation: src/spatial/formula.hpp)");
     specs.s("cross_section", cs_.labels[s.c],
             "the year, 'mean FIRST-LAST' (county means) or 'panel FIRST-LAST'");
     specs.s("status", to_string(status[t]),
@@ -433,12 +449,12 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
             "upper percentile bound of key_total (simulated; NaN without impact draws)");
     // Coefficients (long).
     std::vector<std::string> names = {"(Intercept)"};
-    for (const auto& x : f.x) names.push_back(x.label());
+    for (const auto& x : columns_[s.f]) names.push_back(x);
     for (std::size_t j = 0; j < K; ++j) {
       const double b = coef[t * K + j];
       if (std::isnan(b)) continue;
       const std::string term =
-          j <= kx_ ? (j < names.size() ? names[j] : "?") : "lag." + f.x[j - 1 - kx_].label();
+          j <= kx_ ? (j < names.size() ? names[j] : "?") : "lag." + columns_[s.f][j - 1 - kx_];
       const double sj = se[t * K + j], z = b / sj;
       coefs.i("spec", static_cast<std::int64_t>(t),
               "specification index (row of the specifications table)");
@@ -448,13 +464,13 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
       coefs.d("z", z, "estimate / se", "1");
       coefs.d("p", std::erfc(std::abs(z) / std::sqrt(2.0)), "two-sided normal p-value", "1");
     }
-    for (std::size_t q = 0; q < f.x.size(); ++q)
+    for (std::size_t q = 0; q < columns_[s.f].size(); ++q)
       for (int e = 0; e < 3; ++e) {
         const double* cell = &imp[t * kx_ * 12 + (q * 3 + static_cast<std::size_t>(e)) * 4];
         if (std::isnan(cell[0])) continue;
         imps.i("spec", static_cast<std::int64_t>(t),
                "specification index (row of the specifications table)");
-        imps.s("variable", f.x[q].label(), "regressor");
+        imps.s("variable", columns_[s.f][q], "regressor");
         imps.s("effect", effects[e], "direct, indirect (spillover) or total");
         imps.d("estimate", cell[0],
                "impact: mean over units of the effect of a unit change of the regressor");
@@ -481,7 +497,7 @@ std::vector<Table> SpatialModelsAnalysis::summarize(ReplicationReader& reader) c
     const Formula& f = opt_.formulas[k.first];
     rob.s("formula", f.text, "y ~ x1 + x2 + ...");
     rob.s("models", k.second, "the model of this row, or 'all' (every model of the analysis)");
-    rob.s("key", opt_.key.empty() ? f.x.front().label() : opt_.key, "the key regressor");
+    rob.s("key", opt_.key.empty() ? columns_[k.first].front() : opt_.key, "the key regressor");
     rob.i("specifications", static_cast<std::int64_t>(a.n),
           "specifications in the row's group (weights x cross-sections)");
     rob.i("converged", static_cast<std::int64_t>(a.ok), "of them, those with status ok");

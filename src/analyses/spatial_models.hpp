@@ -86,7 +86,15 @@ class SpatialModelsAnalysis : public Analysis {
   SpatialModelsOptions opt_;
   CrossSections cs_;
   WeightsSet weights_;
-  std::size_t kx_ = 0;  // most regressors of any formula
+  /// The design of every formula (index f) and cross-section (index c): y and the regressor
+  /// columns (factors expanded), computed once from the panel.
+  struct Design {
+    std::vector<double> y;
+    std::vector<std::vector<double>> x;
+  };
+  std::vector<std::vector<Design>> designs_;
+  std::vector<std::vector<std::string>> columns_;  ///< regressor labels of each formula
+  std::size_t kx_ = 0;                             // most regressor columns of any formula
 };
 
 }  // namespace revest::analyses

@@ -48,6 +48,10 @@ io::PanelRequirements panel_requirements(const io::Job& job,
                    {"outputs", o.outputs, "dea_output"},
                    {"environment", o.environment, "environment"}};
       for (const auto& [which, given, use] : lists) {
+        // One stage needs no environment: its variables are read only when given (SW2007).
+        if (o.method.stages == 1 && std::string(which) == "environment" &&
+            o.resolved(which, ind).empty())
+          continue;
         // An empty list written in the job is not "use the default": say so rather than fall
         // back to the indicator system silently.
         REVEST_REQUIRE(!given.empty() || !opt.given(which),

@@ -385,14 +385,18 @@ std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
     const io::Job& job, const std::filesystem::path& job_file,
     const std::filesystem::path& defaults, bool with_projects,
     const std::vector<std::string>& weights_files) {
+  // The geography: a folder's counties.csv and its graphs when present, or a unit-list file.
   std::vector<std::pair<std::string, std::filesystem::path>> files = {
       {"job", job_file},
       {"defaults", defaults},
       {"indicators", job.indicators},
-      {"counties", job.geography / "counties.csv"},
-      {"queen", job.geography / "queen.csv"},
-      {"rook", job.geography / "rook.csv"},
-      {"panel", job.panel}};
+      {"counties", io::units_file(job.geography)}};
+  for (const char* graph : {"queen", "rook"}) {
+    const auto p = job.geography / (std::string(graph) + ".csv");
+    if (std::filesystem::is_directory(job.geography) && std::filesystem::exists(p))
+      files.emplace_back(graph, p);
+  }
+  files.emplace_back("panel", job.panel);
   if (with_projects) files.emplace_back("projects", job.projects);
   for (std::size_t k = 0; k < weights_files.size(); ++k) {
     const std::filesystem::path f(weights_files[k]);

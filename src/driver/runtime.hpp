@@ -82,7 +82,9 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
                             const std::optional<std::filesystem::path>& output = std::nullopt,
                             bool build_analyses = true);
 
-/// The job's input files by role: job, defaults, indicators, counties, queen, rook, panel,
+/// The job's input files by role: job, defaults, indicators, counties (the geography's table of
+/// units: a folder's counties.csv or a unit-list file), queen and rook (when the folder has them),
+/// panel,
 /// projects when `with_projects`, and weights_1, weights_2, ... for `weights_files` (the files of
 /// the analyses' weights specs, analyses::weights_files_of; a relative one is resolved against the
 /// job file's directory): what a run checksums and embeds, and what no output may replace.

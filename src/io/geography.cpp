@@ -1,7 +1,9 @@
 #include "io/geography.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
@@ -86,19 +88,88 @@ std::vector<Edge> load_edges(const std::filesystem::path& path, const Geography&
   }
   std::sort(edges.begin(), edges.end(),
             [](const Edge& x, const Edge& y) { return std::tie(x.i, x.j) < std::tie(y.i, y.j); });
-  // Islands are an error here: every county of the region borders another one.
-  const auto adj = Geography::adjacency(edges, geo.size());
-  for (std::size_t i = 0; i < adj.size(); ++i)
-    REVEST_REQUIRE(!adj[i].empty(), path.string() << ": county " << geo.counties[i].adcode << " ("
-                                                  << geo.counties[i].name << ") has no " << graph
-                                                  << " neighbour (island)");
+  // A unit without a neighbour is not an error here: the weights that use the graph say so
+  // (spatial::make_weights names it, or links it to its nearest unit with islands = nearest).
   return edges;
 }
+
+Geography load_county_table(const CsvTable& t);
+
+/// A unit list (file comment of geography.hpp).
+Geography load_unit_list(const CsvTable& t) {
+  Geography geo;
+  const auto c_id_opt = t.find_column("id") ? t.find_column("id") : t.find_column("adcode");
+  REVEST_REQUIRE(c_id_opt.has_value(),
+                 t.path << ": a unit list needs a column 'id' (integer codes of the units; the "
+                           "bundled county table has adcode, adcode_ref, name, ...)");
+  const std::size_t c_id = *c_id_opt;
+  const auto c_name = t.find_column("name"), c_lon = t.find_column("lon"),
+             c_lat = t.find_column("lat"), c_pref = t.find_column("prefecture"),
+             c_prov = t.find_column("province");
+  REVEST_REQUIRE(c_lon.has_value() == c_lat.has_value(),
+                 t.path << ": give both columns lon and lat (centroids in degrees), or neither");
+  std::unordered_map<std::int64_t, std::size_t> first_line;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    County c;
+    c.adcode = c.adcode_ref = t.integer(r, c_id);
+    REVEST_REQUIRE(c.adcode >= 0, t.where(r, c_id)
+                                      << ": ids must be integers >= 0, got " << c.adcode);
+    auto [it, fresh] = first_line.emplace(c.adcode, t.line[r]);
+    REVEST_REQUIRE(fresh, t.where(r, c_id) << ": duplicate id " << c.adcode << " (first at line "
+                                           << it->second << ")");
+    c.name = c.name_ref = c_name ? t.rows[r][*c_name] : std::to_string(c.adcode);
+    if (c_prov) c.province = c.province_en = t.rows[r][*c_prov];
+    if (c_pref) c.prefecture = t.rows[r][*c_pref];
+    constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+    c.lon = c_lon ? t.number(r, *c_lon) : kNaN;
+    c.lat = c_lat ? t.number(r, *c_lat) : kNaN;
+    if (c_lon) {
+      REVEST_REQUIRE(c.lon >= -180 && c.lon <= 360,
+                     t.where(r, *c_lon) << ": longitude " << c.lon << " is not in degrees");
+      REVEST_REQUIRE(c.lat >= -90 && c.lat <= 90,
+                     t.where(r, *c_lat) << ": latitude " << c.lat << " is not in degrees");
+    }
+    c.area_km2 = c.perimeter_km = kNaN;
+    geo.counties.push_back(std::move(c));
+  }
+  REVEST_REQUIRE(!geo.counties.empty(), t.path << ": no units");
+  geo.build_index();
+  return geo;
+}
+
 }  // namespace
 
-Geography load_geography(const std::filesystem::path& dir) {
+std::filesystem::path units_file(const std::filesystem::path& path) {
+  return std::filesystem::is_directory(path) ? path / "counties.csv" : path;
+}
+
+Geography load_geography(const std::filesystem::path& path) {
+  REVEST_REQUIRE(std::filesystem::exists(path),
+                 path.string() << ": no such geography (a folder with counties.csv, or a unit-list "
+                                  "CSV file with a column id)");
+  const std::filesystem::path& dir = path;
+  const CsvTable t = read_csv(units_file(path));
+  // A unit list: any table without the bundled county table's adcode_ref column.
+  Geography geo = t.find_column("adcode_ref") ? load_county_table(t) : load_unit_list(t);
+  // The graphs are read when present: a study without them runs every analysis that needs none.
+  if (std::filesystem::is_directory(dir)) {
+    if (std::filesystem::exists(dir / "queen.csv")) {
+      geo.queen = load_edges(dir / "queen.csv", geo, nullptr, "queen");
+      geo.has_queen = true;
+    }
+    if (std::filesystem::exists(dir / "rook.csv")) {
+      geo.rook = load_edges(dir / "rook.csv", geo, "shared_border_km", "rook");
+      geo.has_rook = true;
+    }
+  }
+  return geo;
+}
+
+namespace {
+
+/// The bundled county table (counties.csv of data/southwest).
+Geography load_county_table(const CsvTable& t) {
   Geography geo;
-  const CsvTable t = read_csv(dir / "counties.csv");
   const std::size_t c_code = t.column("adcode"), c_ref = t.column("adcode_ref"),
                     c_name = t.column("name"), c_nref = t.column("name_ref"),
                     c_prov = t.column("province"), c_prov_en = t.column("province_en"),
@@ -127,9 +198,9 @@ Geography load_geography(const std::filesystem::path& dir) {
   }
   REVEST_REQUIRE(!geo.counties.empty(), t.path << ": no counties");
   geo.build_index();
-  geo.queen = load_edges(dir / "queen.csv", geo, nullptr, "queen");
-  geo.rook = load_edges(dir / "rook.csv", geo, "shared_border_km", "rook");
   return geo;
 }
+
+}  // namespace
 
 }  // namespace revest::io

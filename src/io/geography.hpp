@@ -1,8 +1,15 @@
 #pragma once
 /// \file geography.hpp
-/// \brief The 512 Southwest county-level units: county table and queen / rook neighbour graphs.
+/// \brief The units of a study: by default the 512 Southwest county-level units (county table and
+/// queen / rook neighbour graphs), or any unit list.
 ///
-/// Loaded from data/southwest/ (counties.csv, queen.csv, rook.csv). Counties are kept in file order
+/// Loaded from a folder like data/southwest/ (counties.csv, and queen.csv and rook.csv when the
+/// study has them), or from a unit list: a CSV file with a column `id` (integer codes) and
+/// optionally `name`, `lon` and `lat` (centroids in degrees: distance-based weights),
+/// `prefecture` and `province` (block weights); a unit list has no contiguity graphs (queen and
+/// rook weights then need a weights file: spatial/weights.hpp). A unit without neighbours is not
+/// an error here: only the weights that use the graph call it an island. Counties are kept in file
+/// order
 /// (the bundled file is sorted by province, then code); everything else in revest refers to a county by its index here. Both
 /// the source adcode and its 2022 official code (`adcode_ref`) are accepted for look-ups, since
 /// statistical yearbooks use the new codes after the 2016-2021 county-to-district changes.
@@ -54,6 +61,8 @@ class Geography {
   std::vector<County> counties;
   std::vector<Edge> queen;
   std::vector<Edge> rook;  ///< weight = shared border length, km (200 m tolerance)
+  /// Whether the graphs were given (queen.csv, rook.csv): a unit list has neither.
+  bool has_queen = false, has_rook = false;
 
   std::size_t size() const { return counties.size(); }
   /// Index of the county with source code or 2022 code `adcode`; nullopt if unknown.
@@ -67,20 +76,25 @@ class Geography {
 
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar& counties& queen& rook;
+    ar& counties& queen& rook& has_queen& has_rook;
     if constexpr (Ar::is_loading::value) build_index();
   }
   void build_index();
   bool operator==(const Geography& o) const {
-    return counties == o.counties && queen == o.queen && rook == o.rook;
+    return counties == o.counties && queen == o.queen && rook == o.rook &&
+           has_queen == o.has_queen && has_rook == o.has_rook;
   }
 
  private:
   std::unordered_map<std::int64_t, std::size_t> by_code_;
 };
 
-/// Loads counties.csv, queen.csv and rook.csv from `dir`, checking that edges reference known
-/// counties, are not duplicated, and that no county is an island.
-Geography load_geography(const std::filesystem::path& dir);
+/// Loads a geography: a folder (counties.csv; queen.csv and rook.csv if present) or a unit-list
+/// CSV file (file comment). Checks that codes are distinct and that edges reference known units
+/// and are not duplicated; errors name the file, line and column.
+Geography load_geography(const std::filesystem::path& path);
+
+/// The table of units of a geography `path` (the folder's counties.csv, or the unit-list file).
+std::filesystem::path units_file(const std::filesystem::path& path);
 
 }  // namespace revest::io

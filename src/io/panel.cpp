@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
@@ -34,7 +35,12 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
   REVEST_REQUIRE(req.last_year >= req.first_year,
                  "years: last year " << req.last_year << " before first year " << req.first_year);
   const CsvTable t = read_csv(path);
-  const std::size_t c_code = t.column("adcode"), c_year = t.column("year");
+  // Units are keyed by `adcode` (counties), or `id` (a unit list's own codes).
+  const std::optional<std::size_t> c_code_opt =
+      t.find_column("adcode") ? t.find_column("adcode") : t.find_column("id");
+  REVEST_REQUIRE(c_code_opt.has_value(),
+                 t.path << ":1: missing column 'adcode' (or 'id'): the code of each row's unit");
+  const std::size_t c_code = *c_code_opt, c_year = t.column("year");
   std::vector<std::size_t> cols;
   for (const auto& v : req.variables) cols.push_back(t.column(v));
 
@@ -52,7 +58,8 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
     const long long year = t.integer(r, c_year);
     const auto i = geo.index_of(code);
     REVEST_REQUIRE(i, t.where(r, c_code) << ": unknown county adcode " << code
-                                         << " (neither a source nor a 2022 code of the region)");
+                                         << " (not the code of a unit of the geography: neither a "
+                                            "source nor a 2022 code)");
     if (year < req.first_year || year > req.last_year) continue;  // outside the job's years
     const std::size_t k = *i * T + static_cast<std::size_t>(year - req.first_year);
     if (row_of[k] != std::numeric_limits<std::size_t>::max()) {

@@ -2,8 +2,8 @@
 /// \file panel.hpp
 /// \brief A balanced county x year panel of numeric variables, and its strict CSV loader.
 ///
-/// Panel CSV files are keyed by `adcode` and `year` (either the source or the 2022 adcode), with
-/// one column per variable. Loading validates everything before any analysis runs and reports the
+/// Panel CSV files are keyed by `adcode` (either the source or the 2022 adcode; for a unit list,
+/// its ids, in a column `adcode` or `id`) and `year`, with one column per variable. Loading validates everything before any analysis runs and reports the
 /// first problem with file, line and column: unknown county, duplicate (adcode, year), a county or
 /// year missing, a non-numeric or NaN cell, a value outside the variable's domain.
 #include <boost/serialization/string.hpp>

@@ -414,6 +414,12 @@ namespace {
 
 std::vector<std::size_t> nearest_units(const Units& u) {
   const std::size_t n = u.size();
+  REVEST_REQUIRE(u.lon.size() == n && u.lat.size() == n,
+                 "islands=nearest needs the centroids of the " << n << " units");
+  for (std::size_t i = 0; i < n; ++i)
+    REVEST_REQUIRE(std::isfinite(u.lon[i]) && std::isfinite(u.lat[i]),
+                   "islands=nearest: " << u.names[i]
+                                       << " has no coordinates (a unit list without lon and lat)");
   std::vector<std::size_t> out(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     double best = std::numeric_limits<double>::infinity();
@@ -504,9 +510,27 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   const bool need_d = geo_type != T::kQueen && geo_type != T::kRook && geo_type != T::kRookLength &&
                       geo_type != T::kBlock;
   Eigen::MatrixXd d(static_cast<int>(n), static_cast<int>(n));
+  const T graph = spec.type == T::kEconomic ? spec.base : spec.type;
+  REVEST_REQUIRE(
+      graph != T::kQueen || units.has_queen,
+      "weights '" << label
+                  << "': the geography has no queen contiguity (a unit list, or a folder "
+                     "without queen.csv): give the neighbours as a weights file (gal, "
+                     "gwt, edges, matrix) or use distance-based weights");
+  REVEST_REQUIRE((graph != T::kRook && graph != T::kRookLength) || units.has_rook,
+                 "weights '" << label
+                             << "': the geography has no rook contiguity (a unit list, or a folder "
+                                "without rook.csv): give the neighbours as a weights file (gal, "
+                                "gwt, edges, matrix) or use distance-based weights");
   if (need_d || spec.islands_nearest) {
     REVEST_REQUIRE(units.lon.size() == n && units.lat.size() == n,
                    "weights '" << label << "': need the centroids of the " << n << " units");
+    for (std::size_t i = 0; i < n; ++i)
+      REVEST_REQUIRE(std::isfinite(units.lon[i]) && std::isfinite(units.lat[i]),
+                     "weights '" << label << "': " << names[i]
+                                 << " has no coordinates (a unit list without lon and lat "
+                                    "columns): distance-based weights and islands=nearest need "
+                                    "them");
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
         d(i, j) = great_circle_km(units.lon[i], units.lat[i], units.lon[j], units.lat[j]);

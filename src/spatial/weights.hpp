@@ -137,6 +137,9 @@ struct Units {
   /// Contiguity: units sharing a vertex (queen), a border of positive length (rook, with its
   /// length in km as the weight: rook_length).
   std::vector<Link> queen, rook;
+  /// Whether the queen and rook graphs are known (a unit list has none: queen, rook and
+  /// rook_length weights are then an error that says so, not a matrix of islands).
+  bool has_queen = true, has_rook = true;
   /// Groups of block weights: one name per unit.
   std::vector<std::string> prefecture, province;
   /// Weights files (gal, gwt, edges): the id of every unit as the files write it, and optionally

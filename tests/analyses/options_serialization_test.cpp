@@ -149,9 +149,11 @@ spatial::WeightsSpec weights() {
 
 spatial::Formula formula() {
   spatial::Formula f;
-  f.text = "log(y) ~ x1 + log(x2)";
-  f.y = {"y", true};
-  f.x = {{"x1", false}, {"x2", true}};
+  // Every field of Term set: an expression, its variables, a lag, a factor.
+  f = spatial::parse_formula("log(y) ~ x1 + I(x2^2):x1 + lag(x1, 2) + factor(province)", "t");
+  EXPECT_EQ(f.x[2].lag, 2);
+  EXPECT_EQ(f.x[3].factor, "province");
+  EXPECT_EQ(f.x[1].variables, (std::vector<std::string>{"x2", "x1"}));
   return f;
 }
 
@@ -202,6 +204,8 @@ SpatialModelsOptions spatial_models() {
   o.formulas = {formula(), formula()};
   o.formulas[1].text = "y ~ x1";
   o.formulas[1].x.pop_back();
+  o.formulas[1].x.pop_back();
+  o.formulas[1].x.pop_back();
   o.cross_section = CrossSection::kPanel;
   o.effects = spatial::Effects::kUnit;
   o.bias_correction = false;
@@ -249,7 +253,7 @@ TEST(OptionsSerialization, EqualityComparesEveryField) {
   d.method.logdet.seed ^= 1;
   EXPECT_FALSE(c == d);
   d = c;
-  d.formulas[0].x[1].log = false;
+  d.formulas[0].x[1].lag = 3;
   EXPECT_FALSE(c == d);
 }
 

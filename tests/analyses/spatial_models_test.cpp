@@ -69,7 +69,7 @@ TEST(SpatialModelsOptionsTest, ErrorsNameTheOption) {
   const auto o2 = SpatialModelsOptions::from(io::OptionView(c2));
   EXPECT_NE(test::error_of([&] {
               SpatialModelsAnalysis("sp", test::southwest(), test::generated_panel(), o2);
-            }).find("is not positive"),
+            }).find("formula term 'log(pilot)' is -inf for county"),
             std::string::npos);
 }
 
@@ -176,6 +176,62 @@ TEST(SpatialModelsAnalysisTest, PanelCrossSection) {
   EXPECT_EQ(f.n, 512u * 12u);               // 2011-2022
   EXPECT_EQ(f.names.front(), "dig_index");  // no constant with fixed effects
   EXPECT_EQ(f.names.back(), "lag.urbanisation");
+}
+
+// Formulas in R's notation (issue 18): an interaction, a power through I(), a lag and a factor of
+// the provinces give the design a user would build by hand, and the fit on it (bit for bit); the
+// coefficient table names the columns as R does.
+TEST(SpatialModelsAnalysisTest, FormulaTermsBuildTheDesignByHand) {
+  const auto c = test::analysis_config(
+      "spatial_models",
+      test::with_option(
+          test::with_option(test::with_option(kModels, "models", "[\"sar\"]"), "weights",
+                            "[\"queen\"]"),
+          "formulas",
+          "[\"industry_va ~ dig_index * urbanisation + I(road_density^2) + lag(dig_index, 1) + "
+          "factor(province)\"]"));
+  const io::Panel& panel = test::generated_panel();
+  const SpatialModelsAnalysis a("sp", test::southwest(), panel,
+                                SpatialModelsOptions::from(io::OptionView(c)));
+  ASSERT_EQ(a.num_tasks(), 1u);
+  const FitResult f = a.fit(0, nullptr);
+  ASSERT_TRUE(f.status.ok()) << f.status.to_string();
+  const std::vector<std::string> want = {"(Intercept)",
+                                         "dig_index",
+                                         "urbanisation",
+                                         "dig_index:urbanisation",
+                                         "I(road_density^2)",
+                                         "lag(dig_index, 1)",
+                                         "factor(province)Guizhou",
+                                         "factor(province)Sichuan",
+                                         "factor(province)Tibet",
+                                         "factor(province)Yunnan"};
+  EXPECT_EQ(f.names, want);
+  // By hand: the last year T-1, its lag T-2; provinces sorted (Chongqing is the reference).
+  const io::Geography& geo = test::southwest();
+  const std::size_t N = geo.size(), T = panel.num_years();
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(N), 10);
+  Eigen::VectorXd y(static_cast<Eigen::Index>(N));
+  const auto v = [&](const char* name, std::size_t i, std::size_t t) {
+    return panel.at(panel.variable_index(name), i, t);
+  };
+  const char* provinces[4] = {"Guizhou", "Sichuan", "Tibet", "Yunnan"};
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto r = static_cast<Eigen::Index>(i);
+    y[r] = v("industry_va", i, T - 1);
+    const double d = v("dig_index", i, T - 1), u = v("urbanisation", i, T - 1);
+    const double rd = v("road_density", i, T - 1);
+    X.row(r) << 1.0, d, u, d * u, std::pow(rd, 2.0), v("dig_index", i, T - 2), 0, 0, 0, 0;
+    for (int p = 0; p < 4; ++p) X(r, 6 + p) = geo.counties[i].province_en == provinces[p];
+  }
+  const auto w = spatial::build_weights(spatial::parse_weights_spec("queen", "t"),
+                                        analyses::spatial_units(geo));
+  const spatial::LogDet ld(w, spatial::LogDetOptions{});
+  const FitResult g =
+      spatial::fit_model(Model::kSar, y, X, want, true, w, ld, ModelOptions{}, nullptr);
+  ASSERT_TRUE(g.status.ok());
+  EXPECT_EQ(f.coef, g.coef);
+  EXPECT_EQ(f.rho, g.rho);
 }
 
 }  // namespace

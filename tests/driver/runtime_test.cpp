@@ -17,6 +17,7 @@
 #include "driver/analyses.hpp"
 #include "driver/archive.hpp"
 #include "driver/commands.hpp"
+#include "driver/driver_test_support.hpp"
 #include "driver/h5.hpp"
 #include "driver/mpi_env.hpp"
 #include "spatial/weights_io.hpp"
@@ -39,14 +40,7 @@ std::filesystem::path out_path(const std::string& stem) {
   return p;
 }
 
-RunOptions base_options(const std::filesystem::path& out) {
-  RunOptions o;
-  o.force = true;
-  o.output = out;
-  o.defaults = kSource / "config" / "defaults.toml";
-  o.progress = false;
-  return o;
-}
+using test::base_options;
 
 /// Wraps an analysis: tasks in `fail` return kNumericalFailure; task `throw_at` throws.
 class FaultyAnalysis : public Analysis {

@@ -1,5 +1,8 @@
 #include "io/geography.hpp"
 
+#include "analyses/spatial_inputs.hpp"
+#include "spatial/weights.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -335,21 +338,101 @@ TEST(Geography, SelfLoopIsAnError) {
                     HasSubstr("self-loop")));
 }
 
-TEST(Geography, IslandNamesTheCounty) {
+// An island is not a load error (issue 18: only weights that use the graph need neighbours): the
+// queen weights name it; kNN weights of the same geography build.
+TEST(Geography, IslandIsAnErrorOfTheWeightsThatUseTheGraph) {
   // 510105 loses both its queen edges: an island.
   const std::string queen = "adcode_i,adcode_j\n500101,500228\n500228,510104\n";
   const fs::path d = fixture(kCountiesHeader + kCountiesRows, queen);
-  EXPECT_THAT(error_of([&] { load_geography(d); }),
-              AllOf(HasSubstr((d / "queen.csv").string()), HasSubstr("510105"), HasSubstr("青羊区"),
-                    HasSubstr("island")));
+  const Geography geo = load_geography(d);
+  EXPECT_TRUE(geo.has_queen);
+  const revest::spatial::Units u = revest::analyses::spatial_units(geo);
+  EXPECT_THAT(error_of([&] {
+                revest::spatial::build_weights(revest::spatial::parse_weights_spec("queen", "t"),
+                                               u);
+              }),
+              AllOf(HasSubstr("510105"), HasSubstr("青羊区"), HasSubstr("island")));
+  EXPECT_EQ(revest::spatial::build_weights(revest::spatial::parse_weights_spec("knn k=1", "t"), u)
+                .summary.links,
+            4u);
 }
 
-TEST(Geography, RookIslandNamesTheCounty) {
+TEST(Geography, RookIslandIsAnErrorOfRookWeights) {
   const std::string rook = "adcode_i,adcode_j,shared_border_km\n500228,510104,1\n510104,510105,1\n";
   const fs::path d = fixture(kCountiesHeader + kCountiesRows, kQueen, rook);
-  EXPECT_THAT(error_of([&] { load_geography(d); }),
-              AllOf(HasSubstr((d / "rook.csv").string()), HasSubstr("500101"), HasSubstr("万州区"),
-                    HasSubstr("rook"), HasSubstr("island")));
+  const revest::spatial::Units u = revest::analyses::spatial_units(load_geography(d));
+  EXPECT_THAT(error_of([&] {
+                revest::spatial::build_weights(
+                    revest::spatial::parse_weights_spec("rook_length", "t"), u);
+              }),
+              AllOf(HasSubstr("500101"), HasSubstr("万州区"), HasSubstr("island")));
+}
+
+// Only what is used is required (issue 18): a folder without queen.csv and rook.csv loads, and
+// contiguity weights then say what is missing.
+TEST(Geography, GraphFilesAreOptional) {
+  const fs::path d = fixture();
+  fs::remove(d / "queen.csv");
+  fs::remove(d / "rook.csv");
+  const Geography geo = load_geography(d);
+  EXPECT_FALSE(geo.has_queen);
+  EXPECT_FALSE(geo.has_rook);
+  EXPECT_EQ(geo.size(), 4u);
+  const revest::spatial::Units u = revest::analyses::spatial_units(geo);
+  EXPECT_THAT(error_of([&] {
+                revest::spatial::build_weights(revest::spatial::parse_weights_spec("queen", "t"),
+                                               u);
+              }),
+              HasSubstr("the geography has no queen contiguity"));
+  EXPECT_THAT(error_of([&] {
+                revest::spatial::build_weights(revest::spatial::parse_weights_spec("rook", "t"), u);
+              }),
+              HasSubstr("the geography has no rook contiguity"));
+  EXPECT_EQ(revest::spatial::build_weights(revest::spatial::parse_weights_spec("knn k=2", "t"), u)
+                .summary.links,
+            8u);
+}
+
+// A unit list (issue 18): any integer ids, optional names, coordinates and groups, no graphs.
+TEST(Geography, UnitList) {
+  const fs::path d = test_dir();
+  write_file(d, "firms.csv",
+             "id,name,lon,lat,province\n7,Alpha,104.0,30.0,A\n3,Beta,104.5,30.2,A\n"
+             "1000001,Gamma,105.0,31.0,B\n");
+  const Geography geo = load_geography(d / "firms.csv");
+  ASSERT_EQ(geo.size(), 3u);
+  EXPECT_EQ(geo.counties[2].adcode, 1000001);
+  EXPECT_EQ(geo.counties[1].name_ref, "Beta");
+  EXPECT_EQ(*geo.index_of(3), 1u);
+  EXPECT_FALSE(geo.has_queen);
+  EXPECT_EQ(geo.provinces(), (std::vector<std::string>{"A", "B"}));
+  const revest::spatial::Units u = revest::analyses::spatial_units(geo);
+  EXPECT_EQ(revest::spatial::build_weights(revest::spatial::parse_weights_spec("knn k=1", "t"), u)
+                .W.coeff(0, 1),
+            1.0);
+  // Without coordinates: distance weights say so, naming the unit; block weights still build.
+  write_file(d, "plain.csv", "id,province\n1,A\n2,A\n3,B\n4,B\n");
+  const revest::spatial::Units p = revest::analyses::spatial_units(load_geography(d / "plain.csv"));
+  EXPECT_THAT(error_of([&] {
+                revest::spatial::build_weights(revest::spatial::parse_weights_spec("knn k=1", "t"),
+                                               p);
+              }),
+              HasSubstr("has no coordinates"));
+  EXPECT_EQ(revest::spatial::build_weights(
+                revest::spatial::parse_weights_spec("block level=province", "t"), p)
+                .summary.links,
+            4u);
+  // Errors name the file, the line and the column.
+  write_file(d, "dup.csv", "id,name\n1,a\n1,b\n");
+  EXPECT_THAT(error_of([&] { load_geography(d / "dup.csv"); }),
+              AllOf(HasSubstr("dup.csv:3: column 'id'"), HasSubstr("duplicate id 1")));
+  write_file(d, "noid.csv", "code,name\n1,a\n");
+  EXPECT_THAT(error_of([&] { load_geography(d / "noid.csv"); }),
+              HasSubstr("a unit list needs a column 'id'"));
+  write_file(d, "half.csv", "id,lon\n1,104\n");
+  EXPECT_THAT(error_of([&] { load_geography(d / "half.csv"); }),
+              HasSubstr("both columns lon and lat"));
+  EXPECT_THAT(error_of([&] { load_geography(d / "nowhere.csv"); }), HasSubstr("no such geography"));
 }
 
 TEST(Geography, ZeroBorderLengthNamesFileLineAndColumn) {
@@ -444,6 +527,10 @@ TEST(Geography, EmptyCountiesFile) {
 
 TEST(Geography, MissingDirectory) {
   const fs::path d = test_dir() / "nowhere";
+  EXPECT_THAT(error_of([&] { load_geography(d); }),
+              AllOf(HasSubstr(d.string() + ": no such geography"), HasSubstr("a unit-list")));
+  // A folder without its counties.csv.
+  fs::create_directories(d);
   EXPECT_THAT(error_of([&] { load_geography(d); }),
               AllOf(HasSubstr((d / "counties.csv").string()), HasSubstr("cannot open")));
 }
