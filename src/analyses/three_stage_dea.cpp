@@ -5,6 +5,7 @@
 #include <limits>
 #include <sstream>
 
+#include "analyses/table_builder.hpp"
 #include "core/error.hpp"
 #include "core/replication_summary.hpp"
 
@@ -83,6 +84,7 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
                  view.where("slack_tolerance")
                      << ": must be in [0, 1e-2), got " << m.slack_tolerance);
   m.truncated_regression = view.get_bool("truncated_regression");
+  o.malmquist = view.get_bool("malmquist");
   m.validate();
   return o;
 }
@@ -161,6 +163,18 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     names.context = ctx;
     names.period = "year " + std::to_string(Y.year);
     Y.r = dea::three_stage(x, y, z, options_.method, names);
+  }
+  if (options_.malmquist) {
+    REVEST_REQUIRE(
+        T_ >= 2, ctx << ": the Malmquist index needs two years or more (the job has " << T_ << ")");
+    for (std::size_t t = 1; t < T_; ++t) {
+      std::vector<std::string> labels(N_);
+      for (std::size_t i = 0; i < N_; ++i)
+        labels[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) + "), years " +
+                    std::to_string(years_[t - 1].year) + "-" + std::to_string(years_[t].year);
+      malmquist_.push_back(dea::malmquist(years_[t - 1].r.x, years_[t - 1].r.y, years_[t].r.x,
+                                          years_[t].r.y, dea::MalmquistOptions{}, labels));
+    }
   }
 }
 
@@ -489,6 +503,35 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         {"units", n_units, "units with a score"},
         {"efficient_units", n_eff, "units with score 1 (within efficient_tolerance)"}};
     tables.push_back(std::move(bw));
+  }
+
+  if (options_.malmquist) {
+    TableBuilder mq;
+    for (std::size_t i = 0; i < N_; ++i)
+      for (std::size_t t = 1; t < T_; ++t) {
+        const dea::MalmquistResult& r = malmquist_[t - 1];
+        mq.i("adcode", adcode_[i], "2022 official county code");
+        mq.s("name", county_name_[i], "2022 official county name");
+        mq.i("from_year", years_[t - 1].year, "period 0");
+        mq.i("to_year", years_[t].year, "period 1");
+        mq.d("tfpch", r.tfpch[i],
+             "Malmquist total factor productivity change, sqrt(e01/e00 * e11/e10); > 1: growth",
+             "1");
+        mq.d("effch", r.effch[i], "efficiency change e11 / e00 (catching up)", "1");
+        mq.d("techch", r.techch[i], "technical change sqrt(e01/e11 * e00/e10) (frontier shift)",
+             "1");
+        mq.d("pech", r.pech[i], "pure (VRS) efficiency change v11 / v00", "1");
+        mq.d("sech", r.sech[i], "scale efficiency change effch / pech", "1");
+        mq.d("e00", r.e00[i], "CRS input efficiency, period-0 data, period-0 frontier", "1");
+        mq.d("e01", r.e01[i], "period-1 data against the period-0 frontier (may exceed 1)", "1");
+        mq.d("e10", r.e10[i], "period-0 data against the period-1 frontier (may exceed 1)", "1");
+        mq.d("e11", r.e11[i], "period-1 data, period-1 frontier", "1");
+      }
+    tables.push_back(mq.table("malmquist",
+                              "Malmquist productivity index of each county between consecutive "
+                              "years (Fare et al. 1994; input-oriented CRS distance functions of "
+                              "the observed data; VRS for pech): tfpch = effch x techch, effch = "
+                              "pech x sech; no bootstrap yet"));
   }
 
   if (with_truncreg()) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/analysis.hpp"
+#include "dea/malmquist.hpp"
 #include "dea/three_stage.hpp"
 #include "io/geography.hpp"
 #include "io/indicators.hpp"
@@ -34,6 +35,9 @@ struct ThreeStageDeaOptions {
   std::size_t replications = 2000;
   /// The method's options (defaults in dea::ThreeStageOptions and config/defaults.toml).
   dea::ThreeStageOptions method;
+  /// The Malmquist index of each county between consecutive years (dea/malmquist.hpp) on the
+  /// observed data, table `malmquist`. Needs two years or more. Default false.
+  bool malmquist = false;
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static ThreeStageDeaOptions from(const io::OptionView& view);
@@ -77,6 +81,7 @@ class ThreeStageDeaAnalysis : public Analysis {
   std::vector<std::int64_t> adcode_;
   std::vector<std::string> county_name_, province_;
   std::vector<ThreeStageYear> years_;
+  std::vector<dea::MalmquistResult> malmquist_;  ///< years t-1 -> t, t = 1..T-1 (if asked)
 };
 
 }  // namespace revest::analyses

@@ -172,6 +172,7 @@ ThreeStageDeaOptions three_stage_dea() {
   o.environment = {"urbanisation", "road_density", "gdp_pc"};
   o.replications = 16;
   o.method = three_stage();
+  o.malmquist = true;
   return o;
 }
 

@@ -289,3 +289,41 @@ TEST(ThreeStageDeaAnalysis, StagesOneNeedsNoEnvironment) {
             }).find("stages = 1 runs the DEA and its bootstrap without"),
             std::string::npos);
 }
+
+// malmquist = true (issue 18): a table of the Malmquist index between consecutive years, the
+// library's dea::malmquist on each pair of years' observed data.
+TEST(ThreeStageDeaAnalysis, MalmquistTable) {
+  const Fixture f = make_fixture();  // 2021-2022
+  ThreeStageDeaOptions o = small_options();
+  o.replications = 2;
+  o.malmquist = true;
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, o);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < 2; ++b) reps.run(a, 3, b);
+  const auto tables = a.summarize(reps);
+  const Table* mq = nullptr;
+  for (const auto& t : tables)
+    if (t.name == "malmquist") mq = &t;
+  ASSERT_NE(mq, nullptr);
+  auto col = [&](const std::string& name) -> const std::vector<double>& {
+    for (const auto& c : mq->columns)
+      if (c.name == name) return std::get<std::vector<double>>(c.data);
+    throw std::runtime_error("no column " + name);
+  };
+  const auto& tfp = col("tfpch");
+  ASSERT_EQ(tfp.size(), kN);
+  const dea::MalmquistResult lib =
+      dea::malmquist(a.years()[0].r.x, a.years()[0].r.y, a.years()[1].r.x, a.years()[1].r.y);
+  EXPECT_EQ(tfp, lib.tfpch);
+  EXPECT_EQ(col("sech"), lib.sech);
+  for (std::size_t i = 0; i < kN; ++i)
+    EXPECT_NEAR(tfp[i], col("effch")[i] * col("techch")[i], 1e-12 * tfp[i]);
+  // One year: an error that says why.
+  synth::DeaDesign d;
+  d.years = {2021};
+  const auto one = synth::make_dea_design(d);
+  EXPECT_NE(test::error_of([&] {
+              ThreeStageDeaAnalysis("eff", one.geo, one.panel, one.system, o);
+            }).find("the Malmquist index needs two years or more"),
+            std::string::npos);
+}
