@@ -28,9 +28,9 @@ namespace boost::serialization {
 
 template <class Ar>
 void serialize(Ar& ar, revest::dea::ThreeStageOptions& o, unsigned) {
-  ar& o.stages& o.returns& o.sfa_distribution& o.zero_slacks& o.slack_scale& o.confidence& o
-      .bandwidth& o.bandwidth_rule& o.efficient_tolerance& o.slack_tolerance& o.bootstrap& o
-      .truncated_regression;
+  ar& o.stages& o.returns& o.orientation& o.sfa_distribution& o.zero_slacks& o.slack_scale& o
+      .confidence& o.bandwidth& o.bandwidth_rule& o.efficient_tolerance& o.slack_tolerance& o
+      .bootstrap& o.truncated_regression;
 }
 
 template <class Ar>

@@ -56,6 +56,11 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
                                                  << ": must be 1 or 3, got " << stages);
   m.stages = static_cast<int>(stages);
   m.returns = choice(view, "returns", {"vrs", "crs", "nirs", "ndrs"}, dea::returns_from_string);
+  m.orientation = choice(view, "orientation", {"input", "output"}, dea::orientation_from_string);
+  REVEST_REQUIRE(m.orientation == dea::Orientation::kInput || m.stages == 1,
+                 view.where("orientation")
+                     << ": output orientation needs stages = 1 (stage 2 explains and adjusts the "
+                        "inputs: three-stage DEA is input-oriented)");
   m.sfa_distribution = choice(view, "sfa_distribution", {"half_normal", "truncated_normal"},
                               sfa::distribution_from_string);
   m.zero_slacks = choice(view, "zero_slacks", {"exclude", "include"}, dea::zero_slacks_from_string);
@@ -190,8 +195,9 @@ std::vector<ReplicationSpec> ThreeStageDeaAnalysis::replication_specs() const {
   std::vector<ReplicationSpec> specs{
       {"scores",
        {T_, num_stages(), N_},
-       "bootstrap DEA score (" + std::string(dea::to_string(options_.method.returns)) +
-           ", input) of each county (last index) in " +
+       "bootstrap DEA score (" + std::string(dea::to_string(options_.method.returns)) + ", " +
+           std::string(dea::to_string(options_.method.orientation)) +
+           ") of each county (last index) in " +
            (num_stages() == 2 ? "stage 1 / stage 3 (middle index)" : "stage 1") +
            " and year (first index)",
        "1"}};
@@ -233,7 +239,8 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
 
   Table eff{"efficiency",
             std::string(S == 2 ? "three-stage DEA" : "DEA (stages = 1)") +
-                " per county and year: input efficiency (" + main +
+                " per county and year: " + dea::to_string(options_.method.orientation) +
+                " efficiency (" + main +
                 " main model with bootstrap; crs and vrs, scale = crs / vrs, returns to scale), "
                 "SW98 bootstrap bias, bias-corrected score, variance and " +
                 level + " intervals (SW 2000)" + (S == 2 ? " at stage 1 and stage 3" : ""),
@@ -258,7 +265,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
           status[st].push_back(dea::lp_status_name(d.unit_status[i]));
           peers[st].push_back(peers_string(d.peers[i], adcode_));
           rts[st].push_back(dea::returns_to_scale(crs[i], vrs[i], nirs[i], tol));
-          const double v = d.farrell[i];
+          const double v = d.efficiency[i];
           const std::size_t f = (t * S + st) * N_ + i;
           const double vals[9] = {vrs[i],
                                   crs[i],
@@ -283,10 +290,11 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
       const std::string B = " of the " + main + " score (SW98 bootstrap)";
       const std::string names[9] = {"vrs", "crs", "scale", main,   "bias",
                                     "bc",  "var", "ci_lo", "ci_hi"};
-      const std::string desc[9] = {P + " VRS input efficiency",
-                                   P + " CRS input efficiency",
+      const std::string ori = dea::to_string(options_.method.orientation);
+      const std::string desc[9] = {P + " VRS " + ori + " efficiency",
+                                   P + " CRS " + ori + " efficiency",
                                    P + " scale efficiency (CRS / VRS)",
-                                   P + " " + main + " input efficiency (the main model)",
+                                   P + " " + main + " " + ori + " efficiency (the main model)",
                                    P + " bias" + B,
                                    P + " bias-corrected score" + B,
                                    P + " variance" + B,
@@ -481,7 +489,7 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         const dea::ThreeStageResult& Y = years_[t].r;
         const dea::DeaResult& d = st == 1 ? Y.stage1 : Y.stage3;
         std::int64_t fin = 0, eff1 = 0;
-        for (double v : d.farrell) {
+        for (double v : d.efficiency) {
           fin += std::isfinite(v);
           eff1 += std::isfinite(v) && std::abs(v - 1.0) <= options_.method.efficient_tolerance;
         }

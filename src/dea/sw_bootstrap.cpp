@@ -137,17 +137,45 @@ std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double 
   return out;
 }
 
+namespace {
+
+/// Row i of m times num[i] / den[i]; a unit whose LP failed in the point estimate (a non-finite
+/// score) keeps its observed row.
+Eigen::MatrixXd scale_rows(Eigen::MatrixXd m, const std::vector<double>& num,
+                           const std::vector<double>& den) {
+  for (std::size_t i = 0; i < num.size(); ++i) {
+    const double ratio = std::isfinite(num[i]) && std::isfinite(den[i]) ? num[i] / den[i] : 1.0;
+    m.row(static_cast<Eigen::Index>(i)) *= ratio;
+  }
+  return m;
+}
+
+}  // namespace
+
 Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta, double h,
                               Rng& rng, BandwidthRule rule) {
-  const std::vector<double> ts =
-      draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking);
-  Eigen::MatrixXd xs = x;
-  for (std::size_t i = 0; i < theta.size(); ++i) {
-    // A unit whose LP failed in the point estimate keeps its observed inputs.
-    const double ratio = std::isfinite(theta[i]) && std::isfinite(ts[i]) ? theta[i] / ts[i] : 1.0;
-    xs.row(static_cast<Eigen::Index>(i)) *= ratio;
-  }
-  return xs;
+  return scale_rows(x, theta,
+                    draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking));
+}
+
+Eigen::MatrixXd pseudo_outputs(const Eigen::MatrixXd& y, const std::vector<double>& delta, double h,
+                               Rng& rng, BandwidthRule rule) {
+  return scale_rows(y, draw_pseudo_scores(delta, h, rng, rule == BandwidthRule::kBenchmarking),
+                    delta);
+}
+
+std::vector<double> output_scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                                          const Eigen::MatrixXd& ys, Returns returns) {
+  DeaOptions o;
+  o.returns = returns;
+  o.orientation = Orientation::kOutput;
+  o.slacks = false;
+  o.efficient_tolerance = 0;  // replicate scores are not classified
+  const DeaResult r = solve_dea(x, y, x, ys, o);
+  std::vector<double> out(r.efficiency.size(), kNaN);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (r.unit_status[i] == StatusCode::kOk) out[i] = r.efficiency[i];
+  return out;
 }
 
 std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,

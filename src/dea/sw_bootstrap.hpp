@@ -84,6 +84,16 @@ std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double 
 /// Pseudo-sample inputs x theta / theta* (one draw of draw_pseudo_scores by the rule's scale).
 Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta, double h,
                               Rng& rng, BandwidthRule rule);
+/// Output orientation (Simar & Wilson 2000, section 4): pseudo-sample outputs y delta* / delta,
+/// delta = 1 / phi the output efficiencies in (0, 1] and delta* their draws (as
+/// draw_pseudo_scores draws theta*), so that the pseudo-units lie below the frontier as the
+/// observed ones do.
+Eigen::MatrixXd pseudo_outputs(const Eigen::MatrixXd& y, const std::vector<double>& delta, double h,
+                               Rng& rng, BandwidthRule rule);
+/// Output efficiencies (1 / phi) of the units (x, y) against the reference set (x, ys), by Clp
+/// (NaN for an LP that fails).
+std::vector<double> output_scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
+                                          const Eigen::MatrixXd& ys, Returns returns);
 /// Radial input scores of the units (x, y) against the reference set (xs, y), one per unit; unit
 /// i's own pseudo-observation and its point-estimate peers start the simplex; Clp is the fallback
 /// (NaN only if both fail).

@@ -119,6 +119,7 @@ Eigen::MatrixXd adjust_inputs(const Stage2Terms& t, const Eigen::MatrixXd& x,
 DeaOptions dea_options(const ThreeStageOptions& o, Returns returns, bool slacks) {
   DeaOptions d;
   d.returns = returns;
+  d.orientation = o.orientation;
   d.slacks = slacks;
   d.efficient_tolerance = o.efficient_tolerance;
   d.slack_tolerance = o.slack_tolerance;
@@ -153,6 +154,9 @@ BootstrapScope bootstrap_scope_from_string(const std::string& s) {
 void ThreeStageOptions::validate() const {
   REVEST_REQUIRE(stages == 1 || stages == 3,
                  "three-stage DEA options: stages must be 1 or 3, got " << stages);
+  REVEST_REQUIRE(orientation == Orientation::kInput || stages == 1,
+                 "three-stage DEA options: output orientation needs stages = 1 (stage 2 explains "
+                 "and adjusts the inputs: Fried et al. 2002 is input-oriented)");
   REVEST_REQUIRE(confidence > 0 && confidence < 1,
                  "three-stage DEA options: confidence must be in (0, 1), got " << confidence);
   REVEST_REQUIRE(
@@ -260,7 +264,7 @@ namespace {
 void fit_sw2007(ThreeStageResult& R, const ThreeStageOptions& options) {
   std::vector<double> d;
   for (std::size_t i = 0; i < R.stage1.farrell.size(); ++i) {
-    const double th = R.stage1.farrell[i];
+    const double th = R.stage1.efficiency[i];
     // Inefficient units: efficient ones are exactly 1 (efficient_tolerance, DeaOptions).
     if (std::isfinite(th) && th < 1.0 - options.efficient_tolerance) {
       R.truncreg_units.push_back(static_cast<int>(i));
@@ -325,8 +329,8 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                     std::vector<double>& vrs, std::vector<double>& nirs) {
     auto score = [&](Returns r) {
       return r == options.returns
-                 ? main.farrell
-                 : solve_dea(xx, y, dea_options(options, r, false), names.units).farrell;
+                 ? main.efficiency
+                 : solve_dea(xx, y, dea_options(options, r, false), names.units).efficiency;
     };
     crs = score(Returns::kCrs);
     vrs = score(Returns::kVrs);
@@ -338,7 +342,7 @@ ThreeStageResult three_stage(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
   R.slack1 = x - R.stage1.input_targets;
   R.status = R.stage1.status;
   const SwOptions sw = options.sw();
-  R.h1 = bandwidth(R.stage1.farrell, sw);
+  R.h1 = bandwidth(R.stage1.efficiency, sw);
   if (!three) {
     R.x_adj = x;
     if (options.truncated_regression && p >= 1) fit_sw2007(R, options);
@@ -383,10 +387,10 @@ std::string ThreeStageResult::brief_report() const {
   auto stage = [&](const char* label, const DeaResult& d) {
     double sum = 0;
     std::size_t k = 0, eff = 0;
-    for (std::size_t i = 0; i < d.farrell.size(); ++i)
+    for (std::size_t i = 0; i < d.efficiency.size(); ++i)
       if (d.unit_status[i] == StatusCode::kOk) {
-        sum += d.farrell[i];
-        eff += d.farrell[i] == 1.0;
+        sum += d.efficiency[i];
+        eff += d.efficiency[i] == 1.0;
         ++k;
       }
     os << label << ": mean " << to_string(options.returns) << " efficiency "
@@ -428,37 +432,44 @@ ThreeStageReplication three_stage_replication(const ThreeStageResult& P, Rng& rn
   const ThreeStageOptions& o = P.options;
   const std::size_t p = static_cast<std::size_t>(P.z.cols());
   ThreeStageReplication out;
-  const Eigen::MatrixXd xs1 = pseudo_inputs(P.x, P.stage1.farrell, P.h1, rng, o.bandwidth_rule);
-  out.stage1 = scores_against(P.x, P.y, xs1, P.stage1, o.returns);
-  if (o.stages == 1) {
-    // Stage 1 only: no stage-3 scores.
-  } else if (o.bootstrap == BootstrapScope::kScores) {
-    const Eigen::MatrixXd xs3 =
-        pseudo_inputs(P.x_adj, P.stage3.farrell, P.h3, rng, o.bandwidth_rule);
-    out.stage3 = scores_against(P.x_adj, P.y, xs3, P.stage3, o.returns);
+  if (o.orientation == Orientation::kOutput) {
+    // Output orientation (stages = 1 only): pseudo-outputs, Clp scores.
+    const Eigen::MatrixXd ys1 =
+        pseudo_outputs(P.y, P.stage1.efficiency, P.h1, rng, o.bandwidth_rule);
+    out.stage1 = output_scores_against(P.x, P.y, ys1, o.returns);
   } else {
-    // The whole procedure on the stage-1 pseudo-sample: its DEA with slacks, the SFA of its
-    // slacks, its adjusted inputs; the observed units are adjusted with the replication's
-    // stage-2 estimates (to the pseudo-sample's least favourable environment and noise) and
-    // scored against the adjusted pseudo-sample.
-    const DeaResult ds = solve_dea(xs1, P.y, dea_options(o, o.returns, true));
-    const Eigen::MatrixXd Ss = usable_slacks(xs1 - ds.input_targets, ds.unit_status, xs1, o);
-    std::vector<Stage2Input> st;
-    try {
-      st = fit_stage2(Ss, P.z1, {}, P.names.inputs,
-                      "replication stage 2" + (P.names.period.empty() ? "" : ", " + P.names.period),
-                      o);
-    } catch (const Error& e) {
-      out.status = Status::Make(StatusCode::kNumericalFailure, e.what());
-      return out;
+    const Eigen::MatrixXd xs1 = pseudo_inputs(P.x, P.stage1.farrell, P.h1, rng, o.bandwidth_rule);
+    out.stage1 = scores_against(P.x, P.y, xs1, P.stage1, o.returns);
+    if (o.stages == 1) {
+      // Stage 1 only: no stage-3 scores.
+    } else if (o.bootstrap == BootstrapScope::kScores) {
+      const Eigen::MatrixXd xs3 =
+          pseudo_inputs(P.x_adj, P.stage3.farrell, P.h3, rng, o.bandwidth_rule);
+      out.stage3 = scores_against(P.x_adj, P.y, xs3, P.stage3, o.returns);
+    } else {
+      // The whole procedure on the stage-1 pseudo-sample: its DEA with slacks, the SFA of its
+      // slacks, its adjusted inputs; the observed units are adjusted with the replication's
+      // stage-2 estimates (to the pseudo-sample's least favourable environment and noise) and
+      // scored against the adjusted pseudo-sample.
+      const DeaResult ds = solve_dea(xs1, P.y, dea_options(o, o.returns, true));
+      const Eigen::MatrixXd Ss = usable_slacks(xs1 - ds.input_targets, ds.unit_status, xs1, o);
+      std::vector<Stage2Input> st;
+      try {
+        st = fit_stage2(
+            Ss, P.z1, {}, P.names.inputs,
+            "replication stage 2" + (P.names.period.empty() ? "" : ", " + P.names.period), o);
+      } catch (const Error& e) {
+        out.status = Status::Make(StatusCode::kNumericalFailure, e.what());
+        return out;
+      }
+      // Worst environment and noise over the pseudo-sample and the observed units, so that no
+      // adjustment is negative.
+      const Stage2Terms ts = stage2_terms(st, Ss, P.z1), to = stage2_terms(st, P.dep, P.z1);
+      const Eigen::MatrixXd worst = ts.worst().cwiseMax(to.worst());
+      const Eigen::MatrixXd xs3 = adjust_inputs(ts, xs1, worst, o);
+      const Eigen::MatrixXd xo3 = adjust_inputs(to, P.x, worst, o);
+      out.stage3 = scores_against(xo3, P.y, xs3, P.stage3, o.returns);
     }
-    // Worst environment and noise over the pseudo-sample and the observed units, so that no
-    // adjustment is negative.
-    const Stage2Terms ts = stage2_terms(st, Ss, P.z1), to = stage2_terms(st, P.dep, P.z1);
-    const Eigen::MatrixXd worst = ts.worst().cwiseMax(to.worst());
-    const Eigen::MatrixXd xs3 = adjust_inputs(ts, xs1, worst, o);
-    const Eigen::MatrixXd xo3 = adjust_inputs(to, P.x, worst, o);
-    out.stage3 = scores_against(xo3, P.y, xs3, P.stage3, o.returns);
   }
   out.truncreg = Eigen::VectorXd::Constant(static_cast<Eigen::Index>(p + 2), kNaN);
   if (o.truncated_regression && P.truncreg.ok()) {
@@ -515,7 +526,7 @@ ThreeStageBootstrap three_stage_bootstrap(const ThreeStageResult& point, const R
     B.replications.push_back(std::move(r));
   }
   const double conf = point.options.confidence;
-  B.stage1 = summarize_sw(point.stage1.farrell, d1, conf);
+  B.stage1 = summarize_sw(point.stage1.efficiency, d1, conf);
   if (point.options.stages == 3) B.stage3 = summarize_sw(point.stage3.farrell, d3, conf);
   B.truncreg_mean = B.truncreg_sd = B.truncreg_lower = B.truncreg_upper =
       Eigen::VectorXd::Constant(q, kNaN);

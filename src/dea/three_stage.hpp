@@ -66,6 +66,11 @@ struct ThreeStageOptions {
   int stages = 3;
   /// Returns to scale of the main model (slacks, bootstrap): VRS (default), CRS, NIRS or NDRS.
   Returns returns = Returns::kVrs;
+  /// Orientation of the DEA: input (default) or output (stages = 1 only: stage 2 adjusts
+  /// inputs). With output orientation every score is an efficiency 1 / phi in (0, 1], the
+  /// bootstrap draws pseudo-outputs (sw_bootstrap.hpp, pseudo_outputs) and scores by Clp, and
+  /// SW2007 regresses phi.
+  Orientation orientation = Orientation::kInput;
   /// Distribution of the stage-2 inefficiency. Default half-normal.
   sfa::Distribution sfa_distribution = sfa::Distribution::kHalfNormal;
   /// Units with zero total slack of an input: kExclude (default) fits the SFA of that input on
@@ -153,7 +158,7 @@ struct ThreeStageResult {
   Eigen::MatrixXd z1;              ///< n x (1 + p): intercept and environment
   Eigen::MatrixXd dep;             ///< n x m: stage-2 dependent variables
   DeaResult stage1, stage3;        ///< main model (with slacks)
-  /// Radial (phase 1) Farrell scores of the CRS, VRS and NIRS technologies, for the scale
+  /// Radial (phase 1) efficiencies (theta, or 1 / phi) of the CRS, VRS and NIRS technologies, for the scale
   /// efficiency CRS / VRS and the returns to scale (returns_to_scale); the main model's own
   /// scores where it is one of them.
   std::vector<double> stage1_crs, stage1_vrs, stage1_nirs, stage3_crs, stage3_vrs, stage3_nirs;

@@ -48,6 +48,7 @@ dea::ThreeStageOptions three_stage() {
   dea::ThreeStageOptions o;
   o.stages = 1;
   o.returns = dea::Returns::kNdrs;
+  o.orientation = dea::Orientation::kOutput;
   o.sfa_distribution = sfa::Distribution::kTruncatedNormal;
   o.zero_slacks = dea::ZeroSlacks::kInclude;
   o.slack_scale = dea::SlackScale::kRatio;

@@ -277,6 +277,18 @@ TEST(ThreeStageDeaAnalysis, StagesOneNeedsNoEnvironment) {
   const auto& os = std::get<std::vector<double>>(column(t1[2], "slack1")->data);
   ASSERT_EQ(os.size(), 60u);
   for (double s : os) EXPECT_GE(s, 0.0);
+  // Output orientation: efficiencies 1 / phi, named so in the table.
+  ThreeStageDeaOptions out = one;
+  out.method.orientation = dea::Orientation::kOutput;
+  const ThreeStageDeaAnalysis ao("eff", f.geo, f.panel, f.system, out);
+  MemoryReplications ro(ao);
+  for (std::size_t b = 0; b < 6; ++b) ro.run(ao, 5, b);
+  const auto to = ao.summarize(ro);
+  EXPECT_NE(to[0].description.find("output efficiency"), std::string::npos) << to[0].description;
+  for (double e : std::get<std::vector<double>>(column(to[0], "stage1_vrs")->data)) {
+    EXPECT_GT(e, 0.0);
+    EXPECT_LE(e, 1.0);
+  }
   // Three stages with no environment: the error says what to do.
   ThreeStageDeaOptions bad = three;
   bad.environment.clear();

@@ -55,6 +55,11 @@ job 'name = "x"' 'seed = 1' '[data]' "indicators = \"$OUT/my_indicators.toml\"" 
     'kind = "entropy_index"' 'indicators = ["broadband_users", "broadband_user"]'
 expect 1 "unknown indicator 'broadband_user' \(not in the indicator system [^)]*my_indicators.toml\) \(did you mean 'broadband_users'\?\)" \
   -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# Three-stage DEA is input-oriented: output orientation is for stages = 1.
+job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "three_stage_dea"' 'orientation = "output"'
+expect 1 "job.toml:5:.*output orientation needs stages = 1" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "three_stage_dea"' 'orientation = "output"' 'stages = 1' 'returns = "ndrs"' 'malmquist = true'
+expect 0 "OK: job 'x'" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
 # A weights file the job names is read from the job file's directory; a missing one is named.
 job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "spatial_esda"' 'weights = ["gal file=missing.gal"]'
 expect 1 "$OUT/missing.gal: cannot open the weights file of the spec 'file=missing.gal' \(weights_1 of the job" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
