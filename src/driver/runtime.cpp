@@ -31,6 +31,7 @@
 #include "driver/analyses.hpp"
 #include "driver/progress.hpp"
 #include "io/indicators.hpp"
+#include "io/polygons.hpp"
 
 namespace revest::driver {
 
@@ -298,7 +299,7 @@ std::string resume_command(const std::filesystem::path& job_path, const RunOptio
 void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
                  const std::filesystem::path& defaults, bool build_analyses) {
   L.inputs.indicators = io::load_indicators(L.job.indicators);
-  L.inputs.geo = io::load_geography(L.job.geography);
+  L.inputs.geo = io::load_geography(L.job.geography, L.job.polygons());
   for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
   const io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
   L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
@@ -396,6 +397,13 @@ std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
     if (std::filesystem::is_directory(job.geography) && std::filesystem::exists(p))
       files.emplace_back(graph, p);
   }
+  // A Shapefile's companion files (index, attributes, projection, encoding), when present.
+  if (job.geography.extension() == ".shp")
+    for (const char* ext : {"shx", "dbf", "prj", "cpg"}) {
+      auto p = job.geography;
+      p.replace_extension(ext);
+      if (std::filesystem::exists(p)) files.emplace_back(std::string("counties.") + ext, p);
+    }
   files.emplace_back("panel", job.panel);
   if (with_projects) files.emplace_back("projects", job.projects);
   for (std::size_t k = 0; k < weights_files.size(); ++k) {
@@ -492,8 +500,19 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
   const auto& shas = std::get<std::vector<std::string>>(inputs.columns[1].data);
   std::map<std::string, std::filesystem::path> where;
   std::filesystem::create_directories(scratch / "geography");
-  static const std::vector<std::string> kRoles = {"job",   "defaults", "indicators", "counties",
-                                                  "queen", "rook",     "panel",      "projects"};
+  static const std::vector<std::string> kRoles = {
+      "job",   "defaults", "indicators",   "counties",     "queen",        "rook",
+      "panel", "projects", "counties.shx", "counties.dbf", "counties.prj", "counties.cpg"};
+  // The geography's table of units keeps its kind: a polygon file its extension (GDAL reads by
+  // it), a folder's counties.csv or a unit list ".csv".
+  const auto& original_paths = std::get<std::vector<std::string>>(inputs.columns[0].data);
+  std::string units_ext = ".csv";
+  for (std::size_t k = 0; k < roles.size() && k < original_paths.size(); ++k)
+    if (roles[k] == "counties" && io::is_polygon_file(original_paths[k])) {
+      units_ext = std::filesystem::path(original_paths[k]).extension().string();
+      for (auto& ch : units_ext)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
   std::size_t num_weights = 0;
   for (std::size_t k = 0; k < roles.size(); ++k)
     if (roles[k] == weights_role(num_weights)) ++num_weights;
@@ -510,7 +529,11 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
     std::filesystem::path p;
     if (weights)
       p = scratch / "weights" / role;
-    else if (role == "counties" || role == "queen" || role == "rook")
+    else if (role == "counties")
+      p = scratch / "geography" / ("counties" + units_ext);
+    else if (role.rfind("counties.", 0) == 0)
+      p = scratch / "geography" / role;  // a Shapefile's companion files
+    else if (role == "queen" || role == "rook")
       p = scratch / "geography" / (role + ".csv");
     else if (role == "job" || role == "defaults" || role == "indicators")
       p = scratch / (role + ".toml");
@@ -534,7 +557,7 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
   L.job.file = h5::attr_string(meta, "job_path");
   const io::Job original = L.job;
   L.job.indicators = where.at("indicators");
-  L.job.geography = scratch / "geography";
+  L.job.geography = units_ext == ".csv" ? scratch / "geography" : where.at("counties");
   L.job.panel = where.at("panel");
   if (where.count("projects")) L.job.projects = where.at("projects");
   for (std::size_t w = 0; w < num_weights; ++w)

@@ -22,7 +22,7 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
   const spatial::WeightsFormat format = spatial::weights_format_of(file);
   const io::Job job = io::load_job(job_path, defaults);
   const spatial::WeightsSpec spec = spatial::parse_weights_spec(spec_text, "--spec");
-  const io::Geography geo = io::load_geography(job.geography);
+  const io::Geography geo = io::load_geography(job.geography, job.polygons());
   io::Panel panel;
   if (spec.type == spatial::WeightsType::kEconomic) {
     io::PanelRequirements req;

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "io/csv.hpp"
+#include "io/polygons.hpp"
 
 namespace revest::io {
 
@@ -143,10 +144,11 @@ std::filesystem::path units_file(const std::filesystem::path& path) {
   return std::filesystem::is_directory(path) ? path / "counties.csv" : path;
 }
 
-Geography load_geography(const std::filesystem::path& path) {
+Geography load_geography(const std::filesystem::path& path, const PolygonOptions& polygons) {
   REVEST_REQUIRE(std::filesystem::exists(path),
-                 path.string() << ": no such geography (a folder with counties.csv, or a unit-list "
-                                  "CSV file with a column id)");
+                 path.string() << ": no such geography (a folder with counties.csv, a unit-list "
+                                  "CSV file with a column id, or a polygon file)");
+  if (is_polygon_file(path)) return load_polygons(path, polygons);
   const std::filesystem::path& dir = path;
   const CsvTable t = read_csv(units_file(path));
   // A unit list: any table without the bundled county table's adcode_ref column.

@@ -89,10 +89,21 @@ class Geography {
   std::unordered_map<std::int64_t, std::size_t> by_code_;
 };
 
-/// Loads a geography: a folder (counties.csv; queen.csv and rook.csv if present) or a unit-list
-/// CSV file (file comment). Checks that codes are distinct and that edges reference known units
-/// and are not duplicated; errors name the file, line and column.
-Geography load_geography(const std::filesystem::path& path);
+/// How to read a polygon file (io/polygons.hpp): the id and name fields, the snapping tolerance.
+struct PolygonOptions {
+  /// The field of the units' integer ids (required for a polygon file).
+  std::string id_field;
+  /// The field of the units' names; empty (default): the id.
+  std::string name_field;
+  /// Snapping tolerance in metres for contiguity. Default 0 (polygons must touch).
+  double snap_m = 0.0;
+};
+
+/// Loads a geography: a folder (counties.csv; queen.csv and rook.csv if present), a unit-list
+/// CSV file (file comment), or a polygon file (.geojson, .json, .shp, .gpkg: io/polygons.hpp,
+/// read with `polygons`). Checks that codes are distinct and that edges reference known units
+/// and are not duplicated; errors name the file, line (or feature) and column (or field).
+Geography load_geography(const std::filesystem::path& path, const PolygonOptions& polygons = {});
 
 /// The table of units of a geography `path` (the folder's counties.csv, or the unit-list file).
 std::filesystem::path units_file(const std::filesystem::path& path);

@@ -118,6 +118,10 @@ Job job_from_table(const toml::table& eff) {
   job.description = eff["description"].value_or(std::string());
   const toml::table& data = *eff["data"].as_table();
   job.geography = data["geography"].value_or(std::string());
+  // Absent in archives of revest < 0.2 (no polygon geographies then).
+  job.geography_id = data["geography_id"].value_or(std::string());
+  job.geography_name = data["geography_name"].value_or(std::string());
+  job.geography_snap_m = data["geography_snap_m"].value_or(0.0);
   job.panel = data["panel"].value_or(std::string());
   job.indicators = data["indicators"].value_or(std::string());
   job.projects = data["projects"].value_or(std::string());
@@ -171,6 +175,9 @@ toml::table effective_table(const Job& job) {
   t.insert("description", job.description);
   toml::table data;
   data.insert("geography", job.geography.string());
+  data.insert("geography_id", job.geography_id);
+  data.insert("geography_name", job.geography_name);
+  data.insert("geography_snap_m", job.geography_snap_m);
   data.insert("panel", job.panel.string());
   data.insert("indicators", job.indicators.string());
   data.insert("projects", job.projects.string());

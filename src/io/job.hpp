@@ -17,8 +17,10 @@
 #include <vector>
 
 #include <toml++/toml.h>
+
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include "io/geography.hpp"
 
 namespace revest::io {
 
@@ -80,7 +82,13 @@ struct Job {
   std::uint64_t seed = 0;
   std::filesystem::path output;  ///< resolved archive path
   // [data]
-  std::filesystem::path geography;   ///< directory with counties.csv, queen.csv, rook.csv
+  /// The units: a directory with counties.csv (and queen.csv, rook.csv), a unit-list CSV file, or
+  /// a polygon file (io/geography.hpp).
+  std::filesystem::path geography;
+  /// A polygon file's id field, name field and snapping tolerance in metres ([data]
+  /// geography_id, geography_name, geography_snap_m).
+  std::string geography_id, geography_name;
+  double geography_snap_m = 0.0;
   std::filesystem::path panel;       ///< panel CSV
   std::filesystem::path indicators;  ///< indicator system TOML
   std::filesystem::path projects;    ///< real-option projects CSV (read if a job values them)
@@ -97,6 +105,8 @@ struct Job {
   SlurmOptions slurm;
   std::vector<AnalysisConfig> analyses;
 
+  /// How to read a polygon geography (geography_id, geography_name, geography_snap_m).
+  PolygonOptions polygons() const { return {geography_id, geography_name, geography_snap_m}; }
   /// The effective configuration as TOML text (defaults filled in, paths resolved).
   std::string effective_toml() const;
   /// The effective configuration without file locations (output and data paths), without
@@ -116,6 +126,7 @@ struct Job {
     ar& file& text& name& description& seed;
     detail::serialize_path(ar, output);
     detail::serialize_path(ar, geography);
+    ar& geography_id& geography_name& geography_snap_m;
     detail::serialize_path(ar, panel);
     detail::serialize_path(ar, indicators);
     detail::serialize_path(ar, projects);

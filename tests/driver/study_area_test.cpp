@@ -207,3 +207,48 @@ TEST(StudyArea, ColumbusFromAUnitListAndAnEdgeList) {
   EXPECT_EQ(column<std::int64_t>(w, "n").front(), 49);
   EXPECT_EQ(column<std::int64_t>(w, "links").front(), 232);
 }
+
+// Columbus as a GeoJSON (issue 18 sections 1 and 3): the polygon file is the geography (ids from
+// its POLYID field), queen weights come from the polygons, and Moran's I of CRIME is the value
+// documented for R spdep (tests/spatial/data/columbus/README.md: I = 0.500189, E[I] = -0.020833,
+// z under randomisation 5.5894; printed decimals). The archive re-runs from its embedded copy.
+TEST(StudyArea, ColumbusFromItsPolygons) {
+  const auto dir = fresh_dir("study_area_columbus_polygons");
+  const auto data = kSource / "tests" / "spatial" / "data" / "columbus";
+  if (comm_rank() == 0) {
+    const io::CsvTable t = io::read_csv(data / "columbus.csv");
+    std::ofstream panel(dir / "panel.csv");
+    panel << "id,year,crime\n";
+    for (std::size_t r = 0; r < t.rows.size(); ++r)
+      panel << t.rows[r][t.column("POLYID")] << ",1980," << t.rows[r][t.column("CRIME")] << "\n";
+    std::ofstream(dir / "indicators.toml") << indicator("crime", "any", "control");
+    std::ofstream(dir / "job.toml")
+        << "name = \"columbus_polygons\"\nseed = 1\noutput = \"columbus.h5\"\n"
+           "[data]\ngeography = \""
+        << (data / "columbus.geojson").string()
+        << "\"\ngeography_id = \"POLYID\"\npanel = \"panel.csv\"\n"
+           "indicators = \"indicators.toml\"\nyears = [1980, 1980]\n"
+           "[[analysis]]\nkind = \"spatial_esda\"\nname = \"clusters\"\nvariables = [\"crime\"]\n"
+           "weights = [\"queen\"]\ncross_section = \"last_year\"\npermutations = 99\n"
+           "permutations_per_task = 50\n";
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto out = dir / "columbus.h5";
+  ASSERT_NO_THROW(run_job(dir / "job.toml", base_options(out), MPI_COMM_WORLD));
+  // Re-run from the archive alone: the GeoJSON is read from its embedded copy.
+  const auto again = dir / "again.h5";
+  auto ropt = base_options(again);
+  ropt.from_archive = out;
+  ASSERT_NO_THROW(run_job(dir / "job.toml", ropt, MPI_COMM_WORLD));
+  if (comm_rank() != 0) return;
+  for (const auto& archive : {out, again}) {
+    const Table g = summary_table(archive, "clusters", "global");
+    const auto& stat = column<std::string>(g, "statistic");
+    ASSERT_EQ(stat[0], "moran_i");
+    EXPECT_NEAR(column<double>(g, "value")[0], 0.500189, 0.5e-6);
+    EXPECT_NEAR(column<double>(g, "expected")[0], -0.020833, 0.5e-6);
+    EXPECT_NEAR(column<double>(g, "z_randomisation")[0], 5.5894, 0.5e-4);
+    const Table w = summary_table(archive, "clusters", "weights");
+    EXPECT_EQ(column<std::int64_t>(w, "links").front(), 236);
+  }
+}
