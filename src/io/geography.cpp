@@ -36,6 +36,29 @@ std::optional<std::size_t> Geography::index_of(std::int64_t adcode) const {
   return it->second;
 }
 
+Geography Geography::subset(const std::vector<std::size_t>& keep) const {
+  Geography g;
+  std::vector<std::int64_t> to(counties.size(), -1);
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    REVEST_REQUIRE(keep[k] < counties.size() && (k == 0 || keep[k] > keep[k - 1]),
+                   "geography subset: indices must be ascending and in range");
+    to[keep[k]] = static_cast<std::int64_t>(k);
+    g.counties.push_back(counties[keep[k]]);
+  }
+  auto edges = [&](const std::vector<Edge>& in, std::vector<Edge>& out) {
+    for (const Edge& e : in)
+      if (to[e.i] >= 0 && to[e.j] >= 0)
+        out.push_back(
+            {static_cast<std::uint32_t>(to[e.i]), static_cast<std::uint32_t>(to[e.j]), e.weight});
+  };
+  edges(queen, g.queen);
+  edges(rook, g.rook);
+  g.has_queen = has_queen;
+  g.has_rook = has_rook;
+  g.build_index();
+  return g;
+}
+
 std::vector<std::string> Geography::provinces() const {
   std::vector<std::string> out;
   for (const auto& c : counties)

@@ -70,6 +70,8 @@ class Geography {
   /// Distinct provinces (English names) in order of first appearance; province_of()[i] indexes it.
   std::vector<std::string> provinces() const;
   std::vector<int> province_index() const;
+  /// The units `keep` (indices, ascending) with the edges between them, re-indexed.
+  Geography subset(const std::vector<std::size_t>& keep) const;
   /// Neighbour lists (sorted) of a graph given as edges.
   static std::vector<std::vector<std::uint32_t>> adjacency(const std::vector<Edge>& edges,
                                                            std::size_t n);

@@ -122,6 +122,7 @@ Job job_from_table(const toml::table& eff) {
   job.geography_id = data["geography_id"].value_or(std::string());
   job.geography_name = data["geography_name"].value_or(std::string());
   job.geography_snap_m = data["geography_snap_m"].value_or(0.0);
+  job.drop_unmatched = data["unmatched_units"].value_or(std::string("error")) == "drop";
   job.panel = data["panel"].value_or(std::string());
   job.indicators = data["indicators"].value_or(std::string());
   job.projects = data["projects"].value_or(std::string());
@@ -178,6 +179,7 @@ toml::table effective_table(const Job& job) {
   data.insert("geography_id", job.geography_id);
   data.insert("geography_name", job.geography_name);
   data.insert("geography_snap_m", job.geography_snap_m);
+  data.insert("unmatched_units", std::string(job.drop_unmatched ? "drop" : "error"));
   data.insert("panel", job.panel.string());
   data.insert("indicators", job.indicators.string());
   data.insert("projects", job.projects.string());
@@ -292,6 +294,12 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
     const toml::table* jd = top_job["data"].as_table();
     for (const char* k : {"geography", "panel", "indicators", "projects"})
       set_path(data, k, job_dir, def_dir, jd ? *jd : empty);
+    const toml::node& un = (jd && jd->get("unmatched_units")) ? *jd->get("unmatched_units")
+                                                              : *data.get("unmatched_units");
+    const std::string unmatched = data["unmatched_units"].value_or(std::string());
+    REVEST_REQUIRE(unmatched == "error" || unmatched == "drop",
+                   where(un) << ": 'unmatched_units' must be \"error\" or \"drop\", got '"
+                             << unmatched << "'");
     const toml::array* years = data["years"].as_array();
     const toml::node& yn = (jd && jd->get("years")) ? *jd->get("years") : *data.get("years");
     REVEST_REQUIRE(

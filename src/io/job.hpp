@@ -89,6 +89,10 @@ struct Job {
   /// geography_id, geography_name, geography_snap_m).
   std::string geography_id, geography_name;
   double geography_snap_m = 0.0;
+  /// [data] unmatched_units: a panel row of a unit that is not in the geography, or a unit of the
+  /// geography without a row for every year: an error (false, default) or dropped (true; the
+  /// geography then has only the units with a complete panel, and the drops are reported).
+  bool drop_unmatched = false;
   std::filesystem::path panel;       ///< panel CSV
   std::filesystem::path indicators;  ///< indicator system TOML
   std::filesystem::path projects;    ///< real-option projects CSV (read if a job values them)
@@ -126,7 +130,7 @@ struct Job {
     ar& file& text& name& description& seed;
     detail::serialize_path(ar, output);
     detail::serialize_path(ar, geography);
-    ar& geography_id& geography_name& geography_snap_m;
+    ar& geography_id& geography_name& geography_snap_m& drop_unmatched;
     detail::serialize_path(ar, panel);
     detail::serialize_path(ar, indicators);
     detail::serialize_path(ar, projects);

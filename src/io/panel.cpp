@@ -11,6 +11,19 @@
 
 namespace revest::io {
 
+namespace {
+
+/// The column of the rows' units: `adcode` (counties), or `id` (a unit list's own codes).
+std::size_t unit_column(const CsvTable& t) {
+  const std::optional<std::size_t> c =
+      t.find_column("adcode") ? t.find_column("adcode") : t.find_column("id");
+  REVEST_REQUIRE(c.has_value(),
+                 t.path << ":1: missing column 'adcode' (or 'id'): the code of each row's unit");
+  return *c;
+}
+
+}  // namespace
+
 std::size_t Panel::variable_index(const std::string& name) const {
   for (std::size_t v = 0; v < variables.size(); ++v)
     if (variables[v] == name) return v;
@@ -35,12 +48,7 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
   REVEST_REQUIRE(req.last_year >= req.first_year,
                  "years: last year " << req.last_year << " before first year " << req.first_year);
   const CsvTable t = read_csv(path);
-  // Units are keyed by `adcode` (counties), or `id` (a unit list's own codes).
-  const std::optional<std::size_t> c_code_opt =
-      t.find_column("adcode") ? t.find_column("adcode") : t.find_column("id");
-  REVEST_REQUIRE(c_code_opt.has_value(),
-                 t.path << ":1: missing column 'adcode' (or 'id'): the code of each row's unit");
-  const std::size_t c_code = *c_code_opt, c_year = t.column("year");
+  const std::size_t c_code = unit_column(t), c_year = t.column("year");
   std::vector<std::size_t> cols;
   for (const auto& v : req.variables) cols.push_back(t.column(v));
 
@@ -57,6 +65,7 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
     const long long code = t.integer(r, c_code);
     const long long year = t.integer(r, c_year);
     const auto i = geo.index_of(code);
+    if (!i && req.skip_unknown_units) continue;
     REVEST_REQUIRE(i, t.where(r, c_code) << ": unknown county adcode " << code
                                          << " (not the code of a unit of the geography: neither a "
                                             "source nor a 2022 code)");
@@ -106,6 +115,33 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
                                    << ") is missing year " << p.years[tt]);
   }
   return p;
+}
+
+PanelCoverage panel_coverage(const std::filesystem::path& path, const Geography& geo,
+                             const PanelRequirements& req) {
+  const CsvTable t = read_csv(path);
+  const std::size_t c_code = unit_column(t), c_year = t.column("year");
+  REVEST_REQUIRE(req.last_year >= req.first_year,
+                 "years: last year " << req.last_year << " before first year " << req.first_year);
+  const std::size_t T =
+      static_cast<std::size_t>(req.last_year) - static_cast<std::size_t>(req.first_year) + 1;
+  std::vector<std::vector<bool>> seen(geo.size(), std::vector<bool>(T, false));
+  PanelCoverage c;
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const long long code = t.integer(r, c_code), year = t.integer(r, c_year);
+    const auto i = geo.index_of(code);
+    if (!i) {
+      ++c.unknown_rows;
+      if (std::find(c.unknown.begin(), c.unknown.end(), code) == c.unknown.end())
+        c.unknown.push_back(code);
+      continue;
+    }
+    if (year >= req.first_year && year <= req.last_year)
+      seen[*i][static_cast<std::size_t>(year - req.first_year)] = true;
+  }
+  for (const auto& s : seen)
+    c.complete.push_back(std::all_of(s.begin(), s.end(), [](bool b) { return b; }));
+  return c;
 }
 
 void write_panel(const std::filesystem::path& path, const Geography& geo, const Panel& panel) {

@@ -52,7 +52,19 @@ struct PanelRequirements {
   int last_year = 2022;
   std::vector<std::string> variables;  ///< columns that must exist (others are ignored)
   std::map<std::string, std::pair<Domain, std::string>> domains;
+  /// Skip the rows of units that are not in the geography (instead of an error). Default false.
+  bool skip_unknown_units = false;
 };
+
+/// What a panel file covers: for every unit of `geo`, whether it has a row for every year of
+/// `req`, and the rows whose unit is not in `geo` (unmatched_units = "drop").
+struct PanelCoverage {
+  std::vector<bool> complete;      ///< per unit of geo
+  std::size_t unknown_rows = 0;    ///< rows of units not in geo (any year)
+  std::vector<long long> unknown;  ///< their codes, each once, in file order
+};
+PanelCoverage panel_coverage(const std::filesystem::path& path, const Geography& geo,
+                             const PanelRequirements& req);
 
 /// Loads and validates a panel CSV for all counties of `geo`.
 Panel load_panel(const std::filesystem::path& path, const Geography& geo,

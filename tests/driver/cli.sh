@@ -55,6 +55,22 @@ job 'name = "x"' 'seed = 1' '[data]' "indicators = \"$OUT/my_indicators.toml\"" 
     'kind = "entropy_index"' 'indicators = ["broadband_users", "broadband_user"]'
 expect 1 "unknown indicator 'broadband_user' \(not in the indicator system [^)]*my_indicators.toml\) \(did you mean 'broadband_users'\?\)" \
   -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+# Units in the panel but not in the geography (9), or without every year (2): an error naming the
+# file and line, or (unmatched_units = "drop") left out with a warning that counts and names them.
+printf 'id,lon,lat\n1,104,30\n2,104.5,30.2\n3,105,30.4\n5,105.5,30.1\n' > "$OUT/units.csv"
+printf 'id,year,v\n1,2020,1\n1,2021,2\n2,2020,3\n3,2020,4\n3,2021,5\n5,2020,6\n5,2021,7\n9,2020,8\n' > "$OUT/upanel.csv"
+printf '[[indicator]]\nname = "v"\nlabel = "v"\nunit = "1"\ngroup = "control"\ndirection = 1\ndomain = "any"\nuses = ["control"]\ndescription = "test"\n' > "$OUT/uind.toml"
+ujob() { job 'name = "u"' 'seed = 1' '[data]' "geography = \"$OUT/units.csv\"" "panel = \"$OUT/upanel.csv\"" \
+  "indicators = \"$OUT/uind.toml\"" 'years = [2020, 2021]' "$@" '[[analysis]]' 'kind = "spatial_esda"' \
+  'variables = ["v"]' 'weights = ["knn k=1"]' 'cross_section = "last_year"' 'permutations = 9' 'permutations_per_task = 9'; }
+ujob
+expect 1 "upanel.csv:9: column 'adcode'|upanel.csv:9: column 'id'.*unknown county adcode 9" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+ujob 'unmatched_units = "drop"'
+expect 0 "OK: job 'u'.*panel 3 counties" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
+grep -q 'unmatched_units = "drop": 1 panel row(s) of 1 unit(s) not in the geography (9); 1 unit(s) of the geography without a row for every year 2020-2021 (2): left out (3 units remain)' "$OUT/err.txt" "$OUT/out.txt" \
+  || { cat "$OUT/err.txt"; fail "the drop warning"; }
+ujob 'unmatched_units = "ignore"'
+expect 1 "job.toml:.*'unmatched_units' must be \"error\" or \"drop\"" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"
 # Three-stage DEA is input-oriented: output orientation is for stages = 1.
 job 'name = "x"' 'seed = 1' '[[analysis]]' 'kind = "three_stage_dea"' 'orientation = "output"'
 expect 1 "job.toml:5:.*output orientation needs stages = 1" -- "$REVEST" validate "$OUT/job.toml" --defaults "$DEF"

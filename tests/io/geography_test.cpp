@@ -534,3 +534,21 @@ TEST(Geography, MissingDirectory) {
   EXPECT_THAT(error_of([&] { load_geography(d); }),
               AllOf(HasSubstr((d / "counties.csv").string()), HasSubstr("cannot open")));
 }
+
+// unmatched_units = "drop" keeps a subset of the units: the edges among them, re-indexed, and
+// look-ups by either code.
+TEST(Geography, SubsetKeepsTheEdgesAmongTheUnits) {
+  const Geography geo = load_geography(fixture());  // ring 1 - 2 - 3 - 4 - 1
+  const Geography s = geo.subset({0, 1, 3});        // 500101, 500228, 510105
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s.counties[2].adcode, 510105);
+  EXPECT_EQ(*s.index_of(500155), 1u);  // the 2022 code of 500228
+  EXPECT_FALSE(s.index_of(510104).has_value());
+  // Queen edges 0-1 and 3-0 survive (1-2 and 2-3 lose unit 2): (0,1) and (0,2) re-indexed.
+  ASSERT_EQ(s.queen.size(), 2u);
+  EXPECT_EQ(s.queen[0].i, 0u);
+  EXPECT_EQ(s.queen[0].j, 1u);
+  EXPECT_EQ(s.queen[1].i, 0u);
+  EXPECT_EQ(s.queen[1].j, 2u);
+  EXPECT_THROW(geo.subset({2, 1}), revest::Error);
+}
