@@ -90,6 +90,7 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
                      << ": must be in [0, 1e-2), got " << m.slack_tolerance);
   m.truncated_regression = view.get_bool("truncated_regression");
   o.malmquist = view.get_bool("malmquist");
+  o.super_efficiency = view.get_bool("super_efficiency");
   m.validate();
   return o;
 }
@@ -168,6 +169,15 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     names.context = ctx;
     names.period = "year " + std::to_string(Y.year);
     Y.r = dea::three_stage(x, y, z, options_.method, names);
+  }
+  if (options_.super_efficiency) {
+    dea::DeaOptions so;
+    so.returns = options_.method.returns;
+    so.orientation = options_.method.orientation;
+    so.slacks = false;
+    so.super_efficiency = true;
+    so.efficient_tolerance = options_.method.efficient_tolerance;
+    for (const ThreeStageYear& Y : years_) super_.push_back(dea::solve_dea(Y.r.x, Y.r.y, so));
   }
   if (options_.malmquist) {
     REVEST_REQUIRE(
@@ -248,7 +258,8 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
   {
     std::vector<std::int64_t> adcode, year;
     std::vector<std::int64_t> nboot[2];
-    std::vector<std::string> name, province, status[2], peers[2], rts[2];
+    std::vector<std::string> name, province, status[2], peers[2], rts[2], super_status;
+    std::vector<double> super;
     std::vector<double> cols[2][9];
     for (std::size_t i = 0; i < N_; ++i)
       for (std::size_t t = 0; t < T_; ++t) {
@@ -257,6 +268,10 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         name.push_back(county_name_[i]);
         province.push_back(province_[i]);
         year.push_back(years_[t].year);
+        if (options_.super_efficiency) {
+          super.push_back(super_[t].efficiency[i]);
+          super_status.push_back(dea::lp_status_name(super_[t].unit_status[i]));
+        }
         for (std::size_t st = 0; st < S; ++st) {
           const dea::DeaResult& d = st == 0 ? Y.stage1 : Y.stage3;
           const std::vector<double>& crs = st == 0 ? Y.stage1_crs : Y.stage3_crs;
@@ -309,6 +324,16 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
                P + " returns to scale: crs (CRS = VRS: scale efficient), drs (NIRS = VRS: "
                    "decreasing) or irs (increasing); equal within efficient_tolerance"});
       }
+    }
+    if (options_.super_efficiency) {
+      eff.columns.push_back({"stage1_super", super,
+                             "stage-1 Andersen-Petersen super-efficiency (" + main +
+                                 ", the unit left out of its reference set): above 1 for "
+                                 "efficient units; NaN when the LP is infeasible",
+                             "1"});
+      eff.columns.push_back({"stage1_super_status", super_status,
+                             "its LP status: optimal, or infeasible (common under VRS: no "
+                             "combination of the others reaches the unit's outputs)"});
     }
     for (std::size_t st = 0; st < S; ++st) {
       const std::string K = st == 0 ? "stage1_" : "stage3_";

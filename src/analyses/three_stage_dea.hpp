@@ -38,6 +38,10 @@ struct ThreeStageDeaOptions {
   /// The Malmquist index of each county between consecutive years (dea/malmquist.hpp) on the
   /// observed data, table `malmquist`. Needs two years or more. Default false.
   bool malmquist = false;
+  /// Andersen-Petersen super-efficiency of the stage-1 scores (the main model without the unit
+  /// itself in the reference set; efficient units score above 1, an infeasible LP is NaN with its
+  /// status): columns stage1_super and stage1_super_status. Point estimates. Default false.
+  bool super_efficiency = false;
 
   /// From a job's [[analysis]] table; errors name the file, line and option.
   static ThreeStageDeaOptions from(const io::OptionView& view);
@@ -82,6 +86,7 @@ class ThreeStageDeaAnalysis : public Analysis {
   std::vector<std::string> county_name_, province_;
   std::vector<ThreeStageYear> years_;
   std::vector<dea::MalmquistResult> malmquist_;  ///< years t-1 -> t, t = 1..T-1 (if asked)
+  std::vector<dea::DeaResult> super_;            ///< per year: super-efficiency (if asked)
 };
 
 }  // namespace revest::analyses

@@ -174,6 +174,7 @@ ThreeStageDeaOptions three_stage_dea() {
   o.replications = 16;
   o.method = three_stage();
   o.malmquist = true;
+  o.super_efficiency = true;
   return o;
 }
 

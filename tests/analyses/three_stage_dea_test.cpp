@@ -339,3 +339,44 @@ TEST(ThreeStageDeaAnalysis, MalmquistTable) {
             }).find("the Malmquist index needs two years or more"),
             std::string::npos);
 }
+
+// super_efficiency = true (issue 18): the library's Andersen-Petersen scores as a column: above 1
+// exactly for the efficient units, equal to the ordinary score for the others, NaN with status
+// "infeasible" where the VRS LP has no solution.
+TEST(ThreeStageDeaAnalysis, SuperEfficiencyColumn) {
+  synth::DeaDesign d;
+  d.n = 60;
+  d.years = {2021};
+  const auto f = synth::make_dea_design(d);
+  ThreeStageDeaOptions o;
+  o.replications = 2;
+  o.method.stages = 1;
+  o.super_efficiency = true;
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, o);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < 2; ++b) reps.run(a, 3, b);
+  const Table eff = a.summarize(reps)[0];
+  const std::vector<double>* sup = nullptr;
+  const std::vector<std::string>* status = nullptr;
+  for (const auto& c : eff.columns) {
+    if (c.name == "stage1_super") sup = &std::get<std::vector<double>>(c.data);
+    if (c.name == "stage1_super_status") status = &std::get<std::vector<std::string>>(c.data);
+  }
+  ASSERT_NE(sup, nullptr);
+  ASSERT_NE(status, nullptr);
+  const dea::ThreeStageResult& Y = a.years()[0].r;
+  std::size_t efficient = 0;
+  for (std::size_t i = 0; i < 60; ++i) {
+    const double e = Y.stage1.efficiency[i];
+    if ((*status)[i] == "infeasible") {
+      EXPECT_TRUE(std::isnan((*sup)[i]));
+      EXPECT_EQ(e, 1.0);  // only an efficient unit can be beyond the others' reach
+    } else if (e == 1.0) {
+      EXPECT_GE((*sup)[i], 1.0);
+      ++efficient;
+    } else {
+      EXPECT_NEAR((*sup)[i], e, 1e-9);
+    }
+  }
+  EXPECT_GT(efficient, 0u);
+}
