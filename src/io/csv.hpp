@@ -1,40 +1,14 @@
 #pragma once
 /// \file csv.hpp
-/// \brief Strict CSV reading (RFC 4180 quoting, UTF-8) with file/line/column-aware errors.
-#include <cstddef>
-#include <filesystem>
-#include <optional>
-#include <string>
-#include <vector>
+/// \brief The job layer's name for the library's CSV reader (core/csv.hpp).
+#include "core/csv.hpp"
 
 namespace revest::io {
 
-/// A CSV file read into memory, with the line number of every row kept for error messages.
-struct CsvTable {
-  std::string path;                 ///< as given, used in error messages
-  std::vector<std::string> header;  ///< column names (trimmed)
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::size_t> line;  ///< 1-based file line of each row
-
-  /// Index of column `name`; throws "PATH: missing column 'name'" if absent.
-  std::size_t column(const std::string& name) const;
-  std::optional<std::size_t> find_column(const std::string& name) const;
-  /// Location prefix "PATH:LINE: column 'NAME'" for messages about a cell.
-  std::string where(std::size_t row, std::size_t col) const;
-  /// The cell parsed as a finite double; throws naming file, line and column for an empty,
-  /// non-numeric, NaN or infinite cell.
-  double number(std::size_t row, std::size_t col) const;
-  /// The cell parsed as an integer (e.g. adcode, year); throws like number().
-  long long integer(std::size_t row, std::size_t col) const;
-};
-
-/// Reads a CSV file with a header line. Every row must have as many fields as the header.
-CsvTable read_csv(const std::filesystem::path& path);
-
-/// Quotes a field if needed (comma, quote, newline).
-std::string csv_escape(const std::string& field);
-
-/// Shortest decimal text that reads back to exactly `x` (std::to_chars); "nan" for NaN.
-std::string format_double(double x);
+using revest::csv_escape;
+using revest::CsvTable;
+using revest::format_double;
+using revest::parse_csv;
+using revest::read_csv;
 
 }  // namespace revest::io

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/csv.hpp"
 #include "core/error.hpp"
 
 namespace revest::spatial {
@@ -36,43 +37,6 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 bool blank(const std::string& line) { return line.find_first_not_of(" \t") == std::string::npos; }
-
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos) return "";
-  const auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
-
-/// A CSV line's fields (commas; a field may be double-quoted, "" inside quotes is a quote).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::string field;
-  bool quoted = false, was_quoted = false;
-  for (std::size_t k = 0; k < line.size(); ++k) {
-    const char c = line[k];
-    if (quoted) {
-      if (c == '"' && k + 1 < line.size() && line[k + 1] == '"') {
-        field += '"';
-        ++k;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = was_quoted = true;
-    } else if (c == ',') {
-      out.push_back(was_quoted ? field : trim(field));
-      field.clear();
-      was_quoted = false;
-    } else {
-      field += c;
-    }
-  }
-  out.push_back(was_quoted ? field : trim(field));
-  return out;
-}
 
 /// A whole non-negative integer token, or -1.
 long long whole(const std::string& t) {
@@ -207,36 +171,28 @@ std::vector<Triplet> read_gwt(const std::vector<std::string>& lines, LinkReader&
   return rd.take();
 }
 
-std::vector<Triplet> read_edges(const std::vector<std::string>& lines, LinkReader& rd,
-                                const WeightsFileOptions& opt) {
-  std::size_t k = 0;
-  while (k < lines.size() && blank(lines[k])) ++k;
-  REVEST_REQUIRE(k < lines.size(), rd.where(1)
-                                       << ": empty file (a header line with columns "
-                                       << opt.from_column << "," << opt.to_column << " expected)");
-  const auto header = csv_fields(lines[k]);
-  auto column = [&](const std::string& name, bool required) -> long long {
-    for (std::size_t c = 0; c < header.size(); ++c)
-      if (header[c] == name) return static_cast<long long>(c);
+std::vector<Triplet> read_edges(const std::string& text, LinkReader& rd,
+                                const WeightsFileOptions& opt, const std::string& source) {
+  // The library's CSV reader (core/csv.hpp): quoting, a byte-order mark, CRLF, blank lines, and
+  // a row with more or fewer fields than the header is an error naming its line.
+  const CsvTable t = parse_csv(text, source);
+  auto column = [&](const std::string& name) -> std::size_t {
+    if (const auto c = t.find_column(name)) return *c;
     std::string have;
-    for (const auto& h : header) have += (have.empty() ? "" : ", ") + h;
-    REVEST_REQUIRE(!required, rd.where(k + 1) << ": no column '" << name
-                                              << "' in the header (columns: " << have << ")");
-    return -1;
+    for (const auto& h : t.header) have += (have.empty() ? "" : ", ") + h;
+    REVEST_FAIL(rd.where(1) << ": no column '" << name << "' in the header (columns: " << have
+                            << ")");
   };
-  const auto from = static_cast<std::size_t>(column(opt.from_column, true));
-  const auto to = static_cast<std::size_t>(column(opt.to_column, true));
-  const long long wc = opt.weight_column.empty() ? -1 : column(opt.weight_column, true);
-  for (++k; k < lines.size(); ++k) {
-    if (blank(lines[k])) continue;
-    const auto f = csv_fields(lines[k]);
-    REVEST_REQUIRE(f.size() == header.size(), rd.where(k + 1)
-                                                  << ": " << f.size() << " fields, the header has "
-                                                  << header.size());
+  const std::size_t from = column(opt.from_column), to = column(opt.to_column);
+  const long long wc =
+      opt.weight_column.empty() ? -1 : static_cast<long long>(column(opt.weight_column));
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto& f = t.rows[r];
+    const std::size_t line = t.line[r];
     const double w =
-        wc < 0 ? 1.0 : rd.weight(f[static_cast<std::size_t>(wc)], k + 1, opt.weight_column.c_str());
-    rd.add(rd.unit(f[from], k + 1, opt.from_column.c_str()),
-           rd.unit(f[to], k + 1, opt.to_column.c_str()), w, k + 1);
+        wc < 0 ? 1.0 : rd.weight(f[static_cast<std::size_t>(wc)], line, opt.weight_column.c_str());
+    rd.add(rd.unit(f[from], line, opt.from_column.c_str()),
+           rd.unit(f[to], line, opt.to_column.c_str()), w, line);
   }
   return rd.take();
 }
@@ -339,7 +295,7 @@ std::vector<Triplet> read_weights_text(const std::string& text, WeightsFormat fo
     case WeightsFormat::kGwt:
       return read_gwt(lines, rd);
     case WeightsFormat::kEdges:
-      return read_edges(lines, rd, options);
+      return read_edges(text, rd, options, source);
     case WeightsFormat::kMatrixMarket:
       return read_mtx(lines, rd);
   }

@@ -179,8 +179,8 @@ TEST(WeightsIo, BadFilesNameTheLine) {
   o.weight_column = "w";
   EXPECT_TRUE(has(err("from,to,w\nA,B,x\n", WeightsFormat::kEdges, o),
                   "w.txt:2: w 'x' is not a finite number"));
-  EXPECT_TRUE(
-      has(err("from,to\nA,B,C\n", WeightsFormat::kEdges), "w.txt:2: 3 fields, the header has 2"));
+  EXPECT_TRUE(has(err("from,to\nA,B,C\n", WeightsFormat::kEdges),
+                  "w.txt:2: expected 2 fields (as in the header), found 3"));
   EXPECT_TRUE(
       has(err("%%MatrixMarket matrix array real general\n3 3\n", WeightsFormat::kMatrixMarket),
           "only the sparse coordinate format"));

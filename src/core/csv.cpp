@@ -1,4 +1,4 @@
-#include "io/csv.hpp"
+#include "core/csv.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 
-namespace revest::io {
+namespace revest {
 
 namespace {
 std::string trim(const std::string& s) {
@@ -23,13 +23,16 @@ CsvTable read_csv(const std::filesystem::path& path) {
   REVEST_REQUIRE(in, path.string() << ": cannot open file");
   std::stringstream ss;
   ss << in.rdbuf();
-  std::string text = ss.str();
+  return parse_csv(ss.str(), path.string());
+}
+
+CsvTable parse_csv(std::string text, const std::string& source) {
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF)
     text.erase(0, 3);  // UTF-8 byte order mark (Excel)
 
   CsvTable t;
-  t.path = path.string();
+  t.path = source;
   std::vector<std::string> fields;
   std::string field;
   bool in_quotes = false, field_quoted = false;
@@ -167,4 +170,4 @@ std::string format_double(double x) {
   return std::string(buf, p);
 }
 
-}  // namespace revest::io
+}  // namespace revest
