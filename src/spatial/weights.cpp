@@ -412,14 +412,35 @@ Weights make_weights(std::size_t n, std::vector<Triplet> raw, const WeightsSpec&
 
 namespace {
 
-std::vector<std::size_t> nearest_units(const Units& u) {
+/// Throws revest::Error "weights 'LABEL': ..." unless every unit has finite centroid
+/// coordinates (distance-based weights and islands=nearest need them).
+void require_centroids(const Units& u, const std::string& label) {
   const std::size_t n = u.size();
   REVEST_REQUIRE(u.lon.size() == n && u.lat.size() == n,
-                 "islands=nearest needs the centroids of the " << n << " units");
+                 "weights '" << label << "': need the centroids of the " << n << " units");
   for (std::size_t i = 0; i < n; ++i)
     REVEST_REQUIRE(std::isfinite(u.lon[i]) && std::isfinite(u.lat[i]),
-                   "islands=nearest: " << u.names[i]
-                                       << " has no coordinates (a unit list without lon and lat)");
+                   "weights '" << label << "': " << u.names[i]
+                               << " has no coordinates (a unit list without lon and lat "
+                                  "columns): distance-based weights and islands=nearest need "
+                                  "them");
+}
+
+/// The median of the links' weights (1 without links): what the islands fallback link of a
+/// matrix read from a file or of rook_length weighs.
+double median_link_weight(const std::vector<Triplet>& raw) {
+  if (raw.empty()) return 1.0;
+  std::vector<double> ws;
+  ws.reserve(raw.size());
+  for (const auto& t : raw) ws.push_back(t.w);
+  std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2), ws.end());
+  return ws[ws.size() / 2];
+}
+
+/// Each unit's nearest other unit by great-circle distance (the centroids are checked first:
+/// require_centroids).
+std::vector<std::size_t> nearest_units(const Units& u) {
+  const std::size_t n = u.size();
   std::vector<std::size_t> out(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
     double best = std::numeric_limits<double>::infinity();
@@ -491,15 +512,8 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
     if (format != WeightsFormat::kMatrixMarket) fo.aliases = units.aliases;
     std::vector<Triplet> raw = read_weights_text(file_text, format, ids, spec.file, fo);
     // The islands fallback link weighs the median of the file's weights (gal: 1).
-    double median_weight = 1.0;
-    if (!raw.empty()) {
-      std::vector<double> ws;
-      ws.reserve(raw.size());
-      for (const auto& t : raw) ws.push_back(t.w);
-      std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2),
-                       ws.end());
-      median_weight = ws[ws.size() / 2];
-    }
+    const double median_weight = median_link_weight(raw);
+    if (spec.islands_nearest) require_centroids(units, label);
     std::function<double(std::size_t, std::size_t)> unit_weight =
         [median_weight](std::size_t, std::size_t) { return median_weight; };
     return make_weights(n, std::move(raw), spec, names,
@@ -510,27 +524,19 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   const bool need_d = geo_type != T::kQueen && geo_type != T::kRook && geo_type != T::kRookLength &&
                       geo_type != T::kBlock;
   Eigen::MatrixXd d(static_cast<int>(n), static_cast<int>(n));
-  const T graph = spec.type == T::kEconomic ? spec.base : spec.type;
   REVEST_REQUIRE(
-      graph != T::kQueen || units.has_queen,
+      geo_type != T::kQueen || units.has_queen,
       "weights '" << label
                   << "': the geography has no queen contiguity (a unit list, or a folder "
                      "without queen.csv): give the neighbours as a weights file (gal, "
                      "gwt, edges, matrix) or use distance-based weights");
-  REVEST_REQUIRE((graph != T::kRook && graph != T::kRookLength) || units.has_rook,
+  REVEST_REQUIRE((geo_type != T::kRook && geo_type != T::kRookLength) || units.has_rook,
                  "weights '" << label
                              << "': the geography has no rook contiguity (a unit list, or a folder "
                                 "without rook.csv): give the neighbours as a weights file (gal, "
                                 "gwt, edges, matrix) or use distance-based weights");
   if (need_d || spec.islands_nearest) {
-    REVEST_REQUIRE(units.lon.size() == n && units.lat.size() == n,
-                   "weights '" << label << "': need the centroids of the " << n << " units");
-    for (std::size_t i = 0; i < n; ++i)
-      REVEST_REQUIRE(std::isfinite(units.lon[i]) && std::isfinite(units.lat[i]),
-                     "weights '" << label << "': " << names[i]
-                                 << " has no coordinates (a unit list without lon and lat "
-                                    "columns): distance-based weights and islands=nearest need "
-                                    "them");
+    require_centroids(units, label);
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
         d(i, j) = great_circle_km(units.lon[i], units.lat[i], units.lon[j], units.lat[j]);
@@ -601,14 +607,7 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   // The islands fallback link weighs what the spec's function gives at that distance, without
   // its cutoff or bandwidth truncation (contiguity, band, kNN and block weights: 1; border
   // length: the median shared border of the matrix).
-  double median_weight = 1.0;
-  if (spec.type == T::kRookLength && !raw.empty()) {
-    std::vector<double> ws;
-    ws.reserve(raw.size());
-    for (const auto& t : raw) ws.push_back(t.w);
-    std::nth_element(ws.begin(), ws.begin() + static_cast<std::ptrdiff_t>(ws.size() / 2), ws.end());
-    median_weight = ws[ws.size() / 2];
-  }
+  const double median_weight = spec.type == T::kRookLength ? median_link_weight(raw) : 1.0;
   auto geo_weight = [&](T type, std::size_t i, std::size_t j) {
     if (type == T::kInverseDistance) return std::pow(d(i, j), -spec.power);
     if (type == T::kKernel) {
