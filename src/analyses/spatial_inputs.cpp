@@ -141,6 +141,14 @@ DesignColumns term_columns(const io::Panel& panel, const spatial::Term& term, in
     return "county " + std::to_string(geo.counties[i].adcode) + " (" + geo.counties[i].name +
            "), year " + std::to_string(panel.years[t]);
   };
+  // kMeanIndex: the county means, summed year by year and then divided.
+  auto county_means = [&](std::vector<double>& c) {
+    if (year_index != CrossSections::kMeanIndex) return;
+    std::vector<double> m(N, 0.0);
+    for (std::size_t r = 0; r < rows; ++r) m[r % N] += c[r];
+    for (double& x : m) x /= static_cast<double>(ts.size());
+    c = std::move(m);
+  };
   DesignColumns out;
   if (term.is_factor()) {
     std::vector<std::string> levels(rows);
@@ -160,20 +168,19 @@ DesignColumns term_columns(const io::Panel& panel, const spatial::Term& term, in
       }
     }
     spatial::FactorColumns fc = spatial::factor_columns(term, levels);
-    if (year_index == CrossSections::kMeanIndex) {
-      // County means of the dummies (a unit attribute is constant over the years).
-      for (auto& c : fc.columns) {
-        std::vector<double> m(N, 0.0);
-        for (std::size_t r = 0; r < rows; ++r) m[r % N] += c[r];
-        for (double& x : m) x /= static_cast<double>(ts.size());
-        c = std::move(m);
-      }
-    }
+    for (auto& c : fc.columns) county_means(c);
     out.labels = std::move(fc.labels);
     out.columns = std::move(fc.columns);
     return out;
   }
   // The variables of the rows (lagged), then the expression row by row.
+  const auto lag = static_cast<std::size_t>(term.lag);
+  REVEST_REQUIRE(ts.front() >= lag, "formula term '"
+                                        << term.label << "': year " << panel.years[ts.front()]
+                                        << " needs year " << panel.years[ts.front()] - term.lag
+                                        << ", before the job's first year " << panel.years.front()
+                                        << " (start the job's years later than the cross-sections, "
+                                           "or use cross_section = \"last_year\")");
   std::vector<std::vector<double>> vars(term.variables.size(), std::vector<double>(rows));
   for (std::size_t k = 0; k < term.variables.size(); ++k) {
     REVEST_REQUIRE(panel.has(term.variables[k]),
@@ -181,25 +188,12 @@ DesignColumns term_columns(const io::Panel& panel, const spatial::Term& term, in
     const std::size_t v = panel.variable_index(term.variables[k]);
     for (std::size_t r = 0; r < rows; ++r) {
       const std::size_t i = r % N, t = ts[r / N];
-      const auto lag = static_cast<std::size_t>(term.lag);
-      REVEST_REQUIRE(t >= lag, "formula term '"
-                                   << term.label << "': year " << panel.years[t] << " needs year "
-                                   << panel.years[t] - term.lag << ", before the job's first year "
-                                   << panel.years.front()
-                                   << " (start the job's years later than the cross-sections, "
-                                      "or use cross_section = \"last_year\")");
       vars[k][r] = panel.at(v, i, t - lag);
     }
   }
   std::vector<std::span<const double>> cols(vars.begin(), vars.end());
   std::vector<double> values = spatial::evaluate_term(term, cols, unit_year);
-  if (year_index == CrossSections::kMeanIndex) {
-    // Sum over the years, then divide (the order of the sums is year by year).
-    std::vector<double> m(N, 0.0);
-    for (std::size_t r = 0; r < rows; ++r) m[r % N] += values[r];
-    for (double& x : m) x /= static_cast<double>(ts.size());
-    values = std::move(m);
-  }
+  county_means(values);
   out.labels = {term.label};
   out.columns = {std::move(values)};
   return out;
