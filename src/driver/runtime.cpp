@@ -30,6 +30,7 @@
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
 #include "driver/progress.hpp"
+#include "io/csv.hpp"
 #include "io/indicators.hpp"
 #include "io/polygons.hpp"
 
@@ -302,9 +303,10 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
   L.inputs.geo = io::load_geography(L.job.geography, L.job.polygons());
   for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
   io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
+  const io::CsvTable panel_csv = io::read_csv(L.job.panel);  // read once
   if (L.job.drop_unmatched) {
     // unmatched_units = "drop": keep the units with a complete panel, skip the others' rows.
-    const io::PanelCoverage cov = io::panel_coverage(L.job.panel, L.inputs.geo, req);
+    const io::PanelCoverage cov = io::panel_coverage(panel_csv, L.inputs.geo, req);
     std::vector<std::size_t> keep;
     std::ostringstream dropped;
     for (std::size_t i = 0; i < cov.complete.size(); ++i) {
@@ -337,7 +339,7 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
     if (n_dropped > 0) L.inputs.geo = L.inputs.geo.subset(keep);
     req.skip_unknown_units = true;
   }
-  L.inputs.panel = io::load_panel(L.job.panel, L.inputs.geo, req);
+  L.inputs.panel = io::load_panel(panel_csv, L.inputs.geo, req);
   const bool real_options =
       std::any_of(L.specs.begin(), L.specs.end(), [](const analyses::AnalysisSpec& a) {
         return std::holds_alternative<analyses::RealOptionsOptions>(a.options);
@@ -432,8 +434,9 @@ std::vector<std::pair<std::string, std::filesystem::path>> job_input_paths(
     if (std::filesystem::is_directory(job.geography) && std::filesystem::exists(p))
       files.emplace_back(graph, p);
   }
-  // A Shapefile's companion files (index, attributes, projection, encoding), when present.
-  if (job.geography.extension() == ".shp")
+  // A Shapefile's companion files (index, attributes, projection, encoding), when present, with
+  // lower-case extensions as GDAL and most tools write them.
+  if (io::lower_extension(job.geography) == ".shp")
     for (const char* ext : {"shx", "dbf", "prj", "cpg"}) {
       auto p = job.geography;
       p.replace_extension(ext);
@@ -543,11 +546,8 @@ LoadedJob load_from_archive(const std::filesystem::path& archive,
   const auto& original_paths = std::get<std::vector<std::string>>(inputs.columns[0].data);
   std::string units_ext = ".csv";
   for (std::size_t k = 0; k < roles.size() && k < original_paths.size(); ++k)
-    if (roles[k] == "counties" && io::is_polygon_file(original_paths[k])) {
-      units_ext = std::filesystem::path(original_paths[k]).extension().string();
-      for (auto& ch : units_ext)
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    }
+    if (roles[k] == "counties" && io::is_polygon_file(original_paths[k]))
+      units_ext = io::lower_extension(original_paths[k]);
   std::size_t num_weights = 0;
   for (std::size_t k = 0; k < roles.size(); ++k)
     if (roles[k] == weights_role(num_weights)) ++num_weights;

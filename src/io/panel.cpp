@@ -22,6 +22,11 @@ std::size_t unit_column(const CsvTable& t) {
   return *c;
 }
 
+void require_year_range(const PanelRequirements& req) {
+  REVEST_REQUIRE(req.last_year >= req.first_year,
+                 "years: last year " << req.last_year << " before first year " << req.first_year);
+}
+
 }  // namespace
 
 std::size_t Panel::variable_index(const std::string& name) const {
@@ -45,9 +50,11 @@ void Panel::add(const std::string& name, std::vector<double> data) {
 
 Panel load_panel(const std::filesystem::path& path, const Geography& geo,
                  const PanelRequirements& req) {
-  REVEST_REQUIRE(req.last_year >= req.first_year,
-                 "years: last year " << req.last_year << " before first year " << req.first_year);
-  const CsvTable t = read_csv(path);
+  return load_panel(read_csv(path), geo, req);
+}
+
+Panel load_panel(const CsvTable& t, const Geography& geo, const PanelRequirements& req) {
+  require_year_range(req);
   const std::size_t c_code = unit_column(t), c_year = t.column("year");
   std::vector<std::size_t> cols;
   for (const auto& v : req.variables) cols.push_back(t.column(v));
@@ -106,23 +113,21 @@ Panel load_panel(const std::filesystem::path& path, const Geography& geo,
     if (present == T) continue;
     const auto& c = geo.counties[i];
     if (present == 0)
-      REVEST_FAIL(path.string() << ": county " << c.adcode_ref << " (" << c.name_ref << ", "
-                                << c.province_en << ") is missing (no row for years "
-                                << req.first_year << "-" << req.last_year << ")");
+      REVEST_FAIL(t.path << ": county " << c.adcode_ref << " (" << c.name_ref << ", "
+                         << c.province_en << ") is missing (no row for years " << req.first_year
+                         << "-" << req.last_year << ")");
     for (std::size_t tt = 0; tt < T; ++tt)
       REVEST_REQUIRE(row_of[i * T + tt] != std::numeric_limits<std::size_t>::max(),
-                     path.string() << ": county " << c.adcode_ref << " (" << c.name_ref
-                                   << ") is missing year " << p.years[tt]);
+                     t.path << ": county " << c.adcode_ref << " (" << c.name_ref
+                            << ") is missing year " << p.years[tt]);
   }
   return p;
 }
 
-PanelCoverage panel_coverage(const std::filesystem::path& path, const Geography& geo,
+PanelCoverage panel_coverage(const CsvTable& t, const Geography& geo,
                              const PanelRequirements& req) {
-  const CsvTable t = read_csv(path);
   const std::size_t c_code = unit_column(t), c_year = t.column("year");
-  REVEST_REQUIRE(req.last_year >= req.first_year,
-                 "years: last year " << req.last_year << " before first year " << req.first_year);
+  require_year_range(req);
   const std::size_t T =
       static_cast<std::size_t>(req.last_year) - static_cast<std::size_t>(req.first_year) + 1;
   std::vector<std::vector<bool>> seen(geo.size(), std::vector<bool>(T, false));

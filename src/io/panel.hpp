@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/csv.hpp"
 #include "io/geography.hpp"
 #include "io/indicators.hpp"
 
@@ -63,12 +64,15 @@ struct PanelCoverage {
   std::size_t unknown_rows = 0;    ///< rows of units not in geo (any year)
   std::vector<long long> unknown;  ///< their codes, each once, in file order
 };
-PanelCoverage panel_coverage(const std::filesystem::path& path, const Geography& geo,
+PanelCoverage panel_coverage(const CsvTable& table, const Geography& geo,
                              const PanelRequirements& req);
 
 /// Loads and validates a panel CSV for all counties of `geo`.
 Panel load_panel(const std::filesystem::path& path, const Geography& geo,
                  const PanelRequirements& req);
+/// The same from a CSV file already read (read_csv): what a caller that also needs the file's
+/// coverage (panel_coverage) uses, so the file is read once.
+Panel load_panel(const CsvTable& table, const Geography& geo, const PanelRequirements& req);
 
 /// Writes a panel as CSV (adcode = 2022 code, year, variables...), values in shortest round-trip
 /// form so reading it back gives the same doubles.

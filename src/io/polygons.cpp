@@ -50,10 +50,15 @@ struct Unit {
 
 }  // namespace
 
-bool is_polygon_file(const std::filesystem::path& path) {
+std::string lower_extension(const std::filesystem::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+bool is_polygon_file(const std::filesystem::path& path) {
+  const std::string ext = lower_extension(path);
   return ext == ".geojson" || ext == ".json" || ext == ".shp" || ext == ".gpkg";
 }
 

@@ -31,7 +31,10 @@
 
 namespace revest::io {
 
-/// Whether `path` names a polygon file (by extension: .geojson, .json, .shp, .gpkg).
+/// The extension of `path` in lower case (".shp" for "COUNTIES.SHP").
+std::string lower_extension(const std::filesystem::path& path);
+
+/// Whether `path` names a polygon file (by extension, in any case: .geojson, .json, .shp, .gpkg).
 bool is_polygon_file(const std::filesystem::path& path);
 
 /// Reads the polygon file `path` into a geography (has_queen and has_rook true). Throws
