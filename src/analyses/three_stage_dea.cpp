@@ -170,27 +170,10 @@ ThreeStageDeaAnalysis::ThreeStageDeaAnalysis(std::string name, const io::Geograp
     names.period = "year " + std::to_string(Y.year);
     Y.r = dea::three_stage(x, y, z, options_.method, names);
   }
-  if (options_.super_efficiency) {
-    dea::DeaOptions so;
-    so.returns = options_.method.returns;
-    so.orientation = options_.method.orientation;
-    so.slacks = false;
-    so.super_efficiency = true;
-    so.efficient_tolerance = options_.method.efficient_tolerance;
-    for (const ThreeStageYear& Y : years_) super_.push_back(dea::solve_dea(Y.r.x, Y.r.y, so));
-  }
-  if (options_.malmquist) {
-    REVEST_REQUIRE(
-        T_ >= 2, ctx << ": the Malmquist index needs two years or more (the job has " << T_ << ")");
-    for (std::size_t t = 1; t < T_; ++t) {
-      std::vector<std::string> labels(N_);
-      for (std::size_t i = 0; i < N_; ++i)
-        labels[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) + "), years " +
-                    std::to_string(years_[t - 1].year) + "-" + std::to_string(years_[t].year);
-      malmquist_.push_back(dea::malmquist(years_[t - 1].r.x, years_[t - 1].r.y, years_[t].r.x,
-                                          years_[t].r.y, dea::MalmquistOptions{}, labels));
-    }
-  }
+  // Super-efficiency and the Malmquist index are point estimates that only the summary uses: they
+  // are computed there (by the rank that writes it), not on every rank at start-up.
+  REVEST_REQUIRE(!options_.malmquist || T_ >= 2,
+                 ctx << ": the Malmquist index needs two years or more (the job has " << T_ << ")");
 }
 
 std::size_t ThreeStageDeaAnalysis::num_stages() const {
@@ -260,6 +243,17 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
     std::vector<std::int64_t> nboot[2];
     std::vector<std::string> name, province, status[2], peers[2], rts[2], super_status;
     std::vector<double> super;
+    std::vector<dea::DeaResult> super_by_year;  // per year
+    if (options_.super_efficiency) {
+      dea::DeaOptions so;
+      so.returns = options_.method.returns;
+      so.orientation = options_.method.orientation;
+      so.slacks = false;
+      so.super_efficiency = true;
+      so.efficient_tolerance = options_.method.efficient_tolerance;
+      for (const ThreeStageYear& Y : years_)
+        super_by_year.push_back(dea::solve_dea(Y.r.x, Y.r.y, so));
+    }
     std::vector<double> cols[2][9];
     for (std::size_t i = 0; i < N_; ++i)
       for (std::size_t t = 0; t < T_; ++t) {
@@ -269,8 +263,8 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
         province.push_back(province_[i]);
         year.push_back(years_[t].year);
         if (options_.super_efficiency) {
-          super.push_back(super_[t].efficiency[i]);
-          super_status.push_back(dea::lp_status_name(super_[t].unit_status[i]));
+          super.push_back(super_by_year[t].efficiency[i]);
+          super_status.push_back(dea::lp_status_name(super_by_year[t].unit_status[i]));
         }
         for (std::size_t st = 0; st < S; ++st) {
           const dea::DeaResult& d = st == 0 ? Y.stage1 : Y.stage3;
@@ -539,10 +533,20 @@ std::vector<Table> ThreeStageDeaAnalysis::summarize(ReplicationReader& reader) c
   }
 
   if (options_.malmquist) {
+    std::vector<dea::MalmquistResult> malmquist_by_year;  // years t-1 -> t, t = 1..T-1
+    for (std::size_t t = 1; t < T_; ++t) {
+      std::vector<std::string> labels(N_);
+      for (std::size_t i = 0; i < N_; ++i)
+        labels[i] = "county " + county_name_[i] + " (" + std::to_string(adcode_[i]) + "), years " +
+                    std::to_string(years_[t - 1].year) + "-" + std::to_string(years_[t].year);
+      malmquist_by_year.push_back(dea::malmquist(years_[t - 1].r.x, years_[t - 1].r.y,
+                                                 years_[t].r.x, years_[t].r.y,
+                                                 dea::MalmquistOptions{}, labels));
+    }
     TableBuilder mq;
     for (std::size_t i = 0; i < N_; ++i)
       for (std::size_t t = 1; t < T_; ++t) {
-        const dea::MalmquistResult& r = malmquist_[t - 1];
+        const dea::MalmquistResult& r = malmquist_by_year[t - 1];
         mq.i("adcode", adcode_[i], "2022 official county code");
         mq.s("name", county_name_[i], "2022 official county name");
         mq.i("from_year", years_[t - 1].year, "period 0");

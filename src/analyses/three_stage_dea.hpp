@@ -85,8 +85,6 @@ class ThreeStageDeaAnalysis : public Analysis {
   std::vector<std::int64_t> adcode_;
   std::vector<std::string> county_name_, province_;
   std::vector<ThreeStageYear> years_;
-  std::vector<dea::MalmquistResult> malmquist_;  ///< years t-1 -> t, t = 1..T-1 (if asked)
-  std::vector<dea::DeaResult> super_;            ///< per year: super-efficiency (if asked)
 };
 
 }  // namespace revest::analyses
