@@ -18,6 +18,14 @@ namespace revest::driver {
 
 using h5::Handle;
 
+std::optional<std::string> read_file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 std::string sha256_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   REVEST_REQUIRE(in, path.string() << ": cannot open file");
@@ -204,11 +212,9 @@ void embed_input_files(hid_t meta, const std::vector<InputFile>& files) {
     p.push_back(x.path);
     s.push_back(x.sha256);
     const std::string from = x.read_from.empty() ? x.path : x.read_from;
-    std::ifstream in(from, std::ios::binary);
-    REVEST_REQUIRE(in, from << ": cannot open input file to embed it in the archive");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string bytes = ss.str();
+    const std::optional<std::string> read = read_file_bytes(from);
+    REVEST_REQUIRE(read, from << ": cannot open input file to embed it in the archive");
+    const std::string& bytes = *read;
     REVEST_REQUIRE(sha256_bytes(bytes) == x.sha256,
                    from << ": changed while the job was being read (SHA-256 differs); run again");
     h5::write_bytes(fg, x.role, bytes);

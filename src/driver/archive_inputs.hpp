@@ -5,6 +5,7 @@
 /// the versions of the libraries that produced it.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ std::string library_versions(const RunInfo& info);
 
 /// SHA-256 of a byte string, lower-case hex.
 std::string sha256_bytes(const std::string& bytes);
+
+/// The bytes of a file; nullopt when it cannot be opened (the caller names the file's role).
+std::optional<std::string> read_file_bytes(const std::filesystem::path& path);
 
 /// SHA-256 of a file, lower-case hex.
 std::string sha256_file(const std::filesystem::path& path);

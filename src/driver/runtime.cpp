@@ -352,15 +352,13 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
   for (std::size_t k = 0; k < weights_files.size(); ++k) {
     auto& [role, p] = paths[paths.size() - weights_files.size() + k];
     if (k < L.weights_read_from.size()) p = L.weights_read_from[k];
-    std::ifstream in(p, std::ios::binary);
+    std::optional<std::string> bytes = read_file_bytes(p);
     REVEST_REQUIRE(
-        in, p.string() << ": cannot open the weights file of the spec 'file=" << weights_files[k]
-                       << "' (" << role << " of the job " << job_file.string()
-                       << "; a relative path is read from the job file's directory)");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    weights_sha[role] = sha256_bytes(bytes.str());
-    L.inputs.weights_files[weights_files[k]] = bytes.str();
+        bytes, p.string() << ": cannot open the weights file of the spec 'file=" << weights_files[k]
+                          << "' (" << role << " of the job " << job_file.string()
+                          << "; a relative path is read from the job file's directory)");
+    weights_sha[role] = sha256_bytes(*bytes);
+    L.inputs.weights_files[weights_files[k]] = std::move(*bytes);
   }
   if (build_analyses)
     for (const auto& spec : L.specs) L.analyses.push_back(make_analysis(spec, L.inputs));

@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "analyses/analysis_spec.hpp"
 #include "analyses/spatial_inputs.hpp"
 #include "core/error.hpp"
+#include "driver/archive_inputs.hpp"
 #include "driver/runtime.hpp"
 #include "io/geography.hpp"
 #include "io/job.hpp"
@@ -34,11 +34,9 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
   analyses::WeightsFileTexts texts;
   if (spec.from_file()) {
     // A file spec given on the command line: its file is relative to the working directory.
-    std::ifstream in(spec.file, std::ios::binary);
-    REVEST_REQUIRE(in, spec.file << ": cannot open the weights file of --spec");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    texts[spec.file] = bytes.str();
+    std::optional<std::string> bytes = read_file_bytes(spec.file);
+    REVEST_REQUIRE(bytes, spec.file << ": cannot open the weights file of --spec");
+    texts[spec.file] = std::move(*bytes);
   }
   const analyses::WeightsSet set({spec}, geo, panel, std::nullopt, texts);
   const spatial::Weights& w = *set.w.front();
