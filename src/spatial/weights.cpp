@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <sstream>
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "spatial/sphere_index.hpp"
 #include "spatial/weights_io.hpp"
 
 namespace revest::spatial {
@@ -437,18 +439,15 @@ double median_link_weight(const std::vector<Triplet>& raw) {
   return ws[ws.size() / 2];
 }
 
-/// Each unit's nearest other unit by great-circle distance (the centroids are checked first:
-/// require_centroids).
+/// Each unit's nearest other unit by great-circle distance, ties by index (the centroids are
+/// checked first: require_centroids).
 std::vector<std::size_t> nearest_units(const Units& u) {
-  const std::size_t n = u.size();
-  std::vector<std::size_t> out(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    double best = std::numeric_limits<double>::infinity();
-    for (std::size_t j = 0; j < n; ++j) {
-      if (j == i) continue;
-      const double d = great_circle_km(u.lon[i], u.lat[i], u.lon[j], u.lat[j]);
-      if (d < best) best = d, out[i] = j;
-    }
+  const SphereIndex index(u.lon, u.lat);
+  std::vector<std::size_t> out(u.size(), 0);
+  std::vector<SphereIndex::Hit> hits;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    index.nearest(i, 1, hits);
+    if (!hits.empty()) out[i] = hits[0].first;
   }
   return out;
 }
@@ -464,25 +463,20 @@ std::vector<Triplet> from_edges(const std::vector<Link>& edges, bool use_weight)
   return t;
 }
 
-std::vector<Triplet> knn_triplets(const Eigen::MatrixXd& d, int k) {
-  const Eigen::Index n = d.rows();
+/// Unit i's k nearest units (ties by index), weight 1.
+std::vector<Triplet> knn_triplets(const SphereIndex& index, int k) {
   std::vector<Triplet> t;
-  std::vector<Eigen::Index> idx(static_cast<std::size_t>(n));
-  for (Eigen::Index i = 0; i < n; ++i) {
-    idx.resize(static_cast<std::size_t>(n));
-    std::iota(idx.begin(), idx.end(), Eigen::Index{0});
-    std::erase(idx, i);
-    const auto kk = std::min<std::size_t>(static_cast<std::size_t>(k), idx.size());
-    // Ties are broken by index, so the matrix does not depend on the sort's implementation.
-    std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(kk), idx.end(),
-                      [&](Eigen::Index a, Eigen::Index b) {
-                        return d(i, a) != d(i, b) ? d(i, a) < d(i, b) : a < b;
-                      });
-    for (std::size_t m = 0; m < kk; ++m)
-      t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(idx[m]), 1.0});
+  std::vector<SphereIndex::Hit> hits;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    index.nearest(i, static_cast<std::size_t>(k), hits);
+    for (const auto& h : hits) t.push_back({static_cast<std::uint32_t>(i), h.first, 1.0});
   }
   return t;
 }
+
+/// Dense distance-based weights (inverse_distance without cutoff) have n (n - 1) links: refused
+/// above this many units, with a message that names the remedy.
+constexpr std::size_t kMaxDenseUnits = 20000;
 
 }  // namespace
 
@@ -523,7 +517,6 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   const T geo_type = spec.type == T::kEconomic ? spec.base : spec.type;
   const bool need_d = geo_type != T::kQueen && geo_type != T::kRook && geo_type != T::kRookLength &&
                       geo_type != T::kBlock;
-  Eigen::MatrixXd d(static_cast<int>(n), static_cast<int>(n));
   REVEST_REQUIRE(
       geo_type != T::kQueen || units.has_queen,
       "weights '" << label
@@ -535,22 +528,43 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
                              << "': the geography has no rook contiguity (a unit list, or a folder "
                                 "without rook.csv): give the neighbours as a weights file (gal, "
                                 "gwt, edges, matrix) or use distance-based weights");
+  // Distances are computed as needed, between the pairs a spatial index finds (sphere_index.hpp):
+  // never an n x n matrix, and exactly the links of a loop over all pairs.
+  std::optional<SphereIndex> index;
   if (need_d || spec.islands_nearest) {
     require_centroids(units, label);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j)
-        d(i, j) = great_circle_km(units.lon[i], units.lat[i], units.lon[j], units.lat[j]);
+    index.emplace(units.lon, units.lat);
   }
+  auto dist = [&](std::size_t i, std::size_t j) {
+    return great_circle_km(units.lon[i], units.lat[i], units.lon[j], units.lat[j]);
+  };
   auto geographic = [&](T type) -> std::vector<Triplet> {
     std::vector<Triplet> t;
     if (type == T::kQueen) return from_edges(units.queen, false);
     if (type == T::kRook) return from_edges(units.rook, false);
     if (type == T::kRookLength) return from_edges(units.rook, true);
-    if (type == T::kKnn) return knn_triplets(d, spec.k);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) {
-        if (i == j) continue;
-        const double dij = d(i, j);
+    if (type == T::kKnn) return knn_triplets(*index, spec.k);
+    // The radius within which a pair can have a positive weight (infinite: every pair).
+    const double radius = type == T::kDistanceBand ? spec.distance_km
+                          : type == T::kKernel     ? spec.bandwidth_km
+                          : spec.cutoff_km > 0     ? spec.cutoff_km
+                                                   : std::numeric_limits<double>::infinity();
+    REVEST_REQUIRE(std::isfinite(radius) || n <= kMaxDenseUnits,
+                   "weights '" << label << "': inverse distance without a cutoff links every pair "
+                               << "of the " << n << " units (" << n << " x " << n - 1
+                               << " weights); give cutoff=KM (at most " << kMaxDenseUnits
+                               << " units without one)");
+    std::vector<SphereIndex::Hit> hits;
+    for (std::size_t i = 0; i < n; ++i) {
+      hits.clear();
+      if (std::isfinite(radius)) {
+        index->within(i, radius, hits);
+      } else {
+        for (std::size_t j = 0; j < n; ++j)
+          if (j != i) hits.emplace_back(static_cast<std::uint32_t>(j), dist(i, j));
+      }
+      for (const auto& [jj, dij] : hits) {
+        const std::size_t j = jj;
         double w = 0;
         if (type == T::kDistanceBand) {
           w = dij <= spec.distance_km ? 1.0 : 0.0;
@@ -565,6 +579,7 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
         }
         if (w > 0) t.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), w});
       }
+    }
     return t;
   };
   std::vector<Triplet> raw;
@@ -609,9 +624,9 @@ Weights build_weights(const WeightsSpec& spec, const Units& units,
   // length: the median shared border of the matrix).
   const double median_weight = spec.type == T::kRookLength ? median_link_weight(raw) : 1.0;
   auto geo_weight = [&](T type, std::size_t i, std::size_t j) {
-    if (type == T::kInverseDistance) return std::pow(d(i, j), -spec.power);
+    if (type == T::kInverseDistance) return std::pow(dist(i, j), -spec.power);
     if (type == T::kKernel) {
-      const double z = d(i, j) / spec.bandwidth_km;
+      const double z = dist(i, j) / spec.bandwidth_km;
       return spec.kernel == Kernel::kGaussian ? std::exp(-0.5 * z * z) : std::exp(-z);
     }
     return type == T::kRookLength ? median_weight : 1.0;

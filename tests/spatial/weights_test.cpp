@@ -2,7 +2,9 @@
 // files (README of data/southwest: 1,442 queen and 1,438 rook pairs, connected, degree 2..12).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <sstream>
 
 #include "core/rng.hpp"
@@ -261,6 +263,58 @@ TEST(WeightsTest, PlainUnitsAndATypedSpec) {
               build_weights(s, u);
             }).find("weights spec 'distance_band d=-1 standardise=none': d must be > 0"),
             std::string::npos);
+}
+
+// Hundreds of thousands of units (issue 18: villages, firms): distance-based weights are built
+// from a spatial index (sphere_index.hpp), never an n x n matrix (200,000 units: 320 GB). kNN has
+// k links per unit, a distance band only links pairs within d (checked for a sample of units
+// against brute force), islands=nearest finds the nearest unit; dense inverse distance without a
+// cutoff is refused with the remedy.
+TEST(WeightsTest, LargeNDistanceWeightsWithoutADistanceMatrix) {
+  const std::size_t n = 200000;
+  Rng rng(18, "large_n", 0);
+  Units u;
+  for (std::size_t i = 0; i < n; ++i) {
+    u.names.push_back(std::to_string(i));  // ("v" + ... trips GCC 12's -Wrestrict false positive)
+    u.lon.push_back(97.0 + 15.0 * rng.uniform01());  // the Southwest's extent
+    u.lat.push_back(21.0 + 13.0 * rng.uniform01());
+  }
+  u.has_queen = u.has_rook = false;
+  const Weights knn = build_weights(parse_weights_spec("knn k=6", "t"), u);
+  EXPECT_EQ(knn.summary.links, 6 * n);
+  const Weights band =
+      build_weights(parse_weights_spec("distance_band d=3 islands=nearest", "t"), u);
+  EXPECT_GT(band.summary.links, n);  // about 5 units within 3 km of each at this density
+  // Brute force for a sample of units: every unit within 3 km is linked, and a link beyond 3 km
+  // is the islands fallback (unit i or unit j has no unit within 3 km, the other is its nearest).
+  auto within3 = [&](std::size_t i) {
+    std::vector<std::size_t> w;
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i && great_circle_km(u.lon[i], u.lat[i], u.lon[j], u.lat[j]) <= 3.0) w.push_back(j);
+    return w;
+  };
+  std::size_t fallback = 0;
+  for (std::size_t i = 0; i < n; i += 9973) {
+    const std::vector<std::size_t> w = within3(i);
+    std::vector<std::size_t> row;
+    for (SpMat::InnerIterator it(band.W, static_cast<int>(i)); it; ++it)
+      row.push_back(static_cast<std::size_t>(it.col()));
+    for (std::size_t j : w) EXPECT_TRUE(std::find(row.begin(), row.end(), j) != row.end()) << i;
+    for (std::size_t j : row) {
+      if (std::find(w.begin(), w.end(), j) != w.end()) continue;
+      EXPECT_TRUE(w.empty() || within3(j).empty()) << i << " -> " << j;
+      ++fallback;
+    }
+  }
+  std::cout << "distance band: " << band.summary.links << " links, " << fallback
+            << " fallback links in the sample\n";
+  EXPECT_NE(test::error_of([&] {
+              build_weights(parse_weights_spec("inverse_distance", "t"), u);
+            }).find("give cutoff=KM"),
+            std::string::npos);
+  const Weights inv =
+      build_weights(parse_weights_spec("inverse_distance cutoff=2 islands=nearest", "t"), u);
+  EXPECT_GT(inv.summary.links, 0u);
 }
 
 TEST(WeightsTest, PlaneKnnIsExact) {
