@@ -212,6 +212,14 @@ echo "replications each, every unit counted."
 echo
 $BUILD/bench/bench_dea_coverage 20 300
 echo
+echo "### 8b. Coverage of the Malmquist bootstrap (Simar-Wilson 1999; bench/malmquist_coverage.cpp)"
+echo
+echo "Two inputs, one output, Cobb-Douglas CRS frontiers y = F_t x1^0.4 x2^0.6 with F_1 / F_0 = 1.15,"
+echo "input efficiencies exp(-u) persistent over time: true techch = 1.15, effch = theta_1 / theta_0."
+echo "50 data sets per n, B = 199, every unit counted."
+echo
+$BUILD/bench/bench_malmquist_coverage 50 199
+echo
 echo "## 9. Least squares Monte Carlo throughput (one core)"
 echo
 echo "\`bench/realopt_bench.cpp\` and, as the peer, \`bench/quantlib_lsm.cpp\` (QuantLib's"

@@ -94,6 +94,8 @@ EntropyIndexAnalysis::EntropyIndexAnalysis(std::string name, const io::Geography
     : name_(std::move(name)), options_(std::move(options)) {
   const std::string ctx = "entropy_index '" + name_ + "'";
   REVEST_REQUIRE(!name_.empty(), "entropy_index: the analysis name is empty");
+  // The index standardises and weighs over every unit-year and resamples whole units.
+  panel.require_balanced(geo, ctx);
   try {
     options_.validate();
   } catch (const Error& e) {

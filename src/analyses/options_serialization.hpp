@@ -91,7 +91,8 @@ void serialize(Ar& ar, revest::analyses::EntropyIndexOptions& o, unsigned) {
 
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::ThreeStageDeaOptions& o, unsigned) {
-  ar& o.inputs& o.outputs& o.environment& o.replications& o.method& o.malmquist& o.super_efficiency;
+  ar& o.inputs& o.outputs& o.environment& o.replications& o.method& o.malmquist& o
+      .super_efficiency& o.malmquist_bootstrap;
 }
 
 template <class Ar>

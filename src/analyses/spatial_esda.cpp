@@ -40,7 +40,9 @@ SpatialEsdaAnalysis::SpatialEsdaAnalysis(std::string name, const io::Geography& 
     : name_(std::move(name)),
       geo_(geo),
       opt_(std::move(options)),
-      cs_(make_cross_sections(panel, opt_.cross_section)),
+      // Spatial weights link every unit of the geography: one missing in a year would change W.
+      cs_(make_cross_sections(io::require_balanced(panel, geo, "spatial_esda '" + name_ + "'"),
+                              opt_.cross_section)),
       weights_(opt_.weights, geo, panel, std::nullopt, weights_files) {
   for (const auto& w : weights_.w) moments_.emplace_back(*w);
   for (std::size_t w = 0; w < weights_.w.size(); ++w)

@@ -192,7 +192,9 @@ SpatialModelsAnalysis::SpatialModelsAnalysis(std::string name, const io::Geograp
       geo_(geo),
       panel_(panel),
       opt_(std::move(options)),
-      cs_(make_cross_sections(panel, opt_.cross_section)),
+      // Spatial weights link every unit of the geography: one missing in a year would change W.
+      cs_(make_cross_sections(io::require_balanced(panel, geo, "spatial_models '" + name_ + "'"),
+                              opt_.cross_section)),
       weights_(opt_.weights, geo, panel, logdet_options(opt_.method.logdet, name_), weights_files) {
   // The designs, now: a missing variable or a log of a non-positive value is a job error.
   for (const Formula& f : opt_.formulas) {

@@ -81,10 +81,8 @@ std::string DeaResult::brief_report() const {
   return os.str();
 }
 
-namespace {
-
-void check_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* what,
-                const std::vector<std::string>& labels) {
+void check_dea_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* what,
+                    const std::vector<std::string>& labels) {
   REVEST_REQUIRE(x.rows() == y.rows(), "DEA: " << what << " inputs have " << x.rows()
                                                << " rows but outputs " << y.rows());
   auto name = [&](Eigen::Index r) {
@@ -103,6 +101,8 @@ void check_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* 
                              << " (outputs must be positive and finite)");
   }
 }
+
+namespace {
 
 /// The envelopment LP of one reference set. Columns: 0 = score (theta or phi), 1..n = lambda.
 /// Rows: m input rows, s output rows, and one convexity row for VRS / NIRS / NDRS.
@@ -287,8 +287,8 @@ DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval
                     const DeaOptions& options, const std::vector<int>& self,
                     const std::vector<std::string>& labels) {
   options.validate();
-  check_data(x_eval, y_eval, "evaluated", labels);
-  check_data(x_ref, y_ref, "reference", {});
+  check_dea_data(x_eval, y_eval, "evaluated", labels);
+  check_dea_data(x_ref, y_ref, "reference", {});
   REVEST_REQUIRE(x_eval.cols() == x_ref.cols() && y_eval.cols() == y_ref.cols(),
                  "DEA: evaluated and reference units have different numbers of inputs or outputs");
   REVEST_REQUIRE(x_ref.cols() >= 1 && y_ref.cols() >= 1,

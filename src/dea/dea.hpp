@@ -105,6 +105,11 @@ DeaResult solve_dea(const Eigen::MatrixXd& x_eval, const Eigen::MatrixXd& y_eval
                     const DeaOptions& options, const std::vector<int>& self = {},
                     const std::vector<std::string>& labels = {});
 
+/// Throws revest::Error unless x and y have the same rows and every input and output is positive
+/// and finite; the message names the unit (labels[r], else "WHAT unit r"), as solve_dea's do.
+void check_dea_data(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const char* what,
+                    const std::vector<std::string>& labels = {});
+
 /// Evaluates every unit of a data set against the data set itself (self[k] = k).
 DeaResult solve_dea(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, const DeaOptions& options,
                     const std::vector<std::string>& labels = {});

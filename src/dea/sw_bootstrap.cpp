@@ -137,12 +137,8 @@ std::vector<double> draw_pseudo_scores(const std::vector<double>& theta, double 
   return out;
 }
 
-namespace {
-
-/// Row i of m times num[i] / den[i]; a unit whose LP failed in the point estimate (a non-finite
-/// score) keeps its observed row.
-Eigen::MatrixXd scale_rows(Eigen::MatrixXd m, const std::vector<double>& num,
-                           const std::vector<double>& den) {
+Eigen::MatrixXd rescale_rows(Eigen::MatrixXd m, const std::vector<double>& num,
+                             const std::vector<double>& den) {
   for (std::size_t i = 0; i < num.size(); ++i) {
     const double ratio = std::isfinite(num[i]) && std::isfinite(den[i]) ? num[i] / den[i] : 1.0;
     m.row(static_cast<Eigen::Index>(i)) *= ratio;
@@ -150,18 +146,16 @@ Eigen::MatrixXd scale_rows(Eigen::MatrixXd m, const std::vector<double>& num,
   return m;
 }
 
-}  // namespace
-
 Eigen::MatrixXd pseudo_inputs(const Eigen::MatrixXd& x, const std::vector<double>& theta, double h,
                               Rng& rng, BandwidthRule rule) {
-  return scale_rows(x, theta,
-                    draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking));
+  return rescale_rows(x, theta,
+                      draw_pseudo_scores(theta, h, rng, rule == BandwidthRule::kBenchmarking));
 }
 
 Eigen::MatrixXd pseudo_outputs(const Eigen::MatrixXd& y, const std::vector<double>& delta, double h,
                                Rng& rng, BandwidthRule rule) {
-  return scale_rows(y, draw_pseudo_scores(delta, h, rng, rule == BandwidthRule::kBenchmarking),
-                    delta);
+  return rescale_rows(y, draw_pseudo_scores(delta, h, rng, rule == BandwidthRule::kBenchmarking),
+                      delta);
 }
 
 std::vector<double> output_scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
@@ -178,6 +172,26 @@ std::vector<double> output_scores_against(const Eigen::MatrixXd& x, const Eigen:
   return out;
 }
 
+namespace {
+
+/// Clp's radial input score of row i of (x, y) against (xs, ys); NaN if the LP fails.
+double clp_score(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y, Eigen::Index i,
+                 const Eigen::MatrixXd& xs, const Eigen::MatrixXd& ys, Returns returns) {
+  DeaOptions o;
+  o.returns = returns;
+  o.slacks = false;
+  o.efficient_tolerance = 0;  // replicate scores are not classified (as the RadialSolver's)
+  try {
+    const DeaResult r = solve_dea(x.row(i), y.row(i), xs, ys, o);
+    if (r.unit_status[0] == StatusCode::kOk) return r.farrell[0];
+  } catch (const Error&) {
+    // Bad data for Clp (cannot happen for validated inputs): the score stays NaN.
+  }
+  return kNaN;
+}
+
+}  // namespace
+
 std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                                    const Eigen::MatrixXd& xs, const DeaResult& point,
                                    Returns returns) {
@@ -191,20 +205,31 @@ std::vector<double> scores_against(const Eigen::MatrixXd& x, const Eigen::Matrix
     hint.clear();
     for (const auto& p : point.peers[i]) hint.push_back(p.first);
     const auto sol = solver.solve(xT.col(ii), yT.col(ii), static_cast<int>(i), hint);
-    if (sol.ok) {
-      out[i] = sol.theta;
-    } else {
-      DeaOptions o;
-      o.returns = returns;
-      o.slacks = false;
-      o.efficient_tolerance = 0;  // replicate scores are not classified (as the RadialSolver's)
-      try {
-        const DeaResult r = solve_dea(x.row(ii), y.row(ii), xs, y, o);
-        if (r.unit_status[0] == StatusCode::kOk) out[i] = r.farrell[0];
-      } catch (const Error&) {
-        // Bad data for Clp (cannot happen for validated inputs): the score stays NaN.
-      }
-    }
+    out[i] = sol.ok ? sol.theta : clp_score(x, y, ii, xs, y, returns);
+  }
+  return out;
+}
+
+std::vector<double> scores_against_reference(const Eigen::MatrixXd& x_eval,
+                                             const Eigen::MatrixXd& y_eval,
+                                             const Eigen::MatrixXd& x_ref,
+                                             const Eigen::MatrixXd& y_ref, Returns returns,
+                                             bool twins) {
+  REVEST_REQUIRE(x_eval.rows() == y_eval.rows() && x_ref.rows() == y_ref.rows() &&
+                     x_eval.cols() == x_ref.cols() && y_eval.cols() == y_ref.cols() &&
+                     (!twins || x_eval.rows() == x_ref.rows()),
+                 "scores_against_reference: mismatched data ("
+                     << x_eval.rows() << " x " << x_eval.cols() << " / " << y_eval.cols()
+                     << " evaluated, " << x_ref.rows() << " x " << x_ref.cols() << " / "
+                     << y_ref.cols() << " reference)");
+  const auto n = static_cast<std::size_t>(x_eval.rows());
+  RadialSolver solver(x_ref, y_ref, returns);
+  const Eigen::MatrixXd xT = x_eval.transpose(), yT = y_eval.transpose();
+  std::vector<double> out(n, kNaN);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    const auto sol = solver.solve(xT.col(ii), yT.col(ii), twins ? static_cast<int>(i) : -1);
+    out[i] = sol.ok ? sol.theta : clp_score(x_eval, y_eval, ii, x_ref, y_ref, returns);
   }
   return out;
 }

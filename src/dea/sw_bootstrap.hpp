@@ -94,6 +94,19 @@ Eigen::MatrixXd pseudo_outputs(const Eigen::MatrixXd& y, const std::vector<doubl
 /// (NaN for an LP that fails).
 std::vector<double> output_scores_against(const Eigen::MatrixXd& x, const Eigen::MatrixXd& y,
                                           const Eigen::MatrixXd& ys, Returns returns);
+/// Row i of m times num[i] / den[i] (the pseudo-samples' x theta / theta* and y delta* / delta); a
+/// unit with a non-finite num[i] or den[i] (an LP that failed) keeps its row.
+Eigen::MatrixXd rescale_rows(Eigen::MatrixXd m, const std::vector<double>& num,
+                             const std::vector<double>& den);
+/// Radial input scores (Farrell) of the units (x_eval, y_eval) against the reference set (x_ref,
+/// y_ref), by RadialSolver with Clp as the fallback (NaN only if both fail). `twins`: row i of the
+/// reference set has the outputs of evaluated unit i (a pseudo-observation of it), which starts
+/// its simplex; otherwise the solver finds a start.
+std::vector<double> scores_against_reference(const Eigen::MatrixXd& x_eval,
+                                             const Eigen::MatrixXd& y_eval,
+                                             const Eigen::MatrixXd& x_ref,
+                                             const Eigen::MatrixXd& y_ref, Returns returns,
+                                             bool twins);
 /// Radial input scores of the units (x, y) against the reference set (xs, y), one per unit; unit
 /// i's own pseudo-observation and its point-estimate peers start the simplex; Clp is the fallback
 /// (NaN only if both fail).

@@ -303,22 +303,25 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
   L.inputs.geo = io::load_geography(L.job.geography, L.job.polygons());
   for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
   io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
+  req.allow_missing_years = L.job.allow_unbalanced;
   const io::CsvTable panel_csv = io::read_csv(L.job.panel);  // read once
   if (L.job.drop_unmatched) {
-    // unmatched_units = "drop": keep the units with a complete panel, skip the others' rows.
+    // unmatched_units = "drop": keep the units with a complete panel (unbalanced = "allow": with
+    // a row for some year), skip the others' rows.
     const io::PanelCoverage cov = io::panel_coverage(panel_csv, L.inputs.geo, req);
     std::vector<std::size_t> keep;
     std::ostringstream dropped;
     for (std::size_t i = 0; i < cov.complete.size(); ++i) {
-      if (cov.complete[i]) {
+      if (L.job.allow_unbalanced ? cov.any_row[i] : cov.complete[i]) {
         keep.push_back(i);
       } else if (cov.complete.size() - keep.size() <= 10) {
         dropped << (dropped.tellp() > 0 ? ", " : "") << L.inputs.geo.counties[i].adcode;
       }
     }
+    const std::string coverage = L.job.allow_unbalanced ? "any year" : "every year";
     REVEST_REQUIRE(!keep.empty(), L.job.panel.string()
-                                      << ": no unit of the geography has a row for every year "
-                                      << req.first_year << "-" << req.last_year);
+                                      << ": no unit of the geography has a row for " << coverage
+                                      << " " << req.first_year << "-" << req.last_year);
     const std::size_t n_dropped = cov.complete.size() - keep.size();
     if (n_dropped > 0 || cov.unknown_rows > 0) {
       std::ostringstream unknown;
@@ -326,13 +329,12 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
         unknown << (k ? ", " : "") << cov.unknown[k];
       spdlog::warn(
           "unmatched_units = \"drop\": {} panel row(s) of {} unit(s) not in the geography{}; {} "
-          "unit(s) of the geography without a row for every year {}-{}{}: left out ({} units "
-          "remain)",
+          "unit(s) of the geography without a row for {} {}-{}{}: left out ({} units remain)",
           cov.unknown_rows, cov.unknown.size(),
           cov.unknown.empty()
               ? std::string()
               : " (" + unknown.str() + (cov.unknown.size() > 10 ? ", ..." : "") + ")",
-          n_dropped, req.first_year, req.last_year,
+          n_dropped, coverage, req.first_year, req.last_year,
           n_dropped ? " (" + dropped.str() + (n_dropped > 10 ? ", ..." : "") + ")" : std::string(),
           keep.size());
     }

@@ -123,6 +123,8 @@ Job job_from_table(const toml::table& eff) {
   job.geography_name = data["geography_name"].value_or(std::string());
   job.geography_snap_m = data["geography_snap_m"].value_or(0.0);
   job.drop_unmatched = data["unmatched_units"].value_or(std::string("error")) == "drop";
+  // Absent in archives of revest < 0.3 (balanced panels only then).
+  job.allow_unbalanced = data["unbalanced"].value_or(std::string("error")) == "allow";
   job.panel = data["panel"].value_or(std::string());
   job.indicators = data["indicators"].value_or(std::string());
   job.projects = data["projects"].value_or(std::string());
@@ -180,6 +182,7 @@ toml::table effective_table(const Job& job) {
   data.insert("geography_name", job.geography_name);
   data.insert("geography_snap_m", job.geography_snap_m);
   data.insert("unmatched_units", std::string(job.drop_unmatched ? "drop" : "error"));
+  data.insert("unbalanced", std::string(job.allow_unbalanced ? "allow" : "error"));
   data.insert("panel", job.panel.string());
   data.insert("indicators", job.indicators.string());
   data.insert("projects", job.projects.string());
@@ -300,6 +303,14 @@ Job load_job(const std::filesystem::path& job_path, const std::filesystem::path&
     REVEST_REQUIRE(unmatched == "error" || unmatched == "drop",
                    where(un) << ": 'unmatched_units' must be \"error\" or \"drop\", got '"
                              << unmatched << "'");
+    // Absent from the defaults of archives written before revest 0.3: "error".
+    if (const toml::node* ub =
+            (jd && jd->get("unbalanced")) ? jd->get("unbalanced") : data.get("unbalanced")) {
+      const std::string unbalanced = ub->value_or(std::string());
+      REVEST_REQUIRE(unbalanced == "error" || unbalanced == "allow",
+                     where(*ub) << ": 'unbalanced' must be \"error\" or \"allow\", got '"
+                                << unbalanced << "'");
+    }
     const toml::array* years = data["years"].as_array();
     const toml::node& yn = (jd && jd->get("years")) ? *jd->get("years") : *data.get("years");
     REVEST_REQUIRE(

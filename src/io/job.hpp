@@ -93,6 +93,11 @@ struct Job {
   /// geography without a row for every year: an error (false, default) or dropped (true; the
   /// geography then has only the units with a complete panel, and the drops are reported).
   bool drop_unmatched = false;
+  /// [data] unbalanced: a unit with rows for some of the job's years only is an error ("error",
+  /// false, default) or kept with its other years missing ("allow", true): the analyses that
+  /// allow it use the units observed in each year (three_stage_dea), the others refuse the panel
+  /// naming the first missing unit-year.
+  bool allow_unbalanced = false;
   std::filesystem::path panel;       ///< panel CSV
   std::filesystem::path indicators;  ///< indicator system TOML
   std::filesystem::path projects;    ///< real-option projects CSV (read if a job values them)
@@ -130,7 +135,7 @@ struct Job {
     ar& file& text& name& description& seed;
     detail::serialize_path(ar, output);
     detail::serialize_path(ar, geography);
-    ar& geography_id& geography_name& geography_snap_m& drop_unmatched;
+    ar& geography_id& geography_name& geography_snap_m& drop_unmatched& allow_unbalanced;
     detail::serialize_path(ar, panel);
     detail::serialize_path(ar, indicators);
     detail::serialize_path(ar, projects);

@@ -39,6 +39,30 @@ bool Panel::has(const std::string& name) const {
   return std::find(variables.begin(), variables.end(), name) != variables.end();
 }
 
+std::vector<std::size_t> Panel::units_in(std::size_t t) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < num_counties; ++i)
+    if (is_observed(i, t)) out.push_back(i);
+  return out;
+}
+
+void Panel::require_balanced(const Geography& geo, const std::string& who) const {
+  for (std::size_t i = 0; i < num_counties; ++i)
+    for (std::size_t t = 0; t < years.size(); ++t)
+      REVEST_REQUIRE(is_observed(i, t),
+                     who << " needs a balanced panel, but unit " << geo.counties[i].adcode_ref
+                         << " (" << geo.counties[i].name_ref << ") has no row for year " << years[t]
+                         << " ([data] unbalanced = \"allow\" keeps such units; analyses that "
+                            "use every unit in every year refuse them: fill the panel, narrow "
+                            "the job's years, or set unmatched_units = \"drop\" with "
+                            "unbalanced = \"error\" to leave such units out)");
+}
+
+const Panel& require_balanced(const Panel& panel, const Geography& geo, const std::string& who) {
+  panel.require_balanced(geo, who);
+  return panel;
+}
+
 void Panel::add(const std::string& name, std::vector<double> data) {
   REVEST_REQUIRE(!has(name), "panel already has variable '" << name << "'");
   REVEST_REQUIRE(data.size() == num_counties * years.size(),
@@ -105,12 +129,19 @@ Panel load_panel(const CsvTable& t, const Geography& geo, const PanelRequirement
       p.values[v][k] = x;
     }
   }
-  // Balanced panel: every county of the region in every year of the job.
+  // Balanced panel: every county of the region in every year of the job (unless the job allows
+  // missing years: then every county in at least one year).
   for (std::size_t i = 0; i < N; ++i) {
     std::size_t present = 0;
     for (std::size_t tt = 0; tt < T; ++tt)
       present += row_of[i * T + tt] != std::numeric_limits<std::size_t>::max();
     if (present == T) continue;
+    if (req.allow_missing_years && present > 0) {
+      if (p.observed.empty()) p.observed.assign(N * T, 1);
+      for (std::size_t tt = 0; tt < T; ++tt)
+        p.observed[i * T + tt] = row_of[i * T + tt] != std::numeric_limits<std::size_t>::max();
+      continue;
+    }
     const auto& c = geo.counties[i];
     if (present == 0)
       REVEST_FAIL(t.path << ": county " << c.adcode_ref << " (" << c.name_ref << ", "
@@ -144,8 +175,10 @@ PanelCoverage panel_coverage(const CsvTable& t, const Geography& geo,
     if (year >= req.first_year && year <= req.last_year)
       seen[*i][static_cast<std::size_t>(year - req.first_year)] = true;
   }
-  for (const auto& s : seen)
+  for (const auto& s : seen) {
     c.complete.push_back(std::all_of(s.begin(), s.end(), [](bool b) { return b; }));
+    c.any_row.push_back(std::any_of(s.begin(), s.end(), [](bool b) { return b; }));
+  }
   return c;
 }
 
@@ -159,6 +192,7 @@ void write_panel(const std::filesystem::path& path, const Geography& geo, const 
   const std::size_t T = panel.years.size();
   for (std::size_t i = 0; i < panel.num_counties; ++i)
     for (std::size_t t = 0; t < T; ++t) {
+      if (!panel.is_observed(i, t)) continue;  // a missing unit-year has no row
       out << geo.counties[i].adcode_ref << "," << panel.years[t];
       for (std::size_t v = 0; v < panel.variables.size(); ++v)
         out << "," << format_double(panel.values[v][i * T + t]);

@@ -330,6 +330,33 @@ TEST(ThreeStageDeaAnalysis, MalmquistTable) {
   EXPECT_EQ(col("sech"), lib.sech);
   for (std::size_t i = 0; i < kN; ++i)
     EXPECT_NEAR(tfp[i], col("effch")[i] * col("techch")[i], 1e-12 * tfp[i]);
+  // The bootstrap (malmquist_bootstrap, on by default): task b's replications of the pair are
+  // the library's malmquist_bootstrap with the analysis's key and part 1 (the pair's part).
+  const std::size_t slot = a.replication_specs().size() - 1;
+  ASSERT_EQ(a.replication_specs()[slot].name, "malmquist");
+  const dea::MalmquistBootstrapResult boot =
+      dea::malmquist_bootstrap(a.years()[0].r.x, a.years()[0].r.y, a.years()[1].r.x,
+                               a.years()[1].r.y, {}, RngKey(3, "eff"), 2, 1);
+  for (std::size_t b = 0; b < 2; ++b) {
+    const auto row = reps.row(slot, b);
+    for (std::size_t i = 0; i < kN; ++i) {
+      const auto bb = static_cast<Eigen::Index>(b), ii = static_cast<Eigen::Index>(i);
+      ASSERT_EQ(row[i], boot.tfpch(bb, ii)) << b << " " << i;
+      ASSERT_EQ(row[kN + i], boot.effch(bb, ii));
+      ASSERT_EQ(row[2 * kN + i], boot.techch(bb, ii));
+    }
+  }
+  // Its summary columns: the basic interval around the point estimate of two replications.
+  const auto& lo = col("tfpch_ci_lo");
+  const auto& hi = col("tfpch_ci_hi");
+  for (std::size_t i = 0; i < kN; ++i) {
+    EXPECT_LE(lo[i], hi[i]);
+    const double a0 = boot.tfpch(0, static_cast<Eigen::Index>(i));
+    const double a1 = boot.tfpch(1, static_cast<Eigen::Index>(i));
+    // Type-7 quantiles of two values: q_lo = min + 0.025 |a1 - a0|, q_hi = min + 0.975 |a1 - a0|.
+    EXPECT_NEAR(hi[i], 2 * tfp[i] - std::min(a0, a1) - 0.025 * std::abs(a1 - a0), 1e-12);
+    EXPECT_NEAR(lo[i], 2 * tfp[i] - std::min(a0, a1) - 0.975 * std::abs(a1 - a0), 1e-12);
+  }
   // One year: an error that says why.
   synth::DeaDesign d;
   d.years = {2021};
@@ -379,4 +406,85 @@ TEST(ThreeStageDeaAnalysis, SuperEfficiencyColumn) {
     }
   }
   EXPECT_GT(efficient, 0u);
+}
+
+// An unbalanced panel (issue 18, [data] unbalanced = "allow"): each year's DEA uses the units
+// observed that year, the same scores as the DEA of those units alone; a missing unit-year has no
+// row in the tables and NaN replications; the Malmquist index uses the units observed in both
+// years. Analyses that need every unit in every year refuse the panel, naming the unit-year.
+TEST(ThreeStageDeaAnalysis, UnbalancedPanel) {
+  Fixture f = make_fixture();  // 2021-2022
+  const std::size_t T = 2;
+  f.panel.observed.assign(kN * T, 1);
+  for (std::size_t i = 0; i < kN; i += 7) {  // every 7th county lacks 2022, every 11th 2021
+    f.panel.observed[i * T + 1] = 0;
+    for (auto& v : f.panel.values) v[i * T + 1] = std::nan("");
+  }
+  for (std::size_t i = 3; i < kN; i += 11) {
+    f.panel.observed[i * T + 0] = 0;
+    for (auto& v : f.panel.values) v[i * T + 0] = std::nan("");
+  }
+  ThreeStageDeaOptions o = small_options();
+  o.replications = 2;
+  o.malmquist = true;
+  const ThreeStageDeaAnalysis a("eff", f.geo, f.panel, f.system, o);
+  std::size_t both = 0;
+  for (std::size_t t = 0; t < T; ++t) {
+    const ThreeStageYear& Y = a.years()[t];
+    EXPECT_EQ(Y.units, f.panel.units_in(t));
+    EXPECT_LT(Y.units.size(), kN);
+    // The same scores as the DEA of that year's units alone.
+    dea::DeaOptions vrs;
+    const dea::DeaResult d = dea::solve_dea(Y.r.x, Y.r.y, vrs);
+    ASSERT_EQ(d.farrell.size(), Y.units.size());
+    for (std::size_t q = 0; q < Y.units.size(); ++q)
+      EXPECT_NEAR(Y.r.stage1.farrell[q], d.farrell[q], 1e-12);
+  }
+  for (std::size_t i = 0; i < kN; ++i)
+    both += f.panel.is_observed(i, 0) && f.panel.is_observed(i, 1);
+  MemoryReplications reps(a);
+  for (std::size_t b = 0; b < 2; ++b) reps.run(a, 3, b);
+  // A missing unit-year's replications are NaN; an observed one's finite.
+  const auto row = reps.row(0, 0);                        // [year][stage][unit]
+  EXPECT_TRUE(std::isnan(row[(1 * 2 + 0) * kN + 0]));     // unit 0, 2022
+  EXPECT_TRUE(std::isfinite(row[(0 * 2 + 0) * kN + 0]));  // unit 0, 2021
+  EXPECT_TRUE(std::isnan(row[(0 * 2 + 1) * kN + 3]));     // unit 3, 2021, stage 3
+  const auto tables = a.summarize(reps);
+  auto rows = [](const Table& t) {
+    return std::visit([](const auto& v) { return v.size(); }, t.columns.front().data);
+  };
+  for (const auto& t : tables) {
+    const std::size_t observed = 2 * kN - (kN + 6) / 7 - (kN - 3 + 10) / 11;  // 300 - 22 - 14
+    if (t.name == "efficiency") {
+      EXPECT_EQ(rows(t), observed);
+    } else if (t.name == "malmquist") {
+      EXPECT_EQ(rows(t), both);
+    } else if (t.name == "slacks") {
+      EXPECT_EQ(rows(t), 2 * observed);  // two inputs
+    }
+  }
+  // The Malmquist index of the units observed in both years, by the library.
+  const Table* mq = nullptr;
+  for (const auto& t : tables)
+    if (t.name == "malmquist") mq = &t;
+  ASSERT_NE(mq, nullptr);
+  std::vector<Eigen::Index> r0, r1;
+  for (std::size_t i = 0; i < kN; ++i)
+    if (a.years()[0].row[i] >= 0 && a.years()[1].row[i] >= 0) {
+      r0.push_back(a.years()[0].row[i]);
+      r1.push_back(a.years()[1].row[i]);
+    }
+  const dea::MalmquistResult lib =
+      dea::malmquist(a.years()[0].r.x(r0, Eigen::all), a.years()[0].r.y(r0, Eigen::all),
+                     a.years()[1].r.x(r1, Eigen::all), a.years()[1].r.y(r1, Eigen::all));
+  for (const auto& c : mq->columns) {
+    if (c.name == "tfpch") {
+      EXPECT_EQ(std::get<std::vector<double>>(c.data), lib.tfpch);
+    }
+  }
+  // The entropy index needs a balanced panel: the error names the unit-year.
+  EXPECT_NE(test::error_of([&] {
+              f.panel.require_balanced(f.geo, "entropy_index 'idx'");
+            }).find("entropy_index 'idx' needs a balanced panel, but unit"),
+            std::string::npos);
 }

@@ -22,6 +22,7 @@
 #include "driver/mpi_env.hpp"
 #include "driver/runtime.hpp"
 #include "io/csv.hpp"
+#include "test_support.hpp"
 
 using namespace revest;
 using namespace revest::driver;
@@ -251,4 +252,90 @@ TEST(StudyArea, ColumbusFromItsPolygons) {
     const Table w = summary_table(archive, "clusters", "weights");
     EXPECT_EQ(column<std::int64_t>(w, "links").front(), 236);
   }
+}
+
+// An unbalanced panel (issue 18): 300 firms over 2018-2020, some entering late or leaving early.
+// With [data] unbalanced = "allow" the DEA of each year uses that year's firms (one row per
+// observed firm-year) and the Malmquist index of two years the firms observed in both; with the
+// default "error" the job names the first missing firm-year; an analysis that needs every unit in
+// every year (entropy_index) refuses the unbalanced panel, naming it.
+TEST(StudyArea, UnbalancedPanelOfFirms) {
+  const auto dir = fresh_dir("study_area_unbalanced");
+  constexpr std::size_t kFirms = 300;
+  Rng rng(2025, "unbalanced", 0);
+  std::ostringstream units, panel;
+  units << "id,name\n";
+  panel << "id,year,labour,capital,sales\n";
+  std::size_t rows = 0, both = 0;
+  for (std::size_t i = 0; i < kFirms; ++i) {
+    units << 500 + i << ",firm " << i << "\n";
+    const int first = i % 10 == 0 ? 2019 : 2018;  // entrants
+    const int last = i % 15 == 1 ? 2019 : 2020;   // exits
+    for (int year = first; year <= last; ++year) {
+      const double x1 = 1 + 9 * rng.uniform01(), x2 = 1 + 9 * rng.uniform01();
+      const double eff = std::exp(-0.3 * rng.uniform01());
+      panel << 500 + i << "," << year << "," << x1 << "," << x2 << ","
+            << std::pow(x1 * x2, 0.4) * eff * (1 + 0.05 * (year - 2018)) << "\n";
+      ++rows;
+      both += year < last;  // observed in year and year + 1
+    }
+  }
+  auto job = [&](const std::string& unbalanced, const std::string& extra) {
+    return "name = \"unbalanced\"\nseed = 5\noutput = \"out.h5\"\n"
+           "[data]\ngeography = \"firms.csv\"\npanel = \"panel.csv\"\n"
+           "indicators = \"indicators.toml\"\nyears = [2018, 2020]\nunbalanced = \"" +
+           unbalanced +
+           "\"\n[[analysis]]\nkind = \"three_stage_dea\"\nname = \"efficiency\"\nstages = 1\n"
+           "replications = 4\nmalmquist = true\n" +
+           extra;
+  };
+  if (comm_rank() == 0) {
+    std::ofstream(dir / "firms.csv") << units.str();
+    std::ofstream(dir / "panel.csv") << panel.str();
+    std::ofstream(dir / "indicators.toml")
+        << indicator("labour", "positive", "dea_input")
+        << indicator("capital", "positive", "dea_input") << indicator("sales", "positive", "index");
+    std::ofstream(dir / "allow.toml") << job("allow", "outputs = [\"sales\"]\n");
+    std::ofstream(dir / "error.toml") << job("error", "outputs = [\"sales\"]\n");
+    std::ofstream(dir / "entropy.toml")
+        << job("allow",
+               "outputs = [\"sales\"]\n[[analysis]]\nkind = \"entropy_index\"\n"
+               "name = \"index\"\nreplications = 4\n");
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto out = dir / "out.h5";
+  ASSERT_NO_THROW(run_job(dir / "allow.toml", base_options(out), MPI_COMM_WORLD));
+  EXPECT_NE(test::error_of([&] {
+              run_job(dir / "error.toml", base_options(dir / "error.h5"), MPI_COMM_WORLD);
+            }).find("(firm 0) is missing year 2018"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([&] {
+              run_job(dir / "entropy.toml", base_options(dir / "entropy.h5"), MPI_COMM_WORLD);
+            })
+                .find("entropy_index 'index' needs a balanced panel, but unit 500 (firm 0) has no "
+                      "row for year 2018"),
+            std::string::npos);
+  if (comm_rank() != 0) return;
+  EXPECT_FALSE(std::filesystem::exists(dir / "error.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "entropy.h5"));
+  const Table eff = summary_table(out, "efficiency", "efficiency");
+  const auto& id = column<std::int64_t>(eff, "adcode");
+  const auto& year = column<std::int64_t>(eff, "year");
+  const auto& n = column<std::int64_t>(eff, "stage1_boot_n");
+  ASSERT_EQ(id.size(), rows);
+  for (std::size_t r = 0; r < id.size(); ++r) {
+    EXPECT_EQ(n[r], 4) << id[r] << " " << year[r];  // every observed firm-year bootstrapped
+    if (id[r] == 500) {
+      EXPECT_NE(year[r], 2018);  // an entrant has no 2018 row
+    }
+  }
+  const Table mq = summary_table(out, "efficiency", "malmquist");
+  const auto& from = column<std::int64_t>(mq, "from_year");
+  const auto& lo = column<double>(mq, "tfpch_ci_lo");
+  const auto& hi = column<double>(mq, "tfpch_ci_hi");
+  EXPECT_EQ(from.size(), both);
+  for (std::size_t r = 0; r < lo.size(); ++r) EXPECT_LE(lo[r], hi[r]);
+  // The archive's replications: NaN for the missing firm-years.
+  auto f = archive_open(out, false);
+  EXPECT_TRUE(h5::exists(f, "/analyses/efficiency/replications/malmquist"));
 }
