@@ -1,0 +1,312 @@
+#include "did/callaway_santanna.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace revest::did {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// sqrt of the column's sum of squares: the standard error of an influence function.
+double se_of(const Eigen::VectorXd& psi) { return std::sqrt(psi.squaredNorm()); }
+
+}  // namespace
+
+const char* to_string(ComparisonGroup c) {
+  return c == ComparisonGroup::kNotYetTreated ? "not_yet_treated" : "never_treated";
+}
+ComparisonGroup comparison_group_from_string(const std::string& s) {
+  if (s == "never_treated") return ComparisonGroup::kNeverTreated;
+  if (s == "not_yet_treated") return ComparisonGroup::kNotYetTreated;
+  REVEST_FAIL("unknown comparison group '" << s << "' (never_treated or not_yet_treated)");
+}
+const char* to_string(BasePeriod b) {
+  return b == BasePeriod::kUniversal ? "universal" : "varying";
+}
+BasePeriod base_period_from_string(const std::string& s) {
+  if (s == "varying") return BasePeriod::kVarying;
+  if (s == "universal") return BasePeriod::kUniversal;
+  REVEST_FAIL("unknown base period '" << s << "' (varying or universal)");
+}
+
+void CsOptions::validate() const {
+  REVEST_REQUIRE(anticipation >= 0,
+                 "Callaway-Sant'Anna options: anticipation must be >= 0, got " << anticipation);
+  REVEST_REQUIRE(
+      balance_e >= -1,
+      "Callaway-Sant'Anna options: balance_e must be >= 0 (or -1: off), got " << balance_e);
+}
+
+CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options) {
+  options.validate();
+  const auto N = static_cast<std::size_t>(panel.y.rows());
+  const auto T = static_cast<std::size_t>(panel.y.cols());
+  REVEST_REQUIRE(panel.periods.size() == T && panel.first_treat.size() == N,
+                 "Callaway-Sant'Anna: " << N << " x " << T << " outcomes, " << panel.periods.size()
+                                        << " periods, " << panel.first_treat.size()
+                                        << " first-treatment periods");
+  REVEST_REQUIRE(T >= 2, "Callaway-Sant'Anna: needs two periods or more, got " << T);
+  for (std::size_t t = 1; t < T; ++t)
+    REVEST_REQUIRE(panel.periods[t] > panel.periods[t - 1],
+                   "Callaway-Sant'Anna: periods must be ascending (" << panel.periods[t - 1] << ", "
+                                                                     << panel.periods[t] << ")");
+  const int first = panel.periods.front(), last = panel.periods.back();
+  auto name = [&](std::size_t i) {
+    return i < panel.unit_names.size() ? panel.unit_names[i] : "unit " + std::to_string(i);
+  };
+  // Effective groups: 0 never (or after the last period), -1 dropped (treated in the first period).
+  std::vector<int> G(N);
+  CsResult r;
+  r.options = options;
+  r.units = N;
+  std::set<int> groups;
+  for (std::size_t i = 0; i < N; ++i) {
+    const int g = panel.first_treat[i];
+    if (g == 0 || g > last) {
+      G[i] = 0;
+    } else if (g <= first) {
+      G[i] = -1;
+      ++r.dropped_first_period;
+    } else {
+      REVEST_REQUIRE(std::binary_search(panel.periods.begin(), panel.periods.end(), g),
+                     "Callaway-Sant'Anna: " << name(i) << " is first treated in " << g
+                                            << ", which is not a period of the data");
+      G[i] = g;
+      groups.insert(g);
+    }
+  }
+  const std::size_t kept = N - r.dropped_first_period;
+  std::size_t never = 0;
+  for (int g : G) never += g == 0;
+  REVEST_REQUIRE(options.comparison == ComparisonGroup::kNotYetTreated || never > 0,
+                 "Callaway-Sant'Anna: no never-treated unit for the never-treated comparison "
+                 "group (use not_yet_treated)");
+  REVEST_REQUIRE(!groups.empty(),
+                 "Callaway-Sant'Anna: no unit is first treated after the first "
+                 "period: there is no group-time effect to estimate");
+  std::map<int, double> pg;  // P(G = g): share of the kept units
+  for (int g : G)
+    if (g > 0) pg[g] += 1.0 / static_cast<double>(kept);
+
+  // ---- ATT(g, t) ----
+  std::vector<Eigen::VectorXd> psi;
+  std::size_t failed = 0;
+  for (int g : groups) {
+    // pret: the last period p with p + anticipation < g.
+    std::ptrdiff_t pret = -1;
+    for (std::size_t k = 0; k < T; ++k)
+      if (panel.periods[k] + options.anticipation < g) pret = static_cast<std::ptrdiff_t>(k);
+    if (pret < 0) continue;  // no untreated base period under this anticipation
+    const std::size_t t0 = options.base == BasePeriod::kVarying ? 1 : 0;
+    for (std::size_t t = t0; t < T; ++t) {
+      AttCell c;
+      c.group = g;
+      c.period = panel.periods[t];
+      c.post = c.period >= g;
+      std::size_t b =
+          options.base == BasePeriod::kVarying && !c.post ? t - 1 : static_cast<std::size_t>(pret);
+      c.base = panel.periods[b];
+      Eigen::VectorXd f = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(N));
+      if (b == t) {  // the universal base period itself: the reference, 0 by construction
+        r.cells.push_back(c);
+        psi.push_back(f);
+        continue;
+      }
+      const int horizon = panel.periods[std::max(t, b)] + options.anticipation;
+      double sg = 0, sc = 0;
+      std::vector<std::size_t> tr, co;
+      for (std::size_t i = 0; i < N; ++i) {
+        const bool treated = G[i] == g;
+        const bool control = G[i] == 0 || (options.comparison == ComparisonGroup::kNotYetTreated &&
+                                           G[i] > 0 && G[i] > horizon && G[i] != g);
+        if (!treated && !control) continue;
+        const double dy = panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) -
+                          panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b));
+        if (!std::isfinite(dy)) continue;  // not observed in both periods
+        (treated ? tr : co).push_back(i);
+        (treated ? sg : sc) += dy;
+      }
+      c.treated = tr.size();
+      c.controls = co.size();
+      if (tr.empty() || co.empty()) {
+        c.att = c.se = kNaN;
+        ++failed;
+        r.cells.push_back(c);
+        psi.push_back(Eigen::VectorXd::Constant(static_cast<Eigen::Index>(N), kNaN));
+        continue;
+      }
+      const double mg = sg / static_cast<double>(tr.size()),
+                   mc = sc / static_cast<double>(co.size());
+      c.att = mg - mc;
+      auto dy_of = [&](std::size_t i) {
+        return panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) -
+               panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b));
+      };
+      for (std::size_t i : tr)
+        f[static_cast<Eigen::Index>(i)] = (dy_of(i) - mg) / static_cast<double>(tr.size());
+      for (std::size_t i : co)
+        f[static_cast<Eigen::Index>(i)] = -(dy_of(i) - mc) / static_cast<double>(co.size());
+      c.se = se_of(f);
+      r.cells.push_back(c);
+      psi.push_back(f);
+    }
+  }
+  const auto K = static_cast<Eigen::Index>(r.cells.size());
+  r.influence.resize(static_cast<Eigen::Index>(N), K);
+  for (Eigen::Index k = 0; k < K; ++k) r.influence.col(k) = psi[static_cast<std::size_t>(k)];
+  if (failed > 0)
+    r.status = Status::Make(StatusCode::kNumericalFailure,
+                            std::to_string(failed) +
+                                " group-time cell(s) without treated or comparison units observed "
+                                "in both periods (NaN)");
+
+  // ---- aggregations ----
+  // The aggregate of items (group g_k, effect a_k, influence f_k) with weights P(G = g_k) / sum:
+  // value and influence function, including the weights' own (R did's wif, divided by n to the
+  // psi scale).
+  struct Item {
+    int group;
+    double att;
+    Eigen::VectorXd f;
+  };
+  auto weighted = [&](const std::vector<Item>& items, double& att, Eigen::VectorXd& f) {
+    double S = 0;
+    for (const Item& it : items) S += pg[it.group];
+    att = 0;
+    f = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(N));
+    Eigen::VectorXd sum_dev = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(N));
+    for (const Item& it : items) {
+      const double w = pg[it.group] / S;
+      att += w * it.att;
+      f += w * it.f;
+      for (std::size_t i = 0; i < N; ++i)
+        if (G[i] >= 0)
+          sum_dev[static_cast<Eigen::Index>(i)] += (G[i] == it.group ? 1.0 : 0.0) - pg[it.group];
+    }
+    for (const Item& it : items) {
+      const double p = pg[it.group];
+      for (std::size_t i = 0; i < N; ++i) {
+        if (G[i] < 0) continue;
+        const double wif = ((G[i] == it.group ? 1.0 : 0.0) - p) / S -
+                           sum_dev[static_cast<Eigen::Index>(i)] * p / (S * S);
+        f[static_cast<Eigen::Index>(i)] += wif / static_cast<double>(kept) * it.att;
+      }
+    }
+  };
+  auto cells_where = [&](auto pred) {
+    std::vector<Item> items;
+    for (std::size_t k = 0; k < r.cells.size(); ++k)
+      if (pred(r.cells[k]))
+        items.push_back(
+            {r.cells[k].group, r.cells[k].att, r.influence.col(static_cast<Eigen::Index>(k))});
+    return items;
+  };
+  auto finish = [&](CsAggregate& a, const std::vector<Eigen::VectorXd>& fs,
+                    const std::vector<std::size_t>& overall_of, const Eigen::VectorXd* overall_f) {
+    a.influence.resize(static_cast<Eigen::Index>(N), static_cast<Eigen::Index>(fs.size() + 1));
+    for (std::size_t k = 0; k < fs.size(); ++k) {
+      a.influence.col(static_cast<Eigen::Index>(k)) = fs[k];
+      a.se.push_back(se_of(fs[k]));
+    }
+    Eigen::VectorXd fo = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(N));
+    if (overall_f) {
+      fo = *overall_f;
+    } else {
+      a.overall_att = 0;
+      for (std::size_t k : overall_of) {
+        a.overall_att += a.att[k] / static_cast<double>(overall_of.size());
+        fo += fs[k] / static_cast<double>(overall_of.size());
+      }
+    }
+    a.overall_se = se_of(fo);
+    a.influence.col(static_cast<Eigen::Index>(fs.size())) = fo;
+  };
+  {  // simple: the post-treatment cells
+    Eigen::VectorXd f;
+    weighted(cells_where([](const AttCell& c) { return c.post; }), r.simple.overall_att, f);
+    finish(r.simple, {}, {}, &f);
+  }
+  {  // group: theta(g) = mean of g's post-treatment cells; overall weighted by P(G = g)
+    std::vector<Eigen::VectorXd> fs;
+    std::vector<Item> per_group;
+    for (int g : groups) {
+      const std::vector<Item> items =
+          cells_where([g](const AttCell& c) { return c.group == g && c.post; });
+      if (items.empty()) continue;
+      Item m{g, 0.0, Eigen::VectorXd::Zero(static_cast<Eigen::Index>(N))};
+      for (const Item& it : items) {
+        m.att += it.att / static_cast<double>(items.size());
+        m.f += it.f / static_cast<double>(items.size());
+      }
+      r.group.key.push_back(g);
+      r.group.att.push_back(m.att);
+      fs.push_back(m.f);
+      per_group.push_back(std::move(m));
+    }
+    Eigen::VectorXd fo;
+    weighted(per_group, r.group.overall_att, fo);
+    finish(r.group, fs, {}, &fo);
+  }
+  {  // dynamic: event time e = t - g; overall = mean over e >= 0
+    auto included = [&](const AttCell& c) {
+      return options.balance_e < 0 ||
+             (last - c.group >= options.balance_e && c.period - c.group <= options.balance_e);
+    };
+    std::set<int> es;
+    for (const AttCell& c : r.cells)
+      if (included(c)) es.insert(c.period - c.group);
+    std::vector<Eigen::VectorXd> fs;
+    std::vector<std::size_t> post;
+    for (int e : es) {
+      double att = 0;
+      Eigen::VectorXd f;
+      weighted(
+          cells_where([&](const AttCell& c) { return included(c) && c.period - c.group == e; }),
+          att, f);
+      if (e >= 0) post.push_back(r.dynamic.key.size());
+      r.dynamic.key.push_back(e);
+      r.dynamic.att.push_back(att);
+      fs.push_back(f);
+    }
+    finish(r.dynamic, fs, post, nullptr);
+  }
+  {  // calendar: the post-treatment cells of each period; overall = mean over periods
+    std::vector<Eigen::VectorXd> fs;
+    std::vector<std::size_t> all;
+    for (std::size_t t = 0; t < T; ++t) {
+      const int p = panel.periods[t];
+      const std::vector<Item> items =
+          cells_where([p](const AttCell& c) { return c.post && c.period == p; });
+      if (items.empty()) continue;
+      double att = 0;
+      Eigen::VectorXd f;
+      weighted(items, att, f);
+      all.push_back(r.calendar.key.size());
+      r.calendar.key.push_back(p);
+      r.calendar.att.push_back(att);
+      fs.push_back(f);
+    }
+    finish(r.calendar, fs, all, nullptr);
+  }
+  return r;
+}
+
+std::string CsResult::brief_report() const {
+  std::ostringstream os;
+  os << "Callaway-Sant'Anna ATT(g, t) (" << to_string(options.comparison) << ", "
+     << to_string(options.base) << " base period, anticipation " << options.anticipation
+     << "): " << cells.size() << " cells of " << units << " units; simple " << simple.overall_att
+     << " (" << simple.overall_se << "), group " << group.overall_att << " (" << group.overall_se
+     << "), dynamic " << dynamic.overall_att << " (" << dynamic.overall_se << "); status "
+     << status.to_string() << ".";
+  return os.str();
+}
+
+}  // namespace revest::did

@@ -1,0 +1,107 @@
+#pragma once
+/// \file callaway_santanna.hpp
+/// \brief Group-time average treatment effects ATT(g, t) under staggered adoption (Callaway and
+/// Sant'Anna 2021, "Difference-in-differences with multiple time periods", Journal of
+/// Econometrics 225(2):200-230), unconditional parallel trends, and their aggregations, with
+/// influence-function standard errors.
+///
+/// Data: outcomes y (N units x T periods, NaN where a unit is not observed), the period values
+/// (ascending), and each unit's first treated period g (0 = never treated). A unit first treated
+/// in the first period has no untreated period and is left out (counted in the result); a unit
+/// first treated after the last period is never treated within the data and is a never-treated
+/// unit (as R did does).
+///
+/// ATT(g, t) = mean(Y_t - Y_b | G = g) - mean(Y_t - Y_b | comparison units), where
+///  - the base period b is the last period with b + anticipation < g for post-treatment cells
+///    (t >= g - anticipation) and for every cell under the universal base period; for the
+///    pre-treatment cells of the varying base period (the default) b is the period before t;
+///  - comparison units: never treated (default), or not yet treated: never treated or
+///    g' > max(t, b) + anticipation, g' != g;
+///  - units without an outcome in t or b are left out of that cell (unbalanced panels: each cell
+///    uses the units observed in both of its periods).
+/// Influence function of unit i (scaled so that the variance is the sum of squares):
+///   psi_i = 1{i in g} (dY_i - mean_g) / n_g - 1{i in C} (dY_i - mean_C) / n_C.
+/// Aggregations (R did's aggte), with weights P(G = g) estimated by the groups' shares of units,
+/// and the weights' own influence function added to the aggregates' (Callaway and Sant'Anna 2021,
+/// section 4):
+///  - simple: post-treatment cells (t >= g) weighted by P(G = g);
+///  - group: theta(g) = mean of g's post-treatment cells; overall = sum_g theta(g) P(G = g) / ..;
+///  - dynamic (event time e = t - g): theta(e) = cells with t - g = e weighted by P(G = g);
+///    overall = mean of theta(e), e >= 0; `balance_e` >= 0 keeps only the groups observed for e =
+///    0 .. balance_e (and e in [-inf, balance_e]);
+///  - calendar: theta(t) = post-treatment cells of period t weighted by P(G = g); overall = mean.
+///
+/// \test tests/did/callaway_santanna_test.cpp: every ATT(g, t) and the group and dynamic
+/// aggregations of the mpdta data to the 4 decimals R did publishes; standard errors against a
+/// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels.
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace revest::did {
+
+enum class ComparisonGroup { kNeverTreated, kNotYetTreated };
+const char* to_string(ComparisonGroup c);  ///< "never_treated" | "not_yet_treated"
+ComparisonGroup comparison_group_from_string(const std::string& s);  ///< throws revest::Error
+enum class BasePeriod { kVarying, kUniversal };
+const char* to_string(BasePeriod b);                       ///< "varying" | "universal"
+BasePeriod base_period_from_string(const std::string& s);  ///< throws revest::Error
+
+struct CsOptions {
+  /// Comparison units. Default never treated.
+  ComparisonGroup comparison = ComparisonGroup::kNeverTreated;
+  /// Base period of the pre-treatment cells. Default varying (R did's default).
+  BasePeriod base = BasePeriod::kVarying;
+  /// Periods of anticipation (>= 0). Default 0.
+  int anticipation = 0;
+  /// Dynamic aggregation on a balanced set of groups: only groups observed at event times 0 ..
+  /// balance_e; -1 (default) uses every group.
+  int balance_e = -1;
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
+};
+
+struct StaggeredPanel {
+  Eigen::MatrixXd y;                    ///< N x T outcomes; NaN: not observed
+  std::vector<int> periods;             ///< T period values, ascending
+  std::vector<int> first_treat;         ///< N: first treated period, 0 = never
+  std::vector<std::string> unit_names;  ///< optional: names in errors
+};
+
+/// One group-time cell.
+struct AttCell {
+  int group = 0, period = 0, base = 0;
+  double att = 0, se = 0;
+  std::size_t treated = 0, controls = 0;  ///< units in the cell's two means
+  bool post = false;                      ///< t >= g
+};
+
+/// An aggregation: one value per key (event time, group or period) and the overall value.
+struct CsAggregate {
+  std::vector<int> key;
+  std::vector<double> att, se;
+  double overall_att = 0, overall_se = 0;
+  /// N x keys (and the overall in the last column): influence functions, for bootstraps.
+  Eigen::MatrixXd influence;
+};
+
+struct CsResult {
+  Status status;
+  std::vector<AttCell> cells;
+  Eigen::MatrixXd influence;  ///< N x cells: psi (variance = column sum of squares)
+  CsAggregate simple, group, dynamic, calendar;
+  std::size_t units = 0;                 ///< N
+  std::size_t dropped_first_period = 0;  ///< units treated in the first period, left out
+  CsOptions options;
+  /// One paragraph: cells, groups, the simple, group and dynamic overall effects with s.e.
+  std::string brief_report() const;
+};
+
+/// ATT(g, t) and its aggregations. Throws revest::Error on bad data (sizes, periods not
+/// ascending, a first-treatment period that is not a period of the data, no never-treated unit
+/// for the never-treated comparison).
+CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options = {});
+
+}  // namespace revest::did
