@@ -298,6 +298,60 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
   return r;
 }
 
+MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
+                                      const RngKey& key, double confidence, std::uint32_t part) {
+  REVEST_REQUIRE(replications >= 2, "multiplier bootstrap: needs two replications or more");
+  REVEST_REQUIRE(confidence > 0 && confidence < 1,
+                 "multiplier bootstrap: confidence must be in (0, 1), got " << confidence);
+  const Eigen::Index N = psi.rows(), K = psi.cols(), B = static_cast<Eigen::Index>(replications);
+  std::vector<Eigen::Index> cols;  // columns with a finite influence function
+  for (Eigen::Index k = 0; k < K; ++k)
+    if (psi.col(k).allFinite()) cols.push_back(k);
+  Eigen::MatrixXd P(N, static_cast<Eigen::Index>(cols.size()));
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    P.col(static_cast<Eigen::Index>(c)) = psi.col(cols[c]);
+  // Mammen's two-point weights (mean 0, variance 1, third moment 1).
+  const double lo = -(std::sqrt(5.0) - 1) / 2, hi = (std::sqrt(5.0) + 1) / 2;
+  const double p_lo = (std::sqrt(5.0) + 1) / (2 * std::sqrt(5.0));
+  Eigen::MatrixXd D(B, P.cols());
+  constexpr Eigen::Index kBlock = 256;
+  Eigen::MatrixXd V(kBlock, N);
+  for (Eigen::Index b0 = 0; b0 < B; b0 += kBlock) {
+    const Eigen::Index nb = std::min(kBlock, B - b0);
+    for (Eigen::Index b = 0; b < nb; ++b) {
+      const auto rep = static_cast<std::uint32_t>(b0 + b);
+      Rng rng = key.stream(rep).for_replication(rep, part);
+      for (Eigen::Index i = 0; i < N; ++i) V(b, i) = rng.uniform01() < p_lo ? lo : hi;
+    }
+    D.middleRows(b0, nb).noalias() = V.topRows(nb) * P;
+  }
+  auto type1 = [](std::vector<double> v, double q) {
+    std::sort(v.begin(), v.end());
+    const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
+    return v[std::max<std::size_t>(k, 1) - 1];
+  };
+  constexpr double kIqrNormal = 1.3489795003921634;  // z_0.75 - z_0.25
+  MultiplierResult r;
+  r.replications = replications;
+  r.se = Eigen::VectorXd::Constant(K, kNaN);
+  std::vector<double> sek(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    const auto col = D.col(static_cast<Eigen::Index>(c));
+    const std::vector<double> v(col.data(), col.data() + B);
+    sek[c] = (type1(v, 0.75) - type1(v, 0.25)) / kIqrNormal;
+    r.se[cols[c]] = sek[c];
+  }
+  std::vector<double> sup(static_cast<std::size_t>(B), 0.0);
+  for (Eigen::Index b = 0; b < B; ++b)
+    for (std::size_t c = 0; c < cols.size(); ++c)
+      if (sek[c] > 0)
+        sup[static_cast<std::size_t>(b)] =
+            std::max(sup[static_cast<std::size_t>(b)],
+                     std::abs(D(b, static_cast<Eigen::Index>(c))) / sek[c]);
+  r.crit = cols.empty() ? kNaN : type1(sup, confidence);
+  return r;
+}
+
 std::string CsResult::brief_report() const {
   std::ostringstream os;
   os << "Callaway-Sant'Anna ATT(g, t) (" << to_string(options.comparison) << ", "

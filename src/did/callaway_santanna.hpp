@@ -33,11 +33,15 @@
 ///
 /// \test tests/did/callaway_santanna_test.cpp: every ATT(g, t) and the group and dynamic
 /// aggregations of the mpdta data to the 4 decimals R did publishes; standard errors against a
-/// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels.
+/// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels; the
+/// multiplier bootstrap's standard errors against the analytic ones and its sup-t critical value
+/// between the pointwise and the Bonferroni ones.
 #include <Eigen/Dense>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "core/rng.hpp"
 #include "core/status.hpp"
 
 namespace revest::did {
@@ -98,6 +102,22 @@ struct CsResult {
   /// One paragraph: cells, groups, the simple, group and dynamic overall effects with s.e.
   std::string brief_report() const;
 };
+
+/// The multiplier bootstrap of influence functions (R did's mboot): replication b draws Mammen
+/// weights v_i (one per unit) from key.stream(b).for_replication(b, part) and forms
+/// D_bk = sum_i v_i psi_ik for every column k of psi (N x K). Standard error per column:
+/// IQR(D_k) / (z_0.75 - z_0.25) (type-1 quantiles); simultaneous (sup-t) critical value: the
+/// `confidence` type-1 quantile of max_k |D_bk| / se_k over the columns with a finite psi, so
+/// that estimate -+ crit x se covers every column together. Columns with NaN are skipped (NaN
+/// se). Cost O(B N K), in blocks of replications.
+struct MultiplierResult {
+  Eigen::VectorXd se;  ///< K bootstrap standard errors
+  double crit = 0;     ///< simultaneous critical value
+  std::size_t replications = 0;
+};
+MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
+                                      const RngKey& key, double confidence = 0.95,
+                                      std::uint32_t part = 0);
 
 /// ATT(g, t) and its aggregations. Throws revest::Error on bad data (sizes, periods not
 /// ascending, a first-treatment period that is not a period of the data, no never-treated unit

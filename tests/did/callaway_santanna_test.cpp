@@ -191,5 +191,28 @@ TEST(CallawaySantAnna, UnbalancedPanelsAndBadData) {
   EXPECT_NO_THROW(callaway_santanna(bad, o));
 }
 
+// The multiplier bootstrap of the mpdta event study: standard errors within Monte Carlo error of
+// the analytic ones (B = 4,000: the IQR-based s.e. has a relative sd of about 2 %), a sup-t
+// critical value between the pointwise 1.96 and Bonferroni's for the 7 event times, one column
+// gives about 1.96, and the same key gives the same draws.
+TEST(CallawaySantAnna, MultiplierBootstrapAndUniformBands) {
+  const CsResult r = callaway_santanna(mpdta());
+  const Eigen::MatrixXd psi = r.dynamic.influence.leftCols(7);
+  const MultiplierResult m = multiplier_bootstrap(psi, 4000, RngKey(20, "mboot"));
+  for (Eigen::Index k = 0; k < 7; ++k)
+    EXPECT_NEAR(m.se[k], r.dynamic.se[static_cast<std::size_t>(k)],
+                0.08 * r.dynamic.se[static_cast<std::size_t>(k)])
+        << k;
+  EXPECT_GT(m.crit, 2.1);
+  EXPECT_LT(m.crit, 2.69);  // Bonferroni: z at 1 - 0.05 / 14
+  const MultiplierResult one = multiplier_bootstrap(psi.col(6), 4000, RngKey(20, "mboot"));
+  EXPECT_NEAR(one.crit, 1.96, 0.1);
+  EXPECT_EQ(multiplier_bootstrap(psi, 50, RngKey(20, "mboot")).se,
+            multiplier_bootstrap(psi, 50, RngKey(20, "mboot")).se);
+  Eigen::MatrixXd with_nan = psi;
+  with_nan(0, 2) = std::nan("");
+  EXPECT_TRUE(std::isnan(multiplier_bootstrap(with_nan, 50, RngKey(1, "x")).se[2]));
+}
+
 }  // namespace
 }  // namespace revest::did
