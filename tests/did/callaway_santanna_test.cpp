@@ -9,34 +9,12 @@
 #include <iostream>
 #include <map>
 
-#include "core/csv.hpp"
 #include "core/error.hpp"
+#include "did/mpdta.hpp"
 #include "test_support.hpp"
 
 namespace revest::did {
 namespace {
-
-// tests/did/data/mpdta.csv as a panel of 500 counties x 2003-2007 (outcome lemp).
-StaggeredPanel mpdta() {
-  const CsvTable t = read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/did/data/mpdta.csv");
-  const std::size_t cy = t.column("year"), cu = t.column("countyreal"), cl = t.column("lemp"),
-                    cg = t.column("first.treat");
-  std::map<long long, std::size_t> unit;
-  for (std::size_t r = 0; r < t.rows.size(); ++r) unit.emplace(t.integer(r, cu), 0);
-  std::size_t k = 0;
-  for (auto& [code, idx] : unit) idx = k++;
-  StaggeredPanel p;
-  p.periods = {2003, 2004, 2005, 2006, 2007};
-  p.y = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(unit.size()), 5, std::nan(""));
-  p.first_treat.assign(unit.size(), 0);
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    const std::size_t i = unit[t.integer(r, cu)];
-    p.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t.integer(r, cy) - 2003)) =
-        t.number(r, cl);
-    p.first_treat[i] = static_cast<int>(t.integer(r, cg));
-  }
-  return p;
-}
 
 const AttCell& cell(const CsResult& r, int g, int t) {
   for (const AttCell& c : r.cells)
@@ -50,7 +28,7 @@ const AttCell& cell(const CsResult& r, int g, int t) {
 constexpr double kHalfUlp4 = 0.5e-4 + 1e-12;
 
 TEST(CallawaySantAnna, MpdtaAttGtAndAggregationsAsPublished) {
-  const StaggeredPanel p = mpdta();
+  const StaggeredPanel p = test::mpdta();
   ASSERT_EQ(p.y.rows(), 500);
   const CsResult r = callaway_santanna(p);
   ASSERT_TRUE(r.status.ok()) << r.status.to_string();
@@ -196,7 +174,7 @@ TEST(CallawaySantAnna, UnbalancedPanelsAndBadData) {
 // critical value between the pointwise 1.96 and Bonferroni's for the 7 event times, one column
 // gives about 1.96, and the same key gives the same draws.
 TEST(CallawaySantAnna, MultiplierBootstrapAndUniformBands) {
-  const CsResult r = callaway_santanna(mpdta());
+  const CsResult r = callaway_santanna(test::mpdta());
   const Eigen::MatrixXd psi = r.dynamic.influence.leftCols(7);
   const MultiplierResult m = multiplier_bootstrap(psi, 4000, RngKey(20, "mboot"));
   for (Eigen::Index k = 0; k < 7; ++k)

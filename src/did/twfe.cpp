@@ -1,0 +1,179 @@
+#include "did/twfe.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+
+namespace revest::did {
+
+void TwfeOptions::validate() const {
+  REVEST_REQUIRE(leads >= 1 && lags >= 0,
+                 "TWFE options: the event-study window needs leads >= 1 "
+                 "(the reference period is e = -1) and lags >= 0, got "
+                     << leads << " and " << lags);
+}
+
+TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
+                       const std::vector<Eigen::MatrixXd>& covariates,
+                       const std::vector<int>& cluster, const TwfeOptions& options) {
+  options.validate();
+  const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
+  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.periods.size()) == T &&
+                     static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
+                     (cluster.empty() || static_cast<Eigen::Index>(cluster.size()) == N),
+                 "TWFE: " << N << " x " << T << " outcomes, " << panel.periods.size()
+                          << " periods, " << panel.first_treat.size() << " first-treatment "
+                          << "periods, " << cluster.size() << " cluster ids");
+  for (const auto& c : covariates)
+    REVEST_REQUIRE(c.rows() == N && c.cols() == T, "TWFE: a covariate is " << c.rows() << " x "
+                                                                           << c.cols() << ", not "
+                                                                           << N << " x " << T);
+  // Observations: finite outcome and covariates.
+  std::vector<std::pair<Eigen::Index, Eigen::Index>> obs;
+  for (Eigen::Index i = 0; i < N; ++i)
+    for (Eigen::Index t = 0; t < T; ++t) {
+      bool ok = std::isfinite(panel.y(i, t));
+      for (const auto& c : covariates) ok = ok && std::isfinite(c(i, t));
+      if (ok) obs.emplace_back(i, t);
+    }
+  const auto n = static_cast<Eigen::Index>(obs.size());
+  TwfeDesign d;
+  // Regressors before the transformation.
+  std::vector<int> es;
+  if (event_study) {
+    for (int e = -options.leads; e <= options.lags; ++e)
+      if (e != -1) es.push_back(e);
+    for (int e : es) {
+      d.terms.push_back("event_time " + std::to_string(e));
+      d.event_time.push_back(e);
+    }
+  } else {
+    d.terms.push_back("treated");
+    d.event_time.push_back(0);
+  }
+  const auto kd = static_cast<Eigen::Index>(d.terms.size());
+  for (std::size_t c = 0; c < covariates.size(); ++c) {
+    d.terms.push_back("covariate " + std::to_string(c + 1));
+    d.event_time.push_back(0);
+  }
+  Eigen::MatrixXd Z(n, static_cast<Eigen::Index>(d.terms.size()) + 1);  // last column: y
+  Z.setZero();
+  for (Eigen::Index r = 0; r < n; ++r) {
+    const auto [i, t] = obs[static_cast<std::size_t>(r)];
+    const int g = panel.first_treat[static_cast<std::size_t>(i)];
+    const int period = panel.periods[static_cast<std::size_t>(t)];
+    if (g != 0) {
+      if (event_study) {
+        const int e = std::clamp(period - g, -options.leads, options.lags);
+        const auto it = std::find(es.begin(), es.end(), e);
+        if (it != es.end()) Z(r, it - es.begin()) = 1.0;
+      } else {
+        Z(r, 0) = period >= g ? 1.0 : 0.0;
+      }
+    }
+    for (std::size_t c = 0; c < covariates.size(); ++c)
+      Z(r, kd + static_cast<Eigen::Index>(c)) = covariates[c](i, t);
+    Z(r, Z.cols() - 1) = panel.y(i, t);
+  }
+  // Within transformation by alternating projections.
+  std::vector<double> nu(static_cast<std::size_t>(N), 0), nt(static_cast<std::size_t>(T), 0);
+  for (const auto& [i, t] : obs) {
+    ++nu[static_cast<std::size_t>(i)];
+    ++nt[static_cast<std::size_t>(t)];
+  }
+  const double scale = std::max(1.0, Z.cwiseAbs().maxCoeff());
+  for (d.sweeps = 1; d.sweeps <= 10000; ++d.sweeps) {
+    Eigen::MatrixXd mu = Eigen::MatrixXd::Zero(N, Z.cols()),
+                    mt = Eigen::MatrixXd::Zero(T, Z.cols());
+    for (Eigen::Index r = 0; r < n; ++r) mu.row(obs[static_cast<std::size_t>(r)].first) += Z.row(r);
+    for (Eigen::Index i = 0; i < N; ++i)
+      if (nu[static_cast<std::size_t>(i)] > 0) mu.row(i) /= nu[static_cast<std::size_t>(i)];
+    for (Eigen::Index r = 0; r < n; ++r) Z.row(r) -= mu.row(obs[static_cast<std::size_t>(r)].first);
+    for (Eigen::Index r = 0; r < n; ++r)
+      mt.row(obs[static_cast<std::size_t>(r)].second) += Z.row(r);
+    for (Eigen::Index t = 0; t < T; ++t)
+      if (nt[static_cast<std::size_t>(t)] > 0) mt.row(t) /= nt[static_cast<std::size_t>(t)];
+    for (Eigen::Index r = 0; r < n; ++r)
+      Z.row(r) -= mt.row(obs[static_cast<std::size_t>(r)].second);
+    // Converged when the unit means left by the period step are zero (to rounding).
+    double left = 0;
+    Eigen::MatrixXd check = Eigen::MatrixXd::Zero(N, Z.cols());
+    for (Eigen::Index r = 0; r < n; ++r)
+      check.row(obs[static_cast<std::size_t>(r)].first) += Z.row(r);
+    for (Eigen::Index i = 0; i < N; ++i)
+      if (nu[static_cast<std::size_t>(i)] > 0)
+        left = std::max(left, check.row(i).cwiseAbs().maxCoeff() / nu[static_cast<std::size_t>(i)]);
+    if (left <= 1e-13 * scale) break;
+  }
+  REVEST_REQUIRE(d.sweeps <= 10000, "TWFE: the within transformation did not converge");
+  d.X = Z.leftCols(Z.cols() - 1);
+  d.y = Z.col(Z.cols() - 1);
+  for (const auto& [i, t] : obs)
+    d.cluster.push_back(cluster.empty() ? static_cast<int>(i)
+                                        : cluster[static_cast<std::size_t>(i)]);
+  // Cluster ids as 0 .. G-1 in order of first appearance of the sorted ids.
+  std::set<int> ids(d.cluster.begin(), d.cluster.end());
+  std::vector<int> sorted(ids.begin(), ids.end());
+  for (int& c : d.cluster)
+    c = static_cast<int>(std::lower_bound(sorted.begin(), sorted.end(), c) - sorted.begin());
+  std::set<Eigen::Index> periods_seen;
+  for (const auto& o : obs) periods_seen.insert(o.second);
+  d.absorbed = periods_seen.empty() ? 0 : periods_seen.size() - 1;
+  return d;
+}
+
+TwfeResult fit_twfe(const TwfeDesign& d) {
+  const Eigen::Index n = d.X.rows(), k = d.X.cols();
+  const int G = d.cluster.empty() ? 0 : *std::max_element(d.cluster.begin(), d.cluster.end()) + 1;
+  REVEST_REQUIRE(G >= 2, "TWFE: needs two clusters or more, got " << G);
+  const double K = static_cast<double>(k) + static_cast<double>(d.absorbed);
+  REVEST_REQUIRE(static_cast<double>(n) > K,
+                 "TWFE: " << n << " observations for " << K << " parameters");
+  const Eigen::MatrixXd XtX = d.X.transpose() * d.X;
+  const Eigen::LDLT<Eigen::MatrixXd> Q(XtX);
+  const Eigen::VectorXd D = Q.vectorD();
+  REVEST_REQUIRE(Q.info() == Eigen::Success && Q.isPositive() &&
+                     D.minCoeff() > 1e-12 * D.cwiseAbs().maxCoeff(),
+                 "TWFE: the regressors are collinear after removing the unit and period effects "
+                 "(an event time without treated observations, or a covariate the effects "
+                 "absorb)");
+  const Eigen::VectorXd beta = Q.solve(d.X.transpose() * d.y);
+  const Eigen::VectorXd u = d.y - d.X * beta;
+  Eigen::MatrixXd S = Eigen::MatrixXd::Zero(k, G);
+  for (Eigen::Index r = 0; r < n; ++r)
+    S.col(d.cluster[static_cast<std::size_t>(r)]) += d.X.row(r).transpose() * u[r];
+  const double m = G / (G - 1.0) * static_cast<double>(n - 1) / (static_cast<double>(n) - K);
+  const Eigen::MatrixXd QS = Q.solve(S);
+  const Eigen::MatrixXd V = m * QS * QS.transpose();
+  const boost::math::students_t tdist(G - 1.0);
+  TwfeResult r;
+  r.observations = static_cast<std::size_t>(n);
+  r.clusters = static_cast<std::size_t>(G);
+  r.sweeps = d.sweeps;
+  for (Eigen::Index j = 0; j < k; ++j) {
+    TwfeCoefficient c;
+    c.term = d.terms[static_cast<std::size_t>(j)];
+    c.event_time = d.event_time[static_cast<std::size_t>(j)];
+    c.estimate = beta[j];
+    c.se = std::sqrt(V(j, j));
+    c.t = c.estimate / c.se;
+    c.p = 2 * boost::math::cdf(boost::math::complement(tdist, std::abs(c.t)));
+    r.coefficients.push_back(c);
+  }
+  return r;
+}
+
+std::string TwfeResult::brief_report() const {
+  std::ostringstream os;
+  os << "TWFE on " << observations << " observations, " << clusters << " clusters (CRV1, t(G-1)):";
+  for (const auto& c : coefficients)
+    os << " " << c.term << " " << c.estimate << " (" << c.se << ")";
+  os << ".";
+  return os.str();
+}
+
+}  // namespace revest::did

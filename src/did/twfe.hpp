@@ -1,0 +1,76 @@
+#pragma once
+/// \file twfe.hpp
+/// \brief Two-way fixed-effects (TWFE) difference-in-differences and its event study, with
+/// cluster-robust (CRV1) standard errors.
+///
+/// y_it = a_i + l_t + beta D_it + x_it'gamma + e_it, D_it = 1{unit i treated by period t}
+/// (first treatment g_i != 0, t >= g_i), on every observed unit-period (unbalanced panels
+/// allowed). The event study replaces D_it by dummies of event time e = t - g_i for e = -leads ..
+/// lags, e != -1 (the reference period), the end points binned (e < -leads counts as -leads,
+/// e > lags as lags; R fixest's and Stata eventdd's convention); never-treated units have none.
+/// Fixed effects are removed by the within transformation, computed by alternating projections
+/// (demeaning by unit, then by period, until no value moves by more than 1e-13 of the largest:
+/// exact in one sweep for a balanced panel; Guimaraes and Portugal 2010), so the coefficients are
+/// those of the dummy-variable regression (Frisch-Waugh-Lovell).
+/// CRV1: V = m (X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1 on the transformed data, m = G / (G - 1)
+/// (N - 1) / (N - K), K = regressors + T - 1 (the period effects; unit effects are nested in
+/// clusters of units, and not counted: Stata reghdfe's and R fixest's convention); p-values from
+/// t(G - 1). The wild cluster bootstrap of any coefficient is did::WildProblem on the same
+/// transformed data (twfe_design gives it).
+///
+/// TWFE is biased when effects differ across cohorts or grow with time since adoption (Goodman-
+/// Bacon 2021): callaway_santanna.hpp is the heterogeneity-robust alternative.
+///
+/// \test tests/did/twfe_test.cpp: coefficients against the dummy-variable regression, CRV1
+/// against the sandwich on it, the event study's binning, unbalanced panels.
+#include <Eigen/Dense>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+#include "did/callaway_santanna.hpp"
+
+namespace revest::did {
+
+struct TwfeOptions {
+  /// Event-study window: e = -leads .. lags (e = -1 the reference). Defaults 4 and 4.
+  int leads = 4, lags = 4;
+  /// Throws revest::Error naming the field that is out of range.
+  void validate() const;
+};
+
+/// The transformed regression: rows are the observed unit-periods.
+struct TwfeDesign {
+  Eigen::MatrixXd X;               ///< within-transformed regressors
+  Eigen::VectorXd y;               ///< within-transformed outcome
+  std::vector<int> cluster;        ///< cluster of each row
+  std::vector<std::string> terms;  ///< column names
+  std::vector<int> event_time;     ///< per column: e (event study), or a large sentinel
+  std::size_t absorbed = 0;        ///< T - 1 (for the CRV1 factor)
+  int sweeps = 0;                  ///< alternating-projection sweeps used
+};
+
+/// `event_study`: dummies of e instead of D. `covariates`: N x T matrices. `cluster`: a cluster
+/// id per unit in [0, G) (empty: each unit its own cluster). Throws revest::Error on bad data.
+TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
+                       const std::vector<Eigen::MatrixXd>& covariates,
+                       const std::vector<int>& cluster, const TwfeOptions& options = {});
+
+struct TwfeCoefficient {
+  std::string term;
+  int event_time = 0;  ///< e for event-study terms, 0 otherwise
+  double estimate = 0, se = 0, t = 0, p = 0;
+};
+
+struct TwfeResult {
+  Status status;
+  std::vector<TwfeCoefficient> coefficients;  ///< D (or the event times), then covariates
+  std::size_t observations = 0, clusters = 0;
+  int sweeps = 0;
+  std::string brief_report() const;
+};
+
+/// OLS with CRV1 standard errors on a design (twfe_design).
+TwfeResult fit_twfe(const TwfeDesign& d);
+
+}  // namespace revest::did
