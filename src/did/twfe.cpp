@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -17,10 +18,11 @@ void TwfeOptions::validate() const {
                      << leads << " and " << lags);
 }
 
-TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
-                       const std::vector<Eigen::MatrixXd>& covariates,
-                       const std::vector<int>& cluster, const TwfeOptions& options) {
-  options.validate();
+TwfeDesign within_design(const StaggeredPanel& panel,
+                         const std::vector<Eigen::MatrixXd>& covariates,
+                         const std::vector<int>& cluster, const std::vector<std::string>& terms,
+                         const std::vector<int>& event_time, const RegressorFill& fill,
+                         const ObservationFilter& keep) {
   const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
   REVEST_REQUIRE(static_cast<Eigen::Index>(panel.periods.size()) == T &&
                      static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
@@ -28,33 +30,24 @@ TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
                  "TWFE: " << N << " x " << T << " outcomes, " << panel.periods.size()
                           << " periods, " << panel.first_treat.size() << " first-treatment "
                           << "periods, " << cluster.size() << " cluster ids");
+  REVEST_REQUIRE(terms.size() == event_time.size(),
+                 "TWFE: " << terms.size() << " terms and " << event_time.size() << " event times");
   for (const auto& c : covariates)
     REVEST_REQUIRE(c.rows() == N && c.cols() == T, "TWFE: a covariate is " << c.rows() << " x "
                                                                            << c.cols() << ", not "
                                                                            << N << " x " << T);
-  // Observations: finite outcome and covariates.
+  // Observations: finite outcome and covariates, and kept by the filter.
   std::vector<std::pair<Eigen::Index, Eigen::Index>> obs;
   for (Eigen::Index i = 0; i < N; ++i)
     for (Eigen::Index t = 0; t < T; ++t) {
-      bool ok = std::isfinite(panel.y(i, t));
+      bool ok = std::isfinite(panel.y(i, t)) && (!keep || keep(i, t));
       for (const auto& c : covariates) ok = ok && std::isfinite(c(i, t));
       if (ok) obs.emplace_back(i, t);
     }
   const auto n = static_cast<Eigen::Index>(obs.size());
   TwfeDesign d;
-  // Regressors before the transformation.
-  std::vector<int> es;
-  if (event_study) {
-    for (int e = -options.leads; e <= options.lags; ++e)
-      if (e != -1) es.push_back(e);
-    for (int e : es) {
-      d.terms.push_back("event_time " + std::to_string(e));
-      d.event_time.push_back(e);
-    }
-  } else {
-    d.terms.push_back("treated");
-    d.event_time.push_back(0);
-  }
+  d.terms = terms;
+  d.event_time = event_time;
   const auto kd = static_cast<Eigen::Index>(d.terms.size());
   for (std::size_t c = 0; c < covariates.size(); ++c) {
     d.terms.push_back("covariate " + std::to_string(c + 1));
@@ -64,17 +57,9 @@ TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
   Z.setZero();
   for (Eigen::Index r = 0; r < n; ++r) {
     const auto [i, t] = obs[static_cast<std::size_t>(r)];
-    const int g = panel.first_treat[static_cast<std::size_t>(i)];
-    const int period = panel.periods[static_cast<std::size_t>(t)];
-    if (g != 0) {
-      if (event_study) {
-        const int e = std::clamp(period - g, -options.leads, options.lags);
-        const auto it = std::find(es.begin(), es.end(), e);
-        if (it != es.end()) Z(r, it - es.begin()) = 1.0;
-      } else {
-        Z(r, 0) = period >= g ? 1.0 : 0.0;
-      }
-    }
+    Eigen::RowVectorXd row = Eigen::RowVectorXd::Zero(kd);
+    fill(i, t, row);
+    Z.row(r).head(kd) = row;
     for (std::size_t c = 0; c < covariates.size(); ++c)
       Z(r, kd + static_cast<Eigen::Index>(c)) = covariates[c](i, t);
     Z(r, Z.cols() - 1) = panel.y(i, t);
@@ -126,6 +111,35 @@ TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
   return d;
 }
 
+TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
+                       const std::vector<Eigen::MatrixXd>& covariates,
+                       const std::vector<int>& cluster, const TwfeOptions& options) {
+  options.validate();
+  std::vector<std::string> terms;
+  std::vector<int> es;
+  if (event_study) {
+    for (int e = -options.leads; e <= options.lags; ++e)
+      if (e != -1) es.push_back(e);
+    for (int e : es) terms.push_back("event_time " + std::to_string(e));
+  } else {
+    terms.push_back("treated");
+  }
+  const std::vector<int> event_time = event_study ? es : std::vector<int>{0};
+  const auto fill = [&](Eigen::Index i, Eigen::Index t, Eigen::Ref<Eigen::RowVectorXd> row) {
+    const int g = panel.first_treat[static_cast<std::size_t>(i)];
+    const int period = panel.periods[static_cast<std::size_t>(t)];
+    if (g == 0) return;
+    if (!event_study) {
+      row[0] = period >= g ? 1.0 : 0.0;
+      return;
+    }
+    const int e = std::clamp(period - g, -options.leads, options.lags);
+    const auto it = std::find(es.begin(), es.end(), e);
+    if (it != es.end()) row[it - es.begin()] = 1.0;
+  };
+  return within_design(panel, covariates, cluster, terms, event_time, fill);
+}
+
 TwfeResult fit_twfe(const TwfeDesign& d) {
   const Eigen::Index n = d.X.rows(), k = d.X.cols();
   const int G = d.cluster.empty() ? 0 : *std::max_element(d.cluster.begin(), d.cluster.end()) + 1;
@@ -151,6 +165,7 @@ TwfeResult fit_twfe(const TwfeDesign& d) {
   const Eigen::MatrixXd V = m * QS * QS.transpose();
   const boost::math::students_t tdist(G - 1.0);
   TwfeResult r;
+  r.vcov = V;
   r.observations = static_cast<std::size_t>(n);
   r.clusters = static_cast<std::size_t>(G);
   r.sweeps = d.sweeps;
@@ -163,6 +178,92 @@ TwfeResult fit_twfe(const TwfeDesign& d) {
     c.t = c.estimate / c.se;
     c.p = 2 * boost::math::cdf(boost::math::complement(tdist, std::abs(c.t)));
     r.coefficients.push_back(c);
+  }
+  return r;
+}
+
+SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>& cluster) {
+  const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
+  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
+                     static_cast<Eigen::Index>(panel.periods.size()) == T && T >= 2,
+                 "Sun-Abraham: " << N << " x " << T << " outcomes, " << panel.first_treat.size()
+                                 << " first-treatment periods, " << panel.periods.size()
+                                 << " periods");
+  const int first = panel.periods.front(), last = panel.periods.back();
+  // Cohorts treated within the data after the first period; the control cohort.
+  std::set<int> cohorts;
+  bool never = false;
+  for (Eigen::Index i = 0; i < N; ++i) {
+    if (!panel.y.row(i).array().isFinite().any()) continue;  // a unit without observations
+    const int g = panel.first_treat[static_cast<std::size_t>(i)];
+    if (g == 0 || g > last) {
+      never = true;
+    } else if (g > first) {
+      cohorts.insert(g);
+    }
+  }
+  SunAbrahamResult r;
+  REVEST_REQUIRE(!cohorts.empty(), "Sun-Abraham: no unit is first treated after the first period");
+  if (!never) {
+    REVEST_REQUIRE(cohorts.size() >= 2,
+                   "Sun-Abraham: one cohort and no never-treated unit: no "
+                   "control cohort");
+    r.control_cohort = *cohorts.rbegin();
+    cohorts.erase(r.control_cohort);
+  }
+  auto cohort_of = [&](Eigen::Index i) {  // the unit's cohort, 0 control, -1 left out
+    const int g = panel.first_treat[static_cast<std::size_t>(i)];
+    if (g == 0 || g > last || g == r.control_cohort) return 0;
+    return g > first ? g : -1;
+  };
+  const ObservationFilter keep = [&](Eigen::Index i, Eigen::Index t) {
+    if (cohort_of(i) < 0) return false;
+    return r.control_cohort == 0 || panel.periods[static_cast<std::size_t>(t)] < r.control_cohort;
+  };
+  // Interactions: every cohort x relative period observed in the sample, except e = -1.
+  std::vector<std::string> terms;
+  std::vector<int> ev;
+  std::map<std::pair<int, int>, Eigen::Index> column;
+  std::map<std::pair<int, int>, double> count;  // observations of cohort g at e
+  for (Eigen::Index i = 0; i < N; ++i)
+    for (Eigen::Index t = 0; t < T; ++t) {
+      const int g = cohort_of(i);
+      if (g <= 0 || !keep(i, t) || !std::isfinite(panel.y(i, t))) continue;
+      const int e = panel.periods[static_cast<std::size_t>(t)] - g;
+      if (e == -1) continue;
+      count[{g, e}] += 1;
+    }
+  for (const auto& [ge, c] : count) {
+    column[ge] = static_cast<Eigen::Index>(terms.size());
+    terms.push_back("cohort " + std::to_string(ge.first) + ", event_time " +
+                    std::to_string(ge.second));
+    ev.push_back(ge.second);
+    r.cohort_of.push_back(ge.first);
+    r.event_of.push_back(ge.second);
+  }
+  const RegressorFill fill = [&](Eigen::Index i, Eigen::Index t,
+                                 Eigen::Ref<Eigen::RowVectorXd> row) {
+    const int g = cohort_of(i);
+    if (g <= 0) return;
+    const auto it = column.find({g, panel.periods[static_cast<std::size_t>(t)] - g});
+    if (it != column.end()) row[it->second] = 1.0;
+  };
+  r.interacted = fit_twfe(within_design(panel, {}, cluster, terms, ev, fill, keep));
+  // Interaction-weighted estimates.
+  std::set<int> es(ev.begin(), ev.end());
+  for (int e : es) {
+    Eigen::VectorXd w = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(terms.size()));
+    double total = 0;
+    for (const auto& [ge, c] : count)
+      if (ge.second == e) total += c;
+    for (const auto& [ge, c] : count)
+      if (ge.second == e) w[column[ge]] = c / total;
+    double est = 0;
+    for (Eigen::Index k = 0; k < w.size(); ++k)
+      est += w[k] * r.interacted.coefficients[static_cast<std::size_t>(k)].estimate;
+    r.event_time.push_back(e);
+    r.estimate.push_back(est);
+    r.se.push_back(std::sqrt(w.dot(r.interacted.vcov * w)));
   }
   return r;
 }

@@ -22,8 +22,11 @@
 /// Bacon 2021): callaway_santanna.hpp is the heterogeneity-robust alternative.
 ///
 /// \test tests/did/twfe_test.cpp: coefficients against the dummy-variable regression, CRV1
-/// against the sandwich on it, the event study's binning, unbalanced panels.
+/// against the sandwich on it, the event study's binning, unbalanced panels; Sun-Abraham equal to
+/// Callaway-Sant'Anna with the universal base period on a balanced panel (saturated regression),
+/// and the last-treated cohort as control.
 #include <Eigen/Dense>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,20 @@ struct TwfeDesign {
   int sweeps = 0;                  ///< alternating-projection sweeps used
 };
 
+/// Regressor values of observation (unit i, period index t) before the transformation: `row` is
+/// zero on entry (one entry per term).
+using RegressorFill =
+    std::function<void(Eigen::Index i, Eigen::Index t, Eigen::Ref<Eigen::RowVectorXd> row)>;
+/// Which unit-periods enter the regression (empty: every observed one).
+using ObservationFilter = std::function<bool(Eigen::Index i, Eigen::Index t)>;
+/// The within-transformed design of any regressors `fill` defines (terms and their event times),
+/// plus covariates, on the observed unit-periods that `keep` accepts.
+TwfeDesign within_design(const StaggeredPanel& panel,
+                         const std::vector<Eigen::MatrixXd>& covariates,
+                         const std::vector<int>& cluster, const std::vector<std::string>& terms,
+                         const std::vector<int>& event_time, const RegressorFill& fill,
+                         const ObservationFilter& keep = {});
+
 /// `event_study`: dummies of e instead of D. `covariates`: N x T matrices. `cluster`: a cluster
 /// id per unit in [0, G) (empty: each unit its own cluster). Throws revest::Error on bad data.
 TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
@@ -65,6 +82,7 @@ struct TwfeCoefficient {
 struct TwfeResult {
   Status status;
   std::vector<TwfeCoefficient> coefficients;  ///< D (or the event times), then covariates
+  Eigen::MatrixXd vcov;                       ///< CRV1 covariance of the coefficients
   std::size_t observations = 0, clusters = 0;
   int sweeps = 0;
   std::string brief_report() const;
@@ -72,5 +90,25 @@ struct TwfeResult {
 
 /// OLS with CRV1 standard errors on a design (twfe_design).
 TwfeResult fit_twfe(const TwfeDesign& d);
+
+/// Sun and Abraham (2021, "Estimating dynamic treatment effects in event studies with
+/// heterogeneous treatment effects", Journal of Econometrics 225(2):175-199): the interacted
+/// regression y = unit + period effects + sum_{g, e != -1} delta_ge 1{G = g} 1{t - g = e}, every
+/// cohort and relative period of the data (no binning), with the never-treated units as the
+/// control cohort; without never-treated units, the last-treated cohort is the control and the
+/// periods from its first treatment on are dropped (as Sun and Abraham's eventstudyinteract).
+/// Units treated in the first period are left out. Interaction-weighted estimate of event time e:
+/// nu_e = sum_g w_ge delta_ge, w_ge the cohort's share of the estimation sample's observations at
+/// e; its standard error sqrt(w' V w) from the CRV1 covariance with the weights taken as fixed
+/// (R fixest's sunab aggregation).
+struct SunAbrahamResult {
+  Status status;
+  TwfeResult interacted;                 ///< the delta_ge (terms "cohort G, event_time E")
+  std::vector<int> cohort_of, event_of;  ///< per interacted coefficient
+  std::vector<int> event_time;           ///< e of each IW estimate, ascending
+  std::vector<double> estimate, se;      ///< nu_e and its standard error
+  int control_cohort = 0;                ///< 0: never treated; else the last-treated cohort
+};
+SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>& cluster = {});
 
 }  // namespace revest::did

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
 #include "core/error.hpp"
+#include "did/callaway_santanna.hpp"
 #include "did/mpdta.hpp"
 #include "did/wild_bootstrap.hpp"
 #include "test_support.hpp"
@@ -114,6 +116,49 @@ TEST(Twfe, EventStudyWithBinnedEndPointsAndUnbalancedPanel) {
               twfe_design(p, false, {Eigen::MatrixXd::Zero(3, 3)}, {});
             }).find("a covariate is 3 x 3"),
             std::string::npos);
+}
+
+// Sun-Abraham on mpdta (balanced, never-treated controls): the interacted regression is
+// saturated in cohort x period, so each delta_ge equals Callaway-Sant'Anna's ATT(g, g + e) with
+// the never-treated comparison and the universal base period g - 1, and the interaction-weighted
+// estimate of e (cohort shares of the observations at e) equals their dynamic aggregation (weights
+// P(G = g)): to 1e-10. Without never-treated units the last cohort is the control.
+TEST(Twfe, SunAbrahamEqualsCallawaySantAnnaUniversalBaseOnABalancedPanel) {
+  const StaggeredPanel p = test::mpdta();
+  const SunAbrahamResult sa = sun_abraham(p);
+  EXPECT_EQ(sa.control_cohort, 0);
+  CsOptions o;
+  o.base = BasePeriod::kUniversal;
+  const CsResult cs = callaway_santanna(p, o);
+  ASSERT_EQ(sa.interacted.coefficients.size(), 3u * 4u);  // 3 cohorts x 4 relative periods
+  for (std::size_t k = 0; k < sa.cohort_of.size(); ++k) {
+    const int g = sa.cohort_of[k], t = g + sa.event_of[k];
+    for (const AttCell& c : cs.cells) {
+      if (c.group == g && c.period == t) {
+        EXPECT_NEAR(sa.interacted.coefficients[k].estimate, c.att, 1e-10) << g << " " << t;
+      }
+    }
+  }
+  for (std::size_t k = 0; k < sa.event_time.size(); ++k) {
+    const auto it = std::find(cs.dynamic.key.begin(), cs.dynamic.key.end(), sa.event_time[k]);
+    ASSERT_NE(it, cs.dynamic.key.end());
+    EXPECT_NEAR(sa.estimate[k],
+                cs.dynamic.att[static_cast<std::size_t>(it - cs.dynamic.key.begin())], 1e-10)
+        << sa.event_time[k];
+    EXPECT_GT(sa.se[k], 0.0);
+  }
+  EXPECT_EQ(std::find(sa.event_time.begin(), sa.event_time.end(), -1), sa.event_time.end());
+  // No never-treated units: cohort 2007 is the control, periods from 2007 on are dropped.
+  StaggeredPanel treated_only = p;
+  for (Eigen::Index i = 0; i < p.y.rows(); ++i) {
+    if (p.first_treat[static_cast<std::size_t>(i)] == 0) {
+      treated_only.y.row(i).setConstant(std::nan(""));
+    }
+  }
+  const SunAbrahamResult last = sun_abraham(treated_only);
+  EXPECT_EQ(last.control_cohort, 2007);
+  for (int g : last.cohort_of) EXPECT_NE(g, 2007);
+  EXPECT_EQ(last.interacted.observations, (20u + 40u + 131u) * 4u);  // 2003-2006
 }
 
 }  // namespace
