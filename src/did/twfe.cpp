@@ -182,6 +182,54 @@ TwfeResult fit_twfe(const TwfeDesign& d) {
   return r;
 }
 
+SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMatrix<double>& W,
+                              const std::vector<Eigen::MatrixXd>& covariates,
+                              const std::vector<int>& cluster) {
+  const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
+  REVEST_REQUIRE(W.rows() == N && W.cols() == N, "spillover DID: the weights matrix is "
+                                                     << W.rows() << " x " << W.cols() << " for "
+                                                     << N << " units");
+  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
+                     static_cast<Eigen::Index>(panel.periods.size()) == T,
+                 "spillover DID: " << panel.first_treat.size() << " first-treatment periods and "
+                                   << panel.periods.size() << " periods for " << N << " x " << T
+                                   << " outcomes");
+  // Treatment and exposure of every unit-period.
+  Eigen::MatrixXd D(N, T);
+  for (Eigen::Index i = 0; i < N; ++i)
+    for (Eigen::Index t = 0; t < T; ++t) {
+      const int g = panel.first_treat[static_cast<std::size_t>(i)];
+      D(i, t) = g != 0 && panel.periods[static_cast<std::size_t>(t)] >= g ? 1.0 : 0.0;
+    }
+  const Eigen::MatrixXd S = W * D;
+  const RegressorFill fill = [&](Eigen::Index i, Eigen::Index t,
+                                 Eigen::Ref<Eigen::RowVectorXd> row) {
+    row[0] = D(i, t);
+    row[1] = (1 - D(i, t)) * S(i, t);
+    row[2] = D(i, t) * S(i, t);
+  };
+  const TwfeDesign d =
+      within_design(panel, covariates, cluster,
+                    {"direct", "spillover_untreated", "direct_x_exposure"}, {0, 0, 0}, fill);
+  SpilloverResult r;
+  r.fit = fit_twfe(d);
+  double sum = 0, count = 0;
+  for (Eigen::Index i = 0; i < N; ++i)
+    for (Eigen::Index t = 0; t < T; ++t)
+      if (D(i, t) > 0 && std::isfinite(panel.y(i, t))) {
+        sum += S(i, t);
+        ++count;
+      }
+  r.mean_exposure_treated = count > 0 ? sum / count : 0.0;
+  Eigen::VectorXd a = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(r.fit.coefficients.size()));
+  a[0] = 1;
+  a[2] = r.mean_exposure_treated;
+  r.direct_at_mean_exposure =
+      r.fit.coefficients[0].estimate + r.mean_exposure_treated * r.fit.coefficients[2].estimate;
+  r.direct_at_mean_exposure_se = std::sqrt(a.dot(r.fit.vcov * a));
+  return r;
+}
+
 SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>& cluster) {
   const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
   REVEST_REQUIRE(static_cast<Eigen::Index>(panel.first_treat.size()) == N &&

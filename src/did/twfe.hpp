@@ -26,6 +26,7 @@
 /// Callaway-Sant'Anna with the universal base period on a balanced panel (saturated regression),
 /// and the last-treated cohort as control.
 #include <Eigen/Dense>
+#include <Eigen/Sparse>
 #include <functional>
 #include <string>
 #include <vector>
@@ -90,6 +91,25 @@ struct TwfeResult {
 
 /// OLS with CRV1 standard errors on a design (twfe_design).
 TwfeResult fit_twfe(const TwfeDesign& d);
+
+/// Difference-in-differences with spatial spillovers (Butts 2021, "Difference-in-differences
+/// estimation with spatial spillovers", arXiv:2105.03737; Delgado and Florax 2015): exposure
+/// S_it = (W D_t)_i, the weighted share of a unit's neighbours treated in period t (W row-
+/// standardised: S in [0, 1]), enters the TWFE regression beside the direct treatment:
+///   y_it = a_i + l_t + b_D D_it + b_S (1 - D_it) S_it + b_DS D_it S_it + x_it'g + e_it,
+/// so the direct effect (treated and unexposed against untreated and unexposed) is b_D, the
+/// spillover on untreated units at full exposure b_S, and the change of the direct effect with
+/// exposure b_DS; the direct effect at the treated units' mean exposure is b_D + b_DS mean(S | D)
+/// (reported with its CRV1 standard error). Omitting S biases TWFE when untreated neighbours of
+/// treated units are in the control group. W: N x N (rows: units), the spatial family's matrix.
+struct SpilloverResult {
+  TwfeResult fit;  ///< terms: direct, spillover_untreated, direct_x_exposure, covariates
+  double direct_at_mean_exposure = 0, direct_at_mean_exposure_se = 0;
+  double mean_exposure_treated = 0;
+};
+SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMatrix<double>& W,
+                              const std::vector<Eigen::MatrixXd>& covariates = {},
+                              const std::vector<int>& cluster = {});
 
 /// Sun and Abraham (2021, "Estimating dynamic treatment effects in event studies with
 /// heterogeneous treatment effects", Journal of Econometrics 225(2):175-199): the interacted
