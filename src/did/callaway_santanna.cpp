@@ -1,6 +1,7 @@
 #include "did/callaway_santanna.hpp"
 
 #include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -350,6 +351,40 @@ MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t re
                      std::abs(D(b, static_cast<Eigen::Index>(c))) / sek[c]);
   r.crit = cols.empty() ? kNaN : type1(sup, confidence);
   return r;
+}
+
+PreTest parallel_trends_pretest(const CsResult& r) {
+  PreTest t;
+  std::vector<Eigen::Index> pre;
+  for (std::size_t k = 0; k < r.cells.size(); ++k) {
+    const AttCell& c = r.cells[k];
+    if (!c.post && c.base != c.period && std::isfinite(c.att))
+      pre.push_back(static_cast<Eigen::Index>(k));
+  }
+  t.cells = pre.size();
+  if (pre.empty()) {
+    t.statistic = kNaN;
+    return t;
+  }
+  Eigen::VectorXd theta(static_cast<Eigen::Index>(pre.size()));
+  Eigen::MatrixXd P(r.influence.rows(), theta.size());
+  for (std::size_t k = 0; k < pre.size(); ++k) {
+    theta[static_cast<Eigen::Index>(k)] = r.cells[static_cast<std::size_t>(pre[k])].att;
+    P.col(static_cast<Eigen::Index>(k)) = r.influence.col(pre[k]);
+  }
+  const Eigen::MatrixXd V = P.transpose() * P;
+  const Eigen::LDLT<Eigen::MatrixXd> L(V);
+  const Eigen::VectorXd d = L.vectorD();
+  if (L.info() != Eigen::Success || d.minCoeff() <= 1e-12 * d.cwiseAbs().maxCoeff()) {
+    t.statistic = t.pvalue = kNaN;
+    t.status = Status::Make(StatusCode::kNumericalFailure,
+                            "the pre-treatment cells' covariance is singular");
+    return t;
+  }
+  t.statistic = theta.dot(L.solve(theta));
+  const boost::math::chi_squared chi(static_cast<double>(pre.size()));
+  t.pvalue = boost::math::cdf(boost::math::complement(chi, t.statistic));
+  return t;
 }
 
 std::string CsResult::brief_report() const {

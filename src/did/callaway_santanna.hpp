@@ -35,7 +35,8 @@
 /// aggregations of the mpdta data to the 4 decimals R did publishes; standard errors against a
 /// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels; the
 /// multiplier bootstrap's standard errors against the analytic ones and its sup-t critical value
-/// between the pointwise and the Bonferroni ones.
+/// between the pointwise and the Bonferroni ones; the pre-test's p-value on mpdta as R did prints
+/// it (0.16812).
 #include <Eigen/Dense>
 #include <cstdint>
 #include <string>
@@ -118,6 +119,18 @@ struct MultiplierResult {
 MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
                                       const RngKey& key, double confidence = 0.95,
                                       std::uint32_t part = 0);
+
+/// Wald pre-test of parallel trends (R did's att_gt summary): the pre-treatment cells' ATT(g, t)
+/// (t < g, without the universal base period's reference cells), W = theta' V^-1 theta with V
+/// their influence-function covariance, p from chi-squared with as many degrees of freedom as
+/// cells. NaN statistic and p = 1 without pre-treatment cells; a singular V is reported in the
+/// status.
+struct PreTest {
+  Status status;
+  double statistic = 0, pvalue = 1;
+  std::size_t cells = 0;
+};
+PreTest parallel_trends_pretest(const CsResult& r);
 
 /// ATT(g, t) and its aggregations. Throws revest::Error on bad data (sizes, periods not
 /// ascending, a first-treatment period that is not a period of the data, no never-treated unit

@@ -74,6 +74,13 @@ TEST(CallawaySantAnna, MpdtaAttGtAndAggregationsAsPublished) {
   EXPECT_EQ(c.controls, 309u);
   EXPECT_EQ(c.base, 2003);
   EXPECT_NE(r.brief_report().find("12 cells of 500 units"), std::string::npos);
+  // Wald pre-test of parallel trends over the 5 pre-treatment cells.
+  const PreTest pt = parallel_trends_pretest(r);
+  EXPECT_EQ(pt.cells, 5u);
+  std::cout << "mpdta pre-test: W = " << pt.statistic << ", p = " << pt.pvalue << "\n";
+  // R did's README (summary of att_gt on mpdta) prints "P-value for pre-test of parallel trends
+  // assumption: 0.16812": 5 decimals, half a unit of the last as tolerance.
+  EXPECT_NEAR(pt.pvalue, 0.16812, 0.5e-5 + 1e-12);
 }
 
 // A small panel by hand: 4 periods (1..4), groups 3 and 4, never-treated units; outcomes chosen
