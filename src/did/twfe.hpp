@@ -13,9 +13,10 @@
 /// exact in one sweep for a balanced panel; Guimaraes and Portugal 2010), so the coefficients are
 /// those of the dummy-variable regression (Frisch-Waugh-Lovell).
 /// CRV1: V = m (X'X)^-1 (sum_g X_g'u_g u_g'X_g) (X'X)^-1 on the transformed data, m = G / (G - 1)
-/// (N - 1) / (N - K), K = regressors + T - 1 (the period effects; unit effects are nested in
-/// clusters of units, and not counted: Stata reghdfe's and R fixest's convention); p-values from
-/// t(G - 1). The wild cluster bootstrap of any coefficient is did::WildProblem on the same
+/// (N - 1) / (N - K), K = regressors + T - 1 (the period effects less the one redundant with the
+/// unit effects; unit effects are nested in clusters of units and not counted: Stata reghdfe's
+/// convention; R fixest counts all T period effects, so its s.e. is revest's times
+/// sqrt((N - K) / (N - K - 1)), shown on mpdta in the test); p-values from t(G - 1). The wild cluster bootstrap of any coefficient is did::WildProblem on the same
 /// transformed data (twfe_design gives it).
 ///
 /// TWFE is biased when effects differ across cohorts or grow with time since adoption (Goodman-

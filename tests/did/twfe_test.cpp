@@ -83,6 +83,15 @@ TEST(Twfe, StaticCoefficientEqualsTheDummyRegressionOnMpdta) {
   EXPECT_EQ(r.observations, 2500u);
   EXPECT_EQ(r.clusters, 500u);
   std::cout << r.brief_report() << "\n";
+  // R fixest (feols(lemp ~ post | countyreal + year, cluster = "countyreal"), printed in the
+  // README of the did package's TWFE-weights example): estimate -0.036549, s.e. 0.013265. The
+  // estimate agrees to its 6 decimals. fixest's small-sample factor counts the 5 year effects
+  // (K = 6); revest counts T - 1 = 4 of them (K = 5, Stata reghdfe's convention: one year effect is
+  // redundant with the unit effects), so revest's s.e. is fixest's times sqrt((N - 6) / (N - 5)):
+  // with that factor undone it matches fixest to the printed 5 significant digits.
+  EXPECT_NEAR(r.coefficients[0].estimate, -0.036549, 0.5e-6);
+  EXPECT_NEAR(r.coefficients[0].se * std::sqrt((2500.0 - 5) / (2500.0 - 6)), 0.013265, 0.5e-6);
+  EXPECT_GT(std::abs(r.coefficients[0].se - 0.013265), 1e-6);  // the conventions do differ
   // The same standard error from the wild-bootstrap problem on the transformed data.
   WildBootstrapOptions wo;
   wo.absorbed = d.absorbed;
