@@ -15,6 +15,73 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+/// The doubly robust 2 x 2 estimate (Sant'Anna and Zhao 2020; R DRDID's drdid_panel) on units
+/// `u` (the first `n_treated` treated) with outcome changes dy and covariate rows X (intercept
+/// first). Returns false if the propensity score or the outcome model cannot be fitted; else
+/// sets att and f (psi scale: variance = sum of squares) at the units' positions.
+bool doubly_robust(const std::vector<std::size_t>& u, std::size_t n_treated,
+                   const Eigen::VectorXd& dy, const Eigen::MatrixXd& X, double& att,
+                   Eigen::VectorXd& f) {
+  const Eigen::Index n = X.rows(), q = X.cols();
+  const auto nd = static_cast<double>(n);
+  Eigen::VectorXd D = Eigen::VectorXd::Zero(n);
+  D.head(static_cast<Eigen::Index>(n_treated)).setOnes();
+  // Logit by Newton-Raphson.
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(q), p(n);
+  Eigen::MatrixXd H(q, q);
+  bool converged = false;
+  for (int it = 0; it < 100 && !converged; ++it) {
+    p = (1.0 / (1.0 + (-(X * beta).array()).exp())).matrix();
+    const Eigen::VectorXd w = (p.array() * (1 - p.array())).matrix();
+    H = X.transpose() * w.asDiagonal() * X;
+    const Eigen::LDLT<Eigen::MatrixXd> L(H);
+    if (L.info() != Eigen::Success || !L.isPositive()) return false;
+    const Eigen::VectorXd step = L.solve(X.transpose() * (D - p));
+    beta += step;
+    converged = step.cwiseAbs().maxCoeff() < 1e-12 * (1 + beta.cwiseAbs().maxCoeff());
+  }
+  if (!converged) return false;
+  p = (1.0 / (1.0 + (-(X * beta).array()).exp())).matrix();
+  const Eigen::VectorXd w_fit = (p.array() * (1 - p.array())).matrix();
+  H = X.transpose() * w_fit.asDiagonal() * X;
+  const Eigen::VectorXd ps = p.cwiseMin(1 - 1e-6);
+  // Outcome model on the comparison units.
+  const Eigen::MatrixXd Xc = X.bottomRows(n - static_cast<Eigen::Index>(n_treated));
+  const Eigen::VectorXd dyc = dy.tail(n - static_cast<Eigen::Index>(n_treated));
+  const Eigen::LDLT<Eigen::MatrixXd> Lc(Xc.transpose() * Xc);
+  if (Lc.info() != Eigen::Success || !Lc.isPositive()) return false;
+  const Eigen::VectorXd gamma = Lc.solve(Xc.transpose() * dyc);
+  const Eigen::VectorXd m = X * gamma, e = dy - m;
+  Eigen::VectorXd wt(n), wc(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double trim = D[i] > 0 || ps[i] < 0.995 ? 1.0 : 0.0;
+    wt[i] = trim * D[i];
+    wc[i] = trim * ps[i] * (1 - D[i]) / (1 - ps[i]);
+  }
+  const double mwt = wt.mean(), mwc = wc.mean();
+  if (!(mwt > 0) || !(mwc > 0)) return false;
+  const double eta_t = (wt.array() * e.array()).mean() / mwt;
+  const double eta_c = (wc.array() * e.array()).mean() / mwc;
+  att = eta_t - eta_c;
+  // Influence function (drdid_panel's, n scale), then psi = IF / n.
+  const Eigen::MatrixXd ols_inv = (Xc.transpose() * Xc / nd).inverse();
+  const Eigen::MatrixXd ps_hess = nd * H.inverse();
+  Eigen::VectorXd M1 = Eigen::VectorXd::Zero(q), M2 = M1, M3 = M1;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    M1 += wt[i] * X.row(i).transpose() / nd;
+    M2 += wc[i] * (e[i] - eta_c) * X.row(i).transpose() / nd;
+    M3 += wc[i] * X.row(i).transpose() / nd;
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::RowVectorXd ols = (1 - D[i]) * e[i] * X.row(i) * ols_inv;
+    const Eigen::RowVectorXd psr = (D[i] - ps[i]) * X.row(i) * ps_hess;
+    const double inf_t = (wt[i] * e[i] - wt[i] * eta_t - ols.dot(M1)) / mwt;
+    const double inf_c = (wc[i] * e[i] - wc[i] * eta_c + psr.dot(M2) - ols.dot(M3)) / mwc;
+    f[static_cast<Eigen::Index>(u[static_cast<std::size_t>(i)])] = (inf_t - inf_c) / nd;
+  }
+  return true;
+}
+
 /// sqrt of the column's sum of squares: the standard error of an influence function.
 double se_of(const Eigen::VectorXd& psi) { return std::sqrt(psi.squaredNorm()); }
 
@@ -54,6 +121,11 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
                                         << " periods, " << panel.first_treat.size()
                                         << " first-treatment periods");
   REVEST_REQUIRE(T >= 2, "Callaway-Sant'Anna: needs two periods or more, got " << T);
+  for (const auto& x : panel.covariates)
+    REVEST_REQUIRE(
+        static_cast<std::size_t>(x.rows()) == N && static_cast<std::size_t>(x.cols()) == T,
+        "Callaway-Sant'Anna: a covariate is " << x.rows() << " x " << x.cols() << ", not " << N
+                                              << " x " << T);
   for (std::size_t t = 1; t < T; ++t)
     REVEST_REQUIRE(panel.periods[t] > panel.periods[t - 1],
                    "Callaway-Sant'Anna: periods must be ascending (" << panel.periods[t - 1] << ", "
@@ -131,6 +203,11 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
         const double dy = panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) -
                           panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b));
         if (!std::isfinite(dy)) continue;  // not observed in both periods
+        bool x_ok = true;
+        for (const auto& x : panel.covariates)
+          x_ok =
+              x_ok && std::isfinite(x(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b)));
+        if (!x_ok) continue;
         (treated ? tr : co).push_back(i);
         (treated ? sg : sc) += dy;
       }
@@ -143,13 +220,40 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
         psi.push_back(Eigen::VectorXd::Constant(static_cast<Eigen::Index>(N), kNaN));
         continue;
       }
-      const double mg = sg / static_cast<double>(tr.size()),
-                   mc = sc / static_cast<double>(co.size());
-      c.att = mg - mc;
       auto dy_of = [&](std::size_t i) {
         return panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)) -
                panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b));
       };
+      if (!panel.covariates.empty()) {
+        // Doubly robust with the covariates' base-period values.
+        std::vector<std::size_t> u = tr;
+        u.insert(u.end(), co.begin(), co.end());
+        const auto nu = static_cast<Eigen::Index>(u.size());
+        Eigen::MatrixXd X(nu, static_cast<Eigen::Index>(panel.covariates.size()) + 1);
+        Eigen::VectorXd dy(nu);
+        for (Eigen::Index k = 0; k < nu; ++k) {
+          const auto i = static_cast<Eigen::Index>(u[static_cast<std::size_t>(k)]);
+          X(k, 0) = 1;
+          for (std::size_t j = 0; j < panel.covariates.size(); ++j)
+            X(k, static_cast<Eigen::Index>(j) + 1) =
+                panel.covariates[j](i, static_cast<Eigen::Index>(b));
+          dy[k] = dy_of(u[static_cast<std::size_t>(k)]);
+        }
+        if (!doubly_robust(u, tr.size(), dy, X, c.att, f)) {
+          c.att = c.se = kNaN;
+          ++failed;
+          r.cells.push_back(c);
+          psi.push_back(Eigen::VectorXd::Constant(static_cast<Eigen::Index>(N), kNaN));
+          continue;
+        }
+        c.se = se_of(f);
+        r.cells.push_back(c);
+        psi.push_back(f);
+        continue;
+      }
+      const double mg = sg / static_cast<double>(tr.size()),
+                   mc = sc / static_cast<double>(co.size());
+      c.att = mg - mc;
       for (std::size_t i : tr)
         f[static_cast<Eigen::Index>(i)] = (dy_of(i) - mg) / static_cast<double>(tr.size());
       for (std::size_t i : co)
@@ -166,7 +270,7 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
     r.status = Status::Make(StatusCode::kNumericalFailure,
                             std::to_string(failed) +
                                 " group-time cell(s) without treated or comparison units observed "
-                                "in both periods (NaN)");
+                                "in both periods, or whose doubly robust fit failed (NaN)");
 
   // ---- aggregations ----
   // The aggregate of items (group g_k, effect a_k, influence f_k) with weights P(G = g_k) / sum:

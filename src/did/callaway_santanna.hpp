@@ -21,6 +21,14 @@
 ///    uses the units observed in both of its periods).
 /// Influence function of unit i (scaled so that the variance is the sum of squares):
 ///   psi_i = 1{i in g} (dY_i - mean_g) / n_g - 1{i in C} (dY_i - mean_C) / n_C.
+/// With covariates X (plus an intercept), each cell is Sant'Anna and Zhao's (2020, "Doubly robust
+/// difference-in-differences estimators", Journal of Econometrics 219(1):101-122) doubly robust
+/// estimator on the cell's treated and comparison units (R DRDID's drdid_panel, did's default):
+/// a logit propensity score p(X) of being treated, an OLS outcome model m(X) of dY on the
+/// comparison units, ATT = mean_w1(dY - m) - mean_w0(dY - m) with w1 = D and w0 = p (1 - D) /
+/// (1 - p) (normalised), p capped at 1 - 1e-6 and comparison units with p >= 0.995 trimmed; its
+/// influence function includes the estimation of p and m. Units with a non-finite covariate in
+/// the base period are left out of the cell. Outcome regression and IPW alone are not offered.
 /// Aggregations (R did's aggte), with weights P(G = g) estimated by the groups' shares of units,
 /// and the weights' own influence function added to the aggregates' (Callaway and Sant'Anna 2021,
 /// section 4):
@@ -32,7 +40,8 @@
 ///  - calendar: theta(t) = post-treatment cells of period t weighted by P(G = g); overall = mean.
 ///
 /// \test tests/did/callaway_santanna_test.cpp: every ATT(g, t) and the group and dynamic
-/// aggregations of the mpdta data to the 4 decimals R did publishes; standard errors against a
+/// aggregations of the mpdta data to the 4 decimals R did publishes, and the doubly robust
+/// ATT(g, t) with the covariate lpop as published; standard errors against a
 /// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels; the
 /// multiplier bootstrap's standard errors against the analytic ones and its sup-t critical value
 /// between the pointwise and the Bonferroni ones; the pre-test's p-value on mpdta as R did prints
@@ -73,6 +82,9 @@ struct StaggeredPanel {
   std::vector<int> periods;             ///< T period values, ascending
   std::vector<int> first_treat;         ///< N: first treated period, 0 = never
   std::vector<std::string> unit_names;  ///< optional: names in errors
+  /// Covariates (each N x T), conditional parallel trends: a cell uses their values in its base
+  /// period (R did's convention) and the doubly robust estimator (below). Empty: unconditional.
+  std::vector<Eigen::MatrixXd> covariates;
 };
 
 /// One group-time cell.

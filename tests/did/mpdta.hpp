@@ -11,7 +11,8 @@
 namespace revest::test {
 
 // tests/did/data/mpdta.csv as a panel of 500 counties x 2003-2007 (outcome lemp).
-inline did::StaggeredPanel mpdta() {
+/// With `lpop`: the covariate log population (time-invariant) in panel.covariates.
+inline did::StaggeredPanel mpdta(bool lpop = false) {
   const CsvTable t = read_csv(std::string(REVEST_SOURCE_DIR) + "/tests/did/data/mpdta.csv");
   const std::size_t cy = t.column("year"), cu = t.column("countyreal"), cl = t.column("lemp"),
                     cg = t.column("first.treat");
@@ -23,11 +24,16 @@ inline did::StaggeredPanel mpdta() {
   p.periods = {2003, 2004, 2005, 2006, 2007};
   p.y = Eigen::MatrixXd::Constant(static_cast<Eigen::Index>(unit.size()), 5, std::nan(""));
   p.first_treat.assign(unit.size(), 0);
+  if (lpop) p.covariates.push_back(p.y);
   for (std::size_t r = 0; r < t.rows.size(); ++r) {
     const std::size_t i = unit[t.integer(r, cu)];
     p.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t.integer(r, cy) - 2003)) =
         t.number(r, cl);
     p.first_treat[i] = static_cast<int>(t.integer(r, cg));
+    if (lpop)
+      p.covariates[0](static_cast<Eigen::Index>(i),
+                      static_cast<Eigen::Index>(t.integer(r, cy) - 2003)) =
+          t.number(r, t.column("lpop"));
   }
   return p;
 }
