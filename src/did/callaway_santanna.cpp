@@ -15,21 +15,23 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-/// The doubly robust 2 x 2 estimate (Sant'Anna and Zhao 2020; R DRDID's drdid_panel) on units
-/// `u` (the first `n_treated` treated) with outcome changes dy and covariate rows X (intercept
-/// first). Returns false if the propensity score or the outcome model cannot be fitted; else
-/// sets att and f (psi scale: variance = sum of squares) at the units' positions.
-bool doubly_robust(const std::vector<std::size_t>& u, std::size_t n_treated,
-                   const Eigen::VectorXd& dy, const Eigen::MatrixXd& X, double& att,
-                   Eigen::VectorXd& f) {
+/// The 2 x 2 estimate with covariates (dr, reg or ipw: callaway_santanna.hpp) on units `u` (the
+/// first `n_treated` treated) with outcome changes dy and covariate rows X (intercept first).
+/// Returns false if the propensity score or the outcome model cannot be fitted; else sets att and
+/// f (psi scale: variance = sum of squares) at the units' positions.
+bool with_covariates(CovariateMethod method, const std::vector<std::size_t>& u,
+                     std::size_t n_treated, const Eigen::VectorXd& dy, const Eigen::MatrixXd& X,
+                     double& att, Eigen::VectorXd& f) {
   const Eigen::Index n = X.rows(), q = X.cols();
   const auto nd = static_cast<double>(n);
+  const bool use_ps = method != CovariateMethod::kOutcomeRegression;
+  const bool use_or = method != CovariateMethod::kIpw;
   Eigen::VectorXd D = Eigen::VectorXd::Zero(n);
   D.head(static_cast<Eigen::Index>(n_treated)).setOnes();
   // Logit by Newton-Raphson.
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(q), p(n);
   Eigen::MatrixXd H(q, q);
-  bool converged = false;
+  bool converged = !use_ps;
   for (int it = 0; it < 100 && !converged; ++it) {
     p = (1.0 / (1.0 + (-(X * beta).array()).exp())).matrix();
     const Eigen::VectorXd w = (p.array() * (1 - p.array())).matrix();
@@ -41,43 +43,69 @@ bool doubly_robust(const std::vector<std::size_t>& u, std::size_t n_treated,
     converged = step.cwiseAbs().maxCoeff() < 1e-12 * (1 + beta.cwiseAbs().maxCoeff());
   }
   if (!converged) return false;
-  p = (1.0 / (1.0 + (-(X * beta).array()).exp())).matrix();
-  const Eigen::VectorXd w_fit = (p.array() * (1 - p.array())).matrix();
-  H = X.transpose() * w_fit.asDiagonal() * X;
-  const Eigen::VectorXd ps = p.cwiseMin(1 - 1e-6);
+  Eigen::VectorXd ps = Eigen::VectorXd::Zero(n);
+  Eigen::MatrixXd ps_hess = Eigen::MatrixXd::Zero(q, q);
+  if (use_ps) {
+    p = (1.0 / (1.0 + (-(X * beta).array()).exp())).matrix();
+    const Eigen::VectorXd w_fit = (p.array() * (1 - p.array())).matrix();
+    ps_hess = nd * (X.transpose() * w_fit.asDiagonal() * X).inverse();
+    ps = p.cwiseMin(1 - 1e-6);
+  }
   // Outcome model on the comparison units.
-  const Eigen::MatrixXd Xc = X.bottomRows(n - static_cast<Eigen::Index>(n_treated));
-  const Eigen::VectorXd dyc = dy.tail(n - static_cast<Eigen::Index>(n_treated));
-  const Eigen::LDLT<Eigen::MatrixXd> Lc(Xc.transpose() * Xc);
-  if (Lc.info() != Eigen::Success || !Lc.isPositive()) return false;
-  const Eigen::VectorXd gamma = Lc.solve(Xc.transpose() * dyc);
-  const Eigen::VectorXd m = X * gamma, e = dy - m;
+  Eigen::VectorXd m = Eigen::VectorXd::Zero(n);
+  Eigen::MatrixXd ols_inv = Eigen::MatrixXd::Zero(q, q);
+  if (use_or) {
+    const Eigen::MatrixXd Xc = X.bottomRows(n - static_cast<Eigen::Index>(n_treated));
+    const Eigen::VectorXd dyc = dy.tail(n - static_cast<Eigen::Index>(n_treated));
+    const Eigen::LDLT<Eigen::MatrixXd> Lc(Xc.transpose() * Xc);
+    if (Lc.info() != Eigen::Success || !Lc.isPositive()) return false;
+    m = X * Lc.solve(Xc.transpose() * dyc);
+    ols_inv = (Xc.transpose() * Xc / nd).inverse();
+  }
+  const Eigen::VectorXd e = dy - m;  // the outcome model's residual (ipw: dY itself)
+  // Weights: treated D; comparison p (1 - D) / (1 - p) (dr, ipw, trimmed), or D for reg, whose
+  // comparison term is the treated units' mean prediction.
   Eigen::VectorXd wt(n), wc(n);
   for (Eigen::Index i = 0; i < n; ++i) {
-    const double trim = D[i] > 0 || ps[i] < 0.995 ? 1.0 : 0.0;
+    const double trim = !use_ps || D[i] > 0 || ps[i] < 0.995 ? 1.0 : 0.0;
     wt[i] = trim * D[i];
-    wc[i] = trim * ps[i] * (1 - D[i]) / (1 - ps[i]);
+    wc[i] = use_ps ? trim * ps[i] * (1 - D[i]) / (1 - ps[i]) : D[i];
   }
   const double mwt = wt.mean(), mwc = wc.mean();
   if (!(mwt > 0) || !(mwc > 0)) return false;
+  // Influence functions (DRDID's, n scale), then psi = IF / n.
+  Eigen::VectorXd M1 = Eigen::VectorXd::Zero(q), M2 = M1, M3 = M1;
+  if (method == CovariateMethod::kOutcomeRegression) {
+    const double eta_t = (wt.array() * dy.array()).mean() / mwt;
+    const double eta_c = (wc.array() * m.array()).mean() / mwc;
+    att = eta_t - eta_c;
+    for (Eigen::Index i = 0; i < n; ++i) M1 += wc[i] * X.row(i).transpose() / nd;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      const Eigen::RowVectorXd ols = (1 - D[i]) * e[i] * X.row(i) * ols_inv;
+      const double inf_t = (wt[i] * dy[i] - wt[i] * eta_t) / mwt;
+      const double inf_c = (wc[i] * m[i] - wc[i] * eta_c + ols.dot(M1)) / mwc;
+      f[static_cast<Eigen::Index>(u[static_cast<std::size_t>(i)])] = (inf_t - inf_c) / nd;
+    }
+    return true;
+  }
   const double eta_t = (wt.array() * e.array()).mean() / mwt;
   const double eta_c = (wc.array() * e.array()).mean() / mwc;
   att = eta_t - eta_c;
-  // Influence function (drdid_panel's, n scale), then psi = IF / n.
-  const Eigen::MatrixXd ols_inv = (Xc.transpose() * Xc / nd).inverse();
-  const Eigen::MatrixXd ps_hess = nd * H.inverse();
-  Eigen::VectorXd M1 = Eigen::VectorXd::Zero(q), M2 = M1, M3 = M1;
   for (Eigen::Index i = 0; i < n; ++i) {
     M1 += wt[i] * X.row(i).transpose() / nd;
     M2 += wc[i] * (e[i] - eta_c) * X.row(i).transpose() / nd;
     M3 += wc[i] * X.row(i).transpose() / nd;
   }
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Eigen::RowVectorXd ols = (1 - D[i]) * e[i] * X.row(i) * ols_inv;
     const Eigen::RowVectorXd psr = (D[i] - ps[i]) * X.row(i) * ps_hess;
-    const double inf_t = (wt[i] * e[i] - wt[i] * eta_t - ols.dot(M1)) / mwt;
-    const double inf_c = (wc[i] * e[i] - wc[i] * eta_c + psr.dot(M2) - ols.dot(M3)) / mwc;
-    f[static_cast<Eigen::Index>(u[static_cast<std::size_t>(i)])] = (inf_t - inf_c) / nd;
+    double inf_t = wt[i] * e[i] - wt[i] * eta_t;
+    double inf_c = wc[i] * e[i] - wc[i] * eta_c + psr.dot(M2);
+    if (use_or) {  // dr: the outcome model's estimation enters both parts
+      const Eigen::RowVectorXd ols = (1 - D[i]) * e[i] * X.row(i) * ols_inv;
+      inf_t -= ols.dot(M1);
+      inf_c -= ols.dot(M3);
+    }
+    f[static_cast<Eigen::Index>(u[static_cast<std::size_t>(i)])] = (inf_t / mwt - inf_c / mwc) / nd;
   }
   return true;
 }
@@ -94,6 +122,17 @@ ComparisonGroup comparison_group_from_string(const std::string& s) {
   if (s == "never_treated") return ComparisonGroup::kNeverTreated;
   if (s == "not_yet_treated") return ComparisonGroup::kNotYetTreated;
   REVEST_FAIL("unknown comparison group '" << s << "' (never_treated or not_yet_treated)");
+}
+const char* to_string(CovariateMethod m) {
+  return m == CovariateMethod::kOutcomeRegression ? "reg"
+         : m == CovariateMethod::kIpw             ? "ipw"
+                                                  : "dr";
+}
+CovariateMethod covariate_method_from_string(const std::string& s) {
+  if (s == "dr") return CovariateMethod::kDoublyRobust;
+  if (s == "reg") return CovariateMethod::kOutcomeRegression;
+  if (s == "ipw") return CovariateMethod::kIpw;
+  REVEST_FAIL("unknown covariate method '" << s << "' (dr, reg or ipw)");
 }
 const char* to_string(BasePeriod b) {
   return b == BasePeriod::kUniversal ? "universal" : "varying";
@@ -225,7 +264,7 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
                panel.y(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(b));
       };
       if (!panel.covariates.empty()) {
-        // Doubly robust with the covariates' base-period values.
+        // With the covariates' base-period values, by options.method.
         std::vector<std::size_t> u = tr;
         u.insert(u.end(), co.begin(), co.end());
         const auto nu = static_cast<Eigen::Index>(u.size());
@@ -239,7 +278,7 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
                 panel.covariates[j](i, static_cast<Eigen::Index>(b));
           dy[k] = dy_of(u[static_cast<std::size_t>(k)]);
         }
-        if (!doubly_robust(u, tr.size(), dy, X, c.att, f)) {
+        if (!with_covariates(options.method, u, tr.size(), dy, X, c.att, f)) {
           c.att = c.se = kNaN;
           ++failed;
           r.cells.push_back(c);

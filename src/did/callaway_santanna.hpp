@@ -21,14 +21,17 @@
 ///    uses the units observed in both of its periods).
 /// Influence function of unit i (scaled so that the variance is the sum of squares):
 ///   psi_i = 1{i in g} (dY_i - mean_g) / n_g - 1{i in C} (dY_i - mean_C) / n_C.
-/// With covariates X (plus an intercept), each cell is Sant'Anna and Zhao's (2020, "Doubly robust
-/// difference-in-differences estimators", Journal of Econometrics 219(1):101-122) doubly robust
-/// estimator on the cell's treated and comparison units (R DRDID's drdid_panel, did's default):
-/// a logit propensity score p(X) of being treated, an OLS outcome model m(X) of dY on the
-/// comparison units, ATT = mean_w1(dY - m) - mean_w0(dY - m) with w1 = D and w0 = p (1 - D) /
-/// (1 - p) (normalised), p capped at 1 - 1e-6 and comparison units with p >= 0.995 trimmed; its
-/// influence function includes the estimation of p and m. Units with a non-finite covariate in
-/// the base period are left out of the cell. Outcome regression and IPW alone are not offered.
+/// With covariates X (plus an intercept), each cell is estimated on its treated and comparison
+/// units by CsOptions::method, as R DRDID's panel estimators (did's est_method):
+///  - dr: Sant'Anna and Zhao (2020, "Doubly robust difference-in-differences estimators",
+///    Journal of Econometrics 219(1):101-122; drdid_panel): a logit propensity score p(X), an OLS
+///    outcome model m(X) of dY on the comparison units, ATT = mean_w1(dY - m) - mean_w0(dY - m),
+///    w1 = D, w0 = p (1 - D) / (1 - p) (normalised);
+///  - reg: ATT = mean(dY | D = 1) - mean(m(X) | D = 1) (reg_did_panel);
+///  - ipw: ATT = mean_w1(dY) - mean_w0(dY) (std_ipw_did_panel);
+/// p capped at 1 - 1e-6 and comparison units with p >= 0.995 trimmed (dr, ipw); the influence
+/// functions include the estimation of p and m. Units with a non-finite covariate in the base
+/// period are left out of the cell.
 /// Aggregations (R did's aggte), with weights P(G = g) estimated by the groups' shares of units,
 /// and the weights' own influence function added to the aggregates' (Callaway and Sant'Anna 2021,
 /// section 4):
@@ -41,7 +44,8 @@
 ///
 /// \test tests/did/callaway_santanna_test.cpp: every ATT(g, t) and the group and dynamic
 /// aggregations of the mpdta data to the 4 decimals R did publishes, and the doubly robust
-/// ATT(g, t) with the covariate lpop as published; standard errors against a
+/// ATT(g, t) with the covariate lpop as published; the three covariate methods recover the truth
+/// where parallel trends hold only conditionally (and the unconditional estimator does not); standard errors against a
 /// direct computation; not-yet-treated and universal-base cells by hand; unbalanced panels; the
 /// multiplier bootstrap's standard errors against the analytic ones and its sup-t critical value
 /// between the pointwise and the Bonferroni ones; the pre-test's p-value on mpdta as R did prints
@@ -59,6 +63,11 @@ namespace revest::did {
 enum class ComparisonGroup { kNeverTreated, kNotYetTreated };
 const char* to_string(ComparisonGroup c);  ///< "never_treated" | "not_yet_treated"
 ComparisonGroup comparison_group_from_string(const std::string& s);  ///< throws revest::Error
+/// The 2 x 2 estimator with covariates: doubly robust (default), outcome regression (Heckman,
+/// Ichimura and Todd 1997) or inverse probability weighting (Abadie 2005, normalised weights).
+enum class CovariateMethod { kDoublyRobust, kOutcomeRegression, kIpw };
+const char* to_string(CovariateMethod m);  ///< "dr" | "reg" | "ipw" (R did's est_method names)
+CovariateMethod covariate_method_from_string(const std::string& s);  ///< throws revest::Error
 enum class BasePeriod { kVarying, kUniversal };
 const char* to_string(BasePeriod b);                       ///< "varying" | "universal"
 BasePeriod base_period_from_string(const std::string& s);  ///< throws revest::Error
@@ -73,6 +82,8 @@ struct CsOptions {
   /// Dynamic aggregation on a balanced set of groups: only groups observed at event times 0 ..
   /// balance_e; -1 (default) uses every group.
   int balance_e = -1;
+  /// Estimator of the cells when the panel has covariates. Default doubly robust.
+  CovariateMethod method = CovariateMethod::kDoublyRobust;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
 };
