@@ -359,3 +359,7 @@ echo "  bound brackets the exact value from above whatever the rule (tests/realo
 echo "- Rank 0 computes the summaries alone (a few seconds here). Spreading the column blocks over"
 echo "  the ranks is the next step if summaries ever dominate."
 bash bench/spatial.sh
+echo
+echo "## 13. Difference-in-differences (bench/did_bench.cpp, one core)"
+echo
+$BUILD/bench/bench_did 500000

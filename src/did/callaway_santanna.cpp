@@ -458,7 +458,9 @@ MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t re
   const double lo = -(std::sqrt(5.0) - 1) / 2, hi = (std::sqrt(5.0) + 1) / 2;
   const double p_lo = (std::sqrt(5.0) + 1) / (2 * std::sqrt(5.0));
   Eigen::MatrixXd D(B, P.cols());
-  constexpr Eigen::Index kBlock = 256;
+  // Blocks of replications whose weights (block x N) stay near 16 M doubles (128 MB).
+  const Eigen::Index kBlock =
+      std::clamp<Eigen::Index>((Eigen::Index{1} << 24) / std::max<Eigen::Index>(N, 1), 1, 256);
   Eigen::MatrixXd V(kBlock, N);
   for (Eigen::Index b0 = 0; b0 < B; b0 += kBlock) {
     const Eigen::Index nb = std::min(kBlock, B - b0);

@@ -133,7 +133,7 @@ struct CsResult {
 /// IQR(D_k) / (z_0.75 - z_0.25) (type-1 quantiles); simultaneous (sup-t) critical value: the
 /// `confidence` type-1 quantile of max_k |D_bk| / se_k over the columns with a finite psi, so
 /// that estimate -+ crit x se covers every column together. Columns with NaN are skipped (NaN
-/// se). Cost O(B N K), in blocks of replications.
+/// se). Cost O(B N K), in blocks of replications (at most 128 MB of weights at a time).
 struct MultiplierResult {
   Eigen::VectorXd se;  ///< K bootstrap standard errors
   double crit = 0;     ///< simultaneous critical value
