@@ -268,7 +268,8 @@ TEST(CallawaySantAnna, CovariateMethodsRecoverTheTruthUnderConditionalParallelTr
   }
   StaggeredPanel none = p;
   none.covariates.clear();
-  const AttCell& u = cell(callaway_santanna(none), 2, 2);
+  const CsResult unconditional = callaway_santanna(none);
+  const AttCell& u = cell(unconditional, 2, 2);
   EXPECT_GT(u.att - 1.0, 10 * u.se);  // biased upwards: the treated have higher x
   EXPECT_EQ(covariate_method_from_string("ipw"), CovariateMethod::kIpw);
   EXPECT_THROW(covariate_method_from_string("ols"), Error);
