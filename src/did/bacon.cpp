@@ -17,11 +17,7 @@ const char* to_string(BaconType t) {
 
 BaconResult bacon_decomposition(const StaggeredPanel& panel) {
   const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
-  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.periods.size()) == T &&
-                     static_cast<Eigen::Index>(panel.first_treat.size()) == N && T >= 2,
-                 "Bacon decomposition: " << N << " x " << T << " outcomes, " << panel.periods.size()
-                                         << " periods, " << panel.first_treat.size()
-                                         << " first-treatment periods (two periods or more)");
+  require_shape(panel, "Bacon decomposition", 2);
   for (Eigen::Index i = 0; i < N; ++i)
     for (Eigen::Index t = 0; t < T; ++t)
       REVEST_REQUIRE(std::isfinite(panel.y(i, t)),
@@ -48,9 +44,7 @@ BaconResult bacon_decomposition(const StaggeredPanel& panel) {
     members[s].push_back(i);
   }
   // Variance of the two-way demeaned treatment dummy.
-  Eigen::MatrixXd D(N, T);
-  for (Eigen::Index i = 0; i < N; ++i)
-    for (Eigen::Index t = 0; t < T; ++t) D(i, t) = t >= start[static_cast<std::size_t>(i)] ? 1 : 0;
+  const Eigen::MatrixXd D = treatment_matrix(panel);
   const Eigen::VectorXd ri = D.rowwise().mean(), ct = D.colwise().mean().transpose();
   const double all = D.mean();
   double V = 0;

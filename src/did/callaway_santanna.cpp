@@ -143,6 +143,25 @@ BasePeriod base_period_from_string(const std::string& s) {
   REVEST_FAIL("unknown base period '" << s << "' (varying or universal)");
 }
 
+void require_shape(const StaggeredPanel& panel, const std::string& who, std::size_t min_periods) {
+  const auto N = static_cast<std::size_t>(panel.y.rows());
+  const auto T = static_cast<std::size_t>(panel.y.cols());
+  REVEST_REQUIRE(panel.periods.size() == T && panel.first_treat.size() == N && T >= min_periods,
+                 who << ": " << N << " x " << T << " outcomes, " << panel.periods.size()
+                     << " periods, " << panel.first_treat.size()
+                     << " first-treatment periods (at least " << min_periods << " periods)");
+}
+
+Eigen::MatrixXd treatment_matrix(const StaggeredPanel& panel) {
+  Eigen::MatrixXd D(panel.y.rows(), panel.y.cols());
+  for (Eigen::Index i = 0; i < D.rows(); ++i)
+    for (Eigen::Index t = 0; t < D.cols(); ++t) {
+      const int g = panel.first_treat[static_cast<std::size_t>(i)];
+      D(i, t) = g != 0 && panel.periods[static_cast<std::size_t>(t)] >= g ? 1.0 : 0.0;
+    }
+  return D;
+}
+
 void CsOptions::validate() const {
   REVEST_REQUIRE(anticipation >= 0,
                  "Callaway-Sant'Anna options: anticipation must be >= 0, got " << anticipation);
@@ -155,11 +174,7 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
   options.validate();
   const auto N = static_cast<std::size_t>(panel.y.rows());
   const auto T = static_cast<std::size_t>(panel.y.cols());
-  REVEST_REQUIRE(panel.periods.size() == T && panel.first_treat.size() == N,
-                 "Callaway-Sant'Anna: " << N << " x " << T << " outcomes, " << panel.periods.size()
-                                        << " periods, " << panel.first_treat.size()
-                                        << " first-treatment periods");
-  REVEST_REQUIRE(T >= 2, "Callaway-Sant'Anna: needs two periods or more, got " << T);
+  require_shape(panel, "Callaway-Sant'Anna", 2);
   for (const auto& x : panel.covariates)
     REVEST_REQUIRE(
         static_cast<std::size_t>(x.rows()) == N && static_cast<std::size_t>(x.cols()) == T,

@@ -98,6 +98,14 @@ struct StaggeredPanel {
   std::vector<Eigen::MatrixXd> covariates;
 };
 
+/// Throws revest::Error "WHO: N x T outcomes, P periods, F first-treatment periods (at least
+/// MIN periods)" unless y, periods and first_treat agree and there are at least `min_periods`
+/// periods. Every DID estimator checks its panel with it.
+void require_shape(const StaggeredPanel& panel, const std::string& who,
+                   std::size_t min_periods = 1);
+/// D_it = 1 when unit i is treated in period t (first_treat_i != 0, periods_t >= first_treat_i).
+Eigen::MatrixXd treatment_matrix(const StaggeredPanel& panel);
+
 /// One group-time cell.
 struct AttCell {
   int group = 0, period = 0, base = 0;

@@ -24,12 +24,9 @@ TwfeDesign within_design(const StaggeredPanel& panel,
                          const std::vector<int>& event_time, const RegressorFill& fill,
                          const ObservationFilter& keep) {
   const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
-  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.periods.size()) == T &&
-                     static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
-                     (cluster.empty() || static_cast<Eigen::Index>(cluster.size()) == N),
-                 "TWFE: " << N << " x " << T << " outcomes, " << panel.periods.size()
-                          << " periods, " << panel.first_treat.size() << " first-treatment "
-                          << "periods, " << cluster.size() << " cluster ids");
+  require_shape(panel, "TWFE");
+  REVEST_REQUIRE(cluster.empty() || static_cast<Eigen::Index>(cluster.size()) == N,
+                 "TWFE: " << cluster.size() << " cluster ids for " << N << " units");
   REVEST_REQUIRE(terms.size() == event_time.size(),
                  "TWFE: " << terms.size() << " terms and " << event_time.size() << " event times");
   for (const auto& c : covariates)
@@ -189,18 +186,9 @@ SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMa
   REVEST_REQUIRE(W.rows() == N && W.cols() == N, "spillover DID: the weights matrix is "
                                                      << W.rows() << " x " << W.cols() << " for "
                                                      << N << " units");
-  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
-                     static_cast<Eigen::Index>(panel.periods.size()) == T,
-                 "spillover DID: " << panel.first_treat.size() << " first-treatment periods and "
-                                   << panel.periods.size() << " periods for " << N << " x " << T
-                                   << " outcomes");
+  require_shape(panel, "spillover DID");
   // Treatment and exposure of every unit-period.
-  Eigen::MatrixXd D(N, T);
-  for (Eigen::Index i = 0; i < N; ++i)
-    for (Eigen::Index t = 0; t < T; ++t) {
-      const int g = panel.first_treat[static_cast<std::size_t>(i)];
-      D(i, t) = g != 0 && panel.periods[static_cast<std::size_t>(t)] >= g ? 1.0 : 0.0;
-    }
+  const Eigen::MatrixXd D = treatment_matrix(panel);
   const Eigen::MatrixXd S = W * D;
   const RegressorFill fill = [&](Eigen::Index i, Eigen::Index t,
                                  Eigen::Ref<Eigen::RowVectorXd> row) {
@@ -232,11 +220,7 @@ SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMa
 
 SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>& cluster) {
   const Eigen::Index N = panel.y.rows(), T = panel.y.cols();
-  REVEST_REQUIRE(static_cast<Eigen::Index>(panel.first_treat.size()) == N &&
-                     static_cast<Eigen::Index>(panel.periods.size()) == T && T >= 2,
-                 "Sun-Abraham: " << N << " x " << T << " outcomes, " << panel.first_treat.size()
-                                 << " first-treatment periods, " << panel.periods.size()
-                                 << " periods");
+  require_shape(panel, "Sun-Abraham", 2);
   const int first = panel.periods.front(), last = panel.periods.back();
   // Cohorts treated within the data after the first period; the control cohort.
   std::set<int> cohorts;
