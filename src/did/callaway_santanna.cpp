@@ -457,12 +457,11 @@ CsResult callaway_santanna(const StaggeredPanel& panel, const CsOptions& options
   return r;
 }
 
-MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
-                                      const RngKey& key, double confidence, std::uint32_t part) {
-  REVEST_REQUIRE(replications >= 2, "multiplier bootstrap: needs two replications or more");
-  REVEST_REQUIRE(confidence > 0 && confidence < 1,
-                 "multiplier bootstrap: confidence must be in (0, 1), got " << confidence);
-  const Eigen::Index N = psi.rows(), K = psi.cols(), B = static_cast<Eigen::Index>(replications);
+Eigen::MatrixXd multiplier_draws(const Eigen::MatrixXd& psi, std::size_t begin, std::size_t end,
+                                 const Rng& streams, std::uint32_t part) {
+  REVEST_REQUIRE(begin <= end, "multiplier bootstrap: replications [" << begin << ", " << end
+                                                                      << ") are not a range");
+  const Eigen::Index N = psi.rows(), K = psi.cols(), B = static_cast<Eigen::Index>(end - begin);
   std::vector<Eigen::Index> cols;  // columns with a finite influence function
   for (Eigen::Index k = 0; k < K; ++k)
     if (psi.col(k).allFinite()) cols.push_back(k);
@@ -472,20 +471,31 @@ MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t re
   // Mammen's two-point weights (mean 0, variance 1, third moment 1).
   const double lo = -(std::sqrt(5.0) - 1) / 2, hi = (std::sqrt(5.0) + 1) / 2;
   const double p_lo = (std::sqrt(5.0) + 1) / (2 * std::sqrt(5.0));
-  Eigen::MatrixXd D(B, P.cols());
+  Eigen::MatrixXd Dc(B, P.cols());
   // Blocks of replications whose weights (block x N) stay near 16 M doubles (128 MB).
   const Eigen::Index kBlock =
       std::clamp<Eigen::Index>((Eigen::Index{1} << 24) / std::max<Eigen::Index>(N, 1), 1, 256);
-  Eigen::MatrixXd V(kBlock, N);
+  Eigen::MatrixXd V(std::min(kBlock, std::max<Eigen::Index>(B, 1)), N);
   for (Eigen::Index b0 = 0; b0 < B; b0 += kBlock) {
     const Eigen::Index nb = std::min(kBlock, B - b0);
     for (Eigen::Index b = 0; b < nb; ++b) {
-      const auto rep = static_cast<std::uint32_t>(b0 + b);
-      Rng rng = key.stream(rep).for_replication(rep, part);
+      const auto rep = static_cast<std::uint32_t>(begin + static_cast<std::size_t>(b0 + b));
+      Rng rng = streams.for_replication(rep, part);
       for (Eigen::Index i = 0; i < N; ++i) V(b, i) = rng.uniform01() < p_lo ? lo : hi;
     }
-    D.middleRows(b0, nb).noalias() = V.topRows(nb) * P;
+    Dc.middleRows(b0, nb).noalias() = V.topRows(nb) * P;
   }
+  Eigen::MatrixXd D = Eigen::MatrixXd::Constant(B, K, kNaN);
+  for (std::size_t c = 0; c < cols.size(); ++c)
+    D.col(cols[c]) = Dc.col(static_cast<Eigen::Index>(c));
+  return D;
+}
+
+MultiplierResult multiplier_summary(const Eigen::MatrixXd& D, double confidence) {
+  REVEST_REQUIRE(D.rows() >= 2, "multiplier bootstrap: needs two replications or more");
+  REVEST_REQUIRE(confidence > 0 && confidence < 1,
+                 "multiplier bootstrap: confidence must be in (0, 1), got " << confidence);
+  const Eigen::Index B = D.rows(), K = D.cols();
   auto type1 = [](std::vector<double> v, double q) {
     std::sort(v.begin(), v.end());
     const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
@@ -493,24 +503,31 @@ MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t re
   };
   constexpr double kIqrNormal = 1.3489795003921634;  // z_0.75 - z_0.25
   MultiplierResult r;
-  r.replications = replications;
+  r.replications = static_cast<std::size_t>(B);
   r.se = Eigen::VectorXd::Constant(K, kNaN);
-  std::vector<double> sek(cols.size());
-  for (std::size_t c = 0; c < cols.size(); ++c) {
-    const auto col = D.col(static_cast<Eigen::Index>(c));
+  std::vector<Eigen::Index> cols;
+  for (Eigen::Index k = 0; k < K; ++k) {
+    if (!D.col(k).allFinite()) continue;
+    const auto col = D.col(k);
     const std::vector<double> v(col.data(), col.data() + B);
-    sek[c] = (type1(v, 0.75) - type1(v, 0.25)) / kIqrNormal;
-    r.se[cols[c]] = sek[c];
+    r.se[k] = (type1(v, 0.75) - type1(v, 0.25)) / kIqrNormal;
+    cols.push_back(k);
   }
   std::vector<double> sup(static_cast<std::size_t>(B), 0.0);
   for (Eigen::Index b = 0; b < B; ++b)
-    for (std::size_t c = 0; c < cols.size(); ++c)
-      if (sek[c] > 0)
+    for (const Eigen::Index k : cols)
+      if (r.se[k] > 0)
         sup[static_cast<std::size_t>(b)] =
-            std::max(sup[static_cast<std::size_t>(b)],
-                     std::abs(D(b, static_cast<Eigen::Index>(c))) / sek[c]);
+            std::max(sup[static_cast<std::size_t>(b)], std::abs(D(b, k)) / r.se[k]);
   r.crit = cols.empty() ? kNaN : type1(sup, confidence);
   return r;
+}
+
+MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
+                                      const RngKey& key, double confidence, std::uint32_t part) {
+  REVEST_REQUIRE(replications >= 2, "multiplier bootstrap: needs two replications or more");
+  return multiplier_summary(multiplier_draws(psi, 0, replications, key.stream(0), part),
+                            confidence);
 }
 
 PreTest parallel_trends_pretest(const CsResult& r) {

@@ -150,6 +150,16 @@ struct MultiplierResult {
 MultiplierResult multiplier_bootstrap(const Eigen::MatrixXd& psi, std::size_t replications,
                                       const RngKey& key, double confidence = 0.95,
                                       std::uint32_t part = 0);
+/// The bootstrap in two steps, for callers that split the replications (a job's tasks):
+/// rows b = begin .. end - 1 of D (end - begin x K), replication b's weights drawn from
+/// streams.for_replication(b, part) (`streams`: any stream of the key, e.g. key.stream(0) or a
+/// job task's Rng); columns of psi that are not finite are NaN. Then the standard errors and the
+/// sup-t critical value of the stacked rows. multiplier_bootstrap(psi, B, key) =
+/// multiplier_summary(multiplier_draws(psi, 0, B, key.stream(0))), and draws of any split
+/// equal those rows up to the rounding of the matrix product's blocking (about 1e-15 relative).
+Eigen::MatrixXd multiplier_draws(const Eigen::MatrixXd& psi, std::size_t begin, std::size_t end,
+                                 const Rng& streams, std::uint32_t part = 0);
+MultiplierResult multiplier_summary(const Eigen::MatrixXd& D, double confidence = 0.95);
 
 /// Wald pre-test of parallel trends (R did's att_gt summary): the pre-treatment cells' ATT(g, t)
 /// (t < g, without the universal base period's reference cells), W = theta' V^-1 theta with V

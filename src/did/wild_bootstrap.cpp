@@ -70,8 +70,7 @@ Eigen::VectorXd wild_weight_vector(std::size_t clusters, WildWeights w, Rng& rng
   return v;
 }
 
-WildDraws wild_draws(std::size_t clusters, const WildBootstrapOptions& options, const RngKey& key,
-                     std::uint32_t part) {
+WildDrawPlan wild_draw_plan(std::size_t clusters, const WildBootstrapOptions& options) {
   options.validate();
   const std::size_t base = options.weights == WildWeights::kWebb ? 6 : 2;
   // Distinct weight vectors: base^G, if that is at most B.
@@ -81,29 +80,43 @@ WildDraws wild_draws(std::size_t clusters, const WildBootstrapOptions& options, 
     if (distinct > options.replications / base) small = false;
     distinct *= base;
   }
-  WildDraws d;
+  if (small && distinct <= options.replications) return {distinct, true};
+  return {options.replications, false};
+}
+
+Eigen::VectorXd wild_draw(std::size_t clusters, const WildBootstrapOptions& options,
+                          const WildDrawPlan& plan, std::size_t b, const Rng& streams,
+                          std::uint32_t part) {
+  REVEST_REQUIRE(b < plan.draws,
+                 "wild bootstrap: draw " << b << " of a plan of " << plan.draws << " draws");
   const auto G = static_cast<Eigen::Index>(clusters);
-  if (small && distinct <= options.replications) {
-    d.enumerated = true;
-    d.v.resize(static_cast<Eigen::Index>(distinct), G);
-    const double two[2] = {options.weights == WildWeights::kMammen ? kMammenLow : -1.0,
-                           options.weights == WildWeights::kMammen ? kMammenHigh : 1.0};
-    for (std::size_t e = 0; e < distinct; ++e) {
-      std::size_t rest = e;
-      for (Eigen::Index g = 0; g < G; ++g) {
-        const std::size_t digit = rest % base;
-        rest /= base;
-        d.v(static_cast<Eigen::Index>(e), g) = base == 6 ? kWebb[digit] : two[digit];
-      }
-    }
-    return d;
+  if (!plan.enumerated) {
+    Rng rng = streams.for_replication(static_cast<std::uint32_t>(b), part);
+    return wild_weight_vector(clusters, options.weights, rng);
   }
-  d.v.resize(static_cast<Eigen::Index>(options.replications), G);
-  for (std::size_t b = 0; b < options.replications; ++b) {
-    const auto rep = static_cast<std::uint32_t>(b);
-    Rng rng = key.stream(rep).for_replication(rep, part);
-    d.v.row(static_cast<Eigen::Index>(b)) = wild_weight_vector(clusters, options.weights, rng);
+  const std::size_t base = options.weights == WildWeights::kWebb ? 6 : 2;
+  const double two[2] = {options.weights == WildWeights::kMammen ? kMammenLow : -1.0,
+                         options.weights == WildWeights::kMammen ? kMammenHigh : 1.0};
+  Eigen::VectorXd v(G);
+  std::size_t rest = b;
+  for (Eigen::Index g = 0; g < G; ++g) {
+    const std::size_t digit = rest % base;
+    rest /= base;
+    v[g] = base == 6 ? kWebb[digit] : two[digit];
   }
+  return v;
+}
+
+WildDraws wild_draws(std::size_t clusters, const WildBootstrapOptions& options, const RngKey& key,
+                     std::uint32_t part) {
+  const WildDrawPlan plan = wild_draw_plan(clusters, options);
+  WildDraws d;
+  d.enumerated = plan.enumerated;
+  d.v.resize(static_cast<Eigen::Index>(plan.draws), static_cast<Eigen::Index>(clusters));
+  const Rng streams = key.stream(0);
+  for (std::size_t b = 0; b < plan.draws; ++b)
+    d.v.row(static_cast<Eigen::Index>(b)) =
+        wild_draw(clusters, options, plan, b, streams, part).transpose();
   return d;
 }
 
@@ -200,15 +213,18 @@ WildProblem::DrawSums WildProblem::sums(const Eigen::MatrixXd& v) const {
   return s;
 }
 
-Eigen::VectorXd WildProblem::t_draws(const Eigen::MatrixXd& v, double r) const {
-  const DrawSums s = sums(v);
+Eigen::VectorXd WildProblem::t_from(const DrawSums& s, double r) const {
   const double d = est_ - r;
-  Eigen::VectorXd t(v.rows());
+  Eigen::VectorXd t(s.n0.size());
   for (Eigen::Index b = 0; b < t.size(); ++b) {
     const double var = scale_ * (s.a0[b] + 2 * d * s.a1[b] + d * d * s.a2[b]);
     t[b] = (s.n0[b] + d * s.n1[b]) / std::sqrt(std::max(var, 0.0));
   }
   return t;
+}
+
+Eigen::VectorXd WildProblem::t_draws(const Eigen::MatrixXd& v, double r) const {
+  return t_from(sums(v), r);
 }
 
 double WildProblem::pvalue_from(const DrawSums& s, double r) const {
@@ -233,7 +249,10 @@ double WildProblem::pvalue(const Eigen::MatrixXd& v, double r) const {
 }
 
 std::pair<double, double> WildProblem::interval(const Eigen::MatrixXd& v) const {
-  const DrawSums s = sums(v);
+  return interval_from(sums(v));
+}
+
+std::pair<double, double> WildProblem::interval_from(const DrawSums& s) const {
   const double alpha = 1 - options_.confidence;
   // Each end: expand from the estimate (p = 1) until p <= alpha, then bisect to 1e-6 se. The
   // p-value is a step function of r and need not be monotone: this finds a crossing next to the

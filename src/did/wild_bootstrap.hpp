@@ -78,6 +78,18 @@ struct WildDraws {
   Eigen::MatrixXd v;  ///< B x G
   bool enumerated = false;
 };
+/// How many draws and whether they enumerate every distinct vector (wild_draws's rule).
+struct WildDrawPlan {
+  std::size_t draws = 0;
+  bool enumerated = false;
+};
+WildDrawPlan wild_draw_plan(std::size_t clusters, const WildBootstrapOptions& options);
+/// Row b (< plan.draws) of wild_draws, alone: the b-th enumerated vector, or the draw from
+/// streams.for_replication(b, part) (`streams`: any stream of the key, e.g. a job task's Rng).
+/// For callers that split the draws (a job's tasks).
+Eigen::VectorXd wild_draw(std::size_t clusters, const WildBootstrapOptions& options,
+                          const WildDrawPlan& plan, std::size_t b, const Rng& streams,
+                          std::uint32_t part = 0);
 WildDraws wild_draws(std::size_t clusters, const WildBootstrapOptions& options, const RngKey& key,
                      std::uint32_t part = 0);
 /// One draw of G weights from `rng`.
@@ -103,14 +115,19 @@ class WildProblem {
   /// [lo, hi]: the values r whose p-value exceeds 1 - confidence (test inversion).
   std::pair<double, double> interval(const Eigen::MatrixXd& v) const;
 
- private:
-  // Per-draw sums that make t*(r) a closed form in d = a'beta^ - r.
+  /// Five sums per draw that make t*(r) a closed form in d = a'beta^ - r:
+  /// t*_b(r) = (n0_b + d n1_b) / sqrt(m (a0_b + 2 d a1_b + d^2 a2_b)). Computed from the draws
+  /// in any split (the sums of a draw do not depend on the other draws) and stacked, they give
+  /// the same t statistics, p-values and interval as the draws themselves.
   struct DrawSums {
     Eigen::VectorXd n0, n1, a0, a1, a2;
   };
   DrawSums sums(const Eigen::MatrixXd& v) const;
+  Eigen::VectorXd t_from(const DrawSums& s, double r) const;
   double pvalue_from(const DrawSums& s, double r) const;
+  std::pair<double, double> interval_from(const DrawSums& s) const;
 
+ private:
   WildBootstrapOptions options_;
   Eigen::VectorXd beta_;
   double est_ = 0, se_ = 0, scale_ = 1, az_ = 1;

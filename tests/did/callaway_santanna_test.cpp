@@ -200,6 +200,24 @@ TEST(CallawaySantAnna, MultiplierBootstrapAndUniformBands) {
   EXPECT_TRUE(std::isnan(multiplier_bootstrap(with_nan, 50, RngKey(1, "x")).se[2]));
 }
 
+// A job splits the replications into tasks: the draws of [0, 30) and [30, 50) from a task's
+// stream stacked equal the draws of [0, 50) (to the rounding of the product's blocking), and
+// their summary is the library bootstrap's.
+TEST(CallawaySantAnna, MultiplierDrawsSplitIntoTasks) {
+  const CsResult r = callaway_santanna(test::mpdta());
+  const Eigen::MatrixXd psi = r.dynamic.influence;
+  const RngKey key(20, "mboot");
+  const Eigen::MatrixXd all = multiplier_draws(psi, 0, 50, key.stream(0));
+  Eigen::MatrixXd split(50, psi.cols());
+  split.topRows(30) = multiplier_draws(psi, 0, 30, key.stream(7));
+  split.bottomRows(20) = multiplier_draws(psi, 30, 50, key.stream(3));
+  EXPECT_LT((all - split).cwiseAbs().maxCoeff(), 1e-14 * all.cwiseAbs().maxCoeff());
+  const MultiplierResult a = multiplier_summary(split), b = multiplier_bootstrap(psi, 50, key);
+  for (Eigen::Index k = 0; k < psi.cols(); ++k) EXPECT_NEAR(a.se[k], b.se[k], 1e-12 * b.se[k]);
+  EXPECT_NEAR(a.crit, b.crit, 1e-12 * b.crit);
+  EXPECT_THROW(multiplier_summary(split.topRows(1)), Error);
+}
+
 // Conditional parallel trends with the covariate lpop, doubly robust (R did's default with
 // covariates): every ATT(g, t) as R did's README prints it ("Using covariates", att_gt(...,
 // xformla = ~lpop)), 4 decimals. An intercept-only design would give the unconditional cells.

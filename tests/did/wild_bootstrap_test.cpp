@@ -151,6 +151,36 @@ TEST(WildBootstrap, EnumerationIsExactAndSeedFree) {
   const WildDraws w = wild_draws(3, o, {1, "x"});
   EXPECT_FALSE(w.enumerated);
   EXPECT_EQ(w.v.rows(), 199);
+  // Row by row from any stream of the key (a job's tasks), the same draws.
+  const WildDrawPlan plan = wild_draw_plan(3, o);
+  EXPECT_EQ(plan.draws, 199u);
+  EXPECT_FALSE(plan.enumerated);
+  const RngKey key(1, "x");
+  for (std::size_t b = 0; b < 199; b += 37)
+    EXPECT_EQ(wild_draw(3, o, plan, b, key.stream(static_cast<std::uint32_t>(b % 5))),
+              w.v.row(static_cast<Eigen::Index>(b)).transpose());
+  EXPECT_THROW(wild_draw(3, o, plan, 199, key.stream(0)), Error);
+}
+
+// The per-draw sums of any split of the draws, stacked, give the p-value and interval of all.
+TEST(WildBootstrap, DrawSumsOfASplitStack) {
+  const Data d = make_data(12, 3, 0.0, 5);
+  WildBootstrapOptions o;
+  o.replications = 999;
+  const Eigen::VectorXd a = unit(3, 2);
+  const WildProblem p(d.X, d.y, d.cluster, a, o);
+  const WildDraws w = wild_draws(12, o, {9, "split"});
+  const WildProblem::DrawSums s1 = p.sums(w.v.topRows(400)), s2 = p.sums(w.v.bottomRows(599));
+  WildProblem::DrawSums s;
+  for (auto [to, x, y] : {std::tuple{&s.n0, &s1.n0, &s2.n0}, std::tuple{&s.n1, &s1.n1, &s2.n1},
+                          std::tuple{&s.a0, &s1.a0, &s2.a0}, std::tuple{&s.a1, &s1.a1, &s2.a1},
+                          std::tuple{&s.a2, &s1.a2, &s2.a2}}) {
+    to->resize(999);
+    *to << *x, *y;
+  }
+  EXPECT_EQ(p.pvalue_from(s, 0.1), p.pvalue(w.v, 0.1));
+  EXPECT_EQ(p.interval_from(s), p.interval(w.v));
+  EXPECT_EQ(p.t_from(s, 0.0), p.t_draws(w.v, 0.0));
 }
 
 // Size with six clusters of unequal size (Monte Carlo, 400 samples under H0: beta2 = 0): WCR with
