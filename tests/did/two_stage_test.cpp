@@ -66,6 +66,17 @@ Generated generate(Eigen::Index n, double spill, double sigma, std::uint32_t rep
   return d;
 }
 
+// The true overall ATT: the mean of the true effects over the estimate's treated unit-periods.
+double overall_truth(const Generated& d, const TwoStageResult& r) {
+  double truth = 0;
+  std::size_t n = 0;
+  for (const AttCell& c : r.cells) {
+    truth += d.att.at({c.group, c.period}) * static_cast<double>(c.treated);
+    n += c.treated;
+  }
+  return truth / static_cast<double>(n);
+}
+
 TEST(TwoStage, WithoutSpilloverEqualsTheDummyVariableImputation) {
   Generated d = generate(40, 0.0, 1.0, 1);
   d.panel.y(3, 2) = std::nan("");  // unbalanced
@@ -192,14 +203,7 @@ TEST(TwoStage, RecoversHeterogeneousEffectsAndTheSpilloverWhereTwfeIsBiased) {
   }
   EXPECT_NEAR(r.spillover, 0.4, 4 * r.spillover_se);
   EXPECT_LT(r.spillover_se, 0.05);
-  // Overall truth: mean of the true effects over the treated unit-periods.
-  double truth = 0;
-  std::size_t n = 0;
-  for (const AttCell& c : r.cells) {
-    truth += d.att.at({c.group, c.period}) * static_cast<double>(c.treated);
-    n += c.treated;
-  }
-  truth /= static_cast<double>(n);
+  const double truth = overall_truth(d, r);
   EXPECT_NEAR(r.dynamic.overall_att, truth, 4 * r.dynamic.overall_se);
   const SpilloverResult tw = spillover_did(d.panel, d.W);
   const double tw_direct = tw.fit.coefficients[0].estimate;
@@ -219,13 +223,7 @@ TEST(TwoStage, IntervalsCoverTheTruth) {
   for (int m = 0; m < M; ++m) {
     const Generated d = generate(300, 0.4, 1.0, static_cast<std::uint32_t>(100 + m));
     const TwoStageResult r = two_stage_did(d.panel, &d.W);
-    double truth = 0;
-    std::size_t n = 0;
-    for (const AttCell& c : r.cells) {
-      truth += d.att.at({c.group, c.period}) * static_cast<double>(c.treated);
-      n += c.treated;
-    }
-    truth /= static_cast<double>(n);
+    const double truth = overall_truth(d, r);
     cover_att += std::abs(r.dynamic.overall_att - truth) <= 1.959964 * r.dynamic.overall_se;
     cover_spill += std::abs(r.spillover - 0.4) <= 1.959964 * r.spillover_se;
   }
