@@ -287,7 +287,12 @@ bool GenerateOptions::is_valid(std::string* why) const {
                 std::to_string(frontier_alpha.size()) + ")");
   for (double a : frontier_alpha)
     if (!finite(a) || !(a > 0)) return fail("frontier_alpha elements must be > 0");
-  if (!finite(did_tau)) return fail("did_tau must be finite");
+  if (did_cohort_effects.size() != pilot_cohorts.size())
+    return fail("did_cohort_effects must have one effect per pilot cohort");
+  for (double e : did_cohort_effects)
+    if (!finite(e)) return fail("did_cohort_effects must be finite");
+  if (!finite(did_effect_growth)) return fail("did_effect_growth must be finite");
+  if (!finite(did_spillover)) return fail("did_spillover must be finite");
   if (pilot_cohorts.empty()) return fail("pilot_cohorts must not be empty");
   if (pilot_cohorts.size() != pilot_cohort_shares.size())
     return fail("pilot_cohort_shares must have one share per cohort");
@@ -588,6 +593,26 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       pilot[at(i, t)] = cohort[i] > 0 && opt.first_year + static_cast<int>(t) >= cohort[i] ? 1 : 0;
       prob_v[at(i, t)] = prob[i];
     }
+  // The pilot's effects: direct on a pilot county (by cohort, growing with the years since
+  // adoption), spillover on an untreated county in proportion to its share of pilot neighbours.
+  std::vector<double> did_direct = var(), did_spill = var(), exposure = var();
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t t = 0; t < nt; ++t) {
+      const int year = opt.first_year + static_cast<int>(t);
+      if (pilot[at(i, t)] > 0) {
+        const auto k =
+            static_cast<std::size_t>(std::find(opt.pilot_cohorts.begin(), opt.pilot_cohorts.end(),
+                                               static_cast<int>(cohort[i])) -
+                                     opt.pilot_cohorts.begin());
+        did_direct[at(i, t)] = opt.did_cohort_effects[k] +
+                               opt.did_effect_growth * (year - static_cast<int>(cohort[i]));
+        continue;
+      }
+      double treated_neighbours = 0;
+      for (std::size_t j : adj[i]) treated_neighbours += pilot[at(j, t)];
+      exposure[at(i, t)] = treated_neighbours / static_cast<double>(adj[i].size());
+      did_spill[at(i, t)] = opt.did_spillover * exposure[at(i, t)];
+    }
 
   // ---- threshold check and outcome -------------------------------------------------------------
   std::size_t below = 0;
@@ -624,7 +649,7 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
       va_noise[c] = opt.va_sigma * stdnorm(rng);
       va_fe[c] = fe;
       va_yfe[c] = year_fe[t];
-      va[c] = fe + year_fe[t] + opt.did_tau * pilot[c] + thr +
+      va[c] = fe + year_fe[t] + did_direct[c] + did_spill[c] + thr +
               kVaBetaUrbanisation * urbanisation[c] + kVaBetaRoad * road[c] + va_noise[c];
     }
   }
@@ -714,6 +739,9 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   out.truth.add("va_county_fe", va_fe);
   out.truth.add("va_year_fe", va_yfe);
   out.truth.add("va_noise", va_noise);
+  out.truth.add("did_direct", did_direct);
+  out.truth.add("did_spillover", did_spill);
+  out.truth.add("did_exposure", exposure);
 
   // Always-on guard (cheap): no NaN or infinity may leave the generator.
   for (const io::Panel* p : {&out.panel, &out.truth})
@@ -877,7 +905,38 @@ SyntheticData generate(const io::Geography& geo, const GenerateOptions& opt) {
   }
   par.add("pilot_never_treated_counties", static_cast<double>(n - treated),
           "realised number of never-treated counties");
-  par.add("did_tau", opt.did_tau, "treatment effect of the pilot on industry_va (log points)");
+  for (std::size_t k = 0; k < opt.pilot_cohorts.size(); ++k) {
+    const std::string y = std::to_string(opt.pilot_cohorts[k]);
+    par.add("did_cohort_" + y + "_effect", opt.did_cohort_effects[k],
+            "effect of the pilot on industry_va in cohort " + y + "'s first year (log points)");
+  }
+  par.add("did_effect_growth", opt.did_effect_growth,
+          "growth of the pilot's effect per year since adoption (log points per year)");
+  par.add("did_spillover", opt.did_spillover,
+          "spillover on an untreated county per unit of exposure (share of queen neighbours "
+          "that are pilots; log points)");
+  {
+    double direct = 0, treated_cy = 0, spill = 0, share = 0, exposed = 0;
+    for (std::size_t c = 0; c < n * nt; ++c) {
+      if (pilot[c] > 0) {
+        direct += did_direct[c];
+        ++treated_cy;
+      } else if (exposure[c] > 1e-9) {
+        spill += did_spill[c];
+        share += exposure[c];
+        ++exposed;
+      }
+    }
+    par.add("did_att_overall", treated_cy > 0 ? direct / treated_cy : 0.0,
+            "true mean direct effect over the pilot county-years (two-stage overall ATT)");
+    par.add(
+        "did_mean_exposure_untreated", exposed > 0 ? share / exposed : 0.0,
+        "mean exposure (queen share of pilot neighbours) of the exposed untreated county-years");
+    par.add("did_average_spillover", exposed > 0 ? spill / exposed : 0.0,
+            "true mean spillover over the exposed untreated county-years");
+    par.add("did_exposed_untreated_county_years", exposed,
+            "untreated county-years with at least one pilot neighbour");
+  }
   par.add("threshold_gamma", opt.threshold_gamma,
           "threshold of dig_index in the industry_va equation");
   par.add("threshold_theta1", opt.threshold_theta1, "slope on dig_index where dig_index <= gamma");

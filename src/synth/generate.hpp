@@ -73,9 +73,15 @@ struct GenerateOptions {
   /// decreasing returns to scale). Each must be positive.
   std::vector<double> frontier_alpha = {0.25, 0.30, 0.15, 0.15, 0.10};
 
-  /// Average treatment effect tau of the digital-village pilot on industry_va (log points).
-  /// Default 0.08.
-  double did_tau = 0.08;
+  /// Effect of the digital-village pilot on industry_va (log points) in each cohort's first
+  /// treated year, one per pilot cohort. Default {0.06, 0.08, 0.10}.
+  std::vector<double> did_cohort_effects = {0.10, 0.15, 0.20};
+  /// Growth of the effect per year since adoption (log points per year): a county of cohort g
+  /// gains did_cohort_effects[g] + did_effect_growth (t - g) in year t >= g. Default 0.02.
+  double did_effect_growth = 0.03;
+  /// Spillover on an untreated county (log points) per unit of exposure, the share of its queen
+  /// neighbours that are pilots in that year: did_spillover x share. Default 0.05.
+  double did_spillover = 0.10;
   /// Pilot cohorts (calendar years of first treatment), ascending, each in (first_year,
   /// last_year]. Default {2016, 2019, 2020}.
   std::vector<int> pilot_cohorts = {2016, 2019, 2020};
@@ -84,9 +90,13 @@ struct GenerateOptions {
   std::vector<double> pilot_cohort_shares = {0.3, 0.3, 0.4};
   /// Average selection probability into the pilot (any cohort). Default 0.45.
   double pilot_share = 0.45;
-  /// Slope of the selection logit in the standardised county mean of D. Default 1.0 (> 0:
-  /// more developed counties are more likely to be selected).
-  double pilot_selection_slope = 1.0;
+  /// Slope of the selection logit in the standardised county mean of D. Default 0: pilots
+  /// chosen at random among counties, so that parallel trends hold by design and the DID
+  /// estimators can be checked against the truth. > 0: more developed counties are more likely
+  /// to be selected; their outcome trends differ (industry_va depends on dig_index through the
+  /// threshold term), so unconditional parallel trends fail (a test case for conditional
+  /// designs and pre-tests).
+  double pilot_selection_slope = 0.0;
 
   /// Threshold gamma of dig_index in the industry_va equation. Default 0.5. Must leave between
   /// 20 % and 80 % of the county-years on each side (checked by generate).

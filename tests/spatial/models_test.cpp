@@ -680,8 +680,11 @@ TEST(SacGlobalMaximumTest, SimulatedTwoModesFindsTheGlobalOne) {
 // loglik and 2e-3 in rho and lambda, not a truth). The fit must reach the maximum of a
 // brute-force 200 x 200 grid (tolerance 1e-9 relative for rounding; the grid can only be lower,
 // by at most 0.05 here as in the simulated case).
-/// One year of the bundled panel (data/synthetic/panel.csv): y = industry_va, X = (1, dig_index,
-/// urbanisation, road_density[, log(gdp_pc)]), as jobs/southwest.toml's two formulas.
+/// One year of the bundled panel as it was when issue 16 found these two-mode cases
+/// (tests/spatial/data/bundled_2021_2022_issue16.csv: data/synthetic/panel.csv before the DID
+/// effects of issue 19 changed industry_va, years 2021-2022, the five variables used): y =
+/// industry_va, X = (1, dig_index, urbanisation, road_density[, log(gdp_pc)]), as
+/// jobs/southwest.toml's two formulas. The R values below were computed on that file.
 struct BundledYear {
   Eigen::VectorXd y;
   Eigen::MatrixXd X;
@@ -691,8 +694,10 @@ BundledYear bundled_year(int year, bool log_gdp) {
   const auto& g = southwest();
   io::PanelRequirements req;
   req.variables = {"industry_va", "dig_index", "urbanisation", "road_density", "gdp_pc"};
-  static const io::Panel panel =
-      io::load_panel(std::string(REVEST_SOURCE_DIR) + "/data/synthetic/panel.csv", g, req);
+  req.first_year = 2021;
+  req.last_year = 2022;
+  static const io::Panel panel = io::load_panel(
+      std::string(REVEST_SOURCE_DIR) + "/tests/spatial/data/bundled_2021_2022_issue16.csv", g, req);
   const std::size_t T = panel.num_years(), t = static_cast<std::size_t>(year - panel.years.front());
   const auto n = static_cast<Eigen::Index>(g.size());
   BundledYear b;

@@ -434,18 +434,17 @@ TEST_F(SynthGenerate, ThresholdSplitsTheSample) {
 // The outcome equation holds exactly with the stored truth.
 TEST_F(SynthGenerate, OutcomeEquationHolds) {
   const io::Panel &p = data().panel, &tr = data().truth;
-  const double tau = data().parameter("did_tau"), gamma = data().parameter("threshold_gamma"),
+  const double gamma = data().parameter("threshold_gamma"),
                th1 = data().parameter("threshold_theta1"),
                th2 = data().parameter("threshold_theta2"),
                bu = data().parameter("va_beta_urbanisation"),
                br = data().parameter("va_beta_road_density");
-  EXPECT_EQ(tau, 0.08);
   for (std::size_t k = 0; k < p.var("industry_va").size(); ++k) {
     const double d = p.var("dig_index")[k];
     const double fit = tr.var("va_county_fe")[k] + tr.var("va_year_fe")[k] +
-                       tau * p.var("pilot")[k] + (d <= gamma ? th1 : th2) * d +
-                       bu * p.var("urbanisation")[k] + br * p.var("road_density")[k] +
-                       tr.var("va_noise")[k];
+                       tr.var("did_direct")[k] + tr.var("did_spillover")[k] +
+                       (d <= gamma ? th1 : th2) * d + bu * p.var("urbanisation")[k] +
+                       br * p.var("road_density")[k] + tr.var("va_noise")[k];
     ASSERT_NEAR(p.var("industry_va")[k], fit, 1e-12);
   }
 }
@@ -480,9 +479,59 @@ TEST_F(SynthGenerate, PilotIsStaggeredWithNeverTreated) {
   for (int c : {2016, 2019, 2020}) EXPECT_GE(cohorts[c], 40u) << c;
   EXPECT_GE(cohorts[0], 200u);
   EXPECT_EQ(static_cast<double>(cohorts[0]), data().parameter("pilot_never_treated_counties"));
-  // Selection on D: treated counties are more developed on average (slope 1 on the standardised
-  // county mean: the expected gap is ~0.5 sd of the county mean of D, ~0.2).
-  EXPECT_GT(d_treated / n_treated - d_never / (n - n_treated), 0.1);
+  // Random selection by default: the gap in the county mean of D between treated and never-
+  // treated counties is noise (its sd is about 0.45 sqrt(1/247 + 1/265) = 0.04).
+  EXPECT_LT(std::abs(d_treated / n_treated - d_never / (n - n_treated)), 0.12);
+  // Selection on D with slope 1: treated counties are more developed on average (the expected
+  // gap is ~0.5 sd of the county mean of D, ~0.2).
+  GenerateOptions o;
+  o.pilot_selection_slope = 1.0;
+  const SyntheticData s = generate(geo(), o);
+  double gap_t = 0, gap_n = 0;
+  std::size_t nt1 = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double dbar = 0;
+    for (std::size_t t = 0; t < nt; ++t)
+      dbar += s.truth.var("dig_latent")[i * nt + t] / static_cast<double>(nt);
+    const bool treated = s.panel.var("pilot_year")[i * nt] > 0;
+    (treated ? gap_t : gap_n) += dbar;
+    nt1 += treated;
+  }
+  EXPECT_GT(gap_t / static_cast<double>(nt1) - gap_n / static_cast<double>(n - nt1), 0.1);
+}
+
+// The pilot's effects as documented: a pilot county of cohort g gains its cohort's effect plus
+// the growth per year since g; an untreated county gains did_spillover x its share of pilot queen
+// neighbours; nothing else.
+TEST_F(SynthGenerate, PilotEffectsVaryByCohortGrowAndSpillOver) {
+  const io::Panel &p = data().panel, &tr = data().truth;
+  const std::size_t nt = p.num_years(), n = p.num_counties;
+  const auto adj = io::Geography::adjacency(geo().queen, n);
+  const double growth = data().parameter("did_effect_growth"),
+               spill = data().parameter("did_spillover");
+  EXPECT_GT(spill, 0);
+  EXPECT_GT(growth, 0);
+  std::size_t exposed = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t t = 0; t < nt; ++t) {
+      const std::size_t c = i * nt + t;
+      const int g = static_cast<int>(p.var("pilot_year")[c]);
+      if (p.var("pilot")[c] > 0) {
+        const double effect = data().parameter("did_cohort_" + std::to_string(g) + "_effect") +
+                              growth * (p.years[t] - g);
+        ASSERT_NEAR(tr.var("did_direct")[c], effect, 1e-14);
+        ASSERT_EQ(tr.var("did_spillover")[c], 0.0);
+      } else {
+        double share = 0;
+        for (std::size_t j : adj[i]) share += p.var("pilot")[j * nt + t];
+        share /= static_cast<double>(adj[i].size());
+        ASSERT_EQ(tr.var("did_direct")[c], 0.0);
+        ASSERT_NEAR(tr.var("did_spillover")[c], spill * share, 1e-14);
+        exposed += share > 0;
+      }
+    }
+  EXPECT_EQ(static_cast<double>(exposed), data().parameter("did_exposed_untreated_county_years"));
+  EXPECT_GT(exposed, 500u);
 }
 
 // ---- real-option projects -----------------------------------------------------------------------
