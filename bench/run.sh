@@ -363,3 +363,7 @@ echo
 echo "## 13. Difference-in-differences (bench/did_bench.cpp, one core)"
 echo
 $BUILD/bench/bench_did 500000
+echo
+echo "## 14. DID truth recovery over 300 generated panels (bench/did_truth.cpp, one core)"
+echo
+$BUILD/bench/bench_did_truth 300

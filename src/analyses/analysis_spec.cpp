@@ -11,6 +11,7 @@ std::string AnalysisSpec::kind() const {
     const char* operator()(const RealOptionsOptions&) const { return "real_options"; }
     const char* operator()(const SpatialModelsOptions&) const { return "spatial_models"; }
     const char* operator()(const SpatialEsdaOptions&) const { return "spatial_esda"; }
+    const char* operator()(const DidOptions&) const { return "did"; }
   };
   return std::visit(Kind{}, options);
 }
@@ -18,6 +19,7 @@ std::string AnalysisSpec::kind() const {
 std::vector<spatial::WeightsSpec> weights_specs(const AnalysisSpec& spec) {
   if (const auto* m = std::get_if<SpatialModelsOptions>(&spec.options)) return m->weights;
   if (const auto* e = std::get_if<SpatialEsdaOptions>(&spec.options)) return e->weights;
+  if (const auto* d = std::get_if<DidOptions>(&spec.options)) return d->weights;
   return {};
 }
 
@@ -44,6 +46,8 @@ AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg) {
     spec.options = SpatialModelsOptions::from(view);
   } else if (cfg.kind == "spatial_esda") {
     spec.options = SpatialEsdaOptions::from(view);
+  } else if (cfg.kind == "did") {
+    spec.options = DidOptions::from(view);
   } else {
     REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
   }

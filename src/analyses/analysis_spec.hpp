@@ -14,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "analyses/did.hpp"
 #include "analyses/entropy_index.hpp"
 #include "analyses/real_options.hpp"
 #include "analyses/spatial_esda.hpp"
@@ -25,19 +26,19 @@ namespace revest::analyses {
 
 /// The options of one analysis; the alternative is its kind.
 using AnalysisOptions = std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
-                                     SpatialModelsOptions, SpatialEsdaOptions>;
+                                     SpatialModelsOptions, SpatialEsdaOptions, DidOptions>;
 
 struct AnalysisSpec {
   /// Unique within the job: names the archive group and the random streams.
   std::string name;
   AnalysisOptions options;
-  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models" or "spatial_esda": the
-  /// kind of `options`.
+  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models", "spatial_esda" or
+  /// "did": the kind of `options`.
   std::string kind() const;
   bool operator==(const AnalysisSpec&) const = default;
 };
 
-/// The weights specs of an analysis (spatial_models and spatial_esda; none for the other kinds).
+/// The weights specs of an analysis (spatial_models, spatial_esda and did; none for the others).
 std::vector<spatial::WeightsSpec> weights_specs(const AnalysisSpec& spec);
 
 /// The weights files the analyses read (gal, gwt, edges, matrix specs), each once, in order of

@@ -1,6 +1,6 @@
 #pragma once
 /// \file options_serialization.hpp
-/// \brief Boost.Serialization of the typed options that cross the ranks: the five job-options
+/// \brief Boost.Serialization of the typed options that cross the ranks: the six job-options
 /// structs of src/analyses, the families' option structs they hold (dea::ThreeStageOptions,
 /// index::EntropyTopsisOptions, realopt::ProcessOptions and ProjectDesign, spatial::ModelOptions,
 /// LogDetOptions, EsdaOptions, WeightsSpec, Formula, Term) and AnalysisSpec.
@@ -82,6 +82,21 @@ void serialize(Ar& ar, revest::spatial::Formula& o, unsigned) {
   ar& o.text& o.y& o.x;
 }
 
+template <class Ar>
+void serialize(Ar& ar, revest::did::CsOptions& o, unsigned) {
+  ar& o.comparison& o.base& o.anticipation& o.balance_e& o.method;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::did::TwfeOptions& o, unsigned) {
+  ar& o.leads& o.lags;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::did::WildBootstrapOptions& o, unsigned) {
+  ar& o.type& o.weights& o.replications& o.pvalue& o.confidence& o.absorbed;
+}
+
 // ---- the job analyses' options ----
 
 template <class Ar>
@@ -111,6 +126,12 @@ void serialize(Ar& ar, revest::analyses::SpatialModelsOptions& o, unsigned) {
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::SpatialEsdaOptions& o, unsigned) {
   ar& o.variables& o.weights& o.cross_section& o.permutations_per_task& o.method;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::analyses::DidOptions& o, unsigned) {
+  ar& o.outcome& o.timing& o.covariates& o.estimators& o.cs& o.event& o.cluster& o
+      .multiplier_replications& o.wild& o.weights& o.confidence& o.replications_per_task;
 }
 
 // ---- AnalysisSpec: the name, the index of the options' kind, the options ----

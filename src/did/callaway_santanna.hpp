@@ -86,6 +86,7 @@ struct CsOptions {
   CovariateMethod method = CovariateMethod::kDoublyRobust;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const CsOptions&) const = default;
 };
 
 struct StaggeredPanel {

@@ -115,8 +115,19 @@ TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
   std::vector<std::string> terms;
   std::vector<int> es;
   if (event_study) {
+    // Event times of the window that some observed unit-period has (binned at the ends); an
+    // empty one would be a zero column (fixest drops it too).
+    std::set<int> seen;
+    for (Eigen::Index i = 0; i < panel.y.rows(); ++i) {
+      const int g = panel.first_treat[static_cast<std::size_t>(i)];
+      if (g == 0) continue;
+      for (Eigen::Index t = 0; t < panel.y.cols(); ++t)
+        if (std::isfinite(panel.y(i, t)))
+          seen.insert(std::clamp(panel.periods[static_cast<std::size_t>(t)] - g, -options.leads,
+                                 options.lags));
+    }
     for (int e = -options.leads; e <= options.lags; ++e)
-      if (e != -1) es.push_back(e);
+      if (e != -1 && seen.count(e)) es.push_back(e);
     for (int e : es) terms.push_back("event_time " + std::to_string(e));
   } else {
     terms.push_back("treated");
@@ -201,6 +212,7 @@ SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMa
                     {"direct", "spillover_untreated", "direct_x_exposure"}, {0, 0, 0}, fill);
   SpilloverResult r;
   r.fit = fit_twfe(d);
+  r.design = d;
   double sum = 0, count = 0;
   for (Eigen::Index i = 0; i < N; ++i)
     for (Eigen::Index t = 0; t < T; ++t)
@@ -280,9 +292,11 @@ SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>
     const auto it = column.find({g, panel.periods[static_cast<std::size_t>(t)] - g});
     if (it != column.end()) row[it->second] = 1.0;
   };
-  r.interacted = fit_twfe(within_design(panel, {}, cluster, terms, ev, fill, keep));
+  r.design = within_design(panel, {}, cluster, terms, ev, fill, keep);
+  r.interacted = fit_twfe(r.design);
   // Interaction-weighted estimates.
   std::set<int> es(ev.begin(), ev.end());
+  r.weights.setZero(static_cast<Eigen::Index>(terms.size()), static_cast<Eigen::Index>(es.size()));
   for (int e : es) {
     Eigen::VectorXd w = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(terms.size()));
     double total = 0;
@@ -293,6 +307,7 @@ SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>
     double est = 0;
     for (Eigen::Index k = 0; k < w.size(); ++k)
       est += w[k] * r.interacted.coefficients[static_cast<std::size_t>(k)].estimate;
+    r.weights.col(static_cast<Eigen::Index>(r.event_time.size())) = w;
     r.event_time.push_back(e);
     r.estimate.push_back(est);
     r.se.push_back(std::sqrt(w.dot(r.interacted.vcov * w)));

@@ -42,6 +42,7 @@ struct TwfeOptions {
   int leads = 4, lags = 4;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const TwfeOptions&) const = default;
 };
 
 /// The transformed regression: rows are the observed unit-periods.
@@ -69,8 +70,10 @@ TwfeDesign within_design(const StaggeredPanel& panel,
                          const std::vector<int>& event_time, const RegressorFill& fill,
                          const ObservationFilter& keep = {});
 
-/// `event_study`: dummies of e instead of D. `covariates`: N x T matrices. `cluster`: a cluster
-/// id per unit in [0, G) (empty: each unit its own cluster). Throws revest::Error on bad data.
+/// `event_study`: dummies of e instead of D, for the event times of the window that occur in the
+/// data (an event time no observed unit-period has is left out, as R fixest does). `covariates`:
+/// N x T matrices. `cluster`: a cluster id per unit in [0, G) (empty: each unit its own cluster).
+/// Throws revest::Error on bad data.
 TwfeDesign twfe_design(const StaggeredPanel& panel, bool event_study,
                        const std::vector<Eigen::MatrixXd>& covariates,
                        const std::vector<int>& cluster, const TwfeOptions& options = {});
@@ -107,6 +110,7 @@ struct SpilloverResult {
   TwfeResult fit;  ///< terms: direct, spillover_untreated, direct_x_exposure, covariates
   double direct_at_mean_exposure = 0, direct_at_mean_exposure_se = 0;
   double mean_exposure_treated = 0;
+  TwfeDesign design;  ///< the transformed regression (for the wild cluster bootstrap)
 };
 SpilloverResult spillover_did(const StaggeredPanel& panel, const Eigen::SparseMatrix<double>& W,
                               const std::vector<Eigen::MatrixXd>& covariates = {},
@@ -129,6 +133,10 @@ struct SunAbrahamResult {
   std::vector<int> event_time;           ///< e of each IW estimate, ascending
   std::vector<double> estimate, se;      ///< nu_e and its standard error
   int control_cohort = 0;                ///< 0: never treated; else the last-treated cohort
+  /// Interacted coefficients x event times: column j holds the weights w_ge of event_time[j],
+  /// so estimate[j] = weights.col(j)' delta (a restriction for the wild cluster bootstrap).
+  Eigen::MatrixXd weights;
+  TwfeDesign design;  ///< the transformed regression of the interactions
 };
 SunAbrahamResult sun_abraham(const StaggeredPanel& panel, const std::vector<int>& cluster = {});
 

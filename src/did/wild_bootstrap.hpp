@@ -69,6 +69,7 @@ struct WildBootstrapOptions {
   std::size_t absorbed = 0;
   /// Throws revest::Error naming the field that is out of range.
   void validate() const;
+  bool operator==(const WildBootstrapOptions&) const = default;
 };
 
 /// The weight vectors of the bootstrap: row b holds v_g for every cluster. Full enumeration

@@ -85,6 +85,21 @@ io::PanelRequirements panel_requirements(const io::Job& job,
         }
       }
     }
+    if (const auto* d = std::get_if<analyses::DidOptions>(&options)) {
+      for (const auto& v : d->panel_variables()) {
+        try {
+          need(v, "DID '" + a.name + "'");
+        } catch (const Error& e) {
+          const std::string key =
+              v == d->outcome  ? "outcome"
+              : v == d->timing ? "timing"
+              : std::find(d->covariates.begin(), d->covariates.end(), v) != d->covariates.end()
+                  ? "covariates"
+                  : "weights";
+          REVEST_FAIL(opt.where(key) << ": " << e.what());
+        }
+      }
+    }
     // real_options reads projects.csv, not the panel.
   }
   return req;
@@ -109,6 +124,9 @@ std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, cons
     std::unique_ptr<Analysis> operator()(const analyses::SpatialEsdaOptions& o) const {
       return std::make_unique<analyses::SpatialEsdaAnalysis>(name, in.geo, in.panel, o,
                                                              in.weights_files);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::DidOptions& o) const {
+      return std::make_unique<analyses::DidAnalysis>(name, in.geo, in.panel, o, in.weights_files);
     }
     std::unique_ptr<Analysis> operator()(const analyses::RealOptionsOptions& o) const {
       return std::make_unique<analyses::RealOptionsAnalysis>(name, in.geo, in.projects, o);

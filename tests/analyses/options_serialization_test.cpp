@@ -227,6 +227,33 @@ SpatialEsdaOptions spatial_esda() {
   return o;
 }
 
+DidOptions did_options() {
+  DidOptions o;
+  o.outcome = "industry_va";
+  o.timing = "pilot_year_2";
+  o.covariates = {"urbanisation", "road_density"};
+  o.estimators = {DidEstimator::kSpillover, DidEstimator::kCallawaySantAnna};
+  o.cs.comparison = did::ComparisonGroup::kNotYetTreated;
+  o.cs.base = did::BasePeriod::kUniversal;
+  o.cs.anticipation = 2;
+  o.cs.balance_e = 3;
+  o.cs.method = did::CovariateMethod::kIpw;
+  o.event.leads = 6;
+  o.event.lags = 2;
+  o.cluster = ClusterLevel::kProvince;
+  o.multiplier_replications = 77;
+  o.wild.type = did::WildType::kUnrestricted;
+  o.wild.weights = did::WildWeights::kMammen;
+  o.wild.replications = 555;
+  o.wild.pvalue = did::PValueType::kEqualTailed;
+  o.wild.confidence = 0.9;
+  o.wild.absorbed = 3;
+  o.weights = {weights()};
+  o.confidence = 0.9;
+  o.replications_per_task = 13;
+  return o;
+}
+
 TEST(OptionsSerialization, FamilyOptions) {
   expect_round_trip(three_stage());
   expect_round_trip(entropy_topsis());
@@ -245,6 +272,7 @@ TEST(OptionsSerialization, JobAnalysesOptions) {
   expect_round_trip(real_options());
   expect_round_trip(spatial_models());
   expect_round_trip(spatial_esda());
+  expect_round_trip(did_options());
 }
 
 // The comparison itself sees every field: a round trip that lost one would not pass unnoticed.
@@ -261,13 +289,12 @@ TEST(OptionsSerialization, EqualityComparesEveryField) {
 }
 
 TEST(OptionsSerialization, AnalysisSpecOfEveryKind) {
-  const std::vector<AnalysisSpec> specs = {{"digital_index", entropy_index()},
-                                           {"efficiency", three_stage_dea()},
-                                           {"investment", real_options()},
-                                           {"spillovers", spatial_models()},
-                                           {"clusters", spatial_esda()}};
-  const std::vector<std::string> kinds = {"entropy_index", "three_stage_dea", "real_options",
-                                          "spatial_models", "spatial_esda"};
+  const std::vector<AnalysisSpec> specs = {
+      {"digital_index", entropy_index()}, {"efficiency", three_stage_dea()},
+      {"investment", real_options()},     {"spillovers", spatial_models()},
+      {"clusters", spatial_esda()},       {"pilot", did_options()}};
+  const std::vector<std::string> kinds = {"entropy_index",  "three_stage_dea", "real_options",
+                                          "spatial_models", "spatial_esda",    "did"};
   for (std::size_t k = 0; k < specs.size(); ++k) {
     EXPECT_EQ(specs[k].kind(), kinds[k]);
     const AnalysisSpec t =
