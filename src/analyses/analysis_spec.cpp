@@ -12,6 +12,7 @@ std::string AnalysisSpec::kind() const {
     const char* operator()(const SpatialModelsOptions&) const { return "spatial_models"; }
     const char* operator()(const SpatialEsdaOptions&) const { return "spatial_esda"; }
     const char* operator()(const DidOptions&) const { return "did"; }
+    const char* operator()(const PanelThresholdOptions&) const { return "panel_threshold"; }
   };
   return std::visit(Kind{}, options);
 }
@@ -48,6 +49,8 @@ AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg) {
     spec.options = SpatialEsdaOptions::from(view);
   } else if (cfg.kind == "did") {
     spec.options = DidOptions::from(view);
+  } else if (cfg.kind == "panel_threshold") {
+    spec.options = PanelThresholdOptions::from(view);
   } else {
     REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
   }

@@ -16,6 +16,7 @@
 
 #include "analyses/did.hpp"
 #include "analyses/entropy_index.hpp"
+#include "analyses/panel_threshold.hpp"
 #include "analyses/real_options.hpp"
 #include "analyses/spatial_esda.hpp"
 #include "analyses/spatial_models.hpp"
@@ -25,15 +26,16 @@
 namespace revest::analyses {
 
 /// The options of one analysis; the alternative is its kind.
-using AnalysisOptions = std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
-                                     SpatialModelsOptions, SpatialEsdaOptions, DidOptions>;
+using AnalysisOptions =
+    std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
+                 SpatialModelsOptions, SpatialEsdaOptions, DidOptions, PanelThresholdOptions>;
 
 struct AnalysisSpec {
   /// Unique within the job: names the archive group and the random streams.
   std::string name;
   AnalysisOptions options;
-  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models", "spatial_esda" or
-  /// "did": the kind of `options`.
+  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models", "spatial_esda", "did"
+  /// or "panel_threshold": the kind of `options`.
   std::string kind() const;
   bool operator==(const AnalysisSpec&) const = default;
 };

@@ -1,6 +1,6 @@
 #pragma once
 /// \file options_serialization.hpp
-/// \brief Boost.Serialization of the typed options that cross the ranks: the six job-options
+/// \brief Boost.Serialization of the typed options that cross the ranks: the seven job-options
 /// structs of src/analyses, the families' option structs they hold (dea::ThreeStageOptions,
 /// index::EntropyTopsisOptions, realopt::ProcessOptions and ProjectDesign, spatial::ModelOptions,
 /// LogDetOptions, EsdaOptions, WeightsSpec, Formula, Term) and AnalysisSpec.
@@ -97,6 +97,11 @@ void serialize(Ar& ar, revest::did::WildBootstrapOptions& o, unsigned) {
   ar& o.type& o.weights& o.replications& o.pvalue& o.confidence& o.absorbed;
 }
 
+template <class Ar>
+void serialize(Ar& ar, revest::threshold::ThresholdOptions& o, unsigned) {
+  ar& o.max_thresholds& o.grid& o.trim& o.replications& o.bootstrap& o.confidence& o.refine;
+}
+
 // ---- the job analyses' options ----
 
 template <class Ar>
@@ -126,6 +131,12 @@ void serialize(Ar& ar, revest::analyses::SpatialModelsOptions& o, unsigned) {
 template <class Ar>
 void serialize(Ar& ar, revest::analyses::SpatialEsdaOptions& o, unsigned) {
   ar& o.variables& o.weights& o.cross_section& o.permutations_per_task& o.method;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::analyses::PanelThresholdOptions& o, unsigned) {
+  ar& o.outcome& o.regime_dependent& o.controls& o.time_effects& o.threshold_variable& o
+      .replications_per_task& o.method;
 }
 
 template <class Ar>

@@ -1,6 +1,7 @@
 #include "driver/analyses.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <variant>
 
 #include "core/error.hpp"
@@ -85,21 +86,32 @@ io::PanelRequirements panel_requirements(const io::Job& job,
         }
       }
     }
-    if (const auto* d = std::get_if<analyses::DidOptions>(&options)) {
-      for (const auto& v : d->panel_variables()) {
+    // Every variable of `vars`, an error naming the option `key_of(variable)` that gave it.
+    auto need_each = [&](const std::vector<std::string>& vars, const std::string& who,
+                         const std::function<std::string(const std::string&)>& key_of) {
+      for (const auto& v : vars) {
         try {
-          need(v, "DID '" + a.name + "'");
+          need(v, who + " '" + a.name + "'");
         } catch (const Error& e) {
-          const std::string key =
-              v == d->outcome  ? "outcome"
-              : v == d->timing ? "timing"
-              : std::find(d->covariates.begin(), d->covariates.end(), v) != d->covariates.end()
-                  ? "covariates"
-                  : "weights";
-          REVEST_FAIL(opt.where(key) << ": " << e.what());
+          REVEST_FAIL(opt.where(key_of(v)) << ": " << e.what());
         }
       }
-    }
+    };
+    auto in = [](const std::vector<std::string>& list, const std::string& v) {
+      return std::find(list.begin(), list.end(), v) != list.end();
+    };
+    if (const auto* d = std::get_if<analyses::DidOptions>(&options))
+      need_each(d->panel_variables(), "DID", [&](const std::string& v) -> std::string {
+        if (v == d->outcome) return "outcome";
+        if (v == d->timing) return "timing";
+        return in(d->covariates, v) ? "covariates" : "weights";
+      });
+    if (const auto* t = std::get_if<analyses::PanelThresholdOptions>(&options))
+      need_each(t->panel_variables(), "panel threshold", [&](const std::string& v) -> std::string {
+        if (v == t->outcome) return "outcome";
+        if (v == t->threshold_variable) return "threshold_variable";
+        return in(t->controls, v) ? "controls" : "regime_dependent";
+      });
     // real_options reads projects.csv, not the panel.
   }
   return req;
@@ -127,6 +139,9 @@ std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, cons
     }
     std::unique_ptr<Analysis> operator()(const analyses::DidOptions& o) const {
       return std::make_unique<analyses::DidAnalysis>(name, in.geo, in.panel, o, in.weights_files);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::PanelThresholdOptions& o) const {
+      return std::make_unique<analyses::PanelThresholdAnalysis>(name, in.geo, in.panel, o);
     }
     std::unique_ptr<Analysis> operator()(const analyses::RealOptionsOptions& o) const {
       return std::make_unique<analyses::RealOptionsAnalysis>(name, in.geo, in.projects, o);

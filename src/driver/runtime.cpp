@@ -142,7 +142,7 @@ std::string task_size_hint(const std::string& kind) {
            "real_world_paths)";
   if (kind == "spatial_esda") return "a smaller permutations_per_task";
   if (kind == "spatial_models") return "fewer impact_draws, or logdet = \"sparse\"";
-  if (kind == "did") return "a smaller replications_per_task";
+  if (kind == "did" || kind == "panel_threshold") return "a smaller replications_per_task";
   return "";
 }
 

@@ -513,6 +513,22 @@ std::vector<std::string> OptionView::get_strings(const std::string& key) const {
   return out;
 }
 
+std::vector<double> OptionView::get_doubles(const std::string& key) const {
+  const toml::node& n = node(key);
+  const toml::array* a = n.as_array();
+  REVEST_REQUIRE(a, where(key) << " must be an array of numbers");
+  std::vector<double> out;
+  for (const toml::node& e : *a) {
+    if (const auto* i = e.as_integer()) {
+      out.push_back(static_cast<double>(i->get()));
+    } else {
+      REVEST_REQUIRE(e.is_floating_point(), where(key) << " must be an array of numbers");
+      out.push_back(e.as_floating_point()->get());
+    }
+  }
+  return out;
+}
+
 std::string OptionView::get_choice(const std::string& key,
                                    const std::vector<std::string>& allowed) const {
   std::string s = get_string(key);

@@ -161,6 +161,7 @@ class OptionView {
   double get_double(const std::string& key) const;  ///< accepts integers too
   bool get_bool(const std::string& key) const;
   std::vector<std::string> get_strings(const std::string& key) const;
+  std::vector<double> get_doubles(const std::string& key) const;  ///< integers accepted too
   /// A string that must be one of `allowed`.
   std::string get_choice(const std::string& key, const std::vector<std::string>& allowed) const;
   /// Location prefix for a message about `key` ("FILE:LINE:COL: analysis 'NAME' option 'KEY'").

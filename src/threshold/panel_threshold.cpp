@@ -400,9 +400,8 @@ ThresholdModel ThresholdProblem::model(const std::vector<double>& fixed) const {
   return md;
 }
 
-ThresholdResult panel_threshold(const ThresholdData& data, const ThresholdOptions& options,
-                                const RngKey& key) {
-  const ThresholdProblem P(data, options);
+ThresholdResult threshold_estimates(const ThresholdProblem& P) {
+  const ThresholdOptions& options = P.options();
   const Eigen::VectorXd& y = P.data().y;
   const double n_minus_N = static_cast<double>(y.size()) - static_cast<double>(P.units());
   const double crit = -2 * std::log(1 - std::sqrt(options.confidence));
@@ -430,42 +429,55 @@ ThresholdResult panel_threshold(const ThresholdData& data, const ThresholdOption
         }
       md.intervals.emplace_back(lo, hi);
     }
-    {
-      // The LR curve that found the m-th threshold (the others at the m - 1 model's estimates):
-      // Hansen's figures.
-      const GridSearch g = P.search(y, prev, P.trim(m));
-      for (std::size_t c = 0; c < g.gamma.size(); ++c) {
-        md.lr_gamma.push_back(g.gamma[c]);
-        md.lr.push_back((g.ssr[c] - g.ssr[g.best]) / sigma2);
-      }
+    // The LR curve that found the m-th threshold (the others at the m - 1 model's estimates):
+    // Hansen's figures.
+    const GridSearch g = P.search(y, prev, P.trim(m));
+    for (std::size_t c = 0; c < g.gamma.size(); ++c) {
+      md.lr_gamma.push_back(g.gamma[c]);
+      md.lr.push_back((g.ssr[c] - g.ssr[g.best]) / sigma2);
     }
     ThresholdTest test;
     test.m = m;
     test.F = (s_prev - s_m) / sigma2;
-    if (options.replications > 0) {
-      const auto [fitted, resid] = P.fit(y, prev);
-      std::vector<double> fs;
-      std::size_t above = 0;
-      for (std::size_t b = 0; b < options.replications; ++b) {
-        const auto rep = static_cast<std::uint32_t>(b);
-        Rng rng = key.stream(rep).for_replication(rep, static_cast<std::uint32_t>(m));
-        const double fb = P.bootstrap_F(m, fitted, resid, rng);
-        fs.push_back(fb);
-        above += fb >= test.F;
-      }
-      test.replications = fs.size();
-      test.pvalue = static_cast<double>(above) / static_cast<double>(fs.size());
-      test.crit90 = type1_quantile(fs, 0.90);
-      test.crit95 = type1_quantile(fs, 0.95);
-      test.crit99 = type1_quantile(fs, 0.99);
-    } else {
-      test.pvalue = std::numeric_limits<double>::quiet_NaN();
-      test.crit90 = test.crit95 = test.crit99 = std::numeric_limits<double>::quiet_NaN();
-    }
+    set_bootstrap(test, {});
     res.tests.push_back(test);
     res.models.push_back(std::move(md));
     prev = th;
     s_prev = s_m;
+  }
+  return res;
+}
+
+void set_bootstrap(ThresholdTest& test, const std::vector<double>& fstar) {
+  test.replications = fstar.size();
+  if (fstar.empty()) {
+    test.pvalue = test.crit90 = test.crit95 = test.crit99 =
+        std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  std::size_t above = 0;
+  for (double f : fstar) above += f >= test.F;
+  test.pvalue = static_cast<double>(above) / static_cast<double>(fstar.size());
+  test.crit90 = type1_quantile(fstar, 0.90);
+  test.crit95 = type1_quantile(fstar, 0.95);
+  test.crit99 = type1_quantile(fstar, 0.99);
+}
+
+ThresholdResult panel_threshold(const ThresholdData& data, const ThresholdOptions& options,
+                                const RngKey& key) {
+  const ThresholdProblem P(data, options);
+  ThresholdResult res = threshold_estimates(P);
+  if (options.replications == 0) return res;
+  for (ThresholdTest& test : res.tests) {
+    const auto [fitted, resid] =
+        P.fit(P.data().y, res.models[static_cast<std::size_t>(test.m - 1)].thresholds);
+    std::vector<double> fs;
+    for (std::size_t b = 0; b < options.replications; ++b) {
+      const auto rep = static_cast<std::uint32_t>(b);
+      Rng rng = key.stream(rep).for_replication(rep, static_cast<std::uint32_t>(test.m));
+      fs.push_back(P.bootstrap_F(test.m, fitted, resid, rng));
+    }
+    set_bootstrap(test, fs);
   }
   return res;
 }

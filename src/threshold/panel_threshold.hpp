@@ -187,8 +187,13 @@ class ThresholdProblem {
   std::vector<std::vector<std::size_t>> rows_of_;  // rows of each unit, in data order
 };
 
-/// Everything: estimation of 1 .. K thresholds, tests with the bootstrap (replication b of the
-/// test of m thresholds draws from key.stream(b).for_replication(b, m)), intervals, slopes.
+/// The estimates without the bootstrap: models 0 .. K with intervals, LR curves and slopes, the
+/// tests' F statistics (p-values and critical values NaN).
+ThresholdResult threshold_estimates(const ThresholdProblem& problem);
+/// A test's p-value and critical values from its bootstrap statistics F* (none: NaN).
+void set_bootstrap(ThresholdTest& test, const std::vector<double>& fstar);
+/// Everything: threshold_estimates, then the bootstrap of each test of m thresholds against
+/// the m - 1 threshold model (replication b draws from key.stream(b).for_replication(b, m)).
 ThresholdResult panel_threshold(const ThresholdData& data, const ThresholdOptions& options,
                                 const RngKey& key);
 

@@ -254,6 +254,24 @@ DidOptions did_options() {
   return o;
 }
 
+PanelThresholdOptions panel_threshold_options() {
+  PanelThresholdOptions o;
+  o.outcome = "industry_va";
+  o.regime_dependent = {"dig_index", "urbanisation"};
+  o.controls = {"road_density"};
+  o.time_effects = false;
+  o.threshold_variable = "gdp_pc";
+  o.replications_per_task = 17;
+  o.method.max_thresholds = 5;
+  o.method.grid = 123;
+  o.method.trim = {0.02, 0.03};
+  o.method.replications = 77;
+  o.method.bootstrap = threshold::BootstrapKind::kWild;
+  o.method.confidence = 0.9;
+  o.method.refine = false;
+  return o;
+}
+
 TEST(OptionsSerialization, FamilyOptions) {
   expect_round_trip(three_stage());
   expect_round_trip(entropy_topsis());
@@ -273,6 +291,7 @@ TEST(OptionsSerialization, JobAnalysesOptions) {
   expect_round_trip(spatial_models());
   expect_round_trip(spatial_esda());
   expect_round_trip(did_options());
+  expect_round_trip(panel_threshold_options());
 }
 
 // The comparison itself sees every field: a round trip that lost one would not pass unnoticed.
