@@ -182,6 +182,16 @@ SwOptions ThreeStageOptions::sw() const {
 
 // ---- truncated regression ----
 
+double draw_sw2007_delta(double zb, double sigma, Rng& rng) {
+  const boost::math::normal_distribution<double> stdn;
+  // e >= 1 - z'b: e / s = -Phi^-1(u Phi(-a)), a = (1 - z'b) / s, u in (0, 1].
+  const double a = (1.0 - zb) / sigma;
+  const double tail = boost::math::cdf(stdn, -a);
+  const double u = 1.0 - rng.uniform01();
+  const double e = tail > 0 ? -boost::math::quantile(stdn, std::max(u * tail, 1e-300)) : a;
+  return zb + sigma * std::max(e, a);
+}
+
 TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                                              double lower, bool standard_errors,
                                              const Eigen::VectorXd* start) {
@@ -477,18 +487,11 @@ ThreeStageReplication three_stage_replication(const ThreeStageResult& P, Rng& rn
     const auto mu = static_cast<Eigen::Index>(P.truncreg_units.size());
     Eigen::MatrixXd Zt(mu, static_cast<Eigen::Index>(p + 1));
     Eigen::VectorXd d(mu);
-    boost::math::normal_distribution<double> stdn;
     for (Eigen::Index r = 0; r < mu; ++r) {
       const auto i = static_cast<Eigen::Index>(P.truncreg_units[static_cast<std::size_t>(r)]);
       Zt(r, 0) = 1.0;
       Zt.row(r).tail(static_cast<Eigen::Index>(p)) = P.z.row(i);
-      const double zb = Zt.row(r).dot(tr.beta);
-      // e >= 1 - z'b: e / s = -Phi^-1(u Phi(-a)), a = (1 - z'b) / s, u in (0, 1].
-      const double a = (1.0 - zb) / tr.sigma;
-      const double tail = boost::math::cdf(stdn, -a);
-      double u = 1.0 - rng.uniform01();
-      double e = tail > 0 ? -boost::math::quantile(stdn, std::max(u * tail, 1e-300)) : a;
-      d[r] = zb + tr.sigma * std::max(e, a);
+      d[r] = draw_sw2007_delta(Zt.row(r).dot(tr.beta), tr.sigma, rng);
     }
     Eigen::VectorXd start(static_cast<Eigen::Index>(p + 2));
     start.head(static_cast<Eigen::Index>(p + 1)) = tr.beta;

@@ -119,6 +119,9 @@ struct TruncatedRegression {
   double loglik = 0;
   bool ok() const { return status.ok(); }
 };
+/// One draw of SW2007's bootstrap: delta* = z'b + e, e ~ N(0, sigma^2) left-truncated at 1 - z'b,
+/// by inversion of one uniform from `rng` (so delta* >= 1).
+double draw_sw2007_delta(double zb, double sigma, Rng& rng);
 /// `start` (optional: b then sigma) replaces the OLS starting point (the bootstrap starts at the
 /// point estimate).
 TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
