@@ -367,3 +367,7 @@ echo
 echo "## 14. DID truth recovery over 300 generated panels (bench/did_truth.cpp, one core)"
 echo
 $BUILD/bench/bench_did_truth 300
+echo
+echo "## 15. Panel threshold regression, Hansen's data (bench/threshold_bench.cpp, one core)"
+echo
+$BUILD/bench/bench_threshold 300 3

@@ -170,6 +170,7 @@ std::vector<double> ThresholdProblem::grid(double trim) const {
 
 GridSearch ThresholdProblem::search(const Eigen::VectorXd& y, const std::vector<double>& fixed,
                                     double trim) const {
+  if (naive_) return search_naive(y, fixed, trim);
   const Eigen::Index n = d_.y.size(), k = d_.x.cols();
   const Eigen::VectorXd yt = demean(y);
   const Eigen::MatrixXd F = fixed_design(fixed);

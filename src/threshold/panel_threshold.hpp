@@ -171,6 +171,9 @@ class ThresholdProblem {
   /// The slope table and regime counts with thresholds `fixed`.
   ThresholdModel model(const std::vector<double>& fixed) const;
   double trim(int m) const;  ///< trim share of the m-th threshold (1-based)
+  /// Make search() run search_naive() (one regression per grid point) everywhere, estimation
+  /// and bootstrap included: the straightforward implementation, for benchmarks.
+  void use_naive_search(bool on) { naive_ = on; }
   /// The candidate values of a search with trimming `trim` (the grid rule above).
   std::vector<double> grid(double trim) const;
 
@@ -185,6 +188,7 @@ class ThresholdProblem {
   std::vector<double> distinct_;                  // distinct values of q, ascending
   std::vector<std::vector<std::size_t>> strata_;  // units by observation count (residual bootstrap)
   std::vector<std::vector<std::size_t>> rows_of_;  // rows of each unit, in data order
+  bool naive_ = false;
 };
 
 /// The estimates without the bootstrap: models 0 .. K with intervals, LR curves and slopes, the

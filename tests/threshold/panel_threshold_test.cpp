@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "invest.hpp"
 
 namespace revest::threshold {
 namespace {
@@ -161,43 +162,8 @@ TEST(PanelThreshold, ClearErrors) {
 // so only their location is asserted; the run is compared with an independent implementation
 // elsewhere.
 TEST(PanelThreshold, HansenInvestmentPanel) {
-  std::ifstream in(std::string(REVEST_SOURCE_DIR) + "/tests/threshold/data/invest.csv");
-  ASSERT_TRUE(in.good());
-  std::string line;
-  std::getline(in, line);
-  std::vector<std::array<double, 4>> rows;
-  while (std::getline(in, line)) {
-    std::array<double, 4> v{};
-    std::stringstream ss(line);
-    for (double& x : v) {
-      std::string cell;
-      std::getline(ss, cell, ',');
-      x = std::stod(cell);
-    }
-    rows.push_back(v);
-  }
-  ASSERT_EQ(rows.size(), 8475u);
-  const std::size_t N = 565, T = 15;
-  const auto n = static_cast<Eigen::Index>(N * (T - 1));
-  ThresholdData d;
-  d.y.resize(n);
-  d.x.resize(n, 1);
-  d.z.resize(n, 5);
-  d.q.resize(n);
-  Eigen::Index r = 0;
-  for (std::size_t i = 0; i < N; ++i)
-    for (std::size_t t = 1; t < T; ++t, ++r) {
-      const auto& now = rows[i * T + t];
-      const auto& lag = rows[i * T + t - 1];
-      const double q = lag[1], debt = lag[3];
-      d.y[r] = now[0];
-      d.x(r, 0) = lag[2];
-      d.z.row(r) << q, q * q, q * q * q, debt, q * debt;
-      d.q[r] = debt;
-      d.unit.push_back(static_cast<int>(i));
-    }
-  d.x_names = {"cash_flow"};
-  d.z_names = {"q", "q^2", "q^3", "debt", "q x debt"};
+  const ThresholdData d =
+      test::hansen_invest(std::string(REVEST_SOURCE_DIR) + "/tests/threshold/data/invest.csv");
   ThresholdOptions o;
   o.replications = 100;
   const ThresholdResult res = panel_threshold(d, o, RngKey(1999, "hansen"));
