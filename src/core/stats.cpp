@@ -23,6 +23,15 @@ double quantile(std::span<const double> values, double p) {
   return x_lo + (h - static_cast<double>(lo)) * (x_hi - x_lo);
 }
 
+double quantile_type1(std::span<const double> values, double p) {
+  if (values.empty()) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> v(values.begin(), values.end());
+  const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  const auto at = static_cast<std::ptrdiff_t>(std::max<std::size_t>(k, 1) - 1);
+  std::nth_element(v.begin(), v.begin() + at, v.end());
+  return v[static_cast<std::size_t>(at)];
+}
+
 MeanSd mean_sd(std::span<const double> values) {
   double sum = 0.0;
   std::size_t n = 0;

@@ -12,6 +12,11 @@ namespace revest::stats {
 /// `values` is copied and partially sorted.
 double quantile(std::span<const double> values, double p);
 
+/// Sample quantile of type 1 (the inverse of the empirical distribution function): the order
+/// statistic number max(ceil(p n), 1), as bootstrap critical values and R did's mboot use. The
+/// values must not contain NaN; returns NaN for no values.
+double quantile_type1(std::span<const double> values, double p);
+
 /// Mean and sample standard deviation (n - 1) of the finite values; NaN if fewer than 1 (2) remain.
 struct MeanSd {
   double mean;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 namespace revest::did {
 namespace {
@@ -496,11 +497,6 @@ MultiplierResult multiplier_summary(const Eigen::MatrixXd& D, double confidence)
   REVEST_REQUIRE(confidence > 0 && confidence < 1,
                  "multiplier bootstrap: confidence must be in (0, 1), got " << confidence);
   const Eigen::Index B = D.rows(), K = D.cols();
-  auto type1 = [](std::vector<double> v, double q) {
-    std::sort(v.begin(), v.end());
-    const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-    return v[std::max<std::size_t>(k, 1) - 1];
-  };
   constexpr double kIqrNormal = 1.3489795003921634;  // z_0.75 - z_0.25
   MultiplierResult r;
   r.replications = static_cast<std::size_t>(B);
@@ -510,7 +506,7 @@ MultiplierResult multiplier_summary(const Eigen::MatrixXd& D, double confidence)
     if (!D.col(k).allFinite()) continue;
     const auto col = D.col(k);
     const std::vector<double> v(col.data(), col.data() + B);
-    r.se[k] = (type1(v, 0.75) - type1(v, 0.25)) / kIqrNormal;
+    r.se[k] = (stats::quantile_type1(v, 0.75) - stats::quantile_type1(v, 0.25)) / kIqrNormal;
     cols.push_back(k);
   }
   std::vector<double> sup(static_cast<std::size_t>(B), 0.0);
@@ -519,7 +515,7 @@ MultiplierResult multiplier_summary(const Eigen::MatrixXd& D, double confidence)
       if (r.se[k] > 0)
         sup[static_cast<std::size_t>(b)] =
             std::max(sup[static_cast<std::size_t>(b)], std::abs(D(b, k)) / r.se[k]);
-  r.crit = cols.empty() ? kNaN : type1(sup, confidence);
+  r.crit = cols.empty() ? kNaN : stats::quantile_type1(sup, confidence);
   return r;
 }
 

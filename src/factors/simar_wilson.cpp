@@ -5,18 +5,13 @@
 #include <limits>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 #include "dea/radial.hpp"
 
 namespace revest::factors {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-double type1_quantile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::max<std::size_t>(k, 1) - 1];
-}
 
 }  // namespace
 
@@ -167,14 +162,11 @@ SwAlgorithm2Result sw_algorithm2_summary(const SwAlgorithm2& state, const Eigen:
     std::vector<double> v;
     v.reserve(rows.size());
     for (Eigen::Index b : rows) v.push_back(l2(b, j));
-    double mean = 0, ss = 0;
-    for (double x : v) mean += x;
-    mean /= static_cast<double>(v.size());
-    for (double x : v) ss += (x - mean) * (x - mean);
-    r.boot_mean[j] = mean;
-    r.boot_sd[j] = std::sqrt(ss / static_cast<double>(v.size() - 1));
-    r.lower[j] = type1_quantile(v, alpha / 2);
-    r.upper[j] = type1_quantile(v, 1 - alpha / 2);
+    const stats::MeanSd ms = stats::mean_sd(v);
+    r.boot_mean[j] = ms.mean;
+    r.boot_sd[j] = ms.sd;
+    r.lower[j] = stats::quantile_type1(v, alpha / 2);
+    r.upper[j] = stats::quantile_type1(v, 1 - alpha / 2);
   }
   return r;
 }

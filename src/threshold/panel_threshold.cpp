@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/stats.hpp"
 
 namespace revest::threshold {
 namespace {
@@ -28,13 +29,6 @@ std::pair<Eigen::VectorXd, Eigen::VectorXd> ols(const Eigen::MatrixXd& X, const 
                         "too few observations");
   const Eigen::VectorXd b = qr.solve(y);
   return {b, y - X * b};
-}
-
-double type1_quantile(std::vector<double> v, double p) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  std::sort(v.begin(), v.end());
-  const auto k = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::max<std::size_t>(k, 1) - 1];
 }
 
 }  // namespace
@@ -459,9 +453,9 @@ void set_bootstrap(ThresholdTest& test, const std::vector<double>& fstar) {
   std::size_t above = 0;
   for (double f : fstar) above += f >= test.F;
   test.pvalue = static_cast<double>(above) / static_cast<double>(fstar.size());
-  test.crit90 = type1_quantile(fstar, 0.90);
-  test.crit95 = type1_quantile(fstar, 0.95);
-  test.crit99 = type1_quantile(fstar, 0.99);
+  test.crit90 = stats::quantile_type1(fstar, 0.90);
+  test.crit95 = stats::quantile_type1(fstar, 0.95);
+  test.crit99 = stats::quantile_type1(fstar, 0.99);
 }
 
 ThresholdResult panel_threshold(const ThresholdData& data, const ThresholdOptions& options,

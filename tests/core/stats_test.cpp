@@ -27,6 +27,19 @@ TEST(Stats, QuantileIgnoresNaN) {
   EXPECT_TRUE(std::isnan(quantile(all_nan, 0.5)));
 }
 
+// Type-1 quantiles against R: quantile(c(1,2,3,4,10), c(0, .2, .21, .5, .9, 1), type = 1)
+// = 1, 1, 2, 3, 10, 10 (order statistics, exact).
+TEST(Stats, QuantileType1MatchesR) {
+  const std::vector<double> x = {10, 2, 4, 1, 3};
+  EXPECT_EQ(quantile_type1(x, 0.0), 1.0);
+  EXPECT_EQ(quantile_type1(x, 0.2), 1.0);
+  EXPECT_EQ(quantile_type1(x, 0.21), 2.0);
+  EXPECT_EQ(quantile_type1(x, 0.5), 3.0);
+  EXPECT_EQ(quantile_type1(x, 0.9), 10.0);
+  EXPECT_EQ(quantile_type1(x, 1.0), 10.0);
+  EXPECT_TRUE(std::isnan(quantile_type1(std::vector<double>{}, 0.5)));
+}
+
 TEST(Stats, MeanSd) {
   std::vector<double> x = {2, 4, 4, 4, 5, 5, 7, 9};
   auto m = mean_sd(x);
