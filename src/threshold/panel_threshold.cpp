@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -99,11 +100,10 @@ ThresholdProblem::ThresholdProblem(ThresholdData data, ThresholdOptions options)
   std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
     return d_.q[static_cast<Eigen::Index>(a)] < d_.q[static_cast<Eigen::Index>(b)];
   });
+  sorted_q_.reserve(order_.size());
+  for (std::size_t r : order_) sorted_q_.push_back(d_.q[static_cast<Eigen::Index>(r)]);
   std::vector<double> u;
-  for (std::size_t r : order_) {
-    const double v = d_.q[static_cast<Eigen::Index>(r)];
-    if (u.empty() || v != u.back()) u.push_back(v);
-  }
+  std::unique_copy(sorted_q_.begin(), sorted_q_.end(), std::back_inserter(u));
   REVEST_REQUIRE(u.size() >= 2, "panel threshold: the threshold variable takes one value only");
   distinct_ = std::move(u);
   std::map<std::size_t, std::vector<std::size_t>> by_count;
@@ -172,12 +172,9 @@ GridSearch ThresholdProblem::search(const Eigen::VectorXd& y, const std::vector<
   const Eigen::MatrixXd FtF = F.transpose() * F;
   const Eigen::VectorXd Fty = F.transpose() * yt;
   const double yty = yt.squaredNorm();
-  std::vector<double> sorted_q(static_cast<std::size_t>(n));
-  for (std::size_t r = 0; r < order_.size(); ++r)
-    sorted_q[r] = d_.q[static_cast<Eigen::Index>(order_[r])];
   auto upto = [&](double v) {  // observations with q <= v
-    return static_cast<std::size_t>(std::upper_bound(sorted_q.begin(), sorted_q.end(), v) -
-                                    sorted_q.begin());
+    return static_cast<std::size_t>(std::upper_bound(sorted_q_.begin(), sorted_q_.end(), v) -
+                                    sorted_q_.begin());
   };
   std::vector<double> fx = fixed;
   std::sort(fx.begin(), fx.end());
@@ -193,7 +190,7 @@ GridSearch ThresholdProblem::search(const Eigen::VectorXd& y, const std::vector<
   GridSearch g;
   std::size_t p = 0;
   for (double gamma : grid(trim)) {
-    while (p < order_.size() && sorted_q[p] <= gamma) {
+    while (p < order_.size() && sorted_q_[p] <= gamma) {
       const auto r = static_cast<Eigen::Index>(order_[p]);
       const auto i = static_cast<Eigen::Index>(d_.unit[order_[p]]);
       const double Ti = static_cast<double>(count_[static_cast<std::size_t>(i)]);

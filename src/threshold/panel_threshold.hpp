@@ -185,6 +185,7 @@ class ThresholdProblem {
   std::size_t units_ = 0;
   std::vector<std::size_t> count_;                // observations per unit
   std::vector<std::size_t> order_;                // observations by ascending q
+  std::vector<double> sorted_q_;                  // q in that order
   std::vector<double> distinct_;                  // distinct values of q, ascending
   std::vector<std::vector<std::size_t>> strata_;  // units by observation count (residual bootstrap)
   std::vector<std::vector<std::size_t>> rows_of_;  // rows of each unit, in data order
