@@ -15,12 +15,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kSums = 5;  // n0, n1, a0, a1, a2 of a wild draw
 
-template <class Parse>
-auto choice(const io::OptionView& view, const std::string& key,
-            const std::vector<std::string>& allowed, Parse parse) {
-  return parse(view.get_choice(key, allowed));
-}
-
 // Clustered influence functions: rows summed within clusters (a county-level cluster is the unit).
 Eigen::MatrixXd by_cluster(const Eigen::MatrixXd& psi, const std::vector<int>& cluster,
                            std::size_t clusters) {
@@ -97,10 +91,10 @@ DidOptions DidOptions::from(const io::OptionView& v) {
     }
   }
   REVEST_REQUIRE(!o.estimators.empty(), v.where("estimators") << ": give at least one estimator");
-  o.cs.comparison = choice(v, "comparison", {"never_treated", "not_yet_treated"},
-                           did::comparison_group_from_string);
-  o.cs.base = choice(v, "base_period", {"varying", "universal"}, did::base_period_from_string);
-  o.cs.method = choice(v, "method", {"dr", "reg", "ipw"}, did::covariate_method_from_string);
+  o.cs.comparison = v.get_choice("comparison", {"never_treated", "not_yet_treated"},
+                                 did::comparison_group_from_string);
+  o.cs.base = v.get_choice("base_period", {"varying", "universal"}, did::base_period_from_string);
+  o.cs.method = v.get_choice("method", {"dr", "reg", "ipw"}, did::covariate_method_from_string);
   const auto ant = v.get_int("anticipation");
   REVEST_REQUIRE(ant >= 0 && ant <= 50, v.where("anticipation") << ": must be in [0, 50]");
   o.cs.anticipation = static_cast<int>(ant);
@@ -113,7 +107,8 @@ DidOptions DidOptions::from(const io::OptionView& v) {
   REVEST_REQUIRE(lags >= 0 && lags <= 50, v.where("lags") << ": must be in [0, 50]");
   o.event.leads = static_cast<int>(leads);
   o.event.lags = static_cast<int>(lags);
-  o.cluster = choice(v, "cluster", {"county", "prefecture", "province"}, cluster_level_from_string);
+  o.cluster =
+      v.get_choice("cluster", {"county", "prefecture", "province"}, cluster_level_from_string);
   const auto mb = v.get_int("multiplier_replications");
   REVEST_REQUIRE(mb == 0 || (mb >= 2 && mb <= 10000000),
                  v.where("multiplier_replications") << ": must be 0 (none) or in [2, 1e7]");
@@ -122,11 +117,11 @@ DidOptions DidOptions::from(const io::OptionView& v) {
   REVEST_REQUIRE(wb >= 0 && wb <= 10000000, v.where("wild_replications")
                                                 << ": must be 0 (none) or in [1, 1e7]");
   o.wild.replications = static_cast<std::size_t>(wb);
-  o.wild.type = choice(v, "wild_type", {"wcr", "wcu"}, did::wild_type_from_string);
+  o.wild.type = v.get_choice("wild_type", {"wcr", "wcu"}, did::wild_type_from_string);
   o.wild.weights =
-      choice(v, "wild_weights", {"rademacher", "mammen", "webb"}, did::wild_weights_from_string);
+      v.get_choice("wild_weights", {"rademacher", "mammen", "webb"}, did::wild_weights_from_string);
   o.wild.pvalue =
-      choice(v, "wild_pvalue", {"symmetric", "equal_tailed"}, did::pvalue_type_from_string);
+      v.get_choice("wild_pvalue", {"symmetric", "equal_tailed"}, did::pvalue_type_from_string);
   o.confidence = v.get_double("confidence");
   REVEST_REQUIRE(o.confidence > 0 && o.confidence < 1, v.where("confidence")
                                                            << ": must be in (0, 1)");
@@ -469,6 +464,14 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
   };
   const double z = boost::math::quantile(boost::math::normal(), 0.5 + opt_.confidence / 2);
   TableBuilder att, agg, ev, coef, bac, spill, pre, overall, fams;
+  // One row of the event-study table (every estimator's event-time effects side by side).
+  auto event_row = [&](const std::string& est, int e, double estimate, double se, double p_w) {
+    ev.s("estimator", est, est_desc);
+    ev.i("event_time", e, "years since the first treated year", "year");
+    ev.d("estimate", estimate, "the effect (units of the outcome)");
+    ev.d("se", se, "standard error (cs, two_stage: analytic, clustered; regressions: CRV1)");
+    ev.d("p_wild", p_w, "wild cluster bootstrap p-value (regressions only)", "1");
+  };
   // One estimate with its analytic and bootstrap inference.
   auto inference = [&](TableBuilder& tb, std::size_t f, Eigen::Index k, double estimate,
                        bool band) {
@@ -519,14 +522,9 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
             "group (cohort), event time or calendar year; 'overall' the aggregate of the keys");
       inference(agg, f, static_cast<Eigen::Index>(k), is_overall ? a.overall_att : a.att[k],
                 !is_overall || a.key.empty());
-      if (what == "dynamic" && !is_overall) {
-        ev.s("estimator", est, est_desc);
-        ev.i("event_time", a.key[k], "years since the first treated year", "year");
-        ev.d("estimate", a.att[k], "the effect (units of the outcome)");
-        ev.d("se", se_analytic[static_cast<std::size_t>(families_[f].begin) + k],
-             "standard error (cs, two_stage: analytic, clustered; regressions: CRV1)");
-        ev.d("p_wild", kNaN, "wild cluster bootstrap p-value (regressions only)", "1");
-      }
+      if (what == "dynamic" && !is_overall)
+        event_row(est, a.key[k], a.att[k],
+                  se_analytic[static_cast<std::size_t>(families_[f].begin) + k], kNaN);
     }
   };
   // ---- wild bootstrap: p-values and intervals from the stacked per-draw sums ----
@@ -553,39 +551,35 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
       std::tie(lo_wild[c], hi_wild[c]) = p.interval_from(s);
     }
   }
-  auto tested_index = [&](const std::string& est, const std::string& term) -> std::ptrdiff_t {
+  // The wild bootstrap's p-value and interval of a coefficient (NaN when it was not tested).
+  struct Wild {
+    double p = kNaN, lo = kNaN, hi = kNaN;
+  };
+  auto wild_of = [&](const std::string& est, const std::string& term) {
     for (std::size_t c = 0; c < C; ++c)
       if (tested_[c].estimator == est && tested_[c].term == term)
-        return static_cast<std::ptrdiff_t>(c);
-    return -1;
+        return Wild{p_wild[c], lo_wild[c], hi_wild[c]};
+    return Wild{};
   };
   auto coefficient_rows = [&](const std::string& est, const did::TwfeResult& fit,
                               bool event_study) {
     for (const did::TwfeCoefficient& c : fit.coefficients) {
-      const std::ptrdiff_t k = tested_index(est, c.term);
-      const auto ku = static_cast<std::size_t>(k);
+      const Wild w = wild_of(est, c.term);
       coef.s("estimator", est, est_desc);
       coef.s("term", c.term, "regressor (D: the treatment dummy; event-study and covariate terms)");
       coef.d("estimate", c.estimate, "coefficient");
       coef.d("se", c.se, "CRV1 standard error clustered at the job's level");
       coef.d("t", c.t, "estimate / se", "1");
       coef.d("p", c.p, "two-sided p-value from t(G - 1)", "1");
-      coef.d("p_wild", k >= 0 ? p_wild[ku] : kNaN,
-             "wild cluster bootstrap p-value of the null coefficient = 0", "1");
-      coef.d("wild_lower", k >= 0 ? lo_wild[ku] : kNaN, "wild bootstrap interval (test inversion)");
-      coef.d("wild_upper", k >= 0 ? hi_wild[ku] : kNaN, "wild bootstrap interval (test inversion)");
-      if (event_study && c.term.rfind("event_time", 0) == 0) {
-        ev.s("estimator", est, est_desc);
-        ev.i("event_time", c.event_time, "years since the first treated year", "year");
-        ev.d("estimate", c.estimate, "the effect (units of the outcome)");
-        ev.d("se", c.se, "standard error (cs, two_stage: analytic, clustered; regressions: CRV1)");
-        ev.d("p_wild", k >= 0 ? p_wild[ku] : kNaN,
-             "wild cluster bootstrap p-value (regressions only)", "1");
-      }
+      coef.d("p_wild", w.p, "wild cluster bootstrap p-value of the null coefficient = 0", "1");
+      coef.d("wild_lower", w.lo, "wild bootstrap interval (test inversion)");
+      coef.d("wild_upper", w.hi, "wild bootstrap interval (test inversion)");
+      if (event_study && c.term.rfind("event_time", 0) == 0)
+        event_row(est, c.event_time, c.estimate, c.se, w.p);
     }
   };
   auto overall_row = [&](const std::string& est, double estimate, double se, double se_b,
-                         double p_w, double lo_w, double hi_w) {
+                         const Wild& w) {
     overall.s("estimator", est, est_desc);
     overall.d("estimate", estimate,
               "overall effect: cs simple ATT; two_stage mean over treated unit-periods; twfe the "
@@ -594,9 +588,9 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
     overall.d("lower", estimate - z * se, "pointwise interval, analytic / CRV1 se");
     overall.d("upper", estimate + z * se, "pointwise interval, analytic / CRV1 se");
     overall.d("se_bootstrap", se_b, "multiplier bootstrap standard error (cs, two_stage)");
-    overall.d("p_wild", p_w, "wild cluster bootstrap p-value (regressions)", "1");
-    overall.d("wild_lower", lo_w, "wild bootstrap interval (regressions)");
-    overall.d("wild_upper", hi_w, "wild bootstrap interval (regressions)");
+    overall.d("p_wild", w.p, "wild cluster bootstrap p-value (regressions)", "1");
+    overall.d("wild_lower", w.lo, "wild bootstrap interval (regressions)");
+    overall.d("wild_upper", w.hi, "wild bootstrap interval (regressions)");
   };
   auto se_boot = [&](const std::string& est, const std::string& what, Eigen::Index k) {
     const std::size_t f = fam_of(est, what);
@@ -606,11 +600,8 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
     switch (e) {
       case DidEstimator::kTwfe: {
         coefficient_rows("twfe", *twfe_, false);
-        const std::ptrdiff_t k = tested_index("twfe", twfe_->coefficients[0].term);
-        const auto ku = static_cast<std::size_t>(std::max<std::ptrdiff_t>(k, 0));
         overall_row("twfe", twfe_->coefficients[0].estimate, twfe_->coefficients[0].se, kNaN,
-                    k >= 0 ? p_wild[ku] : kNaN, k >= 0 ? lo_wild[ku] : kNaN,
-                    k >= 0 ? hi_wild[ku] : kNaN);
+                    wild_of("twfe", twfe_->coefficients[0].term));
         break;
       }
       case DidEstimator::kEventStudy:
@@ -637,7 +628,7 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
         const std::size_t f = fam_of("cs", "simple");
         overall_row("cs", cs_->simple.overall_att,
                     se_analytic[static_cast<std::size_t>(families_[f].begin)],
-                    se_boot("cs", "simple", 0), kNaN, kNaN, kNaN);
+                    se_boot("cs", "simple", 0), Wild{});
         pre.s("estimator", "cs", est_desc);
         pre.d("statistic", pretest_->statistic,
               "Wald statistic of the pre-treatment ATT(g, t) (R did's att_gt summary)", "1");
@@ -649,14 +640,8 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
       case DidEstimator::kSunAbraham:
         for (std::size_t j = 0; j < sa_->event_time.size(); ++j) {
           const std::string term = "event_time " + std::to_string(sa_->event_time[j]);
-          const std::ptrdiff_t k = tested_index("sun_abraham", term);
-          ev.s("estimator", "sun_abraham", est_desc);
-          ev.i("event_time", sa_->event_time[j], "years since the first treated year", "year");
-          ev.d("estimate", sa_->estimate[j], "the effect (units of the outcome)");
-          ev.d("se", sa_->se[j],
-               "standard error (cs, two_stage: analytic, clustered; regressions: CRV1)");
-          ev.d("p_wild", k >= 0 ? p_wild[static_cast<std::size_t>(k)] : kNaN,
-               "wild cluster bootstrap p-value (regressions only)", "1");
+          event_row("sun_abraham", sa_->event_time[j], sa_->estimate[j], sa_->se[j],
+                    wild_of("sun_abraham", term).p);
         }
         break;
       case DidEstimator::kTwoStage: {
@@ -664,7 +649,7 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
         aggregate_rows("two_stage", "dynamic", two_stage_->dynamic);
         const Eigen::Index last = static_cast<Eigen::Index>(two_stage_->dynamic.key.size());
         overall_row("two_stage", two_stage_->dynamic.overall_att, two_stage_->dynamic.overall_se,
-                    se_boot("two_stage", "dynamic", last), kNaN, kNaN, kNaN);
+                    se_boot("two_stage", "dynamic", last), Wild{});
         break;
       }
       case DidEstimator::kSpillover:
@@ -673,16 +658,13 @@ std::vector<Table> DidAnalysis::summarize(ReplicationReader& reader) const {
           const did::SpilloverResult& s = spill_twfe_[w];
           const did::TwoStageResult& ts = spill_two_stage_[w];
           coefficient_rows(est + " twfe", s.fit, false);
-          const std::ptrdiff_t k = tested_index(est + " twfe", "direct_at_mean_exposure");
-          const auto ku = static_cast<std::size_t>(std::max<std::ptrdiff_t>(k, 0));
           overall_row(est + " twfe", s.direct_at_mean_exposure, s.direct_at_mean_exposure_se, kNaN,
-                      k >= 0 ? p_wild[ku] : kNaN, k >= 0 ? lo_wild[ku] : kNaN,
-                      k >= 0 ? hi_wild[ku] : kNaN);
+                      wild_of(est + " twfe", "direct_at_mean_exposure"));
           cells_table(est + " two_stage", ts.cells);
           aggregate_rows(est + " two_stage", "dynamic", ts.dynamic);
           const Eigen::Index last = static_cast<Eigen::Index>(ts.dynamic.key.size());
           overall_row(est + " two_stage", ts.dynamic.overall_att, ts.dynamic.overall_se,
-                      se_boot(est + " two_stage", "dynamic", last), kNaN, kNaN, kNaN);
+                      se_boot(est + " two_stage", "dynamic", last), Wild{});
           const std::size_t f = fam_of(est + " two_stage", "spillover");
           for (int j = 0; j < 2; ++j) {
             spill.s("weights", weights_->w[w]->label, "weights spec of the exposure W D");

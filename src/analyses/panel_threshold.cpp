@@ -40,7 +40,7 @@ PanelThresholdOptions PanelThresholdOptions::from(const io::OptionView& v) {
   REVEST_REQUIRE(b >= 0 && b <= 10000000, v.where("replications") << ": must be in [0, 1e7]");
   m.replications = static_cast<std::size_t>(b);
   m.bootstrap =
-      threshold::bootstrap_kind_from_string(v.get_choice("bootstrap", {"residual", "wild"}));
+      v.get_choice("bootstrap", {"residual", "wild"}, threshold::bootstrap_kind_from_string);
   m.confidence = v.get_double("confidence");
   REVEST_REQUIRE(m.confidence > 0 && m.confidence < 1, v.where("confidence")
                                                            << ": must be in (0, 1)");

@@ -41,13 +41,6 @@ std::string peers_string(const std::vector<std::pair<int, double>>& peers,
   return os.str();
 }
 
-/// A choice option turned into its enum (the parser's own message names the option's line).
-template <class F>
-auto choice(const io::OptionView& view, const std::string& key,
-            const std::vector<std::string>& allowed, F parse) {
-  return parse(view.get_choice(key, allowed));
-}
-
 }  // namespace
 
 // ---- options ----
@@ -62,18 +55,19 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
   REVEST_REQUIRE(stages == 1 || stages == 3, view.where("stages")
                                                  << ": must be 1 or 3, got " << stages);
   m.stages = static_cast<int>(stages);
-  m.returns = choice(view, "returns", {"vrs", "crs", "nirs", "ndrs"}, dea::returns_from_string);
-  m.orientation = choice(view, "orientation", {"input", "output"}, dea::orientation_from_string);
+  m.returns = view.get_choice("returns", {"vrs", "crs", "nirs", "ndrs"}, dea::returns_from_string);
+  m.orientation = view.get_choice("orientation", {"input", "output"}, dea::orientation_from_string);
   REVEST_REQUIRE(m.orientation == dea::Orientation::kInput || m.stages == 1,
                  view.where("orientation")
                      << ": output orientation needs stages = 1 (stage 2 explains and adjusts the "
                         "inputs: three-stage DEA is input-oriented)");
-  m.sfa_distribution = choice(view, "sfa_distribution", {"half_normal", "truncated_normal"},
-                              sfa::distribution_from_string);
-  m.zero_slacks = choice(view, "zero_slacks", {"exclude", "include"}, dea::zero_slacks_from_string);
-  m.slack_scale = choice(view, "slack_scale", {"level", "ratio"}, dea::slack_scale_from_string);
+  m.sfa_distribution = view.get_choice("sfa_distribution", {"half_normal", "truncated_normal"},
+                                       sfa::distribution_from_string);
+  m.zero_slacks =
+      view.get_choice("zero_slacks", {"exclude", "include"}, dea::zero_slacks_from_string);
+  m.slack_scale = view.get_choice("slack_scale", {"level", "ratio"}, dea::slack_scale_from_string);
   m.bootstrap =
-      choice(view, "bootstrap", {"scores", "three_stage"}, dea::bootstrap_scope_from_string);
+      view.get_choice("bootstrap", {"scores", "three_stage"}, dea::bootstrap_scope_from_string);
   const std::int64_t reps = view.get_int("replications");
   REVEST_REQUIRE(reps >= 1 && reps <= (std::int64_t{1} << 32),
                  view.where("replications") << ": must be in [1, 2^32], got " << reps);
@@ -85,8 +79,8 @@ ThreeStageDeaOptions ThreeStageDeaOptions::from(const io::OptionView& view) {
   REVEST_REQUIRE(std::isfinite(m.bandwidth) && m.bandwidth >= 0,
                  view.where("bandwidth")
                      << ": must be >= 0 (0 = rule of thumb), got " << m.bandwidth);
-  m.bandwidth_rule = choice(view, "bandwidth_rule", {"silverman", "benchmarking"},
-                            dea::bandwidth_rule_from_string);
+  m.bandwidth_rule = view.get_choice("bandwidth_rule", {"silverman", "benchmarking"},
+                                     dea::bandwidth_rule_from_string);
   m.efficient_tolerance = view.get_double("efficient_tolerance");
   REVEST_REQUIRE(m.efficient_tolerance >= 0 && m.efficient_tolerance < 1e-3,
                  view.where("efficient_tolerance")

@@ -164,6 +164,12 @@ class OptionView {
   std::vector<double> get_doubles(const std::string& key) const;  ///< integers accepted too
   /// A string that must be one of `allowed`.
   std::string get_choice(const std::string& key, const std::vector<std::string>& allowed) const;
+  /// The same turned into its enum by `parse` (e.g. dea::returns_from_string).
+  template <class Parse>
+  auto get_choice(const std::string& key, const std::vector<std::string>& allowed,
+                  Parse parse) const {
+    return parse(get_choice(key, allowed));
+  }
   /// Location prefix for a message about `key` ("FILE:LINE:COL: analysis 'NAME' option 'KEY'").
   std::string where(const std::string& key) const;
   /// Whether the job file itself sets `key` (not the defaults file). False when the job was
