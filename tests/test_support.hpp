@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/analysis.hpp"
 #include "core/error.hpp"
 
 namespace revest::test {
@@ -51,6 +52,21 @@ inline std::string replaced(const std::string& s, const std::string& from, const
   EXPECT_NE(p, std::string::npos) << from;
   if (p == std::string::npos) return s;
   return s.substr(0, p) + to + s.substr(p + from.size());
+}
+
+/// The summary table `name` among an analysis's tables; throws if there is none.
+inline const Table& table(const std::vector<Table>& tables, const std::string& name) {
+  for (const Table& t : tables)
+    if (t.name == name) return t;
+  throw std::runtime_error("no table " + name);
+}
+
+/// Column `name` of table `t`, as values of type T; throws if there is none.
+template <class T>
+const std::vector<T>& column(const Table& t, const std::string& name) {
+  for (const Column& c : t.columns)
+    if (c.name == name) return std::get<std::vector<T>>(c.data);
+  throw std::runtime_error("no column " + name + " in table " + t.name);
 }
 
 /// what() of the revest::Error thrown by f(); fails the test (and returns what() of any other

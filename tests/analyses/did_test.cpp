@@ -42,29 +42,13 @@ DidOptions options(const std::string& text) {
   return DidOptions::from(io::OptionView(test::analysis_config("did", text)));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
+using test::table;
 
-const Column& column(const Table& t, const std::string& name) {
-  for (const Column& c : t.columns)
-    if (c.name == name) return c;
-  throw std::runtime_error("no column " + name + " in " + t.name);
-}
-const Table& table(const std::vector<Table>& ts, const std::string& name) {
-  for (const Table& t : ts)
-    if (t.name == name) return t;
-  throw std::runtime_error("no table " + name);
-}
 double value(const Table& t, const std::string& key_col, const std::string& key,
              const std::string& col) {
-  const auto& k = std::get<std::vector<std::string>>(column(t, key_col).data);
-  const auto& v = std::get<std::vector<double>>(column(t, col).data);
+  const auto& k = test::column<std::string>(t, key_col);
+  const auto& v = test::column<double>(t, col);
   for (std::size_t i = 0; i < k.size(); ++i)
     if (k[i] == key) return v[i];
   throw std::runtime_error("no row " + key + " in " + t.name);

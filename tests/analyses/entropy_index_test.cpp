@@ -20,6 +20,7 @@
 #include "core/memory_replications.hpp"
 #include "core/rng.hpp"
 #include "index/entropy_topsis.hpp"
+#include "test_support.hpp"
 
 namespace revest::analyses {
 namespace {
@@ -118,12 +119,7 @@ void expect_same_replications(const MemoryReplications& a, const MemoryReplicati
   EXPECT_EQ(a.messages(), b.messages());
 }
 
-template <class T>
-const std::vector<T>& column(const Table& table, const std::string& name) {
-  for (const auto& c : table.columns)
-    if (c.name == name) return std::get<std::vector<T>>(c.data);
-  throw Error("no column " + name + " in table " + table.name);
-}
+using test::column;
 
 std::string error_of(const std::function<void()>& fn) {
   try {

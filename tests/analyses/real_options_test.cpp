@@ -15,6 +15,7 @@
 #include "core/rng.hpp"
 #include "core/stats.hpp"
 #include "realopt/lattice.hpp"
+#include "test_support.hpp"
 
 using namespace revest;
 using namespace revest::analyses;
@@ -75,16 +76,10 @@ RealOptionsOptions small_options() {
   return o;
 }
 
-const Table& table(const std::vector<Table>& ts, const std::string& name) {
-  for (const auto& t : ts)
-    if (t.name == name) return t;
-  throw std::runtime_error("no table " + name);
-}
+using test::table;
 template <class T>
 const std::vector<T>& col(const Table& t, const std::string& name) {
-  for (const auto& c : t.columns)
-    if (c.name == name) return std::get<std::vector<T>>(c.data);
-  throw std::runtime_error("no column " + name);
+  return test::column<T>(t, name);
 }
 
 }  // namespace

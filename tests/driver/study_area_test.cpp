@@ -60,12 +60,7 @@ Table summary_table(const std::filesystem::path& archive, const std::string& ana
   return h5::read_table(g, table);
 }
 
-template <class T>
-const std::vector<T>& column(const Table& t, const std::string& name) {
-  for (const auto& c : t.columns)
-    if (c.name == name) return std::get<std::vector<T>>(c.data);
-  throw std::runtime_error("no column " + name + " in table " + t.name);
-}
+using test::column;
 
 }  // namespace
 
