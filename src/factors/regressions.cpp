@@ -154,11 +154,65 @@ double fractional_loglik(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
   return ll;
 }
 
+namespace {
+
+/// The root mean square of each column of X (1 for a column of zeros): the maximisations run on
+/// X D^-1 (columns of unit size), so that regressors in very different units (GDP per capita in
+/// yuan beside shares) do not make the problem ill-conditioned for the optimiser; estimates and
+/// their standard errors are then divided by D (the log-likelihood, sigma and the shares are the
+/// same in both parametrisations).
+Eigen::VectorXd column_scale(const Eigen::MatrixXd& X) {
+  Eigen::VectorXd d(X.cols());
+  for (Eigen::Index j = 0; j < X.cols(); ++j) {
+    const double rms = X.col(j).norm() / std::sqrt(static_cast<double>(X.rows()));
+    d[j] = rms > 0 && std::isfinite(rms) ? rms : 1.0;
+  }
+  return d;
+}
+
+RegressionResult unscale(RegressionResult r, const Eigen::VectorXd& d) {
+  for (auto* list : {&r.coefficients, &r.partial_effects})
+    for (std::size_t j = 0; j < list->size() && j < static_cast<std::size_t>(d.size()); ++j) {
+      Coefficient& c = (*list)[j];
+      const double dj = d[static_cast<Eigen::Index>(j)];
+      c.estimate /= dj;
+      c.se /= dj;
+      c.se_robust /= dj;
+    }
+  return r;
+}
+
+RegressionResult tobit_scaled(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                              const std::vector<std::string>& names, const TobitOptions& options,
+                              const std::vector<int>& cluster);
+RegressionResult fractional_scaled(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                                   const std::vector<std::string>& names, Link link,
+                                   const std::vector<int>& cluster);
+
+}  // namespace
+
 RegressionResult tobit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                        const std::vector<std::string>& names, const TobitOptions& options,
                        const std::vector<int>& cluster) {
   options.validate();
   check_data(y, X, names, cluster, "Tobit");
+  const Eigen::VectorXd d = column_scale(X);
+  return unscale(tobit_scaled(y, X * d.cwiseInverse().asDiagonal(), names, options, cluster), d);
+}
+
+RegressionResult fractional(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                            const std::vector<std::string>& names, Link link,
+                            const std::vector<int>& cluster) {
+  check_data(y, X, names, cluster, "fractional regression");
+  const Eigen::VectorXd d = column_scale(X);
+  return unscale(fractional_scaled(y, X * d.cwiseInverse().asDiagonal(), names, link, cluster), d);
+}
+
+namespace {
+
+RegressionResult tobit_scaled(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                              const std::vector<std::string>& names, const TobitOptions& options,
+                              const std::vector<int>& cluster) {
   const Eigen::Index n = y.size(), k = X.cols();
   const double U = 1, L = options.censoring == Censoring::kBoth
                               ? 0.0
@@ -240,10 +294,9 @@ RegressionResult tobit(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
   return r;
 }
 
-RegressionResult fractional(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
-                            const std::vector<std::string>& names, Link link,
-                            const std::vector<int>& cluster) {
-  check_data(y, X, names, cluster, "fractional regression");
+RegressionResult fractional_scaled(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
+                                   const std::vector<std::string>& names, Link link,
+                                   const std::vector<int>& cluster) {
   const Eigen::Index n = y.size(), k = X.cols();
   for (Eigen::Index i = 0; i < n; ++i)
     REVEST_REQUIRE(y[i] >= 0 && y[i] <= 1, "fractional regression: score "
@@ -306,6 +359,8 @@ RegressionResult fractional(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
     r.partial_effects.push_back({term(names, j), a[j], kNaN, ser_a[j]});
   return r;
 }
+
+}  // namespace
 
 RegressionResult ols(const Eigen::VectorXd& y, const Eigen::MatrixXd& X,
                      const std::vector<std::string>& names, const std::vector<int>& cluster) {

@@ -65,6 +65,7 @@ struct TobitOptions {
   Censoring censoring = Censoring::kUpper;  ///< default: censored at 1 only
   double censor_tolerance = 1e-9;           ///< within this of a limit counts as censored
   void validate() const;
+  bool operator==(const TobitOptions&) const = default;
 };
 
 /// Throws revest::Error on bad data (sizes, non-finite values, scores outside the limits by

@@ -184,6 +184,42 @@ TEST(Ols, RobustAndClusteredErrors) {
   EXPECT_NEAR(r.coefficients[1].se_robust, std::sqrt(V(1, 1)), 1e-12);
 }
 
+// Regressors in very different units (GDP per capita in yuan beside shares) used to stop the
+// maximisations at a failed line search: the estimators now optimise on columns of unit size.
+// Scaling a regressor by c scales its coefficient, standard errors and partial effect by 1 / c and
+// changes nothing else.
+TEST(Factors, RegressorUnitsDoNotMatter) {
+  const Data d = tobit_data(500, 31);
+  Eigen::MatrixXd X = d.X;
+  X.col(1) *= 5e4;   // yuan
+  X.col(2) *= 1e-3;  // a share
+  const Eigen::VectorXd c{{1.0, 5e4, 1e-3}};
+  const Eigen::VectorXd yf = d.y.cwiseMax(1e-3);
+  const RegressionResult t0 = tobit(d.y, d.X, {}, {}, d.cluster),
+                         t1 = tobit(d.y, X, {}, {}, d.cluster);
+  const RegressionResult f0 = fractional(yf, d.X, {}, Link::kProbit, d.cluster),
+                         f1 = fractional(yf, X, {}, Link::kProbit, d.cluster);
+  for (const auto* pair : {&t0, &f0}) {
+    const RegressionResult& a = *pair;
+    const RegressionResult& b = pair == &t0 ? t1 : f1;
+    ASSERT_TRUE(a.status.ok()) << a.status.to_string();
+    ASSERT_TRUE(b.status.ok()) << b.status.to_string();
+    EXPECT_NEAR(a.log_likelihood, b.log_likelihood, 1e-9 * std::abs(a.log_likelihood));
+    for (Eigen::Index j = 0; j < 3; ++j) {
+      const auto k = static_cast<std::size_t>(j);
+      EXPECT_NEAR(b.coefficients[k].estimate * c[j], a.coefficients[k].estimate,
+                  1e-6 * std::abs(a.coefficients[k].estimate))
+          << a.model << " " << j;
+      EXPECT_NEAR(b.coefficients[k].se_robust * c[j], a.coefficients[k].se_robust,
+                  1e-4 * a.coefficients[k].se_robust)
+          << a.model << " " << j;
+      EXPECT_NEAR(b.partial_effects[k].estimate * c[j], a.partial_effects[k].estimate,
+                  1e-6 * std::abs(a.partial_effects[k].estimate))
+          << a.model << " " << j;
+    }
+  }
+}
+
 TEST(Factors, ClearErrors) {
   Data d = tobit_data(50, 4);
   d.y[3] = 1.2;
