@@ -371,3 +371,7 @@ echo
 echo "## 15. Panel threshold regression, Hansen's data (bench/threshold_bench.cpp, one core)"
 echo
 $BUILD/bench/bench_threshold 300 3
+echo
+echo "## 16. Simar-Wilson (2007) coverage and the issue-20 jobs at np = 1 and 2 (bench/issue20.sh)"
+echo
+bash bench/issue20.sh

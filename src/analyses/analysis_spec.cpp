@@ -1,5 +1,7 @@
 #include "analyses/analysis_spec.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 
 namespace revest::analyses {
@@ -13,6 +15,7 @@ std::string AnalysisSpec::kind() const {
     const char* operator()(const SpatialEsdaOptions&) const { return "spatial_esda"; }
     const char* operator()(const DidOptions&) const { return "did"; }
     const char* operator()(const PanelThresholdOptions&) const { return "panel_threshold"; }
+    const char* operator()(const EfficiencyFactorsOptions&) const { return "efficiency_factors"; }
   };
   return std::visit(Kind{}, options);
 }
@@ -51,10 +54,35 @@ AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg) {
     spec.options = DidOptions::from(view);
   } else if (cfg.kind == "panel_threshold") {
     spec.options = PanelThresholdOptions::from(view);
+  } else if (cfg.kind == "efficiency_factors") {
+    spec.options = EfficiencyFactorsOptions::from(view);
   } else {
     REVEST_FAIL("analysis '" << cfg.name << "': unknown kind '" << cfg.kind << "'");
   }
   return spec;
+}
+
+std::vector<AnalysisSpec> parse_analyses(const io::Job& job) {
+  std::vector<AnalysisSpec> specs;
+  for (const auto& a : job.analyses) specs.push_back(parse_analysis(a));
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    auto* f = std::get_if<EfficiencyFactorsOptions>(&specs[k].options);
+    if (!f) continue;
+    f->seed = job.seed;
+    if (f->scores_from.empty()) continue;
+    const io::OptionView view(job.analyses[k]);
+    const auto it = std::find_if(specs.begin(), specs.end(),
+                                 [&](const AnalysisSpec& s) { return s.name == f->scores_from; });
+    REVEST_REQUIRE(it != specs.end(), view.where("scores_from")
+                                          << ": the job has no analysis named '" << f->scores_from
+                                          << "'");
+    const auto* source = std::get_if<ThreeStageDeaOptions>(&it->options);
+    REVEST_REQUIRE(source, view.where("scores_from")
+                               << ": '" << f->scores_from << "' is a " << it->kind()
+                               << " analysis; the scores come from a three_stage_dea analysis");
+    f->source = *source;
+  }
+  return specs;
 }
 
 }  // namespace revest::analyses

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analyses/did.hpp"
+#include "analyses/efficiency_factors.hpp"
 #include "analyses/entropy_index.hpp"
 #include "analyses/panel_threshold.hpp"
 #include "analyses/real_options.hpp"
@@ -26,16 +27,16 @@
 namespace revest::analyses {
 
 /// The options of one analysis; the alternative is its kind.
-using AnalysisOptions =
-    std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
-                 SpatialModelsOptions, SpatialEsdaOptions, DidOptions, PanelThresholdOptions>;
+using AnalysisOptions = std::variant<EntropyIndexOptions, ThreeStageDeaOptions, RealOptionsOptions,
+                                     SpatialModelsOptions, SpatialEsdaOptions, DidOptions,
+                                     PanelThresholdOptions, EfficiencyFactorsOptions>;
 
 struct AnalysisSpec {
   /// Unique within the job: names the archive group and the random streams.
   std::string name;
   AnalysisOptions options;
-  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models", "spatial_esda", "did"
-  /// or "panel_threshold": the kind of `options`.
+  /// "entropy_index", "three_stage_dea", "real_options", "spatial_models", "spatial_esda", "did",
+  /// "panel_threshold" or "efficiency_factors": the kind of `options`.
   std::string kind() const;
   bool operator==(const AnalysisSpec&) const = default;
 };
@@ -50,5 +51,11 @@ std::vector<std::string> weights_files_of(const std::vector<AnalysisSpec>& specs
 /// The typed options of a job's [[analysis]] table. Throws revest::Error naming the job file, line
 /// and option on a bad value, or the analysis on an unknown kind.
 AnalysisSpec parse_analysis(const io::AnalysisConfig& cfg);
+
+/// The typed options of every analysis of a job (parse_analysis of each), with what one analysis
+/// takes from the job or another analysis resolved: an efficiency_factors analysis gets the job's
+/// seed and the options of its `scores_from` analysis, which must be a three_stage_dea analysis
+/// of the job (else an error naming the job file, line and option).
+std::vector<AnalysisSpec> parse_analyses(const io::Job& job);
 
 }  // namespace revest::analyses

@@ -1,6 +1,6 @@
 #pragma once
 /// \file options_serialization.hpp
-/// \brief Boost.Serialization of the typed options that cross the ranks: the seven job-options
+/// \brief Boost.Serialization of the typed options that cross the ranks: the eight job-options
 /// structs of src/analyses, the families' option structs they hold (dea::ThreeStageOptions,
 /// index::EntropyTopsisOptions, realopt::ProcessOptions and ProjectDesign, spatial::ModelOptions,
 /// LogDetOptions, EsdaOptions, WeightsSpec, Formula, Term) and AnalysisSpec.
@@ -143,6 +143,28 @@ template <class Ar>
 void serialize(Ar& ar, revest::analyses::DidOptions& o, unsigned) {
   ar& o.outcome& o.timing& o.covariates& o.estimators& o.cs& o.event& o.cluster& o
       .multiplier_replications& o.wild& o.weights& o.confidence& o.replications_per_task;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::factors::TobitOptions& o, unsigned) {
+  ar& o.censoring& o.censor_tolerance;
+}
+
+template <class Ar>
+void serialize(Ar& ar, revest::analyses::EfficiencyFactorsOptions& o, unsigned) {
+  ar& o.scores_from& o.stage& o.score_variable& o.environment& o.models& o.tobit& o.cluster& o
+      .per_year& o.pooled& o.year_effects& o.l1& o.l2& o.replications_per_task& o.confidence& o
+      .efficient_tolerance& o.seed;
+  // std::optional (Boost 1.74 serializes boost::optional only): a flag, then the value.
+  bool has = o.source.has_value();
+  ar& has;
+  if constexpr (Ar::is_loading::value) {
+    if (has)
+      o.source.emplace();
+    else
+      o.source.reset();
+  }
+  if (has) ar&* o.source;
 }
 
 // ---- AnalysisSpec: the name, the index of the options' kind, the options ----

@@ -6,6 +6,8 @@
 /// The MPI runtime in src/driver decides which rank runs which task; the analysis never knows. Task
 /// r draws only from Rng(seed, analysis name, r) and writes one fixed-shape row into each of its
 /// replication datasets, so results are identical for any number of ranks and after a resume.
+/// An analysis may have two phases (phase_boundary, prepare): the first phase's tasks all finish
+/// before any of the second's, which may use their results; streams and rows stay per task.
 /// After all tasks ran, summarize() turns the stored replications (read back in column blocks, so
 /// memory stays bounded) into summary tables: point estimates, standard errors, intervals.
 #include <cstddef>
@@ -101,8 +103,20 @@ class Analysis {
   /// different tasks. Numerical trouble is returned as a status, not thrown.
   virtual TaskOutcome run_task(std::size_t task, Rng& rng,
                                std::span<const std::span<double>> out) const = 0;
-  /// Point estimates and summaries of the replications.
+  /// Point estimates and summaries of the replications. Never relies on prepare() having been
+  /// called in this process (a resumed run may find every task done).
   virtual std::vector<Table> summarize(ReplicationReader& reader) const = 0;
+
+  /// Two phases (default: one). Tasks [0, phase_boundary()) are the first phase; the tasks after
+  /// them may use the first phase's results (e.g. Simar-Wilson Algorithm 2's L2 replications use
+  /// the bias correction from all L1 replications). Before a process runs any task of the second
+  /// phase, every first-phase task is finished and stored, and prepare() is called with a reader
+  /// of them (every rank computes the same state from the same rows). 0: one phase, no prepare().
+  virtual std::size_t phase_boundary() const { return 0; }
+  /// Builds the state the second phase's tasks need from the stored rows of the first phase's
+  /// tasks (the reader's rows of later tasks are not to be used). Deterministic; throws
+  /// revest::Error on bad rows.
+  virtual void prepare(ReplicationReader& first_phase) { (void)first_phase; }
 };
 
 }  // namespace revest

@@ -85,8 +85,20 @@ void MemoryReplications::run(const Analysis& analysis, std::uint64_t seed, std::
 }
 
 MemoryReplications run_serial(const Analysis& analysis, std::uint64_t seed) {
+  REVEST_REQUIRE(analysis.phase_boundary() == 0,
+                 "run_serial: analysis '" << analysis.name()
+                                          << "' has two phases: pass it as non-const (prepare())");
   MemoryReplications m(analysis);
   for (std::size_t t = 0; t < analysis.num_tasks(); ++t) m.run(analysis, seed, t);
+  return m;
+}
+
+MemoryReplications run_serial(Analysis& analysis, std::uint64_t seed) {
+  MemoryReplications m(analysis);
+  const std::size_t boundary = std::min(analysis.phase_boundary(), analysis.num_tasks());
+  for (std::size_t t = 0; t < boundary; ++t) m.run(analysis, seed, t);
+  if (boundary > 0 && boundary < analysis.num_tasks()) analysis.prepare(m);
+  for (std::size_t t = boundary; t < analysis.num_tasks(); ++t) m.run(analysis, seed, t);
   return m;
 }
 

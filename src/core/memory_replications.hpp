@@ -65,6 +65,9 @@ class MemoryReplications : public ReplicationReader {
 
 /// Runs every task of `analysis` in order 0, 1, ..., num_tasks()-1 with Rng(seed, name, task) into
 /// memory. Results are independent of the order in which tasks run (see MemoryReplications::run).
+/// An analysis with two phases (Analysis::phase_boundary) must be passed non-const: its prepare()
+/// is called with the first phase's rows before the second phase runs (the const overload throws).
 MemoryReplications run_serial(const Analysis& analysis, std::uint64_t seed);
+MemoryReplications run_serial(Analysis& analysis, std::uint64_t seed);
 
 }  // namespace revest

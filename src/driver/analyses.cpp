@@ -112,6 +112,19 @@ io::PanelRequirements panel_requirements(const io::Job& job,
         if (v == t->threshold_variable) return "threshold_variable";
         return in(t->controls, v) ? "controls" : "regime_dependent";
       });
+    if (const auto* f = std::get_if<analyses::EfficiencyFactorsOptions>(&options)) {
+      REVEST_REQUIRE(!opt.given("environment") || !f->environment.empty(),
+                     opt.where("environment") << ": an empty list");
+      const auto env = f->resolved_environment(ind);
+      REVEST_REQUIRE(!env.empty(), opt.where("environment")
+                                       << ": no variables given and none in the indicator system "
+                                          "has use \"environment\"");
+      need_each(env, "efficiency factors", [](const std::string&) { return "environment"; });
+      if (!f->score_variable.empty())
+        need_each({f->score_variable}, "efficiency factors",
+                  [](const std::string&) { return "score_variable"; });
+      // The scores_from analysis is in the job: its variables are required there.
+    }
     // real_options reads projects.csv, not the panel.
   }
   return req;
@@ -142,6 +155,10 @@ std::unique_ptr<Analysis> make_analysis(const analyses::AnalysisSpec& spec, cons
     }
     std::unique_ptr<Analysis> operator()(const analyses::PanelThresholdOptions& o) const {
       return std::make_unique<analyses::PanelThresholdAnalysis>(name, in.geo, in.panel, o);
+    }
+    std::unique_ptr<Analysis> operator()(const analyses::EfficiencyFactorsOptions& o) const {
+      return std::make_unique<analyses::EfficiencyFactorsAnalysis>(name, in.geo, in.panel,
+                                                                   in.indicators, o);
     }
     std::unique_ptr<Analysis> operator()(const analyses::RealOptionsOptions& o) const {
       return std::make_unique<analyses::RealOptionsAnalysis>(name, in.geo, in.projects, o);

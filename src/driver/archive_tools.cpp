@@ -299,8 +299,9 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
   std::size_t checked = 0;
   for (std::size_t ai = 0; ai < layouts.size(); ++ai) {
     const AnalysisLayout& lay = layouts[ai];
-    const Analysis& a = *L.analyses[ai];
+    Analysis& a = *L.analyses[ai];
     std::string list;
+    bool prepared = false;  // a two-phase analysis: prepare() before its second phase's tasks
     try {
       const auto status = archive_read_status(f, lay.name);
       if (status.size() != lay.num_tasks) {
@@ -329,6 +330,11 @@ std::size_t verify_archive(const std::filesystem::path& path, const VerifyOption
           rows.emplace_back(spec.row_size(), std::numeric_limits<double>::quiet_NaN());
         spans.reserve(rows.size());
         for (auto& r : rows) spans.emplace_back(r.data(), r.size());
+        if (!prepared && a.phase_boundary() > 0 && t >= a.phase_boundary()) {
+          ArchiveReader first_phase(f, lay);
+          a.prepare(first_phase);
+          prepared = true;
+        }
         Rng task_rng(L.job.seed, lay.name, static_cast<std::uint32_t>(t));
         const TaskOutcome o = a.run_task(t, task_rng, spans);
         if (o.status != TaskStatus::kOk)

@@ -340,6 +340,8 @@ static int revest_main(int argc, char** argv) {
             std::vector<Table> summarize(ReplicationReader& r) const override {
               return a->summarize(r);
             }
+            std::size_t phase_boundary() const override { return a->phase_boundary(); }
+            void prepare(ReplicationReader& r) override { a->prepare(r); }
           };
           auto s = std::make_unique<Injected>();
           s->a = driver::make_analysis(spec, in);

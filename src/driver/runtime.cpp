@@ -20,6 +20,7 @@
 #include <map>
 #include <new>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -29,6 +30,7 @@
 
 #include "core/error.hpp"
 #include "driver/analyses.hpp"
+#include "driver/archive_reader.hpp"
 #include "driver/progress.hpp"
 #include "io/csv.hpp"
 #include "io/indicators.hpp"
@@ -302,7 +304,7 @@ void load_inputs(LoadedJob& L, const std::filesystem::path& job_file,
                  const std::filesystem::path& defaults, bool build_analyses) {
   L.inputs.indicators = io::load_indicators(L.job.indicators);
   L.inputs.geo = io::load_geography(L.job.geography, L.job.polygons());
-  for (const auto& a : L.job.analyses) L.specs.push_back(analyses::parse_analysis(a));
+  L.specs = analyses::parse_analyses(L.job);
   io::PanelRequirements req = panel_requirements(L.job, L.specs, L.inputs.indicators);
   req.allow_missing_years = L.job.allow_unbalanced;
   const io::CsvTable panel_csv = io::read_csv(L.job.panel);  // read once
@@ -692,6 +694,17 @@ LoadedJob share_job(const std::filesystem::path& job_path, const RunOptions& opt
                                              : make_analysis(spec, L.inputs));
           });
         layouts = layouts_of(L.job, L.analyses);
+        // A shard has a slice of every analysis's tasks, but the second phase of a two-phase
+        // analysis needs every task of its first (Analysis::phase_boundary).
+        if (opt.shard.sharded())
+          for (const auto& a : L.analyses)
+            REVEST_REQUIRE(a->phase_boundary() == 0 || a->phase_boundary() >= a->num_tasks(),
+                           "analysis '" << a->name() << "' (" << a->kind()
+                                        << ") cannot be sharded: its second phase of tasks needs "
+                                           "every task of its first (e.g. Simar-Wilson Algorithm "
+                                           "2's L2 replications need all L1 replications). Run "
+                                           "the job unsharded, or this analysis in a job of its "
+                                           "own");
       },
       rc.comm);
   return L;
@@ -867,10 +880,11 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
   int& stop_all = tp.stop_signal;
   tp.wall.assign(analyses.size(), 0.0);
   tp.cpu.assign(analyses.size(), 0.0);
-  ParallelArchive archive(wf.path, comm);
+  std::optional<ParallelArchive> archive;
+  archive.emplace(wf.path, comm);
   try {
     for (std::size_t ai = 0; ai < analyses.size() && !stop_all; ++ai) {
-      const Analysis& a = *analyses[ai];
+      Analysis& a = *analyses[ai];
       const AnalysisLayout& lay = layouts[ai];
       const auto& todo = wf.pending[ai];
       const auto t0 = std::chrono::steady_clock::now();
@@ -890,73 +904,102 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
       std::vector<std::string> ck_messages;
       auto last_checkpoint = std::chrono::steady_clock::now();
       double busy = 0;  // this rank's time in tasks (the rest: waiting, writing, checkpoints)
-      for (std::size_t r0 = 0; r0 < todo.size(); r0 += round) {
-        const std::vector<std::size_t> slice(
-            todo.begin() + static_cast<std::ptrdiff_t>(r0),
-            todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), r0 + round)));
-        RoundBuffer buf;
-        buf.rows.resize(lay.specs.size());
-        if (job.schedule == io::Schedule::kStatic) {
-          for (auto t : static_block(slice, rank, size, lay.chunk_rows())) {
-            if (stopping()) break;
-            run_one_task(a, lay.specs, job.seed, t, buf);
+      // The pending tasks of `list` (ascending), round by round.
+      auto run_rounds = [&](const std::vector<std::size_t>& list) {
+        for (std::size_t r0 = 0; r0 < list.size(); r0 += round) {
+          const std::vector<std::size_t> slice(
+              list.begin() + static_cast<std::ptrdiff_t>(r0),
+              list.begin() + static_cast<std::ptrdiff_t>(std::min(list.size(), r0 + round)));
+          RoundBuffer buf;
+          buf.rows.resize(lay.specs.size());
+          if (job.schedule == io::Schedule::kStatic) {
+            for (auto t : static_block(slice, rank, size, lay.chunk_rows())) {
+              if (stopping()) break;
+              run_one_task(a, lay.specs, job.seed, t, buf);
+            }
+          } else {
+            run_dynamic(a, lay.specs, job.seed, slice, comm, rc.threads, stopping, buf);
           }
-        } else {
-          run_dynamic(a, lay.specs, job.seed, slice, comm, rc.threads, stopping, buf);
+          busy += buf.busy_seconds;
+          // A real error on any rank ends the run on all ranks, before the collective write.
+          collective_try(
+              [&] {
+                if (buf.error.empty())
+                  memory_guard("sorting the rows of analysis '" + a.name() + "'",
+                               [&] { buf.sort(lay.specs); });
+                if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
+                if (buf.out_of_memory) {
+                  std::uint64_t row = 0;
+                  for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
+                  const std::string hint = task_size_hint(a.kind());
+                  throw Error(
+                      buf.error + ": " + (hint.empty() ? "" : hint + ", or ") +
+                      "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a "
+                      "round, here up to " +
+                      std::to_string(round) + " tasks of " + format_bytes(row) +
+                      "). Every task checkpointed before is kept: finish the run with --resume");
+                }
+              },
+              comm);
+          set_activity("writing the rows of analysis '" + a.name() + "' into the work file " +
+                       wf.path.string());
+          archive->write_rows(lay, buf.tasks, buf.rows);
+          if (opt.after_write) opt.after_write(a.name(), done);
+          ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
+          ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
+          ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
+          stopping();
+          MPI_Allreduce(&local_stop, &stop_all, 1, MPI_INT, MPI_MAX, comm);
+          // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
+          const bool last_round = r0 + round >= list.size();
+          int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint)
+                           .count() >= job.checkpoint_seconds;
+          MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
+          if (ck) {
+            // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
+            archive->checkpoint(lay, ck_tasks, ck_status, ck_messages);
+            ck_tasks.clear();
+            ck_status.clear();
+            ck_messages.clear();
+            last_checkpoint = std::chrono::steady_clock::now();
+          }
+          unsigned long long mine[2] = {0, buf.tasks.size()}, sum[2] = {0, 0};
+          for (auto st : buf.status) mine[0] += st != 0;
+          MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
+          failed_total += sum[0];
+          done += sum[1];
+          tp.tasks_done += sum[1];
+          progress.update(done, failed_total);
+          if (ck && opt.after_round) opt.after_round(a.name(), done);
+          if (stop_all) break;
         }
-        busy += buf.busy_seconds;
-        // A real error on any rank ends the run on all ranks, before the collective write.
+      };
+      // A two-phase analysis: its first phase's tasks, then prepare() on every rank from their
+      // stored rows (the work file closed and read by every rank), then the second phase's.
+      const std::size_t boundary = std::min(a.phase_boundary(), lay.num_tasks);
+      const auto split =
+          boundary == 0 ? todo.end() : std::lower_bound(todo.begin(), todo.end(), boundary);
+      const std::vector<std::size_t> first(todo.begin(), split), second(split, todo.end());
+      run_rounds(first);
+      if (!stop_all && boundary > 0 && !second.empty()) {
+        archive.reset();  // collective: every row and checkpoint is in the file
         collective_try(
             [&] {
-              if (buf.error.empty())
-                memory_guard("sorting the rows of analysis '" + a.name() + "'",
-                             [&] { buf.sort(lay.specs); });
-              if (!buf.out_of_memory && !buf.error.empty()) throw Error(buf.error);
-              if (buf.out_of_memory) {
-                std::uint64_t row = 0;
-                for (const auto& s : lay.specs) row += s.row_size() * sizeof(double);
-                const std::string hint = task_size_hint(a.kind());
-                throw Error(
-                    buf.error + ": " + (hint.empty() ? "" : hint + ", or ") +
-                    "a smaller [runtime] chunk_tasks (a rank holds the rows of its share of a "
-                    "round, here up to " +
-                    std::to_string(round) + " tasks of " + format_bytes(row) +
-                    "). Every task checkpointed before is kept: finish the run with --resume");
-              }
+              set_activity("preparing the second phase of analysis '" + a.name() + "' from " +
+                           wf.path.string());
+              const h5::Handle f = archive_open(wf.path, false);
+              ArchiveReader reader(f.get(), lay);
+              const auto status = reader.status();
+              for (std::size_t t = 0; t < boundary; ++t)
+                REVEST_REQUIRE(status[t] != TaskStatus::kNotRun,
+                               "analysis '" << a.name() << "': task " << t
+                                            << " of the first phase is not done");
+              a.prepare(reader);
             },
             comm);
-        set_activity("writing the rows of analysis '" + a.name() + "' into the work file " +
-                     wf.path.string());
-        archive.write_rows(lay, buf.tasks, buf.rows);
-        if (opt.after_write) opt.after_write(a.name(), done);
-        ck_tasks.insert(ck_tasks.end(), buf.tasks.begin(), buf.tasks.end());
-        ck_status.insert(ck_status.end(), buf.status.begin(), buf.status.end());
-        ck_messages.insert(ck_messages.end(), buf.messages.begin(), buf.messages.end());
-        stopping();
-        MPI_Allreduce(&local_stop, &stop_all, 1, MPI_INT, MPI_MAX, comm);
-        // Rank 0's clock decides, for all ranks, whether this round ends with a checkpoint.
-        const bool last_round = r0 + round >= todo.size();
-        int ck = last_round || stop_all || job.checkpoint_seconds <= 0 ||
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint)
-                         .count() >= job.checkpoint_seconds;
-        MPI_Bcast(&ck, 1, MPI_INT, 0, comm);
-        if (ck) {
-          // Rounds are processed in task order, so the accumulated tasks are sorted per rank.
-          archive.checkpoint(lay, ck_tasks, ck_status, ck_messages);
-          ck_tasks.clear();
-          ck_status.clear();
-          ck_messages.clear();
-          last_checkpoint = std::chrono::steady_clock::now();
-        }
-        unsigned long long mine[2] = {0, buf.tasks.size()}, sum[2] = {0, 0};
-        for (auto st : buf.status) mine[0] += st != 0;
-        MPI_Allreduce(mine, sum, 2, MPI_UNSIGNED_LONG_LONG, MPI_SUM, comm);
-        failed_total += sum[0];
-        done += sum[1];
-        tp.tasks_done += sum[1];
-        progress.update(done, failed_total);
-        if (ck && opt.after_round) opt.after_round(a.name(), done);
-        if (stop_all) break;
+        archive.emplace(wf.path, comm);
+        run_rounds(second);
       }
       if (!stop_all) progress.finish();
       tp.wall[ai] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -976,11 +1019,11 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
   } catch (...) {
     // Only this rank failed: the others wait in a collective call. Leave without collective
     // clean-up; the caller ends the job with MPI_Abort.
-    archive.abandon();
+    if (archive) archive->abandon();
     rc.diverged = true;
     throw;
   }
-  archive.close();
+  archive->close();
   return tp;
 }
 

@@ -45,8 +45,7 @@ WeightsExport export_weights(const std::filesystem::path& job_path,
   for (const auto& c : geo.counties) ids.push_back(std::to_string(c.adcode_ref));
   const std::string text = spatial::write_weights_text(w.W, format, ids, job.name);
   // Never over one of the job's inputs (the check a run makes of its archive).
-  std::vector<analyses::AnalysisSpec> specs;
-  for (const auto& a : job.analyses) specs.push_back(analyses::parse_analysis(a));
+  const std::vector<analyses::AnalysisSpec> specs = analyses::parse_analyses(job);
   std::vector<InputFile> inputs;
   for (const auto& [role, p] : job_input_paths(job, job_path, defaults, /*with_projects=*/true,
                                                analyses::weights_files_of(specs)))

@@ -35,6 +35,32 @@ TEST(ParseAnalysis, EveryKindOfTheSmokeJob) {
   EXPECT_EQ(kinds.size(), std::variant_size_v<AnalysisOptions>) << "the smoke job has every kind";
 }
 
+// parse_analyses: the smoke job's efficiency_factors analysis gets the job's seed and the options
+// of its scores_from analysis; the others are parse_analysis's.
+TEST(ParseAnalysis, ParseAnalysesResolvesTheSourceOfEfficiencyFactors) {
+  const io::Job job =
+      io::load_job(kSource / "jobs" / "smoke.toml", kSource / "config" / "defaults.toml");
+  const std::vector<AnalysisSpec> specs = parse_analyses(job);
+  ASSERT_EQ(specs.size(), job.analyses.size());
+  bool found = false;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto* f = std::get_if<EfficiencyFactorsOptions>(&specs[k].options);
+    if (!f) {
+      EXPECT_TRUE(specs[k] == parse_analysis(job.analyses[k]));
+      continue;
+    }
+    found = true;
+    EXPECT_EQ(f->seed, job.seed);
+    ASSERT_TRUE(f->source.has_value());
+    for (const auto& s : specs) {
+      if (s.name == f->scores_from) {
+        EXPECT_TRUE(*f->source == std::get<ThreeStageDeaOptions>(s.options));
+      }
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(ParseAnalysis, ErrorsNameTheAnalysis) {
   io::AnalysisConfig cfg;
   cfg.kind = "nope";

@@ -272,6 +272,29 @@ PanelThresholdOptions panel_threshold_options() {
   return o;
 }
 
+EfficiencyFactorsOptions efficiency_factors_options(bool with_source = true) {
+  EfficiencyFactorsOptions o;
+  o.scores_from = with_source ? "efficiency" : "";
+  o.stage = 1;
+  o.score_variable = with_source ? "" : "score";
+  o.environment = {"terrain", "gdp_pc"};
+  o.models = {FactorModel::kSw2, FactorModel::kOls};
+  o.tobit.censoring = factors::Censoring::kBoth;
+  o.tobit.censor_tolerance = 1e-6;
+  o.cluster = FactorCluster::kProvince;
+  o.per_year = false;
+  o.pooled = true;
+  o.year_effects = false;
+  o.l1 = 33;
+  o.l2 = 444;
+  o.replications_per_task = 7;
+  o.confidence = 0.9;
+  o.efficient_tolerance = 1e-5;
+  o.seed = 0x123456789abcdefULL;
+  if (with_source) o.source = three_stage_dea();
+  return o;
+}
+
 TEST(OptionsSerialization, FamilyOptions) {
   expect_round_trip(three_stage());
   expect_round_trip(entropy_topsis());
@@ -292,6 +315,8 @@ TEST(OptionsSerialization, JobAnalysesOptions) {
   expect_round_trip(spatial_esda());
   expect_round_trip(did_options());
   expect_round_trip(panel_threshold_options());
+  expect_round_trip(efficiency_factors_options(true));
+  expect_round_trip(efficiency_factors_options(false));
 }
 
 // The comparison itself sees every field: a round trip that lost one would not pass unnoticed.
@@ -308,12 +333,17 @@ TEST(OptionsSerialization, EqualityComparesEveryField) {
 }
 
 TEST(OptionsSerialization, AnalysisSpecOfEveryKind) {
-  const std::vector<AnalysisSpec> specs = {
-      {"digital_index", entropy_index()}, {"efficiency", three_stage_dea()},
-      {"investment", real_options()},     {"spillovers", spatial_models()},
-      {"clusters", spatial_esda()},       {"pilot", did_options()}};
-  const std::vector<std::string> kinds = {"entropy_index",  "three_stage_dea", "real_options",
-                                          "spatial_models", "spatial_esda",    "did"};
+  const std::vector<AnalysisSpec> specs = {{"digital_index", entropy_index()},
+                                           {"efficiency", three_stage_dea()},
+                                           {"investment", real_options()},
+                                           {"spillovers", spatial_models()},
+                                           {"clusters", spatial_esda()},
+                                           {"pilot", did_options()},
+                                           {"threshold", panel_threshold_options()},
+                                           {"factors", efficiency_factors_options()}};
+  const std::vector<std::string> kinds = {"entropy_index",   "three_stage_dea",   "real_options",
+                                          "spatial_models",  "spatial_esda",      "did",
+                                          "panel_threshold", "efficiency_factors"};
   for (std::size_t k = 0; k < specs.size(); ++k) {
     EXPECT_EQ(specs[k].kind(), kinds[k]);
     const AnalysisSpec t =

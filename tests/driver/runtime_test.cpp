@@ -10,12 +10,14 @@
 #include <fstream>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 #include "analyses/spatial_inputs.hpp"
 #include "core/error.hpp"
 #include "core/memory_replications.hpp"
 #include "driver/analyses.hpp"
 #include "driver/archive.hpp"
+#include "driver/archive_tools.hpp"
 #include "driver/commands.hpp"
 #include "driver/driver_test_support.hpp"
 #include "driver/h5.hpp"
@@ -61,6 +63,8 @@ class FaultyAnalysis : public Analysis {
     return inner_->run_task(t, rng, out);
   }
   std::vector<Table> summarize(ReplicationReader& r) const override { return inner_->summarize(r); }
+  std::size_t phase_boundary() const override { return inner_->phase_boundary(); }
+  void prepare(ReplicationReader& r) override { inner_->prepare(r); }
 
  private:
   std::unique_ptr<Analysis> inner_;
@@ -245,6 +249,8 @@ TEST(RunJob, OutOfMemoryNamesTheAnalysisTaskAndRank) {
         return a->run_task(t, r, o);
       }
       std::vector<Table> summarize(ReplicationReader& r) const override { return a->summarize(r); }
+      std::size_t phase_boundary() const override { return a->phase_boundary(); }
+      void prepare(ReplicationReader& r) override { a->prepare(r); }
     };
     auto h = std::make_unique<Hungry>();
     h->a = make_analysis(c, in);
@@ -386,4 +392,72 @@ TEST(RunJob, WeightsFilesAreInputsEmbeddedAndReRun) {
   const Table glob2 = h5::read_table(gg, "global");
   for (std::size_t c = 4; c < glob.columns.size(); ++c)
     EXPECT_EQ(glob.columns[c].data, glob2.columns[c].data) << glob.columns[c].name;
+}
+
+// A two-phase analysis (efficiency_factors with Simar-Wilson Algorithm 2: L1 tasks, then L2 tasks
+// that need the bias correction from every L1 task): a run stopped at the end of the first phase,
+// and one stopped inside the second, resume to the archive of an uninterrupted run (every rank
+// prepares the second phase from the stored rows); verify re-runs tasks of both phases; a sharded
+// run is refused before anything is written.
+TEST(RunJob, TwoPhaseAnalysisResumesAndIsNotSharded) {
+  std::string dir_s = (std::filesystem::path(REVEST_BINARY_DIR) / "test-output" /
+                       ("two_phase_np" + std::to_string(comm_size())))
+                          .string();
+  broadcast(dir_s);
+  const std::filesystem::path dir = dir_s, job = dir / "job.toml";
+  if (comm_rank() == 0) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::ofstream(job)
+        << "name = \"two_phase\"\nseed = 3\noutput = \"tp.h5\"\n"
+           "[data]\ngeography = \""
+        << (kSource / "data" / "southwest").string() << "\"\npanel = \""
+        << (kSource / "data" / "synthetic" / "panel.csv").string() << "\"\nindicators = \""
+        << (kSource / "config" / "indicators.toml").string()
+        << "\"\nyears = [2022, 2022]\n[runtime]\nchunk_tasks = 3\ncheckpoint_seconds = 0\n"
+           "[[analysis]]\nkind = \"three_stage_dea\"\nname = \"efficiency\"\n"
+           "replications = 2\n"
+           "[[analysis]]\nkind = \"efficiency_factors\"\nname = \"factors\"\n"
+           "scores_from = \"efficiency\"\nmodels = [\"ols\", \"sw1\", \"sw2\"]\n"
+           "l1 = 6\nl2 = 20\nreplications_per_task = 4\n";
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const auto full = out_path("two_phase_full");
+  ASSERT_NO_THROW(run_job(job, base_options(full), MPI_COMM_WORLD));
+  // Stopped once `factors` has `at` tasks done (6: the whole first phase; 8: inside the second).
+  for (const std::size_t at : {std::size_t{6}, std::size_t{8}}) {
+    const auto out = out_path("two_phase_stop" + std::to_string(at));
+    auto opt = base_options(out);
+    bool stop = false;
+    opt.after_round = [&](const std::string& name, std::size_t done) {
+      if (name == "factors" && done >= at) stop = true;
+    };
+    opt.stop_requested = [&] { return stop ? 15 : 0; };
+    const RunResult stopped = run_job(job, opt, MPI_COMM_WORLD);
+    EXPECT_EQ(stopped.stopped_by, 15) << at;
+    EXPECT_GT(stopped.tasks_left, 0u) << at;
+    opt.stop_requested = {};
+    opt.after_round = {};
+    opt.force = false;
+    opt.resume = true;
+    ASSERT_NO_THROW(run_job(job, opt, MPI_COMM_WORLD)) << at;
+    if (comm_rank() == 0) {
+      const auto diff = compare_archives(full, out);
+      EXPECT_TRUE(diff.empty()) << at << ": " << (diff.empty() ? "" : diff.front());
+    }
+  }
+  if (comm_rank() == 0) {
+    std::ostringstream log;
+    VerifyOptions vo;
+    vo.sample = 11;  // every task of `factors` but one: both phases
+    EXPECT_EQ(verify_archive(full, vo, log), 0u) << log.str();
+  }
+  auto sopt = base_options(out_path("two_phase_shard"));
+  sopt.shard = ShardSpec{0, 2};
+  try {
+    run_job(job, sopt, MPI_COMM_WORLD);
+    ADD_FAILURE() << "a sharded run of a two-phase analysis was not refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be sharded"), std::string::npos) << e.what();
+  }
 }

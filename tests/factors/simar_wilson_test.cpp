@@ -5,38 +5,21 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/random/normal_distribution.hpp>
 #include <cmath>
 #include <iostream>
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "synth/sw2007_design.hpp"
 
 namespace revest::factors {
 namespace {
 
-// SW2007's design with one input and one output: delta_i = 0.5 + 0.5 z_i + e_i, e_i ~ N(0, 1)
-// left-truncated at 1 - 0.5 - 0.5 z_i, z_i ~ N(2, 2^2); outputs y ~ U(1, 10); frontier input
-// x* = y^1.25 (convex: variable returns); observed input x = x* delta.
-struct Design {
-  Eigen::MatrixXd x, y, z;
-};
+// SW2007's design with one input and one output (synth/sw2007_design.hpp): delta_i = 0.5 + 0.5
+// z_i + e_i, e_i ~ N(0, 1) left-truncated, z_i ~ N(2, 2^2), x = y^1.25 delta.
+using Design = synth::Sw2007Design;
 Design design(Eigen::Index n, std::uint32_t seed) {
-  Rng rng(seed, "sw2007_design", 0);
-  boost::random::normal_distribution<double> nz;
-  Design d;
-  d.x.resize(n, 1);
-  d.y.resize(n, 1);
-  d.z.resize(n, 1);
-  for (Eigen::Index i = 0; i < n; ++i) {
-    const double z = 2 + 2 * nz(rng);
-    const double delta = dea::draw_sw2007_delta(0.5 + 0.5 * z, 1.0, rng);
-    const double y = 1 + 9 * rng.uniform01();
-    d.z(i, 0) = z;
-    d.y(i, 0) = y;
-    d.x(i, 0) = std::pow(y, 1.25) * delta;
-  }
-  return d;
+  return synth::sw2007_design(n, Rng(seed, "sw2007_design", 0));
 }
 
 TEST(SimarWilson2, L1ReplicationIsTheDeaOfThePseudoSample) {
