@@ -21,7 +21,7 @@
 /// replications of Algorithm 2 (part 2 of the same streams) and Algorithm 1's (part 3). Both
 /// loops are split across the ranks; the archive is the same for any number of ranks, and
 /// factors::sw_algorithm2 / sw_algorithm1 with RngKey(seed, "<name>/<sample>") reproduce each
-/// sample's results. (An analysis with sw2 cannot be sharded: its L2 tasks need every L1 task.)
+/// sample's results. (In a sharded run shard 0 computes all its tasks: driver shard_tasks.)
 ///
 /// Tables: `estimates` (per sample, model and term: estimate, model-based and robust / cluster-
 /// robust standard errors, interval: Wald from the robust standard error, or the bootstrap

@@ -24,6 +24,10 @@ inline constexpr std::size_t kMessageLength = 160;  ///< bytes kept of a task's 
 struct AnalysisLayout {
   std::string name, kind, options_toml;
   std::size_t num_tasks = 0;
+  /// Analysis::phase_boundary(): a two-phase analysis (0 < boundary < num_tasks) is not split
+  /// between shards: shard 0 computes all its tasks (shard_tasks(layout, shard)).
+  std::size_t phase_boundary = 0;
+  bool two_phase() const { return phase_boundary > 0 && phase_boundary < num_tasks; }
   std::vector<ReplicationSpec> specs;
   /// Rows (tasks) per chunk, the same for every replication dataset of the analysis so that
   /// rounds and rank blocks can follow chunk boundaries: chunks of the widest row are ~1 MiB, and

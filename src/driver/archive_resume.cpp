@@ -66,7 +66,7 @@ std::vector<std::vector<std::size_t>> archive_pending(const std::filesystem::pat
                                                            << st.size() << " tasks in the archive, "
                                                            << a.num_tasks << " in the job");
     std::vector<std::size_t> todo;
-    for (std::size_t t : shard_tasks(a.num_tasks, shard))
+    for (std::size_t t : shard_tasks(a, shard))
       if (st[t] == static_cast<std::int32_t>(TaskStatus::kNotRun)) todo.push_back(t);
     pending.push_back(std::move(todo));
   }

@@ -1,5 +1,9 @@
 #include "driver/archive_shards.hpp"
 
+#include <numeric>
+
+#include "driver/archive_layout.hpp"
+
 #include <algorithm>
 #include <exception>
 
@@ -55,6 +59,14 @@ ShardSpec parse_shard(const std::string& text) {
       ok && s.count >= 1 && s.index >= 0 && s.index < s.count,
       "--shard '" << text << "': expected K/N with 0 <= K < N (e.g. 2/4, the SLURM array index)");
   return s;
+}
+
+std::vector<std::size_t> shard_tasks(const AnalysisLayout& layout, ShardSpec s) {
+  if (!layout.two_phase() || !s.sharded()) return shard_tasks(layout.num_tasks, s);
+  if (s.index != 0) return {};
+  std::vector<std::size_t> all(layout.num_tasks);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  return all;
 }
 
 }  // namespace revest::driver

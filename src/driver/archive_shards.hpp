@@ -22,6 +22,11 @@ struct ShardSpec {
 };
 /// The tasks of shard `s` out of n: [floor(n k / K), floor(n (k+1) / K)).
 std::vector<std::size_t> shard_tasks(std::size_t n, ShardSpec s);
+struct AnalysisLayout;
+/// The tasks of an analysis that shard `s` computes: shard_tasks(num_tasks, s), except for a
+/// two-phase analysis (its second phase needs every task of its first): shard 0 computes all of
+/// its tasks and the other shards none, so that the merge finds each task in one shard.
+std::vector<std::size_t> shard_tasks(const AnalysisLayout& layout, ShardSpec s);
 /// Where shard s of a run whose final archive is `output` writes: results/x.h5 ->
 /// results/x.shard-1-of-3.h5.
 std::filesystem::path shard_path(const std::filesystem::path& output, ShardSpec s);

@@ -42,7 +42,8 @@ ArchiveSize estimate_archive_size(const std::vector<AnalysisLayout>& layouts, st
     const std::uint64_t K = static_cast<std::uint64_t>(std::max(1, shard.count)),
                         k = static_cast<std::uint64_t>(shard.index);
     const std::uint64_t mine =
-        a.num_tasks * (k + 1) / K - a.num_tasks * k / K;  // as shard_tasks, uncounted
+        a.two_phase() ? (k == 0 ? a.num_tasks : 0)
+                      : a.num_tasks * (k + 1) / K - a.num_tasks * k / K;  // as shard_tasks
     const std::uint64_t per_task =
         sizeof(std::int32_t) + kMessageLength;  // status, message: every task
     z.rows += mine * row;

@@ -634,6 +634,7 @@ std::vector<AnalysisLayout> layouts_of(const io::Job& job,
       lay.options_toml = os.str();
     }
     lay.num_tasks = analyses[k]->num_tasks();
+    lay.phase_boundary = analyses[k]->phase_boundary();
     lay.specs = analyses[k]->replication_specs();
     layouts.push_back(std::move(lay));
   }
@@ -694,17 +695,6 @@ LoadedJob share_job(const std::filesystem::path& job_path, const RunOptions& opt
                                              : make_analysis(spec, L.inputs));
           });
         layouts = layouts_of(L.job, L.analyses);
-        // A shard has a slice of every analysis's tasks, but the second phase of a two-phase
-        // analysis needs every task of its first (Analysis::phase_boundary).
-        if (opt.shard.sharded())
-          for (const auto& a : L.analyses)
-            REVEST_REQUIRE(a->phase_boundary() == 0 || a->phase_boundary() >= a->num_tasks(),
-                           "analysis '" << a->name() << "' (" << a->kind()
-                                        << ") cannot be sharded: its second phase of tasks needs "
-                                           "every task of its first (e.g. Simar-Wilson Algorithm "
-                                           "2's L2 replications need all L1 replications). Run "
-                                           "the job unsharded, or this analysis in a job of its "
-                                           "own");
       },
       rc.comm);
   return L;
@@ -760,7 +750,7 @@ WorkFile open_work_file(const std::filesystem::path& path, const LoadedJob& L,
             if (!warning.empty()) spdlog::warn("{}", warning);
           }
           archive_create(work, job, L.inputs, files, layouts, info, opt.shard);
-          for (const auto& l : layouts) pending.push_back(shard_tasks(l.num_tasks, opt.shard));
+          for (const auto& l : layouts) pending.push_back(shard_tasks(l, opt.shard));
           if (!check_space) return;
           try {
             archive_reserve(work, layouts, pending);
@@ -889,7 +879,7 @@ TaskPhase run_tasks(const LoadedJob& L, const std::vector<AnalysisLayout>& layou
       const auto& todo = wf.pending[ai];
       const auto t0 = std::chrono::steady_clock::now();
       const double c0 = cpu_seconds();
-      const std::size_t slice_tasks = shard_tasks(lay.num_tasks, opt.shard).size();
+      const std::size_t slice_tasks = shard_tasks(lay, opt.shard).size();
       const std::size_t round =
           job.chunk_tasks ? job.chunk_tasks : auto_round_size(slice_tasks, size, lay.chunk_rows());
       Progress progress(a.name() + " (" + a.kind() + ")" +

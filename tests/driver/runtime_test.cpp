@@ -397,9 +397,9 @@ TEST(RunJob, WeightsFilesAreInputsEmbeddedAndReRun) {
 // A two-phase analysis (efficiency_factors with Simar-Wilson Algorithm 2: L1 tasks, then L2 tasks
 // that need the bias correction from every L1 task): a run stopped at the end of the first phase,
 // and one stopped inside the second, resume to the archive of an uninterrupted run (every rank
-// prepares the second phase from the stored rows); verify re-runs tasks of both phases; a sharded
-// run is refused before anything is written.
-TEST(RunJob, TwoPhaseAnalysisResumesAndIsNotSharded) {
+// prepares the second phase from the stored rows); verify re-runs tasks of both phases; two
+// shards merge to the same archive.
+TEST(RunJob, TwoPhaseAnalysisResumesVerifiesAndShards) {
   std::string dir_s = (std::filesystem::path(REVEST_BINARY_DIR) / "test-output" /
                        ("two_phase_np" + std::to_string(comm_size())))
                           .string();
@@ -452,12 +452,22 @@ TEST(RunJob, TwoPhaseAnalysisResumesAndIsNotSharded) {
     vo.sample = 11;  // every task of `factors` but one: both phases
     EXPECT_EQ(verify_archive(full, vo, log), 0u) << log.str();
   }
-  auto sopt = base_options(out_path("two_phase_shard"));
-  sopt.shard = ShardSpec{0, 2};
-  try {
-    run_job(job, sopt, MPI_COMM_WORLD);
-    ADD_FAILURE() << "a sharded run of a two-phase analysis was not refused";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot be sharded"), std::string::npos) << e.what();
+  // Sharded: shard 0 computes every task of the two-phase analysis (its second phase needs all of
+  // its first), the other shard none of them; the merge is the uninterrupted run's archive.
+  const auto merged = out_path("two_phase_merged");
+  for (int k = 0; k < 2; ++k) {
+    auto sopt = base_options(merged);
+    sopt.shard = ShardSpec{k, 2};
+    ASSERT_NO_THROW(run_job(job, sopt, MPI_COMM_WORLD)) << "shard " << k;
+  }
+  if (comm_rank() == 0) {
+    MergeOptions mo;
+    mo.output = merged;
+    mo.shards = 2;
+    mo.force = true;
+    std::ostringstream log;
+    ASSERT_NO_THROW(merge_shards(mo, log)) << log.str();
+    const auto diff = compare_archives(full, merged);
+    EXPECT_TRUE(diff.empty()) << (diff.empty() ? "" : diff.front());
   }
 }
