@@ -248,7 +248,16 @@ TruncatedRegression fit_truncated_regression(const Eigen::VectorXd& y, const Eig
   optim::MinimizeOptions mo;
   mo.gradient_tolerance = 1e-8;
   mo.acceptable_gradient = 1e-5 * double(n);
-  const auto mr = optim::minimize(f, phi, mo);
+  auto mr = optim::minimize(f, phi, mo);
+  if (!mr.converged) {
+    // More-Thuente's line search can fail at the first step from a start far from the optimum
+    // (many regressors, e.g. a pooled panel's year dummies); a backtracking search from the same
+    // start then reaches it. Fits that converge the first time are unchanged.
+    optim::MinimizeOptions mb = mo;
+    mb.backtracking = true;
+    auto again = optim::minimize(f, phi, mb);
+    if (again.converged || again.value < mr.value) mr = std::move(again);
+  }
   r.status = Status::Make(mr.converged ? StatusCode::kOk : StatusCode::kNoConvergence, mr.reason);
   r.beta = mr.x.head(k).cwiseQuotient(sx);
   r.sigma = std::exp(mr.x[k]);
