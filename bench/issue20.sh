@@ -35,5 +35,19 @@ job() {
     exit 1
   fi
 }
+# Hansen's investment panel as a job (bench/hansen_job.py: 565 firms as a unit list, his
+# specification, single and double threshold, B = 300 per test).
+python3 bench/hansen_job.py "$T/hansen"
+for np in 1 2; do
+  start=$(date +%s.%N)
+  mpirun --oversubscribe -np $np "$R" run "$T/hansen/job.toml" --force -o "$T/hansen-np$np.h5" > "$T/log" 2>&1
+  end=$(date +%s.%N)
+  phase=$(grep -o "threshold: task phase [0-9.]* s" "$T/log" | awk '{print $4}')
+  echo "- Hansen's investment panel (\`bench/hansen_job.py\`), np = $np: whole run" \
+       "$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s wall; its tasks $phase s"
+done
+"$R" compare "$T/hansen-np1.h5" "$T/hansen-np2.h5" > /dev/null && echo "- Hansen: the archives of np = 1 and np = 2 are identical (revest compare)"
+"$R" export "$T/hansen-np1.h5" --csv "$T/hansen-csv" > /dev/null
+echo "- Hansen: thresholds (model, rank, estimate): $(tail -n +2 "$T/hansen-csv/threshold/thresholds.csv" | cut -d, -f1-3 | tr '\n' ' ')"
 job panel_threshold threshold
 job efficiency_factors factors
