@@ -410,18 +410,47 @@ std::vector<Table> EfficiencyFactorsAnalysis::summarize(ReplicationReader& reade
   std::vector<Eigen::VectorXd> delta_bc(samples_.size());
   for (std::size_t si = 0; si < samples_.size(); ++si) {
     const Sample& s = samples_[si];
-    auto row = [&](const std::string& model) {
+    // One row of `estimates`, and one of `fits`, for every model alike.
+    auto est_row = [&](const std::string& model, const std::string& term, double estimate,
+                       double se, double se_robust, double lower, double upper) {
       est.s("sample", s.label, "year of the cross-section, or pooled (every county-year)");
       est.s("model", model,
             "tobit, fractional_logit, fractional_probit, ols (on theta), sw1, sw2 (Simar-Wilson "
             "truncated regression of delta = 1 / theta: opposite signs)");
+      est.s("term", term, "regressor, or sigma (Tobit, Simar-Wilson)");
+      est.d("estimate", estimate, "coefficient (Simar-Wilson sw2: on the bias-corrected delta)");
+      est.d("se", se, "model-based standard error (ML information; NaN where not valid)");
+      est.d("se_robust", se_robust,
+            "robust (clustered per `cluster`) standard error; Simar-Wilson: bootstrap sd");
+      est.d("lower", lower,
+            "interval at `confidence`: estimate -/+ z se_robust, or the bootstrap percentile "
+            "interval (Simar-Wilson)");
+      est.d("upper", upper, "upper end of the interval");
     };
-    auto fit_row = [&](const std::string& model, const std::string& st, std::size_t obs) {
+    struct Fit {
+      std::string status;
+      std::size_t observations = 0, censored_lower = 0, censored_upper = 0, clusters = 0;
+      double log_likelihood = kNaN, sigma = kNaN;
+      std::size_t replications = 0;
+    };
+    auto fit_row = [&](const std::string& model, const Fit& f) {
       fits.s("sample", s.label, "year of the cross-section, or pooled");
       fits.s("model", model, "the model");
-      fits.s("status", st, "ok, or the estimator's failure");
-      fits.i("observations", static_cast<std::int64_t>(obs),
+      fits.s("status", f.status, "ok, or the estimator's failure");
+      fits.i("observations", static_cast<std::int64_t>(f.observations),
              "observations regressed (Simar-Wilson: the units with delta > 1)");
+      fits.i("censored_lower", static_cast<std::int64_t>(f.censored_lower),
+             "Tobit: observations censored at 0");
+      fits.i("censored_upper", static_cast<std::int64_t>(f.censored_upper),
+             "Tobit: observations censored at 1");
+      fits.i("clusters", static_cast<std::int64_t>(f.clusters),
+             "clusters of the robust standard errors (one per observation when not clustered; 0: "
+             "Simar-Wilson)");
+      fits.d("log_likelihood", f.log_likelihood,
+             "log-likelihood (fractional: quasi-; Simar-Wilson: of the truncated regression)");
+      fits.d("sigma", f.sigma, "Tobit / truncated regression sigma; OLS residual sd");
+      fits.i("replications", static_cast<std::int64_t>(f.replications),
+             "Simar-Wilson: bootstrap replications used (L2, or Algorithm 1's)");
     };
     for (const FactorModel m : opt_.models) {
       const std::string mname = to_string(m);
@@ -448,35 +477,23 @@ std::vector<Table> EfficiencyFactorsAnalysis::summarize(ReplicationReader& reade
           r = factors::sw_algorithm1_summary(*s.sw, draws);
           obs = s.sw->first_units().size();
         }
+        const bool ok = r.fit.ok();
         for (Eigen::Index j = 0; j < Pn; ++j) {
           const bool sigma = j == Pn - 1;
-          row(mname);
-          est.s("term", sigma ? "sigma" : s.terms[static_cast<std::size_t>(j)],
-                "regressor, or sigma (Tobit, Simar-Wilson)");
-          const bool ok = r.fit.ok();
-          est.d("estimate", ok ? (sigma ? r.fit.sigma : r.fit.beta[j]) : kNaN,
-                "coefficient (Simar-Wilson sw2: on the bias-corrected delta)");
-          est.d("se", ok ? (sigma ? r.fit.sigma_se : r.fit.beta_se[j]) : kNaN,
-                "model-based standard error (ML information; NaN where not valid)");
-          est.d("se_robust", r.boot_sd[j],
-                "robust (clustered per `cluster`) standard error; Simar-Wilson: bootstrap sd");
-          est.d("lower", r.lower[j],
-                "interval at `confidence`: estimate -/+ z se_robust, or the bootstrap percentile "
-                "interval (Simar-Wilson)");
-          est.d("upper", r.upper[j], "upper end of the interval");
+          est_row(mname, sigma ? "sigma" : s.terms[static_cast<std::size_t>(j)],
+                  ok ? (sigma ? r.fit.sigma : r.fit.beta[j]) : kNaN,
+                  ok ? (sigma ? r.fit.sigma_se : r.fit.beta_se[j]) : kNaN, r.boot_sd[j], r.lower[j],
+                  r.upper[j]);
         }
-        fit_row(mname, r.status.ok() ? "ok" : r.status.to_string(), obs);
-        fits.i("censored_lower", 0, "Tobit: observations censored at 0");
-        fits.i("censored_upper", 0, "Tobit: observations censored at 1");
-        fits.i("clusters", 0,
-               "clusters of the robust standard errors (one per observation when not clustered; 0: "
-               "Simar-Wilson)");
-        fits.d("log_likelihood", r.fit.ok() ? r.fit.loglik : kNaN,
-               "log-likelihood (fractional: quasi-; Simar-Wilson: of the truncated regression)");
-        fits.d("sigma", r.fit.ok() ? r.fit.sigma : kNaN,
-               "Tobit / truncated regression sigma; OLS residual sd");
-        fits.i("replications", static_cast<std::int64_t>(r.l2_used),
-               "Simar-Wilson: bootstrap replications used (L2, or Algorithm 1's)");
+        Fit f;
+        f.status = r.status.ok() ? "ok" : r.status.to_string();
+        f.observations = obs;
+        if (ok) {
+          f.log_likelihood = r.fit.loglik;
+          f.sigma = r.fit.sigma;
+        }
+        f.replications = r.l2_used;
+        fit_row(mname, f);
         continue;
       }
       factors::RegressionResult r;
@@ -500,19 +517,9 @@ std::vector<Table> EfficiencyFactorsAnalysis::summarize(ReplicationReader& reade
         st = e.what();
       }
       const bool ok = st == "ok";
-      for (const factors::Coefficient& c : r.coefficients) {
-        row(mname);
-        est.s("term", c.term, "regressor, or sigma (Tobit, Simar-Wilson)");
-        est.d("estimate", c.estimate,
-              "coefficient (Simar-Wilson sw2: on the bias-corrected delta)");
-        est.d("se", c.se, "model-based standard error (ML information; NaN where not valid)");
-        est.d("se_robust", c.se_robust,
-              "robust (clustered per `cluster`) standard error; Simar-Wilson: bootstrap sd");
-        est.d("lower", c.estimate - z * c.se_robust,
-              "interval at `confidence`: estimate -/+ z se_robust, or the bootstrap percentile "
-              "interval (Simar-Wilson)");
-        est.d("upper", c.estimate + z * c.se_robust, "upper end of the interval");
-      }
+      for (const factors::Coefficient& c : r.coefficients)
+        est_row(mname, c.term, c.estimate, c.se, c.se_robust, c.estimate - z * c.se_robust,
+                c.estimate + z * c.se_robust);
       for (const factors::Coefficient& c : r.partial_effects) {
         ape.s("sample", s.label, "year of the cross-section, or pooled");
         ape.s("model", mname, "tobit, fractional_logit, fractional_probit or ols");
@@ -521,44 +528,43 @@ std::vector<Table> EfficiencyFactorsAnalysis::summarize(ReplicationReader& reade
               "average partial effect on E[theta | z] (units of theta per unit)");
         ape.d("se_robust", c.se_robust, "delta-method standard error (robust / clustered)");
       }
-      fit_row(mname, st, ok ? r.observations : s.unit.size());
-      fits.i("censored_lower", static_cast<std::int64_t>(r.censored_lower),
-             "Tobit: observations censored at 0");
-      fits.i("censored_upper", static_cast<std::int64_t>(r.censored_upper),
-             "Tobit: observations censored at 1");
-      fits.i("clusters", static_cast<std::int64_t>(r.clusters),
-             "clusters of the robust standard errors (one per observation when not clustered; 0: "
-             "Simar-Wilson)");
-      fits.d("log_likelihood", ok ? r.log_likelihood : kNaN,
-             "log-likelihood (fractional: quasi-; Simar-Wilson: of the truncated regression)");
-      fits.d("sigma", ok ? r.sigma : kNaN, "Tobit / truncated regression sigma; OLS residual sd");
-      fits.i("replications", 0, "Simar-Wilson: bootstrap replications used (L2, or Algorithm 1's)");
+      Fit f;
+      f.status = st;
+      f.observations = ok ? r.observations : s.unit.size();
+      f.censored_lower = r.censored_lower;
+      f.censored_upper = r.censored_upper;
+      f.clusters = r.clusters;
+      if (ok) {
+        f.log_likelihood = r.log_likelihood;
+        f.sigma = r.sigma;
+      }
+      fit_row(mname, f);
     }
   }
   // Per county-year: the score and Algorithm 2's bias-corrected delta of its year and pooled.
-  std::map<std::pair<std::size_t, std::size_t>, std::pair<double, double>> bc;
+  struct Score {
+    double theta = kNaN, bc_year = kNaN, bc_pooled = kNaN;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, Score> by_year_county;
   for (std::size_t si = 0; si < samples_.size(); ++si) {
     const Sample& s = samples_[si];
     for (std::size_t r = 0; r < s.unit.size(); ++r) {
-      auto& e = bc.try_emplace({s.year_index[r], s.unit[r]}, kNaN, kNaN).first->second;
+      Score& e = by_year_county[{s.year_index[r], s.unit[r]}];
+      e.theta = s.theta[static_cast<Eigen::Index>(r)];
       const double v = delta_bc[si].size() ? delta_bc[si][static_cast<Eigen::Index>(r)] : kNaN;
-      (s.year == 0 ? e.second : e.first) = v;
+      (s.year == 0 ? e.bc_pooled : e.bc_year) = v;
     }
   }
-  std::map<std::pair<std::size_t, std::size_t>, double> theta;
-  for (const Sample& s : samples_)
-    for (std::size_t r = 0; r < s.unit.size(); ++r)
-      theta[{s.year_index[r], s.unit[r]}] = s.theta[static_cast<Eigen::Index>(r)];
-  for (const auto& [k, th] : theta) {
+  for (const auto& [k, e] : by_year_county) {
     const auto [t, i] = k;
     scores.i("adcode", adcode_[i], "county code");
     scores.s("county", county_name_[i], "county name");
     scores.i("year", years_[t], "year", "year");
-    scores.d("theta", th, "the efficiency score explained (input-oriented, in (0, 1])", "1");
-    scores.d("delta", 1.0 / th, "delta = 1 / theta", "1");
-    scores.d("delta_bc_year", bc[k].first,
+    scores.d("theta", e.theta, "the efficiency score explained (input-oriented, in (0, 1])", "1");
+    scores.d("delta", 1.0 / e.theta, "delta = 1 / theta", "1");
+    scores.d("delta_bc_year", e.bc_year,
              "Simar-Wilson Algorithm 2 bias-corrected delta, the year's model (NaN: not run)", "1");
-    scores.d("delta_bc_pooled", bc[k].second,
+    scores.d("delta_bc_pooled", e.bc_pooled,
              "Simar-Wilson Algorithm 2 bias-corrected delta, the pooled model (NaN: not run)", "1");
   }
   std::vector<Table> out;

@@ -113,8 +113,7 @@ io::PanelRequirements panel_requirements(const io::Job& job,
         return in(t->controls, v) ? "controls" : "regime_dependent";
       });
     if (const auto* f = std::get_if<analyses::EfficiencyFactorsOptions>(&options)) {
-      REVEST_REQUIRE(!opt.given("environment") || !f->environment.empty(),
-                     opt.where("environment") << ": an empty list");
+      // An empty `environment` written in the job is refused by EfficiencyFactorsOptions::from.
       const auto env = f->resolved_environment(ind);
       REVEST_REQUIRE(!env.empty(), opt.where("environment")
                                        << ": no variables given and none in the indicator system "
